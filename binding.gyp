@@ -1,0 +1,74 @@
+# Builds the addon from the one source list (scripts/sources.mjs); CMakeLists.txt reads the same list.
+# Each ISA's kernels are a static library with that ISA's flags, so the addon itself stays baseline
+# x86-64 / ARMv8 and runs on any CPU; the best kernels are chosen at run time.
+{
+  'target_defaults': {
+    'include_dirs': [
+      "<!(node -p \"require('node-addon-api').include_dir\")",
+      'native',
+    ],
+    'defines': ['NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
+    'cflags!': ['-fno-exceptions'],
+    'cflags_cc!': ['-fno-exceptions', '-std=gnu++17', '-std=gnu++14'],
+    'cflags': ['-O3', '-fvisibility=hidden', '-Wall', '-Wextra'],
+    'cflags_cc': ['-std=c++17', '-fexceptions'],
+    'xcode_settings': {
+      'GCC_ENABLE_CPP_EXCEPTIONS': 'YES',
+      'CLANG_CXX_LANGUAGE_STANDARD': 'c++17',
+      'OTHER_CFLAGS': ['-O3', '-fvisibility=hidden'],
+    },
+  },
+  'targets': [
+    {
+      'target_name': 'gradguard_scalar',
+      'type': 'static_library',
+      'sources': ['<!@(node scripts/sources.mjs --group scalar)'],
+      'cflags': ['-ffp-contract=off'],
+    },
+    {
+      'target_name': 'gradguard_avx2',
+      'type': 'static_library',
+      'conditions': [
+        ['target_arch=="x64"', {
+          'sources': ['<!@(node scripts/sources.mjs --group avx2)'],
+          'cflags': ['-mavx2', '-mfma'],
+          'xcode_settings': { 'OTHER_CFLAGS': ['-mavx2', '-mfma'] },
+        }],
+      ],
+    },
+    {
+      'target_name': 'gradguard_avx512',
+      'type': 'static_library',
+      'conditions': [
+        ['target_arch=="x64"', {
+          'sources': ['<!@(node scripts/sources.mjs --group avx512)'],
+          # GCC 12's avx512fintrin.h trips -Wuninitialized on its own _mm512_undefined_* helpers.
+          'cflags': ['-mavx512f', '-mfma', '-Wno-uninitialized', '-Wno-maybe-uninitialized'],
+          'xcode_settings': { 'OTHER_CFLAGS': ['-mavx512f', '-mfma'] },
+        }],
+      ],
+    },
+    {
+      'target_name': 'gradguard_neon',
+      'type': 'static_library',
+      'conditions': [
+        ['target_arch=="arm64"', {
+          'sources': ['<!@(node scripts/sources.mjs --group neon)'],
+        }],
+      ],
+    },
+    {
+      'target_name': 'gradguard',
+      'sources': [
+        '<!@(node scripts/sources.mjs --group base)',
+        '<!@(node scripts/sources.mjs --group addon)',
+      ],
+      'dependencies': ['gradguard_scalar'],
+      'conditions': [
+        ['target_arch=="x64"', { 'dependencies': ['gradguard_avx2', 'gradguard_avx512'] }],
+        ['target_arch=="arm64"', { 'dependencies': ['gradguard_neon'] }],
+        ['OS=="linux"', { 'libraries': ['-lpthread'] }],
+      ],
+    },
+  ],
+}

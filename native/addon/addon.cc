@@ -1,0 +1,18 @@
+// The addon's exports table; each area's bindings live in <area>_binding.cc. Context-aware: it
+// keeps no per-environment state in globals, so several worker_threads may load it at once.
+#include <napi.h>
+
+#include "addon/bindings.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  gradguard::addon::init_runtime(env, exports);
+  gradguard::addon::init_grad(env, exports);
+  gradguard::addon::init_memory(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(gradguard, Init)

@@ -1,0 +1,14 @@
+// One init function per binding area; addon.cc calls each to fill the exports object.
+#pragma once
+
+#include <napi.h>
+
+namespace gradguard {
+namespace addon {
+
+void init_runtime(Napi::Env env, Napi::Object exports);
+void init_grad(Napi::Env env, Napi::Object exports);
+void init_memory(Napi::Env env, Napi::Object exports);
+
+}  // namespace addon
+}  // namespace gradguard

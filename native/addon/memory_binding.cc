@@ -1,0 +1,53 @@
+// Aligned buffers for flat parameter stores: native memory handed to JS as an external ArrayBuffer
+// (freed by its finalizer). Where a runtime forbids external buffers, a plain ArrayBuffer is used.
+#include <napi.h>
+
+#include <string>
+
+#include "addon/args.h"
+#include "addon/bindings.h"
+#include "core/memory.h"
+#include "core/status.h"
+
+namespace gradguard {
+namespace addon {
+namespace {
+
+// (bytes) -> ArrayBuffer, zero-filled, 64-byte aligned (2 MiB and huge-page advised when large).
+Napi::Value AllocateBuffer(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 1);
+  Napi::Env env = info.Env();
+  const double requested = arg_number(info, 0, "bytes");
+  if (!(requested >= 0 && requested <= 9007199254740991.0) || requested != static_cast<double>(static_cast<size_t>(requested))) {
+    throw_range(env, "bytes must be a non-negative integer");
+  }
+  const size_t bytes = static_cast<size_t>(requested);
+  void* p = allocate_buffer(bytes);
+  if (p == nullptr) throw_status(env, Status::kOutOfMemory, "allocateBuffer(" + std::to_string(bytes) + ")");
+  napi_value ab;
+  napi_status st = napi_create_external_arraybuffer(
+      env, p, bytes,
+      [](napi_env fin_env, void* data, void* hint) {
+        const size_t n = reinterpret_cast<size_t>(hint);
+        int64_t unused = 0;
+        napi_adjust_external_memory(fin_env, -static_cast<int64_t>(n), &unused);
+        free_buffer(data, n);
+      },
+      reinterpret_cast<void*>(bytes), &ab);
+  if (st != napi_ok) {
+    free_buffer(p, bytes);
+    return env.Null();  // external buffers not allowed here: the caller falls back to ArrayBuffer
+  }
+  int64_t adjusted = 0;
+  napi_adjust_external_memory(env, static_cast<int64_t>(bytes), &adjusted);
+  return Napi::Value(env, ab);
+}
+
+}  // namespace
+
+void init_memory(Napi::Env env, Napi::Object exports) {
+  exports.Set("allocateBuffer", Napi::Function::New(env, AllocateBuffer, "allocateBuffer"));
+}
+
+}  // namespace addon
+}  // namespace gradguard

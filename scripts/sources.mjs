@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// The one source list for both build files (binding.gyp and CMakeLists.txt). Files are found by
+// convention, so adding a kernel never means editing a list:
+//   native/{core,kernels}/**/*.cc   the library (no Node-API), grouped by file-name suffix:
+//     *_scalar.cc -> "scalar" (built with -ffp-contract=off: the reference means what it says)
+//     *_avx2.cc   -> "avx2"   (-mavx2 -mfma)       *_avx512.cc -> "avx512" (-mavx512f -mfma)
+//     *_neon.cc   -> "neon"   (AArch64 only)      anything else -> "base" (baseline flags)
+//   native/addon/*.cc               -> "addon" (the only code that includes napi.h)
+//   native/tests/*_test.cc          -> "tests" (one ctest executable each)
+// Usage: node scripts/sources.mjs [--json] [--group NAME] [--sep SEP]
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function walk(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...walk(full));
+    else if (name.endsWith('.cc')) out.push(relative(root, full).split('\\').join('/'));
+  }
+  return out;
+}
+
+export function sourceGroups() {
+  const groups = { base: [], scalar: [], avx2: [], avx512: [], neon: [], addon: [], tests: [] };
+  for (const dir of ['native/core', 'native/kernels']) {
+    for (const file of walk(join(root, dir))) {
+      const m = /_(scalar|avx2|avx512|neon)\.cc$/.exec(file);
+      groups[m ? m[1] : 'base'].push(file);
+    }
+  }
+  groups.addon = walk(join(root, 'native/addon'));
+  groups.tests = walk(join(root, 'native/tests')).filter((f) => f.endsWith('_test.cc'));
+  return groups;
+}
+
+const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
+if (isMain) {
+  const args = process.argv.slice(2);
+  const groups = sourceGroups();
+  const groupAt = args.indexOf('--group');
+  const sepAt = args.indexOf('--sep');
+  const sep = sepAt >= 0 ? args[sepAt + 1] : '\n';
+  if (groupAt >= 0) {
+    const name = args[groupAt + 1];
+    if (!(name in groups)) {
+      console.error(`sources.mjs: unknown group "${name}"; expected one of ${Object.keys(groups).join(', ')}`);
+      process.exit(2);
+    }
+    process.stdout.write(groups[name].join(sep));
+  } else {
+    process.stdout.write(JSON.stringify(groups, null, 2) + '\n');
+  }
+}

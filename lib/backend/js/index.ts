@@ -1,0 +1,36 @@
+/**
+ * The pure-TypeScript backend: the reference implementation and the fallback where the addon cannot
+ * load. Its *Async methods run on the calling thread (there is no worker pool in plain JS) and
+ * settle on a later microtask, so call sites behave the same on both backends.
+ */
+import type { Backend } from '../types.js';
+import { agc, clamp, clipByNorm, norm, scale, stats } from './grad.js';
+
+const later = <T>(fn: () => T): Promise<T> => Promise.resolve().then(fn);
+
+export function createJsBackend(): Backend {
+  return {
+    name: 'js',
+    isa: () => 'js',
+    supportedIsas: () => ['js'],
+    setIsa(name: string) {
+      if (name !== 'js') throw new RangeError(`isa: expected "js" on the pure-TS backend, got "${name}"`);
+    },
+    numThreads: () => 1,
+    setNumThreads: () => {
+      // One thread; accepted so that code written for the native backend runs unchanged.
+    },
+    allocate: (bytes) => new ArrayBuffer(bytes),
+    norm: (t, p, per) => norm(t.views, p, per),
+    normAsync: (t, p, per) => later(() => norm(t.views, p, per)),
+    clipByNorm: (t, m, p, e, per) => clipByNorm(t.views, m, p, e, per),
+    clipByNormAsync: (t, m, p, e, per) => later(() => clipByNorm(t.views, m, p, e, per)),
+    scale: (t, s) => scale(t.views, s),
+    scaleAsync: (t, s) => later(() => scale(t.views, s)),
+    clamp: (t, lo, hi) => clamp(t.views, lo, hi),
+    clampAsync: (t, lo, hi) => later(() => clamp(t.views, lo, hi)),
+    stats: (t, per) => stats(t.views, per),
+    statsAsync: (t, per) => later(() => stats(t.views, per)),
+    agc: (p, g, units, clipping, eps) => agc(p.views, g.views, units, clipping, eps),
+  };
+}

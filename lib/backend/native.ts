@@ -1,0 +1,47 @@
+/**
+ * The native backend: a thin adapter from TensorSets to the addon's (tensors, segments) calling
+ * convention. A FlatTensors crosses as one base array plus its segment table (one call for any number
+ * of tensors); a plain list crosses as an array of Float32Array.
+ */
+import type { NativeAddon } from '../binding.js';
+import { fromNative } from '../errors.js';
+import type { TensorSet } from '../validate.js';
+import type { Backend } from './types.js';
+
+/** Async calls keep their own copy of the list: the caller may change its array meanwhile. */
+const args = (t: TensorSet, copy = false): [readonly Float32Array[] | Float32Array, Uint32Array | null] =>
+  t.flat ? [t.flat.base, t.flat.segments] : [copy ? t.views.slice() : t.views, null];
+
+/** Rejections carry the caller's stack (the native one ends at the event loop). */
+function withCallerStack<T>(p: Promise<T>): Promise<T> {
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder, withCallerStack);
+  return p.catch((err: unknown) => {
+    const e = fromNative(err);
+    if (e instanceof Error && holder.stack) e.stack = `${e.stack}\n    --- async call ---\n${holder.stack.split('\n').slice(1).join('\n')}`;
+    throw e;
+  });
+}
+
+export function createNativeBackend(addon: NativeAddon): Backend {
+  return {
+    name: 'native',
+    isa: () => addon.activeIsa(),
+    supportedIsas: () => addon.supportedIsas(),
+    setIsa: (name) => addon.setIsa(name),
+    numThreads: () => addon.numThreads(),
+    setNumThreads: (n) => addon.setNumThreads(n),
+    allocate: (bytes) => addon.allocateBuffer(bytes) ?? new ArrayBuffer(bytes),
+    norm: (t, p, per) => addon.gradNorm(...args(t), p, per),
+    normAsync: (t, p, per) => withCallerStack(addon.gradNormAsync(...args(t, true), p, per)),
+    clipByNorm: (t, m, p, e, per) => addon.clipGradNorm(...args(t), m, p, e, per),
+    clipByNormAsync: (t, m, p, e, per) => withCallerStack(addon.clipGradNormAsync(...args(t, true), m, p, e, per)),
+    scale: (t, s) => addon.scaleGrads(...args(t), s),
+    scaleAsync: (t, s) => withCallerStack(addon.scaleGradsAsync(...args(t, true), s)),
+    clamp: (t, lo, hi) => addon.clampGrads(...args(t), lo, hi),
+    clampAsync: (t, lo, hi) => withCallerStack(addon.clampGradsAsync(...args(t, true), lo, hi)),
+    stats: (t, per) => addon.gradStats(...args(t), per),
+    statsAsync: (t, per) => withCallerStack(addon.gradStatsAsync(...args(t, true), per)),
+    agc: (p, g, units, clipping, eps) => addon.agcClip(...args(p), ...args(g), units, clipping, eps),
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Loads the native addon (node-gyp-build: a prebuild, else build/Release) and describes every export
+ * in one TypeScript type, so nothing crosses the boundary untyped.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Raw statistics as the addon returns them. */
+export interface NativeStats {
+  totalNorm: number;
+  maxAbs: number;
+  nonFiniteCount: number;
+  firstNonFiniteIndex: number;
+}
+
+/** A tensor list at the boundary: an array of Float32Array (segments null), or a flat base + segments. */
+type Tensors = readonly Float32Array[] | Float32Array;
+type Segments = Uint32Array | null;
+
+export interface NativeAddon {
+  activeIsa(): string;
+  bestIsa(): string;
+  supportedIsas(): string[];
+  setIsa(name: string): void;
+  numThreads(): number;
+  setNumThreads(n: number): void;
+  usableCores(): number;
+  allocateBuffer(bytes: number): ArrayBuffer | null;
+
+  gradNorm(t: Tensors, s: Segments, normType: number, perTensorOut?: Float64Array): number;
+  gradNormAsync(t: Tensors, s: Segments, normType: number, perTensorOut?: Float64Array): Promise<number>;
+  clipGradNorm(t: Tensors, s: Segments, maxNorm: number, normType: number, errorIfNonfinite: boolean, perTensorOut?: Float64Array): number;
+  clipGradNormAsync(t: Tensors, s: Segments, maxNorm: number, normType: number, errorIfNonfinite: boolean, perTensorOut?: Float64Array): Promise<number>;
+  scaleGrads(t: Tensors, s: Segments, scale: number): void;
+  scaleGradsAsync(t: Tensors, s: Segments, scale: number): Promise<void>;
+  clampGrads(t: Tensors, s: Segments, lo: number, hi: number): void;
+  clampGradsAsync(t: Tensors, s: Segments, lo: number, hi: number): Promise<void>;
+  gradStats(t: Tensors, s: Segments, perTensorOut?: Float64Array): NativeStats;
+  gradStatsAsync(t: Tensors, s: Segments, perTensorOut?: Float64Array): Promise<NativeStats>;
+  agcClip(p: Tensors, ps: Segments, g: Tensors, gs: Segments, units: Uint32Array, clipping: number, eps: number): void;
+}
+
+/** The package root: the nearest folder above this module with gradguard's package.json. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if (JSON.parse(readFileSync(pkg, 'utf8')).name === 'gradguard') return dir;
+      } catch {
+        // not ours; keep walking up
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error('gradguard: cannot find the package root');
+    dir = up;
+  }
+}
+
+/** The package version from package.json. */
+export function packageVersion(): string {
+  return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version as string;
+}
+
+/** Loads the addon or throws the loader's error. */
+export function loadAddon(): NativeAddon {
+  const require = createRequire(import.meta.url);
+  const load = require('node-gyp-build') as (dir: string) => NativeAddon;
+  return load(packageRoot());
+}

@@ -1,0 +1,87 @@
+import { invalidArg } from '../errors.js';
+import { checkInteger, checkNormType, checkOptions, type TensorsLike } from '../validate.js';
+import { clipGradsWithNorm } from './clip-grad-norm.js';
+import { getTotalNorm } from './total-norm.js';
+
+export interface AutoClipOptions {
+  /** Percentile (0..100) of the norm history to clip at. Default 10, the paper's choice. */
+  percentile?: number;
+  /** How many recent norms to remember (bounded memory). Default 1000. */
+  historySize?: number;
+  /** Norm order. Default 2. */
+  normType?: number;
+}
+
+/** AutoClip's serialisable state. */
+export interface AutoClipState {
+  percentile: number;
+  historySize: number;
+  normType: number;
+  history: number[];
+}
+
+export interface ClipReport {
+  /** The total norm before clipping. */
+  totalNorm: number;
+  /** The threshold used this step. */
+  maxNorm: number;
+  /** Whether the gradients were scaled. */
+  clipped: boolean;
+}
+
+/**
+ * AutoClip (Seetharaman et al. 2020, "AutoClip: Adaptive Gradient Clipping for Source Separation
+ * Networks"): each step, append the gradient norm to the history and clip at the history's p-th
+ * percentile (p = 10 by default). Here the history is bounded (the most recent `historySize` norms)
+ * and non-finite norms are not recorded (they would poison the threshold).
+ */
+export class AutoClip {
+  readonly percentile: number;
+  readonly historySize: number;
+  readonly normType: number;
+  private history: number[] = [];
+
+  constructor(options?: AutoClipOptions) {
+    const o = checkOptions('options', options);
+    const pct = o.percentile ?? 10;
+    if (typeof pct !== 'number' || !(pct >= 0 && pct <= 100)) invalidArg('options.percentile', 'a number from 0 to 100', pct, typeof pct === 'number' ? 'range' : 'type');
+    this.percentile = pct;
+    this.historySize = o.historySize === undefined ? 1000 : checkInteger('options.historySize', o.historySize, 1, 1 << 24);
+    this.normType = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
+  }
+
+  /** Measures, records and clips one step's gradients in place. */
+  step(grads: TensorsLike): ClipReport {
+    const totalNorm = getTotalNorm(grads, this.normType);
+    if (Number.isFinite(totalNorm)) {
+      this.history.push(totalNorm);
+      if (this.history.length > this.historySize) this.history.shift();
+    }
+    const maxNorm = this.threshold();
+    const clipped = maxNorm / (totalNorm + 1e-6) < 1 || Number.isNaN(totalNorm);
+    clipGradsWithNorm(grads, maxNorm, totalNorm);
+    return { totalNorm, maxNorm, clipped };
+  }
+
+  /** The current threshold: the history's percentile (linear interpolation, as numpy's default). */
+  threshold(): number {
+    if (this.history.length === 0) return Infinity;
+    const sorted = [...this.history].sort((a, b) => a - b);
+    const pos = (this.percentile / 100) * (sorted.length - 1);
+    const lo = Math.floor(pos), hi = Math.ceil(pos);
+    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+  }
+
+  state(): AutoClipState {
+    return { percentile: this.percentile, historySize: this.historySize, normType: this.normType, history: [...this.history] };
+  }
+
+  static fromState(s: AutoClipState): AutoClip {
+    const c = new AutoClip({ percentile: s.percentile, historySize: s.historySize, normType: s.normType });
+    if (!Array.isArray(s.history) || !s.history.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      invalidArg('state.history', 'an array of finite numbers', s.history);
+    }
+    c.history = s.history.slice(-c.historySize);
+    return c;
+  }
+}

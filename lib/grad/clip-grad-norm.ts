@@ -1,0 +1,101 @@
+import { getBackend } from '../backend/index.js';
+import { clipCoefficient } from '../backend/types.js';
+import { NonFiniteGradientError } from '../errors.js';
+import {
+  checkBoolean,
+  checkNonNegative,
+  checkNormType,
+  checkOptions,
+  checkTensors,
+  type TensorSet,
+  type TensorsLike,
+} from '../validate.js';
+
+export interface ClipGradNormOptions {
+  /** Norm order p > 0, or Infinity. Default 2. */
+  normType?: number;
+  /** Throw NonFiniteGradientError (and leave the gradients untouched) when the total norm is NaN/Inf. */
+  errorIfNonfinite?: boolean;
+}
+
+interface ClipArgs {
+  t: TensorSet;
+  maxNorm: number;
+  p: number;
+  errorIfNonfinite: boolean;
+}
+
+function checkClipArgs(grads: unknown, maxNorm: unknown, options: unknown): ClipArgs {
+  const t = checkTensors('grads', grads, { inPlace: true });
+  const m = checkNonNegative('maxNorm', maxNorm);
+  const o = checkOptions('options', options);
+  const p = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
+  const e = o.errorIfNonfinite === undefined ? false : checkBoolean('options.errorIfNonfinite', o.errorIfNonfinite);
+  return { t, maxNorm: m, p, errorIfNonfinite: e };
+}
+
+/** The error for a non-finite total, naming the first tensor whose own norm is non-finite. */
+function nonFiniteError(a: ClipArgs, total: number, perTensor: Float64Array): NonFiniteGradientError {
+  return new NonFiniteGradientError(a.p, total, perTensor.findIndex((v) => !Number.isFinite(v)));
+}
+
+/**
+ * Clips gradients in place so that their total p-norm is at most `maxNorm`, as PyTorch's
+ * `torch.nn.utils.clip_grad_norm_`: every gradient is multiplied by
+ * `min(1, maxNorm / (total + 1e-6))`. One fused pass computes the norm; a second (in-place) pass runs
+ * only when that coefficient is below 1. Returns the total norm before clipping.
+ *
+ * Differs from PyTorch only where float64 accumulation finds a finite norm that float32 overflows.
+ * NaN anywhere makes every gradient NaN; an infinite total makes finite entries ±0 and infinite ones NaN.
+ *
+ * @param grads a Float32Array, an array of them (no two sharing memory), or a FlatTensors.
+ * @param maxNorm the largest allowed total norm, >= 0.
+ * @throws {NonFiniteGradientError} with `errorIfNonfinite` and a NaN/Inf total (gradients untouched).
+ * @throws {TypeError|RangeError} on bad arguments, before anything is modified.
+ */
+export function clipGradNorm(grads: TensorsLike, maxNorm: number, options?: ClipGradNormOptions): number {
+  const a = checkClipArgs(grads, maxNorm, options);
+  const per = a.errorIfNonfinite ? new Float64Array(a.t.views.length) : undefined;
+  const total = getBackend().clipByNorm(a.t, a.maxNorm, a.p, a.errorIfNonfinite, per);
+  if (a.errorIfNonfinite && !Number.isFinite(total)) throw nonFiniteError(a, total, per as Float64Array);
+  return total;
+}
+
+/** `clipGradNorm` off the main thread (native backend); the buffers belong to the call until it settles. */
+export async function clipGradNormAsync(grads: TensorsLike, maxNorm: number, options?: ClipGradNormOptions): Promise<number> {
+  const a = checkClipArgs(grads, maxNorm, options);
+  const per = a.errorIfNonfinite ? new Float64Array(a.t.views.length) : undefined;
+  const total = await getBackend().clipByNormAsync(a.t, a.maxNorm, a.p, a.errorIfNonfinite, per);
+  if (a.errorIfNonfinite && !Number.isFinite(total)) throw nonFiniteError(a, total, per as Float64Array);
+  return total;
+}
+
+/**
+ * Scales gradients by `min(1, maxNorm / (totalNorm + 1e-6))`, given a total norm computed earlier
+ * (e.g. by `getTotalNorm`, or across processes). No pass at all when the coefficient is 1.
+ * Reference: `torch.nn.utils.clip_grads_with_norm_`.
+ * @throws {TypeError|RangeError} on bad arguments (totalNorm may be NaN or Infinity, as in PyTorch).
+ */
+export function clipGradsWithNorm(grads: TensorsLike, maxNorm: number, totalNorm: number): void {
+  const t = checkTensors('grads', grads, { inPlace: true });
+  const m = checkNonNegative('maxNorm', maxNorm);
+  const total = checkTotal(totalNorm);
+  const coef = clipCoefficient(m, total);
+  if (!(coef >= 1)) getBackend().scale(t, coef);
+}
+
+/** `clipGradsWithNorm` off the main thread. */
+export async function clipGradsWithNormAsync(grads: TensorsLike, maxNorm: number, totalNorm: number): Promise<void> {
+  const t = checkTensors('grads', grads, { inPlace: true });
+  const m = checkNonNegative('maxNorm', maxNorm);
+  const coef = clipCoefficient(m, checkTotal(totalNorm));
+  if (!(coef >= 1)) await getBackend().scaleAsync(t, coef);
+}
+
+function checkTotal(v: unknown): number {
+  if (typeof v !== 'number') {
+    throw Object.assign(new TypeError(`totalNorm: expected a number, got ${typeof v}`), { code: 'ERR_INVALID_ARG_TYPE' });
+  }
+  if (v < 0) throw Object.assign(new RangeError(`totalNorm: expected a number >= 0, NaN or Infinity, got ${v}`), { code: 'ERR_OUT_OF_RANGE' });
+  return v;
+}

@@ -1,0 +1,42 @@
+import { getBackend } from '../backend/index.js';
+import type { RawGradStats } from '../backend/types.js';
+import { checkTensors, type TensorsLike } from '../validate.js';
+
+export interface GradStats {
+  /** L2 norm of all gradients as one vector (float64 accumulation; NaN if any NaN). */
+  totalNorm: number;
+  /** L2 norm of each tensor, in order. */
+  perTensorNorms: Float64Array;
+  /** max |g| over all elements (NaN if any NaN). */
+  maxAbs: number;
+  /** How many elements are NaN or ±Infinity. */
+  nonFiniteCount: number;
+  /** Index of the first tensor holding a NaN/Inf, or -1. */
+  firstNonFiniteIndex: number;
+}
+
+const finish = (raw: RawGradStats, per: Float64Array): GradStats => ({
+  totalNorm: raw.totalNorm,
+  perTensorNorms: per,
+  maxAbs: raw.maxAbs,
+  nonFiniteCount: raw.nonFiniteCount,
+  firstNonFiniteIndex: raw.firstNonFiniteIndex,
+});
+
+/**
+ * Gradient health in one memory pass: total and per-tensor L2 norms, max |g|, the count of non-finite
+ * elements and the first tensor that holds one. Read-only.
+ * @throws {TypeError} if grads is not tensors.
+ */
+export function gradStats(grads: TensorsLike): GradStats {
+  const t = checkTensors('grads', grads, { inPlace: false });
+  const per = new Float64Array(t.views.length);
+  return finish(getBackend().stats(t, per), per);
+}
+
+/** `gradStats` off the main thread (native backend). */
+export async function gradStatsAsync(grads: TensorsLike): Promise<GradStats> {
+  const t = checkTensors('grads', grads, { inPlace: false });
+  const per = new Float64Array(t.views.length);
+  return finish(await getBackend().statsAsync(t, per), per);
+}

@@ -1,0 +1,104 @@
+import { checkInteger, checkNormType, checkOptions, checkPositiveFinite, type TensorsLike } from '../validate.js';
+import { invalidArg } from '../errors.js';
+import type { ClipReport } from './autoclip.js';
+import { clipGradsWithNorm } from './clip-grad-norm.js';
+import { getTotalNorm } from './total-norm.js';
+
+export interface ZClipOptions {
+  /** EMA smoothing of the norm's mean and variance. Default 0.97. */
+  alpha?: number;
+  /** z-score above which a norm is a spike. Default 2.5. */
+  zThreshold?: number;
+  /** Steps used to initialise mean and variance before clipping starts. Default 25. */
+  warmupSteps?: number;
+  /** Norm order. Default 2. */
+  normType?: number;
+}
+
+export interface ZClipState {
+  alpha: number;
+  zThreshold: number;
+  warmupSteps: number;
+  normType: number;
+  warmup: number[];
+  mean: number;
+  variance: number;
+  initialised: boolean;
+}
+
+/**
+ * ZClip (Kumar et al. 2025, "ZClip: Adaptive Spike Mitigation for LLM Pre-Training"): z-score spike
+ * clipping. The first `warmupSteps` norms initialise the mean μ and variance σ² (no clipping). Then
+ * each step: z = (g − μ)/σ; when z > zThreshold the gradients are clipped to
+ * `μ + zThreshold²·σ/z` (the paper's reciprocal mode); μ and σ² follow an EMA with α of the
+ * (clipped) norm: μ ← αμ + (1−α)g′, σ² ← ασ² + (1−α)(g′ − μ_old)². Non-finite norms update nothing.
+ */
+export class ZClip {
+  readonly alpha: number;
+  readonly zThreshold: number;
+  readonly warmupSteps: number;
+  readonly normType: number;
+  private warmup: number[] = [];
+  private mean = 0;
+  private variance = 0;
+  private initialised = false;
+
+  constructor(options?: ZClipOptions) {
+    const o = checkOptions('options', options);
+    const alpha = o.alpha ?? 0.97;
+    if (typeof alpha !== 'number' || !(alpha >= 0 && alpha < 1)) invalidArg('options.alpha', 'a number in [0, 1)', alpha, typeof alpha === 'number' ? 'range' : 'type');
+    this.alpha = alpha;
+    this.zThreshold = o.zThreshold === undefined ? 2.5 : checkPositiveFinite('options.zThreshold', o.zThreshold);
+    this.warmupSteps = o.warmupSteps === undefined ? 25 : checkInteger('options.warmupSteps', o.warmupSteps, 1, 1 << 24);
+    this.normType = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
+  }
+
+  /** Measures one step's gradients and clips a spike in place. */
+  step(grads: TensorsLike): ClipReport {
+    const g = getTotalNorm(grads, this.normType);
+    if (!Number.isFinite(g)) return { totalNorm: g, maxNorm: Infinity, clipped: false };
+    if (!this.initialised) {
+      this.warmup.push(g);
+      if (this.warmup.length >= this.warmupSteps) {
+        const n = this.warmup.length;
+        this.mean = this.warmup.reduce((a, b) => a + b, 0) / n;
+        this.variance = this.warmup.reduce((a, b) => a + (b - this.mean) ** 2, 0) / n;
+        this.initialised = true;
+        this.warmup = [];
+      }
+      return { totalNorm: g, maxNorm: Infinity, clipped: false };
+    }
+    const sigma = Math.sqrt(this.variance);
+    const z = sigma > 0 ? (g - this.mean) / sigma : 0;
+    let used = g;
+    let maxNorm = Infinity;
+    if (z > this.zThreshold) {
+      maxNorm = this.mean + (this.zThreshold * this.zThreshold * sigma) / z;
+      clipGradsWithNorm(grads, maxNorm, g);
+      used = maxNorm;
+    }
+    const oldMean = this.mean;
+    this.mean = this.alpha * this.mean + (1 - this.alpha) * used;
+    this.variance = this.alpha * this.variance + (1 - this.alpha) * (used - oldMean) ** 2;
+    return { totalNorm: g, maxNorm, clipped: maxNorm < Infinity };
+  }
+
+  state(): ZClipState {
+    return {
+      alpha: this.alpha, zThreshold: this.zThreshold, warmupSteps: this.warmupSteps, normType: this.normType,
+      warmup: [...this.warmup], mean: this.mean, variance: this.variance, initialised: this.initialised,
+    };
+  }
+
+  static fromState(s: ZClipState): ZClip {
+    const z = new ZClip({ alpha: s.alpha, zThreshold: s.zThreshold, warmupSteps: s.warmupSteps, normType: s.normType });
+    if (![s.mean, s.variance].every((v) => typeof v === 'number' && Number.isFinite(v)) || s.variance < 0) {
+      invalidArg('state', 'finite mean and a variance >= 0', s);
+    }
+    z.warmup = [...s.warmup];
+    z.mean = s.mean;
+    z.variance = s.variance;
+    z.initialised = !!s.initialised;
+    return z;
+  }
+}

@@ -1,0 +1,29 @@
+// gradguard's public API: re-exports only.
+export { GradGuardError, NonFiniteGradientError } from './errors.js';
+export { FlatTensors } from './flat-tensors.js';
+export { createParamStore, type ParamStore } from './param-store.js';
+export type { TensorsLike } from './validate.js';
+export {
+  backendInfo,
+  getNumThreads,
+  nativeAvailable,
+  setIsa,
+  setNumThreads,
+  supportedIsas,
+  useBackend,
+  type BackendInfo,
+  type BackendName,
+} from './backend/index.js';
+export { getTotalNorm, getTotalNormAsync } from './grad/total-norm.js';
+export {
+  clipGradNorm,
+  clipGradNormAsync,
+  clipGradsWithNorm,
+  clipGradsWithNormAsync,
+  type ClipGradNormOptions,
+} from './grad/clip-grad-norm.js';
+export { clipGradValue, clipGradValueAsync } from './grad/clip-grad-value.js';
+export { gradStats, gradStatsAsync, type GradStats } from './grad/grad-stats.js';
+export { agcClip, type AgcOptions } from './grad/agc.js';
+export { AutoClip, type AutoClipOptions, type AutoClipState, type ClipReport } from './grad/autoclip.js';
+export { ZClip, type ZClipOptions, type ZClipState } from './grad/zclip.js';

@@ -1,0 +1,11 @@
+// The op families the golden runner understands: file "op" -> handler. An op missing here fails.
+import { agcOp } from './agc.js';
+import { clipGradNormOp } from './clip-grad-norm.js';
+import { clipGradValueOp } from './clip-grad-value.js';
+import type { OpHandler } from './types.js';
+
+export const handlers: Readonly<Record<string, OpHandler>> = {
+  clip_grad_norm: clipGradNormOp,
+  clip_grad_value: clipGradValueOp,
+  agc: agcOp,
+};

@@ -39,6 +39,10 @@ export interface NativeAddon {
   clampGradsAsync(t: Tensors, s: Segments, lo: number, hi: number): Promise<void>;
   gradStats(t: Tensors, s: Segments, perTensorOut?: Float64Array): NativeStats;
   gradStatsAsync(t: Tensors, s: Segments, perTensorOut?: Float64Array): Promise<NativeStats>;
+  /** Benchmarks only: streaming read (returns a checksum) and copy over the thread pool. */
+  streamRead(data: Float32Array): number;
+  streamCopy(dst: Float32Array, src: Float32Array): void;
+
   agcClip(p: Tensors, ps: Segments, g: Tensors, gs: Segments, units: Uint32Array, clipping: number, eps: number): void;
 }
 

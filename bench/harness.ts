@@ -1,0 +1,28 @@
+// benchmark.js glue: run one function as a suite entry and report the median time per call.
+import Benchmark from 'benchmark';
+
+export interface Timing {
+  /** Median seconds per call. */
+  median: number;
+  /** Seconds of the very first call (cold caches, first touch). */
+  first: number;
+  samples: number;
+}
+
+export function measure(name: string, fn: () => void, opts: { maxTime?: number } = {}): Timing {
+  const t0 = process.hrtime.bigint();
+  fn();
+  const first = Number(process.hrtime.bigint() - t0) / 1e9;
+  let result: Timing | undefined;
+  const suite = new Benchmark.Suite();
+  suite.add(name, fn, { minSamples: 10, maxTime: opts.maxTime ?? 1.5, initCount: 1 });
+  suite.on('cycle', (event: Benchmark.Event) => {
+    const b = event.target as unknown as Benchmark;
+    const sample = [...(b.stats?.sample ?? [])].sort((a, c) => a - c);
+    const median = sample.length ? sample[Math.floor(sample.length / 2)] : Number.NaN;
+    result = { median, first, samples: sample.length };
+  });
+  suite.run({ async: false });
+  if (!result) throw new Error(`bench ${name}: no result`);
+  return result;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// `npm test`: everything, in order: the vitest suite (unit, property, golden on every backend and
+// ISA, worker_threads), the golden runner's CLI over test/fixtures/golden, and the C++ kernel tests
+// (host and AArch64 under qemu). Ends with one line "N passed, M failed".
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+let passed = 0;
+let failed = 0;
+
+// 1. vitest, with a JSON report to count from.
+const report = join(root, '.vitest-results.json');
+rmSync(report, { force: true });
+const v = spawnSync(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { cwd: root, stdio: 'inherit' });
+if (existsSync(report)) {
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests + (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  if (v.status !== 0 && r.numFailedTests === 0) failed++; // a suite that failed to load
+} else {
+  failed++;
+}
+
+// 2. the golden runner as users run it.
+const g = spawnSync(bin('tsx'), ['scripts/golden.ts', 'test/fixtures/golden', '--backend', 'all'], { cwd: root, encoding: 'utf8' });
+process.stdout.write(g.stdout + g.stderr);
+const gm = /(\d+) passed, (\d+) failed/.exec(g.stdout);
+if (gm) {
+  passed += Number(gm[1]);
+  failed += Number(gm[2]);
+}
+if (!gm || g.status !== 0) failed += gm && Number(gm[2]) > 0 ? 0 : 1;
+
+// 3. C++ kernel tests.
+const c = spawnSync(process.execPath, ['scripts/test-cpp.mjs'], { cwd: root, encoding: 'utf8' });
+process.stdout.write(c.stdout + c.stderr);
+const cm = /cpp: (\d+) passed, (\d+) failed/.exec(c.stdout);
+if (cm) {
+  passed += Number(cm[1]);
+  failed += Number(cm[2]);
+} else {
+  failed++;
+}
+
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

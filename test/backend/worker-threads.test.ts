@@ -1,0 +1,65 @@
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { nativeAvailable } from '../../lib/index.js';
+
+// Each worker loads the addon in its own Node.js environment and runs norm + clip, sync and async,
+// while the others do the same: a context-aware addon gives every worker the right answer.
+const workerSource = `
+const { parentPort, workerData } = require('node:worker_threads');
+const addon = require(workerData.addonPath);
+(async () => {
+  const out = [];
+  for (let round = 0; round < 20; round++) {
+    const g = new Float32Array(200000).fill(workerData.value);
+    const norm = addon.gradNorm([g], null, 2);
+    const total = await addon.clipGradNormAsync([g], null, 1, 2, false);
+    out.push([norm, total, addon.gradNorm([g], null, 2)]);
+  }
+  parentPort.postMessage(out);
+})().catch((e) => parentPort.postMessage({ error: String(e) }));
+`;
+
+describe.skipIf(!nativeAvailable())('the addon in worker_threads', () => {
+  it('loads in four workers at once and gives each the right results under concurrent calls', async () => {
+    const { createRequire } = await import('node:module');
+    const require = createRequire(import.meta.url);
+    const gyp = require('node-gyp-build') as { resolve?: (dir: string) => string; path: (dir: string) => string };
+    const addonPath = gyp.path(new URL('../..', import.meta.url).pathname);
+    const results = await Promise.all(
+      [1, 2, 3, 4].map(
+        (value) =>
+          new Promise<number[][]>((resolve, reject) => {
+            const w = new Worker(workerSource, { eval: true, workerData: { addonPath, value } });
+            w.once('message', (m) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+            w.once('error', reject);
+          }),
+      ),
+    );
+    results.forEach((rounds, k) => {
+      const value = k + 1;
+      const expected = Math.sqrt(200000) * value;
+      for (const [norm, total, after] of rounds) {
+        expect(norm / expected).toBeCloseTo(1, 6);
+        expect(total / expected).toBeCloseTo(1, 6);
+        expect(after).toBeCloseTo(1, 4);
+      }
+    });
+  });
+
+  it('lets a process with workers exit cleanly (no hang at unload)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { createRequire } = await import('node:module');
+    const require = createRequire(import.meta.url);
+    const addonPath = (require('node-gyp-build') as { path: (d: string) => string }).path(new URL('../..', import.meta.url).pathname);
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const a = require(${JSON.stringify(addonPath)});
+      a.gradNorm([new Float32Array(1e6).fill(1)], null, 2);
+      const w = new Worker(\`const a = require(${JSON.stringify(addonPath)}); a.gradNorm([new Float32Array(1e6)], null, 2);\`, { eval: true });
+      w.on('exit', () => console.log('done'));
+    `;
+    const r = spawnSync(process.execPath, ['-e', script], { timeout: 20000, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('done');
+  });
+});

@@ -18,15 +18,20 @@ function run(cmd, args, opts = {}) {
   return { status: r.status ?? 1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
-function suite(name, buildDir, extraConfig) {
-  const cfg = run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', ...extraConfig]);
-  if (cfg.status !== 0) {
-    console.log(cfg.out);
-    console.log(`cpp/${name}: configure failed`);
-    failed++;
-    return;
+// configure + build with plain CMake (cross builds), or with cmake-js (host: the addon too).
+function suite(name, buildDir, extraConfig, { cmakeJs = false } = {}) {
+  if (!cmakeJs) {
+    const cfg = run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', ...extraConfig]);
+    if (cfg.status !== 0) {
+      console.log(cfg.out);
+      console.log(`cpp/${name}: configure failed`);
+      failed++;
+      return;
+    }
   }
-  const build = run('cmake', ['--build', buildDir, '-j', '2']);
+  const build = cmakeJs
+    ? run(join(root, 'node_modules', '.bin', 'cmake-js'), ['compile', '--out', buildDir, '--parallel', '2'])
+    : run('cmake', ['--build', buildDir, '-j', '2']);
   if (build.status !== 0) {
     console.log(build.out);
     console.log(`cpp/${name}: build failed`);
@@ -47,7 +52,14 @@ function suite(name, buildDir, extraConfig) {
   if (test.status !== 0 && bad === 0) failed++;
 }
 
-suite(process.arch, 'build-cpp', []);
+// Host: cmake-js builds the addon and the C++ tests from the same source list as binding.gyp.
+suite(process.arch, 'build-cmake', [], { cmakeJs: true });
+// The addon cmake-js built must load and compute like the node-gyp one.
+const smoke = run(process.execPath, ['-e',
+  "const a = require('./build-cmake/Release/gradguard.node'); const n = a.gradNorm([new Float32Array([3, 4])], null, 2); if (n !== 5) throw new Error('norm ' + n); console.log('cmake-js addon ok:', a.activeIsa());"]);
+console.log(`[cpp/cmake-js-addon] ${smoke.out.trim()}`);
+if (smoke.status === 0) passed++;
+else failed++;
 
 if (!hostOnly && process.arch === 'x64') {
   const haveCross = run('aarch64-linux-gnu-g++', ['--version']).status === 0 && run('qemu-aarch64', ['--version']).status === 0;

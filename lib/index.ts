@@ -27,3 +27,7 @@ export { gradStats, gradStatsAsync, type GradStats } from './grad/grad-stats.js'
 export { agcClip, type AgcOptions } from './grad/agc.js';
 export { AutoClip, type AutoClipOptions, type AutoClipState, type ClipReport } from './grad/autoclip.js';
 export { ZClip, type ZClipOptions, type ZClipState } from './grad/zclip.js';
+export { Optimizer, type StepOptions, type StepResult } from './optim/optimizer.js';
+export type { OptimParams, ParamWithGrad } from './optim/param-list.js';
+export { SGD, type SGDOptions, type SGDState } from './optim/sgd.js';
+export { Adam, AdamW, type AdamOptions, type AdamState } from './optim/adam.js';

@@ -1,6 +1,6 @@
-// Optimiser kernels on every ISA this machine has against the scalar reference (within a few ulps of
-// the operands: SIMD code may contract multiply-adds into FMAs), hand-computed values, NaN propagation, size checks, and
-// the multi-tensor driver's bit-identical results at 1, 2 and many threads.
+// Optimiser kernels on every ISA this machine has against the scalar reference (within a few ulps
+// of the operands: SIMD code may contract multiply-adds into FMAs), hand-computed values, NaN
+// propagation, size checks, and the multi-tensor driver's bit-identical results at 1, 2, 7 threads.
 #include <cmath>
 #include <limits>
 #include <vector>

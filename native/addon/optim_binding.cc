@@ -1,6 +1,6 @@
-// Optimiser bindings: fused multi-tensor SGD and Adam/AdamW steps, synchronous (a step is one memory
-// pass; the caller wants the parameters updated before its next forward pass). Every tensor list
-// uses the (tensors, segments) convention of args.h; lengths are re-checked before any write.
+// Optimiser bindings: fused multi-tensor SGD and Adam/AdamW steps, synchronous (a step is one
+// memory pass; the caller wants the parameters updated before its next forward pass). Every tensor
+// list uses the (tensors, segments) convention of args.h; lengths are re-checked before any write.
 #include <napi.h>
 
 #include <cmath>

@@ -46,8 +46,9 @@ std::vector<SgdConsts> sgd_configs() {
 std::vector<AdamConsts> adam_configs(double step) {
   std::vector<AdamConsts> out;
   for (int cfg = 0; cfg < 5; ++cfg) {
-    out.push_back(adam_consts(1e-3, 0.9, cfg == 3 ? 0.95 : 0.999, 1e-8, cfg == 1 || cfg == 2 ? 0.01 : 0,
-                              cfg == 2, cfg == 3, cfg == 4, step, cfg == 4 ? 0.5 : 1.0));
+    const double wd = cfg == 1 || cfg == 2 ? 0.01 : 0.0;
+    out.push_back(adam_consts(1e-3, 0.9, cfg == 3 ? 0.95 : 0.999, 1e-8, wd, cfg == 2, cfg == 3,
+                              cfg == 4, step, cfg == 4 ? 0.5 : 1.0));
   }
   return out;
 }
@@ -132,7 +133,8 @@ void test_nan_propagation() {
       CHECK_MSG(std::isnan(vm[1]) && std::isnan(p[1]), "%s old NaN n=%zu", isa_name(isa), n);
       CHECK_MSG(std::isnan(vm[2]) && std::isnan(p[2]) && std::isnan(m[2]), "%s new NaN n=%zu",
                 isa_name(isa), n);
-      CHECK_MSG(std::isfinite(p[0]) && std::isfinite(p[n - 1]), "%s finite n=%zu", isa_name(isa), n);
+      CHECK_MSG(std::isfinite(p[0]) && std::isfinite(p[n - 1]), "%s finite n=%zu", isa_name(isa),
+                n);
     }
   }
 }

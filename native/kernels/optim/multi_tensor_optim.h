@@ -1,6 +1,6 @@
-// Fused multi-tensor optimiser steps: one memory pass over every parameter, gradient and state span,
-// cut into fixed chunks of kChunk elements and spread over the thread pool. The update is elementwise,
-// so results are bit-identical for any thread count (on one ISA).
+// Fused multi-tensor optimiser steps: one memory pass over every parameter, gradient and state
+// span, cut into fixed chunks of kChunk elements and spread over the thread pool. The update is
+// elementwise, so results are bit-identical for any thread count (on one ISA).
 #pragma once
 
 #include <cstddef>
@@ -13,8 +13,8 @@
 namespace gradguard {
 namespace kernels {
 
-// SGD over `count` tensors. buf may be null only when c.momentum == 0. Every list must have the same
-// sizes as params (kInvalidArgument otherwise, and nothing is written).
+// SGD over `count` tensors. bufs may be null only when c.momentum == 0. Every list must have the
+// same sizes as params (kInvalidArgument otherwise, and nothing is written).
 Status multi_tensor_sgd(Isa isa, const Span* params, const Span* grads, const Span* bufs,
                         size_t count, const SgdConsts& c);
 

@@ -1,6 +1,6 @@
-// AVX2 optimiser kernels: 8 float32 lanes, masked loads/stores for the tail, the scalar reference's
-// operation order (the compiler may still contract a multiply and an add into an FMA, so results can
-// differ from scalar by an ulp). AMSGrad's max propagates NaN like torch.maximum.
+// AVX2 optimiser kernels: 8 float32 lanes, masked loads/stores for the tail, the scalar
+// reference's operation order (the compiler may still contract a multiply and an add into an FMA,
+// so results can differ from scalar by an ulp). AMSGrad's max propagates NaN like torch.maximum.
 // Compiled with -mavx2 -mfma; no inline library templates, no namespace-scope initialisers.
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>

@@ -7,7 +7,8 @@ namespace gradguard {
 namespace kernels {
 
 AdamConsts adam_consts(double lr, double beta1, double beta2, double eps, double weight_decay,
-                       bool decoupled, bool amsgrad, bool maximize, double step, double grad_scale) {
+                       bool decoupled, bool amsgrad, bool maximize, double step,
+                       double grad_scale) {
   AdamConsts c;
   c.beta1 = static_cast<float>(beta1);
   c.one_minus_beta1 = static_cast<float>(1.0 - beta1);

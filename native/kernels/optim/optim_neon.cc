@@ -1,5 +1,6 @@
-// NEON (AArch64) optimiser kernels: 4 float32 lanes, scalar tails in the same operation order as the
-// scalar reference (FMA contraction may differ by an ulp). vmaxq_f32 propagates NaN (torch.maximum).
+// NEON (AArch64) optimiser kernels: 4 float32 lanes, scalar tails in the same operation order as
+// the scalar reference (FMA contraction may differ by an ulp). vmaxq_f32 propagates NaN, as
+// torch.maximum does.
 #if defined(__aarch64__)
 #include <arm_neon.h>
 

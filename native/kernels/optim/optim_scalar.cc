@@ -1,5 +1,5 @@
 // Scalar reference optimiser kernels: float32 arithmetic in PyTorch 1.13's operation order (built
-// with -ffp-contract=off, so no fused multiply-adds). torch.maximum semantics for AMSGrad (NaN wins).
+// with -ffp-contract=off, so no fused multiply-adds). AMSGrad's max is torch.maximum's (NaN wins).
 #include <cmath>
 
 #include "kernels/optim/optim.h"

@@ -275,3 +275,33 @@ describe('bad arguments throw errors naming them, and change nothing', () => {
     });
   }
 });
+
+describe('special values agree between backends', () => {
+  restoreBackendAfterEach();
+  it('huge, tiny (subnormal), zero and infinite gradients give the same parameters and state on every backend', () => {
+    const grads = new Float32Array([1e20, -3e38, 1e-40, -1e-45, 0, -0, 1e-20, 5, Infinity, -Infinity, NaN, 1]);
+    const run = (f: Factory) => {
+      const params = [{ data: new Float32Array(grads.length).map((_, i) => (i % 3) - 1), grad: grads.slice() }];
+      const opt = f(params);
+      opt.step();
+      opt.step({ gradScale: 0.5 });
+      return JSON.stringify([params[0].data, opt.state()], (_k, v) => (v instanceof Float32Array ? Array.from(v, String) : v));
+    };
+    for (const [, f] of FACTORIES) {
+      select(targets[0]);
+      const ref = JSON.parse(run(f));
+      for (const t of targets.slice(1)) {
+        select(t);
+        const got = JSON.parse(run(f));
+        const flat = (x: unknown): string[] => (Array.isArray(x) ? x.flatMap(flat) : typeof x === 'object' && x !== null ? Object.values(x).flatMap(flat) : [String(x)]);
+        const a = flat(got).map(Number);
+        const e = flat(ref).map(Number);
+        expect(a.length).toBe(e.length);
+        a.forEach((x, i) => {
+          if (Number.isNaN(e[i]) || !Number.isFinite(e[i])) expect(Object.is(x, e[i]) || (Number.isNaN(x) && Number.isNaN(e[i]))).toBe(true);
+          else expect(Math.abs(x - e[i])).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(e[i]));
+        });
+      }
+    }
+  });
+});

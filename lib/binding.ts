@@ -44,6 +44,8 @@ export interface NativeAddon {
   streamCopy(dst: Float32Array, src: Float32Array): void;
 
   agcClip(p: Tensors, ps: Segments, g: Tensors, gs: Segments, units: Uint32Array, clipping: number, eps: number): void;
+  sgdStep(p: Tensors, ps: Segments, g: Tensors, gs: Segments, buf: Tensors | null, bs: Segments, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, maximize: boolean, firstStep: boolean, gradScale: number): void;
+  adamStep(p: Tensors, ps: Segments, g: Tensors, gs: Segments, m: Tensors, ms: Segments, v: Tensors, vs: Segments, vmax: Tensors | null, vms: Segments, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, amsgrad: boolean, maximize: boolean, step: number, gradScale: number): void;
 }
 
 /** The package root: the nearest folder above this module with gradguard's package.json. */

@@ -27,3 +27,33 @@ export { gradStats, gradStatsAsync, type GradStats } from './grad/grad-stats.js'
 export { agcClip, type AgcOptions } from './grad/agc.js';
 export { AutoClip, type AutoClipOptions, type AutoClipState, type ClipReport } from './grad/autoclip.js';
 export { ZClip, type ZClipOptions, type ZClipState } from './grad/zclip.js';
+export { Optimizer, type StepOptions, type StepResult } from './optim/optimizer.js';
+export type { OptimParams, ParamWithGrad } from './optim/param-list.js';
+export { SGD, type SGDOptions, type SGDState } from './optim/sgd.js';
+export { Adam, AdamW, type AdamOptions, type AdamState } from './optim/adam.js';
+export { clipGradNormAndStep, type ClipAndStepOptions, type ClipAndStepResult } from './optim/clip-and-step.js';
+export { l1Penalty, l2Penalty } from './optim/penalties.js';
+export {
+  CosineAnnealingLR,
+  LinearWarmup,
+  ReduceLROnPlateau,
+  StepLR,
+  type ReduceLROnPlateauOptions,
+} from './optim/schedulers.js';
+export { Rng } from './init/rng.js';
+export {
+  calculateFans,
+  calculateGain,
+  kaimingNormal,
+  kaimingUniform,
+  manualSeed,
+  normal,
+  orthogonal,
+  uniform,
+  xavierNormal,
+  xavierUniform,
+  zeros,
+  type KaimingOptions,
+  type Nonlinearity,
+  type RandomOptions,
+} from './init/init.js';

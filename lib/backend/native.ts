@@ -12,6 +12,9 @@ import type { Backend } from './types.js';
 const args = (t: TensorSet, copy = false): [readonly Float32Array[] | Float32Array, Uint32Array | null] =>
   t.flat ? [t.flat.base, t.flat.segments] : [copy ? t.views.slice() : t.views, null];
 
+/** An optional list (momentum buffers, AMSGrad maxima): null crosses as (null, null). */
+const optArgs = (t: TensorSet | null): [readonly Float32Array[] | Float32Array | null, Uint32Array | null] => (t ? args(t) : [null, null]);
+
 /** Rejections carry the caller's stack (the native one ends at the event loop). */
 function withCallerStack<T>(p: Promise<T>): Promise<T> {
   const holder: { stack?: string } = {};
@@ -43,5 +46,9 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     stats: (t, per) => addon.gradStats(...args(t), per),
     statsAsync: (t, per) => withCallerStack(addon.gradStatsAsync(...args(t, true), per)),
     agc: (p, g, units, clipping, eps) => addon.agcClip(...args(p), ...args(g), units, clipping, eps),
+    sgdStep: (p, g, b, h) =>
+      addon.sgdStep(...args(p), ...args(g), ...optArgs(b), h.lr, h.momentum, h.dampening, h.weightDecay, h.nesterov, h.maximize, h.firstStep, h.gradScale),
+    adamStep: (p, g, m, v, vm, h) =>
+      addon.adamStep(...args(p), ...args(g), ...args(m), ...args(v), ...optArgs(vm), h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled, h.amsgrad, h.maximize, h.step, h.gradScale),
   };
 }

@@ -12,6 +12,36 @@ export interface RawGradStats {
   firstNonFiniteIndex: number;
 }
 
+/** One SGD step's hyper-parameters (PyTorch 1.13 torch.optim.SGD). */
+export interface SgdHyper {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+  /** The momentum buffer starts as a copy of this step's gradient (PyTorch's `buf is None`). */
+  firstStep: boolean;
+  /** Multiplies the gradient inside the update (a folded clip coefficient); gradients stay unchanged. */
+  gradScale: number;
+}
+
+/** One Adam/AdamW step's hyper-parameters (PyTorch 1.13 torch.optim.Adam / AdamW). */
+export interface AdamHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: p *= 1 - lr·weightDecay; else weightDecay·p is added to the gradient (Adam). */
+  decoupled: boolean;
+  amsgrad: boolean;
+  maximize: boolean;
+  /** The step number t >= 1 (after incrementing), for the bias corrections. */
+  step: number;
+  gradScale: number;
+}
+
 export interface Backend {
   readonly name: 'native' | 'js';
   /** Active instruction set ('js' for the pure-TS backend). */
@@ -38,6 +68,11 @@ export interface Backend {
   statsAsync(t: TensorSet, perTensor?: Float64Array): Promise<RawGradStats>;
   /** Unit-wise AGC; units[i] = number of equal slices of tensor i (1 = whole tensor). */
   agc(params: TensorSet, grads: TensorSet, units: Uint32Array, clipping: number, eps: number): void;
+  /** Fused SGD step over every tensor, in place (params, momentum buffers; grads are read only).
+   *  `bufs` may be null only when momentum is 0. All sets have the same tensor lengths. */
+  sgdStep(params: TensorSet, grads: TensorSet, bufs: TensorSet | null, h: SgdHyper): void;
+  /** Fused Adam/AdamW step over every tensor, in place; `vmax` null unless amsgrad. */
+  adamStep(params: TensorSet, grads: TensorSet, m: TensorSet, v: TensorSet, vmax: TensorSet | null, h: AdamHyper): void;
 }
 
 /** PyTorch's clip coefficient: maxNorm / (total + 1e-6), clamped to at most 1 (NaN stays NaN). */

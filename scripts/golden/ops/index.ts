@@ -2,10 +2,14 @@
 import { agcOp } from './agc.js';
 import { clipGradNormOp } from './clip-grad-norm.js';
 import { clipGradValueOp } from './clip-grad-value.js';
+import { adamOp } from './adam.js';
+import { sgdOp } from './sgd.js';
 import type { OpHandler } from './types.js';
 
 export const handlers: Readonly<Record<string, OpHandler>> = {
   clip_grad_norm: clipGradNormOp,
   clip_grad_value: clipGradValueOp,
   agc: agcOp,
+  sgd: sgdOp,
+  adam: adamOp,
 };

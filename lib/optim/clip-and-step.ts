@@ -1,0 +1,42 @@
+/**
+ * clipGradNorm folded into the optimiser step: one norm pass over the gradients, then the update with
+ * the clip coefficient as `gradScale` (no scaling pass, and the gradients are left as they were).
+ */
+import { clipCoefficient } from '../backend/types.js';
+import { checkNormType, checkNonNegative, checkOptions, checkBoolean } from '../validate.js';
+import { getTotalNorm } from '../grad/total-norm.js';
+import type { Optimizer } from './optimizer.js';
+
+export interface ClipAndStepOptions {
+  /** Norm order (any p > 0 or Infinity). Default 2. */
+  normType?: number;
+  /** Skip the step (params and state untouched) when the total norm is non-finite. Default true. */
+  skipIfNonfinite?: boolean;
+}
+
+export interface ClipAndStepResult {
+  /** Total norm of the gradients before clipping (as clipGradNorm returns it). */
+  totalNorm: number;
+  /** The factor the gradients were multiplied by inside the update: min(1, maxNorm / (total + 1e-6)). */
+  gradScale: number;
+  /** True when the step was skipped because of a non-finite norm. */
+  skipped: boolean;
+}
+
+/**
+ * `clipGradNorm(opt.grads(), maxNorm); opt.step()` in one norm pass plus one update pass: the same
+ * result within float32 rounding (PyTorch `clip_grad_norm_` followed by `optimizer.step()`), except that
+ * the gradient arrays are not modified. Equivalent to the pattern
+ * `const total = getTotalNorm(grads); opt.step({ gradScale: Math.min(1, maxNorm / (total + 1e-6)) })`.
+ * @throws {TypeError|RangeError} bad maxNorm / options, or a parameter without a valid gradient.
+ */
+export function clipGradNormAndStep(optimizer: Optimizer, maxNorm: number, options?: ClipAndStepOptions): ClipAndStepResult {
+  checkNonNegative('maxNorm', maxNorm);
+  const o = checkOptions('options', options);
+  const normType = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
+  const skip = o.skipIfNonfinite === undefined ? true : checkBoolean('options.skipIfNonfinite', o.skipIfNonfinite);
+  const totalNorm = getTotalNorm(optimizer.grads(), normType);
+  const gradScale = clipCoefficient(maxNorm, totalNorm);
+  const r = optimizer.step({ gradScale, skipIfNonfinite: skip, totalNorm });
+  return { totalNorm, gradScale, skipped: r.skipped };
+}

@@ -1,0 +1,62 @@
+/**
+ * L1 and L2 parameter penalties: each adds its gradient into every parameter's gradient, in place,
+ * and returns the penalty's value (a float64 sum), for adding to the loss.
+ */
+import { invalidArg } from '../errors.js';
+import { ParamList, type OptimParams } from './param-list.js';
+
+function checkLambda(v: unknown): number {
+  if (typeof v !== 'number') invalidArg('lambda', 'a number', v);
+  if (!(v >= 0) || !Number.isFinite(v)) invalidArg('lambda', 'a finite number >= 0', v, 'range');
+  return v;
+}
+
+/**
+ * L1 penalty `λ·Σ|p|`; adds `λ·sign(p)` to each gradient (sign(0) = 0, as `torch.sign`).
+ * @returns the penalty value, summed in float64.
+ * @throws {TypeError|RangeError} bad params (a missing or wrong-length gradient) or lambda; nothing changes then.
+ */
+export function l1Penalty(params: OptimParams, lambda: number): number {
+  const l = checkLambda(lambda);
+  const list = new ParamList('params', params);
+  const grads = list.grads().views;
+  const ps = list.params.views;
+  const lf = Math.fround(l);
+  let sum = 0;
+  for (let t = 0; t < ps.length; t++) {
+    const p = ps[t];
+    const g = grads[t];
+    for (let i = 0; i < p.length; i++) {
+      const x = p[i];
+      sum += Math.abs(x);
+      if (x > 0) g[i] += lf;
+      else if (x < 0) g[i] -= lf;
+      else if (x !== x) g[i] = NaN;
+    }
+  }
+  return l * sum;
+}
+
+/**
+ * L2 penalty `(λ/2)·Σp²`; adds `λ·p` to each gradient (the same as SGD/Adam `weightDecay: λ`).
+ * @returns the penalty value, summed in float64.
+ * @throws {TypeError|RangeError} bad params (a missing or wrong-length gradient) or lambda; nothing changes then.
+ */
+export function l2Penalty(params: OptimParams, lambda: number): number {
+  const l = checkLambda(lambda);
+  const list = new ParamList('params', params);
+  const grads = list.grads().views;
+  const ps = list.params.views;
+  const lf = Math.fround(l);
+  let sum = 0;
+  for (let t = 0; t < ps.length; t++) {
+    const p = ps[t];
+    const g = grads[t];
+    for (let i = 0; i < p.length; i++) {
+      const x = p[i];
+      sum += x * x;
+      g[i] += lf * x;
+    }
+  }
+  return 0.5 * l * sum;
+}

@@ -1,0 +1,194 @@
+/**
+ * Learning-rate schedules with PyTorch 1.13 semantics (closed forms of torch.optim.lr_scheduler):
+ * the constructor sets the epoch-0 rate; each `step()` advances one epoch and writes `optimizer.lr`.
+ */
+import { invalidArg } from '../errors.js';
+import { checkInteger, checkOptions } from '../validate.js';
+import type { Optimizer } from './optimizer.js';
+
+function num(name: string, v: unknown, dflt: number, ok: (x: number) => boolean, expected: string): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number') invalidArg(name, 'a number', v);
+  if (!ok(v)) invalidArg(name, expected, v, 'range');
+  return v;
+}
+
+const finiteNonNeg = (x: number): boolean => x >= 0 && Number.isFinite(x);
+
+/** Base of the epoch-indexed schedules: `lr = rateAt(epoch)`. */
+abstract class EpochScheduler {
+  readonly optimizer: Optimizer;
+  /** The optimiser's lr when the scheduler was created (PyTorch `initial_lr`). */
+  readonly baseLr: number;
+  /** Epochs stepped so far (PyTorch `last_epoch`; 0 after construction). */
+  lastEpoch = 0;
+
+  protected constructor(optimizer: Optimizer) {
+    this.optimizer = optimizer;
+    this.baseLr = optimizer.lr;
+  }
+
+  protected abstract rateAt(epoch: number): number;
+
+  /** Advances one epoch and sets the optimiser's learning rate; returns it. */
+  step(): number {
+    this.lastEpoch++;
+    this.optimizer.lr = this.rateAt(this.lastEpoch);
+    return this.optimizer.lr;
+  }
+
+  /** The learning rate set by the last step (PyTorch `get_last_lr()[0]`). */
+  getLastLr(): number {
+    return this.optimizer.lr;
+  }
+}
+
+/**
+ * `lr = baseLr · gamma^⌊epoch / stepSize⌋` (PyTorch `StepLR`).
+ * @throws {TypeError|RangeError} stepSize not a positive integer, gamma not finite >= 0.
+ */
+export class StepLR extends EpochScheduler {
+  readonly stepSize: number;
+  readonly gamma: number;
+  constructor(optimizer: Optimizer, options: { stepSize: number; gamma?: number }) {
+    super(optimizer);
+    const o = checkOptions('options', options);
+    this.stepSize = checkInteger('options.stepSize', o.stepSize, 1, Number.MAX_SAFE_INTEGER);
+    this.gamma = num('options.gamma', o.gamma, 0.1, finiteNonNeg, 'a finite number >= 0');
+  }
+  protected rateAt(epoch: number): number {
+    return this.baseLr * this.gamma ** Math.floor(epoch / this.stepSize);
+  }
+}
+
+/**
+ * `lr = etaMin + (baseLr − etaMin)·(1 + cos(π·epoch / tMax)) / 2` (PyTorch `CosineAnnealingLR`,
+ * its closed form; periodic past tMax as PyTorch's).
+ * @throws {TypeError|RangeError} tMax not a positive integer, etaMin not finite >= 0.
+ */
+export class CosineAnnealingLR extends EpochScheduler {
+  readonly tMax: number;
+  readonly etaMin: number;
+  constructor(optimizer: Optimizer, options: { tMax: number; etaMin?: number }) {
+    super(optimizer);
+    const o = checkOptions('options', options);
+    this.tMax = checkInteger('options.tMax', o.tMax, 1, Number.MAX_SAFE_INTEGER);
+    this.etaMin = num('options.etaMin', o.etaMin, 0, finiteNonNeg, 'a finite number >= 0');
+  }
+  protected rateAt(epoch: number): number {
+    return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * epoch) / this.tMax))) / 2;
+  }
+}
+
+/**
+ * Linear warm-up: `lr = baseLr · (startFactor + (endFactor − startFactor)·min(epoch, totalIters) / totalIters)`
+ * (PyTorch `LinearLR`; defaults startFactor 1/3, endFactor 1, totalIters 5). The constructor already
+ * sets `baseLr · startFactor`.
+ * @throws {TypeError|RangeError} startFactor outside (0, 1], endFactor outside [0, 1], totalIters < 1.
+ */
+export class LinearWarmup extends EpochScheduler {
+  readonly startFactor: number;
+  readonly endFactor: number;
+  readonly totalIters: number;
+  constructor(optimizer: Optimizer, options?: { startFactor?: number; endFactor?: number; totalIters?: number }) {
+    super(optimizer);
+    const o = checkOptions('options', options);
+    this.startFactor = num('options.startFactor', o.startFactor, 1 / 3, (x) => x > 0 && x <= 1, 'a number in (0, 1]');
+    this.endFactor = num('options.endFactor', o.endFactor, 1, (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
+    this.totalIters = o.totalIters === undefined ? 5 : checkInteger('options.totalIters', o.totalIters, 1, Number.MAX_SAFE_INTEGER);
+    optimizer.lr = this.rateAt(0);
+  }
+  protected rateAt(epoch: number): number {
+    const t = Math.min(epoch, this.totalIters) / this.totalIters;
+    return this.baseLr * (this.startFactor + (this.endFactor - this.startFactor) * t);
+  }
+}
+
+export interface ReduceLROnPlateauOptions {
+  /** 'min': reduce when the metric stops decreasing; 'max': stops increasing. Default 'min'. */
+  mode?: 'min' | 'max';
+  /** lr ← lr·factor (< 1). Default 0.1. */
+  factor?: number;
+  /** Epochs without improvement tolerated before reducing. Default 10. */
+  patience?: number;
+  /** Minimum significant improvement. Default 1e-4. */
+  threshold?: number;
+  /** 'rel': best·(1 ∓ threshold); 'abs': best ∓ threshold. Default 'rel'. */
+  thresholdMode?: 'rel' | 'abs';
+  /** Epochs to wait after a reduction before counting again. Default 0. */
+  cooldown?: number;
+  /** Lower bound on lr. Default 0. */
+  minLr?: number;
+  /** Reductions smaller than eps are ignored. Default 1e-8. */
+  eps?: number;
+}
+
+/**
+ * Reduce the learning rate when a metric has stopped improving (PyTorch `ReduceLROnPlateau`):
+ * after more than `patience` epochs without improvement, `lr ← max(lr·factor, minLr)` (ignored when
+ * the change is below eps), then `cooldown` epochs without counting.
+ * @throws {TypeError|RangeError} bad options; `step(metric)` with a non-number metric.
+ */
+export class ReduceLROnPlateau {
+  readonly optimizer: Optimizer;
+  readonly mode: 'min' | 'max';
+  readonly factor: number;
+  readonly patience: number;
+  readonly threshold: number;
+  readonly thresholdMode: 'rel' | 'abs';
+  readonly cooldown: number;
+  readonly minLr: number;
+  readonly eps: number;
+  best: number;
+  numBadEpochs = 0;
+  cooldownCounter = 0;
+  lastEpoch = 0;
+
+  constructor(optimizer: Optimizer, options?: ReduceLROnPlateauOptions) {
+    const o = checkOptions('options', options);
+    this.optimizer = optimizer;
+    const mode = o.mode === undefined ? 'min' : o.mode;
+    if (mode !== 'min' && mode !== 'max') invalidArg('options.mode', '"min" or "max"', mode, 'range');
+    const tm = o.thresholdMode === undefined ? 'rel' : o.thresholdMode;
+    if (tm !== 'rel' && tm !== 'abs') invalidArg('options.thresholdMode', '"rel" or "abs"', tm, 'range');
+    this.mode = mode;
+    this.thresholdMode = tm;
+    this.factor = num('options.factor', o.factor, 0.1, (x) => x >= 0 && x < 1, 'a number in [0, 1)');
+    this.patience = o.patience === undefined ? 10 : checkInteger('options.patience', o.patience, 0, Number.MAX_SAFE_INTEGER);
+    this.threshold = num('options.threshold', o.threshold, 1e-4, finiteNonNeg, 'a finite number >= 0');
+    this.cooldown = o.cooldown === undefined ? 0 : checkInteger('options.cooldown', o.cooldown, 0, Number.MAX_SAFE_INTEGER);
+    this.minLr = num('options.minLr', o.minLr, 0, finiteNonNeg, 'a finite number >= 0');
+    this.eps = num('options.eps', o.eps, 1e-8, finiteNonNeg, 'a finite number >= 0');
+    this.best = mode === 'min' ? Infinity : -Infinity;
+  }
+
+  private isBetter(a: number): boolean {
+    const { best, threshold } = this;
+    if (this.mode === 'min') return this.thresholdMode === 'rel' ? a < best * (1 - threshold) : a < best - threshold;
+    return this.thresholdMode === 'rel' ? a > best * (threshold + 1) : a > best + threshold;
+  }
+
+  /** Records one epoch's metric; reduces the learning rate when it has plateaued. Returns the lr. */
+  step(metric: number): number {
+    if (typeof metric !== 'number') invalidArg('metric', 'a number', metric);
+    this.lastEpoch++;
+    if (this.isBetter(metric)) {
+      this.best = metric;
+      this.numBadEpochs = 0;
+    } else {
+      this.numBadEpochs++;
+    }
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.numBadEpochs = 0;
+    }
+    if (this.numBadEpochs > this.patience) {
+      const old = this.optimizer.lr;
+      const next = Math.max(old * this.factor, this.minLr);
+      if (old - next > this.eps) this.optimizer.lr = next;
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+    return this.optimizer.lr;
+  }
+}

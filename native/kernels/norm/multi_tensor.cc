@@ -5,51 +5,12 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "kernels/chunk_plan.h"
 #include "kernels/norm/norm.h"
 
 namespace gradguard {
 namespace kernels {
 namespace {
-
-// Below this many elements a call stays on the calling thread (waking the pool costs more).
-constexpr size_t kParallelMinElements = size_t{1} << 16;
-
-struct Chunk {
-  const float* data;
-  size_t size;
-  size_t tensor;
-};
-
-// The chunk list of a call; reused per calling thread so a steady-state step allocates nothing.
-struct ChunkPlan {
-  std::vector<Chunk> chunks;
-  size_t elements = 0;
-
-  void build(const Span* spans, size_t count) {
-    chunks.clear();
-    elements = 0;
-    for (size_t t = 0; t < count; ++t) {
-      const Span& s = spans[t];
-      elements += s.size;
-      for (size_t off = 0; off < s.size; off += kChunk) {
-        const size_t len = s.size - off < kChunk ? s.size - off : kChunk;
-        chunks.push_back(Chunk{s.data + off, len, t});
-      }
-    }
-  }
-
-  // Block size for parallel_for: one block (inline) for small work, else a few blocks per thread.
-  size_t grain() const {
-    if (elements < kParallelMinElements) return chunks.size() + 1;
-    const size_t g = chunks.size() / 64;
-    return g > 0 ? g : 1;
-  }
-};
-
-ChunkPlan& plan_for_this_thread() {
-  thread_local ChunkPlan plan;
-  return plan;
-}
 
 template <typename T>
 std::vector<T>& scratch() {
@@ -74,7 +35,7 @@ double root(double sum, double p) {
 
 double multi_tensor_norm(Isa isa, const Span* spans, size_t count, double p, double* per_tensor) {
   const NormKernels& k = norm_kernels(isa);
-  ChunkPlan& plan = plan_for_this_thread();
+  ChunkPlan& plan = chunk_plan_for_this_thread();
   plan.build(spans, count);
   const size_t nchunks = plan.chunks.size();
   std::vector<double>& partial = scratch<double>();
@@ -86,14 +47,15 @@ double multi_tensor_norm(Isa isa, const Span* spans, size_t count, double p, dou
   parallel_for(0, nchunks, plan.grain(), [&](size_t lo, size_t hi) {
     for (size_t c = lo; c < hi; ++c) {
       const Chunk& ch = chunks[c];
+      const float* data = spans[ch.tensor].data + ch.offset;
       if (inf) {
-        out[c] = bits_to_float(k.max_abs_bits(ch.data, ch.size));
+        out[c] = bits_to_float(k.max_abs_bits(data, ch.size));
       } else if (p == 2.0) {
-        out[c] = k.sum_squares(ch.data, ch.size);
+        out[c] = k.sum_squares(data, ch.size);
       } else if (p == 1.0) {
-        out[c] = k.sum_abs(ch.data, ch.size);
+        out[c] = k.sum_abs(data, ch.size);
       } else {
-        out[c] = k.sum_abs_pow(ch.data, ch.size, p);
+        out[c] = k.sum_abs_pow(data, ch.size, p);
       }
     }
   });
@@ -125,29 +87,29 @@ double multi_tensor_norm(Isa isa, const Span* spans, size_t count, double p, dou
 
 void multi_tensor_scale(Isa isa, const Span* spans, size_t count, float s) {
   const NormKernels& k = norm_kernels(isa);
-  ChunkPlan& plan = plan_for_this_thread();
+  ChunkPlan& plan = chunk_plan_for_this_thread();
   plan.build(spans, count);
   const Chunk* chunks = plan.chunks.data();
   parallel_for(0, plan.chunks.size(), plan.grain(), [&](size_t lo, size_t hi) {
-    for (size_t c = lo; c < hi; ++c) k.scale(const_cast<float*>(chunks[c].data), chunks[c].size, s);
+    for (size_t c = lo; c < hi; ++c) k.scale(chunk_data(spans, chunks[c]), chunks[c].size, s);
   });
 }
 
 void multi_tensor_clamp(Isa isa, const Span* spans, size_t count, float lo_v, float hi_v) {
   const NormKernels& k = norm_kernels(isa);
-  ChunkPlan& plan = plan_for_this_thread();
+  ChunkPlan& plan = chunk_plan_for_this_thread();
   plan.build(spans, count);
   const Chunk* chunks = plan.chunks.data();
   parallel_for(0, plan.chunks.size(), plan.grain(), [&](size_t lo, size_t hi) {
     for (size_t c = lo; c < hi; ++c) {
-      k.clamp(const_cast<float*>(chunks[c].data), chunks[c].size, lo_v, hi_v);
+      k.clamp(chunk_data(spans, chunks[c]), chunks[c].size, lo_v, hi_v);
     }
   });
 }
 
 GradStats multi_tensor_stats(Isa isa, const Span* spans, size_t count, double* per_tensor_norm) {
   const NormKernels& k = norm_kernels(isa);
-  ChunkPlan& plan = plan_for_this_thread();
+  ChunkPlan& plan = chunk_plan_for_this_thread();
   plan.build(spans, count);
   const size_t nchunks = plan.chunks.size();
   std::vector<StatsPartial>& partial = scratch<StatsPartial>();
@@ -155,7 +117,7 @@ GradStats multi_tensor_stats(Isa isa, const Span* spans, size_t count, double* p
   const Chunk* chunks = plan.chunks.data();
   StatsPartial* out = partial.data();
   parallel_for(0, nchunks, plan.grain(), [&](size_t lo, size_t hi) {
-    for (size_t c = lo; c < hi; ++c) k.stats(chunks[c].data, chunks[c].size, &out[c]);
+    for (size_t c = lo; c < hi; ++c) k.stats(chunk_data(spans, chunks[c]), chunks[c].size, &out[c]);
   });
 
   GradStats r;

@@ -3,48 +3,11 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "kernels/chunk_plan.h"
 
 namespace gradguard {
 namespace kernels {
 namespace {
-
-// Below this many elements a step stays on the calling thread (waking the pool costs more).
-constexpr size_t kParallelMinElements = size_t{1} << 16;
-
-struct Piece {
-  size_t tensor;
-  size_t offset;
-  size_t size;
-};
-
-// The chunk list of a call; reused per calling thread so a steady-state step allocates nothing.
-struct Plan {
-  std::vector<Piece> pieces;
-  size_t elements = 0;
-
-  void build(const Span* spans, size_t count) {
-    pieces.clear();
-    elements = 0;
-    for (size_t t = 0; t < count; ++t) {
-      elements += spans[t].size;
-      for (size_t off = 0; off < spans[t].size; off += kChunk) {
-        const size_t len = spans[t].size - off < kChunk ? spans[t].size - off : kChunk;
-        pieces.push_back(Piece{t, off, len});
-      }
-    }
-  }
-
-  size_t grain() const {
-    if (elements < kParallelMinElements) return pieces.size() + 1;
-    const size_t g = pieces.size() / 64;
-    return g > 0 ? g : 1;
-  }
-};
-
-Plan& plan_for_this_thread() {
-  thread_local Plan plan;
-  return plan;
-}
 
 bool same_sizes(const Span* a, const Span* b, size_t count) {
   if (b == nullptr) return true;
@@ -52,10 +15,6 @@ bool same_sizes(const Span* a, const Span* b, size_t count) {
     if (a[t].size != b[t].size) return false;
   }
   return true;
-}
-
-inline float* at(const Span* s, const Piece& pc) {
-  return s == nullptr ? nullptr : s[pc.tensor].data + pc.offset;
 }
 
 }  // namespace
@@ -68,13 +27,13 @@ Status multi_tensor_sgd(Isa isa, const Span* params, const Span* grads, const Sp
   }
   if (c.momentum != 0.f && bufs == nullptr) return Status::kInvalidArgument;
   const OptimKernels& k = optim_kernels(isa);
-  Plan& plan = plan_for_this_thread();
+  ChunkPlan& plan = chunk_plan_for_this_thread();
   plan.build(params, count);
-  const Piece* pieces = plan.pieces.data();
-  parallel_for(0, plan.pieces.size(), plan.grain(), [&](size_t lo, size_t hi) {
+  const Chunk* chunks = plan.chunks.data();
+  parallel_for(0, plan.chunks.size(), plan.grain(), [&](size_t lo, size_t hi) {
     for (size_t i = lo; i < hi; ++i) {
-      const Piece& pc = pieces[i];
-      k.sgd(at(params, pc), at(grads, pc), c.momentum != 0.f ? at(bufs, pc) : nullptr, pc.size, c);
+      const Chunk& pc = chunks[i];
+      k.sgd(chunk_data(params, pc), chunk_data(grads, pc), c.momentum != 0.f ? chunk_data(bufs, pc) : nullptr, pc.size, c);
     }
   });
   return Status::kOk;
@@ -91,14 +50,14 @@ Status multi_tensor_adam(Isa isa, const Span* params, const Span* grads, const S
     return Status::kInvalidArgument;
   }
   const OptimKernels& k = optim_kernels(isa);
-  Plan& plan = plan_for_this_thread();
+  ChunkPlan& plan = chunk_plan_for_this_thread();
   plan.build(params, count);
-  const Piece* pieces = plan.pieces.data();
-  parallel_for(0, plan.pieces.size(), plan.grain(), [&](size_t lo, size_t hi) {
+  const Chunk* chunks = plan.chunks.data();
+  parallel_for(0, plan.chunks.size(), plan.grain(), [&](size_t lo, size_t hi) {
     for (size_t i = lo; i < hi; ++i) {
-      const Piece& pc = pieces[i];
-      k.adam(at(params, pc), at(grads, pc), at(m, pc), at(v, pc),
-             c.amsgrad ? at(vmax, pc) : nullptr, pc.size, c);
+      const Chunk& pc = chunks[i];
+      k.adam(chunk_data(params, pc), chunk_data(grads, pc), chunk_data(m, pc), chunk_data(v, pc),
+             c.amsgrad ? chunk_data(vmax, pc) : nullptr, pc.size, c);
     }
   });
   return Status::kOk;

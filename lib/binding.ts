@@ -16,7 +16,12 @@ export interface NativeStats {
 }
 
 /** A tensor list at the boundary: an array of Float32Array (segments null), or a flat base + segments. */
-type Tensors = readonly Float32Array[] | Float32Array;
+/** An opaque handle from prepareTensorList: an Array of Float32Array unpacked once. */
+export interface PreparedTensorList {
+  readonly __preparedTensorList: unique symbol;
+}
+export type TensorList = readonly Float32Array[] | Float32Array | PreparedTensorList;
+type Tensors = TensorList;
 type Segments = Uint32Array | null;
 
 export interface NativeAddon {
@@ -39,6 +44,7 @@ export interface NativeAddon {
   clampGradsAsync(t: Tensors, s: Segments, lo: number, hi: number): Promise<void>;
   gradStats(t: Tensors, s: Segments, perTensorOut?: Float64Array): NativeStats;
   gradStatsAsync(t: Tensors, s: Segments, perTensorOut?: Float64Array): Promise<NativeStats>;
+  prepareTensorList(tensors: readonly Float32Array[]): PreparedTensorList;
   /** Benchmarks only: streaming read (returns a checksum) and copy over the thread pool. */
   streamRead(data: Float32Array): number;
   streamCopy(dst: Float32Array, src: Float32Array): void;

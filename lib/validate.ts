@@ -4,6 +4,7 @@
  */
 import { invalidArg } from './errors.js';
 import { FlatTensors } from './flat-tensors.js';
+import { CACHE_MIN_TENSORS, lookupList, rememberList, type ListEntry } from './list-cache.js';
 
 /** A list of tensors as the public API accepts it. */
 export type TensorsLike = Float32Array | readonly Float32Array[] | FlatTensors;
@@ -15,6 +16,8 @@ export type TensorsLike = Float32Array | readonly Float32Array[] | FlatTensors;
 export interface TensorSet {
   readonly views: readonly Float32Array[];
   readonly flat: FlatTensors | null;
+  /** For long lists: the remembered validation (see list-cache.ts). */
+  readonly entry?: ListEntry;
 }
 
 const isDetachedBuffer = (buffer: ArrayBufferLike): boolean => {
@@ -52,10 +55,18 @@ export function checkTensors(name: string, value: unknown, opts: { inPlace: bool
     invalidArg(name, 'a Float32Array, an array of Float32Array, or a FlatTensors', value);
   }
   const list = value as readonly unknown[];
+  const cached = list.length >= CACHE_MIN_TENSORS ? lookupList(list) : undefined;
+  if (cached && (!opts.inPlace || cached.inPlaceChecked)) return { views: cached.items, flat: null, entry: cached };
   for (let i = 0; i < list.length; i++) checkFloat32Array(`${name}[${i}]`, list[i]);
   const views = list as readonly Float32Array[];
   if (opts.inPlace) checkNoOverlap(name, views);
-  return { views, flat: null };
+  if (list.length < CACHE_MIN_TENSORS) return { views, flat: null };
+  if (cached) {
+    cached.inPlaceChecked = true;
+    return { views: cached.items, flat: null, entry: cached };
+  }
+  const entry = rememberList(list, views, opts.inPlace);
+  return { views: entry.items, flat: null, entry };
 }
 
 /**

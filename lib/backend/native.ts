@@ -3,17 +3,23 @@
  * convention. A FlatTensors crosses as one base array plus its segment table (one call for any number
  * of tensors); a plain list crosses as an array of Float32Array.
  */
-import type { NativeAddon } from '../binding.js';
+import type { NativeAddon, PreparedTensorList, TensorList } from '../binding.js';
 import { fromNative } from '../errors.js';
 import type { TensorSet } from '../validate.js';
 import type { Backend } from './types.js';
 
-/** Async calls keep their own copy of the list: the caller may change its array meanwhile. */
-const args = (t: TensorSet, copy = false): [readonly Float32Array[] | Float32Array, Uint32Array | null] =>
-  t.flat ? [t.flat.base, t.flat.segments] : [copy ? t.views.slice() : t.views, null];
+let addonRef: NativeAddon;
+
+/** Async calls keep their own copy of a plain list: the caller may change its array meanwhile. A
+ *  remembered long list crosses as its prepared handle (unpacked once; see list-cache.ts). */
+const args = (t: TensorSet, copy = false): [TensorList, Uint32Array | null] => {
+  if (t.flat) return [t.flat.base, t.flat.segments];
+  if (t.entry) return [(t.entry.nativeHandle ??= addonRef.prepareTensorList(t.entry.items)) as PreparedTensorList, null];
+  return [copy ? t.views.slice() : t.views, null];
+};
 
 /** An optional list (momentum buffers, AMSGrad maxima): null crosses as (null, null). */
-const optArgs = (t: TensorSet | null): [readonly Float32Array[] | Float32Array | null, Uint32Array | null] => (t ? args(t) : [null, null]);
+const optArgs = (t: TensorSet | null): [TensorList | null, Uint32Array | null] => (t ? args(t) : [null, null]);
 
 /** Rejections carry the caller's stack (the native one ends at the event loop). */
 function withCallerStack<T>(p: Promise<T>): Promise<T> {
@@ -27,6 +33,7 @@ function withCallerStack<T>(p: Promise<T>): Promise<T> {
 }
 
 export function createNativeBackend(addon: NativeAddon): Backend {
+  addonRef = addon;
   return {
     name: 'native',
     isa: () => addon.activeIsa(),

@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gradguard::addon::init_grad(env, exports);
   gradguard::addon::init_memory(env, exports);
   gradguard::addon::init_bench(env, exports);
+  gradguard::addon::init_tensor_list(env, exports);
   gradguard::addon::init_optim(env, exports);
   return exports;
 }

@@ -51,26 +51,38 @@ inline bool arg_bool(const Napi::CallbackInfo& info, size_t i, const char* name)
   return info[i].As<Napi::Boolean>().Value();
 }
 
-// A Float32Array's memory; throws on any other type or on a detached buffer.
-inline kernels::Span float32_span(napi_env env, napi_value v, const std::string& name) {
+// A Float32Array's memory, or false if `v` is not one or its buffer is detached (no JS error yet:
+// the caller names the argument, so the hot path builds no strings).
+inline bool try_float32_span(napi_env env, napi_value v, kernels::Span* out, bool* detached) {
   napi_typedarray_type type;
   size_t length = 0;
   void* data = nullptr;
   napi_value buffer;
   size_t offset = 0;
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
-      napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok ||
+  *detached = false;
+  // napi_get_typedarray_info fails on anything that is not a typed array.
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok ||
       type != napi_float32_array) {
-    throw_type(Napi::Env(env), name + " must be a Float32Array");
+    return false;
   }
   if (length == 0) {
-    bool detached = false;
-    napi_is_detached_arraybuffer(env, buffer, &detached);
-    if (detached) throw_type(Napi::Env(env), name + " is backed by a detached ArrayBuffer");
-    return kernels::Span{nullptr, 0};
+    napi_is_detached_arraybuffer(env, buffer, detached);
+    *out = kernels::Span{nullptr, 0};
+    return !*detached;
   }
-  return kernels::Span{static_cast<float*>(data), length};
+  *out = kernels::Span{static_cast<float*>(data), length};
+  return true;
+}
+
+// A Float32Array's memory; throws a TypeError naming `name` on any other type or a detached buffer.
+inline kernels::Span float32_span(napi_env env, napi_value v, const std::string& name) {
+  kernels::Span s;
+  bool detached = false;
+  if (!try_float32_span(env, v, &s, &detached)) {
+    throw_type(Napi::Env(env), name + (detached ? " is backed by a detached ArrayBuffer"
+                                                : " must be a Float32Array"));
+  }
+  return s;
 }
 
 // Optional Float64Array output of at least `min_length` elements; nullptr when undefined/null.
@@ -89,7 +101,19 @@ inline double* optional_float64_out(const Napi::CallbackInfo& info, size_t i, co
   return a.Data();
 }
 
+// A prepared tensor list (see tensor_list_binding.cc): the spans of an Array of Float32Array,
+// unpacked once and kept with references to every array, so a list of thousands of tensors crosses
+// into native code without reading each element again. JS checks it still matches before use.
+struct PreparedList {
+  std::vector<kernels::Span> spans;
+  std::vector<Napi::ObjectReference> refs;
+};
+
+// Non-null when `v` is a prepared-list handle.
+PreparedList* prepared_list(napi_env env, napi_value v);
+
 // Unpacks a tensor list given as (tensors, segments):
+//  - tensors a prepared-list handle (segments undefined/null);
 //  - segments undefined/null: tensors is an Array of Float32Array;
 //  - segments a Uint32Array of [offset, length] pairs: tensors is one Float32Array (a flat store)
 //    and each pair is a view into it, checked against its bounds.
@@ -98,6 +122,12 @@ inline void tensor_list(const Napi::CallbackInfo& info, size_t i, const char* na
   napi_env env = info.Env();
   out->clear();
   const bool flat = info.Length() > i + 1 && info[i + 1].IsTypedArray();
+  if (!flat && !info[i].IsArray()) {
+    if (PreparedList* p = prepared_list(env, info[i])) {
+      *out = p->spans;
+      return;
+    }
+  }
   if (!flat) {
     if (!info[i].IsArray()) throw_type(info.Env(), std::string(name) + " must be an Array of Float32Array");
     napi_value arr = info[i];
@@ -106,10 +136,15 @@ inline void tensor_list(const Napi::CallbackInfo& info, size_t i, const char* na
     out->reserve(n);
     for (uint32_t k = 0; k < n; ++k) {
       napi_value el;
-      if (napi_get_element(env, arr, k, &el) != napi_ok) {
-        throw_type(info.Env(), std::string(name) + " could not be read");
+      kernels::Span span;
+      bool detached = false;
+      if (napi_get_element(env, arr, k, &el) != napi_ok ||
+          !try_float32_span(env, el, &span, &detached)) {
+        const std::string what = std::string(name) + "[" + std::to_string(k) + "]";
+        throw_type(info.Env(), what + (detached ? " is backed by a detached ArrayBuffer"
+                                                : " must be a Float32Array"));
       }
-      out->push_back(float32_span(env, el, std::string(name) + "[" + std::to_string(k) + "]"));
+      out->push_back(span);
     }
     return;
   }

@@ -1,0 +1,242 @@
+// Blocked SGEMM driver (BLIS loop nest): for each NC-column block and KC-deep slice, B is packed
+// into kc x NR panels and A into MR x kc panels (transposes are resolved while packing), then a
+// per-ISA micro-kernel computes MR x NR tiles of C. float32 accumulation; the k order is fixed.
+#include <cstdint>
+#include <cstring>
+
+#include "core/memory.h"
+#include "core/thread_pool.h"
+#include "kernels/gemm/gemm.h"
+
+namespace gradguard {
+namespace kernels {
+namespace {
+
+constexpr size_t kKc = 256;         // depth of a packed slice: a B micro-panel (kc x 16) fits L1
+constexpr size_t kMc = 144;         // rows of C per task: the A block (mc x kc) stays in L2
+constexpr size_t kNc = 4096;        // columns of B packed at once (kc x nc in L3)
+constexpr size_t kMo = 4096;        // rows of A packed at once
+constexpr size_t kTaskCols = 256;   // columns of C per task, at most
+constexpr size_t kInlineWork = size_t{64} * 64 * 64;  // m * n * k below this runs on one thread
+
+inline size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
+inline size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+
+// A grow-only, 64-byte aligned packing buffer; one per thread, kept for the thread's lifetime so
+// steady-state calls do not allocate.
+class PackBuffer {
+ public:
+  ~PackBuffer() { free_buffer(data_, bytes_); }
+  float* get(size_t floats) {
+    const size_t bytes = floats * sizeof(float);
+    if (bytes > bytes_) {
+      free_buffer(data_, bytes_);
+      data_ = static_cast<float*>(allocate_buffer(bytes));
+      bytes_ = data_ != nullptr ? bytes : 0;
+    }
+    return data_;
+  }
+
+ private:
+  float* data_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+thread_local PackBuffer t_pack_a;
+thread_local PackBuffer t_pack_b;
+
+// Packs rows [i0, i0 + rows) (rows <= MR) and depth [p0, p0 + kc) of op(A) into dst[p * MR + i],
+// zero-padding rows >= `rows`.
+template <size_t MR>
+void pack_a_panel(bool trans, const float* a, size_t lda, size_t i0, size_t rows, size_t p0,
+                  size_t kc, float* dst) {
+  if (trans) {  // op(A)(i, p) = a[p * lda + i]: each depth step is contiguous
+    for (size_t p = 0; p < kc; ++p) {
+      const float* src = a + (p0 + p) * lda + i0;
+      float* d = dst + p * MR;
+      if (rows == MR) {
+        for (size_t i = 0; i < MR; ++i) d[i] = src[i];
+      } else {
+        for (size_t i = 0; i < MR; ++i) d[i] = i < rows ? src[i] : 0.f;
+      }
+    }
+    return;
+  }
+  if (rows == MR) {
+    const float* r[MR];
+    for (size_t i = 0; i < MR; ++i) r[i] = a + (i0 + i) * lda + p0;
+    for (size_t p = 0; p < kc; ++p) {
+      for (size_t i = 0; i < MR; ++i) dst[p * MR + i] = r[i][p];
+    }
+    return;
+  }
+  for (size_t p = 0; p < kc; ++p) {
+    for (size_t i = 0; i < MR; ++i) dst[p * MR + i] = i < rows ? a[(i0 + i) * lda + p0 + p] : 0.f;
+  }
+}
+
+// Packs columns [j0, j0 + cols) (cols <= NR) and depth [p0, p0 + kc) of op(B) into dst[p * NR + j],
+// zero-padding columns >= `cols`.
+template <size_t NR>
+void pack_b_panel(bool trans, const float* b, size_t ldb, size_t p0, size_t kc, size_t j0,
+                  size_t cols, float* dst) {
+  if (!trans) {  // op(B)(p, j) = b[p * ldb + j]: rows are contiguous
+    for (size_t p = 0; p < kc; ++p) {
+      const float* src = b + (p0 + p) * ldb + j0;
+      float* d = dst + p * NR;
+      if (cols == NR) {
+        for (size_t j = 0; j < NR; ++j) d[j] = src[j];
+      } else {
+        for (size_t j = 0; j < NR; ++j) d[j] = j < cols ? src[j] : 0.f;
+      }
+    }
+    return;
+  }
+  if (cols == NR) {
+    const float* r[NR];
+    for (size_t j = 0; j < NR; ++j) r[j] = b + (j0 + j) * ldb + p0;
+    for (size_t p = 0; p < kc; ++p) {
+      for (size_t j = 0; j < NR; ++j) dst[p * NR + j] = r[j][p];
+    }
+    return;
+  }
+  for (size_t p = 0; p < kc; ++p) {
+    for (size_t j = 0; j < NR; ++j) dst[p * NR + j] = j < cols ? b[(j0 + j) * ldb + p0 + p] : 0.f;
+  }
+}
+
+using PackAFn = void (*)(bool, const float*, size_t, size_t, size_t, size_t, size_t, float*);
+using PackBFn = void (*)(bool, const float*, size_t, size_t, size_t, size_t, size_t, float*);
+
+PackAFn pack_a_for(size_t mr) {
+  switch (mr) {
+    case 4: return pack_a_panel<4>;
+    case 6: return pack_a_panel<6>;
+    case 8: return pack_a_panel<8>;
+    case 12: return pack_a_panel<12>;
+    default: return nullptr;
+  }
+}
+
+PackBFn pack_b_for(size_t nr) {
+  switch (nr) {
+    case 8: return pack_b_panel<8>;
+    case 16: return pack_b_panel<16>;
+    case 32: return pack_b_panel<32>;
+    default: return nullptr;
+  }
+}
+
+// C = beta * C without reading C when beta == 0.
+void scale_c(size_t m, size_t n, float beta, float* c, size_t ldc) {
+  if (beta == 1.f) return;
+  for (size_t i = 0; i < m; ++i) {
+    float* row = c + i * ldc;
+    if (beta == 0.f) {
+      std::memset(row, 0, n * sizeof(float));
+    } else {
+      for (size_t j = 0; j < n; ++j) row[j] *= beta;
+    }
+  }
+}
+
+// Runs fn over [0, count) on the pool when `threaded`, else inline on this thread.
+template <typename F>
+void run_range(bool threaded, size_t count, size_t grain, const F& fn) {
+  if (count == 0) return;
+  if (threaded) {
+    parallel_for(0, count, grain, fn);
+  } else {
+    fn(size_t{0}, count);
+  }
+}
+
+}  // namespace
+
+Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
+             const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c,
+             size_t ldc) {
+  if (m == 0 || n == 0) return Status::kOk;
+  if (ldc < n || lda < (trans_a ? m : k) || ldb < (trans_b ? k : n)) {
+    return Status::kInvalidArgument;
+  }
+  if (k == 0 || alpha == 0.f) {
+    scale_c(m, n, beta, c, ldc);
+    return Status::kOk;
+  }
+  const GemmKernels& kern = gemm_kernels(isa);
+  const size_t mr = kern.mr, nr = kern.nr;
+  const PackAFn pack_a = pack_a_for(mr);
+  const PackBFn pack_b = pack_b_for(nr);
+  if (pack_a == nullptr || pack_b == nullptr || kMc % mr != 0) return Status::kInternal;
+
+  const bool small = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) <
+                     static_cast<double>(kInlineWork);
+  const size_t threads = small ? 1 : static_cast<size_t>(num_threads());
+  const bool threaded = threads > 1;
+
+  const size_t nc_max = min_sz(n, kNc), kc_max = min_sz(k, kKc), mo_max = min_sz(m, kMo);
+  float* bp = t_pack_b.get(ceil_div(nc_max, nr) * nr * kc_max);
+  float* ap = t_pack_a.get(ceil_div(mo_max, mr) * mr * kc_max);
+  if (ap == nullptr || bp == nullptr) return Status::kOutOfMemory;
+
+  for (size_t jc = 0; jc < n; jc += kNc) {
+    const size_t nc = min_sz(kNc, n - jc);
+    const size_t b_panels = ceil_div(nc, nr);
+    for (size_t pc = 0; pc < k; pc += kKc) {
+      const size_t kc = min_sz(kKc, k - pc);
+      // Later slices accumulate onto the C the first slice wrote (the k order is always the same).
+      const float beta_eff = pc == 0 ? beta : 1.f;
+      for (size_t io = 0; io < m; io += kMo) {
+        const size_t mo = min_sz(kMo, m - io);
+        const size_t a_panels = ceil_div(mo, mr);
+        // Pack this A block, and the B block too on the first row pass, in one parallel region.
+        const size_t b_jobs = io == 0 ? b_panels : 0;
+        run_range(threaded, b_jobs + a_panels, 4, [&](size_t lo, size_t hi) {
+          for (size_t t = lo; t < hi; ++t) {
+            if (t < b_jobs) {
+              const size_t j = t * nr;
+              pack_b(trans_b, b, ldb, pc, kc, jc + j, min_sz(nr, nc - j), bp + t * nr * kc);
+            } else {
+              const size_t i = (t - b_jobs) * mr;
+              pack_a(trans_a, a, lda, io + i, min_sz(mr, mo - i), pc, kc,
+                     ap + (t - b_jobs) * mr * kc);
+            }
+          }
+        });
+        // Tasks are (kMc rows) x (task_panels * nr columns) blocks of C; enough of them to keep
+        // every thread busy. The tile grid (and so every result bit) does not depend on them.
+        const size_t m_blocks = ceil_div(mo, kMc);
+        size_t task_panels = kTaskCols / nr;
+        if (threaded) {
+          const size_t want_cols = ceil_div(4 * threads, m_blocks);
+          const size_t fit = ceil_div(b_panels, want_cols);
+          if (fit < task_panels) task_panels = fit > 0 ? fit : 1;
+        }
+        const size_t col_tasks = ceil_div(b_panels, task_panels);
+        run_range(threaded, m_blocks * col_tasks, 1, [&](size_t lo, size_t hi) {
+          for (size_t t = lo; t < hi; ++t) {
+            const size_t mb = t / col_tasks, ct = t % col_tasks;
+            const size_t ip_begin = mb * kMc / mr;
+            const size_t ip_end = min_sz(ceil_div(mb * kMc + kMc, mr), a_panels);
+            const size_t jp_begin = ct * task_panels;
+            const size_t jp_end = min_sz(jp_begin + task_panels, b_panels);
+            for (size_t jp = jp_begin; jp < jp_end; ++jp) {
+              const float* bpanel = bp + jp * nr * kc;
+              const size_t cols = min_sz(nr, nc - jp * nr);
+              for (size_t ip = ip_begin; ip < ip_end; ++ip) {
+                const size_t rows = min_sz(mr, mo - ip * mr);
+                float* ctile = c + (io + ip * mr) * ldc + jc + jp * nr;
+                kern.micro(kc, ap + ip * mr * kc, bpanel, ctile, ldc, rows, cols, alpha, beta_eff);
+              }
+            }
+          }
+        });
+      }
+    }
+  }
+  return Status::kOk;
+}
+
+}  // namespace kernels
+}  // namespace gradguard

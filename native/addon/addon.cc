@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gradguard::addon::init_runtime(env, exports);
   gradguard::addon::init_grad(env, exports);
   gradguard::addon::init_memory(env, exports);
+  gradguard::addon::init_ops(env, exports);
   return exports;
 }
 

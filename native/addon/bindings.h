@@ -9,6 +9,7 @@ namespace addon {
 void init_runtime(Napi::Env env, Napi::Object exports);
 void init_grad(Napi::Env env, Napi::Object exports);
 void init_memory(Napi::Env env, Napi::Object exports);
+void init_ops(Napi::Env env, Napi::Object exports);
 
 }  // namespace addon
 }  // namespace gradguard

@@ -27,3 +27,4 @@ export { gradStats, gradStatsAsync, type GradStats } from './grad/grad-stats.js'
 export { agcClip, type AgcOptions } from './grad/agc.js';
 export { AutoClip, type AutoClipOptions, type AutoClipState, type ClipReport } from './grad/autoclip.js';
 export { ZClip, type ZClipOptions, type ZClipState } from './grad/zclip.js';
+export * as ops from './ops/index.js';

@@ -7,6 +7,7 @@ import type { NativeAddon } from '../binding.js';
 import { fromNative } from '../errors.js';
 import type { TensorSet } from '../validate.js';
 import type { Backend } from './types.js';
+import { createNativeOps } from '../ops/native-ops.js';
 
 /** Async calls keep their own copy of the list: the caller may change its array meanwhile. */
 const args = (t: TensorSet, copy = false): [readonly Float32Array[] | Float32Array, Uint32Array | null] =>
@@ -43,5 +44,6 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     stats: (t, per) => addon.gradStats(...args(t), per),
     statsAsync: (t, per) => withCallerStack(addon.gradStatsAsync(...args(t, true), per)),
     agc: (p, g, units, clipping, eps) => addon.agcClip(...args(p), ...args(g), units, clipping, eps),
+    ...createNativeOps(addon),
   };
 }

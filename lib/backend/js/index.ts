@@ -4,6 +4,7 @@
  * settle on a later microtask, so call sites behave the same on both backends.
  */
 import type { Backend } from '../types.js';
+import { createJsOps } from './ops.js';
 import { agc, clamp, clipByNorm, norm, scale, stats } from './grad.js';
 
 const later = <T>(fn: () => T): Promise<T> => Promise.resolve().then(fn);
@@ -32,5 +33,6 @@ export function createJsBackend(): Backend {
     stats: (t, per) => stats(t.views, per),
     statsAsync: (t, per) => later(() => stats(t.views, per)),
     agc: (p, g, units, clipping, eps) => agc(p.views, g.views, units, clipping, eps),
+    ...createJsOps(),
   };
 }

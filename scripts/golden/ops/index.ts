@@ -2,10 +2,18 @@
 import { agcOp } from './agc.js';
 import { clipGradNormOp } from './clip-grad-norm.js';
 import { clipGradValueOp } from './clip-grad-value.js';
+import { activationsOp } from './activations.js';
+import { linearOp } from './linear.js';
+import { lossesOp } from './losses.js';
+import { matmulOp } from './matmul.js';
 import type { OpHandler } from './types.js';
 
 export const handlers: Readonly<Record<string, OpHandler>> = {
   clip_grad_norm: clipGradNormOp,
   clip_grad_value: clipGradValueOp,
   agc: agcOp,
+  matmul: matmulOp,
+  linear: linearOp,
+  activations: activationsOp,
+  losses: lossesOp,
 };

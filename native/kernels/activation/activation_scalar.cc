@@ -33,7 +33,7 @@ inline double fwd(int fn, double x, double p0, double p1) {
     case 3:
       return std::tanh(x);
     case 4:
-      return 0.5 * x * (1.0 + std::erf(x * kInvSqrt2));
+      return 0.5 * x * std::erfc(-x * kInvSqrt2);  // erfc: no cancellation in the left tail
     case 5: {
       const double inner = kSqrt2OverPi * (x + kGeluC * x * x * x);
       return 0.5 * x * (1.0 + std::tanh(inner));
@@ -66,7 +66,7 @@ inline double deriv(int fn, double x, double p0, double p1) {
       return 1.0 - t * t;
     }
     case 4: {
-      const double cdf = 0.5 * (1.0 + std::erf(x * kInvSqrt2));
+      const double cdf = 0.5 * std::erfc(-x * kInvSqrt2);
       const double pdf = kInvSqrt2Pi * std::exp(-0.5 * x * x);
       return cdf + x * pdf;
     }

@@ -56,8 +56,10 @@ describe('activations: native ISAs agree with the pure-TS reference', () => {
               const gRef = on(JS, () => act.bwd(x, gy));
               const y = on(t, () => act.fwd(x));
               const g = on(t, () => act.bwd(x, gy));
-              expect(closeness(y, yRef, 2e-6, 1e-30)).toBeLessThanOrEqual(1);
-              expect(closeness(g, gRef, 2e-6, 1e-30)).toBeLessThanOrEqual(1);
+              // A few ulp (SIMD float32 math), plus 1e-6 absolute for gelu-tanh's float32 argument
+              // and for the derivatives' cancellations (|grad_y| <= 3); the golden files' tolerances.
+              expect(closeness(y, yRef, 1e-6, 1e-6)).toBeLessThanOrEqual(1);
+              expect(closeness(g, gRef, 1e-6, 1e-6)).toBeLessThanOrEqual(1);
             },
           ),
           { numRuns: 40 },

@@ -39,6 +39,12 @@ export function erfc(z: number): number {
   return 1 - erfSeries(z);
 }
 
+/** sigmoid'(x) = e / (1 + e)², e = exp(−|x|): no cancellation for large |x|. */
+function dsigmoid(x: number): number {
+  const e = Math.exp(-Math.abs(x));
+  return e / ((1 + e) * (1 + e));
+}
+
 export function sigmoid(x: number): number {
   const e = Math.exp(-Math.abs(x));
   return x >= 0 ? 1 / (1 + e) : e / (1 + e);
@@ -61,8 +67,8 @@ export function actForward(fn: number, x: number, p0: number, p1: number): numbe
       return Math.tanh(x);
     case 4:
       return x * phi(x);
-    case 5:
-      return 0.5 * x * (1 + Math.tanh(SQRT2_OVER_PI * (x + GELU_C * x * x * x)));
+    case 5: // 0.5·x·(1 + tanh u) = x·sigmoid(2u)
+      return x * sigmoid(2 * SQRT2_OVER_PI * (x + GELU_C * x * x * x));
     case 6:
       return x > 0 ? x : p0 * Math.expm1(x);
     case 7: {
@@ -82,20 +88,18 @@ export function actDeriv(fn: number, x: number, p0: number, p1: number): number 
       return x <= 0 ? 0 : 1;
     case 1:
       return x > 0 ? 1 : p0;
-    case 2: {
-      const s = sigmoid(x);
-      return s * (1 - s);
-    }
+    case 2:
+      return dsigmoid(x);
     case 3: {
-      const t = Math.tanh(x);
-      return 1 - t * t;
+      const e = Math.exp(-2 * Math.abs(x));
+      return (4 * e) / ((1 + e) * (1 + e));
     }
     case 4:
       return phi(x) + x * INV_SQRT2PI * Math.exp(-0.5 * x * x);
     case 5: {
       const x2 = x * x;
-      const t = Math.tanh(SQRT2_OVER_PI * (x + GELU_C * x2 * x));
-      return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT2_OVER_PI * (1 + 3 * GELU_C * x2);
+      const v = 2 * SQRT2_OVER_PI * (x + GELU_C * x2 * x);
+      return sigmoid(v) + 2 * x * dsigmoid(v) * SQRT2_OVER_PI * (1 + 3 * GELU_C * x2);
     }
     case 6:
       return x <= 0 ? p0 * Math.exp(x) : 1;

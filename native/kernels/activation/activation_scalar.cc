@@ -1,8 +1,8 @@
 // The scalar reference: each element computed in float64 with the C library's exp/tanh/erf/log1p and
 // rounded once to float32, so it is accurate to within 1 ulp of the true result. The SIMD variants
 // call these for tails and for the transcendental-heavy functions they do not vectorise.
-// Formulas are arranged so no intermediate overflows (sigmoid via exp(-|x|), softplus via
-// max(z, 0) + log1p(exp(-|z|)), gelu-tanh derivative via 1 - tanh^2 which is 0 at large |x|).
+// Formulas are arranged so no intermediate overflows or cancels (sigmoid via exp(-|x|), softplus via
+// max(z, 0) + log1p(exp(-|z|)), 1 + tanh u as 2 sigmoid(2u), sigmoid' and tanh' from exp(-|x|)).
 #include <cmath>
 
 #include "kernels/activation/activation.h"
@@ -22,6 +22,12 @@ inline double sigmoid(double x) {
   return x >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
 }
 
+// sigmoid'(x) = s (1 - s) = e / (1 + e)^2, e = exp(-|x|): no cancellation for large |x|.
+inline double dsigmoid(double x) {
+  const double e = std::exp(-std::fabs(x));
+  return e / ((1.0 + e) * (1.0 + e));
+}
+
 inline double fwd(int fn, double x, double p0, double p1) {
   switch (fn) {
     case 0:  // relu (NaN stays NaN)
@@ -34,9 +40,9 @@ inline double fwd(int fn, double x, double p0, double p1) {
       return std::tanh(x);
     case 4:
       return 0.5 * x * std::erfc(-x * kInvSqrt2);  // erfc: no cancellation in the left tail
-    case 5: {
-      const double inner = kSqrt2OverPi * (x + kGeluC * x * x * x);
-      return 0.5 * x * (1.0 + std::tanh(inner));
+    case 5: {  // 0.5 x (1 + tanh u) = x sigmoid(2u): no cancellation in the left tail
+      const double u = kSqrt2OverPi * (x + kGeluC * x * x * x);
+      return x * sigmoid(2.0 * u);
     }
     case 6:
       return x > 0 ? x : p0 * std::expm1(x);
@@ -57,13 +63,12 @@ inline double deriv(int fn, double x, double p0, double p1) {
       return x <= 0 ? 0.0 : 1.0;
     case 1:
       return x > 0 ? 1.0 : p0;
-    case 2: {
-      const double s = sigmoid(x);
-      return s * (1.0 - s);
-    }
+    case 2:
+      return dsigmoid(x);
     case 3: {
-      const double t = std::tanh(x);
-      return 1.0 - t * t;
+      // 1 - tanh^2 = 4E / (1 + E)^2 with E = exp(-2|x|): exact where 1 - t^2 would round to 0
+      const double e = std::exp(-2.0 * std::fabs(x));
+      return 4.0 * e / ((1.0 + e) * (1.0 + e));
     }
     case 4: {
       const double cdf = 0.5 * std::erfc(-x * kInvSqrt2);
@@ -71,10 +76,12 @@ inline double deriv(int fn, double x, double p0, double p1) {
       return cdf + x * pdf;
     }
     case 5: {
+      // d/dx x sigmoid(2u) = sigmoid(2u) + 2 x sigmoid'(2u) u'
+      // (= 0.5 (1 + t) + 0.5 x (1 - t^2) u' with t = tanh u, without its cancellations)
       const double x2 = x * x;
-      const double t = std::tanh(kSqrt2OverPi * (x + kGeluC * x2 * x));
-      const double dinner = kSqrt2OverPi * (1.0 + 3.0 * kGeluC * x2);
-      return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * dinner;
+      const double u = kSqrt2OverPi * (x + kGeluC * x2 * x);
+      const double du = kSqrt2OverPi * (1.0 + 3.0 * kGeluC * x2);
+      return sigmoid(2.0 * u) + 2.0 * x * dsigmoid(2.0 * u) * du;
     }
     case 6:
       return x <= 0 ? p0 * std::exp(x) : 1.0;

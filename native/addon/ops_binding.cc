@@ -10,6 +10,7 @@
 #include "addon/args.h"
 #include "addon/bindings.h"
 #include "addon/promise_worker.h"
+#include "core/thread_pool.h"
 #include "kernels/activation/activation.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/loss/loss.h"
@@ -239,6 +240,11 @@ int arg_act(const Napi::CallbackInfo& info, size_t i) {
   return static_cast<int>(v);
 }
 
+// Elements per parallel block: a multiple of 64 (blocks start SIMD-aligned relative to the array, so
+// the result never depends on the partition); relu/leaky are memory-bound and need larger blocks to
+// be worth a wake-up than the transcendental functions.
+size_t act_grain(int fn) { return fn <= 1 ? (size_t{1} << 17) : (size_t{1} << 14); }
+
 // (fn, x, y, p0, p1)
 Napi::Value ActivationForward(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 5);
@@ -248,7 +254,10 @@ Napi::Value ActivationForward(const Napi::CallbackInfo& info) {
   const float p0 = static_cast<float>(arg_number(info, 3, "p0"));
   const float p1 = static_cast<float>(arg_number(info, 4, "p1"));
   need(info, y, 1, x.size, "y");
-  kernels::activation_kernels(active_isa()).forward(fn, x.data, y.data, x.size, p0, p1);
+  const kernels::ActForwardFn f = kernels::activation_kernels(active_isa()).forward;
+  float* const xd = x.data;
+  float* const yd = y.data;
+  parallel_for(0, x.size, act_grain(fn), [=](size_t lo, size_t hi) { f(fn, xd + lo, yd + lo, hi - lo, p0, p1); });
   return info.Env().Undefined();
 }
 
@@ -263,7 +272,12 @@ Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
   const float p1 = static_cast<float>(arg_number(info, 5, "p1"));
   need(info, gy, 1, x.size, "gradY");
   need(info, gx, 1, x.size, "gradX");
-  kernels::activation_kernels(active_isa()).backward(fn, x.data, gy.data, gx.data, x.size, p0, p1);
+  const kernels::ActBackwardFn f = kernels::activation_kernels(active_isa()).backward;
+  float* const xd = x.data;
+  float* const gyd = gy.data;
+  float* const gxd = gx.data;
+  parallel_for(0, x.size, act_grain(fn),
+               [=](size_t lo, size_t hi) { f(fn, xd + lo, gyd + lo, gxd + lo, hi - lo, p0, p1); });
   return info.Env().Undefined();
 }
 

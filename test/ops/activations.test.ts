@@ -162,3 +162,31 @@ describe('activations: bad inputs', () => {
     expect(() => ops.tanhBackward(x, new Float32Array(3))).toThrow(/gradY/);
   });
 });
+
+describe('activations: large arrays on the thread pool', () => {
+  for (const t of TARGETS.slice(1)) {
+    it(`${t.label}: identical for 1 and 2 threads, and equal to the pure-TS reference within tolerance`, async () => {
+      const { getNumThreads, setNumThreads } = await import('../../lib/index.js');
+      const n = 300_001;
+      const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 30);
+      const gy = Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.11));
+      for (const act of ACTS) {
+        const ref = on(JS, () => act.bwd(x, gy));
+        const before = on(t, () => getNumThreads());
+        try {
+          const r = [1, 2].map((threads) =>
+            on(t, () => {
+              setNumThreads(threads);
+              return [act.fwd(x), act.bwd(x, gy)];
+            }),
+          );
+          expect(r[1][0]).toEqual(r[0][0]);
+          expect(r[1][1]).toEqual(r[0][1]);
+          expect(closeness(r[0][1], ref, 1e-6, 1e-6)).toBeLessThanOrEqual(1);
+        } finally {
+          on(t, () => setNumThreads(before));
+        }
+      }
+    });
+  }
+});

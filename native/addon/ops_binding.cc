@@ -45,11 +45,14 @@ Span optional_f32(const Napi::CallbackInfo& info, size_t i, const char* name, bo
 }
 
 // Throws a RangeError unless rows*cols <= span.size (with overflow checks).
-void need(const Napi::CallbackInfo& info, const Span& s, size_t rows, size_t cols, const char* name) {
-  if (cols != 0 && rows > SIZE_MAX / cols) throw_range(info.Env(), std::string(name) + ": size overflows");
+void need(const Napi::CallbackInfo& info, const Span& s, size_t rows, size_t cols,
+          const char* name) {
+  if (cols != 0 && rows > SIZE_MAX / cols)
+    throw_range(info.Env(), std::string(name) + ": size overflows");
   if (rows * cols > s.size) {
-    throw_range(info.Env(), std::string(name) + " must hold at least " + std::to_string(rows * cols) +
-                                " elements, it has " + std::to_string(s.size));
+    throw_range(info.Env(), std::string(name) + " must hold at least " +
+                                std::to_string(rows * cols) + " elements, it has " +
+                                std::to_string(s.size));
   }
 }
 
@@ -138,8 +141,8 @@ Status run_linear_fwd(Isa isa, const LinearFwdArgs& r) {
       for (size_t j = 0; j < r.out; ++j) row[j] = r.bias.data[j];
     }
   }
-  return kernels::sgemm(isa, false, true, r.batch, r.out, r.in, 1.0f, r.x.data, r.in, r.w.data, r.in,
-                        r.has_bias ? 1.0f : 0.0f, r.y.data, r.out);
+  return kernels::sgemm(isa, false, true, r.batch, r.out, r.in, 1.0f, r.x.data, r.in, r.w.data,
+                        r.in, r.has_bias ? 1.0f : 0.0f, r.y.data, r.out);
 }
 
 struct LinearBwdArgs {
@@ -240,9 +243,9 @@ int arg_act(const Napi::CallbackInfo& info, size_t i) {
   return static_cast<int>(v);
 }
 
-// Elements per parallel block: a multiple of 64 (blocks start SIMD-aligned relative to the array, so
-// the result never depends on the partition); relu/leaky are memory-bound and need larger blocks to
-// be worth a wake-up than the transcendental functions.
+// Elements per parallel block: a multiple of 64 (blocks start SIMD-aligned relative to the array,
+// so the result never depends on the partition); relu/leaky are memory-bound and need larger blocks
+// to be worth a wake-up than the transcendental functions.
 size_t act_grain(int fn) { return fn <= 1 ? (size_t{1} << 17) : (size_t{1} << 14); }
 
 // (fn, x, y, p0, p1)
@@ -257,7 +260,8 @@ Napi::Value ActivationForward(const Napi::CallbackInfo& info) {
   const kernels::ActForwardFn f = kernels::activation_kernels(active_isa()).forward;
   float* const xd = x.data;
   float* const yd = y.data;
-  parallel_for(0, x.size, act_grain(fn), [=](size_t lo, size_t hi) { f(fn, xd + lo, yd + lo, hi - lo, p0, p1); });
+  parallel_for(0, x.size, act_grain(fn),
+               [=](size_t lo, size_t hi) { f(fn, xd + lo, yd + lo, hi - lo, p0, p1); });
   return info.Env().Undefined();
 }
 
@@ -293,15 +297,16 @@ Napi::Value MseLoss(const Napi::CallbackInfo& info) {
   const bool mean = arg_bool(info, 3, "mean");
   need(info, t, 1, x.size, "target");
   if (has_grad) need(info, g, 1, x.size, "gradInput");
-  return Napi::Number::New(info.Env(),
-                           kernels::mse_loss(x.data, t.data, x.size, mean, has_grad ? g.data : nullptr));
+  return Napi::Number::New(
+      info.Env(), kernels::mse_loss(x.data, t.data, x.size, mean, has_grad ? g.data : nullptr));
 }
 
 // (logits, labels Int32Array, grad|null, batch, classes) -> loss
 Napi::Value CrossEntropyLoss(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 5);
   const Span x = f32(info, 0, "logits");
-  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+  if (!info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
     throw_type(info.Env(), "labels must be an Int32Array");
   }
   Napi::Int32Array labels = info[1].As<Napi::Int32Array>();
@@ -310,15 +315,16 @@ Napi::Value CrossEntropyLoss(const Napi::CallbackInfo& info) {
   const size_t batch = arg_dim(info, 3, "batch");
   const size_t classes = arg_dim(info, 4, "classes");
   need(info, x, batch, classes, "logits");
-  if (labels.ElementLength() < batch) throw_range(info.Env(), "labels must hold at least batch elements");
+  if (labels.ElementLength() < batch)
+    throw_range(info.Env(), "labels must hold at least batch elements");
   if (has_grad) need(info, g, batch, classes, "gradInput");
   double loss = 0.0;
   size_t bad = 0;
   const Status s = kernels::cross_entropy_loss(x.data, labels.Data(), batch, classes,
                                                has_grad ? g.data : nullptr, &loss, &bad);
   if (s != Status::kOk) {
-    throw_range(info.Env(), "labels[" + std::to_string(bad) + "] = " +
-                                std::to_string(labels.Data()[bad]) + " is outside [0, " +
+    throw_range(info.Env(), "labels[" + std::to_string(bad) +
+                                "] = " + std::to_string(labels.Data()[bad]) + " is outside [0, " +
                                 std::to_string(classes) + ")");
   }
   return Napi::Number::New(info.Env(), loss);
@@ -333,8 +339,8 @@ Napi::Value BceWithLogitsLoss(const Napi::CallbackInfo& info) {
   const Span g = optional_f32(info, 2, "gradInput", &has_grad);
   need(info, t, 1, x.size, "target");
   if (has_grad) need(info, g, 1, x.size, "gradInput");
-  return Napi::Number::New(
-      info.Env(), kernels::bce_with_logits_loss(x.data, t.data, x.size, has_grad ? g.data : nullptr));
+  return Napi::Number::New(info.Env(), kernels::bce_with_logits_loss(x.data, t.data, x.size,
+                                                                     has_grad ? g.data : nullptr));
 }
 
 }  // namespace
@@ -343,14 +349,19 @@ void init_ops(Napi::Env env, Napi::Object exports) {
   exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
   exports.Set("matmulAsync", Napi::Function::New(env, MatmulAsync, "matmulAsync"));
   exports.Set("linearForward", Napi::Function::New(env, LinearForward, "linearForward"));
-  exports.Set("linearForwardAsync", Napi::Function::New(env, LinearForwardAsync, "linearForwardAsync"));
+  exports.Set("linearForwardAsync",
+              Napi::Function::New(env, LinearForwardAsync, "linearForwardAsync"));
   exports.Set("linearBackward", Napi::Function::New(env, LinearBackward, "linearBackward"));
-  exports.Set("linearBackwardAsync", Napi::Function::New(env, LinearBackwardAsync, "linearBackwardAsync"));
-  exports.Set("activationForward", Napi::Function::New(env, ActivationForward, "activationForward"));
-  exports.Set("activationBackward", Napi::Function::New(env, ActivationBackward, "activationBackward"));
+  exports.Set("linearBackwardAsync",
+              Napi::Function::New(env, LinearBackwardAsync, "linearBackwardAsync"));
+  exports.Set("activationForward",
+              Napi::Function::New(env, ActivationForward, "activationForward"));
+  exports.Set("activationBackward",
+              Napi::Function::New(env, ActivationBackward, "activationBackward"));
   exports.Set("mseLoss", Napi::Function::New(env, MseLoss, "mseLoss"));
   exports.Set("crossEntropyLoss", Napi::Function::New(env, CrossEntropyLoss, "crossEntropyLoss"));
-  exports.Set("bceWithLogitsLoss", Napi::Function::New(env, BceWithLogitsLoss, "bceWithLogitsLoss"));
+  exports.Set("bceWithLogitsLoss",
+              Napi::Function::New(env, BceWithLogitsLoss, "bceWithLogitsLoss"));
 }
 
 }  // namespace addon

@@ -1,11 +1,12 @@
 // Activation kernels on every ISA this machine has, against the scalar reference (bit-identical:
 // the SIMD paths either compute the same single rounding or call the reference), plus exact values,
 // kink conventions, stability at ±1000, NaN propagation, in-place use and tails.
+#include "kernels/activation/activation.h"
+
 #include <cmath>
 #include <limits>
 #include <vector>
 
-#include "kernels/activation/activation.h"
 #include "test_util.h"
 
 using namespace gradguard;
@@ -20,19 +21,21 @@ struct Fn {
   const char* name;
 };
 
-const Fn kFns[] = {{0, 0, 0, "relu"},       {1, 0.01f, 0, "leaky_relu"}, {1, 0.2f, 0, "leaky_relu"},
-                   {2, 0, 0, "sigmoid"},    {3, 0, 0, "tanh"},           {4, 0, 0, "gelu"},
-                   {5, 0, 0, "gelu_tanh"},  {6, 1.f, 0, "elu"},          {6, 0.5f, 0, "elu"},
-                   {7, 1.f, 20.f, "softplus"}, {7, 2.f, 5.f, "softplus"}};
+const Fn kFns[] = {
+    {0, 0, 0, "relu"},          {1, 0.01f, 0, "leaky_relu"}, {1, 0.2f, 0, "leaky_relu"},
+    {2, 0, 0, "sigmoid"},       {3, 0, 0, "tanh"},           {4, 0, 0, "gelu"},
+    {5, 0, 0, "gelu_tanh"},     {6, 1.f, 0, "elu"},          {6, 0.5f, 0, "elu"},
+    {7, 1.f, 20.f, "softplus"}, {7, 2.f, 5.f, "softplus"}};
 
 bool same_or_both_nan(float a, float b) {
   return (std::isnan(a) && std::isnan(b)) || test::bits_equal(a, b) || (a == 0 && b == 0);
 }
 
 // Functions an ISA computes in float32 SIMD (a vectorised exp) rather than by calling the float64
-// reference: AVX2's (and so AVX-512's) sigmoid, tanh, gelu (tanh form) and elu. They must be within a few ulp, or
-// (gelu-tanh, whose float32 argument u and derivative zero near x = -0.75 cost absolute accuracy)
-// within 3e-7 absolute for |grad_y| <= 1. Everything else must match the reference bit for bit.
+// reference: AVX2's (and so AVX-512's) sigmoid, tanh, gelu (tanh form) and elu. They must be within
+// a few ulp, or (gelu-tanh, whose float32 argument u and derivative zero near x = -0.75 cost
+// absolute accuracy) within 3e-7 absolute for |grad_y| <= 1. Everything else must match the
+// reference bit for bit.
 bool simd_math(Isa isa, int fn) {
   return (isa == Isa::kAvx2 || isa == Isa::kAvx512) && (fn == 2 || fn == 3 || fn == 5 || fn == 6);
 }
@@ -49,7 +52,8 @@ void test_match_scalar() {
     for (const Fn& f : kFns) {
       for (size_t n : test::edge_sizes()) {
         if (n > 5000) continue;
-        std::vector<float> x = test::random_floats(n, static_cast<uint32_t>(n) * 3 + f.id, -12.f, 12.f);
+        std::vector<float> x =
+            test::random_floats(n, static_cast<uint32_t>(n) * 3 + f.id, -12.f, 12.f);
         std::vector<float> gy = test::random_floats(n, static_cast<uint32_t>(n) + 99);
         if (n > 3) {
           x[0] = 0.f;
@@ -62,12 +66,13 @@ void test_match_scalar() {
         k.forward(f.id, x.data(), y2.data(), n, f.p0, f.p1);
         ref.backward(f.id, x.data(), gy.data(), g1.data(), n, f.p0, f.p1);
         k.backward(f.id, x.data(), gy.data(), g2.data(), n, f.p0, f.p1);
-        CHECK_MSG(y2[n] == 7.f && g2[n] == 7.f, "%s %s n=%zu wrote past the end", isa_name(isa), f.name, n);
+        CHECK_MSG(y2[n] == 7.f && g2[n] == 7.f, "%s %s n=%zu wrote past the end", isa_name(isa),
+                  f.name, n);
         for (size_t i = 0; i < n; ++i) {
-          CHECK_MSG(agree(isa, f.id, y2[i], y1[i]), "%s %s fwd n=%zu i=%zu x=%g: %g vs %g", isa_name(isa),
-                    f.name, n, i, x[i], y2[i], y1[i]);
-          CHECK_MSG(agree(isa, f.id, g2[i], g1[i]), "%s %s bwd n=%zu i=%zu x=%g: %g vs %g", isa_name(isa),
-                    f.name, n, i, x[i], g2[i], g1[i]);
+          CHECK_MSG(agree(isa, f.id, y2[i], y1[i]), "%s %s fwd n=%zu i=%zu x=%g: %g vs %g",
+                    isa_name(isa), f.name, n, i, x[i], y2[i], y1[i]);
+          CHECK_MSG(agree(isa, f.id, g2[i], g1[i]), "%s %s bwd n=%zu i=%zu x=%g: %g vs %g",
+                    isa_name(isa), f.name, n, i, x[i], g2[i], g1[i]);
         }
         // in place: y aliases x, grad_x aliases grad_y
         std::vector<float> xi = x, gi = gy;
@@ -83,7 +88,8 @@ void test_match_scalar() {
 }
 
 void test_values_and_stability() {
-  const float xs[] = {0.f, 1e-3f, -1e-3f, 0.5f, -0.5f, 1.f, -1.f, 20.5f, -20.5f, 88.5f, -88.5f, 1000.f, -1000.f};
+  const float xs[] = {0.f,   1e-3f,  -1e-3f, 0.5f,   -0.5f,  1.f,    -1.f,
+                      20.5f, -20.5f, 88.5f,  -88.5f, 1000.f, -1000.f};
   for (Isa isa : test::isas()) {
     const ActivationKernels& k = activation_kernels(isa);
     for (const Fn& f : kFns) {
@@ -92,8 +98,8 @@ void test_values_and_stability() {
       k.forward(f.id, xs, y.data(), n, f.p0, f.p1);
       k.backward(f.id, xs, one.data(), g.data(), n, f.p0, f.p1);
       for (size_t i = 0; i < n; ++i) {
-        CHECK_MSG(std::isfinite(y[i]) && std::isfinite(g[i]), "%s %s x=%g: y=%g g=%g", isa_name(isa),
-                  f.name, xs[i], y[i], g[i]);
+        CHECK_MSG(std::isfinite(y[i]) && std::isfinite(g[i]), "%s %s x=%g: y=%g g=%g",
+                  isa_name(isa), f.name, xs[i], y[i], g[i]);
       }
     }
     // exact values and kinks

@@ -1,10 +1,11 @@
 // Loss kernels against straightforward float64 formulas, with stability, label checks and aliasing.
+#include "kernels/loss/loss.h"
+
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
-#include "kernels/loss/loss.h"
 #include "test_util.h"
 
 using namespace gradguard;
@@ -38,7 +39,8 @@ void test_cross_entropy() {
   std::vector<int32_t> labels = {0, 6, 3, 3, 1};
   std::vector<float> g(batch * classes);
   double loss = 0;
-  CHECK(cross_entropy_loss(x.data(), labels.data(), batch, classes, g.data(), &loss, nullptr) == Status::kOk);
+  CHECK(cross_entropy_loss(x.data(), labels.data(), batch, classes, g.data(), &loss, nullptr) ==
+        Status::kOk);
   double ref = 0;
   for (size_t b = 0; b < batch; ++b) {
     double s = 0;
@@ -66,7 +68,8 @@ void test_cross_entropy() {
   int32_t neg[1] = {-1};
   CHECK(cross_entropy_loss(big, neg, 1, 3, nullptr, &loss, &where) == Status::kInvalidArgument);
   // empty batch: NaN
-  CHECK(cross_entropy_loss(nullptr, nullptr, 0, 3, nullptr, &loss, nullptr) == Status::kOk && std::isnan(loss));
+  CHECK(cross_entropy_loss(nullptr, nullptr, 0, 3, nullptr, &loss, nullptr) == Status::kOk &&
+        std::isnan(loss));
 }
 
 void test_bce() {
@@ -74,11 +77,13 @@ void test_bce() {
   CHECK(close(bce_with_logits_loss(x, t, 4, g), 50.0, 1e-12, 0));
   CHECK(g[0] == 0.25f && g[1] == -0.25f && g[2] == 0.f && g[3] == 0.f);
   const size_t n = 33;
-  std::vector<float> xs = test::random_floats(n, 5, -5.f, 5.f), ts = test::random_floats(n, 6, 0.f, 1.f), gs(n);
+  std::vector<float> xs = test::random_floats(n, 5, -5.f, 5.f),
+                     ts = test::random_floats(n, 6, 0.f, 1.f), gs(n);
   double ref = 0;
   for (size_t i = 0; i < n; ++i) {
     const double v = xs[i], tv = ts[i];
-    ref += -(tv * std::log(1 / (1 + std::exp(-v))) + (1 - tv) * std::log(1 - 1 / (1 + std::exp(-v))));
+    ref +=
+        -(tv * std::log(1 / (1 + std::exp(-v))) + (1 - tv) * std::log(1 - 1 / (1 + std::exp(-v))));
   }
   CHECK(close(bce_with_logits_loss(xs.data(), ts.data(), n, gs.data()), ref / n, 1e-10, 0));
   CHECK(close(gs[0], (1 / (1 + std::exp(-double(xs[0]))) - ts[0]) / n, 1e-6, 1e-12));

@@ -2,9 +2,9 @@
 // relu, leaky_relu(slope), sigmoid, tanh, gelu (erf), gelu (tanh approximation), elu(alpha),
 // softplus(beta, threshold). Conventions at the kinks follow PyTorch: relu'(0) = 0,
 // leaky_relu'(0) = slope, elu'(0) = alpha, softplus' = 1 where beta*x > threshold.
-// Forward: y may alias x exactly. Backward (needs the input x): grad_x may alias grad_y or x exactly.
-// Stable for any finite input (no Inf/NaN from an overflowing exp); NaN propagates.
-// One function pair per ISA (namespaces scalar, avx2, avx512, neon); activation_kernels() picks.
+// Forward: y may alias x exactly. Backward (needs the input x): grad_x may alias grad_y or x
+// exactly. Stable for any finite input (no Inf/NaN from an overflowing exp); NaN propagates. One
+// function pair per ISA (namespaces scalar, avx2, avx512, neon); activation_kernels() picks.
 #pragma once
 
 #include <cstddef>
@@ -16,13 +16,13 @@ namespace kernels {
 
 enum class Act : int {
   kRelu = 0,
-  kLeakyRelu = 1,   // p0 = negative_slope
+  kLeakyRelu = 1,  // p0 = negative_slope
   kSigmoid = 2,
   kTanh = 3,
-  kGelu = 4,        // x * Phi(x), exact erf
-  kGeluTanh = 5,    // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-  kElu = 6,         // p0 = alpha
-  kSoftplus = 7,    // p0 = beta, p1 = threshold
+  kGelu = 4,      // x * Phi(x), exact erf
+  kGeluTanh = 5,  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+  kElu = 6,       // p0 = alpha
+  kSoftplus = 7,  // p0 = beta, p1 = threshold
 };
 constexpr int kActCount = 8;
 

@@ -2,9 +2,9 @@
 // float32 exp, Cephes' expf polynomial, ~1 ulp, correct down to subnormals) sigmoid, tanh, elu and
 // gelu's tanh form, forward and backward, each a few ulp from the float64 reference. Every exp
 // argument is <= 0 (sigmoid/tanh/gelu-tanh via exp(-|z|), elu via exp(x) for x <= 0), so nothing
-// overflows at any input; NaN is blended through at the end. gelu (erf) and softplus use the float64
-// scalar reference (erf/log1p are not vectorised yet).
-// Compiled with -mavx2 -mfma; no inline library templates, no namespace-scope dynamic initialisers.
+// overflows at any input; NaN is blended through at the end. gelu (erf) and softplus use the
+// float64 scalar reference (erf/log1p are not vectorised yet). Compiled with -mavx2 -mfma; no
+// inline library templates, no namespace-scope dynamic initialisers.
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
@@ -37,7 +37,6 @@ inline __m256 leaky_bwd8(__m256 x, __m256 g, __m256 slope) {
   const __m256 gt0 = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ);
   return _mm256_blendv_ps(_mm256_mul_ps(g, slope), g, gt0);
 }
-
 
 inline __m256 abs8(__m256 x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
 inline __m256 isnan8(__m256 x) { return _mm256_cmp_ps(x, x, _CMP_UNORD_Q); }
@@ -101,7 +100,8 @@ inline __m256 tanh8(__m256 x, __m256* dtanh) {
   return _mm256_blendv_ps(big, small, is_small);
 }
 
-// expm1(x) for x <= 0: a degree-8 Taylor polynomial on (-0.5, 0] (relative error < 2e-8), else e^x - 1.
+// expm1(x) for x <= 0: a degree-8 Taylor polynomial on (-0.5, 0] (relative error < 2e-8), else e^x
+// - 1.
 inline __m256 expm1_neg8(__m256 x, __m256 ex) {
   __m256 p = _mm256_set1_ps(1.0f / 40320.0f);
   p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 5040.0f));
@@ -130,7 +130,8 @@ inline __m256 fwd8(int fn, __m256 x, __m256 p0) {
       break;
     case 5: {  // x * sigmoid(2u), u = sqrt(2/pi) (x + c x^3): 0.5 (1 + tanh u) without cancellation
       const __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
-      const __m256 u = _mm256_mul_ps(_mm256_set1_ps(kSqrt2OverPiF), _mm256_fmadd_ps(_mm256_set1_ps(kGeluCF), x3, x));
+      const __m256 u = _mm256_mul_ps(_mm256_set1_ps(kSqrt2OverPiF),
+                                     _mm256_fmadd_ps(_mm256_set1_ps(kGeluCF), x3, x));
       y = _mm256_mul_ps(x, sigmoid8(_mm256_add_ps(u, u), nullptr));
       break;
     }
@@ -156,19 +157,25 @@ inline __m256 deriv8(int fn, __m256 x, __m256 p0) {
       break;
     case 5: {
       const __m256 x2 = _mm256_mul_ps(x, x);
-      const __m256 u = _mm256_mul_ps(_mm256_set1_ps(kSqrt2OverPiF), _mm256_fmadd_ps(_mm256_set1_ps(kGeluCF), _mm256_mul_ps(x2, x), x));
+      const __m256 u =
+          _mm256_mul_ps(_mm256_set1_ps(kSqrt2OverPiF),
+                        _mm256_fmadd_ps(_mm256_set1_ps(kGeluCF), _mm256_mul_ps(x2, x), x));
       __m256 ds;
       const __m256 s = sigmoid8(_mm256_add_ps(u, u), &ds);
-      // d/dx x sigmoid(2u) = s + 2 x s(1 - s) u'; x clamped in the second term (ds is 0 there anyway)
-      const __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-1e6f)), _mm256_set1_ps(1e6f));
+      // d/dx x sigmoid(2u) = s + 2 x s(1 - s) u'; x clamped in the second term (ds is 0 there
+      // anyway)
+      const __m256 xc =
+          _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-1e6f)), _mm256_set1_ps(1e6f));
       const __m256 du = _mm256_mul_ps(_mm256_set1_ps(kSqrt2OverPiF),
-                                      _mm256_fmadd_ps(_mm256_set1_ps(3.0f * kGeluCF), _mm256_mul_ps(xc, xc), _mm256_set1_ps(1.0f)));
+                                      _mm256_fmadd_ps(_mm256_set1_ps(3.0f * kGeluCF),
+                                                      _mm256_mul_ps(xc, xc), _mm256_set1_ps(1.0f)));
       d = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_add_ps(xc, xc), ds), du, s);
       break;
     }
     default: {  // 6: elu, x <= 0 ? alpha e^x : 1
       const __m256 neg = _mm256_mul_ps(p0, exp_neg8(x));
-      return _mm256_blendv_ps(_mm256_set1_ps(1.0f), neg, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LE_OQ));
+      return _mm256_blendv_ps(_mm256_set1_ps(1.0f), neg,
+                              _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LE_OQ));
     }
   }
   return _mm256_blendv_ps(d, x, isnan8(x));
@@ -216,12 +223,14 @@ void act_bwd_f32__avx2(int fn, const float* x, const float* grad_y, float* grad_
     const __m256 a = _mm256_set1_ps(p0);
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-      _mm256_storeu_ps(grad_x + i, _mm256_mul_ps(_mm256_loadu_ps(grad_y + i), deriv8(fn, _mm256_loadu_ps(x + i), a)));
+      _mm256_storeu_ps(grad_x + i, _mm256_mul_ps(_mm256_loadu_ps(grad_y + i),
+                                                 deriv8(fn, _mm256_loadu_ps(x + i), a)));
     }
     if (i < n) {
       const __m256i m = tail_mask8(n - i);
       _mm256_maskstore_ps(grad_x + i, m,
-                          _mm256_mul_ps(_mm256_maskload_ps(grad_y + i, m), deriv8(fn, _mm256_maskload_ps(x + i, m), a)));
+                          _mm256_mul_ps(_mm256_maskload_ps(grad_y + i, m),
+                                        deriv8(fn, _mm256_maskload_ps(x + i, m), a)));
     }
     return;
   }
@@ -237,8 +246,9 @@ void act_bwd_f32__avx2(int fn, const float* x, const float* grad_y, float* grad_
     }
     if (i < n) {
       const __m256i m = tail_mask8(n - i);
-      _mm256_maskstore_ps(grad_x + i, m,
-                          relu_bwd8(_mm256_maskload_ps(x + i, m), _mm256_maskload_ps(grad_y + i, m)));
+      _mm256_maskstore_ps(
+          grad_x + i, m,
+          relu_bwd8(_mm256_maskload_ps(x + i, m), _mm256_maskload_ps(grad_y + i, m)));
     }
   } else {
     for (; i + 8 <= n; i += 8) {

@@ -1,8 +1,8 @@
 // AVX-512F activations: relu and leaky_relu (forward and backward) in 16-lane vectors with masked
 // tails. The others go to the AVX2 variants (every AVX-512F CPU has AVX2+FMA, and this build only
-// selects avx512 when it does: cpu_features.cc requires avx2_fma): the tested 8-lane vector math for
-// sigmoid, tanh, gelu-tanh and elu, the float64 reference for gelu (erf) and softplus.
-// Compiled with -mavx512f -mfma; no inline library templates, no namespace-scope dynamic initialisers.
+// selects avx512 when it does: cpu_features.cc requires avx2_fma): the tested 8-lane vector math
+// for sigmoid, tanh, gelu-tanh and elu, the float64 reference for gelu (erf) and softplus. Compiled
+// with -mavx512f -mfma; no inline library templates, no namespace-scope dynamic initialisers.
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 

@@ -1,8 +1,9 @@
-// The scalar reference: each element computed in float64 with the C library's exp/tanh/erf/log1p and
-// rounded once to float32, so it is accurate to within 1 ulp of the true result. The SIMD variants
-// call these for tails and for the transcendental-heavy functions they do not vectorise.
-// Formulas are arranged so no intermediate overflows or cancels (sigmoid via exp(-|x|), softplus via
-// max(z, 0) + log1p(exp(-|z|)), 1 + tanh u as 2 sigmoid(2u), sigmoid' and tanh' from exp(-|x|)).
+// The scalar reference: each element computed in float64 with the C library's exp/tanh/erf/log1p
+// and rounded once to float32, so it is accurate to within 1 ulp of the true result. The SIMD
+// variants call these for tails and for the transcendental-heavy functions they do not vectorise.
+// Formulas are arranged so no intermediate overflows or cancels (sigmoid via exp(-|x|), softplus
+// via max(z, 0) + log1p(exp(-|z|)), 1 + tanh u as 2 sigmoid(2u), sigmoid' and tanh' from
+// exp(-|x|)).
 #include <cmath>
 
 #include "kernels/activation/activation.h"
@@ -14,7 +15,7 @@ namespace {
 
 constexpr double kSqrt2OverPi = 0.79788456080286535588;  // sqrt(2/pi)
 constexpr double kInvSqrt2 = 0.70710678118654752440;
-constexpr double kInvSqrt2Pi = 0.39894228040143267794;    // 1/sqrt(2 pi)
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;  // 1/sqrt(2 pi)
 constexpr double kGeluC = 0.044715;
 
 inline double sigmoid(double x) {

@@ -1,7 +1,7 @@
 // Loss functions with their gradient written in the same pass (upstream gradient 1), PyTorch
 // semantics. The value is accumulated in float64; per-element work is done in float64 and rounded
-// once, so the gradient is within 1 ulp of the exact one. `grad` may be nullptr (value only) and may
-// alias `input` exactly (each element is read before it is written).
+// once, so the gradient is within 1 ulp of the exact one. `grad` may be nullptr (value only) and
+// may alias `input` exactly (each element is read before it is written).
 #pragma once
 
 #include <cstddef>

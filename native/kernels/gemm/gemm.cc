@@ -17,6 +17,7 @@ constexpr size_t kMc = 144;         // rows of C per task: the A block (mc x kc)
 constexpr size_t kNc = 4096;        // columns of B packed at once (kc x nc in L3)
 constexpr size_t kMo = 4096;        // rows of A packed at once
 constexpr size_t kTaskCols = 256;   // columns of C per task, at most
+constexpr size_t kPackCols = 128;   // columns of B per packing job
 constexpr size_t kInlineWork = size_t{64} * 64 * 64;  // m * n * k below this runs on one thread
 
 inline size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
@@ -75,33 +76,43 @@ void pack_a_panel(bool trans, const float* a, size_t lda, size_t i0, size_t rows
   }
 }
 
-// Packs columns [j0, j0 + cols) (cols <= NR) and depth [p0, p0 + kc) of op(B) into dst[p * NR + j],
-// zero-padding columns >= `cols`.
+// Packs columns [j0, j0 + cols) and depth [p0, p0 + kc) of op(B) into ceil(cols / NR) panels,
+// dst[(jp * kc + p) * NR + j], zero-padding the last panel's columns beyond `cols`.
 template <size_t NR>
-void pack_b_panel(bool trans, const float* b, size_t ldb, size_t p0, size_t kc, size_t j0,
-                  size_t cols, float* dst) {
-  if (!trans) {  // op(B)(p, j) = b[p * ldb + j]: rows are contiguous
+void pack_b_panels(bool trans, const float* b, size_t ldb, size_t p0, size_t kc, size_t j0,
+                   size_t cols, float* dst) {
+  const size_t panels = (cols + NR - 1) / NR;
+  if (!trans) {  // op(B)(p, j) = b[p * ldb + j]: walk each row of B once, left to right
     for (size_t p = 0; p < kc; ++p) {
       const float* src = b + (p0 + p) * ldb + j0;
-      float* d = dst + p * NR;
-      if (cols == NR) {
-        for (size_t j = 0; j < NR; ++j) d[j] = src[j];
-      } else {
-        for (size_t j = 0; j < NR; ++j) d[j] = j < cols ? src[j] : 0.f;
+      for (size_t jp = 0; jp < panels; ++jp) {
+        float* d = dst + (jp * kc + p) * NR;
+        const float* s = src + jp * NR;
+        if ((jp + 1) * NR <= cols) {
+          for (size_t j = 0; j < NR; ++j) d[j] = s[j];
+        } else {
+          const size_t valid = cols - jp * NR;
+          for (size_t j = 0; j < NR; ++j) d[j] = j < valid ? s[j] : 0.f;
+        }
       }
     }
     return;
   }
-  if (cols == NR) {
-    const float* r[NR];
-    for (size_t j = 0; j < NR; ++j) r[j] = b + (j0 + j) * ldb + p0;
-    for (size_t p = 0; p < kc; ++p) {
-      for (size_t j = 0; j < NR; ++j) dst[p * NR + j] = r[j][p];
+  for (size_t jp = 0; jp < panels; ++jp) {  // op(B)(p, j) = b[j * ldb + p]: NR rows of b per panel
+    float* d = dst + jp * kc * NR;
+    const size_t jb = j0 + jp * NR;
+    if ((jp + 1) * NR <= cols) {
+      const float* r[NR];
+      for (size_t j = 0; j < NR; ++j) r[j] = b + (jb + j) * ldb + p0;
+      for (size_t p = 0; p < kc; ++p) {
+        for (size_t j = 0; j < NR; ++j) d[p * NR + j] = r[j][p];
+      }
+    } else {
+      const size_t valid = cols - jp * NR;
+      for (size_t p = 0; p < kc; ++p) {
+        for (size_t j = 0; j < NR; ++j) d[p * NR + j] = j < valid ? b[(jb + j) * ldb + p0 + p] : 0.f;
+      }
     }
-    return;
-  }
-  for (size_t p = 0; p < kc; ++p) {
-    for (size_t j = 0; j < NR; ++j) dst[p * NR + j] = j < cols ? b[(j0 + j) * ldb + p0 + p] : 0.f;
   }
 }
 
@@ -120,9 +131,9 @@ PackAFn pack_a_for(size_t mr) {
 
 PackBFn pack_b_for(size_t nr) {
   switch (nr) {
-    case 8: return pack_b_panel<8>;
-    case 16: return pack_b_panel<16>;
-    case 32: return pack_b_panel<32>;
+    case 8: return pack_b_panels<8>;
+    case 16: return pack_b_panels<16>;
+    case 32: return pack_b_panels<32>;
     default: return nullptr;
   }
 }
@@ -191,12 +202,13 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
         const size_t mo = min_sz(kMo, m - io);
         const size_t a_panels = ceil_div(mo, mr);
         // Pack this A block, and the B block too on the first row pass, in one parallel region.
-        const size_t b_jobs = io == 0 ? b_panels : 0;
+        const size_t b_cols = kPackCols / nr * nr;
+        const size_t b_jobs = io == 0 ? ceil_div(nc, b_cols) : 0;
         run_range(threaded, b_jobs + a_panels, 4, [&](size_t lo, size_t hi) {
           for (size_t t = lo; t < hi; ++t) {
             if (t < b_jobs) {
-              const size_t j = t * nr;
-              pack_b(trans_b, b, ldb, pc, kc, jc + j, min_sz(nr, nc - j), bp + t * nr * kc);
+              const size_t j = t * b_cols;
+              pack_b(trans_b, b, ldb, pc, kc, jc + j, min_sz(b_cols, nc - j), bp + j * kc);
             } else {
               const size_t i = (t - b_jobs) * mr;
               pack_a(trans_a, a, lda, io + i, min_sz(mr, mo - i), pc, kc,

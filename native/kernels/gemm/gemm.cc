@@ -17,7 +17,8 @@ constexpr size_t kMc = 144;         // rows of C per task: the A block (mc x kc)
 constexpr size_t kNc = 4096;        // columns of B packed at once (kc x nc in L3)
 constexpr size_t kMo = 4096;        // rows of A packed at once
 constexpr size_t kTaskCols = 256;   // columns of C per task, at most
-constexpr size_t kPackCols = 128;   // columns of B per packing job
+constexpr size_t kPackCols = 128;   // columns of a transposed B per packing job
+constexpr size_t kPackRows = 16;    // rows of a plain B per packing job (whole rows: prefetch-friendly)
 constexpr size_t kInlineWork = size_t{64} * 64 * 64;  // m * n * k below this runs on one thread
 
 inline size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
@@ -76,14 +77,15 @@ void pack_a_panel(bool trans, const float* a, size_t lda, size_t i0, size_t rows
   }
 }
 
-// Packs columns [j0, j0 + cols) and depth [p0, p0 + kc) of op(B) into ceil(cols / NR) panels,
-// dst[(jp * kc + p) * NR + j], zero-padding the last panel's columns beyond `cols`.
+// Packs columns [j0, j0 + cols) and depth rows [p0 + r0, p0 + r1) of a kc-deep slice of op(B)
+// into ceil(cols / NR) panels, dst[(jp * kc + p) * NR + j], zero-padding the last panel's columns
+// beyond `cols`.
 template <size_t NR>
-void pack_b_panels(bool trans, const float* b, size_t ldb, size_t p0, size_t kc, size_t j0,
-                   size_t cols, float* dst) {
+void pack_b_panels(bool trans, const float* b, size_t ldb, size_t p0, size_t kc, size_t r0,
+                   size_t r1, size_t j0, size_t cols, float* dst) {
   const size_t panels = (cols + NR - 1) / NR;
-  if (!trans) {  // op(B)(p, j) = b[p * ldb + j]: walk each row of B once, left to right
-    for (size_t p = 0; p < kc; ++p) {
+  if (!trans) {  // op(B)(p, j) = b[p * ldb + j]: walk whole rows of B, left to right
+    for (size_t p = r0; p < r1; ++p) {
       const float* src = b + (p0 + p) * ldb + j0;
       for (size_t jp = 0; jp < panels; ++jp) {
         float* d = dst + (jp * kc + p) * NR;
@@ -104,12 +106,12 @@ void pack_b_panels(bool trans, const float* b, size_t ldb, size_t p0, size_t kc,
     if ((jp + 1) * NR <= cols) {
       const float* r[NR];
       for (size_t j = 0; j < NR; ++j) r[j] = b + (jb + j) * ldb + p0;
-      for (size_t p = 0; p < kc; ++p) {
+      for (size_t p = r0; p < r1; ++p) {
         for (size_t j = 0; j < NR; ++j) d[p * NR + j] = r[j][p];
       }
     } else {
       const size_t valid = cols - jp * NR;
-      for (size_t p = 0; p < kc; ++p) {
+      for (size_t p = r0; p < r1; ++p) {
         for (size_t j = 0; j < NR; ++j) d[p * NR + j] = j < valid ? b[(jb + j) * ldb + p0 + p] : 0.f;
       }
     }
@@ -117,7 +119,8 @@ void pack_b_panels(bool trans, const float* b, size_t ldb, size_t p0, size_t kc,
 }
 
 using PackAFn = void (*)(bool, const float*, size_t, size_t, size_t, size_t, size_t, float*);
-using PackBFn = void (*)(bool, const float*, size_t, size_t, size_t, size_t, size_t, float*);
+using PackBFn = void (*)(bool, const float*, size_t, size_t, size_t, size_t, size_t, size_t, size_t,
+                         float*);
 
 PackAFn pack_a_for(size_t mr) {
   switch (mr) {
@@ -202,13 +205,17 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
         const size_t mo = min_sz(kMo, m - io);
         const size_t a_panels = ceil_div(mo, mr);
         // Pack this A block, and the B block too on the first row pass, in one parallel region.
-        const size_t b_cols = kPackCols / nr * nr;
-        const size_t b_jobs = io == 0 ? ceil_div(nc, b_cols) : 0;
-        run_range(threaded, b_jobs + a_panels, 4, [&](size_t lo, size_t hi) {
+        // A plain B is packed in jobs of whole rows, a transposed one in jobs of whole columns.
+        const size_t b_cols = trans_b ? kPackCols / nr * nr : nc;
+        const size_t b_rows = trans_b ? kc : kPackRows;
+        const size_t b_col_jobs = ceil_div(nc, b_cols), b_row_jobs = ceil_div(kc, b_rows);
+        const size_t b_jobs = io == 0 ? b_col_jobs * b_row_jobs : 0;
+        run_range(threaded, b_jobs + a_panels, 2, [&](size_t lo, size_t hi) {
           for (size_t t = lo; t < hi; ++t) {
             if (t < b_jobs) {
-              const size_t j = t * b_cols;
-              pack_b(trans_b, b, ldb, pc, kc, jc + j, min_sz(b_cols, nc - j), bp + j * kc);
+              const size_t j = t % b_col_jobs * b_cols, r = t / b_col_jobs * b_rows;
+              pack_b(trans_b, b, ldb, pc, kc, r, min_sz(r + b_rows, kc), jc + j,
+                     min_sz(b_cols, nc - j), bp + j * kc);
             } else {
               const size_t i = (t - b_jobs) * mr;
               pack_a(trans_a, a, lda, io + i, min_sz(mr, mo - i), pc, kc,

@@ -57,7 +57,7 @@ void pack_a_panel(bool trans, const float* a, size_t lda, size_t i0, size_t rows
       const float* src = a + (p0 + p) * lda + i0;
       float* d = dst + p * MR;
       if (rows == MR) {
-        for (size_t i = 0; i < MR; ++i) d[i] = src[i];
+        std::memcpy(d, src, MR * sizeof(float));
       } else {
         for (size_t i = 0; i < MR; ++i) d[i] = i < rows ? src[i] : 0.f;
       }
@@ -91,7 +91,7 @@ void pack_b_panels(bool trans, const float* b, size_t ldb, size_t p0, size_t kc,
         float* d = dst + (jp * kc + p) * NR;
         const float* s = src + jp * NR;
         if ((jp + 1) * NR <= cols) {
-          for (size_t j = 0; j < NR; ++j) d[j] = s[j];
+          std::memcpy(d, s, NR * sizeof(float));
         } else {
           const size_t valid = cols - jp * NR;
           for (size_t j = 0; j < NR; ++j) d[j] = j < valid ? s[j] : 0.f;

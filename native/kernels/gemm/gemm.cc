@@ -18,7 +18,7 @@ constexpr size_t kNc = 4096;        // columns of B packed at once (kc x nc in L
 constexpr size_t kMo = 4096;        // rows of A packed at once
 constexpr size_t kTaskCols = 256;   // columns of C per task, at most
 constexpr size_t kPackCols = 128;   // columns of a transposed B per packing job
-constexpr size_t kPackRows = 16;    // rows of a plain B per packing job (whole rows: prefetch-friendly)
+constexpr size_t kPackRows = 16;    // rows of a plain B per packing job (whole rows read in order)
 constexpr size_t kInlineWork = size_t{64} * 64 * 64;  // m * n * k below this runs on one thread
 
 inline size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
@@ -112,7 +112,9 @@ void pack_b_panels(bool trans, const float* b, size_t ldb, size_t p0, size_t kc,
     } else {
       const size_t valid = cols - jp * NR;
       for (size_t p = r0; p < r1; ++p) {
-        for (size_t j = 0; j < NR; ++j) d[p * NR + j] = j < valid ? b[(jb + j) * ldb + p0 + p] : 0.f;
+        for (size_t j = 0; j < NR; ++j) {
+          d[p * NR + j] = j < valid ? b[(jb + j) * ldb + p0 + p] : 0.f;
+        }
       }
     }
   }

@@ -4,6 +4,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
 #include "core/memory.h"
 #include "core/thread_pool.h"
 #include "kernels/gemm/gemm.h"
@@ -47,6 +51,39 @@ class PackBuffer {
 thread_local PackBuffer t_pack_a;
 thread_local PackBuffer t_pack_b;
 
+// dst[p * W + i] = r[i][p] for p in [0, kc), i in [0, W): interleaves W rows (a transpose).
+template <size_t W>
+void interleave_rows(const float* const* r, size_t kc, float* dst) {
+  size_t p = 0;
+#if defined(__SSE2__)
+  static_assert(W % 2 == 0, "interleave_rows: W must be even");
+  for (; p + 4 <= kc; p += 4) {
+    float* d = dst + p * W;
+    size_t i = 0;
+    for (; i + 4 <= W; i += 4) {
+      __m128 x0 = _mm_loadu_ps(r[i] + p), x1 = _mm_loadu_ps(r[i + 1] + p);
+      __m128 x2 = _mm_loadu_ps(r[i + 2] + p), x3 = _mm_loadu_ps(r[i + 3] + p);
+      _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+      _mm_storeu_ps(d + i, x0);
+      _mm_storeu_ps(d + W + i, x1);
+      _mm_storeu_ps(d + 2 * W + i, x2);
+      _mm_storeu_ps(d + 3 * W + i, x3);
+    }
+    if (i < W) {  // the last two rows
+      const __m128 y0 = _mm_loadu_ps(r[i] + p), y1 = _mm_loadu_ps(r[i + 1] + p);
+      const __m128 lo = _mm_unpacklo_ps(y0, y1), hi = _mm_unpackhi_ps(y0, y1);
+      _mm_storel_pi(reinterpret_cast<__m64*>(d + i), lo);
+      _mm_storeh_pi(reinterpret_cast<__m64*>(d + W + i), lo);
+      _mm_storel_pi(reinterpret_cast<__m64*>(d + 2 * W + i), hi);
+      _mm_storeh_pi(reinterpret_cast<__m64*>(d + 3 * W + i), hi);
+    }
+  }
+#endif
+  for (; p < kc; ++p) {
+    for (size_t i = 0; i < W; ++i) dst[p * W + i] = r[i][p];
+  }
+}
+
 // Packs rows [i0, i0 + rows) (rows <= MR) and depth [p0, p0 + kc) of op(A) into dst[p * MR + i],
 // zero-padding rows >= `rows`.
 template <size_t MR>
@@ -67,9 +104,7 @@ void pack_a_panel(bool trans, const float* a, size_t lda, size_t i0, size_t rows
   if (rows == MR) {
     const float* r[MR];
     for (size_t i = 0; i < MR; ++i) r[i] = a + (i0 + i) * lda + p0;
-    for (size_t p = 0; p < kc; ++p) {
-      for (size_t i = 0; i < MR; ++i) dst[p * MR + i] = r[i][p];
-    }
+    interleave_rows<MR>(r, kc, dst);
     return;
   }
   for (size_t p = 0; p < kc; ++p) {
@@ -105,10 +140,8 @@ void pack_b_panels(bool trans, const float* b, size_t ldb, size_t p0, size_t kc,
     const size_t jb = j0 + jp * NR;
     if ((jp + 1) * NR <= cols) {
       const float* r[NR];
-      for (size_t j = 0; j < NR; ++j) r[j] = b + (jb + j) * ldb + p0;
-      for (size_t p = r0; p < r1; ++p) {
-        for (size_t j = 0; j < NR; ++j) d[p * NR + j] = r[j][p];
-      }
+      for (size_t j = 0; j < NR; ++j) r[j] = b + (jb + j) * ldb + p0 + r0;
+      interleave_rows<NR>(r, r1 - r0, d + r0 * NR);
     } else {
       const size_t valid = cols - jp * NR;
       for (size_t p = r0; p < r1; ++p) {

@@ -1,6 +1,7 @@
 // Blocked SGEMM driver (BLIS loop nest): for each NC-column block and KC-deep slice, B is packed
 // into kc x NR panels and A into MR x kc panels (transposes are resolved while packing), then a
-// per-ISA micro-kernel computes MR x NR tiles of C. float32 accumulation; the k order is fixed.
+// per-ISA micro-kernel computes MR x NR tiles of C. float32 accumulation in a fixed k order (unlike
+// PyTorch's BLAS), so results are bit-identical for any thread count; values differ in rounding.
 #include <cstdint>
 #include <cstring>
 
@@ -224,7 +225,9 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
   const size_t threads = small ? 1 : static_cast<size_t>(num_threads());
   const bool threaded = threads > 1;
 
-  const size_t nc_max = min_sz(n, kNc), kc_max = min_sz(k, kKc), mo_max = min_sz(m, kMo);
+  // Depth slices of (nearly) equal size: k = 257 runs as 129 + 128, not 256 + 1.
+  const size_t kc_step = ceil_div(k, ceil_div(k, kKc));
+  const size_t nc_max = min_sz(n, kNc), kc_max = kc_step, mo_max = min_sz(m, kMo);
   float* bp = t_pack_b.get(ceil_div(nc_max, nr) * nr * kc_max);
   float* ap = t_pack_a.get(ceil_div(mo_max, mr) * mr * kc_max);
   if (ap == nullptr || bp == nullptr) return Status::kOutOfMemory;
@@ -232,8 +235,8 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
   for (size_t jc = 0; jc < n; jc += kNc) {
     const size_t nc = min_sz(kNc, n - jc);
     const size_t b_panels = ceil_div(nc, nr);
-    for (size_t pc = 0; pc < k; pc += kKc) {
-      const size_t kc = min_sz(kKc, k - pc);
+    for (size_t pc = 0; pc < k; pc += kc_step) {
+      const size_t kc = min_sz(kc_step, k - pc);
       // Later slices accumulate onto the C the first slice wrote (the k order is always the same).
       const float beta_eff = pc == 0 ? beta : 1.f;
       for (size_t io = 0; io < m; io += kMo) {

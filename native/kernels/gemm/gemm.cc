@@ -18,7 +18,7 @@ namespace kernels {
 namespace {
 
 constexpr size_t kKc = 256;         // depth of a packed slice: a B micro-panel (kc x 16) fits L1
-constexpr size_t kMc = 144;         // rows of C per task: the A block (mc x kc) stays in L2
+constexpr size_t kMc = 72;         // rows of C per task: the A block (mc x kc) stays in L2
 constexpr size_t kNc = 4096;        // columns of B packed at once (kc x nc in L3)
 constexpr size_t kMo = 4096;        // rows of A packed at once
 constexpr size_t kTaskCols = 256;   // columns of C per task, at most

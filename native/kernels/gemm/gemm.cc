@@ -1,7 +1,6 @@
-// Blocked SGEMM driver (BLIS loop nest): for each NC-column block and KC-deep slice, B is packed
-// into kc x NR panels and A into MR x kc panels (transposes are resolved while packing), then a
-// per-ISA micro-kernel computes MR x NR tiles of C. float32 accumulation in a fixed k order (unlike
-// PyTorch's BLAS), so results are bit-identical for any thread count; values differ in rounding.
+// Blocked SGEMM driver (BLIS loop nest): packs B into kc x NR and A into MR x kc panels (resolving
+// transposes), then runs the ISA's micro-kernel over C tiles. float32 accumulation in a fixed k
+// order, unlike PyTorch's BLAS: bit-identical for any thread count, rounding differs slightly.
 #include <cstdint>
 #include <cstring>
 

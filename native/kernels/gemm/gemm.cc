@@ -1,7 +1,6 @@
 // Blocked SGEMM driver (BLIS loop nest): packs B into kc x NR and A into MR x kc panels (resolving
 // transposes), then runs the ISA's micro-kernel over C tiles. float32 accumulation in a fixed k
 // order, unlike PyTorch's BLAS: bit-identical for any thread count, rounding differs slightly.
-#include <cstdint>
 #include <cstring>
 
 #if defined(__SSE2__)

@@ -46,8 +46,14 @@ inline void store_row_masked(float* row, __m256 x0, __m256 x1, __m256 va, __m256
 
 void gemm_f32_6x16__avx2(size_t kc, const float* ap, const float* bp, float* c, size_t ldc,
                          size_t mr, size_t nr, float alpha, float beta) {
+  // C is touched once per kc slice: fetch the tile now so the stores at the end do not stall.
+  for (size_t i = 0; i < mr; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + nr - 1), _MM_HINT_T0);
+  }
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+#pragma GCC unroll 4
   for (size_t p = 0; p < kc; ++p) {
     const __m256 b0 = _mm256_load_ps(bp);
     const __m256 b1 = _mm256_load_ps(bp + 8);

@@ -48,14 +48,20 @@ function matmulArgs(a: unknown, b: unknown, c: unknown, options: unknown): [Floa
   return [A, B, C, s];
 }
 
-/** c = alpha·op(a)·op(b) + beta·c (torch.addmm); returns c. */
+/**
+ * c = alpha·op(a)·op(b) + beta·c, row-major (`torch.addmm`; op = transpose when transA/transB). beta = 0
+ * never reads c (NaN/Inf in it do not propagate); k = 0 or alpha = 0 give beta·c. Returns c.
+ * @throws {TypeError} a, b or c not a Float32Array; an option of the wrong type.
+ * @throws {RangeError} a dimension not a non-negative integer, a buffer shorter than its shape, NaN
+ *   alpha/beta, or c sharing memory with a or b.
+ */
 export function matmul(a: Float32Array, b: Float32Array, c: Float32Array, options: MatmulOptions): Float32Array {
   const [A, B, C, s] = matmulArgs(a, b, c, options);
   getBackend().matmul(A, B, C, s);
   return C;
 }
 
-/** matmul on a worker thread; a, b and c belong to the call until the Promise settles. */
+/** {@link matmul} on a worker thread (native backend); a, b and c belong to the call until the Promise settles. */
 export async function matmulAsync(a: Float32Array, b: Float32Array, c: Float32Array, options: MatmulOptions): Promise<Float32Array> {
   const [A, B, C, s] = matmulArgs(a, b, c, options);
   await getBackend().matmulAsync(A, B, C, s);
@@ -95,13 +101,19 @@ function linearFwdArgs(x: unknown, weight: unknown, bias: unknown, y: unknown, o
   return [X, W, Bi, Y, s] as const;
 }
 
-/** y = x·weightᵀ + bias (F.linear); x [batch, in], weight [out, in], bias [out] or null, y [batch, out]. */
+/**
+ * y = x·weightᵀ + bias (`F.linear`): x [batch, in], weight [out, in] (PyTorch's layout), bias [out] or
+ * null, y [batch, out]. Returns y.
+ * @throws {TypeError} an argument that is not a Float32Array (bias may be null).
+ * @throws {RangeError} a length that does not match the shape, or y sharing memory with an input.
+ */
 export function linearForward(x: Float32Array, weight: Float32Array, bias: Float32Array | null, y: Float32Array, options: LinearOptions): Float32Array {
   const [X, W, Bi, Y, s] = linearFwdArgs(x, weight, bias, y, options);
   getBackend().linearForward(X, W, Bi, Y, s);
   return Y;
 }
 
+/** {@link linearForward} on a worker thread; the buffers belong to the call until it settles. */
 export async function linearForwardAsync(x: Float32Array, weight: Float32Array, bias: Float32Array | null, y: Float32Array, options: LinearOptions): Promise<Float32Array> {
   const [X, W, Bi, Y, s] = linearFwdArgs(x, weight, bias, y, options);
   await getBackend().linearForwardAsync(X, W, Bi, Y, s);
@@ -160,13 +172,18 @@ function linearBwdArgs(x: unknown, weight: unknown, gradY: unknown, grads: unkno
 }
 
 /**
- * The backward of linearForward: gradX = gradY·weight, gradWeight (+)= gradYᵀ·x,
- * gradBias (+)= Σ_batch gradY. Any of the three may be skipped.
+ * The backward of {@link linearForward}: gradX = gradY·weight, gradWeight (+)= gradYᵀ·x,
+ * gradBias (+)= Σ_batch gradY (PyTorch's `F.linear` autograd). Any of the three may be omitted
+ * (skipped); with `accumulate` gradWeight and gradBias are added to, as autograd accumulates `.grad`.
+ * @throws {TypeError} an argument that is not a Float32Array.
+ * @throws {RangeError} a length that does not match the shape, or an output sharing memory with an
+ *   input or with another output.
  */
 export function linearBackward(x: Float32Array, weight: Float32Array, gradY: Float32Array, grads: LinearGradOutputs, options: LinearBackwardOptions): void {
   getBackend().linearBackward(...linearBwdArgs(x, weight, gradY, grads, options));
 }
 
+/** {@link linearBackward} on a worker thread; the buffers belong to the call until it settles. */
 export async function linearBackwardAsync(x: Float32Array, weight: Float32Array, gradY: Float32Array, grads: LinearGradOutputs, options: LinearBackwardOptions): Promise<void> {
   await getBackend().linearBackwardAsync(...linearBwdArgs(x, weight, gradY, grads, options));
 }
@@ -216,25 +233,42 @@ function geluOf(options: unknown): ActFn {
   return invalidArg('options.approximate', '"none" or "tanh"', o.approximate, typeof o.approximate === 'string' ? 'range' : 'type');
 }
 
-/** Output arrays are optional everywhere: omitted, a new one is allocated. `y` may be `x` (in place). */
+/*
+ * Activations (elementwise, PyTorch's `torch.nn.functional` semantics, stable for any input: no
+ * Inf/NaN from an overflowing exp; NaN propagates). Forward: `f(x, y?, options?)` writes y = f(x) and
+ * returns y (allocated when omitted; y may be x itself for in-place use). Backward:
+ * `fBackward(x, gradY, gradX?, options?)` writes gradX = gradY·f'(x) from the forward's input x (gradX
+ * may be gradY or x itself). PyTorch's conventions at the kinks: relu'(0) = 0, leakyRelu'(0) =
+ * negativeSlope, elu'(0) = alpha, softplus' = 1 where beta·x > threshold.
+ * All throw TypeError for a non-Float32Array and RangeError for a length mismatch, a partial overlap
+ * of an output with an input, or a NaN hyper-parameter.
+ */
+
+/** relu(x) = max(x, 0) (`F.relu`); NaN stays NaN. */
 export const relu = (x: Float32Array, y?: Float32Array | null): Float32Array => actFwd(Act.relu, x, y, 0, 0);
-/** gradX = gradY·relu'(x), relu'(0) = 0. gradX may be gradY or x (in place). */
+/** gradX = gradY·relu'(x) with relu'(x) = 1 for x > 0, else 0 (relu'(0) = 0, as PyTorch). */
 export const reluBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null): Float32Array =>
   actBwd(Act.relu, x, gradY, gradX, 0, 0);
 
 export interface LeakyReluOptions {
   negativeSlope?: number;
 }
+/** leakyRelu(x) = x for x > 0, else negativeSlope·x (`F.leaky_relu`, default slope 0.01). */
 export const leakyRelu = (x: Float32Array, y?: Float32Array | null, options?: LeakyReluOptions): Float32Array =>
   actFwd(Act.leakyRelu, x, y, slopeOf(options), 0);
+/** gradX = gradY·(x > 0 ? 1 : negativeSlope). */
 export const leakyReluBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null, options?: LeakyReluOptions): Float32Array =>
   actBwd(Act.leakyRelu, x, gradY, gradX, slopeOf(options), 0);
 
+/** sigmoid(x) = 1 / (1 + e^−x) (`torch.sigmoid`), computed from e^−|x|: exact 0 and 1 in the tails. */
 export const sigmoid = (x: Float32Array, y?: Float32Array | null): Float32Array => actFwd(Act.sigmoid, x, y, 0, 0);
+/** gradX = gradY·σ(x)(1 − σ(x)). */
 export const sigmoidBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null): Float32Array =>
   actBwd(Act.sigmoid, x, gradY, gradX, 0, 0);
 
+/** tanh(x) (`torch.tanh`). */
 export const tanh = (x: Float32Array, y?: Float32Array | null): Float32Array => actFwd(Act.tanh, x, y, 0, 0);
+/** gradX = gradY·(1 − tanh²(x)). */
 export const tanhBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null): Float32Array =>
   actBwd(Act.tanh, x, gradY, gradX, 0, 0);
 
@@ -242,14 +276,21 @@ export interface GeluOptions {
   /** 'none' (exact erf, the default) or 'tanh'. */
   approximate?: 'none' | 'tanh';
 }
+/**
+ * gelu(x) = x·Φ(x) with the exact normal CDF (`F.gelu`), or with `approximate: 'tanh'`
+ * 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) (Hendrycks & Gimpel 2016).
+ */
 export const gelu = (x: Float32Array, y?: Float32Array | null, options?: GeluOptions): Float32Array => actFwd(geluOf(options), x, y, 0, 0);
+/** gradX = gradY·gelu'(x) for the chosen form. */
 export const geluBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null, options?: GeluOptions): Float32Array =>
   actBwd(geluOf(options), x, gradY, gradX, 0, 0);
 
 export interface EluOptions {
   alpha?: number;
 }
+/** elu(x) = x for x > 0, else alpha·(e^x − 1) (`F.elu`, default alpha 1; Clevert et al. 2015). */
 export const elu = (x: Float32Array, y?: Float32Array | null, options?: EluOptions): Float32Array => actFwd(Act.elu, x, y, alphaOf(options), 0);
+/** gradX = gradY·(x > 0 ? 1 : alpha·e^x). */
 export const eluBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null, options?: EluOptions): Float32Array =>
   actBwd(Act.elu, x, gradY, gradX, alphaOf(options), 0);
 
@@ -257,8 +298,13 @@ export interface SoftplusOptions {
   beta?: number;
   threshold?: number;
 }
+/**
+ * softplus(x) = log(1 + e^(beta·x)) / beta, and x itself where beta·x > threshold (`F.softplus`,
+ * defaults beta 1, threshold 20). @throws {RangeError} beta 0 or not finite, threshold NaN.
+ */
 export const softplus = (x: Float32Array, y?: Float32Array | null, options?: SoftplusOptions): Float32Array =>
   actFwd(Act.softplus, x, y, ...softplusOf(options));
+/** gradX = gradY·σ(beta·x), and gradY where beta·x > threshold. */
 export const softplusBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null, options?: SoftplusOptions): Float32Array =>
   actBwd(Act.softplus, x, gradY, gradX, ...softplusOf(options));
 
@@ -277,7 +323,13 @@ export interface MseOptions {
   reduction?: 'mean' | 'sum';
 }
 
-/** F.mse_loss: returns Σ(x − t)² (÷N for 'mean'); writes 2(x − t) (÷N) into gradInput if given. */
+/**
+ * `F.mse_loss`: returns Σ(x − t)² (÷N for reduction 'mean', the default; NaN for an empty mean, as
+ * PyTorch) accumulated in float64; writes the gradient 2(x − t) (÷N) into gradInput if given (it may
+ * be input itself).
+ * @throws {TypeError} input/target/gradInput not Float32Array. @throws {RangeError} length mismatch,
+ *   gradInput overlapping target, an unknown reduction.
+ */
 export function mseLoss(input: Float32Array, target: Float32Array, gradInput?: Float32Array | null, options?: MseOptions): number {
   const X = f32('input', input);
   const T = f32('target', target);
@@ -324,7 +376,11 @@ export function crossEntropyLoss(logits: Float32Array, labels: Int32Array, gradI
   return getBackend().crossEntropyLoss(X, labels, G, batch, classes);
 }
 
-/** F.binary_cross_entropy_with_logits, mean: returns the loss; writes (σ(x) − t)/N into gradInput if given. */
+/**
+ * `F.binary_cross_entropy_with_logits` (mean): mean of max(x, 0) − x·t + log(1 + e^−|x|), stable for
+ * any logits; writes the gradient (σ(x) − t)/N into gradInput if given (it may be input itself).
+ * @throws {TypeError} a non-Float32Array. @throws {RangeError} a length mismatch or overlap.
+ */
 export function bceWithLogitsLoss(input: Float32Array, target: Float32Array, gradInput?: Float32Array | null): number {
   const X = f32('input', input);
   const T = f32('target', target);

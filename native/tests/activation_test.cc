@@ -32,12 +32,13 @@ bool same_or_both_nan(float a, float b) {
 }
 
 // Functions an ISA computes in float32 SIMD (a vectorised exp) rather than by calling the float64
-// reference: AVX2's (and so AVX-512's) sigmoid, tanh, gelu (tanh form) and elu. They must be within
-// a few ulp, or (gelu-tanh, whose float32 argument u and derivative zero near x = -0.75 cost
-// absolute accuracy) within 3e-7 absolute for |grad_y| <= 1. Everything else must match the
+// reference: AVX2's (and so AVX-512's) sigmoid, tanh, gelu (tanh form), elu and softplus. They must
+// be within a few ulp, or (gelu-tanh, whose float32 argument u and derivative zero near x = -0.75
+// cost absolute accuracy) within 3e-7 absolute for |grad_y| <= 1. Everything else must match the
 // reference bit for bit.
 bool simd_math(Isa isa, int fn) {
-  return (isa == Isa::kAvx2 || isa == Isa::kAvx512) && (fn == 2 || fn == 3 || fn == 5 || fn == 6);
+  return (isa == Isa::kAvx2 || isa == Isa::kAvx512) &&
+         (fn == 2 || fn == 3 || fn == 5 || fn == 6 || fn == 7);
 }
 
 bool agree(Isa isa, int fn, float a, float e) {

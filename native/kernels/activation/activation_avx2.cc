@@ -1,10 +1,9 @@
-// AVX2 activations in 8-lane vectors with masked tails: relu, leaky_relu, and (with a vectorised
-// float32 exp, Cephes' expf polynomial, ~1 ulp, correct down to subnormals) sigmoid, tanh, elu and
-// gelu's tanh form, forward and backward, each a few ulp from the float64 reference. Every exp
-// argument is <= 0 (sigmoid/tanh/gelu-tanh via exp(-|z|), elu via exp(x) for x <= 0), so nothing
-// overflows at any input; NaN is blended through at the end. gelu (erf) and softplus use the
-// float64 scalar reference (erf/log1p are not vectorised yet). Compiled with -mavx2 -mfma; no
-// inline library templates, no namespace-scope dynamic initialisers.
+// AVX2 activations in 8-lane vectors with masked tails: relu, leaky_relu, and (with float32 exp and
+// log1p: Cephes' expf/logf polynomials, ~1 ulp, correct down to subnormals) sigmoid, tanh, elu,
+// softplus and gelu's tanh form, forward and backward, a few ulp from the float64 reference. Every
+// exp argument is <= 0, so nothing overflows at any input; NaN is blended through at the end. gelu
+// (erf) uses the float64 scalar reference (erf is not vectorised yet). Compiled with -mavx2 -mfma;
+// no inline library templates, no namespace-scope dynamic initialisers.
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
@@ -115,11 +114,42 @@ inline __m256 expm1_neg8(__m256 x, __m256 ex) {
   return _mm256_blendv_ps(direct, taylor, _mm256_cmp_ps(x, _mm256_set1_ps(-0.5f), _CMP_GT_OQ));
 }
 
+// log1p(u) for u in [0, 1]: log(w) * u / (w - 1) with w = 1 + u (the classic correction for the
+// rounding of w; w - 1 is exact), log(w) by Cephes' logf polynomial on the mantissa; u where w
+// == 1.
+inline __m256 log1p_unit8(__m256 u) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 w = _mm256_add_ps(one, u);
+  // w in [1, 2]: split as m * 2^e with m in [sqrt(1/2), sqrt(2)): e = 1 where w > sqrt(2)
+  const __m256 big = _mm256_cmp_ps(w, _mm256_set1_ps(1.41421356237f), _CMP_GT_OQ);
+  const __m256 e = _mm256_and_ps(big, one);
+  const __m256 m = _mm256_blendv_ps(w, _mm256_mul_ps(w, _mm256_set1_ps(0.5f)), big);
+  const __m256 f = _mm256_sub_ps(m, one);
+  const __m256 z = _mm256_mul_ps(f, f);
+  __m256 y = _mm256_set1_ps(7.0376836292e-2f);
+  y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(-1.1514610310e-1f));
+  y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(1.1676998740e-1f));
+  y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(-1.2420140846e-1f));
+  y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(1.4249322787e-1f));
+  y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(-1.6668057665e-1f));
+  y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(2.0000714765e-1f));
+  y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(-2.4999993993e-1f));
+  y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(3.3333331174e-1f));
+  y = _mm256_mul_ps(y, _mm256_mul_ps(f, z));
+  y = _mm256_fmadd_ps(e, _mm256_set1_ps(-2.12194440e-4f), y);
+  y = _mm256_fnmadd_ps(_mm256_set1_ps(0.5f), z, y);
+  __m256 lw = _mm256_add_ps(f, y);
+  lw = _mm256_fmadd_ps(e, _mm256_set1_ps(0.693359375f), lw);
+  const __m256 wm1 = _mm256_sub_ps(w, one);
+  const __m256 corrected = _mm256_div_ps(_mm256_mul_ps(lw, u), wm1);
+  return _mm256_blendv_ps(corrected, u, _mm256_cmp_ps(wm1, _mm256_setzero_ps(), _CMP_EQ_OQ));
+}
+
 constexpr float kSqrt2OverPiF = 0.797884560802865f;
 constexpr float kGeluCF = 0.044715f;
 
 // One 8-lane block of a forward activation (fn in {2, 3, 5, 6}).
-inline __m256 fwd8(int fn, __m256 x, __m256 p0) {
+inline __m256 fwd8(int fn, __m256 x, __m256 p0, __m256 p1) {
   __m256 y;
   switch (fn) {
     case 2:
@@ -135,6 +165,14 @@ inline __m256 fwd8(int fn, __m256 x, __m256 p0) {
       y = _mm256_mul_ps(x, sigmoid8(_mm256_add_ps(u, u), nullptr));
       break;
     }
+    case 7: {  // softplus: (max(z, 0) + log1p(e^-|z|)) / beta, x where z = beta x > threshold
+      const __m256 zz = _mm256_mul_ps(x, p0);
+      const __m256 e = exp_neg8(_mm256_sub_ps(_mm256_setzero_ps(), abs8(zz)));
+      const __m256 sp =
+          _mm256_div_ps(_mm256_add_ps(_mm256_max_ps(zz, _mm256_setzero_ps()), log1p_unit8(e)), p0);
+      y = _mm256_blendv_ps(sp, x, _mm256_cmp_ps(zz, p1, _CMP_GT_OQ));
+      break;
+    }
     default: {  // 6: elu
       const __m256 ex = exp_neg8(x);
       const __m256 neg = _mm256_mul_ps(p0, expm1_neg8(x, ex));
@@ -146,7 +184,7 @@ inline __m256 fwd8(int fn, __m256 x, __m256 p0) {
 }
 
 // One 8-lane block of f'(x) (fn in {2, 3, 5, 6}); NaN x gives NaN (elu: PyTorch's pass-through 1).
-inline __m256 deriv8(int fn, __m256 x, __m256 p0) {
+inline __m256 deriv8(int fn, __m256 x, __m256 p0, __m256 p1) {
   __m256 d;
   switch (fn) {
     case 2:
@@ -172,6 +210,12 @@ inline __m256 deriv8(int fn, __m256 x, __m256 p0) {
       d = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_add_ps(xc, xc), ds), du, s);
       break;
     }
+    case 7: {  // softplus: sigmoid(beta x), 1 where beta x > threshold
+      const __m256 zz = _mm256_mul_ps(x, p0);
+      d = _mm256_blendv_ps(sigmoid8(zz, nullptr), _mm256_set1_ps(1.0f),
+                           _mm256_cmp_ps(zz, p1, _CMP_GT_OQ));
+      break;
+    }
     default: {  // 6: elu, x <= 0 ? alpha e^x : 1
       const __m256 neg = _mm256_mul_ps(p0, exp_neg8(x));
       return _mm256_blendv_ps(_mm256_set1_ps(1.0f), neg,
@@ -181,18 +225,19 @@ inline __m256 deriv8(int fn, __m256 x, __m256 p0) {
   return _mm256_blendv_ps(d, x, isnan8(x));
 }
 
-inline bool vectorised(int fn) { return fn == 2 || fn == 3 || fn == 5 || fn == 6; }
+inline bool vectorised(int fn) { return fn == 2 || fn == 3 || fn == 5 || fn == 6 || fn == 7; }
 
 }  // namespace
 
 void act_fwd_f32__avx2(int fn, const float* x, float* y, size_t n, float p0, float p1) {
   if (vectorised(fn)) {
     const __m256 a = _mm256_set1_ps(p0);
+    const __m256 b = _mm256_set1_ps(p1);
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, fwd8(fn, _mm256_loadu_ps(x + i), a));
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, fwd8(fn, _mm256_loadu_ps(x + i), a, b));
     if (i < n) {
       const __m256i m = tail_mask8(n - i);
-      _mm256_maskstore_ps(y + i, m, fwd8(fn, _mm256_maskload_ps(x + i, m), a));
+      _mm256_maskstore_ps(y + i, m, fwd8(fn, _mm256_maskload_ps(x + i, m), a, b));
     }
     return;
   }
@@ -221,16 +266,17 @@ void act_bwd_f32__avx2(int fn, const float* x, const float* grad_y, float* grad_
                        float p0, float p1) {
   if (vectorised(fn)) {
     const __m256 a = _mm256_set1_ps(p0);
+    const __m256 b = _mm256_set1_ps(p1);
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
       _mm256_storeu_ps(grad_x + i, _mm256_mul_ps(_mm256_loadu_ps(grad_y + i),
-                                                 deriv8(fn, _mm256_loadu_ps(x + i), a)));
+                                                 deriv8(fn, _mm256_loadu_ps(x + i), a, b)));
     }
     if (i < n) {
       const __m256i m = tail_mask8(n - i);
       _mm256_maskstore_ps(grad_x + i, m,
                           _mm256_mul_ps(_mm256_maskload_ps(grad_y + i, m),
-                                        deriv8(fn, _mm256_maskload_ps(x + i, m), a)));
+                                        deriv8(fn, _mm256_maskload_ps(x + i, m), a, b)));
     }
     return;
   }

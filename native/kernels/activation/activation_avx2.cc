@@ -1,9 +1,8 @@
-// AVX2 activations in 8-lane vectors with masked tails: relu, leaky_relu, and (with float32 exp and
-// log1p: Cephes' expf/logf polynomials, ~1 ulp, correct down to subnormals) sigmoid, tanh, elu,
-// softplus and gelu's tanh form, forward and backward, a few ulp from the float64 reference. Every
-// exp argument is <= 0, so nothing overflows at any input; NaN is blended through at the end. gelu
-// (erf) uses the float64 scalar reference (erf is not vectorised yet). Compiled with -mavx2 -mfma;
-// no inline library templates, no namespace-scope dynamic initialisers.
+// AVX2 activations in 8-lane vectors with masked tails: relu, leaky_relu, and with float32 exp,
+// log1p and erfc (Cephes' expf/logf/erff/erfcf polynomials, correct down to subnormals) sigmoid,
+// tanh, gelu (both forms), elu and softplus, forward and backward, a few ulp from the float64
+// reference. Every exp argument is <= 0, so nothing overflows at any input; NaN is blended through.
+// Compiled with -mavx2 -mfma; no inline library templates, no namespace-scope dynamic initialisers.
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
@@ -145,6 +144,48 @@ inline __m256 log1p_unit8(__m256 u) {
   return _mm256_blendv_ps(corrected, u, _mm256_cmp_ps(wm1, _mm256_setzero_ps(), _CMP_EQ_OQ));
 }
 
+inline __m256 horner8(__m256 x, const float* c, int n) {
+  __m256 y = _mm256_set1_ps(c[0]);
+  for (int i = 1; i < n; ++i) y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(c[i]));
+  return y;
+}
+
+// Phi(x) = erfc(-x / sqrt 2) / 2, the standard normal CDF, relative accuracy in both tails: Cephes'
+// erff polynomial for |z| < 1 (erfc = 1 - erf), else erfc(|z|) = e^(-z^2) / |z| * P(1 / z^2) with
+// Cephes' erfcf polynomials (1 <= |z| < 2, |z| >= 2) and erfc(z) = 2 - erfc(-z) for z < 0.
+inline __m256 ncdf8(__m256 x) {
+  static const float kT[7] = {
+      7.853861353153693e-5f, -8.010193625184903e-4f, 5.188327685732524e-3f, -2.685381193529856e-2f,
+      1.128358514861418e-1f, -3.761262582423300e-1f, 1.128379165726710e+0f};
+  static const float kP[9] = {
+      2.326819970068386e-2f,  -1.387039388740657e-1f, 3.687424674597105e-1f,
+      -5.824733027278666e-1f, 6.210004621745983e-1f,  -4.944515323274145e-1f,
+      3.404879937665872e-1f,  -2.741127028184656e-1f, 5.638259427386472e-1f};
+  static const float kR[8] = {-1.047766399936249e1f,  1.297719955372516e1f,  -7.495518717768503e0f,
+                              2.921019019210786e0f,   -1.015265279202700e0f, 4.218463358204948e-1f,
+                              -2.820767439740514e-1f, 5.641895067754075e-1f};
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(-0.70710678118654752f));
+  const __m256 a = abs8(z);
+  // z^2 = x^2 / 2 = (h + herr) / 2 exactly (FMA residual), so e^(-z^2) carries no rounding of z or
+  // z^2
+  const __m256 h = _mm256_mul_ps(x, x);
+  const __m256 half_err = _mm256_mul_ps(_mm256_set1_ps(0.5f), _mm256_fmsub_ps(x, x, h));
+  const __m256 z2 = _mm256_mul_ps(_mm256_set1_ps(0.5f), h);
+  const __m256 erfc_small = _mm256_fnmadd_ps(z, horner8(z2, kT, 7), one);
+  const __m256 q = _mm256_div_ps(one, a);
+  const __m256 q2 = _mm256_mul_ps(q, q);
+  const __m256 lt2 = _mm256_cmp_ps(a, _mm256_set1_ps(2.0f), _CMP_LT_OQ);
+  const __m256 p = _mm256_blendv_ps(horner8(q2, kR, 8), horner8(q2, kP, 9), lt2);
+  __m256 ez = exp_neg8(_mm256_sub_ps(_mm256_setzero_ps(), z2));
+  ez = _mm256_fnmadd_ps(half_err, ez, ez);  // e^(-z2 - half_err) ~ e^(-z2) (1 - half_err)
+  const __m256 tail = _mm256_mul_ps(_mm256_mul_ps(ez, q), p);
+  const __m256 neg = _mm256_cmp_ps(z, _mm256_setzero_ps(), _CMP_LT_OQ);
+  const __m256 erfc_big = _mm256_blendv_ps(tail, _mm256_sub_ps(_mm256_set1_ps(2.0f), tail), neg);
+  const __m256 small = _mm256_cmp_ps(a, one, _CMP_LT_OQ);
+  return _mm256_mul_ps(_mm256_set1_ps(0.5f), _mm256_blendv_ps(erfc_big, erfc_small, small));
+}
+
 constexpr float kSqrt2OverPiF = 0.797884560802865f;
 constexpr float kGeluCF = 0.044715f;
 
@@ -165,6 +206,9 @@ inline __m256 fwd8(int fn, __m256 x, __m256 p0, __m256 p1) {
       y = _mm256_mul_ps(x, sigmoid8(_mm256_add_ps(u, u), nullptr));
       break;
     }
+    case 4:  // gelu: x Phi(x)
+      y = _mm256_mul_ps(x, ncdf8(x));
+      break;
     case 7: {  // softplus: (max(z, 0) + log1p(e^-|z|)) / beta, x where z = beta x > threshold
       const __m256 zz = _mm256_mul_ps(x, p0);
       const __m256 e = exp_neg8(_mm256_sub_ps(_mm256_setzero_ps(), abs8(zz)));
@@ -210,6 +254,15 @@ inline __m256 deriv8(int fn, __m256 x, __m256 p0, __m256 p1) {
       d = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_add_ps(xc, xc), ds), du, s);
       break;
     }
+    case 4: {  // gelu': Phi(x) + x phi(x), phi(x) = e^(-x^2 / 2) / sqrt(2 pi)
+      const __m256 h = _mm256_mul_ps(x, x);
+      const __m256 half_err = _mm256_mul_ps(_mm256_set1_ps(0.5f), _mm256_fmsub_ps(x, x, h));
+      __m256 e = exp_neg8(_mm256_mul_ps(_mm256_set1_ps(-0.5f), h));
+      e = _mm256_fnmadd_ps(half_err, e, e);
+      const __m256 pdf = _mm256_mul_ps(_mm256_set1_ps(0.39894228040143268f), e);
+      d = _mm256_fmadd_ps(x, pdf, ncdf8(x));
+      break;
+    }
     case 7: {  // softplus: sigmoid(beta x), 1 where beta x > threshold
       const __m256 zz = _mm256_mul_ps(x, p0);
       d = _mm256_blendv_ps(sigmoid8(zz, nullptr), _mm256_set1_ps(1.0f),
@@ -225,7 +278,7 @@ inline __m256 deriv8(int fn, __m256 x, __m256 p0, __m256 p1) {
   return _mm256_blendv_ps(d, x, isnan8(x));
 }
 
-inline bool vectorised(int fn) { return fn == 2 || fn == 3 || fn == 5 || fn == 6 || fn == 7; }
+inline bool vectorised(int fn) { return fn >= 2 && fn <= 7; }
 
 }  // namespace
 

@@ -118,6 +118,17 @@ describe.each(TARGETS.map((t) => [t.label, t] as const))('activations on %s', (_
     });
   });
 
+  it.each(ACTS.map((a) => [a.name, a] as const))('%s: subnormal inputs give the reference result (no flush to zero)', (_n, act) => {
+    const x = Float32Array.of(1e-40, -1e-40, 1e-45, -1e-45, 1.1754942e-38, -1.1754942e-38, 0, -0);
+    const gy = Float32Array.of(1, 1, 1, 1, 1e-40, -1e-40, 1, 1);
+    const yRef = on(JS, () => act.fwd(x));
+    const gRef = on(JS, () => act.bwd(x, gy));
+    on(t, () => {
+      expect(closeness(act.fwd(x), yRef, 1e-6, 0)).toBeLessThanOrEqual(1);
+      expect(closeness(act.bwd(x, gy), gRef, 1e-6, 0)).toBeLessThanOrEqual(1);
+    });
+  });
+
   it('odd lengths (SIMD tails) and in-place forms agree with the out-of-place result', () => {
     on(t, () => {
       for (let n = 0; n <= 37; n++) {

@@ -61,6 +61,7 @@ export function closeness(a: ArrayLike<number>, e: ArrayLike<number>, rtol: numb
       if (x !== y) return Infinity;
       continue;
     }
+    if (x === y) continue;
     worst = Math.max(worst, Math.abs(x - y) / (atol + rtol * Math.abs(y)));
   }
   return worst;

@@ -176,7 +176,7 @@ describe('activations: bad inputs', () => {
 
 describe('activations: large arrays on the thread pool', () => {
   for (const t of TARGETS.slice(1)) {
-    it(`${t.label}: identical for 1 and 2 threads, and equal to the pure-TS reference within tolerance`, async () => {
+    it(`${t.label}: identical for 1, 2 and 7 threads, and equal to the pure-TS reference within tolerance`, async () => {
       const { getNumThreads, setNumThreads } = await import('../../lib/index.js');
       const n = 300_001;
       const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 30);
@@ -185,7 +185,7 @@ describe('activations: large arrays on the thread pool', () => {
         const ref = on(JS, () => act.bwd(x, gy));
         const before = on(t, () => getNumThreads());
         try {
-          const r = [1, 2].map((threads) =>
+          const r = [1, 2, 7].map((threads) =>
             on(t, () => {
               setNumThreads(threads);
               return [act.fwd(x), act.bwd(x, gy)];
@@ -195,6 +195,7 @@ describe('activations: large arrays on the thread pool', () => {
             a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
           expect(identical(r[1][0], r[0][0])).toBe(true);
           expect(identical(r[1][1], r[0][1])).toBe(true);
+          expect(identical(r[2][0], r[0][0]) && identical(r[2][1], r[0][1])).toBe(true);
           expect(closeness(r[0][1], ref, 1e-6, 1e-6)).toBeLessThanOrEqual(1);
         } finally {
           on(t, () => setNumThreads(before));

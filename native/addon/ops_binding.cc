@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "addon/args.h"
 #include "addon/bindings.h"
@@ -194,11 +195,18 @@ Status run_linear_bwd(Isa isa, const LinearBwdArgs& r) {
     if (s != Status::kOk) return s;
   }
   if (r.has_gb) {
-    for (size_t j = 0; j < r.out; ++j) {
-      double acc = r.accumulate ? static_cast<double>(r.gb.data[j]) : 0.0;
-      for (size_t b = 0; b < r.batch; ++b) acc += r.gy.data[b * r.out + j];
-      r.gb.data[j] = static_cast<float>(acc);
+    // Row by row (contiguous reads) into float64 sums: a reused per-thread buffer, no steady-state
+    // allocation. The order of additions per column is the batch order, whatever the thread.
+    thread_local std::vector<double> acc;
+    acc.assign(r.out, 0.0);
+    if (r.accumulate) {
+      for (size_t j = 0; j < r.out; ++j) acc[j] = r.gb.data[j];
     }
+    for (size_t b = 0; b < r.batch; ++b) {
+      const float* row = r.gy.data + b * r.out;
+      for (size_t j = 0; j < r.out; ++j) acc[j] += row[j];
+    }
+    for (size_t j = 0; j < r.out; ++j) r.gb.data[j] = static_cast<float>(acc[j]);
   }
   return Status::kOk;
 }

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { NativeOpsAddon } from './ops/backend-types.js';
 
 /** Raw statistics as the addon returns them. */
 export interface NativeStats {
@@ -24,7 +25,7 @@ export type TensorList = readonly Float32Array[] | Float32Array | PreparedTensor
 type Tensors = TensorList;
 type Segments = Uint32Array | null;
 
-export interface NativeAddon {
+export interface NativeAddon extends NativeOpsAddon {
   activeIsa(): string;
   bestIsa(): string;
   supportedIsas(): string[];

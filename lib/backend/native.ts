@@ -7,6 +7,7 @@ import type { NativeAddon, PreparedTensorList, TensorList } from '../binding.js'
 import { fromNative } from '../errors.js';
 import type { TensorSet } from '../validate.js';
 import type { Backend } from './types.js';
+import { createNativeOps } from '../ops/native-ops.js';
 
 let addonRef: NativeAddon;
 
@@ -57,5 +58,6 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.sgdStep(...args(p), ...args(g), ...optArgs(b), h.lr, h.momentum, h.dampening, h.weightDecay, h.nesterov, h.maximize, h.firstStep, h.gradScale),
     adamStep: (p, g, m, v, vm, h) =>
       addon.adamStep(...args(p), ...args(g), ...args(m), ...args(v), ...optArgs(vm), h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled, h.amsgrad, h.maximize, h.step, h.gradScale),
+    ...createNativeOps(addon),
   };
 }

@@ -4,6 +4,7 @@
  * results within the tolerances of DESIGN.md §3 (bit-identical for clamping and scaling).
  */
 import type { TensorSet } from '../validate.js';
+import type { OpsBackend } from '../ops/backend-types.js';
 
 export interface RawGradStats {
   totalNorm: number;
@@ -42,7 +43,7 @@ export interface AdamHyper {
   gradScale: number;
 }
 
-export interface Backend {
+export interface Backend extends OpsBackend {
   readonly name: 'native' | 'js';
   /** Active instruction set ('js' for the pure-TS backend). */
   isa(): string;

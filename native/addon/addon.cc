@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gradguard::addon::init_bench(env, exports);
   gradguard::addon::init_tensor_list(env, exports);
   gradguard::addon::init_optim(env, exports);
+  gradguard::addon::init_ops(env, exports);
   return exports;
 }
 

@@ -4,6 +4,7 @@
  * settle on a later microtask, so call sites behave the same on both backends.
  */
 import type { Backend } from '../types.js';
+import { createJsOps } from './ops.js';
 import { agc, clamp, clipByNorm, norm, scale, stats } from './grad.js';
 import { adamStep, sgdStep } from './optim.js';
 
@@ -35,5 +36,6 @@ export function createJsBackend(): Backend {
     agc: (p, g, units, clipping, eps) => agc(p.views, g.views, units, clipping, eps),
     sgdStep: (p, g, b, h) => sgdStep(p.views, g.views, b ? b.views : null, h),
     adamStep: (p, g, m, v, vm, h) => adamStep(p.views, g.views, m.views, v.views, vm ? vm.views : null, h),
+    ...createJsOps(),
   };
 }

@@ -4,6 +4,10 @@ import { clipGradNormOp } from './clip-grad-norm.js';
 import { clipGradValueOp } from './clip-grad-value.js';
 import { adamOp } from './adam.js';
 import { sgdOp } from './sgd.js';
+import { activationsOp } from './activations.js';
+import { linearOp } from './linear.js';
+import { lossesOp } from './losses.js';
+import { matmulOp } from './matmul.js';
 import type { OpHandler } from './types.js';
 
 export const handlers: Readonly<Record<string, OpHandler>> = {
@@ -12,4 +16,8 @@ export const handlers: Readonly<Record<string, OpHandler>> = {
   agc: agcOp,
   sgd: sgdOp,
   adam: adamOp,
+  matmul: matmulOp,
+  linear: linearOp,
+  activations: activationsOp,
+  losses: lossesOp,
 };

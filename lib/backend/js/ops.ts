@@ -1,0 +1,133 @@
+/**
+ * The pure-TS backend's ops: the reference semantics of native/kernels/{activation,loss} and the
+ * linear layer on top of matmulJs. Async forms settle on a later microtask (no worker pool here).
+ */
+import type { ActFn, OpsBackend } from '../../ops/backend-types.js';
+import { matmulJs } from './matmul.js';
+import { actDeriv, actForward, sigmoid } from './ops-math.js';
+
+const later = <T>(fn: () => T): Promise<T> => Promise.resolve().then(fn);
+
+function activationForward(fn: ActFn, x: Float32Array, y: Float32Array, p0: number, p1: number): void {
+  p0 = Math.fround(p0);
+  p1 = Math.fround(p1);
+  const n = x.length;
+  if (fn === 0) {
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      y[i] = v > 0 || v !== v ? v : 0;
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) y[i] = actForward(fn, x[i], p0, p1);
+}
+
+function activationBackward(fn: ActFn, x: Float32Array, gy: Float32Array, gx: Float32Array, p0: number, p1: number): void {
+  p0 = Math.fround(p0);
+  p1 = Math.fround(p1);
+  const n = x.length;
+  if (fn === 0) {
+    for (let i = 0; i < n; i++) gx[i] = x[i] <= 0 ? 0 : gy[i];
+    return;
+  }
+  for (let i = 0; i < n; i++) gx[i] = gy[i] * actDeriv(fn, x[i], p0, p1);
+}
+
+function mseLoss(x: Float32Array, t: Float32Array, g: Float32Array | null, mean: boolean): number {
+  const n = x.length;
+  const scale = mean ? 1 / n : 1;
+  let acc = 0;
+  for (let i = 0; i < n; i++) {
+    const d = x[i] - t[i];
+    acc += d * d;
+    if (g) g[i] = 2 * d * scale;
+  }
+  if (mean) return n === 0 ? NaN : acc * scale;
+  return acc;
+}
+
+function crossEntropyLoss(x: Float32Array, labels: Int32Array, g: Float32Array | null, batch: number, classes: number): number {
+  for (let b = 0; b < batch; b++) {
+    const t = labels[b];
+    if (t < 0 || t >= classes) {
+      throw new RangeError(`labels[${b}] = ${t} is outside [0, ${classes})`);
+    }
+  }
+  if (batch === 0) return NaN;
+  const invBatch = 1 / batch;
+  let acc = 0;
+  for (let b = 0; b < batch; b++) {
+    const o = b * classes;
+    let mx = -Infinity;
+    let nan = false;
+    for (let j = 0; j < classes; j++) {
+      const v = x[o + j];
+      if (v !== v) nan = true;
+      if (v > mx) mx = v;
+    }
+    let lse: number;
+    if (nan) lse = NaN;
+    else if (!Number.isFinite(mx)) lse = mx;
+    else {
+      let sum = 0;
+      for (let j = 0; j < classes; j++) sum += Math.exp(x[o + j] - mx);
+      lse = mx + Math.log(sum);
+    }
+    const t = labels[b];
+    acc += lse - x[o + t];
+    if (g) {
+      for (let j = 0; j < classes; j++) {
+        const p = Math.exp(x[o + j] - lse);
+        g[o + j] = (p - (j === t ? 1 : 0)) * invBatch;
+      }
+    }
+  }
+  return acc * invBatch;
+}
+
+function bceWithLogitsLoss(x: Float32Array, t: Float32Array, g: Float32Array | null): number {
+  const n = x.length;
+  const invN = 1 / n;
+  let acc = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    const tv = t[i];
+    acc += Math.max(v, 0) - v * tv + Math.log1p(Math.exp(-Math.abs(v)));
+    if (g) g[i] = (sigmoid(v) - tv) * invN;
+  }
+  return n === 0 ? NaN : acc * invN;
+}
+
+export function createJsOps(): OpsBackend {
+  const ops: OpsBackend = {
+    matmul: (a, b, c, s) => matmulJs(a, b, c, s.m, s.n, s.k, s.transA, s.transB, s.alpha, s.beta),
+    matmulAsync: (a, b, c, s) => later(() => ops.matmul(a, b, c, s)),
+    linearForward(x, w, bias, y, s) {
+      const { batch, inFeatures: inF, outFeatures: outF } = s;
+      if (batch === 0 || outF === 0) return;
+      if (bias) for (let r = 0; r < batch; r++) y.set(bias.subarray(0, outF), r * outF);
+      matmulJs(x, w, y, batch, outF, inF, false, true, 1, bias ? 1 : 0);
+    },
+    linearForwardAsync: (x, w, bias, y, s) => later(() => ops.linearForward(x, w, bias, y, s)),
+    linearBackward(x, w, gy, g, s, accumulate) {
+      const { batch, inFeatures: inF, outFeatures: outF } = s;
+      if (g.gradX && batch !== 0 && inF !== 0) matmulJs(gy, w, g.gradX, batch, inF, outF, false, false, 1, 0);
+      if (g.gradWeight && outF !== 0 && inF !== 0) matmulJs(gy, x, g.gradWeight, outF, inF, batch, true, false, 1, accumulate ? 1 : 0);
+      const gb = g.gradBias;
+      if (gb) {
+        for (let j = 0; j < outF; j++) {
+          let acc = accumulate ? gb[j] : 0;
+          for (let r = 0; r < batch; r++) acc += gy[r * outF + j];
+          gb[j] = acc;
+        }
+      }
+    },
+    linearBackwardAsync: (x, w, gy, g, s, acc) => later(() => ops.linearBackward(x, w, gy, g, s, acc)),
+    activationForward,
+    activationBackward,
+    mseLoss,
+    crossEntropyLoss,
+    bceWithLogitsLoss,
+  };
+  return ops;
+}

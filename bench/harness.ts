@@ -9,13 +9,13 @@ export interface Timing {
   samples: number;
 }
 
-export function measure(name: string, fn: () => void, opts: { maxTime?: number } = {}): Timing {
+export function measure(name: string, fn: () => void, opts: { maxTime?: number; minSamples?: number } = {}): Timing {
   const t0 = process.hrtime.bigint();
   fn();
   const first = Number(process.hrtime.bigint() - t0) / 1e9;
   let result: Timing | undefined;
   const suite = new Benchmark.Suite();
-  suite.add(name, fn, { minSamples: 10, maxTime: opts.maxTime ?? 1.5, initCount: 1 });
+  suite.add(name, fn, { minSamples: opts.minSamples ?? 10, maxTime: opts.maxTime ?? 1.5, initCount: 1 });
   suite.on('cycle', (event: Benchmark.Event) => {
     const b = event.target as unknown as Benchmark;
     const sample = [...(b.stats?.sample ?? [])].sort((a, c) => a - c);

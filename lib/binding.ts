@@ -49,6 +49,7 @@ export interface NativeAddon extends NativeOpsAddon {
   /** Benchmarks only: streaming read (returns a checksum) and copy over the thread pool. */
   streamRead(data: Float32Array): number;
   streamCopy(dst: Float32Array, src: Float32Array): void;
+  fmaPeak(iterations: number, threads: number): number;
 
   agcClip(p: Tensors, ps: Segments, g: Tensors, gs: Segments, units: Uint32Array, clipping: number, eps: number): void;
   sgdStep(p: Tensors, ps: Segments, g: Tensors, gs: Segments, buf: Tensors | null, bs: Segments, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, maximize: boolean, firstStep: boolean, gradScale: number): void;

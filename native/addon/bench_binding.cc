@@ -1,10 +1,17 @@
 // Bindings used by `npm run bench` to measure the machine's own limits in the same run: streaming
-// read and copy bandwidth.
+// read and copy bandwidth, and the peak FMA rate.
 #include <napi.h>
 
 #include "addon/args.h"
 #include "addon/bindings.h"
+#include "kernels/stream/peak.h"
 #include "kernels/stream/stream.h"
+
+#include <atomic>
+#include <vector>
+
+#include "core/dispatch.h"
+#include "core/thread_pool.h"
 
 namespace gradguard {
 namespace addon {
@@ -28,11 +35,35 @@ Napi::Value StreamCopy(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// (iterations, threads) -> float32 flops performed by `threads` copies of the register-only FMA
+// loop of the active ISA, run at once on the pool (time it from JS: flops / seconds = peak).
+Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 2);
+  const double iters = arg_number(info, 0, "iterations");
+  const double threads = arg_number(info, 1, "threads");
+  if (!(iters >= 1 && iters <= 1e12) || !(threads >= 1 && threads <= 1024)) {
+    throw_range(info.Env(), "iterations must be in [1, 1e12] and threads in [1, 1024]");
+  }
+  const Isa isa = active_isa();
+  const size_t n = static_cast<size_t>(threads);
+  std::vector<double> flops(n, 0.0);
+  std::vector<float> sinks(n, 0.0f);
+  parallel_for(0, n, 1, [&](size_t lo, size_t hi) {
+    for (size_t t = lo; t < hi; ++t) {
+      flops[t] = kernels::fma_peak_loop(isa, static_cast<size_t>(iters), &sinks[t]);
+    }
+  });
+  double total = 0;
+  for (double f : flops) total += f;
+  return Napi::Number::New(info.Env(), total + (sinks[0] == 12345.f ? 1 : 0));
+}
+
 }  // namespace
 
 void init_bench(Napi::Env env, Napi::Object exports) {
   exports.Set("streamRead", Napi::Function::New(env, StreamRead, "streamRead"));
   exports.Set("streamCopy", Napi::Function::New(env, StreamCopy, "streamCopy"));
+  exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak, "fmaPeak"));
 }
 
 }  // namespace addon

@@ -1,0 +1,130 @@
+// SGEMM and Linear forward+backward: GFLOP/s, fraction of the peak FMA rate measured in the same run
+// by a register-only FMA loop, and ratios to the pure-TS backend and to @tensorflow/tfjs (CPU and
+// wasm backends). One factory per contender; the shapes are listed once here (issue 3).
+// Run: npx tsx bench/linalg.bench.ts [--quick]   (part of npm run bench)
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadAddon } from '../lib/binding.js';
+import { backendInfo, getNumThreads, ops, setNumThreads, useBackend } from '../lib/index.js';
+import { measure } from './harness.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.argv.includes('--quick');
+const GEMM_SHAPES: [number, number, number][] = [[64, 256, 256], [256, 1024, 1024], [1024, 1024, 1024], [32, 4096, 4096]];
+const LINEAR_SHAPES: [number, number, number][] = [[64, 256, 256], [256, 1024, 1024], [32, 4096, 4096]];
+
+const fill = (n: number, seed: number) => {
+  const a = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) a[i] = ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+  return a;
+};
+
+type Contender = { name: string; prepare: (m: number, n: number, k: number) => () => void; slow?: boolean };
+
+/** C = A·B (SGEMM) per contender. */
+const gemmContenders = (threadCounts: number[]): Contender[] => [
+  ...threadCounts.map((t) => ({
+    name: `native ${t}t`,
+    prepare: (m: number, n: number, k: number) => {
+      const a = fill(m * k, 1), b = fill(k * n, 2), c = new Float32Array(m * n);
+      return () => {
+        useBackend('native');
+        setNumThreads(t);
+        ops.matmul(a, b, c, { m, n, k });
+      };
+    },
+  })),
+  {
+    name: 'pure-TS',
+    slow: true,
+    prepare: (m, n, k) => {
+      const a = fill(m * k, 1), b = fill(k * n, 2), c = new Float32Array(m * n);
+      return () => {
+        useBackend('js');
+        ops.matmul(a, b, c, { m, n, k });
+      };
+    },
+  },
+  ...(['cpu', 'wasm'] as const).map((backend) => ({
+    name: `tfjs-${backend}`,
+    slow: backend === 'cpu',
+    prepare: (m: number, n: number, k: number) => {
+      const a = tf.tensor2d(fill(m * k, 1), [m, k]), b = tf.tensor2d(fill(k * n, 2), [k, n]);
+      return () => {
+        if (tf.getBackend() !== backend) tf.setBackend(backend);
+        const c = tf.matMul(a, b);
+        c.dataSync();
+        c.dispose();
+      };
+    },
+  })),
+];
+
+/** Linear forward + backward (dx, dW, db) per contender: 6·batch·in·out flops. */
+const linearContenders = (threadCounts: number[]): Contender[] => [
+  ...[...threadCounts.map((t) => ['native', t] as const), ['js', 1] as const].map(([backend, t]) => ({
+    name: backend === 'native' ? `native ${t}t` : 'pure-TS',
+    slow: backend === 'js',
+    prepare: (batch: number, inF: number, outF: number) => {
+      const x = fill(batch * inF, 1), w = fill(outF * inF, 2), b = fill(outF, 3), y = new Float32Array(batch * outF);
+      const gy = fill(batch * outF, 4), gx = new Float32Array(batch * inF), gw = new Float32Array(outF * inF), gb = new Float32Array(outF);
+      const shape = { batch, inFeatures: inF, outFeatures: outF };
+      return () => {
+        useBackend(backend);
+        if (backend === 'native') setNumThreads(t);
+        ops.linearForward(x, w, b, y, shape);
+        ops.linearBackward(x, w, gy, { gradX: gx, gradWeight: gw, gradBias: gb }, shape);
+      };
+    },
+  })),
+];
+
+async function main(): Promise<void> {
+  setWasmPaths(join(here, '..', 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const addon = loadAddon();
+  const all = getNumThreads();
+  const threadCounts = [...new Set([1, all])];
+  const info = backendInfo();
+  console.log(`\ngradguard linalg bench — ${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, ISA ${info.isa}, Node ${process.version}`);
+  const peak = new Map<number, number>();
+  for (const t of threadCounts) {
+    setNumThreads(t);
+    let flops = 0;
+    const timing = measure(`peak ${t}t`, () => void (flops = addon.fmaPeak(2e7, t)), { maxTime: 1 });
+    peak.set(t, flops / timing.median / 1e9);
+    console.log(`peak FMA rate, ${t} thread(s): ${peak.get(t)!.toFixed(1)} GFLOP/s (register-only ${info.isa} FMA loop)`);
+  }
+  const table = (title: string, shapes: [number, number, number][], contenders: Contender[], flopsOf: (s: [number, number, number]) => number) => {
+    console.log(`\n${title}\n| shape | contender | median ms | GFLOP/s | % peak | × pure-TS | × tfjs-cpu | × tfjs-wasm |\n|---|---|---|---|---|---|---|---|`);
+    for (const s of shapes) {
+      const times = new Map<string, number>();
+      for (const c of contenders) {
+        if (quick && c.slow) continue;
+        const fn = c.prepare(...s);
+        times.set(c.name, measure(`${title} ${s} ${c.name}`, fn, c.slow ? { maxTime: 0.5, minSamples: 2 } : { maxTime: 1 }).median);
+      }
+      for (const [name, t] of times) {
+        const threads = /native (\d+)t/.exec(name);
+        const pk = threads ? peak.get(Number(threads[1])) : undefined;
+        const ratio = (other: string) => (times.has(other) && name.startsWith('native') ? (times.get(other)! / t).toFixed(1) : '—');
+        const gf = flopsOf(s) / t / 1e9;
+        console.log(`| ${s.join('×')} | ${name} | ${(t * 1e3).toFixed(2)} | ${gf.toFixed(1)} | ${pk ? ((100 * gf) / pk).toFixed(0) + '%' : '—'} | ${ratio('pure-TS')} | ${ratio('tfjs-cpu')} | ${ratio('tfjs-wasm')} |`);
+      }
+    }
+  };
+  table('SGEMM C = A·B, (m, n, k)', GEMM_SHAPES, gemmContenders(threadCounts), ([m, n, k]) => 2 * m * n * k);
+  table('Linear forward + backward, (batch, in, out)', LINEAR_SHAPES, linearContenders(threadCounts), ([b, i, o]) => 6 * b * i * o);
+  setNumThreads(all);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

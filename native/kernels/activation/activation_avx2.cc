@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include "kernels/activation/activation.h"
+#include "kernels/activation/cephes_coeffs.h"
 
 namespace gradguard {
 namespace kernels {
@@ -154,17 +155,7 @@ inline __m256 horner8(__m256 x, const float* c, int n) {
 // erff polynomial for |z| < 1 (erfc = 1 - erf), else erfc(|z|) = e^(-z^2) / |z| * P(1 / z^2) with
 // Cephes' erfcf polynomials (1 <= |z| < 2, |z| >= 2) and erfc(z) = 2 - erfc(-z) for z < 0.
 inline __m256 ncdf8(__m256 x) {
-  static const float kT[7] = {
-      7.853861353153693e-5f, -8.010193625184903e-4f, 5.188327685732524e-3f, -2.685381193529856e-2f,
-      1.128358514861418e-1f, -3.761262582423300e-1f, 1.128379165726710e+0f};
-  static const float kP[9] = {
-      2.326819970068386e-2f,  -1.387039388740657e-1f, 3.687424674597105e-1f,
-      -5.824733027278666e-1f, 6.210004621745983e-1f,  -4.944515323274145e-1f,
-      3.404879937665872e-1f,  -2.741127028184656e-1f, 5.638259427386472e-1f};
-  static const float kR[8] = {-1.047766399936249e1f,  1.297719955372516e1f,  -7.495518717768503e0f,
-                              2.921019019210786e0f,   -1.015265279202700e0f, 4.218463358204948e-1f,
-                              -2.820767439740514e-1f, 5.641895067754075e-1f};
-  const __m256 one = _mm256_set1_ps(1.0f);
+    const __m256 one = _mm256_set1_ps(1.0f);
   const __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(-0.70710678118654752f));
   const __m256 a = abs8(z);
   // z^2 = x^2 / 2 = (h + herr) / 2 exactly (FMA residual), so e^(-z^2) carries no rounding of z or
@@ -172,11 +163,11 @@ inline __m256 ncdf8(__m256 x) {
   const __m256 h = _mm256_mul_ps(x, x);
   const __m256 half_err = _mm256_mul_ps(_mm256_set1_ps(0.5f), _mm256_fmsub_ps(x, x, h));
   const __m256 z2 = _mm256_mul_ps(_mm256_set1_ps(0.5f), h);
-  const __m256 erfc_small = _mm256_fnmadd_ps(z, horner8(z2, kT, 7), one);
+  const __m256 erfc_small = _mm256_fnmadd_ps(z, horner8(z2, cephes::kErfT, 7), one);
   const __m256 q = _mm256_div_ps(one, a);
   const __m256 q2 = _mm256_mul_ps(q, q);
   const __m256 lt2 = _mm256_cmp_ps(a, _mm256_set1_ps(2.0f), _CMP_LT_OQ);
-  const __m256 p = _mm256_blendv_ps(horner8(q2, kR, 8), horner8(q2, kP, 9), lt2);
+  const __m256 p = _mm256_blendv_ps(horner8(q2, cephes::kErfcR, 8), horner8(q2, cephes::kErfcP, 9), lt2);
   __m256 ez = exp_neg8(_mm256_sub_ps(_mm256_setzero_ps(), z2));
   ez = _mm256_fnmadd_ps(half_err, ez, ez);  // e^(-z2 - half_err) ~ e^(-z2) (1 - half_err)
   const __m256 tail = _mm256_mul_ps(_mm256_mul_ps(ez, q), p);
@@ -186,8 +177,8 @@ inline __m256 ncdf8(__m256 x) {
   return _mm256_mul_ps(_mm256_set1_ps(0.5f), _mm256_blendv_ps(erfc_big, erfc_small, small));
 }
 
-constexpr float kSqrt2OverPiF = 0.797884560802865f;
-constexpr float kGeluCF = 0.044715f;
+constexpr float kSqrt2OverPiF = cephes::kSqrt2OverPi;
+constexpr float kGeluCF = cephes::kGeluC;
 
 // One 8-lane block of a forward activation (fn in {2, 3, 5, 6}).
 inline __m256 fwd8(int fn, __m256 x, __m256 p0, __m256 p1) {

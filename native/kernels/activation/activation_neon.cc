@@ -6,6 +6,7 @@
 #include <arm_neon.h>
 
 #include "kernels/activation/activation.h"
+#include "kernels/activation/cephes_coeffs.h"
 
 namespace gradguard {
 namespace kernels {
@@ -123,26 +124,16 @@ inline F horner4(F x, const float* c, int n) {
 }
 
 inline F ncdf4(F x) {
-  static const float kT[7] = {
-      7.853861353153693e-5f, -8.010193625184903e-4f, 5.188327685732524e-3f, -2.685381193529856e-2f,
-      1.128358514861418e-1f, -3.761262582423300e-1f, 1.128379165726710e+0f};
-  static const float kP[9] = {
-      2.326819970068386e-2f,  -1.387039388740657e-1f, 3.687424674597105e-1f,
-      -5.824733027278666e-1f, 6.210004621745983e-1f,  -4.944515323274145e-1f,
-      3.404879937665872e-1f,  -2.741127028184656e-1f, 5.638259427386472e-1f};
-  static const float kR[8] = {-1.047766399936249e1f,  1.297719955372516e1f,  -7.495518717768503e0f,
-                              2.921019019210786e0f,   -1.015265279202700e0f, 4.218463358204948e-1f,
-                              -2.820767439740514e-1f, 5.641895067754075e-1f};
-  const F one = dup(1.0f);
+    const F one = dup(1.0f);
   const F z = vmulq_f32(x, dup(-0.70710678118654752f));
   const F a = vabsq_f32(z);
   const F h = vmulq_f32(x, x);
   const F half_err = vmulq_f32(dup(0.5f), vfmaq_f32(vnegq_f32(h), x, x));
   const F z2 = vmulq_f32(dup(0.5f), h);
-  const F erfc_small = vfmsq_f32(one, z, horner4(z2, kT, 7));
+  const F erfc_small = vfmsq_f32(one, z, horner4(z2, cephes::kErfT, 7));
   const F q = vdivq_f32(one, a);
   const F q2 = vmulq_f32(q, q);
-  const F p = sel(vcltq_f32(a, dup(2.0f)), horner4(q2, kP, 9), horner4(q2, kR, 8));
+  const F p = sel(vcltq_f32(a, dup(2.0f)), horner4(q2, cephes::kErfcP, 9), horner4(q2, cephes::kErfcR, 8));
   F ez = exp_neg4(vnegq_f32(z2));
   ez = vfmsq_f32(ez, half_err, ez);
   const F tail = vmulq_f32(vmulq_f32(ez, q), p);
@@ -150,8 +141,8 @@ inline F ncdf4(F x) {
   return vmulq_f32(dup(0.5f), sel(vcltq_f32(a, one), erfc_small, erfc_big));
 }
 
-constexpr float kSqrt2OverPiF = 0.797884560802865f;
-constexpr float kGeluCF = 0.044715f;
+constexpr float kSqrt2OverPiF = cephes::kSqrt2OverPi;
+constexpr float kGeluCF = cephes::kGeluC;
 
 inline F fwd4(int fn, F x, F p0, F p1) {
   F y;

@@ -1,5 +1,7 @@
 // benchmark.js glue: run one function as a suite entry and report the median time per call.
 import Benchmark from 'benchmark';
+import { loadAddon } from '../lib/binding.js';
+import { setNumThreads } from '../lib/index.js';
 
 export interface Timing {
   /** Median seconds per call. */
@@ -25,4 +27,17 @@ export function measure(name: string, fn: () => void, opts: { maxTime?: number; 
   suite.run({ async: false });
   if (!result) throw new Error(`bench ${name}: no result`);
   return result;
+}
+
+/** The machine's streaming bandwidth with `threads` threads, in GB/s: read (bytes read per second)
+ *  and copy (bytes read + written per second), over 256 MiB buffers, far beyond the caches. */
+export function bandwidth(threads: number): { read: number; copy: number } {
+  const addon = loadAddon();
+  setNumThreads(threads);
+  const n = 64 * 1024 * 1024;
+  const a = new Float32Array(n).fill(1);
+  const b = new Float32Array(n).fill(2);
+  const r = measure(`read ${threads}t`, () => void addon.streamRead(a), { maxTime: 1 });
+  const c = measure(`copy ${threads}t`, () => addon.streamCopy(b, a), { maxTime: 1 });
+  return { read: (n * 4) / r.median / 1e9, copy: (2 * n * 4) / c.median / 1e9 };
 }

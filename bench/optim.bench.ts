@@ -4,11 +4,12 @@
  * params/s and GB/s (Adam moves 28 bytes per parameter: reads p, g, m, v, writes p, m, v; SGD with
  * momentum 20: reads p, g, buf, writes p, buf). State is allocated and touched before timing, so
  * these are steady-state figures; the first step (page faults on fresh state) is reported apart.
+ * Native runs on 1 and all threads; GB/s is compared with the copy bandwidth measured in this run.
  * Run: npx tsx bench/optim.bench.ts [--params N] [--tensors K] [--quick]
  */
-import Benchmark from 'benchmark';
 import { cpus } from 'node:os';
-import { Adam, backendInfo, createParamStore, nativeAvailable, SGD, useBackend, type Optimizer } from '../lib/index.js';
+import { Adam, backendInfo, createParamStore, getNumThreads, nativeAvailable, SGD, setNumThreads, useBackend, type Optimizer } from '../lib/index.js';
+import { bandwidth, measure } from './harness.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(name);
@@ -40,33 +41,35 @@ function params(layout: (typeof LAYOUTS)[number]) {
   });
 }
 
-console.log(`optimiser step over ${(TOTAL / 1e6).toFixed(1)}M params; ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}`);
+const allThreads = nativeAvailable() ? getNumThreads() : 1;
+const threadCounts = [...new Set([1, allThreads])];
+const bw = new Map(nativeAvailable() ? threadCounts.map((t) => [t, bandwidth(t)] as const) : []);
+console.log(`\noptimiser step over ${(TOTAL / 1e6).toFixed(1)}M params; ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ISA ${backendInfo().isa}`);
+for (const [t, b] of bw) console.log(`memory bandwidth, ${t} thread(s): copy (read+write) ${b.copy.toFixed(1)} GB/s`);
+console.log('\n| optimiser | layout | backend | threads | first ms | median ms/step | Gparam/s | GB/s | % copy bandwidth | × pure-TS |\n|---|---|---|---|---|---|---|---|---|---|');
 for (const c of CASES) {
   for (const layout of LAYOUTS) {
-    for (const backend of CONTENDERS) {
-      useBackend(backend);
-      const info = backendInfo();
+    const runs: { backend: 'native' | 'js'; threads: number }[] = [
+      ...(nativeAvailable() ? threadCounts.map((threads) => ({ backend: 'native' as const, threads })) : []),
+      { backend: 'js', threads: 1 },
+    ];
+    let jsMs = 0;
+    for (const r of runs.reverse()) {
+      useBackend(r.backend);
+      if (r.backend === 'native') setNumThreads(r.threads);
       const p = params(layout);
       const opt = c.make(p as never);
       const t0 = process.hrtime.bigint();
       opt.step();
       const firstMs = Number(process.hrtime.bigint() - t0) / 1e6;
-      let ms = 0;
-      if (QUICK) {
-        const reps = backend === 'js' ? 3 : 10;
-        const t1 = process.hrtime.bigint();
-        for (let i = 0; i < reps; i++) opt.step();
-        ms = Number(process.hrtime.bigint() - t1) / 1e6 / reps;
-      } else {
-        const b = new Benchmark(`${c.name} ${layout} ${backend}`, () => opt.step(), { minSamples: 5, maxTime: 3 });
-        b.run();
-        ms = b.stats.mean * 1e3;
-      }
+      const ms = measure(`${c.name} ${layout} ${r.backend}`, () => void opt.step(), QUICK || r.backend === 'js' ? { maxTime: 0.5, minSamples: 3 } : { maxTime: 2, minSamples: 5 }).median * 1e3;
+      if (r.backend === 'js') jsMs = ms;
       const gbs = (c.bytesPerParam * TOTAL) / (ms / 1e3) / 1e9;
+      const copy = r.backend === 'native' ? bw.get(r.threads)?.copy : undefined;
       console.log(
-        `${c.name.padEnd(13)} ${layout.padEnd(12)} ${backend.padEnd(6)} isa=${info.isa.padEnd(6)} threads=${info.threads}  ` +
-          `first ${firstMs.toFixed(1)} ms, steady ${ms.toFixed(1)} ms/step  ${(TOTAL / (ms / 1e3) / 1e9).toFixed(2)} Gparam/s  ${gbs.toFixed(1)} GB/s`,
+        `| ${c.name} | ${layout} | ${r.backend === 'native' ? 'native/' + backendInfo().isa : 'pure-TS'} | ${r.threads} | ${firstMs.toFixed(1)} | ${ms.toFixed(1)} | ${(TOTAL / (ms / 1e3) / 1e9).toFixed(2)} | ${gbs.toFixed(1)} | ${copy ? ((100 * gbs) / copy).toFixed(0) + '%' : '—'} | ${r.backend === 'native' ? (jsMs / ms).toFixed(1) : '1.0'} |`,
       );
     }
   }
 }
+if (nativeAvailable()) setNumThreads(allThreads);

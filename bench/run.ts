@@ -5,30 +5,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadAddon } from '../lib/binding.js';
 import { backendInfo, getNumThreads, nativeAvailable, setNumThreads, useBackend } from '../lib/index.js';
 import { BYTES_PER_ELEMENT, LAYOUTS, loadWorkloads, OPS } from './cases.js';
 import { contender, makeGrads } from './grad.bench.js';
-import { measure } from './harness.js';
+import { bandwidth, measure } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 const quick = process.argv.includes('--quick');
 if (!nativeAvailable()) throw new Error('bench: the native addon is required');
-const addon = loadAddon();
 const allThreads = getNumThreads();
 const threadCounts = [...new Set([1, allThreads])];
 const rows: Record<string, unknown>[] = [];
-
-function bandwidth(threads: number): { read: number; copy: number } {
-  setNumThreads(threads);
-  const n = 64 * 1024 * 1024; // 256 MiB: far beyond the caches
-  const a = new Float32Array(n).fill(1);
-  const b = new Float32Array(n).fill(2);
-  const r = measure(`read ${threads}t`, () => void addon.streamRead(a), { maxTime: 1 });
-  const c = measure(`copy ${threads}t`, () => addon.streamCopy(b, a), { maxTime: 1 });
-  return { read: (n * 4) / r.median / 1e9, copy: (2 * n * 4) / c.median / 1e9 };
-}
 
 const info = backendInfo();
 const cpu = cpus()[0]?.model ?? 'unknown CPU';

@@ -1,0 +1,297 @@
+// Blocked SGEMM driver (BLIS loop nest): packs B into kc x NR and A into MR x kc panels (resolving
+// transposes), then runs the ISA's micro-kernel over C tiles. float32 accumulation in a fixed k
+// order, unlike PyTorch's BLAS: bit-identical for any thread count, rounding differs slightly.
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
+#include "core/memory.h"
+#include "core/thread_pool.h"
+#include "kernels/gemm/gemm.h"
+
+namespace gradguard {
+namespace kernels {
+namespace {
+
+constexpr size_t kKc = 256;         // depth of a packed slice: a B micro-panel (kc x 16) fits L1
+constexpr size_t kMc = 72;         // rows of C per task: the A block (mc x kc) stays in L2
+constexpr size_t kNc = 4096;        // columns of B packed at once (kc x nc in L3)
+constexpr size_t kMo = 4096;        // rows of A packed at once
+constexpr size_t kTaskCols = 256;   // columns of C per task, at most
+constexpr size_t kPackCols = 128;   // columns of a transposed B per packing job
+constexpr size_t kPackRows = 16;    // rows of a plain B per packing job (whole rows read in order)
+constexpr size_t kInlineWork = size_t{64} * 64 * 64;  // m * n * k below this runs on one thread
+
+inline size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
+inline size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+
+// A grow-only, 64-byte aligned packing buffer; one per thread, kept for the thread's lifetime so
+// steady-state calls do not allocate.
+class PackBuffer {
+ public:
+  ~PackBuffer() { free_buffer(data_, bytes_); }
+  float* get(size_t floats) {
+    const size_t bytes = floats * sizeof(float);
+    if (bytes > bytes_) {
+      free_buffer(data_, bytes_);
+      data_ = static_cast<float*>(allocate_buffer(bytes));
+      bytes_ = data_ != nullptr ? bytes : 0;
+    }
+    return data_;
+  }
+
+ private:
+  float* data_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+thread_local PackBuffer t_pack_a;
+thread_local PackBuffer t_pack_b;
+
+// dst[p * W + i] = r[i][p] for p in [0, kc), i in [0, W): interleaves W rows (a transpose).
+template <size_t W>
+void interleave_rows(const float* const* r, size_t kc, float* dst) {
+  size_t p = 0;
+#if defined(__SSE2__)
+  static_assert(W % 2 == 0, "interleave_rows: W must be even");
+  for (; p + 4 <= kc; p += 4) {
+    float* d = dst + p * W;
+    size_t i = 0;
+    for (; i + 4 <= W; i += 4) {
+      __m128 x0 = _mm_loadu_ps(r[i] + p), x1 = _mm_loadu_ps(r[i + 1] + p);
+      __m128 x2 = _mm_loadu_ps(r[i + 2] + p), x3 = _mm_loadu_ps(r[i + 3] + p);
+      _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+      _mm_storeu_ps(d + i, x0);
+      _mm_storeu_ps(d + W + i, x1);
+      _mm_storeu_ps(d + 2 * W + i, x2);
+      _mm_storeu_ps(d + 3 * W + i, x3);
+    }
+    if (i < W) {  // the last two rows
+      const __m128 y0 = _mm_loadu_ps(r[i] + p), y1 = _mm_loadu_ps(r[i + 1] + p);
+      const __m128 lo = _mm_unpacklo_ps(y0, y1), hi = _mm_unpackhi_ps(y0, y1);
+      _mm_storel_pi(reinterpret_cast<__m64*>(d + i), lo);
+      _mm_storeh_pi(reinterpret_cast<__m64*>(d + W + i), lo);
+      _mm_storel_pi(reinterpret_cast<__m64*>(d + 2 * W + i), hi);
+      _mm_storeh_pi(reinterpret_cast<__m64*>(d + 3 * W + i), hi);
+    }
+  }
+#endif
+  for (; p < kc; ++p) {
+    for (size_t i = 0; i < W; ++i) dst[p * W + i] = r[i][p];
+  }
+}
+
+// Packs rows [i0, i0 + rows) (rows <= MR) and depth [p0, p0 + kc) of op(A) into dst[p * MR + i],
+// zero-padding rows >= `rows`.
+template <size_t MR>
+void pack_a_panel(bool trans, const float* a, size_t lda, size_t i0, size_t rows, size_t p0,
+                  size_t kc, float* dst) {
+  if (trans) {  // op(A)(i, p) = a[p * lda + i]: each depth step is contiguous
+    for (size_t p = 0; p < kc; ++p) {
+      const float* src = a + (p0 + p) * lda + i0;
+      float* d = dst + p * MR;
+      if (rows == MR) {
+        std::memcpy(d, src, MR * sizeof(float));
+      } else {
+        for (size_t i = 0; i < MR; ++i) d[i] = i < rows ? src[i] : 0.f;
+      }
+    }
+    return;
+  }
+  if (rows == MR) {
+    const float* r[MR];
+    for (size_t i = 0; i < MR; ++i) r[i] = a + (i0 + i) * lda + p0;
+    interleave_rows<MR>(r, kc, dst);
+    return;
+  }
+  for (size_t p = 0; p < kc; ++p) {
+    for (size_t i = 0; i < MR; ++i) dst[p * MR + i] = i < rows ? a[(i0 + i) * lda + p0 + p] : 0.f;
+  }
+}
+
+// Packs columns [j0, j0 + cols) and depth rows [p0 + r0, p0 + r1) of a kc-deep slice of op(B)
+// into ceil(cols / NR) panels, dst[(jp * kc + p) * NR + j], zero-padding the last panel's columns
+// beyond `cols`.
+template <size_t NR>
+void pack_b_panels(bool trans, const float* b, size_t ldb, size_t p0, size_t kc, size_t r0,
+                   size_t r1, size_t j0, size_t cols, float* dst) {
+  const size_t panels = (cols + NR - 1) / NR;
+  if (!trans) {  // op(B)(p, j) = b[p * ldb + j]: walk whole rows of B, left to right
+    for (size_t p = r0; p < r1; ++p) {
+      const float* src = b + (p0 + p) * ldb + j0;
+      for (size_t jp = 0; jp < panels; ++jp) {
+        float* d = dst + (jp * kc + p) * NR;
+        const float* s = src + jp * NR;
+        if ((jp + 1) * NR <= cols) {
+          std::memcpy(d, s, NR * sizeof(float));
+        } else {
+          const size_t valid = cols - jp * NR;
+          for (size_t j = 0; j < NR; ++j) d[j] = j < valid ? s[j] : 0.f;
+        }
+      }
+    }
+    return;
+  }
+  for (size_t jp = 0; jp < panels; ++jp) {  // op(B)(p, j) = b[j * ldb + p]: NR rows of b per panel
+    float* d = dst + jp * kc * NR;
+    const size_t jb = j0 + jp * NR;
+    if ((jp + 1) * NR <= cols) {
+      const float* r[NR];
+      for (size_t j = 0; j < NR; ++j) r[j] = b + (jb + j) * ldb + p0 + r0;
+      interleave_rows<NR>(r, r1 - r0, d + r0 * NR);
+    } else {
+      const size_t valid = cols - jp * NR;
+      for (size_t p = r0; p < r1; ++p) {
+        for (size_t j = 0; j < NR; ++j) {
+          d[p * NR + j] = j < valid ? b[(jb + j) * ldb + p0 + p] : 0.f;
+        }
+      }
+    }
+  }
+}
+
+using PackAFn = void (*)(bool, const float*, size_t, size_t, size_t, size_t, size_t, float*);
+using PackBFn = void (*)(bool, const float*, size_t, size_t, size_t, size_t, size_t, size_t, size_t,
+                         float*);
+
+PackAFn pack_a_for(size_t mr) {
+  switch (mr) {
+    case 4: return pack_a_panel<4>;
+    case 6: return pack_a_panel<6>;
+    case 8: return pack_a_panel<8>;
+    case 12: return pack_a_panel<12>;
+    default: return nullptr;
+  }
+}
+
+PackBFn pack_b_for(size_t nr) {
+  switch (nr) {
+    case 8: return pack_b_panels<8>;
+    case 16: return pack_b_panels<16>;
+    case 32: return pack_b_panels<32>;
+    default: return nullptr;
+  }
+}
+
+// C = beta * C without reading C when beta == 0.
+void scale_c(size_t m, size_t n, float beta, float* c, size_t ldc) {
+  if (beta == 1.f) return;
+  for (size_t i = 0; i < m; ++i) {
+    float* row = c + i * ldc;
+    if (beta == 0.f) {
+      std::memset(row, 0, n * sizeof(float));
+    } else {
+      for (size_t j = 0; j < n; ++j) row[j] *= beta;
+    }
+  }
+}
+
+// Runs fn over [0, count) on the pool when `threaded`, else inline on this thread.
+template <typename F>
+void run_range(bool threaded, size_t count, size_t grain, const F& fn) {
+  if (count == 0) return;
+  if (threaded) {
+    parallel_for(0, count, grain, fn);
+  } else {
+    fn(size_t{0}, count);
+  }
+}
+
+}  // namespace
+
+Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
+             const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c,
+             size_t ldc) {
+  if (m == 0 || n == 0) return Status::kOk;
+  if (ldc < n || lda < (trans_a ? m : k) || ldb < (trans_b ? k : n)) {
+    return Status::kInvalidArgument;
+  }
+  if (k == 0 || alpha == 0.f) {
+    scale_c(m, n, beta, c, ldc);
+    return Status::kOk;
+  }
+  const GemmKernels& kern = gemm_kernels(isa);
+  const size_t mr = kern.mr, nr = kern.nr;
+  const PackAFn pack_a = pack_a_for(mr);
+  const PackBFn pack_b = pack_b_for(nr);
+  if (pack_a == nullptr || pack_b == nullptr || kMc % mr != 0) return Status::kInternal;
+
+  const bool small = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) <
+                     static_cast<double>(kInlineWork);
+  const size_t threads = small ? 1 : static_cast<size_t>(num_threads());
+  const bool threaded = threads > 1;
+
+  // Depth slices of (nearly) equal size: k = 257 runs as 129 + 128, not 256 + 1.
+  const size_t kc_step = ceil_div(k, ceil_div(k, kKc));
+  const size_t nc_max = min_sz(n, kNc), kc_max = kc_step, mo_max = min_sz(m, kMo);
+  float* bp = t_pack_b.get(ceil_div(nc_max, nr) * nr * kc_max);
+  float* ap = t_pack_a.get(ceil_div(mo_max, mr) * mr * kc_max);
+  if (ap == nullptr || bp == nullptr) return Status::kOutOfMemory;
+
+  for (size_t jc = 0; jc < n; jc += kNc) {
+    const size_t nc = min_sz(kNc, n - jc);
+    const size_t b_panels = ceil_div(nc, nr);
+    for (size_t pc = 0; pc < k; pc += kc_step) {
+      const size_t kc = min_sz(kc_step, k - pc);
+      // Later slices accumulate onto the C the first slice wrote (the k order is always the same).
+      const float beta_eff = pc == 0 ? beta : 1.f;
+      for (size_t io = 0; io < m; io += kMo) {
+        const size_t mo = min_sz(kMo, m - io);
+        const size_t a_panels = ceil_div(mo, mr);
+        // Pack this A block, and the B block too on the first row pass, in one parallel region.
+        // A plain B is packed in jobs of whole rows, a transposed one in jobs of whole columns.
+        const size_t b_cols = trans_b ? kPackCols / nr * nr : nc;
+        const size_t b_rows = trans_b ? kc : kPackRows;
+        const size_t b_col_jobs = ceil_div(nc, b_cols), b_row_jobs = ceil_div(kc, b_rows);
+        const size_t b_jobs = io == 0 ? b_col_jobs * b_row_jobs : 0;
+        run_range(threaded, b_jobs + a_panels, 2, [&](size_t lo, size_t hi) {
+          for (size_t t = lo; t < hi; ++t) {
+            if (t < b_jobs) {
+              const size_t j = t % b_col_jobs * b_cols, r = t / b_col_jobs * b_rows;
+              pack_b(trans_b, b, ldb, pc, kc, r, min_sz(r + b_rows, kc), jc + j,
+                     min_sz(b_cols, nc - j), bp + j * kc);
+            } else {
+              const size_t i = (t - b_jobs) * mr;
+              pack_a(trans_a, a, lda, io + i, min_sz(mr, mo - i), pc, kc,
+                     ap + (t - b_jobs) * mr * kc);
+            }
+          }
+        });
+        // Tasks are (kMc rows) x (task_panels * nr columns) blocks of C; enough of them to keep
+        // every thread busy. The tile grid (and so every result bit) does not depend on them.
+        const size_t m_blocks = ceil_div(mo, kMc);
+        size_t task_panels = kTaskCols / nr;
+        if (threaded) {
+          const size_t want_cols = ceil_div(4 * threads, m_blocks);
+          const size_t fit = ceil_div(b_panels, want_cols);
+          if (fit < task_panels) task_panels = fit > 0 ? fit : 1;
+        }
+        const size_t col_tasks = ceil_div(b_panels, task_panels);
+        run_range(threaded, m_blocks * col_tasks, 1, [&](size_t lo, size_t hi) {
+          for (size_t t = lo; t < hi; ++t) {
+            const size_t mb = t / col_tasks, ct = t % col_tasks;
+            const size_t ip_begin = mb * kMc / mr;
+            const size_t ip_end = min_sz(ceil_div(mb * kMc + kMc, mr), a_panels);
+            const size_t jp_begin = ct * task_panels;
+            const size_t jp_end = min_sz(jp_begin + task_panels, b_panels);
+            for (size_t jp = jp_begin; jp < jp_end; ++jp) {
+              const float* bpanel = bp + jp * nr * kc;
+              const size_t cols = min_sz(nr, nc - jp * nr);
+              for (size_t ip = ip_begin; ip < ip_end; ++ip) {
+                const size_t rows = min_sz(mr, mo - ip * mr);
+                float* ctile = c + (io + ip * mr) * ldc + jc + jp * nr;
+                kern.micro(kc, ap + ip * mr * kc, bpanel, ctile, ldc, rows, cols, alpha, beta_eff);
+              }
+            }
+          }
+        });
+      }
+    }
+  }
+  return Status::kOk;
+}
+
+}  // namespace kernels
+}  // namespace gradguard

@@ -1,0 +1,105 @@
+// AVX2+FMA SGEMM micro-kernel, 6x16 tile in 12 ymm float32 accumulators (broadcast A, FMA with two
+// B vectors per depth step); alpha * acc then FMA with beta * C, masked stores for edge tiles.
+// Unlike PyTorch's BLAS the k order is fixed, so results are identical for any thread count.
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
+#include "kernels/gemm/gemm.h"
+
+namespace gradguard {
+namespace kernels {
+namespace avx2 {
+namespace {
+
+// Lanes [0, r) set (r may be <= 0 or >= 8).
+inline __m256i lane_mask(long r) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(r)),
+                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// row[0, 16) = alpha * x + beta * row (beta == 0: row is not read).
+inline void store_row_full(float* row, __m256 x0, __m256 x1, __m256 va, __m256 vb, bool read_c) {
+  x0 = _mm256_mul_ps(va, x0);
+  x1 = _mm256_mul_ps(va, x1);
+  if (read_c) {
+    x0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row), x0);
+    x1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row + 8), x1);
+  }
+  _mm256_storeu_ps(row, x0);
+  _mm256_storeu_ps(row + 8, x1);
+}
+
+// The same for the first nr < 16 columns only; masked-out lanes are neither read nor written.
+inline void store_row_masked(float* row, __m256 x0, __m256 x1, __m256 va, __m256 vb, bool read_c,
+                             __m256i m0, __m256i m1) {
+  x0 = _mm256_mul_ps(va, x0);
+  x1 = _mm256_mul_ps(va, x1);
+  if (read_c) {
+    x0 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(row, m0), x0);
+    x1 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(row + 8, m1), x1);
+  }
+  _mm256_maskstore_ps(row, m0, x0);
+  _mm256_maskstore_ps(row + 8, m1, x1);
+}
+
+}  // namespace
+
+void gemm_f32_6x16__avx2(size_t kc, const float* ap, const float* bp, float* c, size_t ldc,
+                         size_t mr, size_t nr, float alpha, float beta) {
+  // C is touched once per kc slice: fetch the tile now so the stores at the end do not stall.
+  for (size_t i = 0; i < mr; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + nr - 1), _MM_HINT_T0);
+  }
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+#pragma GCC unroll 4
+  for (size_t p = 0; p < kc; ++p) {
+    const __m256 b0 = _mm256_load_ps(bp);
+    const __m256 b1 = _mm256_load_ps(bp + 8);
+    __m256 a = _mm256_broadcast_ss(ap);
+    c00 = _mm256_fmadd_ps(a, b0, c00);
+    c01 = _mm256_fmadd_ps(a, b1, c01);
+    a = _mm256_broadcast_ss(ap + 1);
+    c10 = _mm256_fmadd_ps(a, b0, c10);
+    c11 = _mm256_fmadd_ps(a, b1, c11);
+    a = _mm256_broadcast_ss(ap + 2);
+    c20 = _mm256_fmadd_ps(a, b0, c20);
+    c21 = _mm256_fmadd_ps(a, b1, c21);
+    a = _mm256_broadcast_ss(ap + 3);
+    c30 = _mm256_fmadd_ps(a, b0, c30);
+    c31 = _mm256_fmadd_ps(a, b1, c31);
+    a = _mm256_broadcast_ss(ap + 4);
+    c40 = _mm256_fmadd_ps(a, b0, c40);
+    c41 = _mm256_fmadd_ps(a, b1, c41);
+    a = _mm256_broadcast_ss(ap + 5);
+    c50 = _mm256_fmadd_ps(a, b0, c50);
+    c51 = _mm256_fmadd_ps(a, b1, c51);
+    ap += 6;
+    bp += 16;
+  }
+  const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  const bool read_c = beta != 0.f;
+  if (nr == 16) {
+    store_row_full(c, c00, c01, va, vb, read_c);
+    if (mr > 1) store_row_full(c + ldc, c10, c11, va, vb, read_c);
+    if (mr > 2) store_row_full(c + 2 * ldc, c20, c21, va, vb, read_c);
+    if (mr > 3) store_row_full(c + 3 * ldc, c30, c31, va, vb, read_c);
+    if (mr > 4) store_row_full(c + 4 * ldc, c40, c41, va, vb, read_c);
+    if (mr > 5) store_row_full(c + 5 * ldc, c50, c51, va, vb, read_c);
+    return;
+  }
+  const long cols = static_cast<long>(nr);
+  const __m256i m0 = lane_mask(cols), m1 = lane_mask(cols - 8);
+  store_row_masked(c, c00, c01, va, vb, read_c, m0, m1);
+  if (mr > 1) store_row_masked(c + ldc, c10, c11, va, vb, read_c, m0, m1);
+  if (mr > 2) store_row_masked(c + 2 * ldc, c20, c21, va, vb, read_c, m0, m1);
+  if (mr > 3) store_row_masked(c + 3 * ldc, c30, c31, va, vb, read_c, m0, m1);
+  if (mr > 4) store_row_masked(c + 4 * ldc, c40, c41, va, vb, read_c, m0, m1);
+  if (mr > 5) store_row_masked(c + 5 * ldc, c50, c51, va, vb, read_c, m0, m1);
+}
+
+}  // namespace avx2
+}  // namespace kernels
+}  // namespace gradguard
+#endif

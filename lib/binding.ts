@@ -45,6 +45,10 @@ export interface NativeAddon {
 
   agcClip(p: Tensors, ps: Segments, g: Tensors, gs: Segments, units: Uint32Array, clipping: number, eps: number): void;
   sgdStep(p: Tensors, ps: Segments, g: Tensors, gs: Segments, buf: Tensors | null, bs: Segments, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, maximize: boolean, firstStep: boolean, gradScale: number): void;
+  batchNormForward(x: Float32Array, n: number, c: number, weight: Float32Array | null, bias: Float32Array | null, runningMean: Float32Array | null, runningVar: Float32Array | null, training: boolean, momentum: number, eps: number, y: Float32Array, saveMean: Float64Array, saveInvstd: Float64Array): void;
+  batchNormBackward(dy: Float32Array, x: Float32Array, n: number, c: number, weight: Float32Array | null, saveMean: Float64Array, saveInvstd: Float64Array, training: boolean, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, accumulate: boolean): void;
+  layerNormForward(x: Float32Array, m: number, d: number, weight: Float32Array | null, bias: Float32Array | null, eps: number, y: Float32Array, saveMean: Float64Array, saveInvstd: Float64Array): void;
+  layerNormBackward(dy: Float32Array, x: Float32Array, m: number, d: number, weight: Float32Array | null, saveMean: Float64Array, saveInvstd: Float64Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, accumulate: boolean): void;
   adamStep(p: Tensors, ps: Segments, g: Tensors, gs: Segments, m: Tensors, ms: Segments, v: Tensors, vs: Segments, vmax: Tensors | null, vms: Segments, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, amsgrad: boolean, maximize: boolean, step: number, gradScale: number): void;
 }
 

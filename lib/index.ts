@@ -57,3 +57,4 @@ export {
   type Nonlinearity,
   type RandomOptions,
 } from './init/init.js';
+export * as nnOps from './nn-ops/index.js';

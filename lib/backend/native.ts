@@ -50,5 +50,9 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.sgdStep(...args(p), ...args(g), ...optArgs(b), h.lr, h.momentum, h.dampening, h.weightDecay, h.nesterov, h.maximize, h.firstStep, h.gradScale),
     adamStep: (p, g, m, v, vm, h) =>
       addon.adamStep(...args(p), ...args(g), ...args(m), ...args(v), ...optArgs(vm), h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled, h.amsgrad, h.maximize, h.step, h.gradScale),
+    batchNormForward: (...a) => addon.batchNormForward(...a),
+    batchNormBackward: (...a) => addon.batchNormBackward(...a),
+    layerNormForward: (...a) => addon.layerNormForward(...a),
+    layerNormBackward: (...a) => addon.layerNormBackward(...a),
   };
 }

@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gradguard::addon::init_memory(env, exports);
   gradguard::addon::init_bench(env, exports);
   gradguard::addon::init_optim(env, exports);
+  gradguard::addon::init_normalization(env, exports);
   return exports;
 }
 

@@ -11,6 +11,7 @@ void init_grad(Napi::Env env, Napi::Object exports);
 void init_memory(Napi::Env env, Napi::Object exports);
 void init_bench(Napi::Env env, Napi::Object exports);
 void init_optim(Napi::Env env, Napi::Object exports);
+void init_normalization(Napi::Env env, Napi::Object exports);
 
 }  // namespace addon
 }  // namespace gradguard

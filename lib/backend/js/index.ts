@@ -5,6 +5,7 @@
  */
 import type { Backend } from '../types.js';
 import { agc, clamp, clipByNorm, norm, scale, stats } from './grad.js';
+import { batchNormBackward, batchNormForward, layerNormBackward, layerNormForward } from './normalization.js';
 import { adamStep, sgdStep } from './optim.js';
 
 const later = <T>(fn: () => T): Promise<T> => Promise.resolve().then(fn);
@@ -35,5 +36,9 @@ export function createJsBackend(): Backend {
     agc: (p, g, units, clipping, eps) => agc(p.views, g.views, units, clipping, eps),
     sgdStep: (p, g, b, h) => sgdStep(p.views, g.views, b ? b.views : null, h),
     adamStep: (p, g, m, v, vm, h) => adamStep(p.views, g.views, m.views, v.views, vm ? vm.views : null, h),
+    batchNormForward,
+    batchNormBackward,
+    layerNormForward,
+    layerNormBackward,
   };
 }

@@ -4,6 +4,8 @@ import { clipGradNormOp } from './clip-grad-norm.js';
 import { clipGradValueOp } from './clip-grad-value.js';
 import { adamOp } from './adam.js';
 import { sgdOp } from './sgd.js';
+import { batchnorm1dOp } from './batchnorm1d.js';
+import { layernormOp } from './layernorm.js';
 import type { OpHandler } from './types.js';
 
 export const handlers: Readonly<Record<string, OpHandler>> = {
@@ -12,4 +14,6 @@ export const handlers: Readonly<Record<string, OpHandler>> = {
   agc: agcOp,
   sgd: sgdOp,
   adam: adamOp,
+  batchnorm1d: batchnorm1dOp,
+  layernorm: layernormOp,
 };

@@ -54,5 +54,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     batchNormBackward: (...a) => addon.batchNormBackward(...a),
     layerNormForward: (...a) => addon.layerNormForward(...a),
     layerNormBackward: (...a) => addon.layerNormBackward(...a),
+    recurrentForward: (...a) => addon.recurrentForward(...a),
+    recurrentBackward: (...a) => addon.recurrentBackward(...a),
   };
 }

@@ -78,6 +78,9 @@ export interface Backend {
   batchNormBackward: NormalizationOps['batchNormBackward'];
   layerNormForward: NormalizationOps['layerNormForward'];
   layerNormBackward: NormalizationOps['layerNormBackward'];
+  /** RNN/LSTM forward and backward through time (lib/backend/js/rnn.ts documents them). */
+  recurrentForward: import('../binding.js').NativeAddon['recurrentForward'];
+  recurrentBackward: import('../binding.js').NativeAddon['recurrentBackward'];
 }
 
 export type NormalizationOps = Pick<import('../binding.js').NativeAddon, 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward'>;

@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gradguard::addon::init_bench(env, exports);
   gradguard::addon::init_optim(env, exports);
   gradguard::addon::init_normalization(env, exports);
+  gradguard::addon::init_rnn(env, exports);
   return exports;
 }
 

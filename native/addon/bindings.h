@@ -12,6 +12,7 @@ void init_memory(Napi::Env env, Napi::Object exports);
 void init_bench(Napi::Env env, Napi::Object exports);
 void init_optim(Napi::Env env, Napi::Object exports);
 void init_normalization(Napi::Env env, Napi::Object exports);
+void init_rnn(Napi::Env env, Napi::Object exports);
 
 }  // namespace addon
 }  // namespace gradguard

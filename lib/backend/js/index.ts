@@ -7,6 +7,7 @@ import type { Backend } from '../types.js';
 import { agc, clamp, clipByNorm, norm, scale, stats } from './grad.js';
 import { batchNormBackward, batchNormForward, layerNormBackward, layerNormForward } from './normalization.js';
 import { adamStep, sgdStep } from './optim.js';
+import { recurrentBackward, recurrentForward } from './rnn.js';
 
 const later = <T>(fn: () => T): Promise<T> => Promise.resolve().then(fn);
 
@@ -40,5 +41,7 @@ export function createJsBackend(): Backend {
     batchNormBackward,
     layerNormForward,
     layerNormBackward,
+    recurrentForward,
+    recurrentBackward,
   };
 }

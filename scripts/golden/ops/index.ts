@@ -6,6 +6,8 @@ import { adamOp } from './adam.js';
 import { sgdOp } from './sgd.js';
 import { batchnorm1dOp } from './batchnorm1d.js';
 import { layernormOp } from './layernorm.js';
+import { lstmOp } from './lstm.js';
+import { rnnOp } from './rnn.js';
 import type { OpHandler } from './types.js';
 
 export const handlers: Readonly<Record<string, OpHandler>> = {
@@ -16,4 +18,6 @@ export const handlers: Readonly<Record<string, OpHandler>> = {
   adam: adamOp,
   batchnorm1d: batchnorm1dOp,
   layernorm: layernormOp,
+  rnn: rnnOp,
+  lstm: lstmOp,
 };

@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "addon/args.h"
@@ -20,6 +21,13 @@ size_t arg_size(const Napi::CallbackInfo& info, size_t i, const char* name) {
     throw_range(info.Env(), std::string(name) + " must be a non-negative integer");
   }
   return static_cast<size_t>(v);
+}
+
+// a * b, or a RangeError when the product does not fit (JS could pass dimensions whose product
+// wraps around to the length of a small array).
+size_t checked_mul(const Napi::CallbackInfo& info, size_t a, size_t b) {
+  if (b != 0 && a > SIZE_MAX / b) throw_range(info.Env(), "shape is too large");
+  return a * b;
 }
 
 // A Float32Array of exactly `len` elements (null allowed when `optional`).
@@ -51,6 +59,7 @@ double* f64(const Napi::CallbackInfo& info, size_t i, const char* name, size_t l
 Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 13);
   const size_t n = arg_size(info, 1, "batch"), c = arg_size(info, 2, "features");
+  checked_mul(info, n, c);
   const float* x = f32(info, 0, "x", n * c);
   const float* w = f32(info, 3, "weight", c, true);
   const float* b = f32(info, 4, "bias", c, true);
@@ -77,6 +86,7 @@ Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
 Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 12);
   const size_t n = arg_size(info, 2, "batch"), c = arg_size(info, 3, "features");
+  checked_mul(info, n, c);
   const float* dy = f32(info, 0, "gradY", n * c);
   const float* x = f32(info, 1, "x", n * c);
   const float* w = f32(info, 4, "weight", c, true);
@@ -95,6 +105,7 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
 Napi::Value LayerNormForward(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 9);
   const size_t m = arg_size(info, 1, "rows"), d = arg_size(info, 2, "normalizedSize");
+  checked_mul(info, m, d);
   if (d == 0) throw_range(info.Env(), "normalizedSize must be >= 1");
   const float* x = f32(info, 0, "x", m * d);
   const float* w = f32(info, 3, "weight", d, true);
@@ -111,6 +122,7 @@ Napi::Value LayerNormForward(const Napi::CallbackInfo& info) {
 Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 11);
   const size_t m = arg_size(info, 2, "rows"), d = arg_size(info, 3, "normalizedSize");
+  checked_mul(info, m, d);
   if (d == 0) throw_range(info.Env(), "normalizedSize must be >= 1");
   const float* dy = f32(info, 0, "gradY", m * d);
   const float* x = f32(info, 1, "x", m * d);

@@ -47,6 +47,15 @@ RecurrentMode mode_and_dims(const Napi::CallbackInfo& info, RecurrentDims* d) {
   if (d->input_size == 0 || d->hidden_size == 0) {
     throw_range(info.Env(), "inputSize and hiddenSize must be >= 1");
   }
+  // Every length below is a product of these; reject dimensions whose products could wrap around
+  // (6 T B H for the LSTM workspace, T B I, 4 H I, 4 H H): in double (relative error ~1e-16),
+  // a product below 2^62 is far below 2^64.
+  const double lim = 4611686018427387904.0;  // 2^62
+  const double T = static_cast<double>(d->seq_len), B = static_cast<double>(d->batch);
+  const double I = static_cast<double>(d->input_size), H = static_cast<double>(d->hidden_size);
+  if (6 * T * B * H >= lim || T * B * I >= lim || 4 * H * I >= lim || 4 * H * H >= lim) {
+    throw_range(info.Env(), "shape is too large");
+  }
   return static_cast<RecurrentMode>(static_cast<int>(m));
 }
 

@@ -48,3 +48,21 @@ export function checkShape2(name: string, v: unknown): [number, number] {
   if (!Array.isArray(v) || v.length !== 2) invalidArg(name, 'a [rows, columns] array', v);
   return [checkDim(`${name}[0]`, v[0]), checkDim(`${name}[1]`, v[1])];
 }
+
+const overlaps = (a: Float32Array, b: Float32Array): boolean =>
+  a.buffer === b.buffer && a.length > 0 && b.length > 0 && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+
+/**
+ * Each output must share no memory with another output or with any input (the kernels read
+ * inputs after writing outputs). Null entries are skipped.
+ * @throws {RangeError} naming both arguments.
+ */
+export function checkDisjoint(outputs: ReadonlyArray<readonly [string, Float32Array | null]>, inputs: ReadonlyArray<readonly [string, Float32Array | null]>): void {
+  for (let i = 0; i < outputs.length; i++) {
+    const [name, out] = outputs[i];
+    if (!out) continue;
+    for (const [other, t] of [...outputs.slice(i + 1), ...inputs]) {
+      if (t && overlaps(out, t)) invalidArg(name, `an array that shares no memory with ${other}`, out, 'range');
+    }
+  }
+}

@@ -12,7 +12,7 @@
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
 import { checkOptions } from '../validate.js';
-import { boolOr, checkDim, checkLength, optLength } from './check.js';
+import { boolOr, checkDim, checkDisjoint, checkLength, optLength } from './check.js';
 
 export interface RecurrentShape {
   seqLen: number;
@@ -77,6 +77,28 @@ function checkCommon(input: unknown, weights: unknown, shape: unknown, gates: nu
   };
 }
 
+function weightList(input: Float32Array, c: Checked): [string, Float32Array | null][] {
+  return [
+    ['input', input],
+    ['weights.weightIh', c.wIh],
+    ['weights.weightHh', c.wHh],
+    ['weights.biasIh', c.bIh],
+    ['weights.biasHh', c.bHh],
+  ];
+}
+
+function gradList(g: RecurrentGrads, gradC0: Float32Array | null): [string, Float32Array | null][] {
+  return [
+    ['options.grads.gradInput', g.gradInput],
+    ['options.grads.gradH0', g.gradH0],
+    ['options.grads.gradC0', gradC0],
+    ['options.grads.gradWeightIh', g.gradWeightIh],
+    ['options.grads.gradWeightHh', g.gradWeightHh],
+    ['options.grads.gradBiasIh', g.gradBiasIh],
+    ['options.grads.gradBiasHh', g.gradBiasHh],
+  ];
+}
+
 function stateOr(name: string, v: unknown, len: number): Float32Array {
   return v === undefined || v === null ? new Float32Array(len) : checkLength(name, v, len);
 }
@@ -122,6 +144,7 @@ export function rnnForward(input: Float32Array, weights: RecurrentWeights, shape
   const output = outOr('options.output', o.output, T * B * H);
   const hN = outOr('options.hN', o.hN, B * H);
   const workspace = outOr('options.workspace', o.workspace, rnnWorkspaceSize(T, B, H));
+  checkDisjoint([['options.output', output], ['options.hN', hN], ['options.workspace', workspace]], [...weightList(input, c), ['options.h0', h0]]);
   getBackend().recurrentForward(mode, T, B, I, H, input, h0, null, c.wIh, c.wHh, c.bIh, c.bHh, output, hN, null, workspace);
   return { output, hN, workspace };
 }
@@ -178,6 +201,7 @@ export function rnnBackward(input: Float32Array, weights: RecurrentWeights, shap
   const ghn = optLength('options.gradHN', o.gradHN, B * H);
   const accumulate = boolOr('options.accumulate', o.accumulate, false);
   const g = gradsOut(o, c, 1);
+  checkDisjoint(gradList(g, null), [...weightList(input, c), ['options.h0', h0], ['workspace', workspace], ['options.gradOutput', go], ['options.gradHN', ghn]]);
   getBackend().recurrentBackward(mode, T, B, I, H, input, h0, null, c.wIh, c.wHh, workspace, go, ghn, null, g.gradInput, g.gradH0, null, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate);
   return g;
 }
@@ -211,6 +235,10 @@ export function lstmForward(input: Float32Array, weights: RecurrentWeights, shap
   const hN = outOr('options.hN', o.hN, B * H);
   const cN = outOr('options.cN', o.cN, B * H);
   const workspace = outOr('options.workspace', o.workspace, lstmWorkspaceSize(T, B, H));
+  checkDisjoint(
+    [['options.output', output], ['options.hN', hN], ['options.cN', cN], ['options.workspace', workspace]],
+    [...weightList(input, c), ['options.h0', h0], ['options.c0', c0]],
+  );
   getBackend().recurrentForward(2, T, B, I, H, input, h0, c0, c.wIh, c.wHh, c.bIh, c.bHh, output, hN, cN, workspace);
   return { output, hN, cN, workspace };
 }
@@ -249,6 +277,15 @@ export function lstmBackward(input: Float32Array, weights: RecurrentWeights, sha
   const accumulate = boolOr('options.accumulate', o.accumulate, false);
   const g = gradsOut(o, c, 4);
   const gradC0 = outOr('options.grads.gradC0', o.grads?.gradC0, B * H);
+  checkDisjoint(gradList(g, gradC0), [
+    ...weightList(input, c),
+    ['options.h0', h0],
+    ['options.c0', c0],
+    ['workspace', workspace],
+    ['options.gradOutput', go],
+    ['options.gradHN', ghn],
+    ['options.gradCN', gcn],
+  ]);
   getBackend().recurrentBackward(2, T, B, I, H, input, h0, c0, c.wIh, c.wHh, workspace, go, ghn, gcn, g.gradInput, g.gradH0, gradC0, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate);
   return { ...g, gradC0 };
 }

@@ -73,4 +73,12 @@ describe.each(targets)('RNN and LSTM on $name', (t) => {
     expect(() => lstmBackward(x, w4, shape, f.workspace, { gradOutput: new Float32Array(2) })).toThrow(/options\.gradOutput/);
     expect(() => rnnForward(x, null as unknown as typeof w1, shape)).toThrow(TypeError);
   });
+
+  it('rejects outputs that share memory with inputs or other outputs', () => {
+    const buf = new Float32Array(200);
+    expect(() => rnnForward(x, w1, shape, { output: buf.subarray(0, 30), workspace: buf.subarray(20, 50) })).toThrow(/options\.output: .*options\.workspace/);
+    const f = lstmForward(x, w4, shape);
+    expect(() => lstmBackward(x, w4, shape, f.workspace, { grads: { gradInput: f.workspace.subarray(0, 24) } })).toThrow(/gradInput: .*workspace/);
+    expect(() => rnnForward(x, w1, shape, { hN: w1.weightIh.subarray(0, 10) })).toThrow(RangeError);
+  });
 });

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "kernels/normalization/normalization.h"
 #include "test_util.h"
 
@@ -78,9 +79,45 @@ void test_layernorm() {
   }
 }
 
+// Forward and backward of both ops, all outputs concatenated.
+std::vector<float> run_all(size_t n, size_t c) {
+  std::vector<float> x = test::random_floats(n * c, 11, 99.f, 101.f), dy = test::random_floats(n * c, 12);
+  std::vector<float> w = test::random_floats(c, 13), rm(c, 0.f), rv(c, 1.f);
+  std::vector<float> y(n * c), dx(n * c), dw(c), db(c), out;
+  std::vector<double> sm(c), si(c), lm(n), li(n);
+  batchnorm1d_forward_f32(x.data(), n, c, w.data(), w.data(), rm.data(), rv.data(), true, 0.1, 1e-5,
+                          y.data(), sm.data(), si.data());
+  batchnorm1d_backward_f32(dy.data(), x.data(), n, c, w.data(), sm.data(), si.data(), true,
+                           dx.data(), dw.data(), db.data(), false);
+  for (auto* v : {&y, &dx, &dw, &db, &rm, &rv}) out.insert(out.end(), v->begin(), v->end());
+  layernorm_forward_f32(x.data(), n, c, w.data(), w.data(), 1e-5, y.data(), lm.data(), li.data());
+  layernorm_backward_f32(dy.data(), x.data(), n, c, w.data(), lm.data(), li.data(), dx.data(),
+                         dw.data(), db.data(), false);
+  for (auto* v : {&y, &dx, &dw, &db}) out.insert(out.end(), v->begin(), v->end());
+  return out;
+}
+
+void test_thread_determinism() {
+  const int saved = num_threads();
+  for (size_t n : {1000, 3, 130}) {
+    const size_t c = n == 3 ? 70001 : 300;
+    set_num_threads(1);
+    const std::vector<float> one = run_all(n, c);
+    for (int t : {2, 3, 8}) {
+      set_num_threads(t);
+      const std::vector<float> many = run_all(n, c);
+      bool same = many.size() == one.size();
+      for (size_t i = 0; same && i < one.size(); ++i) same = test::bits_equal(one[i], many[i]);
+      CHECK_MSG(same, "[%zu, %zu]: threads=%d differs from threads=1", n, c, t);
+    }
+  }
+  set_num_threads(saved);
+}
+
 }  // namespace
 
 int main() {
+  test_thread_determinism();
   test_batchnorm_forward_large_offset();
   test_batchnorm_backward_identities();
   test_layernorm();

@@ -72,10 +72,13 @@ Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
   double* sm = f64(info, 11, "saveMean", c);
   double* si = f64(info, 12, "saveInvstd", c);
   if (training && n < 2) throw_range(info.Env(), "batch must be >= 2 in training");
-  if (!training && (rm == nullptr || rv == nullptr)) {
+  // Presence is judged by the arguments: an empty (features 0) array has a null data pointer.
+  const bool has_rm = !info[5].IsNull() && !info[5].IsUndefined();
+  const bool has_rv = !info[6].IsNull() && !info[6].IsUndefined();
+  if (!training && (!has_rm || !has_rv)) {
     throw_type(info.Env(), "runningMean and runningVar are required in eval mode");
   }
-  if ((rm == nullptr) != (rv == nullptr)) {
+  if (has_rm != has_rv) {
     throw_type(info.Env(), "runningMean and runningVar must both be given or both be null");
   }
   kernels::batchnorm1d_forward_f32(x, n, c, w, b, rm, rv, training, momentum, eps, y, sm, si);

@@ -24,7 +24,7 @@ export interface BatchNorm1dOptions {
   momentum?: number;
   /** Default 1e-5. */
   eps?: number;
-  /** Output [batch·features]; allocated when absent. */
+  /** Output [batch·features]; allocated when absent. May be x itself (in place). */
   out?: Float32Array;
 }
 
@@ -70,7 +70,7 @@ export function batchNorm1d(x: Float32Array, shape: readonly [number, number], o
 export interface NormBackwardOptions {
   /** γ as given to the forward; absent means 1. */
   weight?: Float32Array | null;
-  /** Output ∂L/∂x; allocated when absent. */
+  /** Output ∂L/∂x; allocated when absent. May be gradY itself (in place). */
   gradX?: Float32Array;
   /** Output ∂L/∂γ; allocated (zeros) when absent. */
   gradWeight?: Float32Array;

@@ -17,7 +17,7 @@ export interface LayerNormOptions {
   bias?: Float32Array | null;
   /** Default 1e-5. */
   eps?: number;
-  /** Output, x.length elements; allocated when absent. */
+  /** Output, x.length elements; allocated when absent. May be x itself (in place). */
   out?: Float32Array;
 }
 

@@ -89,6 +89,28 @@ describe.each(targets)('BatchNorm1d and LayerNorm on $name', (t) => {
     expect(Math.abs(g.gradX.reduce((a, b) => a + b, 0))).toBeLessThan(1e-3);
   });
 
+  it('works in place: out may be x, and gradX may be gradY', () => {
+    const [n, c] = [6, 5];
+    const x = rand(n * c, 40, 3);
+    const gy = rand(n * c, 41);
+    const bn = batchNorm1d(x, [n, c]);
+    const bg = batchNorm1dBackward(gy, x, [n, c], bn);
+    const ln = layerNorm(x, c);
+    const lg = layerNormBackward(gy, x, c, ln);
+    const x1 = x.slice();
+    batchNorm1d(x1, [n, c], { out: x1 });
+    expect(Array.from(x1)).toEqual(Array.from(bn.y));
+    const g1 = gy.slice();
+    batchNorm1dBackward(g1, x, [n, c], bn, { gradX: g1 });
+    expect(Array.from(g1)).toEqual(Array.from(bg.gradX));
+    const x2 = x.slice();
+    layerNorm(x2, c, { out: x2 });
+    expect(Array.from(x2)).toEqual(Array.from(ln.y));
+    const g2 = gy.slice();
+    layerNormBackward(g2, x, c, ln, { gradX: g2 });
+    expect(Array.from(g2)).toEqual(Array.from(lg.gradX));
+  });
+
   it('rejects bad arguments naming them, before any native code', () => {
     expect(() => batchNorm1d(new Float32Array(3), [1, 3])).toThrow(RangeError);
     expect(() => batchNorm1d(new Float32Array(3), [1, 3])).toThrow(/shape\[0\]/);

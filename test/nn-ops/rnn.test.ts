@@ -53,6 +53,15 @@ describe.each(targets)('RNN and LSTM on $name', (t) => {
     for (let i = 0; i < 5; i++) expect(grads.gradBiasIh[i]).toBeCloseTo(1 + once.gradBiasIh![i], 5);
   });
 
+  it('propagates NaN through relu like PyTorch (forward and backward)', () => {
+    const xn = x.slice();
+    xn[0] = NaN;
+    const f = rnnForward(xn, w1, shape, { nonlinearity: 'relu' });
+    expect(f.hN.some((v) => Number.isNaN(v))).toBe(true);
+    const g = rnnBackward(xn, w1, shape, f.workspace, { nonlinearity: 'relu', gradHN: rand(10, 14) });
+    expect(g.gradWeightIh.some((v) => Number.isNaN(v))).toBe(true);
+  });
+
   it('has no bias gradients without biases', () => {
     const w = { weightIh: w1.weightIh, weightHh: w1.weightHh };
     const f = rnnForward(x, w, shape, { nonlinearity: 'relu' });

@@ -40,7 +40,7 @@ export function recurrentForward(
       const go = (t * B + b) * GH;
       const so = (t * B + b) * H;
       if (!lstm) {
-        for (let j = 0; j < H; j++) ws[go + j] = mode === 0 ? Math.tanh(pre[j]) : Math.max(pre[j], 0);
+        for (let j = 0; j < H; j++) ws[go + j] = mode === 0 ? Math.tanh(pre[j]) : pre[j] < 0 ? 0 : pre[j]; // NaN stays NaN
       } else {
         for (let j = 0; j < H; j++) {
           const ig = Math.fround(sigmoid(pre[j]));
@@ -94,7 +94,7 @@ export function recurrentBackward(
         const dht = dh[k] + (gradOutput ? gradOutput[so + j] : 0);
         if (!lstm) {
           const h = ws[go + j];
-          dgates[go + j] = mode === 0 ? dht * (1 - h * h) : h > 0 ? dht : 0;
+          dgates[go + j] = mode === 0 ? dht * (1 - h * h) : h <= 0 ? 0 : dht; // PyTorch threshold_backward
         } else {
           const ig = ws[go + j];
           const fg = ws[go + H + j];

@@ -51,7 +51,7 @@ Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d
     if (!lstm) {
       for (size_t k = 0; k < B * H; ++k) {
         const float v = gt[k];
-        gt[k] = mode == RecurrentMode::kRnnTanh ? std::tanh(v) : (v > 0.f ? v : 0.f);
+        gt[k] = mode == RecurrentMode::kRnnTanh ? std::tanh(v) : (v < 0.f ? 0.f : v);  // NaN stays NaN
       }
     } else {
       float* ct = cells + t * B * H;
@@ -104,7 +104,7 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
     if (!lstm) {
       for (size_t k = 0; k < B * H; ++k) {
         const float g = dh[k] + (go ? go[k] : 0.f), h = gt[k];
-        dg[k] = mode == RecurrentMode::kRnnTanh ? g * (1.f - h * h) : (h > 0.f ? g : 0.f);
+        dg[k] = mode == RecurrentMode::kRnnTanh ? g * (1.f - h * h) : (h <= 0.f ? 0.f : g);
       }
     } else {
       const float* ct = cells + t * B * H;

@@ -59,5 +59,11 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     adamStep: (p, g, m, v, vm, h) =>
       addon.adamStep(...args(p), ...args(g), ...args(m), ...args(v), ...optArgs(vm), h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled, h.amsgrad, h.maximize, h.step, h.gradScale),
     ...createNativeOps(addon),
+    batchNormForward: (...a) => addon.batchNormForward(...a),
+    batchNormBackward: (...a) => addon.batchNormBackward(...a),
+    layerNormForward: (...a) => addon.layerNormForward(...a),
+    layerNormBackward: (...a) => addon.layerNormBackward(...a),
+    recurrentForward: (...a) => addon.recurrentForward(...a),
+    recurrentBackward: (...a) => addon.recurrentBackward(...a),
   };
 }

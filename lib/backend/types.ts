@@ -74,7 +74,17 @@ export interface Backend extends OpsBackend {
   sgdStep(params: TensorSet, grads: TensorSet, bufs: TensorSet | null, h: SgdHyper): void;
   /** Fused Adam/AdamW step over every tensor, in place; `vmax` null unless amsgrad. */
   adamStep(params: TensorSet, grads: TensorSet, m: TensorSet, v: TensorSet, vmax: TensorSet | null, h: AdamHyper): void;
+  /** BatchNorm1d / LayerNorm forward and backward (lib/backend/js/normalization.ts documents them). */
+  batchNormForward: NormalizationOps['batchNormForward'];
+  batchNormBackward: NormalizationOps['batchNormBackward'];
+  layerNormForward: NormalizationOps['layerNormForward'];
+  layerNormBackward: NormalizationOps['layerNormBackward'];
+  /** RNN/LSTM forward and backward through time (lib/backend/js/rnn.ts documents them). */
+  recurrentForward: import('../binding.js').NativeAddon['recurrentForward'];
+  recurrentBackward: import('../binding.js').NativeAddon['recurrentBackward'];
 }
+
+export type NormalizationOps = Pick<import('../binding.js').NativeAddon, 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward'>;
 
 /** PyTorch's clip coefficient: maxNorm / (total + 1e-6), clamped to at most 1 (NaN stays NaN). */
 export function clipCoefficient(maxNorm: number, total: number): number {

@@ -14,6 +14,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gradguard::addon::init_tensor_list(env, exports);
   gradguard::addon::init_optim(env, exports);
   gradguard::addon::init_ops(env, exports);
+  gradguard::addon::init_normalization(env, exports);
+  gradguard::addon::init_rnn(env, exports);
   return exports;
 }
 

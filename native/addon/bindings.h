@@ -13,6 +13,8 @@ void init_bench(Napi::Env env, Napi::Object exports);
 void init_tensor_list(Napi::Env env, Napi::Object exports);
 void init_optim(Napi::Env env, Napi::Object exports);
 void init_ops(Napi::Env env, Napi::Object exports);
+void init_normalization(Napi::Env env, Napi::Object exports);
+void init_rnn(Napi::Env env, Napi::Object exports);
 
 }  // namespace addon
 }  // namespace gradguard

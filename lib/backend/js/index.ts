@@ -6,7 +6,9 @@
 import type { Backend } from '../types.js';
 import { createJsOps } from './ops.js';
 import { agc, clamp, clipByNorm, norm, scale, stats } from './grad.js';
+import { batchNormBackward, batchNormForward, layerNormBackward, layerNormForward } from './normalization.js';
 import { adamStep, sgdStep } from './optim.js';
+import { recurrentBackward, recurrentForward } from './rnn.js';
 
 const later = <T>(fn: () => T): Promise<T> => Promise.resolve().then(fn);
 
@@ -37,5 +39,11 @@ export function createJsBackend(): Backend {
     sgdStep: (p, g, b, h) => sgdStep(p.views, g.views, b ? b.views : null, h),
     adamStep: (p, g, m, v, vm, h) => adamStep(p.views, g.views, m.views, v.views, vm ? vm.views : null, h),
     ...createJsOps(),
+    batchNormForward,
+    batchNormBackward,
+    layerNormForward,
+    layerNormBackward,
+    recurrentForward,
+    recurrentBackward,
   };
 }

@@ -8,6 +8,10 @@ import { activationsOp } from './activations.js';
 import { linearOp } from './linear.js';
 import { lossesOp } from './losses.js';
 import { matmulOp } from './matmul.js';
+import { batchnorm1dOp } from './batchnorm1d.js';
+import { layernormOp } from './layernorm.js';
+import { lstmOp } from './lstm.js';
+import { rnnOp } from './rnn.js';
 import type { OpHandler } from './types.js';
 
 export const handlers: Readonly<Record<string, OpHandler>> = {
@@ -20,4 +24,8 @@ export const handlers: Readonly<Record<string, OpHandler>> = {
   linear: linearOp,
   activations: activationsOp,
   losses: lossesOp,
+  batchnorm1d: batchnorm1dOp,
+  layernorm: layernormOp,
+  rnn: rnnOp,
+  lstm: lstmOp,
 };

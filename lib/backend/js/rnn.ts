@@ -1,0 +1,154 @@
+/**
+ * Pure-TS one-layer RNN (mode 0 tanh, 1 relu) and LSTM (mode 2; gates i, f, g, o), the algorithm of
+ * native/kernels/rnn/rnn.cc with float64 dot products. Layouts (PyTorch): x [T, B, I],
+ * weightIh [G·H, I], weightHh [G·H, H], biases [G·H], h0/c0/hN/cN [B, H], output [T, B, H].
+ * Workspace (float32): RNN the hidden states [T, B, H]; LSTM activated gates [T, B, 4H], cells
+ * [T, B, H], hidden states [T, B, H]. Arguments are validated by lib/nn-ops.
+ */
+
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+
+/** Workspace floats for `mode` (see the module comment). */
+export function workspaceFloats(mode: number, seqLen: number, batch: number, hiddenSize: number): number {
+  return (mode === 2 ? 6 : 1) * seqLen * batch * hiddenSize;
+}
+
+export function recurrentForward(
+  mode: number, T: number, B: number, I: number, H: number, x: Float32Array, h0: Float32Array,
+  c0: Float32Array | null, wIh: Float32Array, wHh: Float32Array, bIh: Float32Array | null,
+  bHh: Float32Array | null, output: Float32Array, hN: Float32Array, cN: Float32Array | null, ws: Float32Array,
+): void {
+  const lstm = mode === 2;
+  const GH = (lstm ? 4 : 1) * H;
+  const cellsAt = T * B * GH;
+  const hiddenAt = lstm ? cellsAt + T * B * H : 0;
+  let hPrev: Float32Array = h0;
+  let hOff = 0;
+  let cPrev: Float32Array | null = c0;
+  let cOff = 0;
+  const pre = new Float64Array(GH);
+  for (let t = 0; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      const xo = (t * B + b) * I;
+      const ho = hOff + b * H;
+      for (let r = 0; r < GH; r++) {
+        let acc = (bIh ? bIh[r] : 0) + (bHh ? bHh[r] : 0);
+        for (let k = 0; k < I; k++) acc += x[xo + k] * wIh[r * I + k];
+        for (let k = 0; k < H; k++) acc += hPrev[ho + k] * wHh[r * H + k];
+        pre[r] = acc;
+      }
+      const go = (t * B + b) * GH;
+      const so = (t * B + b) * H;
+      if (!lstm) {
+        for (let j = 0; j < H; j++) ws[go + j] = mode === 0 ? Math.tanh(pre[j]) : pre[j] < 0 ? 0 : pre[j]; // NaN stays NaN
+      } else {
+        for (let j = 0; j < H; j++) {
+          const ig = Math.fround(sigmoid(pre[j]));
+          const fg = Math.fround(sigmoid(pre[H + j]));
+          const gg = Math.fround(Math.tanh(pre[2 * H + j]));
+          const og = Math.fround(sigmoid(pre[3 * H + j]));
+          ws[go + j] = ig;
+          ws[go + H + j] = fg;
+          ws[go + 2 * H + j] = gg;
+          ws[go + 3 * H + j] = og;
+          const c = fg * cPrev![cOff + b * H + j] + ig * gg;
+          ws[cellsAt + so + j] = c;
+          ws[hiddenAt + so + j] = og * Math.tanh(Math.fround(c));
+        }
+      }
+    }
+    output.set(ws.subarray(hiddenAt + t * B * H, hiddenAt + (t + 1) * B * H), t * B * H);
+    hPrev = ws;
+    hOff = hiddenAt + t * B * H;
+    if (lstm) {
+      cPrev = ws;
+      cOff = cellsAt + t * B * H;
+    }
+  }
+  hN.set(hPrev.subarray(hOff, hOff + B * H));
+  if (lstm) cN!.set(cPrev!.subarray(cOff, cOff + B * H));
+}
+
+export function recurrentBackward(
+  mode: number, T: number, B: number, I: number, H: number, x: Float32Array, h0: Float32Array,
+  c0: Float32Array | null, wIh: Float32Array, wHh: Float32Array, ws: Float32Array,
+  gradOutput: Float32Array | null, gradHN: Float32Array | null, gradCN: Float32Array | null,
+  gradInput: Float32Array, gradH0: Float32Array, gradC0: Float32Array | null, gWIh: Float32Array,
+  gWHh: Float32Array, gBIh: Float32Array | null, gBHh: Float32Array | null, accumulate: boolean,
+): void {
+  const lstm = mode === 2;
+  const GH = (lstm ? 4 : 1) * H;
+  const cellsAt = T * B * GH;
+  const hiddenAt = lstm ? cellsAt + T * B * H : 0;
+  const dgates = new Float64Array(T * B * GH);
+  let dh = new Float64Array(B * H);
+  const dc = new Float64Array(lstm ? B * H : 0);
+  if (gradHN) dh.set(gradHN);
+  if (lstm && gradCN) dc.set(gradCN);
+  for (let t = T - 1; t >= 0; t--) {
+    for (let b = 0; b < B; b++) {
+      const go = (t * B + b) * GH;
+      const so = (t * B + b) * H;
+      for (let j = 0; j < H; j++) {
+        const k = b * H + j;
+        const dht = dh[k] + (gradOutput ? gradOutput[so + j] : 0);
+        if (!lstm) {
+          const h = ws[go + j];
+          dgates[go + j] = mode === 0 ? dht * (1 - h * h) : h <= 0 ? 0 : dht; // PyTorch threshold_backward
+        } else {
+          const ig = ws[go + j];
+          const fg = ws[go + H + j];
+          const gg = ws[go + 2 * H + j];
+          const og = ws[go + 3 * H + j];
+          const tc = Math.tanh(ws[cellsAt + so + j]);
+          const cp = t > 0 ? ws[cellsAt + so - B * H + j] : c0![k];
+          const dct = dc[k] + dht * og * (1 - tc * tc);
+          dgates[go + j] = dct * gg * ig * (1 - ig);
+          dgates[go + H + j] = dct * cp * fg * (1 - fg);
+          dgates[go + 2 * H + j] = dct * ig * (1 - gg * gg);
+          dgates[go + 3 * H + j] = dht * tc * og * (1 - og);
+          dc[k] = dct * fg;
+        }
+      }
+    }
+    const next = new Float64Array(B * H);
+    for (let b = 0; b < B; b++) {
+      const go = (t * B + b) * GH;
+      for (let r = 0; r < GH; r++) {
+        const g = dgates[go + r];
+        if (g === 0) continue;
+        for (let j = 0; j < H; j++) next[b * H + j] += g * wHh[r * H + j];
+      }
+    }
+    dh = next;
+  }
+  gradH0.set(dh);
+  if (lstm) gradC0!.set(dc);
+  const gx = new Float64Array(T * B * I);
+  const gwi = new Float64Array(GH * I);
+  const gwh = new Float64Array(GH * H);
+  const gb = new Float64Array(GH);
+  for (let t = 0; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      const row = t * B + b;
+      const hp = t > 0 ? ws : h0;
+      const hpo = t > 0 ? hiddenAt + (row - B) * H : b * H;
+      for (let r = 0; r < GH; r++) {
+        const g = dgates[row * GH + r];
+        gb[r] += g;
+        for (let k = 0; k < I; k++) {
+          gx[row * I + k] += g * wIh[r * I + k];
+          gwi[r * I + k] += g * x[row * I + k];
+        }
+        for (let k = 0; k < H; k++) gwh[r * H + k] += g * hp[hpo + k];
+      }
+    }
+  }
+  gradInput.set(gx);
+  for (let i = 0; i < gwi.length; i++) gWIh[i] = (accumulate ? gWIh[i] : 0) + gwi[i];
+  for (let i = 0; i < gwh.length; i++) gWHh[i] = (accumulate ? gWHh[i] : 0) + gwh[i];
+  for (let i = 0; i < GH; i++) {
+    if (gBIh) gBIh[i] = (accumulate ? gBIh[i] : 0) + gb[i];
+    if (gBHh) gBHh[i] = (accumulate ? gBHh[i] : 0) + gb[i];
+  }
+}

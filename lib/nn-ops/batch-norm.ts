@@ -1,0 +1,110 @@
+/**
+ * BatchNorm1d over x [batch, features] (PyTorch torch.nn.functional.batch_norm, 2-D input):
+ * y = (x − μ)/√(σ² + eps)·weight + bias. Training uses the batch mean μ and biased variance σ²
+ * (float64 two-pass statistics) and updates the running statistics with the unbiased variance:
+ * running ← (1 − momentum)·running + momentum·batch statistic. Eval uses the running statistics.
+ */
+import { invalidArg } from '../errors.js';
+import { getBackend } from '../backend/index.js';
+import { checkOptions } from '../validate.js';
+import { boolOr, checkF64, checkLength, checkShape2, finiteOr, optLength } from './check.js';
+
+export interface BatchNorm1dOptions {
+  /** γ [features]; absent means 1. */
+  weight?: Float32Array | null;
+  /** β [features]; absent means 0. */
+  bias?: Float32Array | null;
+  /** Running mean [features]: updated in place in training, used in eval (required there). */
+  runningMean?: Float32Array | null;
+  /** Running (unbiased) variance [features]: as runningMean. */
+  runningVar?: Float32Array | null;
+  /** Default true. */
+  training?: boolean;
+  /** Default 0.1 (PyTorch's default). */
+  momentum?: number;
+  /** Default 1e-5. */
+  eps?: number;
+  /** Output [batch·features]; allocated when absent. May be x itself (in place). */
+  out?: Float32Array;
+}
+
+/** What the forward saved for the backward: the mean and 1/√(var + eps) it normalised with. */
+export interface BatchNorm1dSaved {
+  readonly training: boolean;
+  readonly saveMean: Float64Array;
+  readonly saveInvstd: Float64Array;
+}
+
+export interface BatchNorm1dResult extends BatchNorm1dSaved {
+  readonly y: Float32Array;
+}
+
+/**
+ * BatchNorm1d forward. See the module comment for the formula.
+ * @param shape [batch, features]
+ * @throws {TypeError} wrong argument types; eval without running statistics.
+ * @throws {RangeError} wrong lengths; batch < 2 in training (PyTorch: "Expected more than 1 value
+ *   per channel when training").
+ */
+export function batchNorm1d(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): BatchNorm1dResult {
+  const [n, c] = checkShape2('shape', shape);
+  checkLength('x', x, n * c);
+  const o = checkOptions('options', options) as BatchNorm1dOptions;
+  const weight = optLength('options.weight', o.weight, c);
+  const bias = optLength('options.bias', o.bias, c);
+  const rm = optLength('options.runningMean', o.runningMean, c);
+  const rv = optLength('options.runningVar', o.runningVar, c);
+  const training = boolOr('options.training', o.training, true);
+  const momentum = finiteOr('options.momentum', o.momentum, 0.1);
+  const eps = finiteOr('options.eps', o.eps, 1e-5, 0);
+  if ((rm === null) !== (rv === null)) invalidArg('options.runningVar', 'running statistics given together (runningMean and runningVar)', o.runningVar ?? null);
+  if (training && n < 2) invalidArg('shape[0]', 'more than 1 value per feature in training (batch >= 2)', n, 'range');
+  if (!training && rm === null) invalidArg('options.runningMean', 'a Float32Array in eval mode', o.runningMean ?? null);
+  const y = o.out === undefined ? new Float32Array(n * c) : checkLength('options.out', o.out, n * c);
+  const saveMean = new Float64Array(c);
+  const saveInvstd = new Float64Array(c);
+  getBackend().batchNormForward(x, n, c, weight, bias, rm, rv, training, momentum, eps, y, saveMean, saveInvstd);
+  return { y, training, saveMean, saveInvstd };
+}
+
+export interface NormBackwardOptions {
+  /** γ as given to the forward; absent means 1. */
+  weight?: Float32Array | null;
+  /** Output ∂L/∂x; allocated when absent. May be gradY itself (in place). */
+  gradX?: Float32Array;
+  /** Output ∂L/∂γ; allocated (zeros) when absent. */
+  gradWeight?: Float32Array;
+  /** Output ∂L/∂β; allocated (zeros) when absent. */
+  gradBias?: Float32Array;
+  /** Add to gradWeight/gradBias instead of overwriting them (default false). */
+  accumulate?: boolean;
+}
+
+export interface NormGrads {
+  readonly gradX: Float32Array;
+  readonly gradWeight: Float32Array;
+  readonly gradBias: Float32Array;
+}
+
+/**
+ * BatchNorm1d backward for L = Σ y·gradY: through the batch statistics after a training forward,
+ * with the running statistics as constants after an eval forward (PyTorch's batch_norm_backward).
+ * @throws {TypeError|RangeError} as batchNorm1d, naming the argument.
+ */
+export function batchNorm1dBackward(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): NormGrads {
+  const [n, c] = checkShape2('shape', shape);
+  checkLength('gradY', gradY, n * c);
+  checkLength('x', x, n * c);
+  if (saved === null || typeof saved !== 'object') invalidArg('saved', 'the result of batchNorm1d', saved);
+  const training = boolOr('saved.training', saved.training, true);
+  const sm = checkF64('saved.saveMean', saved.saveMean, c);
+  const si = checkF64('saved.saveInvstd', saved.saveInvstd, c);
+  const o = checkOptions('options', options) as NormBackwardOptions;
+  const weight = optLength('options.weight', o.weight, c);
+  const accumulate = boolOr('options.accumulate', o.accumulate, false);
+  const gradX = o.gradX === undefined ? new Float32Array(n * c) : checkLength('options.gradX', o.gradX, n * c);
+  const gradWeight = o.gradWeight === undefined ? new Float32Array(c) : checkLength('options.gradWeight', o.gradWeight, c);
+  const gradBias = o.gradBias === undefined ? new Float32Array(c) : checkLength('options.gradBias', o.gradBias, c);
+  getBackend().batchNormBackward(gradY, x, n, c, weight, sm, si, training, gradX, gradWeight, gradBias, accumulate);
+  return { gradX, gradWeight, gradBias };
+}

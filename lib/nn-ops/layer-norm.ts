@@ -1,0 +1,77 @@
+/**
+ * LayerNorm over the last dimension D (PyTorch torch.nn.functional.layer_norm with normalized_shape
+ * [D]): per row, y = (x − μ)/√(σ² + eps)·weight + bias with the biased variance, statistics in
+ * float64 (two passes).
+ */
+import { invalidArg } from '../errors.js';
+import { getBackend } from '../backend/index.js';
+import { checkOptions } from '../validate.js';
+import type { NormBackwardOptions, NormGrads } from './batch-norm.js';
+import { boolOr, checkDim, checkF64, checkLength, finiteOr, optLength } from './check.js';
+import { checkFloat32Array } from '../validate.js';
+
+export interface LayerNormOptions {
+  /** γ [D]; absent means 1. */
+  weight?: Float32Array | null;
+  /** β [D]; absent means 0. */
+  bias?: Float32Array | null;
+  /** Default 1e-5. */
+  eps?: number;
+  /** Output, x.length elements; allocated when absent. May be x itself (in place). */
+  out?: Float32Array;
+}
+
+/** Per row: the mean and 1/√(var + eps) the forward normalised with. */
+export interface LayerNormSaved {
+  readonly saveMean: Float64Array;
+  readonly saveInvstd: Float64Array;
+}
+
+export interface LayerNormResult extends LayerNormSaved {
+  readonly y: Float32Array;
+}
+
+function rowsOf(x: unknown, name: string, d: number): number {
+  checkFloat32Array(name, x);
+  if (x.length % d !== 0) invalidArg(name, `a length that is a multiple of normalizedSize ${d}`, x, 'range');
+  return x.length / d;
+}
+
+/**
+ * LayerNorm forward over x [..., D] (row-major, D = normalizedSize).
+ * @throws {TypeError|RangeError} naming the argument.
+ */
+export function layerNorm(x: Float32Array, normalizedSize: number, options?: LayerNormOptions): LayerNormResult {
+  const d = checkDim('normalizedSize', normalizedSize, 1);
+  const m = rowsOf(x, 'x', d);
+  const o = checkOptions('options', options) as LayerNormOptions;
+  const weight = optLength('options.weight', o.weight, d);
+  const bias = optLength('options.bias', o.bias, d);
+  const eps = finiteOr('options.eps', o.eps, 1e-5, 0);
+  const y = o.out === undefined ? new Float32Array(m * d) : checkLength('options.out', o.out, m * d);
+  const saveMean = new Float64Array(m);
+  const saveInvstd = new Float64Array(m);
+  getBackend().layerNormForward(x, m, d, weight, bias, eps, y, saveMean, saveInvstd);
+  return { y, saveMean, saveInvstd };
+}
+
+/**
+ * LayerNorm backward for L = Σ y·gradY; gradWeight/gradBias are summed over all rows.
+ * @throws {TypeError|RangeError} naming the argument.
+ */
+export function layerNormBackward(gradY: Float32Array, x: Float32Array, normalizedSize: number, saved: LayerNormSaved, options?: NormBackwardOptions): NormGrads {
+  const d = checkDim('normalizedSize', normalizedSize, 1);
+  const m = rowsOf(x, 'x', d);
+  checkLength('gradY', gradY, m * d);
+  if (saved === null || typeof saved !== 'object') invalidArg('saved', 'the result of layerNorm', saved);
+  const sm = checkF64('saved.saveMean', saved.saveMean, m);
+  const si = checkF64('saved.saveInvstd', saved.saveInvstd, m);
+  const o = checkOptions('options', options) as NormBackwardOptions;
+  const weight = optLength('options.weight', o.weight, d);
+  const accumulate = boolOr('options.accumulate', o.accumulate, false);
+  const gradX = o.gradX === undefined ? new Float32Array(m * d) : checkLength('options.gradX', o.gradX, m * d);
+  const gradWeight = o.gradWeight === undefined ? new Float32Array(d) : checkLength('options.gradWeight', o.gradWeight, d);
+  const gradBias = o.gradBias === undefined ? new Float32Array(d) : checkLength('options.gradBias', o.gradBias, d);
+  getBackend().layerNormBackward(gradY, x, m, d, weight, sm, si, gradX, gradWeight, gradBias, accumulate);
+  return { gradX, gradWeight, gradBias };
+}

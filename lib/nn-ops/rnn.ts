@@ -1,0 +1,291 @@
+/**
+ * One-layer, unidirectional RNN (tanh/relu) and LSTM with explicit forward and backward through
+ * time, PyTorch 1.13 torch.nn.RNN / torch.nn.LSTM semantics and layouts (batch_first = false):
+ * input [seqLen, batch, inputSize], weightIh [G·H, inputSize], weightHh [G·H, H], biasIh/biasHh
+ * [G·H] (optional), h0/c0/hN/cN [1, batch, H], output [seqLen, batch, H]; G = 1 (RNN) or 4 (LSTM,
+ * gate row blocks i, f, g, o).
+ * RNN: h_t = act(x_t·Wihᵀ + bih + h_{t−1}·Whhᵀ + bhh).
+ * LSTM: i, f, o = σ(·), g = tanh(·) of those blocks; c_t = f·c_{t−1} + i·g; h_t = o·tanh(c_t).
+ * The forward fills a caller-visible workspace (see rnnWorkspaceSize / lstmWorkspaceSize) that the
+ * backward reads; keep it unchanged in between.
+ */
+import { invalidArg } from '../errors.js';
+import { getBackend } from '../backend/index.js';
+import { checkOptions } from '../validate.js';
+import { boolOr, checkDim, checkDisjoint, checkLength, optLength } from './check.js';
+
+export interface RecurrentShape {
+  seqLen: number;
+  batch: number;
+  inputSize: number;
+  hiddenSize: number;
+}
+
+export interface RecurrentWeights {
+  weightIh: Float32Array;
+  weightHh: Float32Array;
+  biasIh?: Float32Array | null;
+  biasHh?: Float32Array | null;
+}
+
+export type RnnNonlinearity = 'tanh' | 'relu';
+
+/** Float32 elements of an RNN workspace: the hidden states, seqLen·batch·hiddenSize. */
+export function rnnWorkspaceSize(seqLen: number, batch: number, hiddenSize: number): number {
+  return checkDim('seqLen', seqLen) * checkDim('batch', batch) * checkDim('hiddenSize', hiddenSize);
+}
+
+/**
+ * Float32 elements of an LSTM workspace: 6·seqLen·batch·hiddenSize (activated gates [T, B, 4H],
+ * cell states [T, B, H], hidden states [T, B, H]).
+ */
+export function lstmWorkspaceSize(seqLen: number, batch: number, hiddenSize: number): number {
+  return 6 * rnnWorkspaceSize(seqLen, batch, hiddenSize);
+}
+
+function checkShape(shape: unknown): RecurrentShape {
+  if (shape === null || typeof shape !== 'object') invalidArg('shape', 'an object { seqLen, batch, inputSize, hiddenSize }', shape);
+  const s = shape as Record<string, unknown>;
+  return {
+    seqLen: checkDim('shape.seqLen', s.seqLen),
+    batch: checkDim('shape.batch', s.batch),
+    inputSize: checkDim('shape.inputSize', s.inputSize, 1),
+    hiddenSize: checkDim('shape.hiddenSize', s.hiddenSize, 1),
+  };
+}
+
+interface Checked {
+  s: RecurrentShape;
+  wIh: Float32Array;
+  wHh: Float32Array;
+  bIh: Float32Array | null;
+  bHh: Float32Array | null;
+}
+
+function checkCommon(input: unknown, weights: unknown, shape: unknown, gates: number): Checked {
+  const s = checkShape(shape);
+  const { seqLen: T, batch: B, inputSize: I, hiddenSize: H } = s;
+  checkLength('input', input, T * B * I);
+  if (weights === null || typeof weights !== 'object') invalidArg('weights', 'an object { weightIh, weightHh, biasIh?, biasHh? }', weights);
+  const w = weights as Record<string, unknown>;
+  return {
+    s,
+    wIh: checkLength('weights.weightIh', w.weightIh, gates * H * I),
+    wHh: checkLength('weights.weightHh', w.weightHh, gates * H * H),
+    bIh: optLength('weights.biasIh', w.biasIh, gates * H),
+    bHh: optLength('weights.biasHh', w.biasHh, gates * H),
+  };
+}
+
+function weightList(input: Float32Array, c: Checked): [string, Float32Array | null][] {
+  return [
+    ['input', input],
+    ['weights.weightIh', c.wIh],
+    ['weights.weightHh', c.wHh],
+    ['weights.biasIh', c.bIh],
+    ['weights.biasHh', c.bHh],
+  ];
+}
+
+function gradList(g: RecurrentGrads, gradC0: Float32Array | null): [string, Float32Array | null][] {
+  return [
+    ['options.grads.gradInput', g.gradInput],
+    ['options.grads.gradH0', g.gradH0],
+    ['options.grads.gradC0', gradC0],
+    ['options.grads.gradWeightIh', g.gradWeightIh],
+    ['options.grads.gradWeightHh', g.gradWeightHh],
+    ['options.grads.gradBiasIh', g.gradBiasIh],
+    ['options.grads.gradBiasHh', g.gradBiasHh],
+  ];
+}
+
+function stateOr(name: string, v: unknown, len: number): Float32Array {
+  return v === undefined || v === null ? new Float32Array(len) : checkLength(name, v, len);
+}
+
+function outOr(name: string, v: unknown, len: number): Float32Array {
+  return v === undefined ? new Float32Array(len) : checkLength(name, v, len);
+}
+
+function nonlinearityMode(v: unknown): number {
+  if (v === undefined || v === 'tanh') return 0;
+  if (v === 'relu') return 1;
+  return invalidArg('options.nonlinearity', '"tanh" or "relu"', v, typeof v === 'string' ? 'range' : 'type');
+}
+
+export interface RnnForwardOptions {
+  /** Default 'tanh'. */
+  nonlinearity?: RnnNonlinearity;
+  /** Initial hidden state [1, batch, H]; zeros when absent. */
+  h0?: Float32Array | null;
+  /** Outputs, allocated when absent. */
+  output?: Float32Array;
+  hN?: Float32Array;
+  /** rnnWorkspaceSize(...) floats; allocated when absent. */
+  workspace?: Float32Array;
+}
+
+export interface RnnForwardResult {
+  output: Float32Array;
+  hN: Float32Array;
+  workspace: Float32Array;
+}
+
+/**
+ * RNN forward (torch.nn.RNN, one layer).
+ * @throws {TypeError|RangeError} naming the argument.
+ */
+export function rnnForward(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: RnnForwardOptions): RnnForwardResult {
+  const c = checkCommon(input, weights, shape, 1);
+  const o = checkOptions('options', options) as RnnForwardOptions;
+  const mode = nonlinearityMode(o.nonlinearity);
+  const { seqLen: T, batch: B, inputSize: I, hiddenSize: H } = c.s;
+  const h0 = stateOr('options.h0', o.h0, B * H);
+  const output = outOr('options.output', o.output, T * B * H);
+  const hN = outOr('options.hN', o.hN, B * H);
+  const workspace = outOr('options.workspace', o.workspace, rnnWorkspaceSize(T, B, H));
+  checkDisjoint([['options.output', output], ['options.hN', hN], ['options.workspace', workspace]], [...weightList(input, c), ['options.h0', h0]]);
+  getBackend().recurrentForward(mode, T, B, I, H, input, h0, null, c.wIh, c.wHh, c.bIh, c.bHh, output, hN, null, workspace);
+  return { output, hN, workspace };
+}
+
+export interface RecurrentGrads {
+  gradInput: Float32Array;
+  gradH0: Float32Array;
+  gradWeightIh: Float32Array;
+  gradWeightHh: Float32Array;
+  /** Null when the weights have no biasIh/biasHh. */
+  gradBiasIh: Float32Array | null;
+  gradBiasHh: Float32Array | null;
+}
+
+export interface RnnBackwardOptions {
+  nonlinearity?: RnnNonlinearity;
+  /** The h0 given to the forward (zeros when absent). */
+  h0?: Float32Array | null;
+  /** Upstream gradients; absent means zero. */
+  gradOutput?: Float32Array | null;
+  gradHN?: Float32Array | null;
+  /** Output arrays, allocated when absent. */
+  grads?: Partial<RecurrentGrads>;
+  /** Add into the weight/bias gradients instead of overwriting them (default false). */
+  accumulate?: boolean;
+}
+
+function gradsOut(o: { grads?: Partial<RecurrentGrads> }, c: Checked, gates: number): RecurrentGrads {
+  const g = (o.grads === undefined ? {} : checkOptions('options.grads', o.grads)) as Partial<RecurrentGrads>;
+  const { seqLen: T, batch: B, inputSize: I, hiddenSize: H } = c.s;
+  const GH = gates * H;
+  return {
+    gradInput: outOr('options.grads.gradInput', g.gradInput, T * B * I),
+    gradH0: outOr('options.grads.gradH0', g.gradH0, B * H),
+    gradWeightIh: outOr('options.grads.gradWeightIh', g.gradWeightIh, GH * I),
+    gradWeightHh: outOr('options.grads.gradWeightHh', g.gradWeightHh, GH * H),
+    gradBiasIh: c.bIh ? outOr('options.grads.gradBiasIh', g.gradBiasIh ?? undefined, GH) : null,
+    gradBiasHh: c.bHh ? outOr('options.grads.gradBiasHh', g.gradBiasHh ?? undefined, GH) : null,
+  };
+}
+
+/**
+ * RNN backward through time for L = Σ output·gradOutput + Σ hN·gradHN, from the forward's workspace.
+ * @throws {TypeError|RangeError} naming the argument.
+ */
+export function rnnBackward(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: RnnBackwardOptions): RecurrentGrads {
+  const c = checkCommon(input, weights, shape, 1);
+  const { seqLen: T, batch: B, inputSize: I, hiddenSize: H } = c.s;
+  checkLength('workspace', workspace, rnnWorkspaceSize(T, B, H));
+  const o = checkOptions('options', options) as RnnBackwardOptions;
+  const mode = nonlinearityMode(o.nonlinearity);
+  const h0 = stateOr('options.h0', o.h0, B * H);
+  const go = optLength('options.gradOutput', o.gradOutput, T * B * H);
+  const ghn = optLength('options.gradHN', o.gradHN, B * H);
+  const accumulate = boolOr('options.accumulate', o.accumulate, false);
+  const g = gradsOut(o, c, 1);
+  checkDisjoint(gradList(g, null), [...weightList(input, c), ['options.h0', h0], ['workspace', workspace], ['options.gradOutput', go], ['options.gradHN', ghn]]);
+  getBackend().recurrentBackward(mode, T, B, I, H, input, h0, null, c.wIh, c.wHh, workspace, go, ghn, null, g.gradInput, g.gradH0, null, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate);
+  return g;
+}
+
+export interface LstmForwardOptions {
+  /** Initial states [1, batch, H]; zeros when absent. */
+  h0?: Float32Array | null;
+  c0?: Float32Array | null;
+  output?: Float32Array;
+  hN?: Float32Array;
+  cN?: Float32Array;
+  /** lstmWorkspaceSize(...) floats; allocated when absent. */
+  workspace?: Float32Array;
+}
+
+export interface LstmForwardResult extends RnnForwardResult {
+  cN: Float32Array;
+}
+
+/**
+ * LSTM forward (torch.nn.LSTM, one layer, gates i, f, g, o).
+ * @throws {TypeError|RangeError} naming the argument.
+ */
+export function lstmForward(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: LstmForwardOptions): LstmForwardResult {
+  const c = checkCommon(input, weights, shape, 4);
+  const o = checkOptions('options', options) as LstmForwardOptions;
+  const { seqLen: T, batch: B, inputSize: I, hiddenSize: H } = c.s;
+  const h0 = stateOr('options.h0', o.h0, B * H);
+  const c0 = stateOr('options.c0', o.c0, B * H);
+  const output = outOr('options.output', o.output, T * B * H);
+  const hN = outOr('options.hN', o.hN, B * H);
+  const cN = outOr('options.cN', o.cN, B * H);
+  const workspace = outOr('options.workspace', o.workspace, lstmWorkspaceSize(T, B, H));
+  checkDisjoint(
+    [['options.output', output], ['options.hN', hN], ['options.cN', cN], ['options.workspace', workspace]],
+    [...weightList(input, c), ['options.h0', h0], ['options.c0', c0]],
+  );
+  getBackend().recurrentForward(2, T, B, I, H, input, h0, c0, c.wIh, c.wHh, c.bIh, c.bHh, output, hN, cN, workspace);
+  return { output, hN, cN, workspace };
+}
+
+export interface LstmGrads extends RecurrentGrads {
+  gradC0: Float32Array;
+}
+
+export interface LstmBackwardOptions {
+  /** The h0/c0 given to the forward (zeros when absent). */
+  h0?: Float32Array | null;
+  c0?: Float32Array | null;
+  /** Upstream gradients; absent means zero. */
+  gradOutput?: Float32Array | null;
+  gradHN?: Float32Array | null;
+  gradCN?: Float32Array | null;
+  grads?: Partial<LstmGrads>;
+  /** Add into the weight/bias gradients instead of overwriting them (default false). */
+  accumulate?: boolean;
+}
+
+/**
+ * LSTM backward through time for L = Σ output·gradOutput + Σ hN·gradHN + Σ cN·gradCN.
+ * @throws {TypeError|RangeError} naming the argument.
+ */
+export function lstmBackward(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: LstmBackwardOptions): LstmGrads {
+  const c = checkCommon(input, weights, shape, 4);
+  const { seqLen: T, batch: B, inputSize: I, hiddenSize: H } = c.s;
+  checkLength('workspace', workspace, lstmWorkspaceSize(T, B, H));
+  const o = checkOptions('options', options) as LstmBackwardOptions;
+  const h0 = stateOr('options.h0', o.h0, B * H);
+  const c0 = stateOr('options.c0', o.c0, B * H);
+  const go = optLength('options.gradOutput', o.gradOutput, T * B * H);
+  const ghn = optLength('options.gradHN', o.gradHN, B * H);
+  const gcn = optLength('options.gradCN', o.gradCN, B * H);
+  const accumulate = boolOr('options.accumulate', o.accumulate, false);
+  const g = gradsOut(o, c, 4);
+  const gradC0 = outOr('options.grads.gradC0', o.grads?.gradC0, B * H);
+  checkDisjoint(gradList(g, gradC0), [
+    ...weightList(input, c),
+    ['options.h0', h0],
+    ['options.c0', c0],
+    ['workspace', workspace],
+    ['options.gradOutput', go],
+    ['options.gradHN', ghn],
+    ['options.gradCN', gcn],
+  ]);
+  getBackend().recurrentBackward(2, T, B, I, H, input, h0, c0, c.wIh, c.wHh, workspace, go, ghn, gcn, g.gradInput, g.gradH0, gradC0, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate);
+  return { ...g, gradC0 };
+}

@@ -1,0 +1,153 @@
+// Normalisation bindings: BatchNorm1d and LayerNorm forward/backward, synchronous. Shapes arrive as
+// integers and every array length is re-checked against them before the kernel runs; optional
+// arrays are null.
+#include <napi.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "addon/args.h"
+#include "addon/bindings.h"
+#include "kernels/normalization/normalization.h"
+
+namespace gradguard {
+namespace addon {
+namespace {
+
+size_t arg_size(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  const double v = arg_number(info, i, name);
+  if (!(v >= 0 && v <= 9007199254740991.0) || std::floor(v) != v) {
+    throw_range(info.Env(), std::string(name) + " must be a non-negative integer");
+  }
+  return static_cast<size_t>(v);
+}
+
+// a * b, or a RangeError when the product does not fit (JS could pass dimensions whose product
+// wraps around to the length of a small array).
+size_t checked_mul(const Napi::CallbackInfo& info, size_t a, size_t b) {
+  if (b != 0 && a > SIZE_MAX / b) throw_range(info.Env(), "shape is too large");
+  return a * b;
+}
+
+// A Float32Array of exactly `len` elements (null allowed when `optional`).
+float* f32(const Napi::CallbackInfo& info, size_t i, const char* name, size_t len,
+           bool optional = false) {
+  if (optional && (info[i].IsNull() || info[i].IsUndefined())) return nullptr;
+  const kernels::Span s = float32_span(info.Env(), info[i], name);
+  if (s.size != len) {
+    throw_range(info.Env(), std::string(name) + " must have " + std::to_string(len) +
+                                " elements, got " + std::to_string(s.size));
+  }
+  return s.data;
+}
+
+double* f64(const Napi::CallbackInfo& info, size_t i, const char* name, size_t len) {
+  if (!info[i].IsTypedArray() ||
+      info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    throw_type(info.Env(), std::string(name) + " must be a Float64Array");
+  }
+  Napi::Float64Array a = info[i].As<Napi::Float64Array>();
+  if (a.ElementLength() != len) {
+    throw_range(info.Env(), std::string(name) + " must have " + std::to_string(len) + " elements");
+  }
+  return len == 0 ? nullptr : a.Data();
+}
+
+// (x, n, c, weight|null, bias|null, runningMean|null, runningVar|null, training, momentum, eps,
+//  y, saveMean, saveInvstd) -> undefined
+Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 13);
+  const size_t n = arg_size(info, 1, "batch"), c = arg_size(info, 2, "features");
+  checked_mul(info, n, c);
+  const float* x = f32(info, 0, "x", n * c);
+  const float* w = f32(info, 3, "weight", c, true);
+  const float* b = f32(info, 4, "bias", c, true);
+  float* rm = f32(info, 5, "runningMean", c, true);
+  float* rv = f32(info, 6, "runningVar", c, true);
+  const bool training = arg_bool(info, 7, "training");
+  const double momentum = arg_number(info, 8, "momentum");
+  const double eps = arg_number(info, 9, "eps");
+  float* y = f32(info, 10, "y", n * c);
+  double* sm = f64(info, 11, "saveMean", c);
+  double* si = f64(info, 12, "saveInvstd", c);
+  if (training && n < 2) throw_range(info.Env(), "batch must be >= 2 in training");
+  // Presence is judged by the arguments: an empty (features 0) array has a null data pointer.
+  const bool has_rm = !info[5].IsNull() && !info[5].IsUndefined();
+  const bool has_rv = !info[6].IsNull() && !info[6].IsUndefined();
+  if (!training && (!has_rm || !has_rv)) {
+    throw_type(info.Env(), "runningMean and runningVar are required in eval mode");
+  }
+  if (has_rm != has_rv) {
+    throw_type(info.Env(), "runningMean and runningVar must both be given or both be null");
+  }
+  kernels::batchnorm1d_forward_f32(x, n, c, w, b, rm, rv, training, momentum, eps, y, sm, si);
+  return info.Env().Undefined();
+}
+
+// (dy, x, n, c, weight|null, saveMean, saveInvstd, training, dx|null, dw|null, db|null, accumulate)
+Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 12);
+  const size_t n = arg_size(info, 2, "batch"), c = arg_size(info, 3, "features");
+  checked_mul(info, n, c);
+  const float* dy = f32(info, 0, "gradY", n * c);
+  const float* x = f32(info, 1, "x", n * c);
+  const float* w = f32(info, 4, "weight", c, true);
+  const double* sm = f64(info, 5, "saveMean", c);
+  const double* si = f64(info, 6, "saveInvstd", c);
+  const bool training = arg_bool(info, 7, "training");
+  float* dx = f32(info, 8, "gradX", n * c, true);
+  float* dw = f32(info, 9, "gradWeight", c, true);
+  float* db = f32(info, 10, "gradBias", c, true);
+  const bool accumulate = arg_bool(info, 11, "accumulate");
+  kernels::batchnorm1d_backward_f32(dy, x, n, c, w, sm, si, training, dx, dw, db, accumulate);
+  return info.Env().Undefined();
+}
+
+// (x, m, d, weight|null, bias|null, eps, y, saveMean, saveInvstd) -> undefined
+Napi::Value LayerNormForward(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 9);
+  const size_t m = arg_size(info, 1, "rows"), d = arg_size(info, 2, "normalizedSize");
+  checked_mul(info, m, d);
+  if (d == 0) throw_range(info.Env(), "normalizedSize must be >= 1");
+  const float* x = f32(info, 0, "x", m * d);
+  const float* w = f32(info, 3, "weight", d, true);
+  const float* b = f32(info, 4, "bias", d, true);
+  const double eps = arg_number(info, 5, "eps");
+  float* y = f32(info, 6, "y", m * d);
+  double* sm = f64(info, 7, "saveMean", m);
+  double* si = f64(info, 8, "saveInvstd", m);
+  kernels::layernorm_forward_f32(x, m, d, w, b, eps, y, sm, si);
+  return info.Env().Undefined();
+}
+
+// (dy, x, m, d, weight|null, saveMean, saveInvstd, dx|null, dw|null, db|null, accumulate)
+Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 11);
+  const size_t m = arg_size(info, 2, "rows"), d = arg_size(info, 3, "normalizedSize");
+  checked_mul(info, m, d);
+  if (d == 0) throw_range(info.Env(), "normalizedSize must be >= 1");
+  const float* dy = f32(info, 0, "gradY", m * d);
+  const float* x = f32(info, 1, "x", m * d);
+  const float* w = f32(info, 4, "weight", d, true);
+  const double* sm = f64(info, 5, "saveMean", m);
+  const double* si = f64(info, 6, "saveInvstd", m);
+  float* dx = f32(info, 7, "gradX", m * d, true);
+  float* dw = f32(info, 8, "gradWeight", d, true);
+  float* db = f32(info, 9, "gradBias", d, true);
+  const bool accumulate = arg_bool(info, 10, "accumulate");
+  kernels::layernorm_backward_f32(dy, x, m, d, w, sm, si, dx, dw, db, accumulate);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void init_normalization(Napi::Env env, Napi::Object exports) {
+  exports.Set("batchNormForward", Napi::Function::New(env, BatchNormForward, "batchNormForward"));
+  exports.Set("batchNormBackward", Napi::Function::New(env, BatchNormBackward, "batchNormBackward"));
+  exports.Set("layerNormForward", Napi::Function::New(env, LayerNormForward, "layerNormForward"));
+  exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward, "layerNormBackward"));
+}
+
+}  // namespace addon
+}  // namespace gradguard

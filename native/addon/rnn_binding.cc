@@ -1,0 +1,128 @@
+// Recurrent bindings: one-layer RNN (tanh/relu) and LSTM forward/backward, synchronous. Every
+// array length is re-checked against (mode, seqLen, batch, inputSize, hiddenSize) before a kernel
+// runs; optional arrays are null.
+#include <napi.h>
+
+#include <cmath>
+#include <string>
+
+#include "addon/args.h"
+#include "addon/bindings.h"
+#include "kernels/rnn/rnn.h"
+
+namespace gradguard {
+namespace addon {
+namespace {
+
+using kernels::RecurrentDims;
+using kernels::RecurrentMode;
+
+size_t dim(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  const double v = arg_number(info, i, name);
+  if (!(v >= 0 && v <= 4294967295.0) || std::floor(v) != v) {
+    throw_range(info.Env(), std::string(name) + " must be a non-negative integer");
+  }
+  return static_cast<size_t>(v);
+}
+
+float* f32(const Napi::CallbackInfo& info, size_t i, const char* name, size_t len,
+           bool optional = false) {
+  if (optional && (info[i].IsNull() || info[i].IsUndefined())) return nullptr;
+  const kernels::Span s = float32_span(info.Env(), info[i], name);
+  if (s.size != len) {
+    throw_range(info.Env(), std::string(name) + " must have " + std::to_string(len) +
+                                " elements, got " + std::to_string(s.size));
+  }
+  return s.data;
+}
+
+// Arguments 0..4: mode, seqLen, batch, inputSize, hiddenSize.
+RecurrentMode mode_and_dims(const Napi::CallbackInfo& info, RecurrentDims* d) {
+  const double m = arg_number(info, 0, "mode");
+  if (m != 0 && m != 1 && m != 2) throw_range(info.Env(), "mode must be 0, 1 or 2");
+  d->seq_len = dim(info, 1, "seqLen");
+  d->batch = dim(info, 2, "batch");
+  d->input_size = dim(info, 3, "inputSize");
+  d->hidden_size = dim(info, 4, "hiddenSize");
+  if (d->input_size == 0 || d->hidden_size == 0) {
+    throw_range(info.Env(), "inputSize and hiddenSize must be >= 1");
+  }
+  // Every length below is a product of these; reject dimensions whose products could wrap around
+  // (6 T B H for the LSTM workspace, T B I, 4 H I, 4 H H): in double (relative error ~1e-16),
+  // a product below 2^62 is far below 2^64.
+  const double lim = 4611686018427387904.0;  // 2^62
+  const double T = static_cast<double>(d->seq_len), B = static_cast<double>(d->batch);
+  const double I = static_cast<double>(d->input_size), H = static_cast<double>(d->hidden_size);
+  if (6 * T * B * H >= lim || T * B * I >= lim || 4 * H * I >= lim || 4 * H * H >= lim) {
+    throw_range(info.Env(), "shape is too large");
+  }
+  return static_cast<RecurrentMode>(static_cast<int>(m));
+}
+
+// (mode, T, B, I, H, x, h0, c0|null, wIh, wHh, bIh|null, bHh|null, output, hN, cN|null, ws)
+Napi::Value RecurrentForward(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 16);
+  RecurrentDims d;
+  const RecurrentMode mode = mode_and_dims(info, &d);
+  const bool lstm = mode == RecurrentMode::kLstm;
+  const size_t T = d.seq_len, B = d.batch, I = d.input_size, H = d.hidden_size;
+  const size_t GH = kernels::recurrent_gates(mode) * H;
+  const float* x = f32(info, 5, "input", T * B * I);
+  const float* h0 = f32(info, 6, "h0", B * H);
+  const float* c0 = lstm ? f32(info, 7, "c0", B * H) : nullptr;
+  const float* w_ih = f32(info, 8, "weightIh", GH * I);
+  const float* w_hh = f32(info, 9, "weightHh", GH * H);
+  const float* b_ih = f32(info, 10, "biasIh", GH, true);
+  const float* b_hh = f32(info, 11, "biasHh", GH, true);
+  float* out = f32(info, 12, "output", T * B * H);
+  float* h_n = f32(info, 13, "hN", B * H);
+  float* c_n = lstm ? f32(info, 14, "cN", B * H) : nullptr;
+  float* ws = f32(info, 15, "workspace", kernels::recurrent_workspace_size(mode, d));
+  const Status s = kernels::recurrent_forward_f32(active_isa(), mode, d, x, h0, c0, w_ih, w_hh,
+                                                  b_ih, b_hh, out, h_n, c_n, ws);
+  if (s != Status::kOk) throw_status(info.Env(), s, "recurrentForward");
+  return info.Env().Undefined();
+}
+
+// (mode, T, B, I, H, x, h0, c0|null, wIh, wHh, ws, gradOutput|null, gradHN|null, gradCN|null,
+//  gradInput, gradH0, gradC0|null, gradWIh, gradWHh, gradBIh|null, gradBHh|null, accumulate)
+Napi::Value RecurrentBackward(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 22);
+  RecurrentDims d;
+  const RecurrentMode mode = mode_and_dims(info, &d);
+  const bool lstm = mode == RecurrentMode::kLstm;
+  const size_t T = d.seq_len, B = d.batch, I = d.input_size, H = d.hidden_size;
+  const size_t GH = kernels::recurrent_gates(mode) * H;
+  const float* x = f32(info, 5, "input", T * B * I);
+  const float* h0 = f32(info, 6, "h0", B * H);
+  const float* c0 = lstm ? f32(info, 7, "c0", B * H) : nullptr;
+  const float* w_ih = f32(info, 8, "weightIh", GH * I);
+  const float* w_hh = f32(info, 9, "weightHh", GH * H);
+  const float* ws = f32(info, 10, "workspace", kernels::recurrent_workspace_size(mode, d));
+  const float* go = f32(info, 11, "gradOutput", T * B * H, true);
+  const float* ghn = f32(info, 12, "gradHN", B * H, true);
+  const float* gcn = lstm ? f32(info, 13, "gradCN", B * H, true) : nullptr;
+  float* gx = f32(info, 14, "gradInput", T * B * I);
+  float* gh0 = f32(info, 15, "gradH0", B * H);
+  float* gc0 = lstm ? f32(info, 16, "gradC0", B * H) : nullptr;
+  float* gwih = f32(info, 17, "gradWeightIh", GH * I);
+  float* gwhh = f32(info, 18, "gradWeightHh", GH * H);
+  float* gbih = f32(info, 19, "gradBiasIh", GH, true);
+  float* gbhh = f32(info, 20, "gradBiasHh", GH, true);
+  const bool accumulate = arg_bool(info, 21, "accumulate");
+  const Status s = kernels::recurrent_backward_f32(active_isa(), mode, d, x, h0, c0, w_ih, w_hh,
+                                                   ws, go, ghn, gcn, gx, gh0, gc0, gwih, gwhh,
+                                                   gbih, gbhh, accumulate);
+  if (s != Status::kOk) throw_status(info.Env(), s, "recurrentBackward");
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void init_rnn(Napi::Env env, Napi::Object exports) {
+  exports.Set("recurrentForward", Napi::Function::New(env, RecurrentForward, "recurrentForward"));
+  exports.Set("recurrentBackward", Napi::Function::New(env, RecurrentBackward, "recurrentBackward"));
+}
+
+}  // namespace addon
+}  // namespace gradguard

@@ -1,0 +1,45 @@
+// One-layer unidirectional RNN (tanh/relu) and LSTM (gates i, f, g, o), PyTorch 1.13 layouts:
+// x [T, B, I], weight_ih [G*H, I], weight_hh [G*H, H], biases [G*H] (optional), h0/c0 [B, H].
+// float32 storage and sgemm (float32 accumulation); gate math in float32. Forward keeps in `ws`
+// what the backward needs; backward runs through time and forms weight gradients as large sgemms.
+#pragma once
+
+#include <cstddef>
+
+#include "core/dispatch.h"
+#include "core/status.h"
+
+namespace gradguard {
+namespace kernels {
+
+enum class RecurrentMode : int { kRnnTanh = 0, kRnnRelu = 1, kLstm = 2 };
+
+struct RecurrentDims {
+  size_t seq_len, batch, input_size, hidden_size;
+};
+
+// Gates per step: 1 (RNN) or 4 (LSTM).
+inline size_t recurrent_gates(RecurrentMode m) { return m == RecurrentMode::kLstm ? 4 : 1; }
+
+// Workspace floats: RNN T*B*H (the hidden states); LSTM T*B*6H: activated gates [T, B, 4H], then
+// cells [T, B, H], then hidden states [T, B, H].
+size_t recurrent_workspace_size(RecurrentMode m, const RecurrentDims& d);
+
+// output [T, B, H], h_n [B, H], c_n [B, H] (LSTM only; else ignored, may be null). c0 LSTM only.
+Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d, const float* x,
+                             const float* h0, const float* c0, const float* w_ih,
+                             const float* w_hh, const float* b_ih, const float* b_hh,
+                             float* output, float* h_n, float* c_n, float* ws);
+
+// Gradients of L = sum(output*grad_output) + sum(h_n*grad_h_n) + sum(c_n*grad_c_n); null upstream
+// gradients are zero. Weight/bias gradients are overwritten, or added to when accumulate is set;
+// null bias gradients are skipped. grad_c0 LSTM only.
+Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d,
+                              const float* x, const float* h0, const float* c0, const float* w_ih,
+                              const float* w_hh, const float* ws, const float* grad_output,
+                              const float* grad_h_n, const float* grad_c_n, float* grad_x,
+                              float* grad_h0, float* grad_c0, float* grad_w_ih, float* grad_w_hh,
+                              float* grad_b_ih, float* grad_b_hh, bool accumulate);
+
+}  // namespace kernels
+}  // namespace gradguard

@@ -1,0 +1,27 @@
+// The addon re-checks what the TS layer validated: lengths against shapes, including shapes whose
+// products would wrap around to a small array's length.
+import { describe, expect, it } from 'vitest';
+import { loadAddon } from '../../lib/binding.js';
+import { nativeAvailable } from '../../lib/index.js';
+
+// Without the addon there is nothing to check (the tests pass vacuously rather than count as skipped).
+describe('nn-ops native glue', () => {
+  const a = nativeAvailable() ? loadAddon() : null;
+  const f = new Float32Array(4);
+  const none = new Float64Array(0);
+
+  it('rejects lengths that do not match the shape', () => {
+    if (!a) return;
+    expect(() => a.batchNormForward(f, 2, 3, null, null, null, null, true, 0.1, 1e-5, f, new Float64Array(3), new Float64Array(3))).toThrow(/x must have 6 elements/);
+    expect(() => a.layerNormForward(f, 2, 2, null, null, 1e-5, new Float32Array(3), new Float64Array(2), new Float64Array(2))).toThrow(RangeError);
+    expect(() => a.recurrentForward(2, 1, 1, 1, 1, f, f, f, f, f, null, null, f, f, f, f)).toThrow(/input must have 1 elements/);
+  });
+
+  it('rejects shapes whose products overflow', () => {
+    if (!a) return;
+    expect(() => a.batchNormForward(f, 2 ** 32, 2 ** 32, null, null, null, null, true, 0.1, 1e-5, f, none, none)).toThrow(/too large/);
+    expect(() => a.layerNormForward(f, 2 ** 40, 2 ** 40, null, null, 1e-5, f, none, none)).toThrow(/too large/);
+    expect(() => a.recurrentForward(0, 2 ** 32 - 1, 2 ** 32 - 1, 1, 1, f, f, null, f, f, null, null, f, f, null, f)).toThrow(/too large/);
+    expect(() => a.recurrentForward(7, 1, 1, 1, 1, f, f, null, f, f, null, null, f, f, null, f)).toThrow(/mode/);
+  });
+});

@@ -58,4 +58,3 @@ export {
   type RandomOptions,
 } from './init/init.js';
 export * as ops from './ops/index.js';
-export * as nnOps from './nn-ops/index.js';

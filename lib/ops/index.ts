@@ -434,3 +434,6 @@ export function residualAddBackward(
     else if (!(out.buffer === GY.buffer && out.byteOffset === GY.byteOffset)) out.set(GY);
   }
 }
+
+// Normalisation and recurrent layers' forward/backward (lib/nn-ops) belong to the same namespace.
+export * from '../nn-ops/index.js';

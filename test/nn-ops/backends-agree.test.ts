@@ -1,7 +1,7 @@
 // The native addon (every ISA) and the pure-TS backend agree on normalisation and recurrent ops
 // over edge sizes: empty batches and sequences, single elements, tiles ±1 and larger shapes.
 import { afterAll, describe, expect, it } from 'vitest';
-import { nativeAvailable, nnOps, setIsa, supportedIsas, useBackend } from '../../lib/index.js';
+import { nativeAvailable, ops, setIsa, supportedIsas, useBackend } from '../../lib/index.js';
 
 function rand(n: number, seed: number, offset = 0): Float32Array {
   const a = new Float32Array(n);
@@ -55,13 +55,13 @@ describe('backends agree on nn-ops', () => {
       const w = rand(c, 3);
       const rm = new Float32Array(c);
       const rv = new Float32Array(c).fill(1);
-      const f = nnOps.batchNorm1d(x, [n, c], { weight: w, bias: w, runningMean: rm, runningVar: rv });
-      const g = nnOps.batchNorm1dBackward(gy, x, [n, c], f, { weight: w });
-      const e = nnOps.batchNorm1d(x, [n, c], { runningMean: rm, runningVar: rv, training: false });
+      const f = ops.batchNorm1d(x, [n, c], { weight: w, bias: w, runningMean: rm, runningVar: rv });
+      const g = ops.batchNorm1dBackward(gy, x, [n, c], f, { weight: w });
+      const e = ops.batchNorm1d(x, [n, c], { runningMean: rm, runningVar: rv, training: false });
       const out = [f.y, rm, rv, g.gradX, g.gradWeight, g.gradBias, e.y];
       if (c > 0) {
-        const l = nnOps.layerNorm(x, c, { weight: w, bias: w });
-        const lg = nnOps.layerNormBackward(gy, x, c, l, { weight: w });
+        const l = ops.layerNorm(x, c, { weight: w, bias: w });
+        const lg = ops.layerNormBackward(gy, x, c, l, { weight: w });
         out.push(l.y, lg.gradX, lg.gradWeight, lg.gradBias);
       }
       return out;
@@ -70,9 +70,9 @@ describe('backends agree on nn-ops', () => {
 
   it('BatchNorm1d eval and LayerNorm on empty batches', () => {
     agree(() => {
-      const e = nnOps.batchNorm1d(new Float32Array(0), [0, 3], { runningMean: new Float32Array(3), runningVar: new Float32Array(3).fill(1), training: false });
-      const l = nnOps.layerNorm(new Float32Array(0), 4);
-      const lg = nnOps.layerNormBackward(new Float32Array(0), new Float32Array(0), 4, l);
+      const e = ops.batchNorm1d(new Float32Array(0), [0, 3], { runningMean: new Float32Array(3), runningVar: new Float32Array(3).fill(1), training: false });
+      const l = ops.layerNorm(new Float32Array(0), 4);
+      const lg = ops.layerNormBackward(new Float32Array(0), new Float32Array(0), 4, l);
       return [e.y, l.y, lg.gradWeight, lg.gradBias];
     }, 0);
   });
@@ -96,14 +96,14 @@ describe('backends agree on nn-ops', () => {
         const gradHN = rand(B * H, 8);
         if (G === 1) {
           for (const nonlinearity of ['tanh', 'relu'] as const) {
-            const f = nnOps.rnnForward(x, w, shape, { h0, nonlinearity });
-            const g = nnOps.rnnBackward(x, w, shape, f.workspace, { h0, nonlinearity, gradOutput, gradHN });
+            const f = ops.rnnForward(x, w, shape, { h0, nonlinearity });
+            const g = ops.rnnBackward(x, w, shape, f.workspace, { h0, nonlinearity, gradOutput, gradHN });
             out.push(f.output, f.hN, g.gradInput, g.gradH0, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh!);
           }
         } else {
           const c0 = rand(B * H, 9);
-          const f = nnOps.lstmForward(x, w, shape, { h0, c0 });
-          const g = nnOps.lstmBackward(x, w, shape, f.workspace, { h0, c0, gradOutput, gradHN, gradCN: gradHN });
+          const f = ops.lstmForward(x, w, shape, { h0, c0 });
+          const g = ops.lstmBackward(x, w, shape, f.workspace, { h0, c0, gradOutput, gradHN, gradCN: gradHN });
           out.push(f.output, f.hN, f.cN, g.gradInput, g.gradH0, g.gradC0, g.gradWeightIh, g.gradWeightHh, g.gradBiasHh!);
         }
       }

@@ -1,7 +1,7 @@
 // Finite-difference checks of the BatchNorm1d and LayerNorm backward: central differences of a
 // float64 re-statement of the forward, L = Σ y·gradY, against the library's float32 gradients.
 import { describe, expect, it } from 'vitest';
-import { nnOps } from '../../lib/index.js';
+import { ops } from '../../lib/index.js';
 import { targets, useTarget } from '../helpers/targets.js';
 
 function rand(n: number, seed: number, scale = 1, offset = 0): Float32Array {
@@ -76,7 +76,7 @@ function expectClose(actual: Float32Array, expected: Float64Array, what: string)
   }
 }
 
-function check(loss: Loss, x: Float32Array, w: Float32Array, b: Float32Array, g: nnOps.NormGrads): void {
+function check(loss: Loss, x: Float32Array, w: Float32Array, b: Float32Array, g: ops.NormGrads): void {
   const args = [Float64Array.from(x), Float64Array.from(w), Float64Array.from(b)];
   expectClose(g.gradX, numGrad(loss, args, 0), 'gradX');
   expectClose(g.gradWeight, numGrad(loss, args, 1), 'gradWeight');
@@ -96,8 +96,8 @@ describe.each(targets)('normalisation backward matches finite differences on $na
     const b = rand(c, 13);
     const gy = rand(n * c, 14);
     const eps = 1e-3;
-    const fwd = nnOps.batchNorm1d(x, [n, c], { weight: w, bias: b, eps });
-    const g = nnOps.batchNorm1dBackward(gy, x, [n, c], fwd, { weight: w });
+    const fwd = ops.batchNorm1d(x, [n, c], { weight: w, bias: b, eps });
+    const g = ops.batchNorm1dBackward(gy, x, [n, c], fwd, { weight: w });
     check(bnLoss(n, c, gy, eps, null), x, w, b, g);
   });
 
@@ -109,8 +109,8 @@ describe.each(targets)('normalisation backward matches finite differences on $na
     const gy = rand(n * c, 24);
     const rm = rand(c, 25);
     const rv = rand(c, 26, 0.5, 1);
-    const fwd = nnOps.batchNorm1d(x, [n, c], { weight: w, bias: b, runningMean: rm, runningVar: rv, training: false });
-    const g = nnOps.batchNorm1dBackward(gy, x, [n, c], fwd, { weight: w });
+    const fwd = ops.batchNorm1d(x, [n, c], { weight: w, bias: b, runningMean: rm, runningVar: rv, training: false });
+    const g = ops.batchNorm1dBackward(gy, x, [n, c], fwd, { weight: w });
     check(bnLoss(n, c, gy, 1e-5, [rm, rv]), x, w, b, g);
   });
 
@@ -124,8 +124,8 @@ describe.each(targets)('normalisation backward matches finite differences on $na
     const b = rand(d, 33);
     const gy = rand(m * d, 34);
     const eps = 1e-3;
-    const fwd = nnOps.layerNorm(x, d, { weight: w, bias: b, eps });
-    const g = nnOps.layerNormBackward(gy, x, d, fwd, { weight: w });
+    const fwd = ops.layerNorm(x, d, { weight: w, bias: b, eps });
+    const g = ops.layerNormBackward(gy, x, d, fwd, { weight: w });
     check(lnLoss(m, d, gy, eps), x, w, b, g);
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { nnOps } from '../../lib/index.js';
+import { ops } from '../../lib/index.js';
 import { targets, useTarget } from '../helpers/targets.js';
 
-const { batchNorm1d, batchNorm1dBackward, layerNorm, layerNormBackward } = nnOps;
+const { batchNorm1d, batchNorm1dBackward, layerNorm, layerNormBackward } = ops;
 
 function rand(n: number, seed: number, offset = 0): Float32Array {
   const a = new Float32Array(n);

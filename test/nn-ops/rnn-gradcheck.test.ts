@@ -1,7 +1,7 @@
 // Finite-difference checks of RNN/LSTM backward through time: central differences of a float64
 // re-statement of the forward, L = Σ output·gO + Σ hN·gH + Σ cN·gC, against the library gradients.
 import { describe, expect, it } from 'vitest';
-import { nnOps } from '../../lib/index.js';
+import { ops } from '../../lib/index.js';
 import { targets, useTarget } from '../helpers/targets.js';
 
 function rand(n: number, seed: number, scale = 1): Float32Array {
@@ -100,13 +100,13 @@ function run(mode: Mode, d: Dims, seed: number): void {
   const gC = mode === 'lstm' ? rand(B * H, seed + 9) : new Float32Array(B * H);
   const weights = { weightIh: wIh, weightHh: wHh, biasIh: bIh, biasHh: bHh };
   const shape = { seqLen: T, batch: B, inputSize: I, hiddenSize: H };
-  let g: nnOps.RecurrentGrads & { gradC0?: Float32Array };
+  let g: ops.RecurrentGrads & { gradC0?: Float32Array };
   if (mode === 'lstm') {
-    const f = nnOps.lstmForward(x, weights, shape, { h0, c0 });
-    g = nnOps.lstmBackward(x, weights, shape, f.workspace, { h0, c0, gradOutput: gO, gradHN: gH, gradCN: gC });
+    const f = ops.lstmForward(x, weights, shape, { h0, c0 });
+    g = ops.lstmBackward(x, weights, shape, f.workspace, { h0, c0, gradOutput: gO, gradHN: gH, gradCN: gC });
   } else {
-    const f = nnOps.rnnForward(x, weights, shape, { h0, nonlinearity: mode });
-    g = nnOps.rnnBackward(x, weights, shape, f.workspace, { h0, nonlinearity: mode, gradOutput: gO, gradHN: gH });
+    const f = ops.rnnForward(x, weights, shape, { h0, nonlinearity: mode });
+    g = ops.rnnBackward(x, weights, shape, f.workspace, { h0, nonlinearity: mode, gradOutput: gO, gradHN: gH });
   }
   const args = [x, h0, c0, wIh, wHh, bIh, bHh].map((a) => Float64Array.from(a));
   const L = (): number => loss(mode, d, args, gO, gH, gC);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { nnOps } from '../../lib/index.js';
+import { ops } from '../../lib/index.js';
 import { targets, useTarget } from '../helpers/targets.js';
 
-const { lstmBackward, lstmForward, lstmWorkspaceSize, rnnBackward, rnnForward, rnnWorkspaceSize } = nnOps;
+const { lstmBackward, lstmForward, lstmWorkspaceSize, rnnBackward, rnnForward, rnnWorkspaceSize } = ops;
 
 function rand(n: number, seed: number): Float32Array {
   const a = new Float32Array(n);

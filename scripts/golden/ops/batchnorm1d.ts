@@ -1,4 +1,4 @@
-import { nnOps } from '../../../lib/index.js';
+import { ops } from '../../../lib/index.js';
 import { decodeTensor, FormatError, type GoldenCase } from '../format.js';
 import type { OpHandler } from './types.js';
 import { boolParam, numParam } from './util.js';
@@ -26,7 +26,7 @@ export const batchnorm1dOp: OpHandler = {
     const runningMean = f32Input(c, 'running_mean').data;
     const runningVar = f32Input(c, 'running_var').data;
     const training = boolParam(c, 'training');
-    const fwd = nnOps.batchNorm1d(x.data, shape, {
+    const fwd = ops.batchNorm1d(x.data, shape, {
       weight,
       bias: f32Input(c, 'bias').data,
       runningMean,
@@ -37,7 +37,7 @@ export const batchnorm1dOp: OpHandler = {
     });
     const outputs: Record<string, { shape: number[]; data: Float32Array }> = { y: { shape: x.shape, data: fwd.y } };
     if (training) {
-      const g = nnOps.batchNorm1dBackward(f32Input(c, 'grad_y').data, x.data, shape, fwd, { weight });
+      const g = ops.batchNorm1dBackward(f32Input(c, 'grad_y').data, x.data, shape, fwd, { weight });
       outputs.running_mean = { shape: [shape[1]], data: runningMean };
       outputs.running_var = { shape: [shape[1]], data: runningVar };
       outputs.grad_x = { shape: x.shape, data: g.gradX };

@@ -1,4 +1,4 @@
-import { nnOps } from '../../../lib/index.js';
+import { ops } from '../../../lib/index.js';
 import { FormatError } from '../format.js';
 import { f32Input } from './batchnorm1d.js';
 import type { OpHandler } from './types.js';
@@ -17,8 +17,8 @@ export const layernormOp: OpHandler = {
     const x = f32Input(c, 'x');
     if (x.shape[x.shape.length - 1] !== d) throw new FormatError('the last dimension of x must be D');
     const weight = f32Input(c, 'weight').data;
-    const fwd = nnOps.layerNorm(x.data, d, { weight, bias: f32Input(c, 'bias').data, eps: numParam(c, 'eps') });
-    const g = nnOps.layerNormBackward(f32Input(c, 'grad_y').data, x.data, d, fwd, { weight });
+    const fwd = ops.layerNorm(x.data, d, { weight, bias: f32Input(c, 'bias').data, eps: numParam(c, 'eps') });
+    const g = ops.layerNormBackward(f32Input(c, 'grad_y').data, x.data, d, fwd, { weight });
     return {
       outputs: {
         y: { shape: x.shape, data: fwd.y },

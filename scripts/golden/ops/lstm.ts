@@ -1,4 +1,4 @@
-import { nnOps } from '../../../lib/index.js';
+import { ops } from '../../../lib/index.js';
 import { f32Input } from './batchnorm1d.js';
 import { recurrentSetup } from './rnn.js';
 import type { OpHandler } from './types.js';
@@ -13,8 +13,8 @@ export const lstmOp: OpHandler = {
     const input = f32Input(c, 'input').data;
     const h0 = f32Input(c, 'h0').data;
     const c0 = f32Input(c, 'c0').data;
-    const fwd = nnOps.lstmForward(input, weights, shape, { h0, c0 });
-    const g = nnOps.lstmBackward(input, weights, shape, fwd.workspace, {
+    const fwd = ops.lstmForward(input, weights, shape, { h0, c0 });
+    const g = ops.lstmBackward(input, weights, shape, fwd.workspace, {
       h0,
       c0,
       gradOutput: f32Input(c, 'grad_output').data,

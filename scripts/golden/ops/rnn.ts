@@ -1,4 +1,4 @@
-import { nnOps } from '../../../lib/index.js';
+import { ops } from '../../../lib/index.js';
 import { FormatError, type GoldenCase } from '../format.js';
 import { f32Input } from './batchnorm1d.js';
 import type { OpHandler } from './types.js';
@@ -23,7 +23,7 @@ export function recurrentSetup(c: GoldenCase) {
     biasHh: bias ? f32Input(c, 'bias_hh').data : null,
   };
   const { seqLen: S, batch: B, inputSize: I, hiddenSize: H } = shape;
-  const outputs = (fwd: { output: Float32Array; hN: Float32Array }, g: nnOps.RecurrentGrads, gates: number): Record<string, T> => {
+  const outputs = (fwd: { output: Float32Array; hN: Float32Array }, g: ops.RecurrentGrads, gates: number): Record<string, T> => {
     const o: Record<string, T> = {
       output: { shape: [S, B, H], data: fwd.output },
       h_n: { shape: [1, B, H], data: fwd.hN },
@@ -50,8 +50,8 @@ export const rnnOp: OpHandler = {
     if (nl !== 'tanh' && nl !== 'relu') throw new FormatError('nonlinearity must be "tanh" or "relu"');
     const input = f32Input(c, 'input').data;
     const h0 = f32Input(c, 'h0').data;
-    const fwd = nnOps.rnnForward(input, weights, shape, { nonlinearity: nl, h0 });
-    const g = nnOps.rnnBackward(input, weights, shape, fwd.workspace, {
+    const fwd = ops.rnnForward(input, weights, shape, { nonlinearity: nl, h0 });
+    const g = ops.rnnBackward(input, weights, shape, fwd.workspace, {
       nonlinearity: nl,
       h0,
       gradOutput: f32Input(c, 'grad_output').data,

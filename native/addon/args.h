@@ -85,6 +85,19 @@ inline kernels::Span float32_span(napi_env env, napi_value v, const std::string&
   return s;
 }
 
+// The data of a Float32Array of exactly `len` elements (null allowed when `optional`); throws a
+// TypeError/RangeError naming the argument otherwise.
+inline float* float32_exact(const Napi::CallbackInfo& info, size_t i, const char* name, size_t len,
+                            bool optional = false) {
+  if (optional && (info[i].IsNull() || info[i].IsUndefined())) return nullptr;
+  const kernels::Span s = float32_span(info.Env(), info[i], name);
+  if (s.size != len) {
+    throw_range(info.Env(), std::string(name) + " must have " + std::to_string(len) +
+                                " elements, got " + std::to_string(s.size));
+  }
+  return s.data;
+}
+
 // Optional Float64Array output of at least `min_length` elements; nullptr when undefined/null.
 inline double* optional_float64_out(const Napi::CallbackInfo& info, size_t i, const char* name,
                                     size_t min_length) {

@@ -30,17 +30,6 @@ size_t checked_mul(const Napi::CallbackInfo& info, size_t a, size_t b) {
   return a * b;
 }
 
-// A Float32Array of exactly `len` elements (null allowed when `optional`).
-float* f32(const Napi::CallbackInfo& info, size_t i, const char* name, size_t len,
-           bool optional = false) {
-  if (optional && (info[i].IsNull() || info[i].IsUndefined())) return nullptr;
-  const kernels::Span s = float32_span(info.Env(), info[i], name);
-  if (s.size != len) {
-    throw_range(info.Env(), std::string(name) + " must have " + std::to_string(len) +
-                                " elements, got " + std::to_string(s.size));
-  }
-  return s.data;
-}
 
 double* f64(const Napi::CallbackInfo& info, size_t i, const char* name, size_t len) {
   if (!info[i].IsTypedArray() ||
@@ -60,15 +49,15 @@ Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 13);
   const size_t n = arg_size(info, 1, "batch"), c = arg_size(info, 2, "features");
   checked_mul(info, n, c);
-  const float* x = f32(info, 0, "x", n * c);
-  const float* w = f32(info, 3, "weight", c, true);
-  const float* b = f32(info, 4, "bias", c, true);
-  float* rm = f32(info, 5, "runningMean", c, true);
-  float* rv = f32(info, 6, "runningVar", c, true);
+  const float* x = float32_exact(info, 0, "x", n * c);
+  const float* w = float32_exact(info, 3, "weight", c, true);
+  const float* b = float32_exact(info, 4, "bias", c, true);
+  float* rm = float32_exact(info, 5, "runningMean", c, true);
+  float* rv = float32_exact(info, 6, "runningVar", c, true);
   const bool training = arg_bool(info, 7, "training");
   const double momentum = arg_number(info, 8, "momentum");
   const double eps = arg_number(info, 9, "eps");
-  float* y = f32(info, 10, "y", n * c);
+  float* y = float32_exact(info, 10, "y", n * c);
   double* sm = f64(info, 11, "saveMean", c);
   double* si = f64(info, 12, "saveInvstd", c);
   if (training && n < 2) throw_range(info.Env(), "batch must be >= 2 in training");
@@ -90,15 +79,15 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 12);
   const size_t n = arg_size(info, 2, "batch"), c = arg_size(info, 3, "features");
   checked_mul(info, n, c);
-  const float* dy = f32(info, 0, "gradY", n * c);
-  const float* x = f32(info, 1, "x", n * c);
-  const float* w = f32(info, 4, "weight", c, true);
+  const float* dy = float32_exact(info, 0, "gradY", n * c);
+  const float* x = float32_exact(info, 1, "x", n * c);
+  const float* w = float32_exact(info, 4, "weight", c, true);
   const double* sm = f64(info, 5, "saveMean", c);
   const double* si = f64(info, 6, "saveInvstd", c);
   const bool training = arg_bool(info, 7, "training");
-  float* dx = f32(info, 8, "gradX", n * c, true);
-  float* dw = f32(info, 9, "gradWeight", c, true);
-  float* db = f32(info, 10, "gradBias", c, true);
+  float* dx = float32_exact(info, 8, "gradX", n * c, true);
+  float* dw = float32_exact(info, 9, "gradWeight", c, true);
+  float* db = float32_exact(info, 10, "gradBias", c, true);
   const bool accumulate = arg_bool(info, 11, "accumulate");
   kernels::batchnorm1d_backward_f32(dy, x, n, c, w, sm, si, training, dx, dw, db, accumulate);
   return info.Env().Undefined();
@@ -110,11 +99,11 @@ Napi::Value LayerNormForward(const Napi::CallbackInfo& info) {
   const size_t m = arg_size(info, 1, "rows"), d = arg_size(info, 2, "normalizedSize");
   checked_mul(info, m, d);
   if (d == 0) throw_range(info.Env(), "normalizedSize must be >= 1");
-  const float* x = f32(info, 0, "x", m * d);
-  const float* w = f32(info, 3, "weight", d, true);
-  const float* b = f32(info, 4, "bias", d, true);
+  const float* x = float32_exact(info, 0, "x", m * d);
+  const float* w = float32_exact(info, 3, "weight", d, true);
+  const float* b = float32_exact(info, 4, "bias", d, true);
   const double eps = arg_number(info, 5, "eps");
-  float* y = f32(info, 6, "y", m * d);
+  float* y = float32_exact(info, 6, "y", m * d);
   double* sm = f64(info, 7, "saveMean", m);
   double* si = f64(info, 8, "saveInvstd", m);
   kernels::layernorm_forward_f32(x, m, d, w, b, eps, y, sm, si);
@@ -127,14 +116,14 @@ Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
   const size_t m = arg_size(info, 2, "rows"), d = arg_size(info, 3, "normalizedSize");
   checked_mul(info, m, d);
   if (d == 0) throw_range(info.Env(), "normalizedSize must be >= 1");
-  const float* dy = f32(info, 0, "gradY", m * d);
-  const float* x = f32(info, 1, "x", m * d);
-  const float* w = f32(info, 4, "weight", d, true);
+  const float* dy = float32_exact(info, 0, "gradY", m * d);
+  const float* x = float32_exact(info, 1, "x", m * d);
+  const float* w = float32_exact(info, 4, "weight", d, true);
   const double* sm = f64(info, 5, "saveMean", m);
   const double* si = f64(info, 6, "saveInvstd", m);
-  float* dx = f32(info, 7, "gradX", m * d, true);
-  float* dw = f32(info, 8, "gradWeight", d, true);
-  float* db = f32(info, 9, "gradBias", d, true);
+  float* dx = float32_exact(info, 7, "gradX", m * d, true);
+  float* dw = float32_exact(info, 8, "gradWeight", d, true);
+  float* db = float32_exact(info, 9, "gradBias", d, true);
   const bool accumulate = arg_bool(info, 10, "accumulate");
   kernels::layernorm_backward_f32(dy, x, m, d, w, sm, si, dx, dw, db, accumulate);
   return info.Env().Undefined();

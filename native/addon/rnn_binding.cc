@@ -25,16 +25,6 @@ size_t dim(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return static_cast<size_t>(v);
 }
 
-float* f32(const Napi::CallbackInfo& info, size_t i, const char* name, size_t len,
-           bool optional = false) {
-  if (optional && (info[i].IsNull() || info[i].IsUndefined())) return nullptr;
-  const kernels::Span s = float32_span(info.Env(), info[i], name);
-  if (s.size != len) {
-    throw_range(info.Env(), std::string(name) + " must have " + std::to_string(len) +
-                                " elements, got " + std::to_string(s.size));
-  }
-  return s.data;
-}
 
 // Arguments 0..4: mode, seqLen, batch, inputSize, hiddenSize.
 RecurrentMode mode_and_dims(const Napi::CallbackInfo& info, RecurrentDims* d) {
@@ -67,17 +57,17 @@ Napi::Value RecurrentForward(const Napi::CallbackInfo& info) {
   const bool lstm = mode == RecurrentMode::kLstm;
   const size_t T = d.seq_len, B = d.batch, I = d.input_size, H = d.hidden_size;
   const size_t GH = kernels::recurrent_gates(mode) * H;
-  const float* x = f32(info, 5, "input", T * B * I);
-  const float* h0 = f32(info, 6, "h0", B * H);
-  const float* c0 = lstm ? f32(info, 7, "c0", B * H) : nullptr;
-  const float* w_ih = f32(info, 8, "weightIh", GH * I);
-  const float* w_hh = f32(info, 9, "weightHh", GH * H);
-  const float* b_ih = f32(info, 10, "biasIh", GH, true);
-  const float* b_hh = f32(info, 11, "biasHh", GH, true);
-  float* out = f32(info, 12, "output", T * B * H);
-  float* h_n = f32(info, 13, "hN", B * H);
-  float* c_n = lstm ? f32(info, 14, "cN", B * H) : nullptr;
-  float* ws = f32(info, 15, "workspace", kernels::recurrent_workspace_size(mode, d));
+  const float* x = float32_exact(info, 5, "input", T * B * I);
+  const float* h0 = float32_exact(info, 6, "h0", B * H);
+  const float* c0 = lstm ? float32_exact(info, 7, "c0", B * H) : nullptr;
+  const float* w_ih = float32_exact(info, 8, "weightIh", GH * I);
+  const float* w_hh = float32_exact(info, 9, "weightHh", GH * H);
+  const float* b_ih = float32_exact(info, 10, "biasIh", GH, true);
+  const float* b_hh = float32_exact(info, 11, "biasHh", GH, true);
+  float* out = float32_exact(info, 12, "output", T * B * H);
+  float* h_n = float32_exact(info, 13, "hN", B * H);
+  float* c_n = lstm ? float32_exact(info, 14, "cN", B * H) : nullptr;
+  float* ws = float32_exact(info, 15, "workspace", kernels::recurrent_workspace_size(mode, d));
   const Status s = kernels::recurrent_forward_f32(active_isa(), mode, d, x, h0, c0, w_ih, w_hh,
                                                   b_ih, b_hh, out, h_n, c_n, ws);
   if (s != Status::kOk) throw_status(info.Env(), s, "recurrentForward");
@@ -93,22 +83,22 @@ Napi::Value RecurrentBackward(const Napi::CallbackInfo& info) {
   const bool lstm = mode == RecurrentMode::kLstm;
   const size_t T = d.seq_len, B = d.batch, I = d.input_size, H = d.hidden_size;
   const size_t GH = kernels::recurrent_gates(mode) * H;
-  const float* x = f32(info, 5, "input", T * B * I);
-  const float* h0 = f32(info, 6, "h0", B * H);
-  const float* c0 = lstm ? f32(info, 7, "c0", B * H) : nullptr;
-  const float* w_ih = f32(info, 8, "weightIh", GH * I);
-  const float* w_hh = f32(info, 9, "weightHh", GH * H);
-  const float* ws = f32(info, 10, "workspace", kernels::recurrent_workspace_size(mode, d));
-  const float* go = f32(info, 11, "gradOutput", T * B * H, true);
-  const float* ghn = f32(info, 12, "gradHN", B * H, true);
-  const float* gcn = lstm ? f32(info, 13, "gradCN", B * H, true) : nullptr;
-  float* gx = f32(info, 14, "gradInput", T * B * I);
-  float* gh0 = f32(info, 15, "gradH0", B * H);
-  float* gc0 = lstm ? f32(info, 16, "gradC0", B * H) : nullptr;
-  float* gwih = f32(info, 17, "gradWeightIh", GH * I);
-  float* gwhh = f32(info, 18, "gradWeightHh", GH * H);
-  float* gbih = f32(info, 19, "gradBiasIh", GH, true);
-  float* gbhh = f32(info, 20, "gradBiasHh", GH, true);
+  const float* x = float32_exact(info, 5, "input", T * B * I);
+  const float* h0 = float32_exact(info, 6, "h0", B * H);
+  const float* c0 = lstm ? float32_exact(info, 7, "c0", B * H) : nullptr;
+  const float* w_ih = float32_exact(info, 8, "weightIh", GH * I);
+  const float* w_hh = float32_exact(info, 9, "weightHh", GH * H);
+  const float* ws = float32_exact(info, 10, "workspace", kernels::recurrent_workspace_size(mode, d));
+  const float* go = float32_exact(info, 11, "gradOutput", T * B * H, true);
+  const float* ghn = float32_exact(info, 12, "gradHN", B * H, true);
+  const float* gcn = lstm ? float32_exact(info, 13, "gradCN", B * H, true) : nullptr;
+  float* gx = float32_exact(info, 14, "gradInput", T * B * I);
+  float* gh0 = float32_exact(info, 15, "gradH0", B * H);
+  float* gc0 = lstm ? float32_exact(info, 16, "gradC0", B * H) : nullptr;
+  float* gwih = float32_exact(info, 17, "gradWeightIh", GH * I);
+  float* gwhh = float32_exact(info, 18, "gradWeightHh", GH * H);
+  float* gbih = float32_exact(info, 19, "gradBiasIh", GH, true);
+  float* gbhh = float32_exact(info, 20, "gradBiasHh", GH, true);
   const bool accumulate = arg_bool(info, 21, "accumulate");
   const Status s = kernels::recurrent_backward_f32(active_isa(), mode, d, x, h0, c0, w_ih, w_hh,
                                                    ws, go, ghn, gcn, gx, gh0, gc0, gwih, gwhh,

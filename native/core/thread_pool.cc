@@ -16,6 +16,17 @@ namespace {
 
 thread_local bool t_inside_task = false;
 
+// About 20-50 us of polling before a worker sleeps (PAUSE is ~10-40 cycles depending on the CPU).
+constexpr int kSpinRounds = 4000;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
 int env_threads() {
   const char* s = std::getenv("GRADGUARD_THREADS");
   if (s == nullptr || *s == '\0') return 0;
@@ -57,15 +68,19 @@ class ThreadPool {
     next_.store(0, std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      busy_ = static_cast<int>(workers_.size());
-      ++generation_;
+      busy_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+      generation_.store(generation_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     }
     cv_work_.notify_all();
     t_inside_task = true;
     work();
     t_inside_task = false;
+    // The workers usually finish within microseconds of the caller: poll before sleeping.
+    for (int spin = 0; spin < kSpinRounds && busy_.load(std::memory_order_acquire) != 0; ++spin) {
+      cpu_relax();
+    }
     std::unique_lock<std::mutex> lock(mu_);
-    cv_done_.wait(lock, [this] { return busy_ == 0; });
+    cv_done_.wait(lock, [this] { return busy_.load(std::memory_order_relaxed) == 0; });
   }
 
  private:
@@ -74,7 +89,7 @@ class ThreadPool {
     if (n > 1024) n = 1024;
     stop_ = false;
     // A worker starts from the generation current now: one read later could miss the first job.
-    const uint64_t start_generation = generation_;
+    const uint64_t start_generation = generation_.load(std::memory_order_relaxed);
     for (int i = 1; i < n; ++i) {
       workers_.emplace_back([this, start_generation] { worker_loop(start_generation); });
     }
@@ -105,15 +120,21 @@ class ThreadPool {
   void worker_loop(uint64_t seen) {
     t_inside_task = true;
     for (;;) {
+      // Spin briefly before sleeping: kernels often run several parallel regions back to back
+      // (GEMM packs, then computes), and a condition-variable wake-up costs tens of microseconds.
+      for (int spin = 0; spin < kSpinRounds; ++spin) {
+        if (generation_.load(std::memory_order_acquire) != seen) break;
+        cpu_relax();
+      }
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_work_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        cv_work_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_relaxed) != seen; });
         if (stop_) return;
-        seen = generation_;
+        seen = generation_.load(std::memory_order_relaxed);
       }
       work();
       std::lock_guard<std::mutex> lock(mu_);
-      if (--busy_ == 0) cv_done_.notify_one();
+      if (busy_.fetch_sub(1, std::memory_order_acq_rel) == 1) cv_done_.notify_one();
     }
   }
 
@@ -122,8 +143,8 @@ class ThreadPool {
   std::condition_variable cv_work_;
   std::condition_variable cv_done_;
   std::vector<std::thread> workers_;
-  uint64_t generation_ = 0;
-  int busy_ = 0;
+  std::atomic<uint64_t> generation_{0};  // written under mu_, also read lock-free while spinning
+  std::atomic<int> busy_{0};  // workers still in the current job; changed under mu_
   bool stop_ = false;
 
   size_t job_begin_ = 0, job_end_ = 0, job_grain_ = 1;

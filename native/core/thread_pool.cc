@@ -54,6 +54,9 @@ class ThreadPool {
 
   void resize(int n) {
     std::lock_guard<std::mutex> call(call_mu_);
+    if (n < 1) n = 1;
+    if (n > 1024) n = 1024;
+    if (static_cast<size_t>(n) == workers_.size() + 1) return;  // same size: keep the warm threads
     stop_workers();
     start(n);
   }

@@ -1,6 +1,6 @@
 import { getBackend } from '../backend/index.js';
 import { clipCoefficient } from '../backend/types.js';
-import { NonFiniteGradientError } from '../errors.js';
+import { invalidArg, NonFiniteGradientError } from '../errors.js';
 import {
   checkBoolean,
   checkNonNegative,
@@ -92,10 +92,9 @@ export async function clipGradsWithNormAsync(grads: TensorsLike, maxNorm: number
   if (!(coef >= 1)) await getBackend().scaleAsync(t, coef);
 }
 
+/** A total norm from elsewhere: any number >= 0, NaN or Infinity (PyTorch scales by NaN too). */
 function checkTotal(v: unknown): number {
-  if (typeof v !== 'number') {
-    throw Object.assign(new TypeError(`totalNorm: expected a number, got ${typeof v}`), { code: 'ERR_INVALID_ARG_TYPE' });
-  }
-  if (v < 0) throw Object.assign(new RangeError(`totalNorm: expected a number >= 0, NaN or Infinity, got ${v}`), { code: 'ERR_OUT_OF_RANGE' });
+  if (typeof v !== 'number') invalidArg('totalNorm', 'a number', v);
+  if (v < 0) invalidArg('totalNorm', 'a number >= 0, NaN or Infinity', v, 'range');
   return v;
 }

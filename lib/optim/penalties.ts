@@ -12,29 +12,49 @@ function checkLambda(v: unknown): number {
 }
 
 /**
- * L1 penalty `λ·Σ|p|`; adds `λ·sign(p)` to each gradient (sign(0) = 0, as `torch.sign`).
- * @returns the penalty value, summed in float64.
- * @throws {TypeError|RangeError} bad params (a missing or wrong-length gradient) or lambda; nothing changes then.
+ * Validates once, then runs `addTensor(p, g, λ as float32)` over every parameter/gradient pair and
+ * returns the sum of what it returns (float64).
  */
-export function l1Penalty(params: OptimParams, lambda: number): number {
+function walkPenalty(params: OptimParams, lambda: number, addTensor: (p: Float32Array, g: Float32Array, lf: number) => number): number {
   const l = checkLambda(lambda);
   const list = new ParamList('params', params);
   const grads = list.grads().views;
   const ps = list.params.views;
   const lf = Math.fround(l);
   let sum = 0;
-  for (let t = 0; t < ps.length; t++) {
-    const p = ps[t];
-    const g = grads[t];
-    for (let i = 0; i < p.length; i++) {
-      const x = p[i];
-      sum += Math.abs(x);
-      if (x > 0) g[i] += lf;
-      else if (x < 0) g[i] -= lf;
-      else if (x !== x) g[i] = NaN;
-    }
-  }
+  for (let t = 0; t < ps.length; t++) sum += addTensor(ps[t], grads[t], lf);
   return l * sum;
+}
+
+function addL1(p: Float32Array, g: Float32Array, lf: number): number {
+  let sum = 0;
+  for (let i = 0; i < p.length; i++) {
+    const x = p[i];
+    sum += Math.abs(x);
+    if (x > 0) g[i] += lf;
+    else if (x < 0) g[i] -= lf;
+    else if (x !== x) g[i] = NaN;
+  }
+  return sum;
+}
+
+function addL2(p: Float32Array, g: Float32Array, lf: number): number {
+  let sum = 0;
+  for (let i = 0; i < p.length; i++) {
+    const x = p[i];
+    sum += x * x;
+    g[i] += lf * x;
+  }
+  return sum;
+}
+
+/**
+ * L1 penalty `λ·Σ|p|`; adds `λ·sign(p)` to each gradient (sign(0) = 0, as `torch.sign`).
+ * @returns the penalty value, summed in float64.
+ * @throws {TypeError|RangeError} bad params (a missing or wrong-length gradient) or lambda; nothing changes then.
+ */
+export function l1Penalty(params: OptimParams, lambda: number): number {
+  return walkPenalty(params, lambda, addL1);
 }
 
 /**
@@ -43,20 +63,5 @@ export function l1Penalty(params: OptimParams, lambda: number): number {
  * @throws {TypeError|RangeError} bad params (a missing or wrong-length gradient) or lambda; nothing changes then.
  */
 export function l2Penalty(params: OptimParams, lambda: number): number {
-  const l = checkLambda(lambda);
-  const list = new ParamList('params', params);
-  const grads = list.grads().views;
-  const ps = list.params.views;
-  const lf = Math.fround(l);
-  let sum = 0;
-  for (let t = 0; t < ps.length; t++) {
-    const p = ps[t];
-    const g = grads[t];
-    for (let i = 0; i < p.length; i++) {
-      const x = p[i];
-      sum += x * x;
-      g[i] += lf * x;
-    }
-  }
-  return 0.5 * l * sum;
+  return 0.5 * walkPenalty(params, lambda, addL2);
 }

@@ -28,9 +28,9 @@ export interface DivergeOptions {
   factor?: number;
   /** Consecutive steps that must hold before an event (a non-finite loss is flagged at once). Default 20. */
   patience?: number;
-  /** Exponential smoothing of the loss, β in [0, 1) (0 = raw loss). Default 0.9. */
+  /** Exponential smoothing of the loss, β in [0, 1) (0 = raw loss; 0.98 ≈ a 50-step average, so a short bump is not divergence). Default 0.98. */
   smoothing?: number;
-  /** Steps before the running minimum starts (the first losses of a run are not a baseline). Default 20. */
+  /** Steps before the running minimum starts (the first losses of a run are not a baseline). Default 50. */
   warmup?: number;
 }
 
@@ -74,7 +74,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const va = checkOptions('options.vanish', o.vanish);
   const di = checkOptions('options.diverge', o.diverge);
   if (o.onEvent !== undefined && typeof o.onEvent !== 'function') invalidArg('options.onEvent', 'a function', o.onEvent);
-  const smoothing = di.smoothing === undefined ? 0.9 : di.smoothing;
+  const smoothing = di.smoothing === undefined ? 0.98 : di.smoothing;
   if (typeof smoothing !== 'number') invalidArg('options.diverge.smoothing', 'a number', smoothing);
   if (!(smoothing >= 0 && smoothing < 1)) invalidArg('options.diverge.smoothing', 'a number in [0, 1)', smoothing, 'range');
   return {
@@ -95,7 +95,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       factor: positive('options.diverge.factor', di.factor, 4),
       patience: int('options.diverge.patience', di.patience, 20, 1),
       smoothing,
-      warmup: int('options.diverge.warmup', di.warmup, 20, 0),
+      warmup: int('options.diverge.warmup', di.warmup, 50, 0),
     },
     onEvent: (o.onEvent as ResolvedOptions['onEvent']) ?? null,
   };

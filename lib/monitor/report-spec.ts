@@ -92,6 +92,7 @@ export function reportSpec(runs: readonly ReportRun[], options?: ReportOptions):
   if (!Number.isInteger(maxPoints) || maxPoints < 2) invalidArg('options.maxPoints', 'an integer >= 2', maxPoints, typeof maxPoints === 'number' ? 'range' : 'type');
   const width = o.panelWidth ?? 360;
   const log = { type: 'log' };
+  const logAxis = { format: '~e', grid: true }; // 1e+5, not 100,000
   const eventRule = {
     transform: [{ filter: "datum.t === 'event'" }],
     mark: { type: 'rule', strokeDash: [4, 3], opacity: 0.6 }, // red dashed: a monitor event
@@ -102,7 +103,6 @@ export function reportSpec(runs: readonly ReportRun[], options?: ReportOptions):
     },
   };
   return {
-    $schema: 'vega-lite-v6',
     title: o.title ?? 'gradguard training report',
     data: { values: chartRows(r, maxPoints) },
     config: { font: 'sans-serif', view: { stroke: '#ddd' } },
@@ -117,8 +117,8 @@ export function reportSpec(runs: readonly ReportRun[], options?: ReportOptions):
             mark: { type: 'line', strokeWidth: 1.2 },
             encoding: {
               x: { field: 'step', type: 'quantitative', title: 'step' },
-              y: { field: 'value', type: 'quantitative', scale: log, title: 'loss' },
-              color: { field: 'run', type: 'nominal', title: 'run' },
+              y: { field: 'value', type: 'quantitative', scale: log, axis: logAxis, title: 'loss' },
+              color: { field: 'run', type: 'nominal', title: 'run', sort: r.map((x) => x.name), legend: { labelLimit: 400 } },
             },
           },
         ],
@@ -135,8 +135,8 @@ export function reportSpec(runs: readonly ReportRun[], options?: ReportOptions):
               mark: { type: 'line', strokeWidth: 1 },
               encoding: {
                 x: { field: 'step', type: 'quantitative', title: 'step' },
-                y: { field: 'value', type: 'quantitative', scale: log, title: 'gradient norm' },
-                color: { field: 'series', type: 'nominal', title: 'parameter' },
+                y: { field: 'value', type: 'quantitative', scale: log, axis: logAxis, title: 'gradient norm' },
+                color: { field: 'series', type: 'nominal', title: 'parameter', scale: { scheme: 'tableau20' }, legend: { labelLimit: 300 } },
                 strokeWidth: { condition: { test: "datum.series === 'total'", value: 2.2 }, value: 1 },
               },
             },

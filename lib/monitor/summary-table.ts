@@ -22,9 +22,11 @@ export const formatFigure = (v: number | null): string =>
 export function summaryTable(runs: readonly ReportRun[], options?: SummaryTableOptions): string {
   const r = resolveRuns(runs);
   const ascii = options?.ascii ?? false;
+  // No rule between body rows: compact.
+  const compact = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
   const chars = ascii
-    ? { top: '-', 'top-mid': '+', 'top-left': '+', 'top-right': '+', bottom: '-', 'bottom-mid': '+', 'bottom-left': '+', 'bottom-right': '+', left: '|', 'left-mid': '+', mid: '-', 'mid-mid': '+', right: '|', 'right-mid': '+', middle: '|' }
-    : {};
+    ? { ...compact, top: '-', 'top-mid': '+', 'top-left': '+', 'top-right': '+', bottom: '-', 'bottom-mid': '+', 'bottom-left': '+', 'bottom-right': '+', left: '|', right: '|', middle: '|' }
+    : compact;
   const table = new Table({ head: ['', ...r.map((x) => x.name)], chars, style: { head: [], border: [] }, colAligns: ['left', ...r.map(() => 'right' as const)] });
   const s = r.map((x) => x.history.summary);
   const rows: [string, string[]][] = [

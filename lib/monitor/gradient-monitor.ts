@@ -161,16 +161,17 @@ export class GradientMonitor {
     const per = stats.perTensorNorms;
     if (stats.nonFiniteCount > 0 || !Number.isFinite(stats.totalNorm)) {
       if (!this.nonFiniteEpisode) {
-        // Name the first tensor holding a NaN/Inf; say how many tensors are hit.
+        // Name the first tensor holding a NaN/Inf, and list the others hit (up to 4).
         let first = stats.firstNonFiniteIndex;
-        let bad = 0;
+        const bad: string[] = [];
         per.forEach((v, i) => {
           if (!Number.isFinite(v)) {
-            bad++;
             if (first < 0) first = i;
+            if (i !== first) bad.push(this.names[i]);
           }
         });
-        const extra = bad > 1 ? ` and ${bad - 1} more tensor${bad > 2 ? 's' : ''}; ${stats.nonFiniteCount} non-finite values` : `; ${stats.nonFiniteCount} non-finite values`;
+        const also = bad.length === 0 ? '' : ` (also ${bad.slice(0, 4).join(', ')}${bad.length > 4 ? ` and ${bad.length - 4} more` : ''})`;
+        const extra = `${also}; ${stats.nonFiniteCount} non-finite values`;
         out.push(makeEvent('explode', 'nonfinite', step, first >= 0 ? this.names[first] : null, first >= 0 ? per[first] : stats.totalNorm, NaN, extra));
       }
       this.nonFiniteEpisode = true;

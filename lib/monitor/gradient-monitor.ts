@@ -104,7 +104,7 @@ export class GradientMonitor {
     this.totals = new RingBuffer(cap);
     this.norms = this.names.map(() => new RingBuffer(cap));
     this.scratch = new Float64Array(this.opt.explode.window);
-    this.others = new Float64Array(Math.max(1, this.names.length - 1));
+    this.others = new Float64Array(this.names.length);
     this.vanishRun = new Int32Array(this.names.length);
     this.spiking = new Uint8Array(this.names.length);
   }
@@ -206,6 +206,10 @@ export class GradientMonitor {
   private checkVanish(step: number, per: Float64Array, out: MonitorEvent[]): void {
     const { floor, ratio, patience } = this.opt.vanish;
     const n = per.length;
+    // The finite norms sorted once; "the median of the other layers" then skips one position: O(n log n) a step.
+    let m = 0;
+    for (let i = 0; i < n; i++) if (Number.isFinite(per[i])) this.others[m++] = per[i];
+    const sorted = this.others.subarray(0, m).sort();
     for (let i = 0; i < n; i++) {
       const v = per[i];
       let reference = NaN;
@@ -217,10 +221,8 @@ export class GradientMonitor {
       if (v < floor) {
         reason = 'floor';
         reference = floor;
-      } else if (n > 1) {
-        let k = 0;
-        for (let j = 0; j < n; j++) if (j !== i) this.others[k++] = per[j];
-        const med = finiteMedian(this.others.subarray(0, k));
+      } else if (m > 1) {
+        const med = medianWithout(sorted, v);
         if (v < ratio * med) {
           reason = 'ratio';
           reference = med;
@@ -303,4 +305,18 @@ export class GradientMonitor {
       summary: this.summary(),
     };
   }
+}
+
+/** Median of sorted `a` with one occurrence of `v` (which it holds) removed. */
+function medianWithout(a: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  const k = a.length - 1; // elements left
+  const at = (j: number) => a[j < lo ? j : j + 1];
+  return k % 2 ? at((k - 1) >> 1) : 0.5 * (at(k / 2 - 1) + at(k / 2));
 }

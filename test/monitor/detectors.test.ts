@@ -83,6 +83,22 @@ describe.each(targets)('GradientMonitor detectors on $name', (t) => {
     expect(mon.eventLog[0].diagnosis).toMatch(/residual|LSTM|normali[sz]ation/);
   });
 
+  it('compares a layer with the median of the *other* layers (itself excluded)', () => {
+    // Norms [7e-4, 1, 10, 100]: the others' median is 10, so 7e-4 < 1e-4 × 10 is flagged (with itself
+    // included the median would be 5.5 and it would not be).
+    const grads = [7e-4, 1, 10, 100].map((v) => new Float32Array([v]));
+    const mon = new GradientMonitor(grads.map((grad, i) => ({ name: `p${i}`, grad })), { vanish: { patience: 3 } });
+    for (let s = 1; s <= 5; s++) mon.record(s);
+    expect(mon.eventLog).toHaveLength(1);
+    expect(mon.eventLog[0]).toMatchObject({ reason: 'ratio', layer: 'p0', step: 3 });
+    expect(mon.eventLog[0].reference).toBe(10);
+    // Ties: norms [1e-5, 1, 1, 1, 100]; the others of p0 are [1, 1, 1, 100] (median 1); of each 1, [1e-5, 1, 1, 100].
+    const tied = [1e-5, 1, 1, 1, 100].map((v) => new Float32Array([v]));
+    const mon2 = new GradientMonitor(tied.map((grad, i) => ({ name: `q${i}`, grad })), { vanish: { patience: 1 } });
+    mon2.record(1);
+    expect(mon2.eventLog.map((e) => [e.layer, e.reference])).toEqual([['q0', 1]]);
+  });
+
   it('flags a layer whose gradient stays below the floor (e.g. zero: not connected to the loss)', () => {
     const { store, fill } = noisyLayers(['a']);
     const mon = new GradientMonitor(store, { names: ['a'], vanish: { patience: 10, floor: 1e-6 } });

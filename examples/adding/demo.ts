@@ -8,7 +8,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { backendInfo, monitor, setNumThreads, useBackend } from '../../lib/index.js';
 import { BASELINE_MSE } from './data.js';
-import { parseFlags, USAGE, type DemoFlags } from './flags.js';
+import { parseFlags, THREADS_NOTE, USAGE, type DemoFlags } from './flags.js';
 import { progress } from './progress.js';
 import { runAdding, type RunConfig, type RunResult } from './run.js';
 
@@ -62,9 +62,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (flags.backend) useBackend(flags.backend);
-  if (flags.threads) setNumThreads(flags.threads);
+  setNumThreads(flags.threads);
   const info = backendInfo();
-  console.log(`gradguard ${info.version}: backend ${info.backend}, ISA ${info.isa}, ${info.threads} thread(s); seed ${flags.seed}`);
+  console.log(`gradguard ${info.version}: backend ${info.backend}, ISA ${info.isa}, ${info.threads} thread(s)${flags.threads === 1 && info.backend === 'native' ? ` (${THREADS_NOTE}; --threads N)` : ''}; seed ${flags.seed}`);
   console.log(`The adding problem: sum the two marked values of a sequence; predicting 1.0 always scores MSE ${f(BASELINE_MSE)}.\n`);
   const [c1a, c1b, c2] = demoConfigs(flags);
   console.log(`Part 1: tanh RNN (hidden 64), recurrent weights orthogonal × 1.5, SGD momentum 0.9 lr ${c1a.lr}, batch 32, length ${c1a.seqLen}`);

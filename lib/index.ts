@@ -58,3 +58,5 @@ export {
   type RandomOptions,
 } from './init/init.js';
 export * as ops from './ops/index.js';
+export * as monitor from './monitor/index.js';
+export { GradientMonitor } from './monitor/gradient-monitor.js';

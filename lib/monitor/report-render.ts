@@ -1,0 +1,93 @@
+/**
+ * Renders the report: the Vega-Lite chart (report-spec.ts) to SVG in Node with vega's headless view
+ * (`renderer: 'none'`, no canvas or browser), embedded in one self-contained HTML page with a summary
+ * table and the event log: no scripts, no network references. vega and vega-lite are optional peer
+ * dependencies, loaded on first use, so training code that never draws a chart does not pay for them.
+ */
+import { rename, writeFile } from 'node:fs/promises';
+import { GradGuardError, invalidArg } from '../errors.js';
+import { reportSpec, resolveRuns, type ReportOptions, type ReportRun } from './report-spec.js';
+
+interface VegaModules {
+  vega: { parse(spec: unknown): unknown; View: new (runtime: unknown, opts: { renderer: string }) => { toSVG(): Promise<string>; finalize(): void } };
+  vl: { compile(spec: unknown): { spec: unknown } };
+}
+
+let loaded: Promise<VegaModules> | null = null;
+
+function loadVega(): Promise<VegaModules> {
+  loaded ??= Promise.all([import('vega'), import('vega-lite')]).then(
+    ([vega, vl]) => ({ vega: vega as unknown as VegaModules['vega'], vl: vl as unknown as VegaModules['vl'] }),
+    (err: unknown) => {
+      loaded = null;
+      throw new GradGuardError(
+        `monitor reports need the optional packages vega and vega-lite (npm install vega vega-lite): ${(err as Error)?.message ?? err}`,
+        'ERR_GRADGUARD_MISSING_DEPENDENCY',
+      );
+    },
+  );
+  return loaded;
+}
+
+/**
+ * The chart as a standalone SVG document: loss of every run (overlaid) and per-layer gradient norms
+ * (one panel per run), log scales, monitor events as dashed red rules.
+ * @throws {TypeError|RangeError} malformed runs or options. @throws {GradGuardError} vega/vega-lite not installed.
+ */
+export async function renderSvg(runs: readonly ReportRun[], options?: ReportOptions): Promise<string> {
+  const spec = reportSpec(runs, options);
+  const { vega, vl } = await loadVega();
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const cell = (v: number | null): string => (v === null ? '—' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : String(+v.toPrecision(4)));
+
+/**
+ * The report as one self-contained HTML page: the SVG chart inline, a summary per run and the event
+ * log (message and diagnosis). It references nothing outside itself (the inline SVG needs no xmlns).
+ * @throws {TypeError|RangeError} malformed runs or options. @throws {GradGuardError} vega/vega-lite not installed.
+ */
+export async function renderReport(runs: readonly ReportRun[], options?: ReportOptions): Promise<string> {
+  const r = resolveRuns(runs);
+  const svg = (await renderSvg(runs, options)).replace(/\s+xmlns(:xlink)?="[^"]*"/g, '');
+  const title = escapeHtml(options?.title ?? 'gradguard training report');
+  const head = ['run', 'steps recorded', 'final loss', 'min loss', 'max ‖g‖', 'median ‖g‖', 'non-finite steps', 'events (explode / vanish / diverge)'];
+  const rows = r.map(({ name, history: { summary: s } }) =>
+    [escapeHtml(name), String(s.recorded), cell(s.lastLoss), cell(s.minLoss), cell(s.maxTotalNorm), cell(s.medianTotalNorm), String(s.nonFiniteSteps), `${s.eventCounts.explode} / ${s.eventCounts.vanish} / ${s.eventCounts.diverge}`],
+  );
+  const events = r.flatMap(({ name, history }) =>
+    history.events.map((e) => `<li><b>${escapeHtml(name)}</b>, ${escapeHtml(e.message)}<br><small>${escapeHtml(e.diagnosis)}</small></li>`),
+  );
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${title}</title>
+<style>body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:16px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}li{margin:6px 0}small{color:#555}</style>
+</head><body>
+<h1>${title}</h1>
+${svg}
+<h2>Summary</h2>
+<table><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>
+${rows.map((row) => `<tr>${row.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n')}</table>
+<h2>Events</h2>
+${events.length ? `<ul>\n${events.join('\n')}\n</ul>` : '<p>none</p>'}
+</body></html>
+`;
+}
+
+/**
+ * Writes `renderReport(runs, options)` to `path` (via a temporary file and a rename, so a crash
+ * never leaves half a report). Returns the path.
+ */
+export async function writeReport(path: string, runs: readonly ReportRun[], options?: ReportOptions): Promise<string> {
+  if (typeof path !== 'string' || path === '') invalidArg('path', 'a file path', path);
+  const html = await renderReport(runs, options);
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, html);
+  await rename(tmp, path);
+  return path;
+}

@@ -1,0 +1,151 @@
+/**
+ * The report's chart as a Vega-Lite spec (pure data, no dependency): the loss of every run overlaid
+ * on one log-scale panel, and the per-layer gradient norms of each run side by side (log scale), with
+ * the monitor's events as vertical rules. Long runs are bucketed to at most `maxPoints` points per
+ * series: norms keep each bucket's maximum (spikes are the story), the loss its mean.
+ */
+import { invalidArg } from '../errors.js';
+import { isMonitorHistory, type MonitorHistory } from './history.js';
+
+/** A run to chart: a name and a monitor (or its `toJSON()` history). */
+export interface ReportRun {
+  name: string;
+  history: MonitorHistory | { toJSON(): MonitorHistory };
+}
+
+export interface ReportOptions {
+  /** Heading of the report. Default 'gradguard training report'. */
+  title?: string;
+  /** Points kept per series (longer series are bucketed). Default 400. */
+  maxPoints?: number;
+  /** Width of one norm panel in pixels. Default 360. */
+  panelWidth?: number;
+}
+
+export interface ResolvedRun {
+  name: string;
+  history: MonitorHistory;
+}
+
+export function resolveRuns(runs: unknown): ResolvedRun[] {
+  if (!Array.isArray(runs) || runs.length === 0) invalidArg('runs', 'a non-empty array of { name, history }', runs);
+  const seen = new Set<string>();
+  return runs.map((r: unknown, i) => {
+    const q = r as Partial<ReportRun> | null;
+    if (q === null || typeof q !== 'object' || typeof q.name !== 'string') invalidArg(`runs[${i}]`, 'an object { name: string, history }', r);
+    if (seen.has(q.name)) invalidArg(`runs[${i}].name`, 'a name not used by another run', q.name, 'range');
+    seen.add(q.name);
+    const h = q.history !== null && typeof q.history === 'object' && 'toJSON' in q.history && typeof q.history.toJSON === 'function' ? q.history.toJSON() : q.history;
+    if (!isMonitorHistory(h)) invalidArg(`runs[${i}].history`, 'a GradientMonitor or its toJSON() history', q.history);
+    return { name: q.name, history: h };
+  });
+}
+
+type Reduce = 'max' | 'mean';
+
+/** Buckets (step, value) pairs to at most `max` points; nulls and values <= 0 (not on a log scale) are dropped. */
+function bucket(steps: readonly number[], values: readonly (number | null)[], max: number, how: Reduce): [number, number][] {
+  const pts: [number, number][] = [];
+  for (let i = 0; i < steps.length; i++) {
+    const v = values[i];
+    if (v !== null && v > 0) pts.push([steps[i], v]);
+  }
+  if (pts.length <= max) return pts;
+  const out: [number, number][] = [];
+  const size = pts.length / max;
+  for (let b = 0; b < max; b++) {
+    const lo = Math.floor(b * size);
+    const hi = Math.floor((b + 1) * size);
+    let acc = how === 'max' ? -Infinity : 0;
+    for (let i = lo; i < hi; i++) acc = how === 'max' ? Math.max(acc, pts[i][1]) : acc + pts[i][1];
+    out.push([pts[hi - 1][0], how === 'max' ? acc : acc / (hi - lo)]);
+  }
+  return out;
+}
+
+export interface ChartRow {
+  /** 'loss' | 'norm' | 'event' */
+  t: string;
+  run: string;
+  step: number;
+  value?: number;
+  series?: string;
+  label?: string;
+}
+
+export function chartRows(runs: readonly ResolvedRun[], maxPoints: number): ChartRow[] {
+  const rows: ChartRow[] = [];
+  for (const { name, history: h } of runs) {
+    for (const [step, value] of bucket(h.steps, h.loss, maxPoints, 'mean')) rows.push({ t: 'loss', run: name, step, value });
+    const series: [string, (number | null)[]][] = [['total', h.totalNorm], ...h.names.map((n): [string, (number | null)[]] => [n, h.norms[n]])];
+    for (const [s, values] of series) for (const [step, value] of bucket(h.steps, values, maxPoints, 'max')) rows.push({ t: 'norm', run: name, step, value, series: s });
+    for (const e of h.events) rows.push({ t: 'event', run: name, step: e.step, series: e.kind, label: e.message });
+  }
+  return rows;
+}
+
+/** The Vega-Lite spec of the report's chart (feed it to vega-lite's `compile` to render it yourself). */
+export function reportSpec(runs: readonly ReportRun[], options?: ReportOptions): Record<string, unknown> {
+  const r = resolveRuns(runs);
+  const o = options ?? {};
+  const maxPoints = o.maxPoints ?? 400;
+  if (!Number.isInteger(maxPoints) || maxPoints < 2) invalidArg('options.maxPoints', 'an integer >= 2', maxPoints, typeof maxPoints === 'number' ? 'range' : 'type');
+  const width = o.panelWidth ?? 360;
+  const log = { type: 'log' };
+  const logAxis = { format: '~e', grid: true }; // 1e+5, not 100,000
+  const eventRule = {
+    transform: [{ filter: "datum.t === 'event'" }],
+    mark: { type: 'rule', strokeDash: [4, 3], opacity: 0.6 }, // red dashed: a monitor event
+    encoding: {
+      x: { field: 'step', type: 'quantitative' },
+      color: { value: '#d62728' },
+      tooltip: [{ field: 'label', title: 'event' }],
+    },
+  };
+  return {
+    title: o.title ?? 'gradguard training report',
+    data: { values: chartRows(r, maxPoints) },
+    config: { font: 'sans-serif', view: { stroke: '#ddd' } },
+    vconcat: [
+      {
+        title: 'loss (log scale)',
+        width: Math.max(width, 480),
+        height: 220,
+        layer: [
+          {
+            transform: [{ filter: "datum.t === 'loss'" }],
+            mark: { type: 'line', strokeWidth: 1.2 },
+            encoding: {
+              x: { field: 'step', type: 'quantitative', title: 'step' },
+              y: { field: 'value', type: 'quantitative', scale: log, axis: logAxis, title: 'loss' },
+              color: { field: 'run', type: 'nominal', title: 'run', sort: r.map((x) => x.name), legend: { labelLimit: 400 } },
+            },
+          },
+        ],
+      },
+      {
+        title: 'gradient L2 norm per parameter, before clipping (log scale; bucket maxima)',
+        facet: { column: { field: 'run', type: 'nominal', title: null, sort: r.map((x) => x.name) } },
+        spec: {
+          width,
+          height: 240,
+          layer: [
+            {
+              transform: [{ filter: "datum.t === 'norm'" }],
+              mark: { type: 'line', strokeWidth: 1 },
+              encoding: {
+                x: { field: 'step', type: 'quantitative', title: 'step' },
+                y: { field: 'value', type: 'quantitative', scale: log, axis: logAxis, title: 'gradient norm' },
+                color: { field: 'series', type: 'nominal', title: 'parameter', scale: { scheme: 'tableau20' }, legend: { labelLimit: 300 } },
+                strokeWidth: { condition: { test: "datum.series === 'total'", value: 2.2 }, value: 1 },
+              },
+            },
+            eventRule,
+          ],
+        },
+        resolve: { scale: { x: 'independent', y: 'independent' } },
+      },
+    ],
+    resolve: { scale: { color: 'independent' } },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * A compact terminal table of one or more runs, side by side (runs as columns, figures as rows), drawn
+ * with cli-table3. Extra rows (e.g. time, test error) can be added per run.
+ */
+import Table from 'cli-table3';
+import { resolveRuns, type ReportRun } from './report-spec.js';
+
+export interface SummaryTableOptions {
+  /** Extra rows: label → one value per run (in the runs' order), printed after the monitor's figures. */
+  extraRows?: Record<string, readonly string[]>;
+  /** Draw with ASCII characters only (for logs that mangle box-drawing). Default false. */
+  ascii?: boolean;
+}
+
+export const formatFigure = (v: number | null): string =>
+  v === null ? '—' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : String(+v.toPrecision(3));
+
+/**
+ * @returns the table as a string (no trailing newline).
+ * @throws {TypeError|RangeError} malformed runs.
+ */
+export function summaryTable(runs: readonly ReportRun[], options?: SummaryTableOptions): string {
+  const r = resolveRuns(runs);
+  const ascii = options?.ascii ?? false;
+  // No rule between body rows: compact.
+  const compact = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+  const chars = ascii
+    ? { ...compact, top: '-', 'top-mid': '+', 'top-left': '+', 'top-right': '+', bottom: '-', 'bottom-mid': '+', 'bottom-left': '+', 'bottom-right': '+', left: '|', right: '|', middle: '|' }
+    : compact;
+  const table = new Table({ head: ['', ...r.map((x) => x.name)], chars, style: { head: [], border: [] }, colAligns: ['left', ...r.map(() => 'right' as const)] });
+  const s = r.map((x) => x.history.summary);
+  const rows: [string, string[]][] = [
+    ['steps', s.map((x) => String(x.recorded))],
+    ['final loss', s.map((x) => formatFigure(x.lastLoss))],
+    ['max grad norm', s.map((x) => formatFigure(x.maxTotalNorm))],
+    ['median grad norm', s.map((x) => formatFigure(x.medianTotalNorm))],
+    ['non-finite steps', s.map((x) => String(x.nonFiniteSteps))],
+    ['events (expl/van/div)', s.map((x) => `${x.eventCounts.explode}/${x.eventCounts.vanish}/${x.eventCounts.diverge}`)],
+  ];
+  for (const [label, values] of Object.entries(options?.extraRows ?? {})) rows.push([label, r.map((_, i) => values[i] ?? '')]);
+  for (const [label, values] of rows) table.push([label, ...values]);
+  return table.toString();
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Runs the full `npm run demo` and checks the outcomes issue 6 promises, from the machine-readable
+// summary the demo writes: part 1(a) (RNN, no clipping) goes non-finite and the monitor names it;
+// part 1(b) (clipGradNorm 1.0) and part 2 (LSTM) reach a test MSE below 0.01. Extra arguments go to the
+// demo (e.g. --threads 1). Exit code 1 when an outcome is missed, 2 when the demo itself fails.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = mkdtempSync(join(tmpdir(), 'gradguard-demo-'));
+const t0 = Date.now();
+const p = spawnSync(process.execPath, ['--import', 'tsx', 'examples/adding/demo.ts', '--out', out, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+if (p.status !== 0) {
+  console.error(`check-demo: the demo exited with ${p.status ?? p.signal}`);
+  process.exit(2);
+}
+const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+const o = s.outcomes;
+const checks = [
+  ['1(a) unclipped RNN goes non-finite', o.part1aNonFinite === true, `first non-finite step ${o.part1aNonFiniteStep}`],
+  ['1(a) the monitor names step, layer and norm', typeof o.part1aNamedBy === 'string' && /^step \d+: explode: non-finite gradient in \S+ \(norm /.test(o.part1aNamedBy), o.part1aNamedBy],
+  [`1(b) clipped RNN test MSE < ${o.targetMse}`, typeof o.part1bTestMse === 'number' && o.part1bTestMse < o.targetMse, `test MSE ${o.part1bTestMse}`],
+  [`2 LSTM test MSE < ${o.targetMse}`, typeof o.part2TestMse === 'number' && o.part2TestMse < o.targetMse, `test MSE ${o.part2TestMse}`],
+  ['the report was written', typeof s.report === 'string', s.report],
+];
+console.log(`\ncheck-demo (${((Date.now() - t0) / 1000).toFixed(0)} s, ${s.backend.backend}/${s.backend.isa}, ${s.backend.threads} threads):`);
+for (const [what, ok, detail] of checks) console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}: ${detail}`);
+process.exit(checks.every(([, ok]) => ok) ? 0 : 1);

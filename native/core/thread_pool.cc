@@ -63,27 +63,35 @@ class ThreadPool {
 
   void run(size_t begin, size_t end, size_t grain, RangeFn fn, void* ctx) {
     std::lock_guard<std::mutex> call(call_mu_);
-    job_begin_ = begin;
-    job_end_ = end;
-    job_grain_ = grain;
-    job_fn_ = fn;
-    job_ctx_ = ctx;
-    next_.store(0, std::memory_order_relaxed);
+    // Block indices must fit the 32-bit claim counter (partitions never change results).
+    if ((end - begin) / grain >= kClosed - 1) grain = (end - begin) / (kClosed - 2) + 1;
+    const size_t blocks = (end - begin + grain - 1) / grain;
+    // Close the previous job to late claimers before its description is overwritten: every block
+    // of it has finished (done_ reached its count), so nobody holds a claim on it.
+    const uint32_t gen = static_cast<uint32_t>(state_.load(std::memory_order_relaxed) >> 32) + 1;
+    state_.store(pack(gen, kClosed), std::memory_order_seq_cst);
+    job_begin_.store(begin, std::memory_order_release);
+    job_end_.store(end, std::memory_order_release);
+    job_grain_.store(grain, std::memory_order_release);
+    job_blocks_.store(blocks, std::memory_order_release);
+    job_fn_.store(fn, std::memory_order_release);
+    job_ctx_.store(ctx, std::memory_order_release);
+    done_.store(0, std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      busy_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
-      generation_.store(generation_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+      state_.store(pack(gen, 0), std::memory_order_release);  // open: blocks can be claimed
     }
     cv_work_.notify_all();
     t_inside_task = true;
-    work();
+    work(gen);
     t_inside_task = false;
-    // The workers usually finish within microseconds of the caller: poll before sleeping.
-    for (int spin = 0; spin < kSpinRounds && busy_.load(std::memory_order_acquire) != 0; ++spin) {
+    // Wait only for blocks that were claimed: a worker that has not woken up yet (descheduled on a
+    // busy machine) claims nothing and is not waited for; the caller ran its share instead.
+    for (int spin = 0; spin < kSpinRounds && done_.load(std::memory_order_acquire) != blocks; ++spin) {
       cpu_relax();
     }
     std::unique_lock<std::mutex> lock(mu_);
-    cv_done_.wait(lock, [this] { return busy_.load(std::memory_order_relaxed) == 0; });
+    cv_done_.wait(lock, [&] { return done_.load(std::memory_order_acquire) == blocks; });
   }
 
  private:
@@ -92,7 +100,7 @@ class ThreadPool {
     if (n > 1024) n = 1024;
     stop_ = false;
     // A worker starts from the generation current now: one read later could miss the first job.
-    const uint64_t start_generation = generation_.load(std::memory_order_relaxed);
+    const uint32_t start_generation = gen_of(state_.load(std::memory_order_relaxed));
     for (int i = 1; i < n; ++i) {
       workers_.emplace_back([this, start_generation] { worker_loop(start_generation); });
     }
@@ -108,36 +116,67 @@ class ThreadPool {
     workers_.clear();
   }
 
-  // Takes blocks until none are left; called by the caller and by every worker.
-  void work() {
-    const size_t blocks = (job_end_ - job_begin_ + job_grain_ - 1) / job_grain_;
+  static constexpr uint32_t kClosed = 0xffffffffu;
+  static uint64_t pack(uint32_t gen, uint32_t next) { return (static_cast<uint64_t>(gen) << 32) | next; }
+  static uint32_t gen_of(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
+
+  // Claims blocks of job `gen` until none are left (or the job is gone), runs each, counts it done.
+  // A claim is a CAS on (generation, next block): it succeeds only while job `gen` is open, so the
+  // job description read before it is the one of `gen`. run() closes the job (a new state_ value)
+  // before rewriting the description, and the description is read with acquire, so a claimer that
+  // saw a rewritten field also sees the close and its CAS fails.
+  void work(uint32_t gen) {
+    int closed_spins = 0;
     for (;;) {
-      const size_t b = next_.fetch_add(1, std::memory_order_relaxed);
-      if (b >= blocks) break;
-      const size_t lo = job_begin_ + b * job_grain_;
-      const size_t hi = lo + job_grain_ < job_end_ ? lo + job_grain_ : job_end_;
-      job_fn_(job_ctx_, lo, hi);
+      uint64_t v = state_.load(std::memory_order_acquire);
+      size_t lo = 0, hi = 0, blocks = 0;
+      RangeFn fn = nullptr;
+      void* ctx = nullptr;
+      for (;;) {
+        const uint32_t next = static_cast<uint32_t>(v);
+        if (gen_of(v) != gen) return;
+        if (next == kClosed) break;  // being set up: look again below
+        blocks = job_blocks_.load(std::memory_order_acquire);
+        if (next >= blocks) return;
+        const size_t begin = job_begin_.load(std::memory_order_acquire);
+        const size_t end = job_end_.load(std::memory_order_acquire);
+        const size_t grain = job_grain_.load(std::memory_order_acquire);
+        fn = job_fn_.load(std::memory_order_acquire);
+        ctx = job_ctx_.load(std::memory_order_acquire);
+        lo = begin + next * grain;
+        hi = lo + grain < end ? lo + grain : end;
+        if (state_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire)) break;
+      }
+      if (fn == nullptr) {
+        // The caller opens the job a few stores after closing it; yield if it was descheduled.
+        if (++closed_spins < 64) cpu_relax();
+        else std::this_thread::yield();
+        continue;
+      }
+      fn(ctx, lo, hi);
+      if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == blocks) {
+        std::lock_guard<std::mutex> lock(mu_);  // the caller may be about to sleep on cv_done_
+        cv_done_.notify_one();
+      }
     }
   }
 
-  void worker_loop(uint64_t seen) {
+  void worker_loop(uint32_t seen) {
     t_inside_task = true;
     for (;;) {
       // Spin briefly before sleeping: kernels often run several parallel regions back to back
       // (GEMM packs, then computes), and a condition-variable wake-up costs tens of microseconds.
       for (int spin = 0; spin < kSpinRounds; ++spin) {
-        if (generation_.load(std::memory_order_acquire) != seen) break;
+        if (gen_of(state_.load(std::memory_order_acquire)) != seen) break;
         cpu_relax();
       }
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_work_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_relaxed) != seen; });
+        cv_work_.wait(lock, [&] { return stop_ || gen_of(state_.load(std::memory_order_relaxed)) != seen; });
         if (stop_) return;
-        seen = generation_.load(std::memory_order_relaxed);
+        seen = gen_of(state_.load(std::memory_order_relaxed));
       }
-      work();
-      std::lock_guard<std::mutex> lock(mu_);
-      if (busy_.fetch_sub(1, std::memory_order_acq_rel) == 1) cv_done_.notify_one();
+      work(seen);
     }
   }
 
@@ -146,16 +185,17 @@ class ThreadPool {
   std::condition_variable cv_work_;
   std::condition_variable cv_done_;
   std::vector<std::thread> workers_;
-  std::atomic<uint64_t> generation_{0};  // written under mu_, also read lock-free while spinning
-  std::atomic<int> busy_{0};  // workers still in the current job; changed under mu_
   bool stop_ = false;
 
-  size_t job_begin_ = 0, job_end_ = 0, job_grain_ = 1;
-  RangeFn job_fn_ = nullptr;
-  void* job_ctx_ = nullptr;
-  std::atomic<size_t> next_{0};
+  // (generation << 32) | next block to claim (kClosed while the job is being set up).
+  std::atomic<uint64_t> state_{0};
+  std::atomic<size_t> done_{0};  // blocks of the current job finished
+  // The current job; atomics only so a claimer's read racing a rewrite is defined (a claim that
+  // read stale values fails its CAS and is retried).
+  std::atomic<size_t> job_begin_{0}, job_end_{0}, job_grain_{1}, job_blocks_{0};
+  std::atomic<RangeFn> job_fn_{nullptr};
+  std::atomic<void*> job_ctx_{nullptr};
 };
-
 ThreadPool& pool() {
   // Destroyed at process exit, after every environment is gone: workers are joined, not leaked.
   static ThreadPool instance;

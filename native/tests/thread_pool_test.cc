@@ -1,0 +1,90 @@
+// The persistent pool: every index runs exactly once for any size, grain and thread count
+// (including more threads than cores), nested calls run inline, several threads may call at once,
+// and resizing between jobs loses nothing.
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "test_util.h"
+
+using namespace gradguard;
+
+namespace {
+
+void test_each_index_once() {
+  const size_t sizes[] = {0, 1, 2, 7, 1000, 100003};
+  const size_t grains[] = {1, 3, 64, 1u << 20};
+  for (int threads : {1, 2, 3, 8}) {
+    set_num_threads(threads);
+    CHECK(num_threads() == threads);
+    for (size_t n : sizes) {
+      for (size_t grain : grains) {
+        std::vector<std::atomic<int>> hits(n + 2);
+        parallel_for(1, n + 1, grain, [&](size_t lo, size_t hi) {
+          CHECK(lo < hi && hi - lo <= grain);
+          for (size_t i = lo; i < hi; ++i) hits[i].fetch_add(1, std::memory_order_relaxed);
+        });
+        int wrong = 0;
+        for (size_t i = 0; i < n + 2; ++i) wrong += hits[i].load() != (i >= 1 && i <= n ? 1 : 0);
+        CHECK_MSG(wrong == 0, "threads=%d n=%zu grain=%zu: %d indices ran != once", threads, n, grain, wrong);
+      }
+    }
+  }
+}
+
+void test_nested_runs_inline() {
+  set_num_threads(4);
+  std::atomic<long> sum{0};
+  parallel_for(0, 16, 1, [&](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) {
+      const std::thread::id me = std::this_thread::get_id();
+      parallel_for(0, 100, 7, [&](size_t a, size_t b) {
+        CHECK(std::this_thread::get_id() == me);
+        sum.fetch_add(static_cast<long>(b - a), std::memory_order_relaxed);
+      });
+    }
+  });
+  CHECK(sum.load() == 1600);
+}
+
+// Many back-to-back small jobs from several caller threads, on more pool threads than cores: the
+// case where workers are often descheduled when a job starts (the caller must not lose blocks or
+// hang waiting for them).
+void test_concurrent_callers_oversubscribed() {
+  set_num_threads(8);
+  std::vector<std::thread> callers;
+  std::atomic<int> bad{0};
+  for (int c = 0; c < 4; ++c) {
+    callers.emplace_back([&, c] {
+      for (int job = 0; job < 3000; ++job) {
+        const size_t n = 1 + static_cast<size_t>((job * 7 + c) % 97);
+        std::atomic<size_t> total{0};
+        parallel_for(0, n, 4, [&](size_t lo, size_t hi) { total.fetch_add(hi - lo, std::memory_order_relaxed); });
+        if (total.load() != n) bad.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  CHECK_MSG(bad.load() == 0, "%d jobs lost or repeated blocks", bad.load());
+}
+
+void test_resize_between_jobs() {
+  for (int round = 0; round < 50; ++round) {
+    set_num_threads(1 + round % 5);
+    std::atomic<size_t> total{0};
+    parallel_for(0, 10000, 100, [&](size_t lo, size_t hi) { total.fetch_add(hi - lo); });
+    CHECK(total.load() == 10000);
+  }
+}
+
+}  // namespace
+
+int main() {
+  test_each_index_once();
+  test_nested_runs_inline();
+  test_concurrent_callers_oversubscribed();
+  test_resize_between_jobs();
+  set_num_threads(usable_cores());
+  return test::finish("thread_pool_test");
+}

@@ -59,3 +59,5 @@ export {
 } from './init/init.js';
 export * as ops from './ops/index.js';
 export * as nn from './nn/index.js';
+export * as train from './train/index.js';
+export { Trainer, fit, type TrainerOptions, type FitResult, type StepInfo } from './train/index.js';

@@ -20,9 +20,9 @@ export function randomOptions(where: string, o: InitOptions | undefined): Random
   return {};
 }
 
-/** A positive integer size argument. */
-export function checkSize(name: string, v: unknown): number {
-  if (typeof v !== 'number') invalidArg(name, 'a positive integer', v);
-  if (!Number.isSafeInteger(v) || v < 1) invalidArg(name, 'a positive integer', v, 'range');
+/** An integer size argument >= min (default 1). */
+export function checkSize(name: string, v: unknown, min = 1): number {
+  if (typeof v !== 'number') invalidArg(name, `an integer >= ${min}`, v);
+  if (!Number.isSafeInteger(v) || v < min) invalidArg(name, `an integer >= ${min}`, v, 'range');
   return v;
 }

@@ -27,7 +27,10 @@ export const formatShape = (s: readonly number[]): string => `[${s.join(', ')}]`
 
 /** Throws unless `t` is a Tensor whose data length matches its shape; returns it. */
 export function checkTensor(name: string, t: unknown): Tensor {
-  if (t === null || typeof t !== 'object') invalidArg(name, 'a Tensor { data: Float32Array, shape: number[] }', t);
+  if (t === null || typeof t !== 'object' || ArrayBuffer.isView(t)) {
+    // A bare Float32Array is the likely mistake: say how to wrap it.
+    invalidArg(name, 'a Tensor { data: Float32Array, shape: number[] } (wrap an array with nn.tensor(data, shape))', t);
+  }
   const { data, shape } = t as Tensor;
   if (!(data instanceof Float32Array)) invalidArg(`${name}.data`, 'a Float32Array', data);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {

@@ -25,7 +25,7 @@ function close(name: string, got: Float32Array, want: GoldenTensor | null | unde
   if (!want) throw new Error(`${c.name}: golden output ${name} missing`);
   expect(got.length, `${c.name} ${name} length`).toBe(want.data.length);
   for (let i = 0; i < got.length; i++) {
-    const w = want.data[i];
+    const w: number = want.data[i];
     if (Math.abs(got[i] - w) > c.atol + c.rtol * Math.abs(w)) {
       expect.fail(`${c.name} ${name}[${i}]: got ${got[i]}, want ${w} (rtol ${c.rtol}, atol ${c.atol})`);
     }

@@ -8,6 +8,7 @@ export { Linear, type LinearOptions } from './linear.js';
 export { ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh } from './activation.js';
 export { Residual, Sequential } from './containers.js';
 export { LastTimeStep } from './last-step.js';
+export { Flatten } from './flatten.js';
 export { LSTM, RNN, type RecurrentOptions, type RecurrentState, type RecurrentStateGrad, type RNNOptions } from './recurrent.js';
 export { BatchNorm1d, LayerNorm, type BatchNorm1dOptions, type LayerNormOptions } from './normalization.js';
 export { BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, type Loss } from './loss.js';

@@ -102,6 +102,19 @@ describe.each(targets)('nn modules vs ops on $name', (t) => {
     expect(Array.from(g.data)).toEqual([...new Array(16).fill(0), 1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
+  it('Flatten merges dimensions as a view and restores the shape in backward', () => {
+    const x = T(randomFloats(3 * 2 * 4, 16), [3, 2, 4]);
+    const f = new nn.Flatten(0, 1);
+    const y = f.forward(x);
+    expect(y.shape).toEqual([6, 4]);
+    expect(y.data).toBe(x.data);
+    const g = f.backward(T(randomFloats(24, 17), [6, 4]));
+    expect(g.shape).toEqual([3, 2, 4]);
+    expect(new nn.Flatten().forward(x).shape).toEqual([3, 8]);
+    expect(() => new nn.Flatten(1, 3).forward(x)).toThrow(/Flatten\(1, 3\)\.forward\(x\): expected shape at least 4 dimensions/);
+    expect(() => f.backward(T(new Float32Array(24), [3, 8]))).toThrow(/Flatten\(0, 1\)\.backward\(gradOut\): expected shape \[6, 4\]/);
+  });
+
   it('losses equal the ops losses and return their gradient from backward', () => {
     const x = T(randomFloats(6, 14), [3, 2]);
     const y = T(randomFloats(6, 15), [3, 2]);

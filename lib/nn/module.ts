@@ -125,6 +125,12 @@ export abstract class Module {
   paramStore(): ParamStore {
     const named = this.namedParameters();
     if (this.packed && named.every(([, p]) => p.store === this.packed)) return this.packed;
+    // Parameters already packed together by an enclosing module: moving them out would break that
+    // store's contiguity (and its optimiser) silently.
+    const first = named[0]?.[1].store;
+    if (first && named.every(([, p]) => p.store === first) && first.size > named.reduce((a, [, p]) => a + p.data.length, 0)) {
+      throw new GradGuardError(`${this.toString()}.paramStore(): the parameters are already packed into an enclosing module's store; call paramStore() on the root module`, 'ERR_GRADGUARD_PACKED');
+    }
     const store = createParamStore(named.map(([, p]) => p.shape));
     named.forEach(([name, p], i) => {
       store.params.views[i].set(p.data);

@@ -54,6 +54,8 @@ abstract class RecurrentBase extends Module {
   private readonly gIn = new Buffer();
   private readonly gH0 = new Buffer();
   private readonly gC0 = new Buffer();
+  /** Copies of states that alias this module's own buffers (see stateArg). */
+  private readonly copies = { h0: new Buffer(), c0: new Buffer(), gradHN: new Buffer(), gradCN: new Buffer() };
   private batch = 0;
 
   protected constructor(label: string, inputSize: number, hiddenSize: number, gates: number, options: RecurrentOptions | undefined) {
@@ -104,7 +106,13 @@ abstract class RecurrentBase extends Module {
     const H = this.hiddenSize;
     const ok = (t.shape.length === 3 && t.shape[0] === 1 && t.shape[1] === batch && t.shape[2] === H) || (t.shape.length === 2 && t.shape[0] === batch && t.shape[1] === H);
     if (!ok) shapeError(where, `[1, ${batch}, ${H}]`, t.shape);
-    return t.data;
+    // Carrying state across chunks passes this module's own hN/cN (or gradH0/gradC0) back in; the
+    // kernels write those buffers while reading the state, so such a state is copied first.
+    const own = [this.hn, this.cn, this.gH0, this.gC0].some((b) => b.current.length > 0 && b.current.buffer === t.data.buffer);
+    if (!own) return t.data;
+    const copy = this.copies[name].get(t.data.length);
+    copy.set(t.data);
+    return copy;
   }
 
   /**

@@ -86,6 +86,10 @@ export class Buffer {
     if (this.buf.length !== n) this.buf = new Float32Array(n);
     return this.buf;
   }
+  /** The current array, whatever its size (no reallocation). */
+  get current(): Float32Array {
+    return this.buf;
+  }
 }
 
 /** A Tensor of rank >= 1 whose last dimension is `n` (pattern [*, n]). */

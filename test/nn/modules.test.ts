@@ -73,6 +73,20 @@ describe.each(targets)('nn modules vs ops on $name', (t) => {
     expect(Array.from(m.biasIh!.grad)).toEqual(Array.from(rg.gradBiasIh!));
   });
 
+  it('carries state across chunks: hN/cN and gradH0/gradC0 can be passed straight back in', () => {
+    const m = new nn.LSTM(3, 4, { seed: 5 });
+    const x = randomFloats(6 * 2 * 3, 20);
+    // One pass over 6 steps equals two passes over 3 steps with the state carried.
+    const whole = m.forward(T(x, [6, 2, 3])).data.slice();
+    const a = m.forward(T(x.subarray(0, 18), [3, 2, 3])).data.slice();
+    const b = m.forward(T(x.subarray(18), [3, 2, 3]), { h0: m.hN, c0: m.cN }).data.slice();
+    expect(Array.from(a)).toEqual(Array.from(whole.subarray(0, 24)));
+    for (let i = 0; i < 24; i++) expect(b[i]).toBeCloseTo(whole[24 + i], 6);
+    const go = T(randomFloats(24, 21), [3, 2, 4]);
+    m.backward(go, { gradHN: m.gradH0, gradCN: m.gradC0 });
+    expect(m.gradH0.data.every(Number.isFinite)).toBe(true);
+  });
+
   it('RNN (relu) equals ops.rnnForward/rnnBackward and reuses its buffers while shapes stay the same', () => {
     const m = new nn.RNN(3, 4, { seed: 3, nonlinearity: 'relu', bias: false });
     expect(m.namedParameters().map(([n]) => n)).toEqual(['weight_ih_l0', 'weight_hh_l0']);
@@ -169,6 +183,19 @@ describe('parameters, packing and modes', () => {
     const w0 = m.parameters()[0].data[0];
     new Adam(store, { lr: 0.1 }).step();
     expect(m.parameters()[0].data[0]).toBeCloseTo(w0 - 0.1, 5);
+  });
+
+  it('a child of a packed model refuses to repack; a parent packed after a child takes its parameters', () => {
+    const m = model();
+    m.paramStore();
+    expect(() => m.layers[0].paramStore()).toThrow(/Linear\(3→4\)\.paramStore\(\): the parameters are already packed into an enclosing module's store/);
+    const child = new nn.Linear(2, 2, { seed: 1 });
+    const w = child.weight.data.slice();
+    child.paramStore();
+    const parent = new nn.Sequential(child, new nn.Linear(2, 1));
+    const store = parent.paramStore();
+    expect(child.weight.data.buffer).toBe(store.params.base.buffer);
+    expect(Array.from(child.weight.data)).toEqual(Array.from(w));
   });
 
   it('train()/eval() reach every descendant; BatchNorm uses running statistics in eval', () => {

@@ -149,6 +149,10 @@ export function readCheckpoint(path: string): { stateDict: StateDict; optimizer:
     return corrupt(path, 'unreadable header');
   }
   if (header.format !== 'gradguard-checkpoint' || header.version !== 1 || !Array.isArray(header.tensors)) corrupt(path, 'unknown format or version');
+  for (const t of header.tensors) {
+    const okShape = t !== null && typeof t === 'object' && Array.isArray(t.shape) && t.shape.every((d) => Number.isSafeInteger(d) && d >= 0);
+    if (!okShape || !Number.isSafeInteger(t.offset) || t.offset < 0) corrupt(path, 'malformed tensor entry');
+  }
   const dataStart = Math.ceil((12 + len) / ALIGN) * ALIGN;
   // One copy of the data section into an aligned buffer; tensors are views of it.
   const total = header.tensors.reduce((a, t) => Math.max(a, t.offset + numel(t.shape)), 0);

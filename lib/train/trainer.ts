@@ -102,7 +102,7 @@ export interface FitResult {
   steps: number;
   /** Steps whose update was skipped. */
   skippedSteps: number;
-  /** Epochs completed. */
+  /** Full passes over the data completed (one cut short by maxSteps, shouldStop or Ctrl-C is not counted). */
   epochs: number;
   /** Why the loop ended. */
   reason: 'completed' | 'maxSteps' | 'shouldStop' | 'interrupted' | 'exhausted';
@@ -262,6 +262,11 @@ export class Trainer<T = Tensor> {
             reason = 'interrupted';
             break outer;
           }
+          if (steps >= maxSteps) {
+            // Stop before pulling another batch from the source.
+            reason = 'maxSteps';
+            break outer;
+          }
         }
         if (epochSteps === 0) {
           reason = 'exhausted';
@@ -272,7 +277,6 @@ export class Trainer<T = Tensor> {
         if (o.scheduler && o.schedulerInterval === 'epoch') o.scheduler.step(meanLoss);
         o.onEpoch?.({ epoch, steps: epochSteps, meanLoss, time: (performance.now() - e0) / 1e3 });
       }
-      if (reason === 'completed' && steps >= maxSteps && Number.isFinite(maxSteps)) reason = 'maxSteps';
       if (reason === 'interrupted' && o.checkpoint && o.checkpoint.onInterrupt !== false) {
         this.saveCheckpoint(o.checkpoint.path);
         checkpointPath = o.checkpoint.path;

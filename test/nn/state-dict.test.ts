@@ -143,6 +143,12 @@ describe('checkpoint errors', () => {
     nn.saveCheckpoint(good, new nn.Linear(50, 50));
     writeFileSync(good, readFileSync(good).subarray(0, 400));
     expect(() => nn.loadCheckpoint(good, new nn.Linear(50, 50))).toThrow(/truncated/);
+    const header = Buffer.from(JSON.stringify({ format: 'gradguard-checkpoint', version: 1, tensors: [{ key: 'weight', shape: 'x', offset: 0 }], optimizer: null }));
+    const head = Buffer.alloc(12);
+    head.write('GGCKPT01', 0, 'latin1');
+    head.writeUInt32LE(header.length, 8);
+    writeFileSync(junk, Buffer.concat([head, header]));
+    expect(() => nn.loadCheckpoint(junk, m)).toThrow(/malformed tensor entry/);
     expect(() => nn.saveCheckpoint('', m)).toThrow(TypeError);
     expect(() => nn.saveCheckpoint(join(dir, 'x'), {} as nn.Module)).toThrow(/model: expected an nn.Module/);
   });

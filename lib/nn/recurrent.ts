@@ -56,6 +56,8 @@ abstract class RecurrentBase extends Module {
   private readonly gC0 = new Buffer();
   /** Copies of states that alias this module's own buffers (see stateArg). */
   private readonly copies = { h0: new Buffer(), c0: new Buffer(), gradHN: new Buffer(), gradCN: new Buffer() };
+  /** Zeros standing for absent initial states (never written), so no step allocates them. */
+  private readonly zeros = new Buffer();
   private batch = 0;
 
   protected constructor(label: string, inputSize: number, hiddenSize: number, gates: number, options: RecurrentOptions | undefined) {
@@ -126,8 +128,9 @@ abstract class RecurrentBase extends Module {
     if (state !== undefined && (state === null || typeof state !== 'object')) invalidArg(this.where('forward', 'state'), 'an object { h0?, c0? }', state);
     const [T, B] = x.shape;
     const H = this.hiddenSize;
-    const h0 = this.stateArg('h0', 'forward', state?.h0, B);
-    const c0 = this.lstm ? this.stateArg('c0', 'forward', state?.c0, B) : null;
+    const zeros = this.zeros.get(B * H);
+    const h0 = this.stateArg('h0', 'forward', state?.h0, B) ?? zeros;
+    const c0 = this.lstm ? (this.stateArg('c0', 'forward', state?.c0, B) ?? zeros) : null;
     if (!this.lstm && state?.c0) invalidArg(this.where('forward', 'c0'), 'no c0 (an RNN has no cell state)', state.c0);
     this.batch = B;
     const shape = { seqLen: T, batch: B, inputSize: this.inputSize, hiddenSize: H };

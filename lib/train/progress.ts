@@ -30,7 +30,7 @@ function line(u: ProgressUpdate, total: number): string {
 
 class BarReporter implements Reporter {
   private readonly bar: cliProgress.SingleBar;
-  constructor(stream: NodeJS.WriteStream, private readonly total: number) {
+  constructor(private readonly stream: NodeJS.WriteStream, total: number) {
     const head = Number.isFinite(total) ? '{bar} {value}/{total}' : 'step {value}';
     this.bar = new cliProgress.SingleBar(
       { format: `${head} | loss {loss} | grad-norm {gnorm} | {sps} steps/s`, stream, hideCursor: true, barsize: 24, fps: 10 },
@@ -44,7 +44,7 @@ class BarReporter implements Reporter {
   stop(final: ProgressUpdate | null, note?: string): void {
     if (final) this.update(final);
     this.bar.stop();
-    if (note) process.stderr.write(`${note}\n`);
+    if (note) this.stream.write(`${note}\n`);
   }
 }
 

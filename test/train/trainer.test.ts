@@ -202,6 +202,16 @@ describe.each(targets)('Trainer on $name', (t) => {
     expect(Array.from(restored.paramStore().params.base)).toEqual(Array.from(model.paramStore().params.base));
   });
 
+  it('two Ctrl-C during one step still stop cleanly between steps (the second is within the grace period)', async () => {
+    const r = await fit({ model: mlp(), loss: new nn.MSELoss(), optimizer: (p) => new Adam(p), silent: true, data: batches(10), onStep: (i) => {
+      if (i.step === 3) {
+        process.kill(process.pid, 'SIGINT');
+        process.kill(process.pid, 'SIGINT');
+      }
+    } });
+    expect(r).toMatchObject({ interrupted: true, steps: 3 });
+  });
+
   it('stops on maxSteps and shouldStop; reads async iterables and per-epoch functions; checkpoints every N steps', async () => {
     const base = { model: mlp(), loss: new nn.MSELoss(), optimizer: (p: ParamStore) => new Adam(p), silent: true } as const;
     expect(await new Trainer(base).fit(batches(10), { epochs: 3, maxSteps: 12 })).toMatchObject({ steps: 12, reason: 'maxSteps', epochs: 1 });

@@ -60,3 +60,6 @@ export {
 export * as ops from './ops/index.js';
 export * as monitor from './monitor/index.js';
 export { GradientMonitor } from './monitor/gradient-monitor.js';
+export * as nn from './nn/index.js';
+export * as train from './train/index.js';
+export { Trainer, fit, type TrainerOptions, type FitResult, type StepInfo } from './train/index.js';

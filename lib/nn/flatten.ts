@@ -1,0 +1,46 @@
+/**
+ * Flatten(startDim = 1, endDim = −1) (PyTorch `nn.Flatten`): merges dimensions startDim..endDim into
+ * one, e.g. Flatten(0, 1) turns a per-step output [seq, batch, classes] into [seq·batch, classes] for
+ * CrossEntropyLoss. A view: no copy forward or backward.
+ */
+import { invalidArg } from '../errors.js';
+import { Module } from './module.js';
+import { checkGrad, checkTensor, shapeError, type Tensor } from './tensor.js';
+
+export class Flatten extends Module {
+  readonly startDim: number;
+  readonly endDim: number;
+  private shape: readonly number[] | null = null;
+  private outShape: number[] = [];
+
+  constructor(startDim = 1, endDim = -1) {
+    super();
+    if (!Number.isInteger(startDim)) invalidArg('Flatten startDim', 'an integer', startDim);
+    if (!Number.isInteger(endDim)) invalidArg('Flatten endDim', 'an integer', endDim);
+    this.startDim = startDim;
+    this.endDim = endDim;
+  }
+
+  override toString(): string {
+    return `Flatten(${this.startDim}, ${this.endDim})`;
+  }
+
+  forward(x: Tensor): Tensor {
+    const where = this.where('forward', 'x');
+    checkTensor(where, x);
+    const r = x.shape.length;
+    const s = this.startDim < 0 ? r + this.startDim : this.startDim;
+    const e = this.endDim < 0 ? r + this.endDim : this.endDim;
+    if (s < 0 || e >= r || s > e) shapeError(where, `at least ${Math.max(this.startDim, this.endDim, -this.startDim, -this.endDim) + 1} dimensions (dims ${this.startDim}..${this.endDim})`, x.shape);
+    const merged = x.shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
+    this.shape = x.shape;
+    this.outShape = [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)];
+    return { data: x.data, shape: this.outShape };
+  }
+
+  backward(gradOut: Tensor): Tensor {
+    const shape = this.shape ?? this.noForward();
+    checkGrad(this.where('backward', 'gradOut'), gradOut, this.outShape);
+    return { data: gradOut.data, shape };
+  }
+}

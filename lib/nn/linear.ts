@@ -1,0 +1,68 @@
+/** nn.Linear: y = x·Wᵀ + b over the last dimension (PyTorch `torch.nn.Linear`, weight [out, in]). */
+import { uniform, kaimingUniform } from '../init/init.js';
+import { linearBackward, linearForward } from '../ops/index.js';
+import { Module } from './module.js';
+import type { Parameter } from './parameter.js';
+import { Buffer, checkGrad, checkLastDim, numel, type Tensor } from './tensor.js';
+import { checkSize, randomOptions, type InitOptions } from './init-options.js';
+
+export interface LinearOptions extends InitOptions {
+  /** Learn an additive bias. Default true. */
+  bias?: boolean;
+}
+
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  private x: Tensor | null = null;
+  private readonly y = new Buffer();
+  private readonly gx = new Buffer();
+
+  /**
+   * Weight and bias ~ U(−1/√in, 1/√in), PyTorch's default (kaiming_uniform with a = √5).
+   * @throws {TypeError|RangeError} sizes not non-negative integers.
+   */
+  constructor(inFeatures: number, outFeatures: number, options?: LinearOptions) {
+    super();
+    this.inFeatures = checkSize('Linear inFeatures', inFeatures, 0);
+    this.outFeatures = checkSize('Linear outFeatures', outFeatures, 0);
+    const r = randomOptions('Linear', options);
+    this.weight = this.addParameter('weight', [outFeatures, inFeatures]);
+    kaimingUniform(this.weight.data, this.weight.shape, { ...r, a: Math.sqrt(5) });
+    this.bias = options?.bias === false ? null : this.addParameter('bias', [outFeatures]);
+    const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0; // PyTorch: 0 when fan_in is 0
+    if (this.bias) uniform(this.bias.data, this.bias.shape, { ...r, a: -bound, b: bound });
+  }
+
+  override toString(): string {
+    return `Linear(${this.inFeatures}→${this.outFeatures})`;
+  }
+
+  /** x [..., in] → y [..., out]. @throws {RangeError} x's last dimension is not inFeatures. */
+  forward(x: Tensor): Tensor {
+    checkLastDim(this.where('forward', 'x'), x, this.inFeatures);
+    const batch = numel(x.shape.slice(0, -1));
+    const y = this.y.get(batch * this.outFeatures);
+    linearForward(x.data, this.weight.data, this.bias?.data ?? null, y, { batch, inFeatures: this.inFeatures, outFeatures: this.outFeatures });
+    this.x = x;
+    return { data: y, shape: [...x.shape.slice(0, -1), this.outFeatures] };
+  }
+
+  /** Accumulates weight.grad += gradOutᵀ·x, bias.grad += Σ gradOut; returns gradOut·W. */
+  backward(gradOut: Tensor): Tensor {
+    const x = this.x ?? this.noForward();
+    const batch = numel(x.shape.slice(0, -1));
+    checkGrad(this.where('backward', 'gradOut'), gradOut, [...x.shape.slice(0, -1), this.outFeatures]);
+    const gradX = this.gx.get(x.data.length);
+    linearBackward(
+      x.data,
+      this.weight.data,
+      gradOut.data,
+      { gradX, gradWeight: this.weight.grad, gradBias: this.bias?.grad ?? null },
+      { batch, inFeatures: this.inFeatures, outFeatures: this.outFeatures, accumulate: true },
+    );
+    return { data: gradX, shape: x.shape };
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * BatchNorm1d over [batch, features] and LayerNorm over the last dimension (PyTorch `nn.BatchNorm1d`
+ * with 2-D input, `nn.LayerNorm` with one normalised dimension), over ops.batchNorm1d / layerNorm.
+ * BatchNorm's running mean and (unbiased) variance are buffers (`running_mean`, `running_var`): saved
+ * in the state dict, updated in training mode, used in eval mode.
+ */
+import { batchNorm1d, batchNorm1dBackward, layerNorm, layerNormBackward, type BatchNorm1dSaved, type LayerNormSaved } from '../ops/index.js';
+import { invalidArg } from '../errors.js';
+import { Module } from './module.js';
+import type { Parameter } from './parameter.js';
+import { Buffer, checkGrad, checkLastDim, checkTensor, shapeError, type Tensor } from './tensor.js';
+import { checkSize } from './init-options.js';
+
+function finiteOption(name: string, v: unknown, dflt: number, min: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number') invalidArg(name, 'a number', v);
+  if (!Number.isFinite(v) || v < min) invalidArg(name, `a finite number >= ${min}`, v, 'range');
+  return v;
+}
+
+export interface BatchNorm1dOptions {
+  /** Default 1e-5. */
+  eps?: number;
+  /** Running-statistics update rate. Default 0.1. */
+  momentum?: number;
+  /** Learn γ (weight, ones) and β (bias, zeros). Default true. */
+  affine?: boolean;
+}
+
+export class BatchNorm1d extends Module {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number;
+  readonly weight: Parameter | null;
+  readonly bias: Parameter | null;
+  /** Running mean and unbiased variance (buffers). */
+  readonly runningMean: Float32Array;
+  readonly runningVar: Float32Array;
+  private cache: { x: Tensor; saved: BatchNorm1dSaved } | null = null;
+  private readonly gx = new Buffer();
+  private readonly y = new Buffer();
+
+  constructor(numFeatures: number, options?: BatchNorm1dOptions) {
+    super();
+    this.numFeatures = checkSize('BatchNorm1d numFeatures', numFeatures);
+    this.eps = finiteOption('BatchNorm1d options.eps', options?.eps, 1e-5, 0);
+    this.momentum = finiteOption('BatchNorm1d options.momentum', options?.momentum, 0.1, 0);
+    const affine = options?.affine !== false;
+    this.weight = affine ? this.addParameter('weight', [numFeatures]) : null;
+    this.weight?.data.fill(1);
+    this.bias = affine ? this.addParameter('bias', [numFeatures]) : null;
+    this.runningMean = this.addBuffer('running_mean', [numFeatures], 0);
+    this.runningVar = this.addBuffer('running_var', [numFeatures], 1);
+  }
+
+  override toString(): string {
+    return `BatchNorm1d(${this.numFeatures})`;
+  }
+
+  /** x [batch, features] → y, normalised per feature. @throws {RangeError} wrong shape; batch < 2 in training. */
+  forward(x: Tensor): Tensor {
+    const where = this.where('forward', 'x');
+    checkTensor(where, x);
+    if (x.shape.length !== 2 || x.shape[1] !== this.numFeatures) shapeError(where, `[batch, ${this.numFeatures}]`, x.shape);
+    const [n, c] = x.shape;
+    if (this.training && n < 2) invalidArg(where, 'a batch of at least 2 in training mode (batch statistics)', n, 'range');
+    const r = batchNorm1d(x.data, [n, c], {
+      weight: this.weight?.data ?? null,
+      bias: this.bias?.data ?? null,
+      runningMean: this.runningMean,
+      runningVar: this.runningVar,
+      training: this.training,
+      momentum: this.momentum,
+      eps: this.eps,
+      out: this.y.get(n * c),
+    });
+    this.cache = { x, saved: r };
+    return { data: r.y, shape: x.shape };
+  }
+
+  backward(gradOut: Tensor): Tensor {
+    const c = this.cache ?? this.noForward();
+    checkGrad(this.where('backward', 'gradOut'), gradOut, c.x.shape);
+    const [n, f] = c.x.shape;
+    const g = batchNorm1dBackward(gradOut.data, c.x.data, [n, f], c.saved, {
+      weight: this.weight?.data ?? null,
+      gradX: this.gx.get(n * f),
+      ...(this.weight && this.bias ? { gradWeight: this.weight.grad, gradBias: this.bias.grad, accumulate: true } : {}),
+    });
+    return { data: g.gradX, shape: c.x.shape };
+  }
+}
+
+export interface LayerNormOptions {
+  /** Default 1e-5. */
+  eps?: number;
+  /** Learn γ (ones) and β (zeros). Default true. */
+  elementwiseAffine?: boolean;
+}
+
+export class LayerNorm extends Module {
+  readonly normalizedSize: number;
+  readonly eps: number;
+  readonly weight: Parameter | null;
+  readonly bias: Parameter | null;
+  private cache: { x: Tensor; saved: LayerNormSaved } | null = null;
+  private readonly gx = new Buffer();
+  private readonly y = new Buffer();
+
+  constructor(normalizedSize: number, options?: LayerNormOptions) {
+    super();
+    this.normalizedSize = checkSize('LayerNorm normalizedSize', normalizedSize);
+    this.eps = finiteOption('LayerNorm options.eps', options?.eps, 1e-5, 0);
+    const affine = options?.elementwiseAffine !== false;
+    this.weight = affine ? this.addParameter('weight', [normalizedSize]) : null;
+    this.weight?.data.fill(1);
+    this.bias = affine ? this.addParameter('bias', [normalizedSize]) : null;
+  }
+
+  override toString(): string {
+    return `LayerNorm(${this.normalizedSize})`;
+  }
+
+  /** x [..., D] → y, each row normalised. @throws {RangeError} last dimension is not D. */
+  forward(x: Tensor): Tensor {
+    checkLastDim(this.where('forward', 'x'), x, this.normalizedSize);
+    const r = layerNorm(x.data, this.normalizedSize, {
+      weight: this.weight?.data ?? null,
+      bias: this.bias?.data ?? null,
+      eps: this.eps,
+      out: this.y.get(x.data.length),
+    });
+    this.cache = { x, saved: r };
+    return { data: r.y, shape: x.shape };
+  }
+
+  backward(gradOut: Tensor): Tensor {
+    const c = this.cache ?? this.noForward();
+    checkGrad(this.where('backward', 'gradOut'), gradOut, c.x.shape);
+    const g = layerNormBackward(gradOut.data, c.x.data, this.normalizedSize, c.saved, {
+      weight: this.weight?.data ?? null,
+      gradX: this.gx.get(c.x.data.length),
+      ...(this.weight && this.bias ? { gradWeight: this.weight.grad, gradBias: this.bias.grad, accumulate: true } : {}),
+    });
+    return { data: g.gradX, shape: c.x.shape };
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * A trainable tensor: its data and its gradient, both Float32Arrays of the same length. Until the
+ * model is packed (`module.paramStore()`) each parameter owns its two arrays; afterwards they are
+ * views into the model's flat ParamStore, so optimisers and clipping cross into native code once.
+ */
+import type { ParamStore } from '../param-store.js';
+import { numel } from './tensor.js';
+
+export class Parameter {
+  /** The local name ("weight"); the dotted path from the root ("0.weight") once packed. */
+  name: string;
+  readonly shape: readonly number[];
+  /** The values (PyTorch layout). Re-pointed into the flat store by packing: read it, do not keep it. */
+  data: Float32Array;
+  /** ∂loss/∂data, accumulated by backward, zeroed by zeroGrad. Same length as data. */
+  grad: Float32Array;
+  /** @internal The store holding data and grad, if packed. */
+  store: ParamStore | null = null;
+
+  constructor(name: string, shape: readonly number[]) {
+    this.name = name;
+    this.shape = [...shape];
+    this.data = new Float32Array(numel(shape));
+    this.grad = new Float32Array(numel(shape));
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Training progress output: a cli-progress bar on a TTY (loss, gradient norm, steps/s), plain
+ * periodic lines otherwise (logs, CI), or nothing.
+ */
+import cliProgress from 'cli-progress';
+
+export type ProgressMode = 'auto' | 'bar' | 'lines' | 'none';
+
+export interface ProgressUpdate {
+  step: number;
+  epoch: number;
+  loss: number;
+  gradNorm: number;
+  stepsPerSecond: number;
+  skipped: number;
+}
+
+export interface Reporter {
+  update(u: ProgressUpdate): void;
+  stop(final: ProgressUpdate | null, note?: string): void;
+}
+
+const fmt = (v: number): string => (Number.isFinite(v) ? (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4)) : String(v));
+
+function line(u: ProgressUpdate, total: number): string {
+  const of = Number.isFinite(total) ? `/${total}` : '';
+  const skipped = u.skipped ? ` | skipped ${u.skipped}` : '';
+  return `step ${u.step}${of} | epoch ${u.epoch} | loss ${fmt(u.loss)} | grad-norm ${fmt(u.gradNorm)} | ${u.stepsPerSecond.toFixed(1)} steps/s${skipped}`;
+}
+
+class BarReporter implements Reporter {
+  private readonly bar: cliProgress.SingleBar;
+  constructor(private readonly stream: NodeJS.WriteStream, total: number) {
+    const head = Number.isFinite(total) ? '{bar} {value}/{total}' : 'step {value}';
+    this.bar = new cliProgress.SingleBar(
+      { format: `${head} | loss {loss} | grad-norm {gnorm} | {sps} steps/s`, stream, hideCursor: true, barsize: 24, fps: 10 },
+      cliProgress.Presets.shades_classic,
+    );
+    this.bar.start(Number.isFinite(total) ? total : 0, 0, { loss: '-', gnorm: '-', sps: '-' });
+  }
+  update(u: ProgressUpdate): void {
+    this.bar.update(u.step, { loss: fmt(u.loss), gnorm: fmt(u.gradNorm), sps: u.stepsPerSecond.toFixed(1) });
+  }
+  stop(final: ProgressUpdate | null, note?: string): void {
+    if (final) this.update(final);
+    this.bar.stop();
+    if (note) this.stream.write(`${note}\n`);
+  }
+}
+
+class LineReporter implements Reporter {
+  private last = 0;
+  constructor(private readonly stream: NodeJS.WritableStream, private readonly total: number, private readonly every: number) {}
+  update(u: ProgressUpdate): void {
+    if (u.step - this.last >= this.every) {
+      this.last = u.step;
+      this.stream.write(`${line(u, this.total)}\n`);
+    }
+  }
+  stop(final: ProgressUpdate | null, note?: string): void {
+    if (final && final.step !== this.last) this.stream.write(`${line(final, this.total)}\n`);
+    if (note) this.stream.write(`${note}\n`);
+  }
+}
+
+const silent: Reporter = { update() {}, stop() {} };
+
+/** The reporter for a mode: 'auto' is a bar on a TTY, else lines every `every` steps. */
+export function makeReporter(mode: ProgressMode, stream: NodeJS.WriteStream, total: number, every: number): Reporter {
+  if (mode === 'none') return silent;
+  const bar = mode === 'bar' || (mode === 'auto' && stream.isTTY === true);
+  return bar ? new BarReporter(stream, total) : new LineReporter(stream, total, every);
+}

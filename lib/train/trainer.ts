@@ -1,0 +1,296 @@
+/**
+ * The training loop: for each batch, zeroGrad → forward → loss → backward → gradient policy →
+ * optimiser step (clipping folded in) → scheduler, with callbacks, progress output, Ctrl-C handling
+ * and checkpoints. `step(batch)` runs one step synchronously; `fit(data)` loops (async: it yields to
+ * the event loop between steps so Ctrl-C and other I/O are handled).
+ */
+import { GradGuardError, invalidArg } from '../errors.js';
+import { FlatTensors } from '../flat-tensors.js';
+import { Optimizer } from '../optim/optimizer.js';
+import type { ParamStore } from '../param-store.js';
+import { checkInteger, checkOptions } from '../validate.js';
+import { saveCheckpoint, type StatefulOptimizer } from '../nn/checkpoint.js';
+import { Module } from '../nn/module.js';
+import type { Loss } from '../nn/loss.js';
+import type { Tensor } from '../nn/tensor.js';
+import { InterruptGuard } from './interrupt.js';
+import { applyPolicyAndStep, checkPolicy, type CheckedPolicy, type GradientPolicy } from './policy.js';
+import { makeReporter, type ProgressMode, type ProgressUpdate } from './progress.js';
+
+/** One batch: the model's input and the loss's target. */
+export interface Batch<T = Tensor> {
+  input: Tensor;
+  target: T;
+}
+
+/** Batches for fit: an iterable (an array is re-read every epoch), or a function returning one per epoch. */
+export type BatchSource<T = Tensor> =
+  | Iterable<Batch<T>>
+  | AsyncIterable<Batch<T>>
+  | ((epoch: number) => Iterable<Batch<T>> | AsyncIterable<Batch<T>>);
+
+/** What one step did; given to onStep and shouldStop. */
+export interface StepInfo {
+  /** Steps run so far, this one included (skipped ones too). */
+  step: number;
+  /** 1-based epoch. */
+  epoch: number;
+  loss: number;
+  /** Total gradient norm before clipping (NaN when the loss was non-finite and backward was skipped). */
+  gradNorm: number;
+  /** Whether any clipping stage changed or scaled the gradients. */
+  clipped: boolean;
+  /** Whether the update was skipped (non-finite loss or gradients). */
+  skipped: boolean;
+  /** Learning rate used by this step. */
+  lr: number;
+  /** Seconds this step took. */
+  time: number;
+}
+
+export interface EpochInfo {
+  epoch: number;
+  /** Steps in this epoch. */
+  steps: number;
+  /** Mean of the finite losses of this epoch (NaN if none). */
+  meanLoss: number;
+  /** Seconds this epoch took. */
+  time: number;
+}
+
+/** Anything with step(): the schedulers of lib/optim (ReduceLROnPlateau gets the epoch's mean loss). */
+export interface SchedulerLike {
+  step(metric?: number): unknown;
+}
+
+export interface TrainerOptions<T = Tensor> extends GradientPolicy {
+  model: Module;
+  loss: Loss<T>;
+  /** An optimiser over `model.paramStore()`, or a function building one from it. */
+  optimizer: Optimizer | ((params: ParamStore) => Optimizer);
+  scheduler?: SchedulerLike;
+  /** Advance the scheduler every step (default) or every epoch. */
+  schedulerInterval?: 'step' | 'epoch';
+  /** Called after every step. The parameters' `grad` still hold this step's gradients. */
+  onStep?: (info: StepInfo) => void;
+  onEpoch?: (info: EpochInfo) => void;
+  /** Return true to stop after this step. */
+  shouldStop?: (info: StepInfo) => boolean;
+  /** 'auto' (default): a bar on a TTY, lines otherwise. */
+  progress?: ProgressMode;
+  /** No output at all (same as progress 'none'). */
+  silent?: boolean;
+  /** Lines mode: one line every this many steps. Default 100. */
+  logEvery?: number;
+  /** Where progress goes. Default process.stderr. */
+  stream?: NodeJS.WriteStream;
+  /** Save checkpoints: on Ctrl-C (default when a path is given) and/or every N steps. */
+  checkpoint?: { path: string; onInterrupt?: boolean; everySteps?: number };
+  /** Install a SIGINT handler during fit (default true). */
+  handleSigint?: boolean;
+}
+
+export interface FitOptions {
+  /** Passes over the data. Default 1. */
+  epochs?: number;
+  /** Stop after this many steps in all. Default unlimited. */
+  maxSteps?: number;
+}
+
+export interface FitResult {
+  /** Steps run (skipped included). */
+  steps: number;
+  /** Steps whose update was skipped. */
+  skippedSteps: number;
+  /** Full passes over the data completed (one cut short by maxSteps, shouldStop or Ctrl-C is not counted). */
+  epochs: number;
+  /** Why the loop ended. */
+  reason: 'completed' | 'maxSteps' | 'shouldStop' | 'interrupted' | 'exhausted';
+  /** True when Ctrl-C (SIGINT) stopped it. */
+  interrupted: boolean;
+  lastLoss: number;
+  /** Seconds in all. */
+  time: number;
+  /** The checkpoint written on interrupt, if any. */
+  checkpointPath?: string;
+}
+
+/** A non-finite loss under `nonFinite: 'throw'`. */
+export class NonFiniteLossError extends GradGuardError {
+  readonly step: number;
+  readonly loss: number;
+  constructor(step: number, loss: number) {
+    super(`Training loss is ${loss} at step ${step}; nothing was updated. Lower the learning rate, clip gradients, or use nonFinite: 'skip'.`, 'ERR_GRADGUARD_NONFINITE_LOSS');
+    this.name = 'NonFiniteLossError';
+    this.step = step;
+    this.loss = loss;
+  }
+}
+
+const isIterable = (v: unknown): boolean =>
+  v !== null && typeof v === 'object' && (typeof (v as Iterable<unknown>)[Symbol.iterator] === 'function' || typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function');
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class Trainer<T = Tensor> {
+  readonly model: Module;
+  readonly loss: Loss<T>;
+  readonly optimizer: Optimizer;
+  readonly store: ParamStore;
+  /** Steps run by this trainer so far (across fit calls). */
+  stepCount = 0;
+  private readonly policy: CheckedPolicy;
+  private readonly names: string[];
+  private readonly o: TrainerOptions<T>;
+
+  /** @throws {TypeError|RangeError} a bad option (named), or an optimiser not over model.paramStore(). */
+  constructor(options: TrainerOptions<T>) {
+    const o = checkOptions('options', options) as unknown as TrainerOptions<T>;
+    if (!(o.model instanceof Module)) invalidArg('options.model', 'an nn.Module', o.model);
+    const l = o.loss as unknown as Record<string, unknown> | undefined;
+    if (!l || typeof l.forward !== 'function' || typeof l.backward !== 'function') invalidArg('options.loss', 'a loss with forward(input, target) and backward()', o.loss);
+    this.policy = checkPolicy(o as unknown as Record<string, unknown>);
+    this.model = o.model;
+    this.loss = o.loss;
+    this.store = o.model.paramStore();
+    this.names = o.model.namedParameters().map(([n]) => n);
+    const opt = typeof o.optimizer === 'function' && !(o.optimizer instanceof Optimizer) ? o.optimizer(this.store) : o.optimizer;
+    if (!(opt instanceof Optimizer)) invalidArg('options.optimizer', 'an Optimizer or a function (params) => Optimizer', opt);
+    const g = opt.grads();
+    if (!(g instanceof FlatTensors) || g !== this.store.grads) {
+      invalidArg('options.optimizer', 'an optimiser over model.paramStore() (create it after packing, or pass (params) => new Adam(params))', opt, 'range');
+    }
+    this.optimizer = opt;
+    if (o.scheduler !== undefined && (o.scheduler === null || typeof (o.scheduler as SchedulerLike).step !== 'function')) invalidArg('options.scheduler', 'a scheduler with step()', o.scheduler);
+    if (o.schedulerInterval !== undefined && o.schedulerInterval !== 'step' && o.schedulerInterval !== 'epoch') invalidArg('options.schedulerInterval', '"step" or "epoch"', o.schedulerInterval, 'range');
+    for (const k of ['onStep', 'onEpoch', 'shouldStop'] as const) if (o[k] !== undefined && typeof o[k] !== 'function') invalidArg(`options.${k}`, 'a function', o[k]);
+    if (o.progress !== undefined && !['auto', 'bar', 'lines', 'none'].includes(o.progress)) invalidArg('options.progress', '"auto", "bar", "lines" or "none"', o.progress, 'range');
+    if (o.logEvery !== undefined) checkInteger('options.logEvery', o.logEvery, 1, Number.MAX_SAFE_INTEGER);
+    if (o.checkpoint !== undefined) {
+      const c = checkOptions('options.checkpoint', o.checkpoint);
+      if (typeof c.path !== 'string' || c.path === '') invalidArg('options.checkpoint.path', 'a file path', c.path);
+      if (c.everySteps !== undefined) checkInteger('options.checkpoint.everySteps', c.everySteps, 1, Number.MAX_SAFE_INTEGER);
+    }
+    this.o = o;
+  }
+
+  /**
+   * One training step on one batch (synchronous). The scheduler is advanced here when its interval
+   * is 'step'.
+   * @throws {NonFiniteLossError|NonFiniteGradientError} under nonFinite 'throw' (nothing updated).
+   */
+  step(batch: Batch<T>, epoch = 1): StepInfo {
+    if (batch === null || typeof batch !== 'object') invalidArg('batch', 'an object { input, target }', batch);
+    const t0 = performance.now();
+    const step = ++this.stepCount;
+    const lr = this.optimizer.lr;
+    this.model.zeroGrad();
+    const out = this.model.forward(batch.input);
+    const loss = this.loss.forward(out, batch.target);
+    let info: StepInfo;
+    if (!Number.isFinite(loss)) {
+      if (this.policy.nonFinite === 'throw') throw new NonFiniteLossError(step, loss);
+      info = { step, epoch, loss, gradNorm: NaN, clipped: false, skipped: true, lr, time: 0 };
+    } else {
+      this.model.backward(this.loss.backward());
+      const r = applyPolicyAndStep(this.policy, this.store.params, this.store.grads, this.optimizer, this.names);
+      info = { step, epoch, loss, gradNorm: r.gradNorm, clipped: r.clipped, skipped: r.skipped, lr, time: 0 };
+    }
+    if (this.o.scheduler && (this.o.schedulerInterval ?? 'step') === 'step') this.o.scheduler.step();
+    info.time = (performance.now() - t0) / 1e3;
+    return info;
+  }
+
+  /** Saves model (and optimiser) state to `path` atomically, with `{ step }` as meta. */
+  saveCheckpoint(path: string): void {
+    saveCheckpoint(path, this.model, this.optimizer as unknown as StatefulOptimizer, { meta: { step: this.stepCount } });
+  }
+
+  /**
+   * Trains over `data` for `epochs` passes (or until maxSteps, shouldStop, Ctrl-C, or the source runs
+   * dry). Ctrl-C stops between steps, saves a checkpoint when configured, and resolves with
+   * `interrupted: true`; the SIGINT handler exists only while fit runs.
+   */
+  async fit(data: BatchSource<T>, options?: FitOptions): Promise<FitResult> {
+    if (typeof data !== 'function' && !isIterable(data)) invalidArg('data', 'an iterable of batches, an async iterable, or a function (epoch) => iterable', data);
+    const f = checkOptions('options', options);
+    const epochs = f.epochs === undefined ? 1 : f.epochs === Infinity ? Infinity : checkInteger('options.epochs', f.epochs, 0, Number.MAX_SAFE_INTEGER);
+    const maxSteps = f.maxSteps === undefined ? Infinity : checkInteger('options.maxSteps', f.maxSteps, 0, Number.MAX_SAFE_INTEGER);
+    const o = this.o;
+    const knownLength = Array.isArray(data) ? data.length * epochs : Infinity;
+    const total = Math.min(maxSteps, knownLength);
+    const reporter = makeReporter(o.silent ? 'none' : (o.progress ?? 'auto'), o.stream ?? process.stderr, total, o.logEvery ?? 100);
+    const guard = new InterruptGuard();
+    if (o.handleSigint !== false) guard.install();
+    const t0 = performance.now();
+    let steps = 0, skipped = 0, epochsDone = 0, lastLoss = NaN;
+    let reason: FitResult['reason'] = 'completed';
+    let last: ProgressUpdate | null = null;
+    let checkpointPath: string | undefined;
+    try {
+      outer: for (let epoch = 1; epoch <= epochs; epoch++) {
+        const source = typeof data === 'function' ? data(epoch) : data;
+        if (!isIterable(source)) invalidArg('data(epoch)', 'an iterable of batches', source);
+        const e0 = performance.now();
+        let epochSteps = 0, lossSum = 0, lossCount = 0;
+        for await (const batch of source as AsyncIterable<Batch<T>>) {
+          if (steps >= maxSteps) {
+            reason = 'maxSteps';
+            break outer;
+          }
+          const info = this.step(batch, epoch);
+          steps++;
+          epochSteps++;
+          if (info.skipped) skipped++;
+          lastLoss = info.loss;
+          if (Number.isFinite(info.loss)) {
+            lossSum += info.loss;
+            lossCount++;
+          }
+          const elapsed = (performance.now() - t0) / 1e3;
+          last = { step: steps, epoch, loss: info.loss, gradNorm: info.gradNorm, stepsPerSecond: steps / elapsed, skipped };
+          reporter.update(last);
+          o.onStep?.(info);
+          if (o.checkpoint?.everySteps && this.stepCount % o.checkpoint.everySteps === 0) this.saveCheckpoint(o.checkpoint.path);
+          if (o.shouldStop?.(info)) {
+            reason = 'shouldStop';
+            break outer;
+          }
+          // Let Ctrl-C (and other events) in between steps.
+          await yieldToEventLoop();
+          if (guard.requested) {
+            reason = 'interrupted';
+            break outer;
+          }
+          if (steps >= maxSteps) {
+            // Stop before pulling another batch from the source.
+            reason = 'maxSteps';
+            break outer;
+          }
+        }
+        if (epochSteps === 0) {
+          reason = 'exhausted';
+          break;
+        }
+        epochsDone++;
+        const meanLoss = lossCount ? lossSum / lossCount : NaN;
+        if (o.scheduler && o.schedulerInterval === 'epoch') o.scheduler.step(meanLoss);
+        o.onEpoch?.({ epoch, steps: epochSteps, meanLoss, time: (performance.now() - e0) / 1e3 });
+      }
+      if (reason === 'interrupted' && o.checkpoint && o.checkpoint.onInterrupt !== false) {
+        this.saveCheckpoint(o.checkpoint.path);
+        checkpointPath = o.checkpoint.path;
+      }
+    } finally {
+      guard.remove();
+      reporter.stop(last, reason === 'interrupted' ? `interrupted at step ${steps}${checkpointPath ? `; checkpoint saved to ${checkpointPath}` : ''}` : undefined);
+    }
+    return { steps, skippedSteps: skipped, epochs: epochsDone, reason, interrupted: reason === 'interrupted', lastLoss, time: (performance.now() - t0) / 1e3, ...(checkpointPath ? { checkpointPath } : {}) };
+  }
+}
+
+/** `new Trainer(options).fit(data, { epochs, maxSteps })` in one call. */
+export function fit<T = Tensor>(options: TrainerOptions<T> & FitOptions & { data: BatchSource<T> }): Promise<FitResult> {
+  const { data, epochs, maxSteps, ...rest } = checkOptions('options', options) as unknown as TrainerOptions<T> & FitOptions & { data: BatchSource<T> };
+  return new Trainer<T>(rest as TrainerOptions<T>).fit(data, { epochs, maxSteps });
+}

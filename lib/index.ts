@@ -58,3 +58,4 @@ export {
   type RandomOptions,
 } from './init/init.js';
 export * as ops from './ops/index.js';
+export * as dist from './dist/index.js';

@@ -81,6 +81,21 @@ async function asyncCollectives(): Promise<void> {
   check(a.every((v) => v === (size * (size + 1)) / 2), 'async sum');
   arraysEqual(b[0], [1, 1, 1], 'async max list[0]');
   dist.barrier(); // allowed again
+
+  // Overlap: rank 0 starts an all-reduce that the others join only 200 ms later; meanwhile its main
+  // thread keeps running (turns of the event loop counted), so the wait happens off that thread.
+  const c = new Float32Array(1000).fill(1);
+  if (rank !== 0) await new Promise((r) => setTimeout(r, 200));
+  let turns = 0;
+  let settled = false;
+  const p3 = dist.allReduceAsync(c, 'sum').then(() => (settled = true));
+  while (!settled) {
+    turns++;
+    await new Promise((r) => setImmediate(r));
+  }
+  await p3;
+  check(c.every((v) => v === size), 'overlapped async sum');
+  if (rank === 0 && size > 1) check(turns > 10, `main thread ran while the all-reduce waited (${turns} turns)`);
   pass('allReduceAsync');
 }
 
@@ -206,6 +221,14 @@ async function asyncTraining(): Promise<void> {
   const r = await dp.stepAsync();
   check(!r.skipped, 'async step taken');
   for (const v of store.grads.views) check(v.every((g) => g === (size + 1) / 2), 'async averaged gradients');
+  // A parameter list ({ data, grad } entries) instead of a store: buckets group whole tensors.
+  const entries = [5, 3, 7].map((n) => ({ data: new Float32Array(n).fill(rank), grad: new Float32Array(n).fill(2 * (rank + 1)) }));
+  const dpList = new dist.DataParallel(new SGD(entries, { lr: 0.5 }), entries, { bucketBytes: 24 });
+  dpList.step();
+  for (const e of entries) {
+    check(e.grad.every((g) => g === size + 1), 'list gradients averaged');
+    check(e.data.every((v) => v === -0.5 * (size + 1)), `list parameters broadcast then stepped: ${e.data[0]}`);
+  }
   pass('dataParallelAsync');
 }
 

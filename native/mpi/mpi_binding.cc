@@ -25,21 +25,27 @@ namespace {
   throw e;
 }
 
-const char* code_of(const Result& r) { return r.mismatch ? "ERR_GRADGUARD_DIST_MISMATCH" : "ERR_GRADGUARD_DIST"; }
+const char* code_of(const Result& r) {
+  return r.mismatch ? "ERR_GRADGUARD_DIST_MISMATCH" : "ERR_GRADGUARD_DIST";
+}
 
 void check(Napi::Env env, const Result& r) {
   if (!r.ok) throw_code(env, r.message, code_of(r));
 }
 
 double number_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  if (info.Length() <= i || !info[i].IsNumber()) throw_type(info.Env(), std::string(name) + " must be a number");
+  if (info.Length() <= i || !info[i].IsNumber())
+    throw_type(info.Env(), std::string(name) + " must be a number");
   return info[i].As<Napi::Number>().DoubleValue();
 }
 
 template <typename T, napi_typedarray_type Type>
 T* typed_arg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t* n) {
-  if (info.Length() <= i || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != Type) {
-    throw_type(info.Env(), std::string(name) + (Type == napi_float32_array ? " must be a Float32Array" : " must be a Float64Array"));
+  if (info.Length() <= i || !info[i].IsTypedArray() ||
+      info[i].As<Napi::TypedArray>().TypedArrayType() != Type) {
+    throw_type(info.Env(),
+               std::string(name) + (Type == napi_float32_array ? " must be a Float32Array"
+                                                               : " must be a Float64Array"));
   }
   auto a = info[i].As<Napi::TypedArrayOf<T>>();
   *n = a.ElementLength();
@@ -60,7 +66,8 @@ size_t chunk_arg(const Napi::CallbackInfo& info, size_t i) {
 
 Napi::Value Init(const Napi::CallbackInfo& info) {
   const double level = number_arg(info, 0, "threadLevel");
-  if (level != 0 && level != 1 && level != 2 && level != 3) throw_type(info.Env(), "threadLevel must be 0..3");
+  if (level != 0 && level != 1 && level != 2 && level != 3)
+    throw_type(info.Env(), "threadLevel must be 0..3");
   const double timeout = number_arg(info, 1, "timeoutMs");
   int provided = -1;
   check(info.Env(), init(static_cast<int>(level), timeout, &provided));
@@ -88,7 +95,9 @@ Napi::Value State(const Napi::CallbackInfo& info) {
   return o;
 }
 
-Napi::Value LibraryVersion(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), library_version()); }
+Napi::Value LibraryVersion(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), library_version());
+}
 
 Napi::Value AllReduce(const Napi::CallbackInfo& info) {
   size_t n = 0;
@@ -102,8 +111,13 @@ Napi::Value AllReduce(const Napi::CallbackInfo& info) {
 class AllReduceWorker final : public Napi::AsyncWorker {
  public:
   AllReduceWorker(Napi::Env env, Napi::Float32Array a, Op op, size_t chunk)
-      : Napi::AsyncWorker(env, "allReduceAsync"), deferred_(Napi::Promise::Deferred::New(env)),
-        ref_(Napi::Persistent(a.As<Napi::Object>())), data_(a.Data()), n_(a.ElementLength()), op_(op), chunk_(chunk) {}
+      : Napi::AsyncWorker(env, "allReduceAsync"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        ref_(Napi::Persistent(a.As<Napi::Object>())),
+        data_(a.Data()),
+        n_(a.ElementLength()),
+        op_(op),
+        chunk_(chunk) {}
   Napi::Promise promise() { return deferred_.Promise(); }
 
  private:
@@ -137,7 +151,8 @@ class AllReduceWorker final : public Napi::AsyncWorker {
 Napi::Value AllReduceAsync(const Napi::CallbackInfo& info) {
   size_t n = 0;
   typed_arg<float, napi_float32_array>(info, 0, "data", &n);
-  auto* w = new AllReduceWorker(info.Env(), info[0].As<Napi::Float32Array>(), op_arg(info, 1), chunk_arg(info, 2));
+  auto* w = new AllReduceWorker(info.Env(), info[0].As<Napi::Float32Array>(), op_arg(info, 1),
+                                chunk_arg(info, 2));
   Napi::Promise p = w->promise();
   w->Queue();
   return p;
@@ -147,7 +162,8 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   size_t n = 0;
   float* data = typed_arg<float, napi_float32_array>(info, 0, "data", &n);
   const double root = number_arg(info, 1, "root");
-  if (!(root >= 0) || root >= size() || root != std::floor(root)) throw_type(info.Env(), "root must be a rank");
+  if (!(root >= 0) || root >= size() || root != std::floor(root))
+    throw_type(info.Env(), "root must be a rank");
   check(info.Env(), broadcast(data, n, static_cast<int>(root), chunk_arg(info, 2), "broadcast"));
   return info.Env().Undefined();
 }

@@ -1,7 +1,7 @@
 // The collectives of gradguard.dist over MPI_COMM_WORLD, in place on float32 buffers. Each one
 // first checks that every rank called it with the same element count (and op or root): one MPI_MAX
-// all-reduce of four int64s, a few microseconds, which turns a mismatch, which MPI would answer with
-// a hang or garbage, into the same clear error on every rank.
+// all-reduce of four int64s, a few microseconds, which turns a mismatch, which MPI would answer
+// with a hang or garbage, into the same clear error on every rank.
 #include <mpi.h>
 
 #include <algorithm>
@@ -32,7 +32,8 @@ struct Watched {
 };
 
 Result not_initialized(const char* what) {
-  return Result::fail(std::string(what) + ": MPI is not initialised (call dist.init() first) or already finalised");
+  return Result::fail(std::string(what) +
+                      ": MPI is not initialised (call dist.init() first) or already finalised");
 }
 
 // All ranks agree on (n, tag)? One all-reduce of {n, -n, tag, -tag} with MPI_MAX gives max and min
@@ -40,20 +41,22 @@ Result not_initialized(const char* what) {
 Result check_same(const char* what, size_t n, long long tag, const char* tag_name) {
   long long v[4] = {static_cast<long long>(n), -static_cast<long long>(n), tag, -tag};
   const int rc = MPI_Allreduce(MPI_IN_PLACE, v, 4, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
-  if (rc != MPI_SUCCESS) return Result::fail(std::string(what) + ": size check failed: " + error_text(rc));
+  if (rc != MPI_SUCCESS)
+    return Result::fail(std::string(what) + ": size check failed: " + error_text(rc));
   Result r;
   if (v[0] != -v[1]) {
     r.ok = false;
     r.mismatch = true;
-    r.message = std::string(what) + ": the tensors differ in length across ranks (from " + std::to_string(-v[1]) +
-                " to " + std::to_string(v[0]) + " elements; rank " + std::to_string(rank()) + " has " +
-                std::to_string(n) + "); every rank must pass the same layout";
+    r.message = std::string(what) + ": the tensors differ in length across ranks (from " +
+                std::to_string(-v[1]) + " to " + std::to_string(v[0]) + " elements; rank " +
+                std::to_string(rank()) + " has " + std::to_string(n) +
+                "); every rank must pass the same layout";
   } else if (v[2] != -v[3]) {
     r.ok = false;
     r.mismatch = true;
     r.message = std::string(what) + ": ranks passed different " + tag_name + " values (from " +
-                std::to_string(-v[3]) + " to " + std::to_string(v[2]) + "; rank " + std::to_string(rank()) +
-                " passed " + std::to_string(tag) + ")";
+                std::to_string(-v[3]) + " to " + std::to_string(v[2]) + "; rank " +
+                std::to_string(rank()) + " passed " + std::to_string(tag) + ")";
   }
   return r;
 }
@@ -73,7 +76,8 @@ Result all_reduce(float* data, size_t n, Op op, size_t chunk, const char* what) 
   for (size_t at = 0; at < n; at += step) {
     const int count = static_cast<int>(std::min(step, n - at));
     const int rc = MPI_Allreduce(MPI_IN_PLACE, data + at, count, MPI_FLOAT, mop, MPI_COMM_WORLD);
-    if (rc != MPI_SUCCESS) return Result::fail(std::string(what) + ": MPI_Allreduce failed: " + error_text(rc));
+    if (rc != MPI_SUCCESS)
+      return Result::fail(std::string(what) + ": MPI_Allreduce failed: " + error_text(rc));
   }
   if (op == Op::kMean) {
     // A division (not a multiply by 1/size) so the mean is the correctly rounded sum / size.
@@ -93,7 +97,8 @@ Result broadcast(float* data, size_t n, int root, size_t chunk, const char* what
   for (size_t at = 0; at < n; at += step) {
     const int count = static_cast<int>(std::min(step, n - at));
     const int rc = MPI_Bcast(data + at, count, MPI_FLOAT, root, MPI_COMM_WORLD);
-    if (rc != MPI_SUCCESS) return Result::fail(std::string(what) + ": MPI_Bcast failed: " + error_text(rc));
+    if (rc != MPI_SUCCESS)
+      return Result::fail(std::string(what) + ": MPI_Bcast failed: " + error_text(rc));
   }
   return Result::success();
 }
@@ -113,9 +118,10 @@ Result all_gather(const double* local, size_t k, double* out) {
   Watched w("allGather");
   Result same = check_same("allGather", k, 0, "tag");
   if (!same.ok) return same;
-  const int rc = MPI_Allgather(local, static_cast<int>(k), MPI_DOUBLE, out, static_cast<int>(k), MPI_DOUBLE,
-                               MPI_COMM_WORLD);
-  if (rc != MPI_SUCCESS) return Result::fail(std::string("allGather: MPI_Allgather failed: ") + error_text(rc));
+  const int rc = MPI_Allgather(local, static_cast<int>(k), MPI_DOUBLE, out, static_cast<int>(k),
+                               MPI_DOUBLE, MPI_COMM_WORLD);
+  if (rc != MPI_SUCCESS)
+    return Result::fail(std::string("allGather: MPI_Allgather failed: ") + error_text(rc));
   return Result::success();
 }
 
@@ -124,7 +130,8 @@ Result raw_all_reduce_sum(float* data, size_t n) {
   if (!initialized()) return not_initialized("rawAllReduceSum");
   if (n > INT_MAX) return Result::fail("rawAllReduceSum: more than INT_MAX elements");
   Watched w("rawAllReduceSum");
-  const int rc = MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+  const int rc =
+      MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(n), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
   if (rc != MPI_SUCCESS) return Result::fail(std::string("rawAllReduceSum: ") + error_text(rc));
   return Result::success();
 }

@@ -40,7 +40,8 @@ std::string promote_libmpi_global(std::string* error) {
   void* handle = dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
   if (handle == nullptr) {
     const char* e = dlerror();
-    *error = std::string("dlopen(") + info.dli_fname + ", RTLD_GLOBAL|RTLD_NOLOAD): " + (e ? e : "failed");
+    *error = std::string("dlopen(") + info.dli_fname +
+             ", RTLD_GLOBAL|RTLD_NOLOAD): " + (e ? e : "failed");
     return "";
   }
   // The handle is kept open on purpose: libmpi must stay loaded, and global, until exit.
@@ -51,13 +52,16 @@ Result init(int required, double timeout_ms, int* provided) {
   std::lock_guard<std::mutex> lock(comm_lock());
   int already = 0;
   MPI_Initialized(&already);
-  if (already) return Result::fail(g_finalized ? "MPI was finalised; it cannot be initialised again in this process"
-                                               : "MPI is already initialised");
+  if (already)
+    return Result::fail(g_finalized
+                            ? "MPI was finalised; it cannot be initialised again in this process"
+                            : "MPI is already initialised");
   const char* skip = std::getenv("GRADGUARD_MPI_NO_GLOBAL");  // tests: show the pitfall is real
   if (skip == nullptr || std::string(skip) != "1") {
     std::string error;
     if (promote_libmpi_global(&error).empty()) {
-      return Result::fail("could not make libmpi's symbols global (needed by Open MPI's plugins): " + error);
+      return Result::fail(
+          "could not make libmpi's symbols global (needed by Open MPI's plugins): " + error);
     }
   }
   // Recorded before MPI_Init_thread (some Open MPI versions promote libmpi themselves there), so a
@@ -65,7 +69,8 @@ Result init(int required, double timeout_ms, int* provided) {
   g_global_before_init = libmpi_symbols_global();
   int got = -1;
   const int rc = MPI_Init_thread(nullptr, nullptr, required, &got);
-  if (rc != MPI_SUCCESS) return Result::fail("MPI_Init_thread failed with code " + std::to_string(rc));
+  if (rc != MPI_SUCCESS)
+    return Result::fail("MPI_Init_thread failed with code " + std::to_string(rc));
   // Errors come back as codes (and become JS errors) instead of aborting the job at once.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);

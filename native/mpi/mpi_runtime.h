@@ -13,7 +13,8 @@ namespace gradguard {
 namespace mpi {
 
 // Outcome of an MPI call: ok, or a message ready for a JS error. `mismatch` marks the size check
-// failing (the same on every rank), so the glue can throw a RangeError-like error with its own code.
+// failing (the same on every rank), so the glue can throw a RangeError-like error with its own
+// code.
 struct Result {
   bool ok = true;
   bool mismatch = false;

@@ -28,7 +28,8 @@ std::condition_variable g_cv;
 bool g_stop = false;
 
 long long now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
 }
 
 void watch(double timeout_ms, int rank, int size) {
@@ -38,11 +39,12 @@ void watch(double timeout_ms, int rank, int size) {
     g_cv.wait_for(lock, std::chrono::milliseconds(50));
     const long long started = g_started_ns.load();
     if (g_stop || started == 0 || now_ns() - started < limit_ns) continue;
-    std::fprintf(stderr,
-                 "gradguard.dist: rank %d of %d: %s has not completed after %.1f s: another rank has "
-                 "died or is stuck (it never joined the call). Aborting the job (MPI_Abort). The limit "
-                 "is init({ timeoutMs }) or GRADGUARD_DIST_TIMEOUT_MS.\n",
-                 rank, size, g_what.load(), (now_ns() - started) / 1e9);
+    std::fprintf(
+        stderr,
+        "gradguard.dist: rank %d of %d: %s has not completed after %.1f s: another rank has "
+        "died or is stuck (it never joined the call). Aborting the job (MPI_Abort). The limit "
+        "is init({ timeoutMs }) or GRADGUARD_DIST_TIMEOUT_MS.\n",
+        rank, size, g_what.load(), (now_ns() - started) / 1e9);
     std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, 124);
     std::this_thread::sleep_for(std::chrono::seconds(5));

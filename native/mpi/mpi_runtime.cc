@@ -83,11 +83,18 @@ Result init(int required, double timeout_ms, int* provided) {
 }
 
 Result finalize() {
+  int rc = MPI_SUCCESS;
+  {
+    std::lock_guard<std::mutex> lock(comm_lock());
+    if (!g_initialized || g_finalized) return Result::success();
+    g_finalized = true;
+    // MPI_Finalize waits for every rank: a rank that leaves (even with exit code 0) while others
+    // wait in a collective would wait here forever, so the watchdog covers it too.
+    watchdog_enter("MPI_Finalize (at dist.finalize() or a normal exit)");
+    rc = MPI_Finalize();
+    watchdog_leave();
+  }
   watchdog_stop();
-  std::lock_guard<std::mutex> lock(comm_lock());
-  if (!g_initialized || g_finalized) return Result::success();
-  g_finalized = true;
-  const int rc = MPI_Finalize();
   if (rc != MPI_SUCCESS) return Result::fail("MPI_Finalize failed with code " + std::to_string(rc));
   return Result::success();
 }

@@ -3,13 +3,15 @@
 //   mismatch          ranks pass different lengths / roots: the same error on every rank, then recovery
 //   mismatch-uncaught the same error left uncaught: the whole job ends with a non-zero status
 //   dead              rank 1 exits with code 1 mid-job while the others wait in a collective
+//   exit0             rank 1 calls process.exit(0) mid-job: its MPI_Finalize and the others' wait both
+//                     hit the watchdog
 //   killed            rank 1 dies by SIGKILL (no exit hook runs) while the others wait
 //   stuck             rank 1 never joins a collective: the others' watchdog aborts the job
 import { dist } from '../../lib/index.js';
 import { check } from './check.js';
 
 const which = process.argv[2];
-const { rank, size } = dist.init({ timeoutMs: which === 'stuck' ? 1500 : 60_000 });
+const { rank, size } = dist.init({ timeoutMs: which === 'stuck' || which === 'exit0' ? 1500 : 60_000 });
 
 function code(fn: () => void): string {
   try {
@@ -46,6 +48,13 @@ switch (which) {
       process.exit(1);
     }
     dist.allReduce(new Float32Array(4), 'sum'); // waits for rank 1 forever, unless the job ends
+    console.log(`UNEXPECTED rank ${rank} completed`);
+    break;
+  }
+  case 'exit0': {
+    dist.allReduce(new Float32Array(4), 'sum');
+    if (rank === 1) process.exit(0);
+    dist.allReduce(new Float32Array(4), 'sum');
     console.log(`UNEXPECTED rank ${rank} completed`);
     break;
   }

@@ -80,6 +80,14 @@ describe('dist faults end with errors, not hangs', () => {
     expect(r.out).not.toContain('UNEXPECTED');
   });
 
+  it('a rank that exits with code 0 mid-job (finalising while the others wait) ends the job after timeoutMs', () => {
+    const r = mpirun(3, 'faults.ts', ['exit0'], 60_000);
+    expect(r.timedOut, r.out).toBe(false);
+    expect(r.status).not.toBe(0);
+    expect(r.out).toMatch(/gradguard\.dist: rank \d of 3: (allReduce|MPI_Finalize.*) has not completed after 1\.\d s/);
+    expect(r.out).not.toContain('UNEXPECTED');
+  });
+
   it('a rank killed by a signal (no exit hook) ends the job, and mpirun names the rank', () => {
     const r = mpirun(3, 'faults.ts', ['killed'], 60_000);
     expect(r.timedOut, r.out).toBe(false);

@@ -34,14 +34,14 @@ function load(): Loaded {
   const root = packageRoot();
   const file = join(root, 'build-mpi', 'Release', 'gradguard_mpi.node');
   if (!existsSync(file)) {
-    let why = 'it was never built';
+    let why = 'it was never built (npm run build:mpi builds it)';
     try {
       const status = JSON.parse(readFileSync(join(root, 'build-mpi', 'status.json'), 'utf8')) as { built: boolean; reason?: string };
       if (!status.built && status.reason) why = status.reason;
     } catch {
       // no status file: the builder never ran
     }
-    return { addon: null, reason: `the MPI addon (build-mpi/Release/gradguard_mpi.node) is missing: ${why}. Build it with npm run build:mpi` };
+    return { addon: null, reason: `the MPI addon (build-mpi/Release/gradguard_mpi.node) is missing: ${why}` };
   }
   try {
     return { addon: createRequire(import.meta.url)(file) as MpiAddon, reason: '' };

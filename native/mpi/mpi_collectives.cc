@@ -1,7 +1,7 @@
 // The collectives of gradguard.dist over MPI_COMM_WORLD, in place on float32 buffers. Each one
-// first checks that every rank called it with the same element count (and op or root): one MPI_MAX
-// all-reduce of four int64s, a few microseconds, which turns a mismatch, which MPI would answer
-// with a hang or garbage, into the same clear error on every rank.
+// first checks that every rank called the same collective with the same element count (and op or
+// root): one MPI_MAX all-reduce of six int64s, a few microseconds, which turns a mismatch, which
+// MPI would answer with a hang or garbage, into the same clear error on every rank.
 #include <mpi.h>
 
 #include <algorithm>
@@ -36,27 +36,40 @@ Result not_initialized(const char* what) {
                       ": MPI is not initialised (call dist.init() first) or already finalised");
 }
 
-// All ranks agree on (n, tag)? One all-reduce of {n, -n, tag, -tag} with MPI_MAX gives max and min
-// of both everywhere, so every rank reaches the same verdict.
-Result check_same(const char* what, size_t n, long long tag, const char* tag_name) {
-  long long v[4] = {static_cast<long long>(n), -static_cast<long long>(n), tag, -tag};
-  const int rc = MPI_Allreduce(MPI_IN_PLACE, v, 4, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
+// Which collective a rank is in: part of the check, so ranks that call different collectives at
+// the same point (a program-order bug) get an error instead of a hang or mixed-up data.
+enum Kind : long long { kAllReduce = 1, kBroadcast = 2, kAllGather = 3 };
+
+const char* kind_name(long long k) {
+  return k == kAllReduce ? "allReduce" : k == kBroadcast ? "broadcast" : "allGather";
+}
+
+// All ranks agree on (kind, n, tag)? One all-reduce of {kind, -kind, n, -n, tag, -tag} with
+// MPI_MAX gives the max and min of each everywhere, so every rank reaches the same verdict.
+Result check_same(const char* what, Kind kind, size_t n, long long tag, const char* tag_name) {
+  const long long ln = static_cast<long long>(n);
+  long long v[6] = {kind, -kind, ln, -ln, tag, -tag};
+  const int rc = MPI_Allreduce(MPI_IN_PLACE, v, 6, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
   if (rc != MPI_SUCCESS)
     return Result::fail(std::string(what) + ": size check failed: " + error_text(rc));
   Result r;
+  r.ok = false;
+  r.mismatch = true;
+  const std::string me = "rank " + std::to_string(rank());
   if (v[0] != -v[1]) {
-    r.ok = false;
-    r.mismatch = true;
-    r.message = std::string(what) + ": the tensors differ in length across ranks (from " +
-                std::to_string(-v[1]) + " to " + std::to_string(v[0]) + " elements; rank " +
-                std::to_string(rank()) + " has " + std::to_string(n) +
-                "); every rank must pass the same layout";
+    r.message = std::string(what) + ": ranks called different collectives at this point (" +
+                kind_name(-v[1]) + " and " + kind_name(v[0]) + "; " + me + " called " + what +
+                "); every rank must issue the same collectives in the same order";
   } else if (v[2] != -v[3]) {
-    r.ok = false;
-    r.mismatch = true;
+    r.message = std::string(what) + ": the tensors differ in length across ranks (from " +
+                std::to_string(-v[3]) + " to " + std::to_string(v[2]) + " elements; " + me +
+                " has " + std::to_string(n) + "); every rank must pass the same layout";
+  } else if (v[4] != -v[5]) {
     r.message = std::string(what) + ": ranks passed different " + tag_name + " values (from " +
-                std::to_string(-v[3]) + " to " + std::to_string(v[2]) + "; rank " +
-                std::to_string(rank()) + " passed " + std::to_string(tag) + ")";
+                std::to_string(-v[5]) + " to " + std::to_string(v[4]) + "; " + me + " passed " +
+                std::to_string(tag) + ")";
+  } else {
+    return Result::success();
   }
   return r;
 }
@@ -69,7 +82,7 @@ Result all_reduce(float* data, size_t n, Op op, size_t chunk, const char* what) 
   std::lock_guard<std::mutex> lock(comm_lock());
   if (!initialized()) return not_initialized(what);
   Watched w(what);
-  Result same = check_same(what, n, static_cast<long long>(op), "op");
+  Result same = check_same(what, kAllReduce, n, static_cast<long long>(op), "op");
   if (!same.ok) return same;
   const MPI_Op mop = op == Op::kMax ? MPI_MAX : MPI_SUM;
   const size_t step = chunk_of(chunk);
@@ -91,7 +104,7 @@ Result broadcast(float* data, size_t n, int root, size_t chunk, const char* what
   std::lock_guard<std::mutex> lock(comm_lock());
   if (!initialized()) return not_initialized(what);
   Watched w(what);
-  Result same = check_same(what, n, root, "root");
+  Result same = check_same(what, kBroadcast, n, root, "root");
   if (!same.ok) return same;
   const size_t step = chunk_of(chunk);
   for (size_t at = 0; at < n; at += step) {
@@ -116,7 +129,7 @@ Result all_gather(const double* local, size_t k, double* out) {
   std::lock_guard<std::mutex> lock(comm_lock());
   if (!initialized()) return not_initialized("allGather");
   Watched w("allGather");
-  Result same = check_same("allGather", k, 0, "tag");
+  Result same = check_same("allGather", kAllGather, k, 0, "tag");
   if (!same.ok) return same;
   const int rc = MPI_Allgather(local, static_cast<int>(k), MPI_DOUBLE, out, static_cast<int>(k),
                                MPI_DOUBLE, MPI_COMM_WORLD);

@@ -45,9 +45,9 @@ bool libmpi_symbols_global();
 // libmpi_symbols_global() as it was just before MPI_Init_thread (after our promotion).
 bool global_before_init();  // MPI_Get_library_version, first line
 
-// The collectives, each preceded by a size check (one 4-integer MPI_MAX all-reduce of the element
-// count, the op and their negations) so mismatched calls fail on every rank instead of hanging.
-// `chunk` elements per MPI call (MPI counts are int; smaller chunks bound each call's buffers).
+// The collectives, each preceded by a check that every rank is in the same collective with the same
+// element count and op or root (one MPI_MAX all-reduce of six int64s), so mismatched calls fail on
+// every rank instead of hanging. `chunk` elements per MPI call (MPI counts are int).
 Result all_reduce(float* data, size_t n, Op op, size_t chunk, const char* what);
 Result broadcast(float* data, size_t n, int root, size_t chunk, const char* what);
 Result barrier();

@@ -31,6 +31,8 @@ switch (which) {
     check(c2 === 'ERR_GRADGUARD_DIST_MISMATCH', `op mismatch code: ${c2}`);
     const c3 = code(() => dist.broadcast(new Float32Array(4), rank));
     check(c3 === 'ERR_GRADGUARD_DIST_MISMATCH', `root mismatch code: ${c3}`);
+    const c4 = code(() => (rank === 0 ? dist.broadcast(new Float32Array(4), 0) : dist.allReduce(new Float32Array(4))));
+    check(c4 === 'ERR_GRADGUARD_DIST_MISMATCH', `different collectives code: ${c4}`);
     // Nothing is left half-done: the next collective works.
     const a = new Float32Array(8).fill(1);
     dist.allReduce(a, 'sum');

@@ -60,6 +60,7 @@ describe('dist faults end with errors, not hangs', () => {
       expect(r.out).toContain(`CAUGHT rank ${rank}: allReduce: the tensors differ in length across ranks (from 10 to 12 elements; rank ${rank} has ${10 + rank})`);
       expect(r.out).toMatch(new RegExp(`CAUGHT rank ${rank}: allReduce: ranks passed different op values`));
       expect(r.out).toMatch(new RegExp(`CAUGHT rank ${rank}: broadcast: ranks passed different root values`));
+      expect(r.out).toMatch(new RegExp(`CAUGHT rank ${rank}: (broadcast|allReduce): ranks called different collectives at this point \\(allReduce and broadcast`));
       expect(r.out).toContain(`RECOVERED rank ${rank}`);
     }
   });

@@ -1,7 +1,8 @@
 // npm run bench (part): gradguard.dist on this machine's loopback. All-reduce bandwidth for 1, 16
 // and 100 MB float32 messages at 2 and 3 ranks, beside a plain C MPI_Allreduce (bench/c/allreduce.c,
-// compiled here with mpicc) on the same sizes in the same run; rounds alternate C and gradguard and
-// the median of the rounds is reported, so both see the same machine load. Then the time of one
+// compiled here with mpicc) on the same sizes in the same run. Rounds alternate which goes first;
+// the ratio is taken within each round (paired, so both see the same machine load) and its median
+// over the rounds is reported, with the median times. Then the time of one
 // data-parallel training step at 2 and 3 ranks versus one process on the whole batch.
 // Writes bench/results/dist.json. Skips (exit 0, with the reason) when the MPI addon is not built.
 import { spawnSync } from 'node:child_process';
@@ -15,8 +16,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 const SIZES_MB = [1, 16, 100];
 const RANKS = [2, 3];
-const ROUNDS = quick ? 1 : 3;
-const ITERS = quick ? 5 : 15;
+const ROUNDS = quick ? 1 : 5;
+const STEP_ROUNDS = quick ? 1 : 3;
+const ITERS = quick ? 5 : 20;
 
 if (!dist.available()) {
   console.log(`dist bench skipped: ${dist.unavailableReason()}`);
@@ -44,25 +46,42 @@ if (cc.status !== 0) throw new Error(`mpicc bench/c/allreduce.c failed:\n${cc.st
 
 const cores = cpus().length;
 console.log(`\ngradguard.dist bench — ${dist.libraryVersion()}, ${cpus()[0]?.model ?? 'CPU'}, ${cores} cores, loopback (shared memory), ${ROUNDS} rounds × ${ITERS} calls`);
-console.log('all-reduce (sum, in place, float32): median of per-round medians; per call the slowest rank; algorithm bandwidth = message bytes / time\n');
+console.log('all-reduce (sum, in place, float32): per call the slowest rank; median over calls, then over rounds; algorithm bandwidth = message bytes / time;');
+console.log('gradguard / C = median over rounds of the ratio within a round (range in brackets)\n');
 console.log('| ranks | message | C MPI_Allreduce ms | C GB/s | gradguard ms | gradguard GB/s | gradguard / C | bare addon call ms |');
 console.log('|---|---|---|---|---|---|---|---|');
 const allreduce: Record<string, unknown>[] = [];
 for (const np of RANKS) {
   const samples = new Map<string, number[]>();
   const add = (k: string, v: number): void => void samples.set(k, [...(samples.get(k) ?? []), v]);
-  for (let round = 0; round < ROUNDS; round++) {
+  const worker = [process.execPath, '--import', 'tsx', 'bench/dist-worker.ts', 'allreduce', String(ITERS), ...SIZES_MB.map(String)];
+  const runC = (): void => {
     for (const r of mpirun(np, [cBin, String(ITERS), ...SIZES_MB.map(String)])) add(`c ${r.mb}`, r.median as number);
-    const worker = [process.execPath, '--import', 'tsx', 'bench/dist-worker.ts', 'allreduce', String(ITERS), ...SIZES_MB.map(String)];
+  };
+  const runG = (): void => {
     for (const r of mpirun(np, worker, { GRADGUARD_THREADS: '1' })) add(`${r.impl} ${r.mb}`, r.median as number);
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    if (round % 2 === 0) {
+      runC();
+      runG();
+    } else {
+      runG();
+      runC();
+    }
   }
   for (const mb of SIZES_MB) {
-    const c = median(samples.get(`c ${mb}`) ?? []);
-    const g = median(samples.get(`gradguard ${mb}`) ?? []);
+    const cs = samples.get(`c ${mb}`) ?? [];
+    const gs = samples.get(`gradguard ${mb}`) ?? [];
+    const c = median(cs);
+    const g = median(gs);
     const raw = median(samples.get(`addon-raw ${mb}`) ?? []);
+    const ratios = cs.map((cv, i) => cv / gs[i]);
+    const ratio = median(ratios);
     const bytes = mb * 2 ** 20;
-    allreduce.push({ ranks: np, mb, cSeconds: c, gradguardSeconds: g, rawSeconds: raw, ratio: c / g });
-    console.log(`| ${np} | ${mb} MB | ${(c * 1e3).toFixed(2)} | ${(bytes / c / 1e9).toFixed(2)} | ${(g * 1e3).toFixed(2)} | ${(bytes / g / 1e9).toFixed(2)} | ${((c / g) * 100).toFixed(0)}% | ${(raw * 1e3).toFixed(2)} |`);
+    allreduce.push({ ranks: np, mb, cSeconds: c, gradguardSeconds: g, rawSeconds: raw, ratio, ratios });
+    const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+    console.log(`| ${np} | ${mb} MB | ${(c * 1e3).toFixed(2)} | ${(bytes / c / 1e9).toFixed(2)} | ${(g * 1e3).toFixed(2)} | ${(bytes / g / 1e9).toFixed(2)} | ${pct(ratio)} [${pct(Math.min(...ratios))}–${pct(Math.max(...ratios))}] | ${(raw * 1e3).toFixed(2)} |`);
   }
 }
 
@@ -74,7 +93,7 @@ const steps: Record<string, unknown>[] = [];
 let oneProcess = NaN;
 for (const np of [1, ...RANKS]) {
   const threads = Math.max(1, Math.floor(cores / np));
-  const runs = Array.from({ length: ROUNDS }, () => mpirun(np, [process.execPath, '--import', 'tsx', 'bench/dist-worker.ts', 'step', String(quick ? 3 : 7)], { GRADGUARD_THREADS: String(threads) })[0]);
+  const runs = Array.from({ length: STEP_ROUNDS }, () => mpirun(np, [process.execPath, '--import', 'tsx', 'bench/dist-worker.ts', 'step', String(quick ? 3 : 7)], { GRADGUARD_THREADS: String(threads) })[0]);
   const m = (k: string): number => median(runs.map((r) => r[k] as number));
   const step = m('step');
   if (np === 1) oneProcess = step;
@@ -83,4 +102,4 @@ for (const np of [1, ...RANKS]) {
 }
 
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-writeFileSync(join(root, 'bench', 'results', 'dist.json'), JSON.stringify({ mpi: dist.libraryVersion(), cores, rounds: ROUNDS, iters: ITERS, allreduce, steps }, null, 2) + '\n');
+writeFileSync(join(root, 'bench', 'results', 'dist.json'), JSON.stringify({ mpi: dist.libraryVersion(), cores, rounds: ROUNDS, stepRounds: STEP_ROUNDS, iters: ITERS, allreduce, steps }, null, 2) + '\n');

@@ -85,8 +85,11 @@ export function init(options?: InitOptions): { rank: number; size: number; threa
   const level = o.threadLevel === undefined ? 'serialized' : o.threadLevel;
   if (!LEVELS.includes(level as ThreadLevel)) invalidArg('options.threadLevel', `one of ${LEVELS.join(', ')}`, level, 'range');
   const envTimeout = process.env.GRADGUARD_DIST_TIMEOUT_MS;
-  const timeout = o.timeoutMs ?? (envTimeout !== undefined && envTimeout !== '' ? Number(envTimeout) : 600_000);
-  if (typeof timeout !== 'number' || !(timeout >= 0) || !Number.isFinite(timeout)) invalidArg('options.timeoutMs', 'a finite number >= 0', timeout, typeof timeout === 'number' ? 'range' : 'type');
+  const fromEnv = o.timeoutMs === undefined && envTimeout !== undefined && envTimeout !== '';
+  const timeout = o.timeoutMs ?? (fromEnv ? Number(envTimeout) : 600_000);
+  if (typeof timeout !== 'number' || !(timeout >= 0) || !Number.isFinite(timeout)) {
+    invalidArg(fromEnv ? 'GRADGUARD_DIST_TIMEOUT_MS' : 'options.timeoutMs', 'a finite number >= 0', fromEnv ? envTimeout : timeout, typeof timeout === 'number' && !fromEnv ? 'range' : 'type');
+  }
   const ch = o.chunkElements ?? 1 << 24;
   if (typeof ch !== 'number') invalidArg('options.chunkElements', 'an integer', ch);
   if (!Number.isInteger(ch) || ch < 1 || ch > 2 ** 31 - 1) invalidArg('options.chunkElements', 'an integer in [1, 2^31-1]', ch, 'range');

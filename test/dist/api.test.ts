@@ -47,6 +47,9 @@ describe('dist argument checks', () => {
     expect(() => dist.init({ threadLevel: 'many' as 'single' })).toThrow(/options\.threadLevel/);
     expect(() => dist.init({ timeoutMs: -1 })).toThrow(RangeError);
     expect(() => dist.init({ chunkElements: 0 })).toThrow(/options\.chunkElements/);
+    process.env.GRADGUARD_DIST_TIMEOUT_MS = 'soon';
+    expect(() => dist.init()).toThrow(/GRADGUARD_DIST_TIMEOUT_MS: expected a finite number >= 0, got string "soon"/);
+    delete process.env.GRADGUARD_DIST_TIMEOUT_MS;
     expect(() => dist.getTotalNorm({ sharded: new Float32Array(2), extra: 1 } as never)).toThrow(/grads/);
     expect(() => dist.getTotalNorm([new Float32Array(2)], 0)).toThrow(/normType/);
     expect(dist.isInitialized()).toBe(false);

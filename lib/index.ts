@@ -63,3 +63,4 @@ export { GradientMonitor } from './monitor/gradient-monitor.js';
 export * as nn from './nn/index.js';
 export * as train from './train/index.js';
 export { Trainer, fit, type TrainerOptions, type FitResult, type StepInfo } from './train/index.js';
+export * as dist from './dist/index.js';

@@ -22,3 +22,5 @@ try {
 if (!ok) {
   console.warn('gradguard: the native addon could not be built; the pure-TypeScript backend will be used.');
 }
+// The optional MPI addon (gradguard.dist) when an MPI is installed; without one this is a notice.
+spawnSync(process.execPath, [join(root, 'scripts', 'build-mpi.mjs'), '--optional'], { cwd: root, stdio: 'inherit' });

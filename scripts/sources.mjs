@@ -7,6 +7,8 @@
 //     *_neon.cc   -> "neon"   (AArch64 only)      anything else -> "base" (baseline flags)
 //   native/addon/*.cc               -> "addon" (the only code that includes napi.h)
 //   native/tests/*_test.cc          -> "tests" (one ctest executable each)
+//   native/mpi/*.cc                 -> "mpi"   (the optional MPI addon, built only by
+//                                      scripts/build-mpi.mjs: the main addon never links MPI)
 // Usage: node scripts/sources.mjs [--json] [--group NAME] [--sep SEP]
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
@@ -25,7 +27,7 @@ function walk(dir) {
 }
 
 export function sourceGroups() {
-  const groups = { base: [], scalar: [], avx2: [], avx512: [], neon: [], addon: [], tests: [] };
+  const groups = { base: [], scalar: [], avx2: [], avx512: [], neon: [], addon: [], tests: [], mpi: [] };
   for (const dir of ['native/core', 'native/kernels']) {
     for (const file of walk(join(root, dir))) {
       const m = /_(scalar|avx2|avx512|neon)\.cc$/.exec(file);
@@ -34,6 +36,7 @@ export function sourceGroups() {
   }
   groups.addon = walk(join(root, 'native/addon'));
   groups.tests = walk(join(root, 'native/tests')).filter((f) => f.endsWith('_test.cc'));
+  groups.mpi = walk(join(root, 'native/mpi'));
   return groups;
 }
 

@@ -38,6 +38,18 @@ describe('one source list feeds both build files', () => {
     expect(cmake).not.toMatch(/native\/[\w/]+\.cc/);
   });
 
+  it('keeps native/mpi in its own group, built only by scripts/build-mpi.mjs (the main addon never links MPI)', () => {
+    const mpi = allCc(join(root, 'native', 'mpi')).sort();
+    expect(mpi.length).toBeGreaterThan(0);
+    expect([...sources.mpi].sort()).toEqual(mpi);
+    for (const [group, files] of Object.entries(sources)) {
+      if (group !== 'mpi') expect(files.filter((f) => f.startsWith('native/mpi/'))).toEqual([]);
+    }
+    expect(readFileSync(join(root, 'binding.gyp'), 'utf8')).not.toMatch(/--group mpi\b|-lmpi\b|native\/mpi/);
+    expect(readFileSync(join(root, 'CMakeLists.txt'), 'utf8')).not.toMatch(/gradguard_sources\(mpi /);
+    expect(readFileSync(join(root, 'scripts', 'build-mpi.mjs'), 'utf8')).toContain('sourceGroups().mpi');
+  });
+
   it('puts ISA files only in their ISA group', () => {
     for (const [group, files] of Object.entries(sources)) {
       for (const f of files) {

@@ -1,0 +1,180 @@
+/**
+ * Data-parallel training on MPI (the scheme of PyTorch DDP): every rank holds the whole model,
+ * starts from rank 0's parameters, trains on its own shard of each batch, and after backward the
+ * gradients are averaged across ranks (bucketed all-reduce), clipped with the global norm, and
+ * stepped, so every rank takes the same step. Clipping comes after the averaging, never before
+ * (clipping per rank would clip a different gradient than the one applied), and the norm of the
+ * averaged, replicated gradients is counted once.
+ */
+import { getBackend } from '../backend/index.js';
+import { clipCoefficient } from '../backend/types.js';
+import { invalidArg } from '../errors.js';
+import { FlatTensors } from '../flat-tensors.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { ClipAndStepResult } from '../optim/clip-and-step.js';
+import type { OptimParams } from '../optim/param-list.js';
+import { checkBoolean, checkNonNegative, checkNormType, checkOptions, checkTensors, type TensorsLike } from '../validate.js';
+import { allReduce, allReduceAsync, broadcast } from './collectives.js';
+import { getTotalNorm } from './global-norm.js';
+import { rank as currentRank, size as currentSize } from './runtime.js';
+
+/** The part of a batch this rank works on: rows [start, end), and its weight count / batchSize. */
+export interface BatchShard {
+  start: number;
+  end: number;
+  count: number;
+  /** count / batchSize: the factor that makes the averaged gradient equal the whole batch's. */
+  weight: number;
+}
+
+/**
+ * Splits `batchSize` rows into `size` contiguous shards that differ by at most one row (the first
+ * `batchSize % size` ranks get one more) and returns `rank`'s. Reference: DistributedSampler without
+ * padding.
+ */
+export function shardOfBatch(batchSize: number, rank: number = currentRank, size: number = currentSize): BatchShard {
+  if (typeof batchSize !== 'number') invalidArg('batchSize', 'an integer >= 0', batchSize);
+  if (!Number.isInteger(batchSize) || batchSize < 0) invalidArg('batchSize', 'an integer >= 0', batchSize, 'range');
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) invalidArg('size', 'an integer >= 1', size, typeof size === 'number' ? 'range' : 'type');
+  if (typeof rank !== 'number' || !Number.isInteger(rank) || rank < 0 || rank >= size) invalidArg('rank', `an integer in [0, ${size - 1}]`, rank, typeof rank === 'number' ? 'range' : 'type');
+  const base = Math.floor(batchSize / size);
+  const extra = batchSize % size;
+  const start = rank * base + Math.min(rank, extra);
+  const count = base + (rank < extra ? 1 : 0);
+  return { start, end: start + count, count, weight: batchSize === 0 ? 0 : count / batchSize };
+}
+
+export interface DataParallelOptions {
+  /** Clip the averaged gradients to this global norm (default Infinity: measure, never clip). */
+  maxNorm?: number;
+  /** Norm order for clipping, p > 0 or Infinity. Default 2. */
+  normType?: number;
+  /** Skip the step on every rank when the global norm is NaN/Inf (e.g. NaN on one rank). Default true. */
+  skipIfNonfinite?: boolean;
+  /** Gradient bytes per all-reduce call (DDP's bucket_cap_mb). Default 25 MiB. */
+  bucketBytes?: number;
+  /** Broadcast rank 0's parameters to every rank at construction. Default true. */
+  broadcastParameters?: boolean;
+}
+
+/** Every `bucket` elements of a FlatTensors' base, or the tensors grouped into buckets of about that size. */
+function buckets(grads: FlatTensors | readonly Float32Array[], bucket: number): TensorsLike[] {
+  const out: TensorsLike[] = [];
+  if (grads instanceof FlatTensors) {
+    for (let at = 0; at < grads.base.length; at += bucket) out.push(grads.base.subarray(at, Math.min(grads.base.length, at + bucket)));
+    return out;
+  }
+  let group: Float32Array[] = [];
+  let n = 0;
+  for (const g of grads) {
+    group.push(g);
+    n += g.length;
+    if (n >= bucket) {
+      out.push(group);
+      group = [];
+      n = 0;
+    }
+  }
+  if (group.length > 0) out.push(group);
+  return out;
+}
+
+export class DataParallel {
+  private readonly optimizer: Optimizer;
+  private readonly maxNorm: number;
+  private readonly normType: number;
+  private readonly skip: boolean;
+  private readonly bucketElements: number;
+
+  /**
+   * @param optimizer the optimiser over `params` (every rank builds the same one).
+   * @param params what the optimiser was built on (a ParamStore, or `{ data, grad }` entries):
+   *   its parameters are broadcast from rank 0 unless `broadcastParameters: false`.
+   * @throws {GradGuardError} before `dist.init()`; {TypeError|RangeError} on bad options.
+   */
+  constructor(optimizer: Optimizer, params: OptimParams, options?: DataParallelOptions) {
+    const o = checkOptions('options', options);
+    this.optimizer = optimizer;
+    this.maxNorm = o.maxNorm === undefined ? Infinity : checkNonNegative('options.maxNorm', o.maxNorm);
+    this.normType = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
+    this.skip = o.skipIfNonfinite === undefined ? true : checkBoolean('options.skipIfNonfinite', o.skipIfNonfinite);
+    const bytes = o.bucketBytes === undefined ? 25 * 2 ** 20 : checkNonNegative('options.bucketBytes', o.bucketBytes);
+    if (!(bytes >= 4) || !Number.isFinite(bytes)) invalidArg('options.bucketBytes', 'a finite number >= 4', bytes, 'range');
+    this.bucketElements = Math.floor(bytes / 4);
+    const b = o.broadcastParameters === undefined ? true : checkBoolean('options.broadcastParameters', o.broadcastParameters);
+    if (b) broadcast(parameterTensors(params), 0);
+  }
+
+  /** This rank's rows of a batch of `batchSize` (see `shardOfBatch`). */
+  shard(batchSize: number): BatchShard {
+    return shardOfBatch(batchSize);
+  }
+
+  /**
+   * Replaces every rank's gradients by their weighted sum across ranks, in buckets: with the default
+   * weight 1/size that is the mean; with `shard(n).weight` (this rank's share of the batch) it is
+   * exactly the whole batch's mean gradient even when shards differ in size.
+   */
+  averageGradients(weight?: number): void {
+    const w = this.checkWeight(weight);
+    const grads = this.optimizer.grads();
+    if (w !== 1) scaleAll(grads, w);
+    for (const b of buckets(grads, this.bucketElements)) allReduce(b, 'sum');
+  }
+
+  /** `averageGradients` with every bucket's all-reduce on the communication thread. */
+  async averageGradientsAsync(weight?: number): Promise<void> {
+    const w = this.checkWeight(weight);
+    const grads = this.optimizer.grads();
+    if (w !== 1) scaleAll(grads, w);
+    await Promise.all(buckets(grads, this.bucketElements).map((b) => allReduceAsync(b, 'sum')));
+  }
+
+  /**
+   * One data-parallel step after backward: average the gradients (weighted by `weight`, default
+   * 1/size), take the global norm of the averaged (replicated) gradients, and step with the clip
+   * coefficient folded in (`optimizer.step({ gradScale })`; the gradients are left averaged, not
+   * clipped). NaN on any rank makes the norm NaN on every rank, and every rank skips.
+   */
+  step(options?: { weight?: number }): ClipAndStepResult {
+    this.averageGradients(checkOptions('options', options).weight as number | undefined);
+    return this.clipAndStep();
+  }
+
+  /** `step` with the all-reduce on the communication thread (await it before touching the gradients). */
+  async stepAsync(options?: { weight?: number }): Promise<ClipAndStepResult> {
+    await this.averageGradientsAsync(checkOptions('options', options).weight as number | undefined);
+    return this.clipAndStep();
+  }
+
+  private clipAndStep(): ClipAndStepResult {
+    const totalNorm = getTotalNorm({ replicated: this.optimizer.grads() }, this.normType);
+    const gradScale = clipCoefficient(this.maxNorm, totalNorm);
+    const r = this.optimizer.step({ gradScale, skipIfNonfinite: this.skip, totalNorm });
+    return { totalNorm, gradScale, skipped: r.skipped };
+  }
+
+  private checkWeight(weight: unknown): number {
+    if (weight === undefined) return 1 / currentSize;
+    if (typeof weight !== 'number') invalidArg('weight', 'a number >= 0', weight);
+    if (!(weight >= 0) || !Number.isFinite(weight)) invalidArg('weight', 'a finite number >= 0', weight, 'range');
+    return weight;
+  }
+}
+
+function parameterTensors(params: OptimParams): TensorsLike {
+  if (Array.isArray(params)) {
+    return (params as readonly { data: Float32Array }[]).map((p, i) => {
+      if (typeof p !== 'object' || p === null || !(p.data instanceof Float32Array)) invalidArg(`params[${i}].data`, 'a Float32Array', p?.data);
+      return p.data;
+    });
+  }
+  const store = params as { params?: unknown };
+  if (!(store.params instanceof FlatTensors)) invalidArg('params', 'a ParamStore or an array of { data, grad }', params);
+  return store.params;
+}
+
+/** grads *= w, in place, in one native pass (the backend's scale kernel). */
+function scaleAll(grads: FlatTensors | readonly Float32Array[], w: number): void {
+  getBackend().scale(checkTensors('grads', grads, { inPlace: true }), w);
+}

@@ -1,0 +1,106 @@
+/**
+ * The gradient norm across ranks, as the large frameworks compute it (PyTorch FSDP, Megatron): each
+ * rank takes the float64 norm of its own tensors, the per-rank norms are gathered (one small
+ * all-gather of two doubles per rank), and every rank combines them the same way, in rank order.
+ * So the result is bit-identical on every rank and does not depend on MPI's reduction order.
+ *
+ * The rule for what is counted: `sharded` tensors hold different parts on different ranks (their
+ * p-th powers add up across ranks); `replicated` tensors are the same on every rank (e.g. gradients
+ * after `allReduce(..., 'mean')`, or parameters every rank keeps whole) and are counted once:
+ * rank 0's copy, except that a NaN or infinity in any rank's copy reaches the result.
+ */
+import { NonFiniteGradientError, fromNative, invalidArg } from '../errors.js';
+import { FlatTensors } from '../flat-tensors.js';
+import { clipGradsWithNorm } from '../grad/clip-grad-norm.js';
+import { getTotalNorm as localNorm } from '../grad/total-norm.js';
+import { checkBoolean, checkNonNegative, checkNormType, checkOptions, type TensorsLike } from '../validate.js';
+import { requireReady } from './runtime.js';
+
+/**
+ * Tensors whose norm is taken across ranks: a plain tensor list is `sharded` (each rank's own part);
+ * say `{ replicated }` for tensors every rank holds identically (counted once), or give both.
+ */
+export type DistTensors = TensorsLike | { sharded?: TensorsLike; replicated?: TensorsLike };
+
+interface Parts {
+  sharded: TensorsLike | null;
+  replicated: TensorsLike | null;
+}
+
+function isTensors(v: unknown): v is TensorsLike {
+  return v instanceof Float32Array || v instanceof FlatTensors || Array.isArray(v);
+}
+
+function parts(grads: unknown): Parts {
+  if (isTensors(grads)) return { sharded: grads, replicated: null };
+  if (typeof grads !== 'object' || grads === null) invalidArg('grads', 'tensors, or { sharded?, replicated? }', grads);
+  const g = grads as { sharded?: unknown; replicated?: unknown };
+  for (const k of Object.keys(g)) if (k !== 'sharded' && k !== 'replicated') invalidArg('grads', 'only the keys sharded and replicated', k, 'range');
+  if (g.sharded !== undefined && !isTensors(g.sharded)) invalidArg('grads.sharded', 'a Float32Array, an array of them, or a FlatTensors', g.sharded);
+  if (g.replicated !== undefined && !isTensors(g.replicated)) invalidArg('grads.replicated', 'a Float32Array, an array of them, or a FlatTensors', g.replicated);
+  return { sharded: (g.sharded as TensorsLike | undefined) ?? null, replicated: (g.replicated as TensorsLike | undefined) ?? null };
+}
+
+/**
+ * Combines gathered [sharded_r, replicated_r] norm pairs (rank order) into the total p-norm:
+ * (Σ_r s_r^p + rep_0^p)^(1/p), or the max for p = ∞; scaled by the largest term so no power
+ * overflows. NaN anywhere → NaN; otherwise an infinite term → Infinity.
+ * @internal Exported for tests.
+ */
+export function combineNorms(gathered: Float64Array, p: number): number {
+  const terms: number[] = [];
+  for (let r = 0; 2 * r < gathered.length; r++) {
+    const s = gathered[2 * r];
+    const rep = gathered[2 * r + 1];
+    if (Number.isNaN(s) || Number.isNaN(rep)) return NaN;
+    terms.push(s);
+    if (r === 0) terms.push(rep);
+    else if (rep === Infinity) terms.push(rep); // a copy that differs by overflowing still counts
+  }
+  let max = 0;
+  for (const t of terms) if (t > max) max = t;
+  if (p === Infinity || max === 0 || max === Infinity) return max;
+  let sum = 0;
+  for (const t of terms) sum += (t / max) ** p;
+  return max * sum ** (1 / p);
+}
+
+/**
+ * Total p-norm of gradients spread over every rank (see the module comment for `sharded` vs
+ * `replicated`), the same number on every rank. Equals `getTotalNorm` of all ranks' sharded
+ * tensors concatenated (plus one copy of the replicated ones) within float64 rounding.
+ * Reference: `torch.nn.utils.get_total_norm` over a sharded model (FSDP's `clip_grad_norm_`).
+ * @param normType p > 0 or Infinity (default 2).
+ * @throws {GradGuardError} before `init` (ERR_GRADGUARD_DIST_NOT_INITIALIZED).
+ */
+export function getTotalNorm(grads: DistTensors, normType: number = 2): number {
+  const p = checkNormType('normType', normType);
+  const g = parts(grads);
+  const addon = requireReady('dist.getTotalNorm');
+  const local = new Float64Array([g.sharded ? localNorm(g.sharded, p) : 0, g.replicated ? localNorm(g.replicated, p) : 0]);
+  try {
+    return combineNorms(addon.allGather(local), p);
+  } catch (err) {
+    throw fromNative(err);
+  }
+}
+
+/**
+ * `clipGradNorm` across ranks: the global norm (`dist.getTotalNorm`), then every local tensor
+ * (sharded and replicated) scaled by `min(1, maxNorm / (total + 1e-6))`. Every rank computes the
+ * same total, so every rank applies the same coefficient (or, with `errorIfNonfinite`, every rank
+ * throws). Returns the total norm before clipping. Reference: `torch.nn.utils.clip_grad_norm_`.
+ * @throws {NonFiniteGradientError} with `errorIfNonfinite` and a NaN/Inf total (on every rank).
+ */
+export function clipGradNorm(grads: DistTensors, maxNorm: number, options?: { normType?: number; errorIfNonfinite?: boolean }): number {
+  const m = checkNonNegative('maxNorm', maxNorm);
+  const o = checkOptions('options', options);
+  const p = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
+  const e = o.errorIfNonfinite === undefined ? false : checkBoolean('options.errorIfNonfinite', o.errorIfNonfinite);
+  const total = getTotalNorm(grads, p);
+  if (e && !Number.isFinite(total)) throw new NonFiniteGradientError(p, total, -1);
+  const g = parts(grads);
+  if (g.sharded) clipGradsWithNorm(g.sharded, m, total);
+  if (g.replicated) clipGradsWithNorm(g.replicated, m, total);
+  return total;
+}

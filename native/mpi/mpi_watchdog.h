@@ -1,0 +1,19 @@
+// The dead-peer policy: a collective that has not returned after `timeout` seconds means a peer
+// rank died or is stuck, and MPI itself would wait forever. A watchdog thread then prints which
+// rank waited in which call for how long, and ends the whole job with MPI_Abort.
+#pragma once
+
+namespace gradguard {
+namespace mpi {
+
+// Starts the watchdog thread (no-op when timeout_ms <= 0). `rank`/`size` go into its message.
+void watchdog_start(double timeout_ms, int rank, int size);
+// Stops and joins the thread (before MPI_Finalize).
+void watchdog_stop();
+
+// Marks one collective as running (the name must be a string literal) / finished.
+void watchdog_enter(const char* what);
+void watchdog_leave();
+
+}  // namespace mpi
+}  // namespace gradguard

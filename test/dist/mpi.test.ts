@@ -1,0 +1,107 @@
+// gradguard.dist under real MPI: vitest launches the scripts of test/dist with mpirun on 1, 2 and 3
+// ranks (--oversubscribe: this machine has 2 cores) and checks their output and exit status. The MPI
+// addon must be built (npm run build:mpi; .ci/run installs Open MPI and builds it): without it these
+// tests fail, they do not skip.
+import { describe, expect, it } from 'vitest';
+import { dist } from '../../lib/index.js';
+import { mpirun, node } from './mpirun.js';
+
+const passLines = (out: string, section: string, np: number): number[] =>
+  [...out.matchAll(new RegExp(`^PASS ${section} rank (\\d+)$`, 'gm'))].map((m) => Number(m[1])).sort();
+
+describe('dist under mpirun', () => {
+  it('has the MPI addon built (npm run build:mpi)', () => {
+    expect(dist.unavailableReason()).toBe('');
+    expect(dist.available()).toBe(true);
+  });
+
+  it('initialises from plain node: libmpi is made global before MPI_Init (Node loads addons RTLD_LOCAL)', () => {
+    const r = mpirun(2, 'init-plain.cjs');
+    expect(r.timedOut).toBe(false);
+    expect(r.status, r.out).toBe(0);
+    const lines = r.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.rank).sort()).toEqual([0, 1]);
+    for (const l of lines) expect(l).toMatchObject({ size: 2, before: false, beforeInit: true, after: true, sum: 3 });
+  });
+
+  it('the promotion is what makes libmpi global before init (GRADGUARD_MPI_NO_GLOBAL=1 turns it off)', () => {
+    const r = mpirun(1, 'init-plain.cjs', [], 60_000, { GRADGUARD_MPI_NO_GLOBAL: '1' });
+    expect(r.status, r.out).toBe(0);
+    const l = JSON.parse(r.out.split('\n').find((s) => s.startsWith('{')) as string);
+    expect(l.beforeInit).toBe(false);
+  });
+
+  for (const np of [1, 2, 3]) {
+    it(`on ${np} rank(s): all-reduce, broadcast, global norm and data-parallel training match one process`, () => {
+      const r = mpirun(np, 'correctness.ts');
+      expect(r.timedOut, r.out).toBe(false);
+      expect(r.status, r.out).toBe(0);
+      const ranks = Array.from({ length: np }, (_, i) => i);
+      for (const section of ['allReduce', 'identical', 'broadcast', 'allReduceAsync', 'norm', 'dataParallel', 'dataParallelAsync']) {
+        expect(passLines(r.out, section, np), `${section}\n${r.out}`).toEqual(ranks);
+      }
+      expect(r.out).toContain(`ALL PASSED on ${np} ranks`);
+    });
+  }
+
+  it('works without mpirun as a group of one', () => {
+    const r = node('singleton.ts');
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toMatch(/SINGLETON OK size 1 .*thread level serialized/);
+  });
+});
+
+describe('dist faults end with errors, not hangs', () => {
+  it('mismatched lengths, ops or roots: the same clear error on every rank, and the next call works', () => {
+    const r = mpirun(3, 'faults.ts', ['mismatch'], 60_000);
+    expect(r.timedOut, r.out).toBe(false);
+    expect(r.status, r.out).toBe(0);
+    for (const rank of [0, 1, 2]) {
+      expect(r.out).toContain(`CAUGHT rank ${rank}: allReduce: the tensors differ in length across ranks (from 10 to 12 elements; rank ${rank} has ${10 + rank})`);
+      expect(r.out).toMatch(new RegExp(`CAUGHT rank ${rank}: allReduce: ranks passed different op values`));
+      expect(r.out).toMatch(new RegExp(`CAUGHT rank ${rank}: broadcast: ranks passed different root values`));
+      expect(r.out).toMatch(new RegExp(`CAUGHT rank ${rank}: (broadcast|allReduce): ranks called different collectives at this point \\(allReduce and broadcast`));
+      expect(r.out).toContain(`RECOVERED rank ${rank}`);
+    }
+  });
+
+  it('an uncaught mismatch ends the job with a non-zero status and the error in the log', () => {
+    const r = mpirun(3, 'faults.ts', ['mismatch-uncaught'], 60_000);
+    expect(r.timedOut, r.out).toBe(false);
+    expect(r.status).not.toBe(0);
+    expect(r.out).toMatch(/gradguard\.dist: rank \d of 3 is exiting with code 1 before dist\.finalize\(\)/);
+    expect(r.out).toContain('the tensors differ in length across ranks');
+  });
+
+  it('a rank that exits with code 1 mid-job ends the job, naming that rank', () => {
+    const r = mpirun(3, 'faults.ts', ['dead'], 60_000);
+    expect(r.timedOut, r.out).toBe(false);
+    expect(r.status).not.toBe(0);
+    expect(r.out).toContain('gradguard.dist: rank 1 of 3 is exiting with code 1 before dist.finalize()');
+    expect(r.out).not.toContain('UNEXPECTED');
+  });
+
+  it('a rank that exits with code 0 mid-job (finalising while the others wait) ends the job after timeoutMs', () => {
+    const r = mpirun(3, 'faults.ts', ['exit0'], 60_000);
+    expect(r.timedOut, r.out).toBe(false);
+    expect(r.status).not.toBe(0);
+    expect(r.out).toMatch(/gradguard\.dist: rank \d of 3: (allReduce|MPI_Finalize.*) has not completed after 1\.\d s/);
+    expect(r.out).not.toContain('UNEXPECTED');
+  });
+
+  it('a rank killed by a signal (no exit hook) ends the job, and mpirun names the rank', () => {
+    const r = mpirun(3, 'faults.ts', ['killed'], 60_000);
+    expect(r.timedOut, r.out).toBe(false);
+    expect(r.status).not.toBe(0);
+    expect(r.out).toMatch(/process rank 1 .*signal 9/);
+    expect(r.out).not.toContain('UNEXPECTED');
+  });
+
+  it('a rank that never joins a collective: the watchdog aborts the job after timeoutMs', () => {
+    const r = mpirun(3, 'faults.ts', ['stuck'], 60_000);
+    expect(r.timedOut, r.out).toBe(false);
+    expect(r.status).not.toBe(0);
+    expect(r.out).toMatch(/gradguard\.dist: rank [02] of 3: allReduce has not completed after 1\.\d s/);
+    expect(r.out).not.toContain('UNEXPECTED');
+  });
+});

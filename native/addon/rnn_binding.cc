@@ -75,7 +75,8 @@ Napi::Value RecurrentForward(const Napi::CallbackInfo& info) {
 }
 
 // (mode, T, B, I, H, x, h0, c0|null, wIh, wHh, ws, gradOutput|null, gradHN|null, gradCN|null,
-//  gradInput, gradH0, gradC0|null, gradWIh, gradWHh, gradBIh|null, gradBHh|null, accumulate)
+//  gradInput, gradH0, gradC0|null, gradWIh, gradWHh, gradBIh|null, gradBHh|null, accumulate
+//  [, clipHiddenGradNorm: 0 = off])
 Napi::Value RecurrentBackward(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 22);
   RecurrentDims d;
@@ -100,9 +101,12 @@ Napi::Value RecurrentBackward(const Napi::CallbackInfo& info) {
   float* gbih = float32_exact(info, 19, "gradBiasIh", GH, true);
   float* gbhh = float32_exact(info, 20, "gradBiasHh", GH, true);
   const bool accumulate = arg_bool(info, 21, "accumulate");
+  const double clip = info.Length() > 22 ? arg_number(info, 22, "clipHiddenGradNorm") : 0.0;
+  if (!(clip >= 0)) throw_range(info.Env(), "clipHiddenGradNorm must be >= 0 (0 = off)");
   const Status s = kernels::recurrent_backward_f32(active_isa(), mode, d, x, h0, c0, w_ih, w_hh,
                                                    ws, go, ghn, gcn, gx, gh0, gc0, gwih, gwhh,
-                                                   gbih, gbhh, accumulate);
+                                                   gbih, gbhh, accumulate,
+                                                   static_cast<float>(clip));
   if (s != Status::kOk) throw_status(info.Env(), s, "recurrentBackward");
   return info.Env().Undefined();
 }

@@ -199,15 +199,18 @@ void run_range(bool threaded, size_t count, size_t grain, const F& fn) {
   }
 }
 
-}  // namespace
+// Offset (floats) of the packed (jc, pc) block in a whole pre-packed B: every earlier column block
+// is kNc wide (a multiple of nr) and k deep; earlier slices of this block are panels * nr wide.
+size_t packed_block_offset(size_t k, size_t n, size_t nr, size_t jc, size_t pc) {
+  const size_t nc = min_sz(kNc, n - jc);
+  return jc * k + ceil_div(nc, nr) * nr * pc;
+}
 
-Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
-             const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c,
-             size_t ldc) {
-  if (m == 0 || n == 0) return Status::kOk;
-  if (ldc < n || lda < (trans_a ? m : k) || ldb < (trans_b ? k : n)) {
-    return Status::kInvalidArgument;
-  }
+// The driver behind sgemm and sgemm_packed: with packed_b set, B is read from that whole pre-packed
+// copy (sgemm_pack_b) and b/ldb/trans_b are unused.
+Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
+                    const float* a, size_t lda, const float* b, size_t ldb, const float* packed_b,
+                    float beta, float* c, size_t ldc) {
   if (k == 0 || alpha == 0.f) {
     scale_c(m, n, beta, c, ldc);
     return Status::kOk;
@@ -226,9 +229,9 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
   // Depth slices of (nearly) equal size: k = 257 runs as 129 + 128, not 256 + 1.
   const size_t kc_step = ceil_div(k, ceil_div(k, kKc));
   const size_t nc_max = min_sz(n, kNc), kc_max = kc_step, mo_max = min_sz(m, kMo);
-  float* bp = t_pack_b.get(ceil_div(nc_max, nr) * nr * kc_max);
+  float* bp_own = packed_b != nullptr ? nullptr : t_pack_b.get(ceil_div(nc_max, nr) * nr * kc_max);
   float* ap = t_pack_a.get(ceil_div(mo_max, mr) * mr * kc_max);
-  if (ap == nullptr || bp == nullptr) return Status::kOutOfMemory;
+  if (ap == nullptr || (packed_b == nullptr && bp_own == nullptr)) return Status::kOutOfMemory;
 
   for (size_t jc = 0; jc < n; jc += kNc) {
     const size_t nc = min_sz(kNc, n - jc);
@@ -237,6 +240,8 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
       const size_t kc = min_sz(kc_step, k - pc);
       // Later slices accumulate onto the C the first slice wrote (the k order is always the same).
       const float beta_eff = pc == 0 ? beta : 1.f;
+      const float* bp =
+          packed_b != nullptr ? packed_b + packed_block_offset(k, n, nr, jc, pc) : bp_own;
       for (size_t io = 0; io < m; io += kMo) {
         const size_t mo = min_sz(kMo, m - io);
         const size_t a_panels = ceil_div(mo, mr);
@@ -245,13 +250,13 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
         const size_t b_cols = trans_b ? kPackCols / nr * nr : nc;
         const size_t b_rows = trans_b ? kc : kPackRows;
         const size_t b_col_jobs = ceil_div(nc, b_cols), b_row_jobs = ceil_div(kc, b_rows);
-        const size_t b_jobs = io == 0 ? b_col_jobs * b_row_jobs : 0;
+        const size_t b_jobs = io == 0 && packed_b == nullptr ? b_col_jobs * b_row_jobs : 0;
         run_range(threaded, b_jobs + a_panels, 2, [&](size_t lo, size_t hi) {
           for (size_t t = lo; t < hi; ++t) {
             if (t < b_jobs) {
               const size_t j = t % b_col_jobs * b_cols, r = t / b_col_jobs * b_rows;
               pack_b(trans_b, b, ldb, pc, kc, r, min_sz(r + b_rows, kc), jc + j,
-                     min_sz(b_cols, nc - j), bp + j * kc);
+                     min_sz(b_cols, nc - j), bp_own + j * kc);
             } else {
               const size_t i = (t - b_jobs) * mr;
               pack_a(trans_a, a, lda, io + i, min_sz(mr, mo - i), pc, kc,
@@ -291,6 +296,54 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
     }
   }
   return Status::kOk;
+}
+
+}  // namespace
+
+Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
+             const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c,
+             size_t ldc) {
+  if (m == 0 || n == 0) return Status::kOk;
+  if (ldc < n || lda < (trans_a ? m : k) || ldb < (trans_b ? k : n)) {
+    return Status::kInvalidArgument;
+  }
+  return sgemm_driver(isa, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, nullptr, beta, c, ldc);
+}
+
+size_t sgemm_packed_b_size(Isa isa, size_t k, size_t n) {
+  const size_t nr = gemm_kernels(isa).nr;
+  return ceil_div(n, nr) * nr * k;
+}
+
+Status sgemm_pack_b(Isa isa, bool trans_b, size_t k, size_t n, const float* b, size_t ldb,
+                    float* packed) {
+  if (k == 0 || n == 0) return Status::kOk;
+  if (ldb < (trans_b ? k : n)) return Status::kInvalidArgument;
+  const size_t nr = gemm_kernels(isa).nr;
+  const PackBFn pack_b = pack_b_for(nr);
+  if (pack_b == nullptr) return Status::kInternal;
+  // The same slicing as the driver, so it finds each (jc, pc) block where it would have packed it.
+  const size_t kc_step = ceil_div(k, ceil_div(k, kKc));
+  size_t blocks = 0;
+  for (size_t jc = 0; jc < n; jc += kNc) blocks += ceil_div(k, kc_step);
+  const size_t per_jc = ceil_div(k, kc_step);
+  parallel_for(0, blocks, 1, [&](size_t lo, size_t hi) {
+    for (size_t t = lo; t < hi; ++t) {
+      const size_t jc = t / per_jc * kNc, pc = t % per_jc * kc_step;
+      const size_t nc = min_sz(kNc, n - jc), kc = min_sz(kc_step, k - pc);
+      pack_b(trans_b, b, ldb, pc, kc, 0, kc, jc, nc, packed + packed_block_offset(k, n, nr, jc, pc));
+    }
+  });
+  return Status::kOk;
+}
+
+Status sgemm_packed(Isa isa, bool trans_a, size_t m, size_t n, size_t k, float alpha,
+                    const float* a, size_t lda, const float* packed_b, float beta, float* c,
+                    size_t ldc) {
+  if (m == 0 || n == 0) return Status::kOk;
+  if (ldc < n || lda < (trans_a ? m : k)) return Status::kInvalidArgument;
+  return sgemm_driver(isa, trans_a, false, m, n, k, alpha, a, lda, nullptr, 0, packed_b, beta, c,
+                      ldc);
 }
 
 }  // namespace kernels

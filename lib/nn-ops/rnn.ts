@@ -12,7 +12,7 @@
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
 import { checkOptions } from '../validate.js';
-import { boolOr, checkDim, checkDisjoint, checkLength, optLength } from './check.js';
+import { boolOr, checkDim, checkDisjoint, checkLength, finiteOr, optLength } from './check.js';
 
 export interface RecurrentShape {
   seqLen: number;
@@ -170,6 +170,16 @@ export interface RnnBackwardOptions {
   grads?: Partial<RecurrentGrads>;
   /** Add into the weight/bias gradients instead of overwriting them (default false). */
   accumulate?: boolean;
+  /**
+   * Per-step hidden-state gradient clipping inside BPTT (off by default; 0 = off). At every step t,
+   * each sample's gradient w.r.t. its hidden state, dh_t[b] = (what flows back from step t+1) +
+   * gradOutput[t, b], is scaled by min(1, clipHiddenGradNorm / (‖dh_t[b]‖₂ + 1e-6)) before it
+   * reaches the gates (clipGradNorm's factor). Per sample rather than over the whole [B, H] step so
+   * one exploding sequence does not shrink the gradients of the others in the batch, and results do
+   * not depend on how a batch is composed. The cell-state path (LSTM dc) is not clipped: it is the
+   * path the gates already regulate. A row with an infinite norm gets factor 0, as in clipGradNorm.
+   */
+  clipHiddenGradNorm?: number;
 }
 
 function gradsOut(o: { grads?: Partial<RecurrentGrads> }, c: Checked, gates: number): RecurrentGrads {
@@ -200,9 +210,10 @@ export function rnnBackward(input: Float32Array, weights: RecurrentWeights, shap
   const go = optLength('options.gradOutput', o.gradOutput, T * B * H);
   const ghn = optLength('options.gradHN', o.gradHN, B * H);
   const accumulate = boolOr('options.accumulate', o.accumulate, false);
+  const clip = finiteOr('options.clipHiddenGradNorm', o.clipHiddenGradNorm, 0, 0);
   const g = gradsOut(o, c, 1);
   checkDisjoint(gradList(g, null), [...weightList(input, c), ['options.h0', h0], ['workspace', workspace], ['options.gradOutput', go], ['options.gradHN', ghn]]);
-  getBackend().recurrentBackward(mode, T, B, I, H, input, h0, null, c.wIh, c.wHh, workspace, go, ghn, null, g.gradInput, g.gradH0, null, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate);
+  getBackend().recurrentBackward(mode, T, B, I, H, input, h0, null, c.wIh, c.wHh, workspace, go, ghn, null, g.gradInput, g.gradH0, null, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate, clip);
   return g;
 }
 
@@ -258,6 +269,16 @@ export interface LstmBackwardOptions {
   grads?: Partial<LstmGrads>;
   /** Add into the weight/bias gradients instead of overwriting them (default false). */
   accumulate?: boolean;
+  /**
+   * Per-step hidden-state gradient clipping inside BPTT (off by default; 0 = off). At every step t,
+   * each sample's gradient w.r.t. its hidden state, dh_t[b] = (what flows back from step t+1) +
+   * gradOutput[t, b], is scaled by min(1, clipHiddenGradNorm / (‖dh_t[b]‖₂ + 1e-6)) before it
+   * reaches the gates (clipGradNorm's factor). Per sample rather than over the whole [B, H] step so
+   * one exploding sequence does not shrink the gradients of the others in the batch, and results do
+   * not depend on how a batch is composed. The cell-state path (LSTM dc) is not clipped: it is the
+   * path the gates already regulate. A row with an infinite norm gets factor 0, as in clipGradNorm.
+   */
+  clipHiddenGradNorm?: number;
 }
 
 /**
@@ -275,6 +296,7 @@ export function lstmBackward(input: Float32Array, weights: RecurrentWeights, sha
   const ghn = optLength('options.gradHN', o.gradHN, B * H);
   const gcn = optLength('options.gradCN', o.gradCN, B * H);
   const accumulate = boolOr('options.accumulate', o.accumulate, false);
+  const clip = finiteOr('options.clipHiddenGradNorm', o.clipHiddenGradNorm, 0, 0);
   const g = gradsOut(o, c, 4);
   const gradC0 = outOr('options.grads.gradC0', o.grads?.gradC0, B * H);
   checkDisjoint(gradList(g, gradC0), [
@@ -286,6 +308,6 @@ export function lstmBackward(input: Float32Array, weights: RecurrentWeights, sha
     ['options.gradHN', ghn],
     ['options.gradCN', gcn],
   ]);
-  getBackend().recurrentBackward(2, T, B, I, H, input, h0, c0, c.wIh, c.wHh, workspace, go, ghn, gcn, g.gradInput, g.gradH0, gradC0, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate);
+  getBackend().recurrentBackward(2, T, B, I, H, input, h0, c0, c.wIh, c.wHh, workspace, go, ghn, gcn, g.gradInput, g.gradH0, gradC0, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate, clip);
   return { ...g, gradC0 };
 }

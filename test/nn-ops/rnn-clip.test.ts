@@ -61,7 +61,7 @@ function reference(mode: Mode) {
     if (lstm) cs.push(f.workspace.slice(T * B * 4 * H + t * B * H, T * B * 4 * H + (t + 1) * B * H));
   }
   let dh = Float64Array.from(gradHN);
-  let dc = Float32Array.from(gradCN);
+  let dc: Float32Array = Float32Array.from(gradCN);
   const gradInput = new Float32Array(T * B * I);
   const gWIh = new Float64Array(G * H * I);
   const gWHh = new Float64Array(G * H * H);
@@ -129,7 +129,7 @@ describe.each(targets)('clipHiddenGradNorm on $name', (t) => {
     expectClose(g.gradWeightHh, ref.gWHh);
     expectClose(g.gradBiasIh!, ref.gB);
     expectClose(g.gradBiasHh!, ref.gB);
-    if (mode === 'lstm') expectClose((g as { gradC0: Float32Array }).gradC0, ref.gradC0);
+    if (mode === 'lstm') expectClose((g as unknown as { gradC0: Float32Array }).gradC0, ref.gradC0);
   });
 
   it('rejects a bad threshold, naming the option', () => {

@@ -11,6 +11,7 @@
 #include "addon/args.h"
 #include "addon/bindings.h"
 #include "addon/job.h"
+#include "core/dispatch.h"
 #include "kernels/normalization/normalization.h"
 
 namespace gradguard {
@@ -72,8 +73,9 @@ Job batch_norm_forward_job(const Napi::CallbackInfo& info) {
   if (has_rm != has_rv) {
     throw_type(info.Env(), "runningMean and runningVar must both be given or both be null");
   }
+  const Isa isa = active_isa();
   return [=] {
-    kernels::batchnorm1d_forward_f32(x, n, c, w, b, rm, rv, training, momentum, eps, y, sm, si);
+    kernels::batchnorm1d_forward_f32(isa, x, n, c, w, b, rm, rv, training, momentum, eps, y, sm, si);
     return Status::kOk;
   };
 }
@@ -100,8 +102,9 @@ Job batch_norm_backward_job(const Napi::CallbackInfo& info) {
   float* dw = float32_exact(info, 9, "gradWeight", c, true);
   float* db = float32_exact(info, 10, "gradBias", c, true);
   const bool accumulate = arg_bool(info, 11, "accumulate");
+  const Isa isa = active_isa();
   return [=] {
-    kernels::batchnorm1d_backward_f32(dy, x, n, c, w, sm, si, training, dx, dw, db, accumulate);
+    kernels::batchnorm1d_backward_f32(isa, dy, x, n, c, w, sm, si, training, dx, dw, db, accumulate);
     return Status::kOk;
   };
 }
@@ -126,8 +129,9 @@ Job layer_norm_forward_job(const Napi::CallbackInfo& info) {
   float* y = float32_exact(info, 6, "y", m * d);
   double* sm = f64(info, 7, "saveMean", m);
   double* si = f64(info, 8, "saveInvstd", m);
+  const Isa isa = active_isa();
   return [=] {
-    kernels::layernorm_forward_f32(x, m, d, w, b, eps, y, sm, si);
+    kernels::layernorm_forward_f32(isa, x, m, d, w, b, eps, y, sm, si);
     return Status::kOk;
   };
 }
@@ -154,8 +158,9 @@ Job layer_norm_backward_job(const Napi::CallbackInfo& info) {
   float* dw = float32_exact(info, 8, "gradWeight", d, true);
   float* db = float32_exact(info, 9, "gradBias", d, true);
   const bool accumulate = arg_bool(info, 10, "accumulate");
+  const Isa isa = active_isa();
   return [=] {
-    kernels::layernorm_backward_f32(dy, x, m, d, w, sm, si, dx, dw, db, accumulate);
+    kernels::layernorm_backward_f32(isa, dy, x, m, d, w, sm, si, dx, dw, db, accumulate);
     return Status::kOk;
   };
 }

@@ -298,6 +298,78 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
   return Status::kOk;
 }
 
+// sgemm_packed for a short A (an RNN step: m = batch): A is packed for every depth slice at once
+// (inline when small), then ONE parallel region computes C, each task running all depth slices of
+// its tiles in order. Same tiles, same slice order per tile, same micro-kernel calls as
+// sgemm_driver, so the same bits; but 1 parallel region per call instead of 2 per depth slice.
+// Returns false (nothing done) when A is too large to pack whole.
+bool sgemm_packed_short_a(Isa isa, bool trans_a, size_t m, size_t n, size_t k, float alpha,
+                          const float* a, size_t lda, const float* packed_b, float beta, float* c,
+                          size_t ldc, Status* status) {
+  constexpr size_t kMaxPackedA = size_t{1} << 20;  // floats (4 MiB)
+  const GemmKernels& kern = gemm_kernels(isa);
+  const size_t mr = kern.mr, nr = kern.nr;
+  const PackAFn pack_a = pack_a_for(mr);
+  if (m > kMo || n > kNc || pack_a == nullptr || kMc % mr != 0) return false;
+  const size_t a_panels = ceil_div(m, mr);
+  if (a_panels * mr * k > kMaxPackedA) return false;
+  const size_t kc_step = ceil_div(k, ceil_div(k, kKc));
+  const size_t slices = ceil_div(k, kc_step);
+  float* ap = t_pack_a.get(a_panels * mr * k);
+  if (ap == nullptr) {
+    *status = Status::kOutOfMemory;
+    return true;
+  }
+  const bool small = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) <
+                     static_cast<double>(kInlineWork);
+  const size_t threads = small ? 1 : static_cast<size_t>(num_threads());
+  const bool threaded = threads > 1;
+  // Slice s of panel ip at ap + (s * a_panels + ip) * mr * kc_step (a short last slice packs short).
+  const bool pack_threaded = threaded && a_panels * mr * k >= (size_t{1} << 16);
+  run_range(pack_threaded, slices * a_panels, 2, [&](size_t lo, size_t hi) {
+    for (size_t t = lo; t < hi; ++t) {
+      const size_t sl = t / a_panels, ip = t % a_panels;
+      const size_t pc = sl * kc_step, kc = min_sz(kc_step, k - pc);
+      pack_a(trans_a, a, lda, ip * mr, min_sz(mr, m - ip * mr), pc, kc,
+             ap + (sl * a_panels + ip) * mr * kc_step);
+    }
+  });
+  const size_t b_panels = ceil_div(n, nr);
+  const size_t m_blocks = ceil_div(m, kMc);
+  size_t task_panels = kTaskCols / nr;
+  if (threaded) {
+    const size_t want_cols = ceil_div(4 * threads, m_blocks);
+    const size_t fit = ceil_div(b_panels, want_cols);
+    if (fit < task_panels) task_panels = fit > 0 ? fit : 1;
+  }
+  const size_t col_tasks = ceil_div(b_panels, task_panels);
+  run_range(threaded, m_blocks * col_tasks, 1, [&](size_t lo, size_t hi) {
+    for (size_t t = lo; t < hi; ++t) {
+      const size_t mb = t / col_tasks, ct = t % col_tasks;
+      const size_t ip_begin = mb * kMc / mr;
+      const size_t ip_end = min_sz(ceil_div(mb * kMc + kMc, mr), a_panels);
+      const size_t jp_begin = ct * task_panels;
+      const size_t jp_end = min_sz(jp_begin + task_panels, b_panels);
+      for (size_t sl = 0; sl < slices; ++sl) {
+        const size_t pc = sl * kc_step, kc = min_sz(kc_step, k - pc);
+        const float beta_eff = pc == 0 ? beta : 1.f;
+        const float* bp = packed_b + packed_block_offset(k, n, nr, 0, pc);
+        for (size_t jp = jp_begin; jp < jp_end; ++jp) {
+          const float* bpanel = bp + jp * nr * kc;
+          const size_t cols = min_sz(nr, n - jp * nr);
+          for (size_t ip = ip_begin; ip < ip_end; ++ip) {
+            const size_t rows = min_sz(mr, m - ip * mr);
+            kern.micro(kc, ap + (sl * a_panels + ip) * mr * kc_step, bpanel,
+                       c + ip * mr * ldc + jp * nr, ldc, rows, cols, alpha, beta_eff);
+          }
+        }
+      }
+    }
+  });
+  *status = Status::kOk;
+  return true;
+}
+
 }  // namespace
 
 Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
@@ -342,6 +414,14 @@ Status sgemm_packed(Isa isa, bool trans_a, size_t m, size_t n, size_t k, float a
                     size_t ldc) {
   if (m == 0 || n == 0) return Status::kOk;
   if (ldc < n || lda < (trans_a ? m : k)) return Status::kInvalidArgument;
+  if (k == 0 || alpha == 0.f) {
+    scale_c(m, n, beta, c, ldc);
+    return Status::kOk;
+  }
+  Status s = Status::kOk;
+  if (sgemm_packed_short_a(isa, trans_a, m, n, k, alpha, a, lda, packed_b, beta, c, ldc, &s)) {
+    return s;
+  }
   return sgemm_driver(isa, trans_a, false, m, n, k, alpha, a, lda, nullptr, 0, packed_b, beta, c,
                       ldc);
 }

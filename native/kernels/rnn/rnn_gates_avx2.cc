@@ -30,7 +30,14 @@ inline void st(float* p, __m256 v, bool full, __m256i m) {
     _mm256_maskstore_ps(p, m, v);
   }
 }
-inline __m256 sig8(__m256 v) { return _mm256_blendv_ps(sigmoid8(v, nullptr), v, isnan8(v)); }
+// sigmoid(v) = 1 / (1 + e^-v) with one division (the activation kernel's sigmoid8 takes two, for
+// its derivative's sake): exp_neg8 saturates at e^88.7, so v < -88.7 gives ~3e-39 instead of a
+// smaller positive number. A few ulp elsewhere.
+inline __m256 sig8(__m256 v) {
+  const __m256 e = exp_neg8(_mm256_sub_ps(_mm256_setzero_ps(), v));
+  const __m256 s = _mm256_div_ps(_mm256_set1_ps(1.f), _mm256_add_ps(_mm256_set1_ps(1.f), e));
+  return _mm256_blendv_ps(s, v, isnan8(v));
+}
 inline __m256 th8(__m256 v) { return _mm256_blendv_ps(tanh8(v, nullptr), v, isnan8(v)); }
 
 // dh + go (go may be null), the row's dh_t before clipping.

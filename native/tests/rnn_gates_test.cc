@@ -44,9 +44,8 @@ LstmFwd lstm_fwd(Isa isa, size_t rows, size_t H, const std::vector<float>& pre,
                  const std::vector<float>* bias, const std::vector<float>& cp, bool with_out) {
   LstmFwd r{pre, std::vector<float>(rows * H), std::vector<float>(rows * H),
             std::vector<float>(rows * H, -7.f)};
-  rnn_gates_kernels(isa).lstm_forward(rows, H, r.g.data(), bias ? bias->data() : nullptr,
-                                      cp.data(), r.c.data(), r.h.data(),
-                                      with_out ? r.out.data() : nullptr);
+  rnn_gates_kernels(isa).lstm_forward(rows, H, r.g.data(), bias ? bias->data() : nullptr, cp.data(),
+                                      r.c.data(), r.h.data(), with_out ? r.out.data() : nullptr);
   return r;
 }
 
@@ -84,10 +83,10 @@ void test_lstm_forward() {
             const auto* b = with_bias ? &bias : nullptr;
             const LstmFwd ref = lstm_fwd(Isa::kScalar, rows, H, pre, b, cp, with_out);
             const LstmFwd r = lstm_fwd(isa, rows, H, pre, b, cp, with_out);
-            CHECK_MSG(near(r.g, ref.g) && near(r.c, ref.c) && near(r.h, ref.h) &&
-                          near(r.out, ref.out),
-                      "%s lstm forward H=%zu rows=%zu bias=%d out=%d", isa_name(isa), H, rows,
-                      int(with_bias), int(with_out));
+            CHECK_MSG(
+                near(r.g, ref.g) && near(r.c, ref.c) && near(r.h, ref.h) && near(r.out, ref.out),
+                "%s lstm forward H=%zu rows=%zu bias=%d out=%d", isa_name(isa), H, rows,
+                int(with_bias), int(with_out));
             if (with_out) CHECK(bits_equal(r.out, r.h));
             if (H > 2) CHECK(std::isnan(r.h[0]) && std::isnan(r.h[2]) && std::isnan(r.g[0]));
           }
@@ -208,8 +207,8 @@ void test_rnn() {
           if (H > 2) dh[H + 1] = kNaN;
           for (float clip : {0.f, 0.3f}) {
             std::vector<float> dg(rows * H), dgr(rows * H);
-            rnn_gates_kernels(Isa::kScalar).rnn_backward(relu, rows, H, hr.data(), dh.data(),
-                                                          go.data(), clip, dgr.data());
+            rnn_gates_kernels(Isa::kScalar)
+                .rnn_backward(relu, rows, H, hr.data(), dh.data(), go.data(), clip, dgr.data());
             rnn_gates_kernels(isa).rnn_backward(relu, rows, H, hr.data(), dh.data(), go.data(),
                                                 clip, dg.data());
             CHECK_MSG(near(dg, dgr), "%s rnn backward H=%zu relu=%d clip=%g", isa_name(isa), H,

@@ -16,10 +16,12 @@ namespace gradguard {
 namespace kernels {
 namespace {
 
-constexpr size_t kWork = 16384;       // elements per task, roughly
-constexpr size_t kLnChunkRows = 64;   // LayerNorm dw/db partials: one per fixed block of rows
+constexpr size_t kWork = 16384;      // elements per task, roughly
+constexpr size_t kLnChunkRows = 64;  // LayerNorm dw/db partials: one per fixed block of rows
 
-size_t grain_for(size_t per_index) { return per_index == 0 ? kWork : (kWork + per_index - 1) / per_index; }
+size_t grain_for(size_t per_index) {
+  return per_index == 0 ? kWork : (kWork + per_index - 1) / per_index;
+}
 
 }  // namespace
 

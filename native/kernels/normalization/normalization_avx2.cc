@@ -81,7 +81,10 @@ void ln_apply__avx2(const float* x, size_t d, double mean, double invstd, const 
   for (size_t j = 0; j < d; j += 4) {
     const size_t r = lanes(d, j);
     const __m256d xh = _mm256_mul_pd(_mm256_sub_pd(ldf(x + j, r), vmu), vis);
-    stf(y + j, _mm256_fmadd_pd(xh, ldf_or(w ? w + j : nullptr, r, 1.0), ldf_or(b ? b + j : nullptr, r, 0.0)), r);
+    stf(y + j,
+        _mm256_fmadd_pd(xh, ldf_or(w ? w + j : nullptr, r, 1.0),
+                        ldf_or(b ? b + j : nullptr, r, 0.0)),
+        r);
   }
 }
 
@@ -101,12 +104,14 @@ void ln_backward__avx2(const float* x, const float* dy, size_t d, double mean, d
   }
   if (!dx) return;
   const double inv_d = 1.0 / static_cast<double>(d);
-  const __m256d mgw = _mm256_set1_pd(inv_d * hsum(s_gw)), mgwx = _mm256_set1_pd(inv_d * hsum(s_gwx));
+  const __m256d mgw = _mm256_set1_pd(inv_d * hsum(s_gw)),
+                mgwx = _mm256_set1_pd(inv_d * hsum(s_gwx));
   for (size_t j = 0; j < d; j += 4) {
     const size_t r = lanes(d, j);
     const __m256d xh = _mm256_mul_pd(_mm256_sub_pd(ldf(x + j, r), vmu), vis);
     const __m256d gw = _mm256_mul_pd(ldf(dy + j, r), ldf_or(w ? w + j : nullptr, r, 1.0));
-    stf(dx + j, _mm256_mul_pd(vis, _mm256_sub_pd(_mm256_sub_pd(gw, mgw), _mm256_mul_pd(xh, mgwx))), r);
+    stf(dx + j, _mm256_mul_pd(vis, _mm256_sub_pd(_mm256_sub_pd(gw, mgw), _mm256_mul_pd(xh, mgwx))),
+        r);
   }
 }
 
@@ -129,8 +134,12 @@ void bn_apply__avx2(const float* x, size_t cols, const double* mean, const doubl
                     const float* w, const float* b, float* y) {
   for (size_t j = 0; j < cols; j += 4) {
     const size_t r = lanes(cols, j);
-    const __m256d xh = _mm256_mul_pd(_mm256_sub_pd(ldf(x + j, r), ldd(mean + j, r)), ldd(invstd + j, r));
-    stf(y + j, _mm256_fmadd_pd(xh, ldf_or(w ? w + j : nullptr, r, 1.0), ldf_or(b ? b + j : nullptr, r, 0.0)), r);
+    const __m256d xh =
+        _mm256_mul_pd(_mm256_sub_pd(ldf(x + j, r), ldd(mean + j, r)), ldd(invstd + j, r));
+    stf(y + j,
+        _mm256_fmadd_pd(xh, ldf_or(w ? w + j : nullptr, r, 1.0),
+                        ldf_or(b ? b + j : nullptr, r, 0.0)),
+        r);
   }
 }
 
@@ -139,7 +148,8 @@ void bn_grad_sums__avx2(const float* dy, const float* x, size_t cols, const doub
   for (size_t j = 0; j < cols; j += 4) {
     const size_t r = lanes(cols, j);
     const __m256d g = ldf(dy + j, r);
-    const __m256d xh = _mm256_mul_pd(_mm256_sub_pd(ldf(x + j, r), ldd(mean + j, r)), ldd(invstd + j, r));
+    const __m256d xh =
+        _mm256_mul_pd(_mm256_sub_pd(ldf(x + j, r), ldd(mean + j, r)), ldd(invstd + j, r));
     std4(sum_dy + j, _mm256_add_pd(ldd(sum_dy + j, r), g), r);
     std4(sum_dy_xhat + j, _mm256_fmadd_pd(g, xh, ldd(sum_dy_xhat + j, r)), r);
   }
@@ -156,8 +166,9 @@ void bn_dx__avx2(const float* dy, const float* x, size_t cols, const double* mea
     const __m256d g = ldf(dy + j, r);
     if (training) {
       const __m256d xh = _mm256_mul_pd(_mm256_sub_pd(ldf(x + j, r), ldd(mean + j, r)), is);
-      const __m256d t = _mm256_sub_pd(_mm256_sub_pd(g, _mm256_mul_pd(vn, ldd(sum_dy + j, r))),
-                                      _mm256_mul_pd(xh, _mm256_mul_pd(vn, ldd(sum_dy_xhat + j, r))));
+      const __m256d t =
+          _mm256_sub_pd(_mm256_sub_pd(g, _mm256_mul_pd(vn, ldd(sum_dy + j, r))),
+                        _mm256_mul_pd(xh, _mm256_mul_pd(vn, ldd(sum_dy_xhat + j, r))));
       stf(dx + j, _mm256_mul_pd(k, t), r);
     } else {
       stf(dx + j, _mm256_mul_pd(k, g), r);

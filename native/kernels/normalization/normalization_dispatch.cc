@@ -5,10 +5,10 @@
 namespace gradguard {
 namespace kernels {
 
-#define GG_NORM_ROWS_TABLE(ns)                                                                \
-  {                                                                                           \
-    ns::ln_stats__##ns, ns::ln_apply__##ns, ns::ln_backward__##ns, ns::bn_sum__##ns,          \
-        ns::bn_sum_sq__##ns, ns::bn_apply__##ns, ns::bn_grad_sums__##ns, ns::bn_dx__##ns      \
+#define GG_NORM_ROWS_TABLE(ns)                                                           \
+  {                                                                                      \
+    ns::ln_stats__##ns, ns::ln_apply__##ns, ns::ln_backward__##ns, ns::bn_sum__##ns,     \
+        ns::bn_sum_sq__##ns, ns::bn_apply__##ns, ns::bn_grad_sums__##ns, ns::bn_dx__##ns \
   }
 
 const NormRowKernels& norm_row_kernels(Isa isa) {

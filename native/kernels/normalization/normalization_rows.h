@@ -1,8 +1,8 @@
 // The per-ISA inner loops of the BatchNorm1d/LayerNorm kernels (normalization.cc drives them and
 // splits the work across threads): one row of LayerNorm, or a range of feature columns of one row
 // of BatchNorm. Every statistic and reduction accumulates in float64. Column-wise (BatchNorm) loops
-// add in row order per feature; LayerNorm's row sums are split across SIMD lanes, so they may differ
-// from the scalar reference (namespace scalar, -ffp-contract=off) in the last float64 bits.
+// add in row order per feature; LayerNorm's row sums are split across SIMD lanes, so they may
+// differ from the scalar reference (namespace scalar, -ffp-contract=off) in the last float64 bits.
 #pragma once
 
 #include <cstddef>
@@ -42,22 +42,22 @@ struct NormRowKernels {
 // The table for `isa` (which must be supported by this CPU).
 const NormRowKernels& norm_row_kernels(Isa isa);
 
-#define GG_NORM_ROWS_DECLARE(ns)                                                                   \
-  namespace ns {                                                                                   \
-  void ln_stats__##ns(const float* x, size_t d, double eps, double* mean, double* invstd);        \
-  void ln_apply__##ns(const float* x, size_t d, double mean, double invstd, const float* w,       \
-                      const float* b, float* y);                                                   \
-  void ln_backward__##ns(const float* x, const float* dy, size_t d, double mean, double invstd,   \
-                         const float* w, double* acc_w, double* acc_b, float* dx);                 \
-  void bn_sum__##ns(const float* x, size_t cols, double* acc);                                     \
-  void bn_sum_sq__##ns(const float* x, size_t cols, const double* mean, double* acc);              \
-  void bn_apply__##ns(const float* x, size_t cols, const double* mean, const double* invstd,      \
-                      const float* w, const float* b, float* y);                                   \
-  void bn_grad_sums__##ns(const float* dy, const float* x, size_t cols, const double* mean,        \
-                          const double* invstd, double* sum_dy, double* sum_dy_xhat);              \
-  void bn_dx__##ns(const float* dy, const float* x, size_t cols, const double* mean,               \
-                   const double* invstd, const float* w, const double* sum_dy,                     \
-                   const double* sum_dy_xhat, double inv_n, bool training, float* dx);             \
+#define GG_NORM_ROWS_DECLARE(ns)                                                                \
+  namespace ns {                                                                                \
+  void ln_stats__##ns(const float* x, size_t d, double eps, double* mean, double* invstd);      \
+  void ln_apply__##ns(const float* x, size_t d, double mean, double invstd, const float* w,     \
+                      const float* b, float* y);                                                \
+  void ln_backward__##ns(const float* x, const float* dy, size_t d, double mean, double invstd, \
+                         const float* w, double* acc_w, double* acc_b, float* dx);              \
+  void bn_sum__##ns(const float* x, size_t cols, double* acc);                                  \
+  void bn_sum_sq__##ns(const float* x, size_t cols, const double* mean, double* acc);           \
+  void bn_apply__##ns(const float* x, size_t cols, const double* mean, const double* invstd,    \
+                      const float* w, const float* b, float* y);                                \
+  void bn_grad_sums__##ns(const float* dy, const float* x, size_t cols, const double* mean,     \
+                          const double* invstd, double* sum_dy, double* sum_dy_xhat);           \
+  void bn_dx__##ns(const float* dy, const float* x, size_t cols, const double* mean,            \
+                   const double* invstd, const float* w, const double* sum_dy,                  \
+                   const double* sum_dy_xhat, double inv_n, bool training, float* dx);          \
   }
 
 GG_NORM_ROWS_DECLARE(scalar)

@@ -74,16 +74,16 @@ size_t recurrent_workspace_size(RecurrentMode m, const RecurrentDims& d) {
 }
 
 Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d, const float* x,
-                             const float* h0, const float* c0, const float* w_ih,
-                             const float* w_hh, const float* b_ih, const float* b_hh,
-                             float* output, float* h_n, float* c_n, float* ws) {
+                             const float* h0, const float* c0, const float* w_ih, const float* w_hh,
+                             const float* b_ih, const float* b_hh, float* output, float* h_n,
+                             float* c_n, float* ws) {
   const size_t T = d.seq_len, B = d.batch, I = d.input_size, H = d.hidden_size;
   const size_t G = recurrent_gates(mode), GH = G * H;
   const bool lstm = mode == RecurrentMode::kLstm;
   const RnnGateKernels& gk = rnn_gates_kernels(isa);
-  float* gates = ws;                                  // [T, B, GH]
-  float* cells = lstm ? ws + T * B * GH : nullptr;    // [T, B, H]
-  float* hidden = lstm ? cells + T * B * H : ws;      // [T, B, H] (RNN: the gates themselves)
+  float* gates = ws;                                // [T, B, GH]
+  float* cells = lstm ? ws + T * B * GH : nullptr;  // [T, B, H]
+  float* hidden = lstm ? cells + T * B * H : ws;    // [T, B, H] (RNN: the gates themselves)
   // Input projection for every step at once: gates = x * w_ih^T.
   Status s = sgemm(isa, false, true, T * B, GH, I, 1.f, x, I, w_ih, I, 0.f, gates, GH);
   if (s != Status::kOk) return s;
@@ -112,8 +112,8 @@ Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d
     if (lstm) {
       float* ct = cells + t * B * H;
       for_rows(B, GH, [&](size_t lo, size_t hi) {
-        gk.lstm_forward(hi - lo, H, gt + lo * GH, bias_p, c_prev + lo * H, ct + lo * H,
-                        ht + lo * H, ot + lo * H);
+        gk.lstm_forward(hi - lo, H, gt + lo * GH, bias_p, c_prev + lo * H, ct + lo * H, ht + lo * H,
+                        ot + lo * H);
       });
       c_prev = ct;
     } else {
@@ -131,8 +131,8 @@ Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d
   return Status::kOk;
 }
 
-Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d,
-                              const float* x, const float* h0, const float* c0, const float* w_ih,
+Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d, const float* x,
+                              const float* h0, const float* c0, const float* w_ih,
                               const float* w_hh, const float* ws, const float* grad_output,
                               const float* grad_h_n, const float* grad_c_n, float* grad_x,
                               float* grad_h0, float* grad_c0, float* grad_w_ih, float* grad_w_hh,

@@ -1,9 +1,9 @@
 // The per-time-step elementwise work of the RNN/LSTM kernels (rnn.cc), one function per ISA
-// (namespaces scalar, avx2, avx512, neon; rnn_gates_kernels() picks): the forward epilogue after the
-// step's recurrent GEMM (bias, gate nonlinearities, cell update, h written to the workspace and the
-// output in the same pass) and the backward gate gradients (optionally clipping each sample's
-// hidden-state gradient first). Every function works on `rows` whole batch rows, so rnn.cc can split
-// a step's rows across threads with results that do not depend on the split.
+// (namespaces scalar, avx2, avx512, neon; rnn_gates_kernels() picks): the forward epilogue after
+// the step's recurrent GEMM (bias, gate nonlinearities, cell update, h written to the workspace and
+// the output in the same pass) and the backward gate gradients (optionally clipping each sample's
+// hidden-state gradient first). Every function works on `rows` whole batch rows, so rnn.cc can
+// split a step's rows across threads with results that do not depend on the split.
 //
 // Layouts per row: LSTM pre-activations / gates [4H] (i, f, g, o), states [H]; RNN [H].
 // The scalar versions are the reference (std::exp / std::tanh, -ffp-contract=off); the SIMD ones
@@ -19,8 +19,8 @@ namespace gradguard {
 namespace kernels {
 
 // LSTM forward. g [rows, 4H]: the summed GEMM pre-activations on entry (bias not yet added), the
-// activated gates on return. bias [4H] = b_ih + b_hh, or null. c_prev [rows, H]. Writes the new cell
-// c and hidden h [rows, H], and h again to out [rows, H] unless out is null.
+// activated gates on return. bias [4H] = b_ih + b_hh, or null. c_prev [rows, H]. Writes the new
+// cell c and hidden h [rows, H], and h again to out [rows, H] unless out is null.
 using LstmFwdRowsFn = void (*)(size_t rows, size_t H, float* g, const float* bias,
                                const float* c_prev, float* c, float* h, float* out);
 
@@ -33,8 +33,9 @@ using LstmBwdRowsFn = void (*)(size_t rows, size_t H, const float* g, const floa
                                const float* c_prev, const float* dh, const float* go, float clip,
                                float* dc, float* dg);
 
-// Elman RNN forward: h [rows, H] holds the pre-activations on entry; adds bias [H] (or null), applies
-// tanh (relu == false) or relu (NaN stays NaN) in place, copies the result to out unless null.
+// Elman RNN forward: h [rows, H] holds the pre-activations on entry; adds bias [H] (or null),
+// applies tanh (relu == false) or relu (NaN stays NaN) in place, copies the result to out unless
+// null.
 using RnnFwdRowsFn = void (*)(bool relu, size_t rows, size_t H, float* h, const float* bias,
                               float* out);
 
@@ -53,17 +54,17 @@ struct RnnGateKernels {
 // The table for `isa` (which must be supported by this CPU).
 const RnnGateKernels& rnn_gates_kernels(Isa isa);
 
-#define GG_RNN_GATES_DECLARE(ns)                                                                 \
-  namespace ns {                                                                                 \
-  void lstm_fwd_rows_f32__##ns(size_t rows, size_t H, float* g, const float* bias,               \
-                               const float* c_prev, float* c, float* h, float* out);             \
-  void lstm_bwd_rows_f32__##ns(size_t rows, size_t H, const float* g, const float* c,            \
+#define GG_RNN_GATES_DECLARE(ns)                                                                  \
+  namespace ns {                                                                                  \
+  void lstm_fwd_rows_f32__##ns(size_t rows, size_t H, float* g, const float* bias,                \
+                               const float* c_prev, float* c, float* h, float* out);              \
+  void lstm_bwd_rows_f32__##ns(size_t rows, size_t H, const float* g, const float* c,             \
                                const float* c_prev, const float* dh, const float* go, float clip, \
-                               float* dc, float* dg);                                            \
-  void rnn_fwd_rows_f32__##ns(bool relu, size_t rows, size_t H, float* h, const float* bias,     \
-                              float* out);                                                       \
-  void rnn_bwd_rows_f32__##ns(bool relu, size_t rows, size_t H, const float* h, const float* dh, \
-                              const float* go, float clip, float* dg);                           \
+                               float* dc, float* dg);                                             \
+  void rnn_fwd_rows_f32__##ns(bool relu, size_t rows, size_t H, float* h, const float* bias,      \
+                              float* out);                                                        \
+  void rnn_bwd_rows_f32__##ns(bool relu, size_t rows, size_t H, const float* h, const float* dh,  \
+                              const float* go, float clip, float* dg);                            \
   }
 
 GG_RNN_GATES_DECLARE(scalar)

@@ -1,6 +1,6 @@
 // AVX2+FMA RNN/LSTM step kernels (rnn_gates.h): 8 hidden units at a time across the four gates of a
-// row, masked loads and stores for the tail, sigmoid and tanh from the Cephes float32 polynomials of
-// kernels/activation/vec_math_avx2.h with NaN blended back in. Also used by the avx512 table.
+// row, masked loads and stores for the tail, sigmoid and tanh from the Cephes float32 polynomials
+// of kernels/activation/vec_math_avx2.h with NaN blended back in. Also used by the avx512 table.
 // Compiled with -mavx2 -mfma; no inline library templates, no namespace-scope dynamic initialisers.
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -96,16 +96,18 @@ inline void lstm_bwd8(const float* gr, size_t H, size_t j, const float* c, const
   const __m256 tc = th8(ld(c + j, full, m));
   __m256 dht = dh_t8(dh, go, j, full, m);
   if (scaled) dht = _mm256_mul_ps(dht, scale);
-  const __m256 dct = _mm256_fmadd_ps(_mm256_mul_ps(dht, og), _mm256_fnmadd_ps(tc, tc, one),
-                                     ld(dc + j, full, m));
-  st(dgr + j, _mm256_mul_ps(_mm256_mul_ps(dct, gg), _mm256_mul_ps(ig, _mm256_sub_ps(one, ig))), full,
-     m);
+  const __m256 dct =
+      _mm256_fmadd_ps(_mm256_mul_ps(dht, og), _mm256_fnmadd_ps(tc, tc, one), ld(dc + j, full, m));
+  st(dgr + j, _mm256_mul_ps(_mm256_mul_ps(dct, gg), _mm256_mul_ps(ig, _mm256_sub_ps(one, ig))),
+     full, m);
   st(dgr + H + j,
-     _mm256_mul_ps(_mm256_mul_ps(dct, ld(cp + j, full, m)), _mm256_mul_ps(fg, _mm256_sub_ps(one, fg))),
+     _mm256_mul_ps(_mm256_mul_ps(dct, ld(cp + j, full, m)),
+                   _mm256_mul_ps(fg, _mm256_sub_ps(one, fg))),
      full, m);
-  st(dgr + 2 * H + j, _mm256_mul_ps(_mm256_mul_ps(dct, ig), _mm256_fnmadd_ps(gg, gg, one)), full, m);
-  st(dgr + 3 * H + j, _mm256_mul_ps(_mm256_mul_ps(dht, tc), _mm256_mul_ps(og, _mm256_sub_ps(one, og))),
-     full, m);
+  st(dgr + 2 * H + j, _mm256_mul_ps(_mm256_mul_ps(dct, ig), _mm256_fnmadd_ps(gg, gg, one)), full,
+     m);
+  st(dgr + 3 * H + j,
+     _mm256_mul_ps(_mm256_mul_ps(dht, tc), _mm256_mul_ps(og, _mm256_sub_ps(one, og))), full, m);
   st(dc + j, _mm256_mul_ps(dct, fg), full, m);
 }
 
@@ -119,7 +121,8 @@ void lstm_fwd_rows_f32__avx2(size_t rows, size_t H, float* g, const float* bias,
     const size_t o = r * H;
     float* outr = out ? out + o : nullptr;
     size_t j = 0;
-    for (; j + 8 <= H; j += 8) lstm_fwd8(gr, bias, H, j, c_prev + o, c + o, h + o, outr, true, tail);
+    for (; j + 8 <= H; j += 8)
+      lstm_fwd8(gr, bias, H, j, c_prev + o, c + o, h + o, outr, true, tail);
     if (j < H) lstm_fwd8(gr, bias, H, j, c_prev + o, c + o, h + o, outr, false, tail);
   }
 }
@@ -140,7 +143,8 @@ void lstm_bwd_rows_f32__avx2(size_t rows, size_t H, const float* g, const float*
       lstm_bwd8(gr, H, j, c + o, c_prev + o, dh + o, gor, scale, s != 1.f, dc + o, dgr, true, tail);
     }
     if (j < H) {
-      lstm_bwd8(gr, H, j, c + o, c_prev + o, dh + o, gor, scale, s != 1.f, dc + o, dgr, false, tail);
+      lstm_bwd8(gr, H, j, c + o, c_prev + o, dh + o, gor, scale, s != 1.f, dc + o, dgr, false,
+                tail);
     }
   }
 }
@@ -177,8 +181,9 @@ void rnn_bwd_rows_f32__avx2(bool relu, size_t rows, size_t H, const float* h, co
       __m256 d = dh_t8(dh + o, gor, j, full, tail);
       if (s != 1.f) d = _mm256_mul_ps(d, scale);
       const __m256 hv = ld(h + o + j, full, tail);
-      const __m256 v = relu ? _mm256_andnot_ps(_mm256_cmp_ps(hv, _mm256_setzero_ps(), _CMP_LE_OQ), d)
-                            : _mm256_mul_ps(d, _mm256_fnmadd_ps(hv, hv, one));
+      const __m256 v = relu
+                           ? _mm256_andnot_ps(_mm256_cmp_ps(hv, _mm256_setzero_ps(), _CMP_LE_OQ), d)
+                           : _mm256_mul_ps(d, _mm256_fnmadd_ps(hv, hv, one));
       st(dg + o + j, v, full, tail);
     }
   }

@@ -1,13 +1,14 @@
-// The RNN/LSTM step kernels' table per ISA. Baseline flags: only takes the addresses of ISA functions.
+// The RNN/LSTM step kernels' table per ISA. Baseline flags: only takes the addresses of ISA
+// functions.
 #include "kernels/rnn/rnn_gates.h"
 
 namespace gradguard {
 namespace kernels {
 
-#define GG_RNN_GATES_TABLE(ns)                                                             \
-  {                                                                                        \
+#define GG_RNN_GATES_TABLE(ns)                                                            \
+  {                                                                                       \
     ns::lstm_fwd_rows_f32__##ns, ns::lstm_bwd_rows_f32__##ns, ns::rnn_fwd_rows_f32__##ns, \
-        ns::rnn_bwd_rows_f32__##ns                                                         \
+        ns::rnn_bwd_rows_f32__##ns                                                        \
   }
 
 const RnnGateKernels& rnn_gates_kernels(Isa isa) {

@@ -104,7 +104,8 @@ void lstm_bwd_rows_f32__neon(size_t rows, size_t H, const float* g, const float*
       if (s != 1.f) dht = vmulq_f32(dht, dup(s));
       const F dct = fma4(ld(dc + o + j, n), vmulq_f32(dht, og), vfmsq_f32(one, tc, tc));
       st(dgr + j, vmulq_f32(vmulq_f32(dct, gg), vmulq_f32(ig, vsubq_f32(one, ig))), n);
-      st(dgr + H + j, vmulq_f32(vmulq_f32(dct, ld(c_prev + o + j, n)), vmulq_f32(fg, vsubq_f32(one, fg))), n);
+      st(dgr + H + j,
+         vmulq_f32(vmulq_f32(dct, ld(c_prev + o + j, n)), vmulq_f32(fg, vsubq_f32(one, fg))), n);
       st(dgr + 2 * H + j, vmulq_f32(vmulq_f32(dct, ig), vfmsq_f32(one, gg, gg)), n);
       st(dgr + 3 * H + j, vmulq_f32(vmulq_f32(dht, tc), vmulq_f32(og, vsubq_f32(one, og))), n);
       st(dc + o + j, vmulq_f32(dct, fg), n);
@@ -140,7 +141,8 @@ void rnn_bwd_rows_f32__neon(bool relu, size_t rows, size_t H, const float* h, co
       F d = dh_t4(dh + o, gor, j, n);
       if (s != 1.f) d = vmulq_f32(d, dup(s));
       const F hv = ld(h + o + j, n);
-      const F v = relu ? sel(vcleq_f32(hv, dup(0.f)), dup(0.f), d) : vmulq_f32(d, vfmsq_f32(one, hv, hv));
+      const F v =
+          relu ? sel(vcleq_f32(hv, dup(0.f)), dup(0.f), d) : vmulq_f32(d, vfmsq_f32(one, hv, hv));
       st(dg + o + j, v, n);
     }
   }

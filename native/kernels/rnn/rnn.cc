@@ -19,22 +19,30 @@ namespace gradguard {
 namespace kernels {
 namespace {
 
-// An owned, 64-byte aligned scratch block for the length of one call.
-class Scratch {
+// A grow-only, 64-byte aligned scratch buffer kept per thread (like the GEMM packing buffers), so a
+// training loop's forward/backward calls stop allocating after the first: the backward's gate
+// gradients are T*B*G*H floats, 13 MB for the LSTM bench case, and a fresh mmap of that costs its
+// page faults on every call.
+class ScratchCache {
  public:
-  explicit Scratch(size_t floats)
-      : bytes_(floats * sizeof(float)),
-        data_(bytes_ ? static_cast<float*>(allocate_buffer(bytes_)) : nullptr) {}
-  ~Scratch() { free_buffer(data_, bytes_); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  float* get() const { return data_; }
-  bool ok() const { return bytes_ == 0 || data_ != nullptr; }
+  ~ScratchCache() { free_buffer(data_, bytes_); }
+  float* get(size_t floats) {
+    const size_t bytes = floats * sizeof(float);
+    if (bytes > bytes_) {
+      free_buffer(data_, bytes_);
+      data_ = static_cast<float*>(allocate_buffer(bytes));
+      bytes_ = data_ != nullptr ? bytes : 0;
+    }
+    return data_;
+  }
 
  private:
-  size_t bytes_;
-  float* data_;
+  float* data_ = nullptr;
+  size_t bytes_ = 0;
 };
+
+thread_local ScratchCache t_packed_whh;  // weight_hh packed for the step GEMMs
+thread_local ScratchCache t_backward;    // the backward's gate gradients, dh and dc
 
 // Runs fn(row_begin, row_end) over the batch rows of one step, split across the pool once the step
 // is big enough to pay for a parallel region (each row's result is the same either way).
@@ -95,17 +103,18 @@ Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d
   }
   const float* bias_p = bias.empty() ? nullptr : bias.data();
   // w_hh^T packed once for all T steps.
-  Scratch packed(T > 0 && B > 0 ? sgemm_packed_b_size(isa, H, GH) : 0);
-  if (!packed.ok()) return Status::kOutOfMemory;
+  float* packed = nullptr;
   if (T > 0 && B > 0) {
-    s = sgemm_pack_b(isa, true, H, GH, w_hh, H, packed.get());
+    packed = t_packed_whh.get(sgemm_packed_b_size(isa, H, GH));
+    if (packed == nullptr) return Status::kOutOfMemory;
+    s = sgemm_pack_b(isa, true, H, GH, w_hh, H, packed);
     if (s != Status::kOk) return s;
   }
   const float* h_prev = h0;
   const float* c_prev = c0;
   for (size_t t = 0; t < T && B > 0; ++t) {
     float* gt = gates + t * B * GH;
-    s = sgemm_packed(isa, false, B, GH, H, 1.f, h_prev, H, packed.get(), 1.f, gt, GH);
+    s = sgemm_packed(isa, false, B, GH, H, 1.f, h_prev, H, packed, 1.f, gt, GH);
     if (s != Status::kOk) return s;
     float* ht = hidden + t * B * H;
     float* ot = output + t * B * H;
@@ -146,23 +155,31 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
   const float* gates = ws;
   const float* cells = lstm ? ws + T * B * GH : nullptr;
   const float* hidden = lstm ? cells + T * B * H : ws;
-  Scratch dgates(T * B * GH);
-  // dh (B*H), dc (B*H), and w_hh packed (as op(B) of dh_{t-1} = dgates_t * w_hh) for all steps.
+  // dgates [T, B, GH], then dh and dc [B, H], in one per-thread buffer; w_hh packed (as op(B) of
+  // dh_{t-1} = dgates_t * w_hh) for all steps in another.
   const size_t packed_floats = T > 0 && B > 0 ? sgemm_packed_b_size(isa, GH, H) : 0;
-  Scratch state(2 * B * H);
-  Scratch packed(packed_floats);
-  if (!dgates.ok() || !state.ok() || !packed.ok()) return Status::kOutOfMemory;
-  float* dh = state.get();
-  float* dc = state.get() + B * H;
-  if (grad_h_n && B * H > 0) std::memcpy(dh, grad_h_n, B * H * sizeof(float));
-  if (lstm && grad_c_n && B * H > 0) std::memcpy(dc, grad_c_n, B * H * sizeof(float));
+  float* dgs = t_backward.get(T * B * GH + 2 * B * H + 1);
+  float* packed = packed_floats > 0 ? t_packed_whh.get(packed_floats) : nullptr;
+  if (dgs == nullptr || (packed_floats > 0 && packed == nullptr)) return Status::kOutOfMemory;
+  float* dh = dgs + T * B * GH;
+  float* dc = dh + B * H;
+  if (grad_h_n) {
+    std::memcpy(dh, grad_h_n, B * H * sizeof(float));
+  } else {
+    std::memset(dh, 0, B * H * sizeof(float));
+  }
+  if (lstm && grad_c_n) {
+    std::memcpy(dc, grad_c_n, B * H * sizeof(float));
+  } else {
+    std::memset(dc, 0, B * H * sizeof(float));
+  }
   if (packed_floats > 0) {
-    Status s = sgemm_pack_b(isa, false, GH, H, w_hh, H, packed.get());
+    Status s = sgemm_pack_b(isa, false, GH, H, w_hh, H, packed);
     if (s != Status::kOk) return s;
   }
   for (size_t t = T; t-- > 0 && B > 0;) {
     const float* gt = gates + t * B * GH;
-    float* dg = dgates.get() + t * B * GH;
+    float* dg = dgs + t * B * GH;
     const float* go = grad_output ? grad_output + t * B * H : nullptr;
     if (!lstm) {
       const bool relu = mode == RecurrentMode::kRnnRelu;
@@ -179,7 +196,7 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
       });
     }
     // dh_{t-1} = dgates_t * w_hh
-    Status s = sgemm_packed(isa, false, B, H, GH, 1.f, dg, GH, packed.get(), 0.f, dh, H);
+    Status s = sgemm_packed(isa, false, B, H, GH, 1.f, dg, GH, packed, 0.f, dh, H);
     if (s != Status::kOk) return s;
   }
   if (B * H > 0) {
@@ -187,7 +204,6 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
     if (lstm) std::memcpy(grad_c0, dc, B * H * sizeof(float));
   }
   const float beta = accumulate ? 1.f : 0.f;
-  const float* dgs = dgates.get();
   Status s = sgemm(isa, false, false, T * B, I, GH, 1.f, dgs, GH, w_ih, I, 0.f, grad_x, I);
   if (s != Status::kOk) return s;
   s = sgemm(isa, true, false, GH, I, T * B, 1.f, dgs, GH, x, I, beta, grad_w_ih, I);

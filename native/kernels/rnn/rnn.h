@@ -21,6 +21,8 @@ struct RecurrentDims {
 // Gates per step: 1 (RNN) or 4 (LSTM).
 inline size_t recurrent_gates(RecurrentMode m) { return m == RecurrentMode::kLstm ? 4 : 1; }
 
+// Scratch beyond the workspace (weight_hh packed for the step GEMMs, the backward's gate gradients)
+// lives in grow-only per-thread buffers: after the first call of a given size nothing is allocated.
 // Workspace floats: RNN T*B*H (the hidden states); LSTM T*B*6H: activated gates [T, B, 4H], then
 // cells [T, B, H], then hidden states [T, B, H].
 size_t recurrent_workspace_size(RecurrentMode m, const RecurrentDims& d);

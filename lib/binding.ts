@@ -59,7 +59,14 @@ export interface NativeAddon extends NativeOpsAddon {
   layerNormBackward(dy: Float32Array, x: Float32Array, m: number, d: number, weight: Float32Array | null, saveMean: Float64Array, saveInvstd: Float64Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, accumulate: boolean): void;
   /** mode 0 RNN tanh, 1 RNN relu, 2 LSTM (lib/backend/js/rnn.ts documents the layouts). */
   recurrentForward(mode: number, seqLen: number, batch: number, inputSize: number, hiddenSize: number, x: Float32Array, h0: Float32Array, c0: Float32Array | null, weightIh: Float32Array, weightHh: Float32Array, biasIh: Float32Array | null, biasHh: Float32Array | null, output: Float32Array, hN: Float32Array, cN: Float32Array | null, workspace: Float32Array): void;
-  recurrentBackward(mode: number, seqLen: number, batch: number, inputSize: number, hiddenSize: number, x: Float32Array, h0: Float32Array, c0: Float32Array | null, weightIh: Float32Array, weightHh: Float32Array, workspace: Float32Array, gradOutput: Float32Array | null, gradHN: Float32Array | null, gradCN: Float32Array | null, gradInput: Float32Array, gradH0: Float32Array, gradC0: Float32Array | null, gradWeightIh: Float32Array, gradWeightHh: Float32Array, gradBiasIh: Float32Array | null, gradBiasHh: Float32Array | null, accumulate: boolean): void;
+  recurrentBackward(mode: number, seqLen: number, batch: number, inputSize: number, hiddenSize: number, x: Float32Array, h0: Float32Array, c0: Float32Array | null, weightIh: Float32Array, weightHh: Float32Array, workspace: Float32Array, gradOutput: Float32Array | null, gradHN: Float32Array | null, gradCN: Float32Array | null, gradInput: Float32Array, gradH0: Float32Array, gradC0: Float32Array | null, gradWeightIh: Float32Array, gradWeightHh: Float32Array, gradBiasIh: Float32Array | null, gradBiasHh: Float32Array | null, accumulate: boolean, clipHiddenGradNorm?: number): void;
+  /** The same six on a libuv worker thread; every argument belongs to the call until it settles. */
+  batchNormForwardAsync(...a: Parameters<NativeAddon['batchNormForward']>): Promise<void>;
+  batchNormBackwardAsync(...a: Parameters<NativeAddon['batchNormBackward']>): Promise<void>;
+  layerNormForwardAsync(...a: Parameters<NativeAddon['layerNormForward']>): Promise<void>;
+  layerNormBackwardAsync(...a: Parameters<NativeAddon['layerNormBackward']>): Promise<void>;
+  recurrentForwardAsync(...a: Parameters<NativeAddon['recurrentForward']>): Promise<void>;
+  recurrentBackwardAsync(...a: Parameters<NativeAddon['recurrentBackward']>): Promise<void>;
   adamStep(p: Tensors, ps: Segments, g: Tensors, gs: Segments, m: Tensors, ms: Segments, v: Tensors, vs: Segments, vmax: Tensors | null, vms: Segments, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, amsgrad: boolean, maximize: boolean, step: number, gradScale: number): void;
 }
 

@@ -65,5 +65,11 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     layerNormBackward: (...a) => addon.layerNormBackward(...a),
     recurrentForward: (...a) => addon.recurrentForward(...a),
     recurrentBackward: (...a) => addon.recurrentBackward(...a),
+    batchNormForwardAsync: (...a) => withCallerStack(addon.batchNormForwardAsync(...a)),
+    batchNormBackwardAsync: (...a) => withCallerStack(addon.batchNormBackwardAsync(...a)),
+    layerNormForwardAsync: (...a) => withCallerStack(addon.layerNormForwardAsync(...a)),
+    layerNormBackwardAsync: (...a) => withCallerStack(addon.layerNormBackwardAsync(...a)),
+    recurrentForwardAsync: (...a) => withCallerStack(addon.recurrentForwardAsync(...a)),
+    recurrentBackwardAsync: (...a) => withCallerStack(addon.recurrentBackwardAsync(...a)),
   };
 }

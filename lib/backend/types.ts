@@ -82,6 +82,13 @@ export interface Backend extends OpsBackend {
   /** RNN/LSTM forward and backward through time (lib/backend/js/rnn.ts documents them). */
   recurrentForward: import('../binding.js').NativeAddon['recurrentForward'];
   recurrentBackward: import('../binding.js').NativeAddon['recurrentBackward'];
+  /** The six above off the calling thread (native: a libuv worker; pure-TS: a later microtask). */
+  batchNormForwardAsync: import('../binding.js').NativeAddon['batchNormForwardAsync'];
+  batchNormBackwardAsync: import('../binding.js').NativeAddon['batchNormBackwardAsync'];
+  layerNormForwardAsync: import('../binding.js').NativeAddon['layerNormForwardAsync'];
+  layerNormBackwardAsync: import('../binding.js').NativeAddon['layerNormBackwardAsync'];
+  recurrentForwardAsync: import('../binding.js').NativeAddon['recurrentForwardAsync'];
+  recurrentBackwardAsync: import('../binding.js').NativeAddon['recurrentBackwardAsync'];
 }
 
 export type NormalizationOps = Pick<import('../binding.js').NativeAddon, 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward'>;

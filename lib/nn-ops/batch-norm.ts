@@ -6,6 +6,7 @@
  */
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
+import type { Backend } from '../backend/types.js';
 import { checkOptions } from '../validate.js';
 import { boolOr, checkF64, checkLength, checkShape2, finiteOr, optLength } from './check.js';
 
@@ -47,6 +48,22 @@ export interface BatchNorm1dResult extends BatchNorm1dSaved {
  *   per channel when training").
  */
 export function batchNorm1d(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): BatchNorm1dResult {
+  const [args, result] = batchNorm1dCall(x, shape, options);
+  getBackend().batchNormForward(...args);
+  return result;
+}
+
+/**
+ * {@link batchNorm1d} off the main thread (native: a worker thread; pure-TS: a later microtask).
+ * Every array passed in or out (running statistics included) belongs to the call until it settles.
+ */
+export async function batchNorm1dAsync(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): Promise<BatchNorm1dResult> {
+  const [args, result] = batchNorm1dCall(x, shape, options);
+  await getBackend().batchNormForwardAsync(...args);
+  return result;
+}
+
+function batchNorm1dCall(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): [Parameters<Backend['batchNormForward']>, BatchNorm1dResult] {
   const [n, c] = checkShape2('shape', shape);
   checkLength('x', x, n * c);
   const o = checkOptions('options', options) as BatchNorm1dOptions;
@@ -63,8 +80,7 @@ export function batchNorm1d(x: Float32Array, shape: readonly [number, number], o
   const y = o.out === undefined ? new Float32Array(n * c) : checkLength('options.out', o.out, n * c);
   const saveMean = new Float64Array(c);
   const saveInvstd = new Float64Array(c);
-  getBackend().batchNormForward(x, n, c, weight, bias, rm, rv, training, momentum, eps, y, saveMean, saveInvstd);
-  return { y, training, saveMean, saveInvstd };
+  return [[x, n, c, weight, bias, rm, rv, training, momentum, eps, y, saveMean, saveInvstd], { y, training, saveMean, saveInvstd }];
 }
 
 export interface NormBackwardOptions {
@@ -92,6 +108,19 @@ export interface NormGrads {
  * @throws {TypeError|RangeError} as batchNorm1d, naming the argument.
  */
 export function batchNorm1dBackward(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): NormGrads {
+  const [args, result] = batchNorm1dBackwardCall(gradY, x, shape, saved, options);
+  getBackend().batchNormBackward(...args);
+  return result;
+}
+
+/** {@link batchNorm1dBackward} off the main thread; every array belongs to the call until it settles. */
+export async function batchNorm1dBackwardAsync(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): Promise<NormGrads> {
+  const [args, result] = batchNorm1dBackwardCall(gradY, x, shape, saved, options);
+  await getBackend().batchNormBackwardAsync(...args);
+  return result;
+}
+
+function batchNorm1dBackwardCall(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): [Parameters<Backend['batchNormBackward']>, NormGrads] {
   const [n, c] = checkShape2('shape', shape);
   checkLength('gradY', gradY, n * c);
   checkLength('x', x, n * c);
@@ -105,6 +134,5 @@ export function batchNorm1dBackward(gradY: Float32Array, x: Float32Array, shape:
   const gradX = o.gradX === undefined ? new Float32Array(n * c) : checkLength('options.gradX', o.gradX, n * c);
   const gradWeight = o.gradWeight === undefined ? new Float32Array(c) : checkLength('options.gradWeight', o.gradWeight, c);
   const gradBias = o.gradBias === undefined ? new Float32Array(c) : checkLength('options.gradBias', o.gradBias, c);
-  getBackend().batchNormBackward(gradY, x, n, c, weight, sm, si, training, gradX, gradWeight, gradBias, accumulate);
-  return { gradX, gradWeight, gradBias };
+  return [[gradY, x, n, c, weight, sm, si, training, gradX, gradWeight, gradBias, accumulate], { gradX, gradWeight, gradBias }];
 }

@@ -1,20 +1,26 @@
 // Neural-network ops with explicit forward/backward: re-exports only.
 export {
   batchNorm1d,
+  batchNorm1dAsync,
   batchNorm1dBackward,
+  batchNorm1dBackwardAsync,
   type BatchNorm1dOptions,
   type BatchNorm1dResult,
   type BatchNorm1dSaved,
   type NormBackwardOptions,
   type NormGrads,
 } from './batch-norm.js';
-export { layerNorm, layerNormBackward, type LayerNormOptions, type LayerNormResult, type LayerNormSaved } from './layer-norm.js';
+export { layerNorm, layerNormAsync, layerNormBackward, layerNormBackwardAsync, type LayerNormOptions, type LayerNormResult, type LayerNormSaved } from './layer-norm.js';
 export {
   lstmBackward,
+  lstmBackwardAsync,
   lstmForward,
+  lstmForwardAsync,
   lstmWorkspaceSize,
   rnnBackward,
+  rnnBackwardAsync,
   rnnForward,
+  rnnForwardAsync,
   rnnWorkspaceSize,
   type LstmBackwardOptions,
   type LstmForwardOptions,

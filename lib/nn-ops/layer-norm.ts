@@ -5,6 +5,7 @@
  */
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
+import type { Backend } from '../backend/types.js';
 import { checkOptions } from '../validate.js';
 import type { NormBackwardOptions, NormGrads } from './batch-norm.js';
 import { boolOr, checkDim, checkF64, checkLength, finiteOr, optLength } from './check.js';
@@ -42,6 +43,22 @@ function rowsOf(x: unknown, name: string, d: number): number {
  * @throws {TypeError|RangeError} naming the argument.
  */
 export function layerNorm(x: Float32Array, normalizedSize: number, options?: LayerNormOptions): LayerNormResult {
+  const [args, result] = layerNormCall(x, normalizedSize, options);
+  getBackend().layerNormForward(...args);
+  return result;
+}
+
+/**
+ * {@link layerNorm} off the main thread (native: a worker thread; pure-TS: a later microtask).
+ * Every array passed in or out belongs to the call until the Promise settles.
+ */
+export async function layerNormAsync(x: Float32Array, normalizedSize: number, options?: LayerNormOptions): Promise<LayerNormResult> {
+  const [args, result] = layerNormCall(x, normalizedSize, options);
+  await getBackend().layerNormForwardAsync(...args);
+  return result;
+}
+
+function layerNormCall(x: Float32Array, normalizedSize: number, options?: LayerNormOptions): [Parameters<Backend['layerNormForward']>, LayerNormResult] {
   const d = checkDim('normalizedSize', normalizedSize, 1);
   const m = rowsOf(x, 'x', d);
   const o = checkOptions('options', options) as LayerNormOptions;
@@ -51,8 +68,7 @@ export function layerNorm(x: Float32Array, normalizedSize: number, options?: Lay
   const y = o.out === undefined ? new Float32Array(m * d) : checkLength('options.out', o.out, m * d);
   const saveMean = new Float64Array(m);
   const saveInvstd = new Float64Array(m);
-  getBackend().layerNormForward(x, m, d, weight, bias, eps, y, saveMean, saveInvstd);
-  return { y, saveMean, saveInvstd };
+  return [[x, m, d, weight, bias, eps, y, saveMean, saveInvstd], { y, saveMean, saveInvstd }];
 }
 
 /**
@@ -60,6 +76,19 @@ export function layerNorm(x: Float32Array, normalizedSize: number, options?: Lay
  * @throws {TypeError|RangeError} naming the argument.
  */
 export function layerNormBackward(gradY: Float32Array, x: Float32Array, normalizedSize: number, saved: LayerNormSaved, options?: NormBackwardOptions): NormGrads {
+  const [args, result] = layerNormBackwardCall(gradY, x, normalizedSize, saved, options);
+  getBackend().layerNormBackward(...args);
+  return result;
+}
+
+/** {@link layerNormBackward} off the main thread; every array belongs to the call until it settles. */
+export async function layerNormBackwardAsync(gradY: Float32Array, x: Float32Array, normalizedSize: number, saved: LayerNormSaved, options?: NormBackwardOptions): Promise<NormGrads> {
+  const [args, result] = layerNormBackwardCall(gradY, x, normalizedSize, saved, options);
+  await getBackend().layerNormBackwardAsync(...args);
+  return result;
+}
+
+function layerNormBackwardCall(gradY: Float32Array, x: Float32Array, normalizedSize: number, saved: LayerNormSaved, options?: NormBackwardOptions): [Parameters<Backend['layerNormBackward']>, NormGrads] {
   const d = checkDim('normalizedSize', normalizedSize, 1);
   const m = rowsOf(x, 'x', d);
   checkLength('gradY', gradY, m * d);
@@ -72,6 +101,5 @@ export function layerNormBackward(gradY: Float32Array, x: Float32Array, normaliz
   const gradX = o.gradX === undefined ? new Float32Array(m * d) : checkLength('options.gradX', o.gradX, m * d);
   const gradWeight = o.gradWeight === undefined ? new Float32Array(d) : checkLength('options.gradWeight', o.gradWeight, d);
   const gradBias = o.gradBias === undefined ? new Float32Array(d) : checkLength('options.gradBias', o.gradBias, d);
-  getBackend().layerNormBackward(gradY, x, m, d, weight, sm, si, gradX, gradWeight, gradBias, accumulate);
-  return { gradX, gradWeight, gradBias };
+  return [[gradY, x, m, d, weight, sm, si, gradX, gradWeight, gradBias, accumulate], { gradX, gradWeight, gradBias }];
 }

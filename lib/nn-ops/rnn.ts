@@ -11,8 +11,9 @@
  */
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
+import type { Backend } from '../backend/types.js';
 import { checkOptions } from '../validate.js';
-import { boolOr, checkDim, checkDisjoint, checkLength, optLength } from './check.js';
+import { boolOr, checkDim, checkDisjoint, checkLength, finiteOr, optLength } from './check.js';
 
 export interface RecurrentShape {
   seqLen: number;
@@ -99,6 +100,9 @@ function gradList(g: RecurrentGrads, gradC0: Float32Array | null): [string, Floa
   ];
 }
 
+type ForwardArgs = Parameters<Backend['recurrentForward']>;
+type BackwardArgs = Parameters<Backend['recurrentBackward']>;
+
 function stateOr(name: string, v: unknown, len: number): Float32Array {
   return v === undefined || v === null ? new Float32Array(len) : checkLength(name, v, len);
 }
@@ -136,6 +140,22 @@ export interface RnnForwardResult {
  * @throws {TypeError|RangeError} naming the argument.
  */
 export function rnnForward(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: RnnForwardOptions): RnnForwardResult {
+  const [args, result] = rnnForwardCall(input, weights, shape, options);
+  getBackend().recurrentForward(...args);
+  return result;
+}
+
+/**
+ * {@link rnnForward} off the main thread (native: a worker thread; pure-TS: a later microtask).
+ * Every array passed in or out belongs to the call until the Promise settles.
+ */
+export async function rnnForwardAsync(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: RnnForwardOptions): Promise<RnnForwardResult> {
+  const [args, result] = rnnForwardCall(input, weights, shape, options);
+  await getBackend().recurrentForwardAsync(...args);
+  return result;
+}
+
+function rnnForwardCall(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: RnnForwardOptions): [ForwardArgs, RnnForwardResult] {
   const c = checkCommon(input, weights, shape, 1);
   const o = checkOptions('options', options) as RnnForwardOptions;
   const mode = nonlinearityMode(o.nonlinearity);
@@ -145,8 +165,7 @@ export function rnnForward(input: Float32Array, weights: RecurrentWeights, shape
   const hN = outOr('options.hN', o.hN, B * H);
   const workspace = outOr('options.workspace', o.workspace, rnnWorkspaceSize(T, B, H));
   checkDisjoint([['options.output', output], ['options.hN', hN], ['options.workspace', workspace]], [...weightList(input, c), ['options.h0', h0]]);
-  getBackend().recurrentForward(mode, T, B, I, H, input, h0, null, c.wIh, c.wHh, c.bIh, c.bHh, output, hN, null, workspace);
-  return { output, hN, workspace };
+  return [[mode, T, B, I, H, input, h0, null, c.wIh, c.wHh, c.bIh, c.bHh, output, hN, null, workspace], { output, hN, workspace }];
 }
 
 export interface RecurrentGrads {
@@ -170,6 +189,16 @@ export interface RnnBackwardOptions {
   grads?: Partial<RecurrentGrads>;
   /** Add into the weight/bias gradients instead of overwriting them (default false). */
   accumulate?: boolean;
+  /**
+   * Per-step hidden-state gradient clipping inside BPTT (off by default; 0 = off). At every step t,
+   * each sample's gradient w.r.t. its hidden state, dh_t[b] = (what flows back from step t+1) +
+   * gradOutput[t, b], is scaled by min(1, clipHiddenGradNorm / (‖dh_t[b]‖₂ + 1e-6)) before it
+   * reaches the gates (clipGradNorm's factor). Per sample rather than over the whole [B, H] step so
+   * one exploding sequence does not shrink the gradients of the others in the batch, and results do
+   * not depend on how a batch is composed. The cell-state path (LSTM dc) is not clipped: it is the
+   * path the gates already regulate. A row with an infinite norm gets factor 0, as in clipGradNorm.
+   */
+  clipHiddenGradNorm?: number;
 }
 
 function gradsOut(o: { grads?: Partial<RecurrentGrads> }, c: Checked, gates: number): RecurrentGrads {
@@ -191,6 +220,19 @@ function gradsOut(o: { grads?: Partial<RecurrentGrads> }, c: Checked, gates: num
  * @throws {TypeError|RangeError} naming the argument.
  */
 export function rnnBackward(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: RnnBackwardOptions): RecurrentGrads {
+  const [args, result] = rnnBackwardCall(input, weights, shape, workspace, options);
+  getBackend().recurrentBackward(...args);
+  return result;
+}
+
+/** {@link rnnBackward} off the main thread; every array belongs to the call until the Promise settles. */
+export async function rnnBackwardAsync(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: RnnBackwardOptions): Promise<RecurrentGrads> {
+  const [args, result] = rnnBackwardCall(input, weights, shape, workspace, options);
+  await getBackend().recurrentBackwardAsync(...args);
+  return result;
+}
+
+function rnnBackwardCall(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: RnnBackwardOptions): [BackwardArgs, RecurrentGrads] {
   const c = checkCommon(input, weights, shape, 1);
   const { seqLen: T, batch: B, inputSize: I, hiddenSize: H } = c.s;
   checkLength('workspace', workspace, rnnWorkspaceSize(T, B, H));
@@ -200,10 +242,10 @@ export function rnnBackward(input: Float32Array, weights: RecurrentWeights, shap
   const go = optLength('options.gradOutput', o.gradOutput, T * B * H);
   const ghn = optLength('options.gradHN', o.gradHN, B * H);
   const accumulate = boolOr('options.accumulate', o.accumulate, false);
+  const clip = finiteOr('options.clipHiddenGradNorm', o.clipHiddenGradNorm, 0, 0);
   const g = gradsOut(o, c, 1);
   checkDisjoint(gradList(g, null), [...weightList(input, c), ['options.h0', h0], ['workspace', workspace], ['options.gradOutput', go], ['options.gradHN', ghn]]);
-  getBackend().recurrentBackward(mode, T, B, I, H, input, h0, null, c.wIh, c.wHh, workspace, go, ghn, null, g.gradInput, g.gradH0, null, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate);
-  return g;
+  return [[mode, T, B, I, H, input, h0, null, c.wIh, c.wHh, workspace, go, ghn, null, g.gradInput, g.gradH0, null, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate, clip], g];
 }
 
 export interface LstmForwardOptions {
@@ -226,6 +268,19 @@ export interface LstmForwardResult extends RnnForwardResult {
  * @throws {TypeError|RangeError} naming the argument.
  */
 export function lstmForward(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: LstmForwardOptions): LstmForwardResult {
+  const [args, result] = lstmForwardCall(input, weights, shape, options);
+  getBackend().recurrentForward(...args);
+  return result;
+}
+
+/** {@link lstmForward} off the main thread; every array belongs to the call until the Promise settles. */
+export async function lstmForwardAsync(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: LstmForwardOptions): Promise<LstmForwardResult> {
+  const [args, result] = lstmForwardCall(input, weights, shape, options);
+  await getBackend().recurrentForwardAsync(...args);
+  return result;
+}
+
+function lstmForwardCall(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: LstmForwardOptions): [ForwardArgs, LstmForwardResult] {
   const c = checkCommon(input, weights, shape, 4);
   const o = checkOptions('options', options) as LstmForwardOptions;
   const { seqLen: T, batch: B, inputSize: I, hiddenSize: H } = c.s;
@@ -239,8 +294,7 @@ export function lstmForward(input: Float32Array, weights: RecurrentWeights, shap
     [['options.output', output], ['options.hN', hN], ['options.cN', cN], ['options.workspace', workspace]],
     [...weightList(input, c), ['options.h0', h0], ['options.c0', c0]],
   );
-  getBackend().recurrentForward(2, T, B, I, H, input, h0, c0, c.wIh, c.wHh, c.bIh, c.bHh, output, hN, cN, workspace);
-  return { output, hN, cN, workspace };
+  return [[2, T, B, I, H, input, h0, c0, c.wIh, c.wHh, c.bIh, c.bHh, output, hN, cN, workspace], { output, hN, cN, workspace }];
 }
 
 export interface LstmGrads extends RecurrentGrads {
@@ -258,6 +312,16 @@ export interface LstmBackwardOptions {
   grads?: Partial<LstmGrads>;
   /** Add into the weight/bias gradients instead of overwriting them (default false). */
   accumulate?: boolean;
+  /**
+   * Per-step hidden-state gradient clipping inside BPTT (off by default; 0 = off). At every step t,
+   * each sample's gradient w.r.t. its hidden state, dh_t[b] = (what flows back from step t+1) +
+   * gradOutput[t, b], is scaled by min(1, clipHiddenGradNorm / (‖dh_t[b]‖₂ + 1e-6)) before it
+   * reaches the gates (clipGradNorm's factor). Per sample rather than over the whole [B, H] step so
+   * one exploding sequence does not shrink the gradients of the others in the batch, and results do
+   * not depend on how a batch is composed. The cell-state path (LSTM dc) is not clipped: it is the
+   * path the gates already regulate. A row with an infinite norm gets factor 0, as in clipGradNorm.
+   */
+  clipHiddenGradNorm?: number;
 }
 
 /**
@@ -265,6 +329,19 @@ export interface LstmBackwardOptions {
  * @throws {TypeError|RangeError} naming the argument.
  */
 export function lstmBackward(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: LstmBackwardOptions): LstmGrads {
+  const [args, result] = lstmBackwardCall(input, weights, shape, workspace, options);
+  getBackend().recurrentBackward(...args);
+  return result;
+}
+
+/** {@link lstmBackward} off the main thread; every array belongs to the call until the Promise settles. */
+export async function lstmBackwardAsync(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: LstmBackwardOptions): Promise<LstmGrads> {
+  const [args, result] = lstmBackwardCall(input, weights, shape, workspace, options);
+  await getBackend().recurrentBackwardAsync(...args);
+  return result;
+}
+
+function lstmBackwardCall(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: LstmBackwardOptions): [BackwardArgs, LstmGrads] {
   const c = checkCommon(input, weights, shape, 4);
   const { seqLen: T, batch: B, inputSize: I, hiddenSize: H } = c.s;
   checkLength('workspace', workspace, lstmWorkspaceSize(T, B, H));
@@ -275,6 +352,7 @@ export function lstmBackward(input: Float32Array, weights: RecurrentWeights, sha
   const ghn = optLength('options.gradHN', o.gradHN, B * H);
   const gcn = optLength('options.gradCN', o.gradCN, B * H);
   const accumulate = boolOr('options.accumulate', o.accumulate, false);
+  const clip = finiteOr('options.clipHiddenGradNorm', o.clipHiddenGradNorm, 0, 0);
   const g = gradsOut(o, c, 4);
   const gradC0 = outOr('options.grads.gradC0', o.grads?.gradC0, B * H);
   checkDisjoint(gradList(g, gradC0), [
@@ -286,6 +364,5 @@ export function lstmBackward(input: Float32Array, weights: RecurrentWeights, sha
     ['options.gradHN', ghn],
     ['options.gradCN', gcn],
   ]);
-  getBackend().recurrentBackward(2, T, B, I, H, input, h0, c0, c.wIh, c.wHh, workspace, go, ghn, gcn, g.gradInput, g.gradH0, gradC0, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate);
-  return { ...g, gradC0 };
+  return [[2, T, B, I, H, input, h0, c0, c.wIh, c.wHh, workspace, go, ghn, gcn, g.gradInput, g.gradH0, gradC0, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate, clip], { ...g, gradC0 }];
 }

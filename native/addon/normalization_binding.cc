@@ -1,4 +1,5 @@
-// Normalisation bindings: BatchNorm1d and LayerNorm forward/backward, synchronous. Shapes arrive as
+// Normalisation bindings: BatchNorm1d and LayerNorm forward/backward, sync and *Async (libuv worker
+// thread). Shapes arrive as
 // integers and every array length is re-checked against them before the kernel runs; optional
 // arrays are null.
 #include <napi.h>
@@ -9,6 +10,8 @@
 
 #include "addon/args.h"
 #include "addon/bindings.h"
+#include "addon/job.h"
+#include "core/dispatch.h"
 #include "kernels/normalization/normalization.h"
 
 namespace gradguard {
@@ -45,7 +48,7 @@ double* f64(const Napi::CallbackInfo& info, size_t i, const char* name, size_t l
 
 // (x, n, c, weight|null, bias|null, runningMean|null, runningVar|null, training, momentum, eps,
 //  y, saveMean, saveInvstd) -> undefined
-Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
+Job batch_norm_forward_job(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 13);
   const size_t n = arg_size(info, 1, "batch"), c = arg_size(info, 2, "features");
   checked_mul(info, n, c);
@@ -70,12 +73,22 @@ Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
   if (has_rm != has_rv) {
     throw_type(info.Env(), "runningMean and runningVar must both be given or both be null");
   }
-  kernels::batchnorm1d_forward_f32(x, n, c, w, b, rm, rv, training, momentum, eps, y, sm, si);
-  return info.Env().Undefined();
+  const Isa isa = active_isa();
+  return [=] {
+    kernels::batchnorm1d_forward_f32(isa, x, n, c, w, b, rm, rv, training, momentum, eps, y, sm, si);
+    return Status::kOk;
+  };
+}
+
+Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
+  return run_job_now(info, batch_norm_forward_job(info), "batchNormForward");
+}
+Napi::Value BatchNormForwardAsync(const Napi::CallbackInfo& info) {
+  return run_job_async(info, batch_norm_forward_job(info), "batchNormForwardAsync");
 }
 
 // (dy, x, n, c, weight|null, saveMean, saveInvstd, training, dx|null, dw|null, db|null, accumulate)
-Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
+Job batch_norm_backward_job(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 12);
   const size_t n = arg_size(info, 2, "batch"), c = arg_size(info, 3, "features");
   checked_mul(info, n, c);
@@ -89,12 +102,22 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   float* dw = float32_exact(info, 9, "gradWeight", c, true);
   float* db = float32_exact(info, 10, "gradBias", c, true);
   const bool accumulate = arg_bool(info, 11, "accumulate");
-  kernels::batchnorm1d_backward_f32(dy, x, n, c, w, sm, si, training, dx, dw, db, accumulate);
-  return info.Env().Undefined();
+  const Isa isa = active_isa();
+  return [=] {
+    kernels::batchnorm1d_backward_f32(isa, dy, x, n, c, w, sm, si, training, dx, dw, db, accumulate);
+    return Status::kOk;
+  };
+}
+
+Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
+  return run_job_now(info, batch_norm_backward_job(info), "batchNormBackward");
+}
+Napi::Value BatchNormBackwardAsync(const Napi::CallbackInfo& info) {
+  return run_job_async(info, batch_norm_backward_job(info), "batchNormBackwardAsync");
 }
 
 // (x, m, d, weight|null, bias|null, eps, y, saveMean, saveInvstd) -> undefined
-Napi::Value LayerNormForward(const Napi::CallbackInfo& info) {
+Job layer_norm_forward_job(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 9);
   const size_t m = arg_size(info, 1, "rows"), d = arg_size(info, 2, "normalizedSize");
   checked_mul(info, m, d);
@@ -106,12 +129,22 @@ Napi::Value LayerNormForward(const Napi::CallbackInfo& info) {
   float* y = float32_exact(info, 6, "y", m * d);
   double* sm = f64(info, 7, "saveMean", m);
   double* si = f64(info, 8, "saveInvstd", m);
-  kernels::layernorm_forward_f32(x, m, d, w, b, eps, y, sm, si);
-  return info.Env().Undefined();
+  const Isa isa = active_isa();
+  return [=] {
+    kernels::layernorm_forward_f32(isa, x, m, d, w, b, eps, y, sm, si);
+    return Status::kOk;
+  };
+}
+
+Napi::Value LayerNormForward(const Napi::CallbackInfo& info) {
+  return run_job_now(info, layer_norm_forward_job(info), "layerNormForward");
+}
+Napi::Value LayerNormForwardAsync(const Napi::CallbackInfo& info) {
+  return run_job_async(info, layer_norm_forward_job(info), "layerNormForwardAsync");
 }
 
 // (dy, x, m, d, weight|null, saveMean, saveInvstd, dx|null, dw|null, db|null, accumulate)
-Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
+Job layer_norm_backward_job(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 11);
   const size_t m = arg_size(info, 2, "rows"), d = arg_size(info, 3, "normalizedSize");
   checked_mul(info, m, d);
@@ -125,17 +158,31 @@ Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
   float* dw = float32_exact(info, 8, "gradWeight", d, true);
   float* db = float32_exact(info, 9, "gradBias", d, true);
   const bool accumulate = arg_bool(info, 10, "accumulate");
-  kernels::layernorm_backward_f32(dy, x, m, d, w, sm, si, dx, dw, db, accumulate);
-  return info.Env().Undefined();
+  const Isa isa = active_isa();
+  return [=] {
+    kernels::layernorm_backward_f32(isa, dy, x, m, d, w, sm, si, dx, dw, db, accumulate);
+    return Status::kOk;
+  };
+}
+
+Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
+  return run_job_now(info, layer_norm_backward_job(info), "layerNormBackward");
+}
+Napi::Value LayerNormBackwardAsync(const Napi::CallbackInfo& info) {
+  return run_job_async(info, layer_norm_backward_job(info), "layerNormBackwardAsync");
 }
 
 }  // namespace
 
 void init_normalization(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNormForward", Napi::Function::New(env, BatchNormForward, "batchNormForward"));
+  exports.Set("batchNormForwardAsync", Napi::Function::New(env, BatchNormForwardAsync, "batchNormForwardAsync"));
   exports.Set("batchNormBackward", Napi::Function::New(env, BatchNormBackward, "batchNormBackward"));
+  exports.Set("batchNormBackwardAsync", Napi::Function::New(env, BatchNormBackwardAsync, "batchNormBackwardAsync"));
   exports.Set("layerNormForward", Napi::Function::New(env, LayerNormForward, "layerNormForward"));
+  exports.Set("layerNormForwardAsync", Napi::Function::New(env, LayerNormForwardAsync, "layerNormForwardAsync"));
   exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward, "layerNormBackward"));
+  exports.Set("layerNormBackwardAsync", Napi::Function::New(env, LayerNormBackwardAsync, "layerNormBackwardAsync"));
 }
 
 }  // namespace addon

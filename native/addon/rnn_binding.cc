@@ -1,6 +1,6 @@
-// Recurrent bindings: one-layer RNN (tanh/relu) and LSTM forward/backward, synchronous. Every
-// array length is re-checked against (mode, seqLen, batch, inputSize, hiddenSize) before a kernel
-// runs; optional arrays are null.
+// Recurrent bindings: one-layer RNN (tanh/relu) and LSTM forward/backward, sync and *Async (libuv
+// worker thread). Every array length is re-checked against (mode, seqLen, batch, inputSize,
+// hiddenSize) before a kernel runs; optional arrays are null.
 #include <napi.h>
 
 #include <cmath>
@@ -8,6 +8,7 @@
 
 #include "addon/args.h"
 #include "addon/bindings.h"
+#include "addon/job.h"
 #include "kernels/rnn/rnn.h"
 
 namespace gradguard {
@@ -50,7 +51,7 @@ RecurrentMode mode_and_dims(const Napi::CallbackInfo& info, RecurrentDims* d) {
 }
 
 // (mode, T, B, I, H, x, h0, c0|null, wIh, wHh, bIh|null, bHh|null, output, hN, cN|null, ws)
-Napi::Value RecurrentForward(const Napi::CallbackInfo& info) {
+Job recurrent_forward_job(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 16);
   RecurrentDims d;
   const RecurrentMode mode = mode_and_dims(info, &d);
@@ -68,15 +69,17 @@ Napi::Value RecurrentForward(const Napi::CallbackInfo& info) {
   float* h_n = float32_exact(info, 13, "hN", B * H);
   float* c_n = lstm ? float32_exact(info, 14, "cN", B * H) : nullptr;
   float* ws = float32_exact(info, 15, "workspace", kernels::recurrent_workspace_size(mode, d));
-  const Status s = kernels::recurrent_forward_f32(active_isa(), mode, d, x, h0, c0, w_ih, w_hh,
-                                                  b_ih, b_hh, out, h_n, c_n, ws);
-  if (s != Status::kOk) throw_status(info.Env(), s, "recurrentForward");
-  return info.Env().Undefined();
+  const Isa isa = active_isa();
+  return [=] {
+    return kernels::recurrent_forward_f32(isa, mode, d, x, h0, c0, w_ih, w_hh, b_ih, b_hh, out, h_n,
+                                          c_n, ws);
+  };
 }
 
 // (mode, T, B, I, H, x, h0, c0|null, wIh, wHh, ws, gradOutput|null, gradHN|null, gradCN|null,
-//  gradInput, gradH0, gradC0|null, gradWIh, gradWHh, gradBIh|null, gradBHh|null, accumulate)
-Napi::Value RecurrentBackward(const Napi::CallbackInfo& info) {
+//  gradInput, gradH0, gradC0|null, gradWIh, gradWHh, gradBIh|null, gradBHh|null, accumulate
+//  [, clipHiddenGradNorm: 0 = off])
+Job recurrent_backward_job(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 22);
   RecurrentDims d;
   const RecurrentMode mode = mode_and_dims(info, &d);
@@ -100,11 +103,28 @@ Napi::Value RecurrentBackward(const Napi::CallbackInfo& info) {
   float* gbih = float32_exact(info, 19, "gradBiasIh", GH, true);
   float* gbhh = float32_exact(info, 20, "gradBiasHh", GH, true);
   const bool accumulate = arg_bool(info, 21, "accumulate");
-  const Status s = kernels::recurrent_backward_f32(active_isa(), mode, d, x, h0, c0, w_ih, w_hh,
-                                                   ws, go, ghn, gcn, gx, gh0, gc0, gwih, gwhh,
-                                                   gbih, gbhh, accumulate);
-  if (s != Status::kOk) throw_status(info.Env(), s, "recurrentBackward");
-  return info.Env().Undefined();
+  const double clip = info.Length() > 22 ? arg_number(info, 22, "clipHiddenGradNorm") : 0.0;
+  if (!(clip >= 0)) throw_range(info.Env(), "clipHiddenGradNorm must be >= 0 (0 = off)");
+  const Isa isa = active_isa();
+  const float clip_f = static_cast<float>(clip);
+  return [=] {
+    return kernels::recurrent_backward_f32(isa, mode, d, x, h0, c0, w_ih, w_hh, ws, go, ghn, gcn,
+                                           gx, gh0, gc0, gwih, gwhh, gbih, gbhh, accumulate,
+                                           clip_f);
+  };
+}
+
+Napi::Value RecurrentForward(const Napi::CallbackInfo& info) {
+  return run_job_now(info, recurrent_forward_job(info), "recurrentForward");
+}
+Napi::Value RecurrentForwardAsync(const Napi::CallbackInfo& info) {
+  return run_job_async(info, recurrent_forward_job(info), "recurrentForwardAsync");
+}
+Napi::Value RecurrentBackward(const Napi::CallbackInfo& info) {
+  return run_job_now(info, recurrent_backward_job(info), "recurrentBackward");
+}
+Napi::Value RecurrentBackwardAsync(const Napi::CallbackInfo& info) {
+  return run_job_async(info, recurrent_backward_job(info), "recurrentBackwardAsync");
 }
 
 }  // namespace
@@ -112,6 +132,10 @@ Napi::Value RecurrentBackward(const Napi::CallbackInfo& info) {
 void init_rnn(Napi::Env env, Napi::Object exports) {
   exports.Set("recurrentForward", Napi::Function::New(env, RecurrentForward, "recurrentForward"));
   exports.Set("recurrentBackward", Napi::Function::New(env, RecurrentBackward, "recurrentBackward"));
+  exports.Set("recurrentForwardAsync",
+              Napi::Function::New(env, RecurrentForwardAsync, "recurrentForwardAsync"));
+  exports.Set("recurrentBackwardAsync",
+              Napi::Function::New(env, RecurrentBackwardAsync, "recurrentBackwardAsync"));
 }
 
 }  // namespace addon

@@ -5,6 +5,7 @@
 #include <limits>
 #include <vector>
 
+#include "core/memory.h"
 #include "core/thread_pool.h"
 #include "kernels/gemm/gemm.h"
 #include "test_util.h"
@@ -234,6 +235,74 @@ void test_thread_determinism() {
   set_num_threads(saved);
 }
 
+// A panel with few valid rows (the AVX2 kernel runs only those rows' FMAs) gives the same bits as
+// the same rows inside a full panel: C rows 0..r-1 of an r-row product equal those of a 12-row one.
+void test_short_panels_match_full() {
+  const size_t n = 37, k = 300;
+  const std::vector<float> a = test::random_floats(12 * k, 77), b = test::random_floats(k * n, 78);
+  for (Isa isa : test::isas()) {
+    std::vector<float> full(12 * n);
+    CHECK(sgemm(isa, false, false, 12, n, k, 1.f, a.data(), k, b.data(), n, 0.f, full.data(), n) ==
+          Status::kOk);
+    for (size_t r = 1; r <= 5; ++r) {
+      std::vector<float> part(r * n);
+      CHECK(sgemm(isa, false, false, r, n, k, 1.f, a.data(), k, b.data(), n, 0.f, part.data(), n) ==
+            Status::kOk);
+      bool same = true;
+      for (size_t i = 0; same && i < part.size(); ++i) same = test::bits_equal(part[i], full[i]);
+      CHECK_MSG(same, "%s: %zu-row product differs from the same rows of a 12-row one",
+                isa_name(isa), r);
+    }
+  }
+}
+
+// sgemm_packed over a B packed once by sgemm_pack_b is bit-identical to sgemm (both B layouts, odd
+// sizes, several depth slices, more than one column block), on every thread count, and the packed
+// copy is reusable across calls.
+void test_packed_b() {
+  struct Shape {
+    size_t m, n, k;
+  };
+  const Shape shapes[] = {{1, 1, 1},    {5, 17, 3},   {32, 1024, 256}, {7, 33, 600},
+                          {13, 4100, 9}, {32, 256, 1024}, {70, 200, 257}};
+  const int saved = num_threads();
+  uint32_t seed = 9000;
+  for (Isa isa : test::isas()) {
+    for (const Shape& s : shapes) {
+      for (bool tb : {false, true}) {
+        const std::vector<float> a = test::random_floats(s.m * s.k, seed++);
+        const std::vector<float> b = test::random_floats(s.k * s.n, seed++);
+        const std::vector<float> c0 = test::random_floats(s.m * s.n, seed++);
+        const size_t ldb = tb ? s.k : s.n;
+        std::vector<float> want = c0;
+        CHECK(sgemm(isa, false, tb, s.m, s.n, s.k, 0.7f, a.data(), s.k, b.data(), ldb, 0.5f,
+                    want.data(), s.n) == Status::kOk);
+        const size_t floats = sgemm_packed_b_size(isa, s.k, s.n);
+        float* packed = static_cast<float*>(allocate_buffer(floats * sizeof(float)));
+        CHECK(packed != nullptr);
+        CHECK(sgemm_pack_b(isa, tb, s.k, s.n, b.data(), ldb, packed) == Status::kOk);
+        for (int threads : {1, 2, 3}) {
+          set_num_threads(threads);
+          for (int rep = 0; rep < 2; ++rep) {  // the packed copy is read-only: reuse it
+            std::vector<float> got = c0;
+            CHECK(sgemm_packed(isa, false, s.m, s.n, s.k, 0.7f, a.data(), s.k, packed, 0.5f,
+                               got.data(), s.n) == Status::kOk);
+            bool same = true;
+            for (size_t i = 0; same && i < got.size(); ++i) same = test::bits_equal(got[i], want[i]);
+            CHECK_MSG(same, "%s packed %zux%zux%zu tb=%d threads=%d differs from sgemm",
+                      isa_name(isa), s.m, s.n, s.k, int(tb), threads);
+          }
+        }
+        free_buffer(packed, floats * sizeof(float));
+      }
+    }
+    CHECK(sgemm_pack_b(isa, true, 4, 4, nullptr, 3, nullptr) == Status::kInvalidArgument);
+    CHECK(sgemm_packed(isa, false, 2, 2, 2, 1.f, nullptr, 1, nullptr, 0.f, nullptr, 2) ==
+          Status::kInvalidArgument);
+  }
+  set_num_threads(saved);
+}
+
 }  // namespace
 
 int main() {
@@ -246,5 +315,7 @@ int main() {
   test_alpha_beta_special();
   test_invalid_and_empty();
   test_thread_determinism();
+  test_packed_b();
+  test_short_panels_match_full();
   return test::finish("gemm_test");
 }

@@ -1,8 +1,10 @@
 // RNN/LSTM kernels on every ISA: forward against a double-precision reference, backward against
-// the scalar ISA's result, an empty sequence, and gradient accumulation.
+// the scalar ISA's result, an empty sequence, gradient accumulation, bit-identical results for 1, 2
+// and 3 threads, and per-step hidden-gradient clipping against BPTT rebuilt from unclipped steps.
 #include <cmath>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "kernels/rnn/rnn.h"
 #include "test_util.h"
 
@@ -34,7 +36,7 @@ struct Result {
   std::vector<float> out, hn, cn, ws, gx, gh0, gc0, gwih, gwhh, gbih, gbhh;
 };
 
-Result run(Isa isa, const Case& c, bool accumulate = false) {
+Result run(Isa isa, const Case& c, bool accumulate = false, float clip = 0.f) {
   const size_t G = recurrent_gates(c.mode), H = c.d.hidden_size, B = c.d.batch, T = c.d.seq_len;
   Result r;
   r.out.resize(T * B * H);
@@ -55,7 +57,7 @@ Result run(Isa isa, const Case& c, bool accumulate = false) {
                                c.wih.data(), c.whh.data(), r.ws.data(), c.go.data(),
                                c.ghn.data(), c.gcn.data(), r.gx.data(), r.gh0.data(),
                                r.gc0.data(), r.gwih.data(), r.gwhh.data(), r.gbih.data(),
-                               r.gbhh.data(), accumulate) == Status::kOk);
+                               r.gbhh.data(), accumulate, clip) == Status::kOk);
   return r;
 }
 
@@ -134,10 +136,119 @@ void test_empty_sequence() {
   for (float v : r.gwhh) CHECK(v == 0.f);
 }
 
+bool bits_equal(const std::vector<float>& a, const std::vector<float>& e) {
+  if (a.size() != e.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!test::bits_equal(a[i], e[i])) return false;
+  }
+  return true;
+}
+
+bool same_result(const Result& a, const Result& b) {
+  return bits_equal(a.out, b.out) && bits_equal(a.hn, b.hn) && bits_equal(a.cn, b.cn) &&
+         bits_equal(a.ws, b.ws) && bits_equal(a.gx, b.gx) && bits_equal(a.gh0, b.gh0) &&
+         bits_equal(a.gc0, b.gc0) && bits_equal(a.gwih, b.gwih) && bits_equal(a.gwhh, b.gwhh) &&
+         bits_equal(a.gbih, b.gbih) && bits_equal(a.gbhh, b.gbhh);
+}
+
+// Shapes big enough for the step kernels and GEMMs to split across threads.
+void test_thread_determinism() {
+  const int saved = num_threads();
+  const Case cases[] = {Case(RecurrentMode::kLstm, {5, 64, 20, 70}, 400),
+                        Case(RecurrentMode::kRnnTanh, {4, 64, 10, 300}, 410),
+                        Case(RecurrentMode::kRnnRelu, {3, 61, 9, 290}, 420)};
+  for (Isa isa : test::isas()) {
+    for (const Case& c : cases) {
+      for (float clip : {0.f, 0.1f}) {
+        set_num_threads(1);
+        const Result one = run(isa, c, false, clip);
+        for (int threads : {2, 3}) {
+          set_num_threads(threads);
+          CHECK_MSG(same_result(run(isa, c, false, clip), one),
+                    "%s mode %d clip %g: threads=%d differs from threads=1", isa_name(isa),
+                    int(c.mode), double(clip), threads);
+        }
+      }
+    }
+  }
+  set_num_threads(saved);
+}
+
+// Clipped BPTT equals BPTT rebuilt from one-step, unclipped backward calls where the test itself
+// clips each sample's dh_t = (dh from step t+1) + grad_output[t] before feeding it in as that
+// step's output gradient. Also: clipping far above every norm changes no bit.
+void test_clip_bptt() {
+  for (RecurrentMode m : {RecurrentMode::kRnnTanh, RecurrentMode::kRnnRelu, RecurrentMode::kLstm}) {
+    const Case c(m, {6, 3, 5, 7}, 500 + int(m));
+    const size_t T = c.d.seq_len, B = c.d.batch, I = c.d.input_size, H = c.d.hidden_size;
+    const size_t G = recurrent_gates(m);
+    const bool lstm = m == RecurrentMode::kLstm;
+    const float clip = 0.05f;
+    for (Isa isa : test::isas()) {
+      const Result full = run(isa, c, false, clip);
+      const Result plain = run(isa, c);
+      CHECK_MSG(same_result(run(isa, c, false, 1e30f), plain), "%s mode %d: huge clip", isa_name(isa),
+                int(m));
+      CHECK(!all_close(full.gwhh, plain.gwhh, 1e-3));  // the threshold is active in this case
+      // States before each step, from the full forward.
+      std::vector<std::vector<float>> hs(T + 1), cs(T + 1);
+      hs[0] = c.h0;
+      cs[0] = c.c0;
+      for (size_t t = 0; t < T; ++t) {
+        hs[t + 1].assign(full.out.begin() + t * B * H, full.out.begin() + (t + 1) * B * H);
+        if (lstm) {
+          const float* cells = full.ws.data() + T * B * G * H;
+          cs[t + 1].assign(cells + t * B * H, cells + (t + 1) * B * H);
+        } else {
+          cs[t + 1] = c.c0;
+        }
+      }
+      std::vector<float> dh = c.ghn, dc = c.gcn;
+      std::vector<float> gx(T * B * I), gwih(G * H * I, 0.f), gwhh(G * H * H, 0.f),
+          gbih(G * H, 0.f), gbhh(G * H, 0.f);
+      for (size_t t = T; t-- > 0;) {
+        Case step = c;
+        step.d.seq_len = 1;
+        step.x.assign(c.x.begin() + t * B * I, c.x.begin() + (t + 1) * B * I);
+        step.h0 = hs[t];
+        step.c0 = cs[t];
+        step.go.resize(B * H);
+        for (size_t b = 0; b < B; ++b) {
+          double ss = 0;
+          for (size_t j = 0; j < H; ++j) {
+            const double v = double(dh[b * H + j] + c.go[(t * B + b) * H + j]);
+            ss += v * v;
+          }
+          const double coef = std::fmin(1.0, clip / (std::sqrt(ss) + 1e-6));
+          for (size_t j = 0; j < H; ++j) {
+            step.go[b * H + j] = float((dh[b * H + j] + c.go[(t * B + b) * H + j]) * coef);
+          }
+        }
+        step.ghn.assign(B * H, 0.f);
+        step.gcn = dc;
+        const Result r = run(Isa::kScalar, step);
+        std::copy(r.gx.begin(), r.gx.end(), gx.begin() + t * B * I);
+        for (size_t i = 0; i < gwih.size(); ++i) gwih[i] += r.gwih[i];
+        for (size_t i = 0; i < gwhh.size(); ++i) gwhh[i] += r.gwhh[i];
+        for (size_t i = 0; i < gbih.size(); ++i) gbih[i] += r.gbih[i];
+        dh = r.gh0;
+        if (lstm) dc = r.gc0;
+      }
+      CHECK_MSG(all_close(full.gx, gx, 1e-4) && all_close(full.gh0, dh, 1e-4) &&
+                    all_close(full.gwih, gwih, 1e-4) && all_close(full.gwhh, gwhh, 1e-4) &&
+                    all_close(full.gbih, gbih, 1e-4) && (!lstm || all_close(full.gc0, dc, 1e-4)),
+                "%s mode %d: clipped BPTT differs from the step-by-step reference", isa_name(isa),
+                int(m));
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
   test_cases();
+  test_thread_determinism();
+  test_clip_bptt();
   test_empty_sequence();
   return test::finish("rnn_test");
 }

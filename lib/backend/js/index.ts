@@ -45,5 +45,11 @@ export function createJsBackend(): Backend {
     layerNormBackward,
     recurrentForward,
     recurrentBackward,
+    batchNormForwardAsync: (...a) => later(() => batchNormForward(...a)),
+    batchNormBackwardAsync: (...a) => later(() => batchNormBackward(...a)),
+    layerNormForwardAsync: (...a) => later(() => layerNormForward(...a)),
+    layerNormBackwardAsync: (...a) => later(() => layerNormBackward(...a)),
+    recurrentForwardAsync: (...a) => later(() => recurrentForward(...a)),
+    recurrentBackwardAsync: (...a) => later(() => recurrentBackward(...a)),
   };
 }

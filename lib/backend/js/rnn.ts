@@ -4,6 +4,8 @@
  * weightIh [G·H, I], weightHh [G·H, H], biases [G·H], h0/c0/hN/cN [B, H], output [T, B, H].
  * Workspace (float32): RNN the hidden states [T, B, H]; LSTM activated gates [T, B, 4H], cells
  * [T, B, H], hidden states [T, B, H]. Arguments are validated by lib/nn-ops.
+ * recurrentBackward's clipHiddenGradNorm (> 0) clips each sample's dh_t per step as lib/nn-ops/rnn.ts
+ * documents (the native kernel does the same with a float32 threshold).
  */
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
@@ -75,6 +77,7 @@ export function recurrentBackward(
   gradOutput: Float32Array | null, gradHN: Float32Array | null, gradCN: Float32Array | null,
   gradInput: Float32Array, gradH0: Float32Array, gradC0: Float32Array | null, gWIh: Float32Array,
   gWHh: Float32Array, gBIh: Float32Array | null, gBHh: Float32Array | null, accumulate: boolean,
+  clipHiddenGradNorm = 0,
 ): void {
   const lstm = mode === 2;
   const GH = (lstm ? 4 : 1) * H;
@@ -85,13 +88,25 @@ export function recurrentBackward(
   const dc = new Float64Array(lstm ? B * H : 0);
   if (gradHN) dh.set(gradHN);
   if (lstm && gradCN) dc.set(gradCN);
+  const dhRow = new Float64Array(H);
   for (let t = T - 1; t >= 0; t--) {
     for (let b = 0; b < B; b++) {
       const go = (t * B + b) * GH;
       const so = (t * B + b) * H;
+      // dh_t of this sample, clipped to clipHiddenGradNorm (per sample, clip_grad_norm's factor)
+      let ss = 0;
+      for (let j = 0; j < H; j++) {
+        const v = dh[b * H + j] + (gradOutput ? gradOutput[so + j] : 0);
+        dhRow[j] = v;
+        ss += v * v;
+      }
+      if (clipHiddenGradNorm > 0) {
+        const coef = clipHiddenGradNorm / (Math.sqrt(ss) + 1e-6);
+        if (coef < 1) for (let j = 0; j < H; j++) dhRow[j] *= coef;
+      }
       for (let j = 0; j < H; j++) {
         const k = b * H + j;
-        const dht = dh[k] + (gradOutput ? gradOutput[so + j] : 0);
+        const dht = dhRow[j];
         if (!lstm) {
           const h = ws[go + j];
           dgates[go + j] = mode === 0 ? dht * (1 - h * h) : h <= 0 ? 0 : dht; // PyTorch threshold_backward

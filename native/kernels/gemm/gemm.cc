@@ -199,15 +199,18 @@ void run_range(bool threaded, size_t count, size_t grain, const F& fn) {
   }
 }
 
-}  // namespace
+// Offset (floats) of the packed (jc, pc) block in a whole pre-packed B: every earlier column block
+// is kNc wide (a multiple of nr) and k deep; earlier slices of this block are panels * nr wide.
+size_t packed_block_offset(size_t k, size_t n, size_t nr, size_t jc, size_t pc) {
+  const size_t nc = min_sz(kNc, n - jc);
+  return jc * k + ceil_div(nc, nr) * nr * pc;
+}
 
-Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
-             const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c,
-             size_t ldc) {
-  if (m == 0 || n == 0) return Status::kOk;
-  if (ldc < n || lda < (trans_a ? m : k) || ldb < (trans_b ? k : n)) {
-    return Status::kInvalidArgument;
-  }
+// The driver behind sgemm and sgemm_packed: with packed_b set, B is read from that whole pre-packed
+// copy (sgemm_pack_b) and b/ldb/trans_b are unused.
+Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
+                    const float* a, size_t lda, const float* b, size_t ldb, const float* packed_b,
+                    float beta, float* c, size_t ldc) {
   if (k == 0 || alpha == 0.f) {
     scale_c(m, n, beta, c, ldc);
     return Status::kOk;
@@ -226,9 +229,9 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
   // Depth slices of (nearly) equal size: k = 257 runs as 129 + 128, not 256 + 1.
   const size_t kc_step = ceil_div(k, ceil_div(k, kKc));
   const size_t nc_max = min_sz(n, kNc), kc_max = kc_step, mo_max = min_sz(m, kMo);
-  float* bp = t_pack_b.get(ceil_div(nc_max, nr) * nr * kc_max);
+  float* bp_own = packed_b != nullptr ? nullptr : t_pack_b.get(ceil_div(nc_max, nr) * nr * kc_max);
   float* ap = t_pack_a.get(ceil_div(mo_max, mr) * mr * kc_max);
-  if (ap == nullptr || bp == nullptr) return Status::kOutOfMemory;
+  if (ap == nullptr || (packed_b == nullptr && bp_own == nullptr)) return Status::kOutOfMemory;
 
   for (size_t jc = 0; jc < n; jc += kNc) {
     const size_t nc = min_sz(kNc, n - jc);
@@ -237,6 +240,8 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
       const size_t kc = min_sz(kc_step, k - pc);
       // Later slices accumulate onto the C the first slice wrote (the k order is always the same).
       const float beta_eff = pc == 0 ? beta : 1.f;
+      const float* bp =
+          packed_b != nullptr ? packed_b + packed_block_offset(k, n, nr, jc, pc) : bp_own;
       for (size_t io = 0; io < m; io += kMo) {
         const size_t mo = min_sz(kMo, m - io);
         const size_t a_panels = ceil_div(mo, mr);
@@ -245,13 +250,13 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
         const size_t b_cols = trans_b ? kPackCols / nr * nr : nc;
         const size_t b_rows = trans_b ? kc : kPackRows;
         const size_t b_col_jobs = ceil_div(nc, b_cols), b_row_jobs = ceil_div(kc, b_rows);
-        const size_t b_jobs = io == 0 ? b_col_jobs * b_row_jobs : 0;
+        const size_t b_jobs = io == 0 && packed_b == nullptr ? b_col_jobs * b_row_jobs : 0;
         run_range(threaded, b_jobs + a_panels, 2, [&](size_t lo, size_t hi) {
           for (size_t t = lo; t < hi; ++t) {
             if (t < b_jobs) {
               const size_t j = t % b_col_jobs * b_cols, r = t / b_col_jobs * b_rows;
               pack_b(trans_b, b, ldb, pc, kc, r, min_sz(r + b_rows, kc), jc + j,
-                     min_sz(b_cols, nc - j), bp + j * kc);
+                     min_sz(b_cols, nc - j), bp_own + j * kc);
             } else {
               const size_t i = (t - b_jobs) * mr;
               pack_a(trans_a, a, lda, io + i, min_sz(mr, mo - i), pc, kc,
@@ -291,6 +296,134 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
     }
   }
   return Status::kOk;
+}
+
+// sgemm_packed for a short A (an RNN step: m = batch): A is packed for every depth slice at once
+// (inline when small), then ONE parallel region computes C, each task running all depth slices of
+// its tiles in order. Same tiles, same slice order per tile, same micro-kernel calls as
+// sgemm_driver, so the same bits; but 1 parallel region per call instead of 2 per depth slice.
+// Returns false (nothing done) when A is too large to pack whole.
+bool sgemm_packed_short_a(Isa isa, bool trans_a, size_t m, size_t n, size_t k, float alpha,
+                          const float* a, size_t lda, const float* packed_b, float beta, float* c,
+                          size_t ldc, Status* status) {
+  constexpr size_t kMaxPackedA = size_t{1} << 20;  // floats (4 MiB)
+  const GemmKernels& kern = gemm_kernels(isa);
+  const size_t mr = kern.mr, nr = kern.nr;
+  const PackAFn pack_a = pack_a_for(mr);
+  if (m > kMo || n > kNc || pack_a == nullptr || kMc % mr != 0) return false;
+  const size_t a_panels = ceil_div(m, mr);
+  if (a_panels * mr * k > kMaxPackedA) return false;
+  const size_t kc_step = ceil_div(k, ceil_div(k, kKc));
+  const size_t slices = ceil_div(k, kc_step);
+  float* ap = t_pack_a.get(a_panels * mr * k);
+  if (ap == nullptr) {
+    *status = Status::kOutOfMemory;
+    return true;
+  }
+  const bool small = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) <
+                     static_cast<double>(kInlineWork);
+  const size_t threads = small ? 1 : static_cast<size_t>(num_threads());
+  const bool threaded = threads > 1;
+  // Slice s of panel ip at ap + (s * a_panels + ip) * mr * kc_step (a short last slice packs short).
+  const bool pack_threaded = threaded && a_panels * mr * k >= (size_t{1} << 16);
+  run_range(pack_threaded, slices * a_panels, 2, [&](size_t lo, size_t hi) {
+    for (size_t t = lo; t < hi; ++t) {
+      const size_t sl = t / a_panels, ip = t % a_panels;
+      const size_t pc = sl * kc_step, kc = min_sz(kc_step, k - pc);
+      pack_a(trans_a, a, lda, ip * mr, min_sz(mr, m - ip * mr), pc, kc,
+             ap + (sl * a_panels + ip) * mr * kc_step);
+    }
+  });
+  const size_t b_panels = ceil_div(n, nr);
+  const size_t m_blocks = ceil_div(m, kMc);
+  size_t task_panels = kTaskCols / nr;
+  if (threaded) {
+    const size_t want_cols = ceil_div(4 * threads, m_blocks);
+    const size_t fit = ceil_div(b_panels, want_cols);
+    if (fit < task_panels) task_panels = fit > 0 ? fit : 1;
+  }
+  const size_t col_tasks = ceil_div(b_panels, task_panels);
+  run_range(threaded, m_blocks * col_tasks, 1, [&](size_t lo, size_t hi) {
+    for (size_t t = lo; t < hi; ++t) {
+      const size_t mb = t / col_tasks, ct = t % col_tasks;
+      const size_t ip_begin = mb * kMc / mr;
+      const size_t ip_end = min_sz(ceil_div(mb * kMc + kMc, mr), a_panels);
+      const size_t jp_begin = ct * task_panels;
+      const size_t jp_end = min_sz(jp_begin + task_panels, b_panels);
+      for (size_t sl = 0; sl < slices; ++sl) {
+        const size_t pc = sl * kc_step, kc = min_sz(kc_step, k - pc);
+        const float beta_eff = pc == 0 ? beta : 1.f;
+        const float* bp = packed_b + packed_block_offset(k, n, nr, 0, pc);
+        for (size_t jp = jp_begin; jp < jp_end; ++jp) {
+          const float* bpanel = bp + jp * nr * kc;
+          const size_t cols = min_sz(nr, n - jp * nr);
+          for (size_t ip = ip_begin; ip < ip_end; ++ip) {
+            const size_t rows = min_sz(mr, m - ip * mr);
+            kern.micro(kc, ap + (sl * a_panels + ip) * mr * kc_step, bpanel,
+                       c + ip * mr * ldc + jp * nr, ldc, rows, cols, alpha, beta_eff);
+          }
+        }
+      }
+    }
+  });
+  *status = Status::kOk;
+  return true;
+}
+
+}  // namespace
+
+Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
+             const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c,
+             size_t ldc) {
+  if (m == 0 || n == 0) return Status::kOk;
+  if (ldc < n || lda < (trans_a ? m : k) || ldb < (trans_b ? k : n)) {
+    return Status::kInvalidArgument;
+  }
+  return sgemm_driver(isa, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, nullptr, beta, c, ldc);
+}
+
+size_t sgemm_packed_b_size(Isa isa, size_t k, size_t n) {
+  const size_t nr = gemm_kernels(isa).nr;
+  return ceil_div(n, nr) * nr * k;
+}
+
+Status sgemm_pack_b(Isa isa, bool trans_b, size_t k, size_t n, const float* b, size_t ldb,
+                    float* packed) {
+  if (k == 0 || n == 0) return Status::kOk;
+  if (ldb < (trans_b ? k : n)) return Status::kInvalidArgument;
+  const size_t nr = gemm_kernels(isa).nr;
+  const PackBFn pack_b = pack_b_for(nr);
+  if (pack_b == nullptr) return Status::kInternal;
+  // The same slicing as the driver, so it finds each (jc, pc) block where it would have packed it.
+  const size_t kc_step = ceil_div(k, ceil_div(k, kKc));
+  size_t blocks = 0;
+  for (size_t jc = 0; jc < n; jc += kNc) blocks += ceil_div(k, kc_step);
+  const size_t per_jc = ceil_div(k, kc_step);
+  parallel_for(0, blocks, 1, [&](size_t lo, size_t hi) {
+    for (size_t t = lo; t < hi; ++t) {
+      const size_t jc = t / per_jc * kNc, pc = t % per_jc * kc_step;
+      const size_t nc = min_sz(kNc, n - jc), kc = min_sz(kc_step, k - pc);
+      pack_b(trans_b, b, ldb, pc, kc, 0, kc, jc, nc, packed + packed_block_offset(k, n, nr, jc, pc));
+    }
+  });
+  return Status::kOk;
+}
+
+Status sgemm_packed(Isa isa, bool trans_a, size_t m, size_t n, size_t k, float alpha,
+                    const float* a, size_t lda, const float* packed_b, float beta, float* c,
+                    size_t ldc) {
+  if (m == 0 || n == 0) return Status::kOk;
+  if (ldc < n || lda < (trans_a ? m : k)) return Status::kInvalidArgument;
+  if (k == 0 || alpha == 0.f) {
+    scale_c(m, n, beta, c, ldc);
+    return Status::kOk;
+  }
+  Status s = Status::kOk;
+  if (sgemm_packed_short_a(isa, trans_a, m, n, k, alpha, a, lda, packed_b, beta, c, ldc, &s)) {
+    return s;
+  }
+  return sgemm_driver(isa, trans_a, false, m, n, k, alpha, a, lda, nullptr, 0, packed_b, beta, c,
+                      ldc);
 }
 
 }  // namespace kernels

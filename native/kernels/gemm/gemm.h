@@ -19,6 +19,17 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
              const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c,
              size_t ldc);
 
+// B pre-packed once for many products with the same op(B) (an RNN's recurrent weights, used at
+// every time step): sgemm_pack_b writes op(B) [k x n] into `packed` (sgemm_packed_b_size(isa, k, n)
+// floats, 64-byte aligned), and sgemm_packed then computes C = alpha * op(A) * op(B) + beta * C
+// from it, bit-identical to sgemm on the same ISA. The packing depends on the ISA's tile width.
+size_t sgemm_packed_b_size(Isa isa, size_t k, size_t n);
+Status sgemm_pack_b(Isa isa, bool trans_b, size_t k, size_t n, const float* b, size_t ldb,
+                    float* packed);
+Status sgemm_packed(Isa isa, bool trans_a, size_t m, size_t n, size_t k, float alpha,
+                    const float* a, size_t lda, const float* packed_b, float beta, float* c,
+                    size_t ldc);
+
 // Micro-kernel: C[mr x nr] = alpha * (Ap * Bp) + beta * C (beta == 0: C is not read), where Ap is
 // a packed MR x kc panel (Ap[p * MR + i]) and Bp a packed kc x NR panel (Bp[p * NR + j]), both
 // zero-padded; only the valid mr <= MR rows and nr <= NR columns of C are written. kc >= 1.

@@ -42,10 +42,59 @@ inline void store_row_masked(float* row, __m256 x0, __m256 x1, __m256 va, __m256
   _mm256_maskstore_ps(row + 8, m1, x1);
 }
 
+// The tile for panels with only R < 6 valid rows (the last panel of m = 32 or m = 8, an RNN step's
+// batch): R rows of FMAs instead of 6. Every element is the same FMA chain in the same k order as in
+// the full tile, so results are bit-identical to it.
+template <int R>
+void gemm_rows(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, size_t nr,
+               float alpha, float beta) {
+  __m256 acc[R][2];
+  for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+#pragma GCC unroll 4
+  for (size_t p = 0; p < kc; ++p) {
+    const __m256 b0 = _mm256_load_ps(bp);
+    const __m256 b1 = _mm256_load_ps(bp + 8);
+    for (int i = 0; i < R; ++i) {
+      const __m256 a = _mm256_broadcast_ss(ap + i);
+      acc[i][0] = _mm256_fmadd_ps(a, b0, acc[i][0]);
+      acc[i][1] = _mm256_fmadd_ps(a, b1, acc[i][1]);
+    }
+    ap += 6;
+    bp += 16;
+  }
+  const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  const bool read_c = beta != 0.f;
+  const long cols = static_cast<long>(nr);
+  const __m256i m0 = lane_mask(cols), m1 = lane_mask(cols - 8);
+  for (int i = 0; i < R; ++i) {
+    if (nr == 16) {
+      store_row_full(c + i * ldc, acc[i][0], acc[i][1], va, vb, read_c);
+    } else {
+      store_row_masked(c + i * ldc, acc[i][0], acc[i][1], va, vb, read_c, m0, m1);
+    }
+  }
+}
+
 }  // namespace
 
 void gemm_f32_6x16__avx2(size_t kc, const float* ap, const float* bp, float* c, size_t ldc,
                          size_t mr, size_t nr, float alpha, float beta) {
+  if (mr <= 2) {
+    if (mr == 1) {
+      gemm_rows<1>(kc, ap, bp, c, ldc, nr, alpha, beta);
+    } else {
+      gemm_rows<2>(kc, ap, bp, c, ldc, nr, alpha, beta);
+    }
+    return;
+  }
+  if (mr <= 4) {
+    if (mr == 3) {
+      gemm_rows<3>(kc, ap, bp, c, ldc, nr, alpha, beta);
+    } else {
+      gemm_rows<4>(kc, ap, bp, c, ldc, nr, alpha, beta);
+    }
+    return;
+  }
   // C is touched once per kc slice: fetch the tile now so the stores at the end do not stall.
   for (size_t i = 0; i < mr; ++i) {
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);

@@ -1,19 +1,78 @@
 // RNN/LSTM forward and backward through time over sgemm (native/kernels/gemm): the input
-// projection of all steps is one sgemm, each step one sgemm with weight_hh plus fused gate math;
-// backward mirrors it and forms the weight gradients as two large sgemms after the time loop.
+// projection of all steps is one sgemm; each step is one sgemm with weight_hh (packed once per
+// call, not once per step) followed by the fused per-ISA gate kernel (rnn_gates.h: bias, gate
+// nonlinearities, cell update, h to workspace and output in one pass) split across threads by
+// batch rows. Backward mirrors it and forms the weight gradients as large sgemms after the loop.
+// Every result is bit-identical for any thread count: GEMMs never split k across threads and the
+// gate kernels work on whole rows.
 #include "kernels/rnn/rnn.h"
 
-#include <cmath>
 #include <cstring>
 #include <vector>
 
+#include "core/memory.h"
+#include "core/thread_pool.h"
 #include "kernels/gemm/gemm.h"
+#include "kernels/rnn/rnn_gates.h"
 
 namespace gradguard {
 namespace kernels {
 namespace {
 
-inline float sigmoid(float v) { return 1.f / (1.f + std::exp(-v)); }
+// A grow-only, 64-byte aligned scratch buffer kept per thread (like the GEMM packing buffers), so a
+// training loop's forward/backward calls stop allocating after the first: the backward's gate
+// gradients are T*B*G*H floats, 13 MB for the LSTM bench case, and a fresh mmap of that costs its
+// page faults on every call.
+class ScratchCache {
+ public:
+  ~ScratchCache() { free_buffer(data_, bytes_); }
+  float* get(size_t floats) {
+    const size_t bytes = floats * sizeof(float);
+    if (bytes > bytes_) {
+      free_buffer(data_, bytes_);
+      data_ = static_cast<float*>(allocate_buffer(bytes));
+      bytes_ = data_ != nullptr ? bytes : 0;
+    }
+    return data_;
+  }
+
+ private:
+  float* data_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+thread_local ScratchCache t_packed_whh;  // weight_hh packed for the step GEMMs
+thread_local ScratchCache t_backward;    // the backward's gate gradients, dh and dc
+
+// Runs fn(row_begin, row_end) over the batch rows of one step, split across the pool once the step
+// is big enough to pay for a parallel region (each row's result is the same either way).
+template <typename F>
+void for_rows(size_t rows, size_t floats_per_row, const F& fn) {
+  constexpr size_t kMinParallelFloats = 16384;
+  const size_t threads = static_cast<size_t>(num_threads());
+  if (threads <= 1 || rows < 2 || rows * floats_per_row < kMinParallelFloats) {
+    fn(size_t{0}, rows);
+    return;
+  }
+  parallel_for(0, rows, (rows + threads - 1) / threads, fn);
+}
+
+// sum[j] (float64) of the columns of m [rows, cols], each column summed in row order; columns are
+// split across threads in fixed blocks (the order per column never changes).
+void column_sums(const float* m, size_t rows, size_t cols, double* sum) {
+  constexpr size_t kBlock = 64;
+  parallel_for(0, (cols + kBlock - 1) / kBlock, 1, [&](size_t lo, size_t hi) {
+    for (size_t blk = lo; blk < hi; ++blk) {
+      const size_t j0 = blk * kBlock, j1 = j0 + kBlock < cols ? j0 + kBlock : cols;
+      double acc[kBlock] = {};
+      for (size_t r = 0; r < rows; ++r) {
+        const float* row = m + r * cols;
+        for (size_t j = j0; j < j1; ++j) acc[j - j0] += static_cast<double>(row[j]);
+      }
+      for (size_t j = j0; j < j1; ++j) sum[j] = acc[j - j0];
+    }
+  });
+}
 
 }  // namespace
 
@@ -23,55 +82,55 @@ size_t recurrent_workspace_size(RecurrentMode m, const RecurrentDims& d) {
 }
 
 Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d, const float* x,
-                             const float* h0, const float* c0, const float* w_ih,
-                             const float* w_hh, const float* b_ih, const float* b_hh,
-                             float* output, float* h_n, float* c_n, float* ws) {
+                             const float* h0, const float* c0, const float* w_ih, const float* w_hh,
+                             const float* b_ih, const float* b_hh, float* output, float* h_n,
+                             float* c_n, float* ws) {
   const size_t T = d.seq_len, B = d.batch, I = d.input_size, H = d.hidden_size;
   const size_t G = recurrent_gates(mode), GH = G * H;
   const bool lstm = mode == RecurrentMode::kLstm;
-  float* gates = ws;                                  // [T, B, GH]
-  float* cells = lstm ? ws + T * B * GH : nullptr;    // [T, B, H]
-  float* hidden = lstm ? cells + T * B * H : ws;      // [T, B, H] (RNN: the gates themselves)
+  const RnnGateKernels& gk = rnn_gates_kernels(isa);
+  float* gates = ws;                                // [T, B, GH]
+  float* cells = lstm ? ws + T * B * GH : nullptr;  // [T, B, H]
+  float* hidden = lstm ? cells + T * B * H : ws;    // [T, B, H] (RNN: the gates themselves)
   // Input projection for every step at once: gates = x * w_ih^T.
   Status s = sgemm(isa, false, true, T * B, GH, I, 1.f, x, I, w_ih, I, 0.f, gates, GH);
   if (s != Status::kOk) return s;
+  // b_ih + b_hh, added by the gate kernels.
+  std::vector<float> bias;
   if (b_ih || b_hh) {
-    for (size_t r = 0; r < T * B; ++r) {
-      float* row = gates + r * GH;
-      for (size_t j = 0; j < GH; ++j) row[j] += (b_ih ? b_ih[j] : 0.f) + (b_hh ? b_hh[j] : 0.f);
-    }
+    bias.resize(GH);
+    for (size_t j = 0; j < GH; ++j) bias[j] = (b_ih ? b_ih[j] : 0.f) + (b_hh ? b_hh[j] : 0.f);
+  }
+  const float* bias_p = bias.empty() ? nullptr : bias.data();
+  // w_hh^T packed once for all T steps.
+  float* packed = nullptr;
+  if (T > 0 && B > 0) {
+    packed = t_packed_whh.get(sgemm_packed_b_size(isa, H, GH));
+    if (packed == nullptr) return Status::kOutOfMemory;
+    s = sgemm_pack_b(isa, true, H, GH, w_hh, H, packed);
+    if (s != Status::kOk) return s;
   }
   const float* h_prev = h0;
   const float* c_prev = c0;
-  for (size_t t = 0; t < T; ++t) {
+  for (size_t t = 0; t < T && B > 0; ++t) {
     float* gt = gates + t * B * GH;
-    s = sgemm(isa, false, true, B, GH, H, 1.f, h_prev, H, w_hh, H, 1.f, gt, GH);
+    s = sgemm_packed(isa, false, B, GH, H, 1.f, h_prev, H, packed, 1.f, gt, GH);
     if (s != Status::kOk) return s;
     float* ht = hidden + t * B * H;
-    if (!lstm) {
-      for (size_t k = 0; k < B * H; ++k) {
-        const float v = gt[k];
-        gt[k] = mode == RecurrentMode::kRnnTanh ? std::tanh(v) : (v < 0.f ? 0.f : v);  // NaN stays NaN
-      }
-    } else {
+    float* ot = output + t * B * H;
+    if (lstm) {
       float* ct = cells + t * B * H;
-      for (size_t b = 0; b < B; ++b) {
-        float* g = gt + b * GH;
-        for (size_t j = 0; j < H; ++j) {
-          const float ig = sigmoid(g[j]), fg = sigmoid(g[H + j]);
-          const float gg = std::tanh(g[2 * H + j]), og = sigmoid(g[3 * H + j]);
-          g[j] = ig;
-          g[H + j] = fg;
-          g[2 * H + j] = gg;
-          g[3 * H + j] = og;
-          const float c = fg * c_prev[b * H + j] + ig * gg;
-          ct[b * H + j] = c;
-          ht[b * H + j] = og * std::tanh(c);
-        }
-      }
+      for_rows(B, GH, [&](size_t lo, size_t hi) {
+        gk.lstm_forward(hi - lo, H, gt + lo * GH, bias_p, c_prev + lo * H, ct + lo * H, ht + lo * H,
+                        ot + lo * H);
+      });
       c_prev = ct;
+    } else {
+      const bool relu = mode == RecurrentMode::kRnnRelu;
+      for_rows(B, GH, [&](size_t lo, size_t hi) {
+        gk.rnn_forward(relu, hi - lo, H, ht + lo * H, bias_p, ot + lo * H);
+      });
     }
-    std::memcpy(output + t * B * H, ht, B * H * sizeof(float));
     h_prev = ht;
   }
   if (B * H > 0) {
@@ -81,79 +140,87 @@ Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d
   return Status::kOk;
 }
 
-Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d,
-                              const float* x, const float* h0, const float* c0, const float* w_ih,
+Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d, const float* x,
+                              const float* h0, const float* c0, const float* w_ih,
                               const float* w_hh, const float* ws, const float* grad_output,
                               const float* grad_h_n, const float* grad_c_n, float* grad_x,
                               float* grad_h0, float* grad_c0, float* grad_w_ih, float* grad_w_hh,
-                              float* grad_b_ih, float* grad_b_hh, bool accumulate) {
+                              float* grad_b_ih, float* grad_b_hh, bool accumulate,
+                              float clip_hidden_grad_norm) {
   const size_t T = d.seq_len, B = d.batch, I = d.input_size, H = d.hidden_size;
   const size_t G = recurrent_gates(mode), GH = G * H;
   const bool lstm = mode == RecurrentMode::kLstm;
+  const RnnGateKernels& gk = rnn_gates_kernels(isa);
+  const float clip = clip_hidden_grad_norm > 0.f ? clip_hidden_grad_norm : 0.f;
   const float* gates = ws;
   const float* cells = lstm ? ws + T * B * GH : nullptr;
   const float* hidden = lstm ? cells + T * B * H : ws;
-  std::vector<float> dgates(T * B * GH);
-  std::vector<float> dh(B * H, 0.f), dc(lstm ? B * H : 0, 0.f);
-  if (grad_h_n) std::memcpy(dh.data(), grad_h_n, B * H * sizeof(float));
-  if (lstm && grad_c_n) std::memcpy(dc.data(), grad_c_n, B * H * sizeof(float));
-  for (size_t t = T; t-- > 0;) {
+  // dgates [T, B, GH], then dh and dc [B, H], in one per-thread buffer; w_hh packed (as op(B) of
+  // dh_{t-1} = dgates_t * w_hh) for all steps in another.
+  const size_t packed_floats = T > 0 && B > 0 ? sgemm_packed_b_size(isa, GH, H) : 0;
+  float* dgs = t_backward.get(T * B * GH + 2 * B * H + 1);
+  float* packed = packed_floats > 0 ? t_packed_whh.get(packed_floats) : nullptr;
+  if (dgs == nullptr || (packed_floats > 0 && packed == nullptr)) return Status::kOutOfMemory;
+  float* dh = dgs + T * B * GH;
+  float* dc = dh + B * H;
+  if (grad_h_n) {
+    std::memcpy(dh, grad_h_n, B * H * sizeof(float));
+  } else {
+    std::memset(dh, 0, B * H * sizeof(float));
+  }
+  if (lstm && grad_c_n) {
+    std::memcpy(dc, grad_c_n, B * H * sizeof(float));
+  } else {
+    std::memset(dc, 0, B * H * sizeof(float));
+  }
+  if (packed_floats > 0) {
+    Status s = sgemm_pack_b(isa, false, GH, H, w_hh, H, packed);
+    if (s != Status::kOk) return s;
+  }
+  for (size_t t = T; t-- > 0 && B > 0;) {
     const float* gt = gates + t * B * GH;
-    float* dg = dgates.data() + t * B * GH;
+    float* dg = dgs + t * B * GH;
     const float* go = grad_output ? grad_output + t * B * H : nullptr;
     if (!lstm) {
-      for (size_t k = 0; k < B * H; ++k) {
-        const float g = dh[k] + (go ? go[k] : 0.f), h = gt[k];
-        dg[k] = mode == RecurrentMode::kRnnTanh ? g * (1.f - h * h) : (h <= 0.f ? 0.f : g);
-      }
+      const bool relu = mode == RecurrentMode::kRnnRelu;
+      for_rows(B, GH, [&](size_t lo, size_t hi) {
+        gk.rnn_backward(relu, hi - lo, H, gt + lo * H, dh + lo * H, go ? go + lo * H : nullptr,
+                        clip, dg + lo * H);
+      });
     } else {
       const float* ct = cells + t * B * H;
       const float* cp = t > 0 ? cells + (t - 1) * B * H : c0;
-      for (size_t b = 0; b < B; ++b) {
-        const float* g = gt + b * GH;
-        float* dgb = dg + b * GH;
-        for (size_t j = 0; j < H; ++j) {
-          const size_t k = b * H + j;
-          const float ig = g[j], fg = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
-          const float tc = std::tanh(ct[k]);
-          const float dht = dh[k] + (go ? go[k] : 0.f);
-          const float dct = dc[k] + dht * og * (1.f - tc * tc);
-          dgb[j] = dct * gg * ig * (1.f - ig);
-          dgb[H + j] = dct * cp[k] * fg * (1.f - fg);
-          dgb[2 * H + j] = dct * ig * (1.f - gg * gg);
-          dgb[3 * H + j] = dht * tc * og * (1.f - og);
-          dc[k] = dct * fg;
-        }
-      }
+      for_rows(B, GH, [&](size_t lo, size_t hi) {
+        gk.lstm_backward(hi - lo, H, gt + lo * GH, ct + lo * H, cp + lo * H, dh + lo * H,
+                         go ? go + lo * H : nullptr, clip, dc + lo * H, dg + lo * GH);
+      });
     }
     // dh_{t-1} = dgates_t * w_hh
-    Status s = sgemm(isa, false, false, B, H, GH, 1.f, dg, GH, w_hh, H, 0.f, dh.data(), H);
+    Status s = sgemm_packed(isa, false, B, H, GH, 1.f, dg, GH, packed, 0.f, dh, H);
     if (s != Status::kOk) return s;
   }
   if (B * H > 0) {
-    std::memcpy(grad_h0, dh.data(), B * H * sizeof(float));
-    if (lstm) std::memcpy(grad_c0, dc.data(), B * H * sizeof(float));
+    std::memcpy(grad_h0, dh, B * H * sizeof(float));
+    if (lstm) std::memcpy(grad_c0, dc, B * H * sizeof(float));
   }
   const float beta = accumulate ? 1.f : 0.f;
-  Status s = sgemm(isa, false, false, T * B, I, GH, 1.f, dgates.data(), GH, w_ih, I, 0.f, grad_x, I);
+  Status s = sgemm(isa, false, false, T * B, I, GH, 1.f, dgs, GH, w_ih, I, 0.f, grad_x, I);
   if (s != Status::kOk) return s;
-  s = sgemm(isa, true, false, GH, I, T * B, 1.f, dgates.data(), GH, x, I, beta, grad_w_ih, I);
+  s = sgemm(isa, true, false, GH, I, T * B, 1.f, dgs, GH, x, I, beta, grad_w_ih, I);
   if (s != Status::kOk) return s;
   // grad_w_hh = sum_t dgates_t^T * h_{t-1}: step 0 against h0, steps 1..T-1 against hidden[0..T-2].
   if (T == 0) {
     if (!accumulate) std::memset(grad_w_hh, 0, GH * H * sizeof(float));
   } else {
-    s = sgemm(isa, true, false, GH, H, B, 1.f, dgates.data(), GH, h0, H, beta, grad_w_hh, H);
+    s = sgemm(isa, true, false, GH, H, B, 1.f, dgs, GH, h0, H, beta, grad_w_hh, H);
     if (s != Status::kOk) return s;
-    s = sgemm(isa, true, false, GH, H, (T - 1) * B, 1.f, dgates.data() + B * GH, GH, hidden, H,
-              1.f, grad_w_hh, H);
+    s = sgemm(isa, true, false, GH, H, (T - 1) * B, 1.f, dgs + B * GH, GH, hidden, H, 1.f,
+              grad_w_hh, H);
     if (s != Status::kOk) return s;
   }
   if (grad_b_ih || grad_b_hh) {
     std::vector<double> sum(GH, 0.0);
-    for (size_t r = 0; r < T * B; ++r) {
-      for (size_t j = 0; j < GH; ++j) sum[j] += dgates[r * GH + j];
-    }
+    column_sums(dgs, T * B, GH, sum.data());
     for (size_t j = 0; j < GH; ++j) {
       if (grad_b_ih) grad_b_ih[j] = static_cast<float>((accumulate ? grad_b_ih[j] : 0.0) + sum[j]);
       if (grad_b_hh) grad_b_hh[j] = static_cast<float>((accumulate ? grad_b_hh[j] : 0.0) + sum[j]);

@@ -21,6 +21,8 @@ struct RecurrentDims {
 // Gates per step: 1 (RNN) or 4 (LSTM).
 inline size_t recurrent_gates(RecurrentMode m) { return m == RecurrentMode::kLstm ? 4 : 1; }
 
+// Scratch beyond the workspace (weight_hh packed for the step GEMMs, the backward's gate gradients)
+// lives in grow-only per-thread buffers: after the first call of a given size nothing is allocated.
 // Workspace floats: RNN T*B*H (the hidden states); LSTM T*B*6H: activated gates [T, B, 4H], then
 // cells [T, B, H], then hidden states [T, B, H].
 size_t recurrent_workspace_size(RecurrentMode m, const RecurrentDims& d);
@@ -34,12 +36,19 @@ Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d
 // Gradients of L = sum(output*grad_output) + sum(h_n*grad_h_n) + sum(c_n*grad_c_n); null upstream
 // gradients are zero. Weight/bias gradients are overwritten, or added to when accumulate is set;
 // null bias gradients are skipped. grad_c0 LSTM only.
+// clip_hidden_grad_norm > 0 turns on per-step clipping: at every step t, before it flows into the
+// gates, each sample's hidden-state gradient dh_t[b, :] (from step t+1 plus grad_output[t, b, :]) is
+// scaled by min(1, clip / (||dh_t[b, :]||_2 + 1e-6)) (clip_grad_norm's rule, per sample: one
+// exploding sequence does not shrink the others' gradients). The cell-state path is not clipped.
+// 0 (or any value that is not > 0) leaves the backward exactly as without clipping. Non-finite rows
+// follow clip_grad_norm: an Inf norm gives factor 0 (Inf entries become NaN), a NaN norm none.
 Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d,
                               const float* x, const float* h0, const float* c0, const float* w_ih,
                               const float* w_hh, const float* ws, const float* grad_output,
                               const float* grad_h_n, const float* grad_c_n, float* grad_x,
                               float* grad_h0, float* grad_c0, float* grad_w_ih, float* grad_w_hh,
-                              float* grad_b_ih, float* grad_b_hh, bool accumulate);
+                              float* grad_b_ih, float* grad_b_hh, bool accumulate,
+                              float clip_hidden_grad_norm = 0.f);
 
 }  // namespace kernels
 }  // namespace gradguard

@@ -1,0 +1,77 @@
+// The per-time-step elementwise work of the RNN/LSTM kernels (rnn.cc), one function per ISA
+// (namespaces scalar, avx2, avx512, neon; rnn_gates_kernels() picks): the forward epilogue after
+// the step's recurrent GEMM (bias, gate nonlinearities, cell update, h written to the workspace and
+// the output in the same pass) and the backward gate gradients (optionally clipping each sample's
+// hidden-state gradient first). Every function works on `rows` whole batch rows, so rnn.cc can
+// split a step's rows across threads with results that do not depend on the split.
+//
+// Layouts per row: LSTM pre-activations / gates [4H] (i, f, g, o), states [H]; RNN [H].
+// The scalar versions are the reference (std::exp / std::tanh, -ffp-contract=off); the SIMD ones
+// use the Cephes float32 polynomials of kernels/activation (a few ulp from the reference). NaN in
+// any input propagates to every value computed from it.
+#pragma once
+
+#include <cstddef>
+
+#include "core/dispatch.h"
+
+namespace gradguard {
+namespace kernels {
+
+// LSTM forward. g [rows, 4H]: the summed GEMM pre-activations on entry (bias not yet added), the
+// activated gates on return. bias [4H] = b_ih + b_hh, or null. c_prev [rows, H]. Writes the new
+// cell c and hidden h [rows, H], and h again to out [rows, H] unless out is null.
+using LstmFwdRowsFn = void (*)(size_t rows, size_t H, float* g, const float* bias,
+                               const float* c_prev, float* c, float* h, float* out);
+
+// LSTM backward for one step. g [rows, 4H] activated gates, c / c_prev [rows, H] this and the
+// previous cell. dh_t = dh [rows, H] (from the step after) + go [rows, H] (the output gradient, or
+// null); when clip > 0 each row of dh_t is scaled by min(1, clip / (||row||_2 + 1e-6)) (norm in
+// float64). dc [rows, H]: dc_t on entry, dc_{t-1} on return. Writes dg [rows, 4H], the gradient of
+// the gate pre-activations.
+using LstmBwdRowsFn = void (*)(size_t rows, size_t H, const float* g, const float* c,
+                               const float* c_prev, const float* dh, const float* go, float clip,
+                               float* dc, float* dg);
+
+// Elman RNN forward: h [rows, H] holds the pre-activations on entry; adds bias [H] (or null),
+// applies tanh (relu == false) or relu (NaN stays NaN) in place, copies the result to out unless
+// null.
+using RnnFwdRowsFn = void (*)(bool relu, size_t rows, size_t H, float* h, const float* bias,
+                              float* out);
+
+// Elman RNN backward for one step: dg = dh_t * act'(h) with dh_t as for LSTM (same clipping), h the
+// activated hidden state (relu' is 0 where h <= 0, so NaN gradients stay NaN elsewhere).
+using RnnBwdRowsFn = void (*)(bool relu, size_t rows, size_t H, const float* h, const float* dh,
+                              const float* go, float clip, float* dg);
+
+struct RnnGateKernels {
+  LstmFwdRowsFn lstm_forward;
+  LstmBwdRowsFn lstm_backward;
+  RnnFwdRowsFn rnn_forward;
+  RnnBwdRowsFn rnn_backward;
+};
+
+// The table for `isa` (which must be supported by this CPU).
+const RnnGateKernels& rnn_gates_kernels(Isa isa);
+
+#define GG_RNN_GATES_DECLARE(ns)                                                                  \
+  namespace ns {                                                                                  \
+  void lstm_fwd_rows_f32__##ns(size_t rows, size_t H, float* g, const float* bias,                \
+                               const float* c_prev, float* c, float* h, float* out);              \
+  void lstm_bwd_rows_f32__##ns(size_t rows, size_t H, const float* g, const float* c,             \
+                               const float* c_prev, const float* dh, const float* go, float clip, \
+                               float* dc, float* dg);                                             \
+  void rnn_fwd_rows_f32__##ns(bool relu, size_t rows, size_t H, float* h, const float* bias,      \
+                              float* out);                                                        \
+  void rnn_bwd_rows_f32__##ns(bool relu, size_t rows, size_t H, const float* h, const float* dh,  \
+                              const float* go, float clip, float* dg);                            \
+  }
+
+GG_RNN_GATES_DECLARE(scalar)
+GG_RNN_GATES_DECLARE(avx2)
+GG_RNN_GATES_DECLARE(avx512)
+GG_RNN_GATES_DECLARE(neon)
+#undef GG_RNN_GATES_DECLARE
+
+}  // namespace kernels
+}  // namespace gradguard

@@ -22,7 +22,9 @@ constexpr size_t kMo = 4096;        // rows of A packed at once
 constexpr size_t kTaskCols = 256;   // columns of C per task, at most
 constexpr size_t kPackCols = 128;   // columns of a transposed B per packing job
 constexpr size_t kPackRows = 16;    // rows of a plain B per packing job (whole rows read in order)
-constexpr size_t kInlineWork = size_t{64} * 64 * 64;  // m * n * k below this runs on one thread
+// m * n * k below this runs on one thread: about 50 us of work, under which a parallel region's
+// fork/join (and, on a busy machine, waiting for a descheduled worker) costs more than it saves.
+constexpr size_t kInlineWork = size_t{128} * 128 * 128;
 
 inline size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
 inline size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }

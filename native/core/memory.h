@@ -15,4 +15,28 @@ constexpr size_t kHugePageThreshold = size_t{4} << 20;  // use huge pages from t
 void* allocate_buffer(size_t bytes);
 void free_buffer(void* p, size_t bytes);
 
+// A grow-only float buffer from allocate_buffer, meant to be kept per thread (thread_local) so
+// steady-state kernel calls stop allocating (and paying fresh pages' faults). get() returns at least
+// `floats` floats, or nullptr when that allocation fails; the contents are not preserved on growth.
+class ScratchBuffer {
+ public:
+  ScratchBuffer() = default;
+  ScratchBuffer(const ScratchBuffer&) = delete;
+  ScratchBuffer& operator=(const ScratchBuffer&) = delete;
+  ~ScratchBuffer() { free_buffer(data_, bytes_); }
+  float* get(size_t floats) {
+    const size_t bytes = floats * sizeof(float);
+    if (bytes > bytes_) {
+      free_buffer(data_, bytes_);
+      data_ = static_cast<float*>(allocate_buffer(bytes));
+      bytes_ = data_ != nullptr ? bytes : 0;
+    }
+    return data_;
+  }
+
+ private:
+  float* data_ = nullptr;
+  size_t bytes_ = 0;
+};
+
 }  // namespace gradguard

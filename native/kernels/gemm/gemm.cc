@@ -29,28 +29,9 @@ constexpr size_t kInlineWork = size_t{128} * 128 * 128;
 inline size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
 inline size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
-// A grow-only, 64-byte aligned packing buffer; one per thread, kept for the thread's lifetime so
-// steady-state calls do not allocate.
-class PackBuffer {
- public:
-  ~PackBuffer() { free_buffer(data_, bytes_); }
-  float* get(size_t floats) {
-    const size_t bytes = floats * sizeof(float);
-    if (bytes > bytes_) {
-      free_buffer(data_, bytes_);
-      data_ = static_cast<float*>(allocate_buffer(bytes));
-      bytes_ = data_ != nullptr ? bytes : 0;
-    }
-    return data_;
-  }
-
- private:
-  float* data_ = nullptr;
-  size_t bytes_ = 0;
-};
-
-thread_local PackBuffer t_pack_a;
-thread_local PackBuffer t_pack_b;
+// Packing buffers per thread, kept for the thread's lifetime so steady-state calls do not allocate.
+thread_local ScratchBuffer t_pack_a;
+thread_local ScratchBuffer t_pack_b;
 
 // dst[p * W + i] = r[i][p] for p in [0, kc), i in [0, W): interleaves W rows (a transpose).
 template <size_t W>
@@ -201,6 +182,30 @@ void run_range(bool threaded, size_t count, size_t grain, const F& fn) {
   }
 }
 
+// Threads a product of m x n x k uses: one below kInlineWork, else the pool's size.
+size_t threads_for(size_t m, size_t n, size_t k) {
+  const bool small = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) <
+                     static_cast<double>(kInlineWork);
+  return small ? 1 : static_cast<size_t>(num_threads());
+}
+
+// Tasks are (kMc rows) x (panels * nr columns) blocks of C; enough of them to keep every thread
+// busy. The tile grid (and so every result bit) does not depend on them.
+struct TaskGrid {
+  size_t panels;     // B panels per task
+  size_t col_tasks;  // tasks across the columns
+};
+
+TaskGrid task_grid(size_t threads, size_t m_blocks, size_t b_panels, size_t nr) {
+  size_t panels = kTaskCols / nr;
+  if (threads > 1) {
+    const size_t want_cols = ceil_div(4 * threads, m_blocks);
+    const size_t fit = ceil_div(b_panels, want_cols);
+    if (fit < panels) panels = fit > 0 ? fit : 1;
+  }
+  return TaskGrid{panels, ceil_div(b_panels, panels)};
+}
+
 // Offset (floats) of the packed (jc, pc) block in a whole pre-packed B: every earlier column block
 // is kNc wide (a multiple of nr) and k deep; earlier slices of this block are panels * nr wide.
 size_t packed_block_offset(size_t k, size_t n, size_t nr, size_t jc, size_t pc) {
@@ -223,9 +228,7 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
   const PackBFn pack_b = pack_b_for(nr);
   if (pack_a == nullptr || pack_b == nullptr || kMc % mr != 0) return Status::kInternal;
 
-  const bool small = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) <
-                     static_cast<double>(kInlineWork);
-  const size_t threads = small ? 1 : static_cast<size_t>(num_threads());
+  const size_t threads = threads_for(m, n, k);
   const bool threaded = threads > 1;
 
   // Depth slices of (nearly) equal size: k = 257 runs as 129 + 128, not 256 + 1.
@@ -266,16 +269,9 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
             }
           }
         });
-        // Tasks are (kMc rows) x (task_panels * nr columns) blocks of C; enough of them to keep
-        // every thread busy. The tile grid (and so every result bit) does not depend on them.
         const size_t m_blocks = ceil_div(mo, kMc);
-        size_t task_panels = kTaskCols / nr;
-        if (threaded) {
-          const size_t want_cols = ceil_div(4 * threads, m_blocks);
-          const size_t fit = ceil_div(b_panels, want_cols);
-          if (fit < task_panels) task_panels = fit > 0 ? fit : 1;
-        }
-        const size_t col_tasks = ceil_div(b_panels, task_panels);
+        const TaskGrid grid = task_grid(threads, m_blocks, b_panels, nr);
+        const size_t task_panels = grid.panels, col_tasks = grid.col_tasks;
         run_range(threaded, m_blocks * col_tasks, 1, [&](size_t lo, size_t hi) {
           for (size_t t = lo; t < hi; ++t) {
             const size_t mb = t / col_tasks, ct = t % col_tasks;
@@ -322,9 +318,7 @@ bool sgemm_packed_short_a(Isa isa, bool trans_a, size_t m, size_t n, size_t k, f
     *status = Status::kOutOfMemory;
     return true;
   }
-  const bool small = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) <
-                     static_cast<double>(kInlineWork);
-  const size_t threads = small ? 1 : static_cast<size_t>(num_threads());
+  const size_t threads = threads_for(m, n, k);
   const bool threaded = threads > 1;
   // Slice s of panel ip at ap + (s * a_panels + ip) * mr * kc_step (a short last slice packs short).
   const bool pack_threaded = threaded && a_panels * mr * k >= (size_t{1} << 16);
@@ -338,13 +332,8 @@ bool sgemm_packed_short_a(Isa isa, bool trans_a, size_t m, size_t n, size_t k, f
   });
   const size_t b_panels = ceil_div(n, nr);
   const size_t m_blocks = ceil_div(m, kMc);
-  size_t task_panels = kTaskCols / nr;
-  if (threaded) {
-    const size_t want_cols = ceil_div(4 * threads, m_blocks);
-    const size_t fit = ceil_div(b_panels, want_cols);
-    if (fit < task_panels) task_panels = fit > 0 ? fit : 1;
-  }
-  const size_t col_tasks = ceil_div(b_panels, task_panels);
+  const TaskGrid grid = task_grid(threads, m_blocks, b_panels, nr);
+  const size_t task_panels = grid.panels, col_tasks = grid.col_tasks;
   run_range(threaded, m_blocks * col_tasks, 1, [&](size_t lo, size_t hi) {
     for (size_t t = lo; t < hi; ++t) {
       const size_t mb = t / col_tasks, ct = t % col_tasks;

@@ -19,30 +19,11 @@ namespace gradguard {
 namespace kernels {
 namespace {
 
-// A grow-only, 64-byte aligned scratch buffer kept per thread (like the GEMM packing buffers), so a
-// training loop's forward/backward calls stop allocating after the first: the backward's gate
+// Per-thread scratch (core/memory.h) so a training loop's calls stop allocating: the backward's gate
 // gradients are T*B*G*H floats, 13 MB for the LSTM bench case, and a fresh mmap of that costs its
 // page faults on every call.
-class ScratchCache {
- public:
-  ~ScratchCache() { free_buffer(data_, bytes_); }
-  float* get(size_t floats) {
-    const size_t bytes = floats * sizeof(float);
-    if (bytes > bytes_) {
-      free_buffer(data_, bytes_);
-      data_ = static_cast<float*>(allocate_buffer(bytes));
-      bytes_ = data_ != nullptr ? bytes : 0;
-    }
-    return data_;
-  }
-
- private:
-  float* data_ = nullptr;
-  size_t bytes_ = 0;
-};
-
-thread_local ScratchCache t_packed_whh;  // weight_hh packed for the step GEMMs
-thread_local ScratchCache t_backward;    // the backward's gate gradients, dh and dc
+thread_local ScratchBuffer t_packed_whh;  // weight_hh packed for the step GEMMs
+thread_local ScratchBuffer t_backward;    // the backward's gate gradients, dh and dc
 
 // Runs fn(row_begin, row_end) over the batch rows of one step, split across the pool once the step
 // is big enough to pay for a parallel region (each row's result is the same either way).

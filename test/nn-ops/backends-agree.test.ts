@@ -2,16 +2,9 @@
 // over edge sizes: empty batches and sequences, single elements, tiles ±1 and larger shapes.
 import { afterAll, describe, expect, it } from 'vitest';
 import { nativeAvailable, ops, setIsa, supportedIsas, useBackend } from '../../lib/index.js';
+import { lcgFloats } from '../helpers/random.js';
 
-function rand(n: number, seed: number, offset = 0): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = offset + (s / 2 ** 32) * 2 - 1;
-  }
-  return a;
-}
+const rand = (n: number, seed: number, offset = 0): Float32Array => lcgFloats(n, seed, 1, offset);
 
 function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number): boolean {
   if (a.length !== b.length) return false;

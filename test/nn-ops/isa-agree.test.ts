@@ -3,16 +3,9 @@
 // the inputs (same NaN positions), forward and backward.
 import { describe, expect, it } from 'vitest';
 import { nativeAvailable, ops, setIsa, supportedIsas, useBackend } from '../../lib/index.js';
+import { lcgFloats } from '../helpers/random.js';
 
-function rand(n: number, seed: number, scale = 1): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return a;
-}
+const rand = lcgFloats;
 
 function expectAgree(a: Float32Array, e: Float32Array, tol: number): void {
   expect(a.length).toBe(e.length);

@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ops } from '../../lib/index.js';
 import { targets, useTarget } from '../helpers/targets.js';
+import { lcgFloats } from '../helpers/random.js';
 
 const { batchNorm1d, batchNorm1dBackward, layerNorm, layerNormBackward } = ops;
 
-function rand(n: number, seed: number, offset = 0): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = offset + (s / 2 ** 32) * 2 - 1;
-  }
-  return a;
-}
+const rand = (n: number, seed: number, offset = 0): Float32Array => lcgFloats(n, seed, 1, offset);
 
 describe.each(targets)('BatchNorm1d and LayerNorm on $name', (t) => {
   useTarget(t);

@@ -5,18 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { ops, useBackend } from '../../lib/index.js';
 import type { RecurrentShape, RecurrentWeights } from '../../lib/nn-ops/rnn.js';
 import { targets, useTarget } from '../helpers/targets.js';
+import { lcgFloats } from '../helpers/random.js';
 
 const { lstmBackward, lstmForward, rnnBackward, rnnForward } = ops;
 
-function rand(n: number, seed: number, scale = 1): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return a;
-}
+const rand = lcgFloats;
 
 const T = 6, B = 3, I = 4, H = 5;
 const shape: RecurrentShape = { seqLen: T, batch: B, inputSize: I, hiddenSize: H };

@@ -3,16 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { ops } from '../../lib/index.js';
 import { targets, useTarget } from '../helpers/targets.js';
+import { lcgFloats } from '../helpers/random.js';
 
-function rand(n: number, seed: number, scale = 1): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = scale * ((s / 2 ** 32) * 2 - 1);
-  }
-  return a;
-}
+const rand = lcgFloats;
 
 interface Dims {
   T: number;

@@ -33,7 +33,7 @@ export type RnnNonlinearity = 'tanh' | 'relu';
 
 /** Float32 elements of an RNN workspace: the hidden states, seqLen·batch·hiddenSize. */
 export function rnnWorkspaceSize(seqLen: number, batch: number, hiddenSize: number): number {
-  return checkDim('seqLen', seqLen) * checkDim('batch', batch) * checkDim('hiddenSize', hiddenSize);
+  return checkDim('seqLen', seqLen, 1) * checkDim('batch', batch) * checkDim('hiddenSize', hiddenSize, 1);
 }
 
 /**
@@ -48,7 +48,9 @@ function checkShape(shape: unknown): RecurrentShape {
   if (shape === null || typeof shape !== 'object') invalidArg('shape', 'an object { seqLen, batch, inputSize, hiddenSize }', shape);
   const s = shape as Record<string, unknown>;
   return {
-    seqLen: checkDim('shape.seqLen', s.seqLen),
+    // PyTorch refuses an empty sequence ("Expected sequence length to be larger than 0 in RNN"); so do
+    // we, rather than hand back h0 as if a step had run.
+    seqLen: checkDim('shape.seqLen', s.seqLen, 1),
     batch: checkDim('shape.batch', s.batch),
     inputSize: checkDim('shape.inputSize', s.inputSize, 1),
     hiddenSize: checkDim('shape.hiddenSize', s.hiddenSize, 1),

@@ -125,6 +125,7 @@ abstract class RecurrentBase extends Module {
     const where = this.where('forward', 'x');
     checkTensor(where, x);
     if (x.shape.length !== 3 || x.shape[2] !== this.inputSize) shapeError(where, `[seq, batch, ${this.inputSize}]`, x.shape);
+    if (x.shape[0] === 0) shapeError(where, `[seq >= 1, batch, ${this.inputSize}] (PyTorch refuses an empty sequence too)`, x.shape);
     if (state !== undefined && (state === null || typeof state !== 'object')) invalidArg(this.where('forward', 'state'), 'an object { h0?, c0? }', state);
     const [T, B] = x.shape;
     const H = this.hiddenSize;

@@ -21,18 +21,22 @@ describe.each(targets)('RNN and LSTM on $name', (t) => {
     expect(lstmForward(x, w4, shape).workspace.length).toBe(180);
   });
 
-  it('hN is the last output step and an empty sequence passes h0/c0 through', () => {
+  it('hN is the last output step', () => {
     const f = lstmForward(x, w4, shape);
     expect(Array.from(f.hN)).toEqual(Array.from(f.output.subarray(20)));
-    const h0 = rand(10, 10);
-    const c0 = rand(10, 11);
-    const e = lstmForward(new Float32Array(0), w4, { ...shape, seqLen: 0 }, { h0, c0 });
-    expect(Array.from(e.hN)).toEqual(Array.from(h0));
-    expect(Array.from(e.cN)).toEqual(Array.from(c0));
-    const g = lstmBackward(new Float32Array(0), w4, { ...shape, seqLen: 0 }, e.workspace, { h0, c0, gradHN: h0, gradCN: c0 });
-    expect(Array.from(g.gradH0)).toEqual(Array.from(h0));
-    expect(Array.from(g.gradC0)).toEqual(Array.from(c0));
-    expect(g.gradWeightHh.every((v) => v === 0)).toBe(true);
+    const r = rnnForward(x, w1, shape);
+    expect(Array.from(r.hN)).toEqual(Array.from(r.output.subarray(20)));
+  });
+
+  it('refuses an empty sequence like PyTorch, in the forward, the backward and the size functions', () => {
+    const empty = { ...shape, seqLen: 0 };
+    const f = lstmForward(x, w4, shape);
+    expect(() => lstmForward(new Float32Array(0), w4, empty)).toThrow(/^shape\.seqLen: .*>= 1/);
+    expect(() => rnnForward(new Float32Array(0), w1, empty)).toThrow(RangeError);
+    expect(() => lstmBackward(new Float32Array(0), w4, empty, f.workspace, { gradHN: new Float32Array(10) })).toThrow(/^shape\.seqLen: /);
+    expect(() => rnnBackward(new Float32Array(0), w1, empty, f.workspace, { gradHN: new Float32Array(10) })).toThrow(/^shape\.seqLen: /);
+    expect(() => rnnWorkspaceSize(0, 2, 5)).toThrow(/^seqLen: /);
+    expect(() => lstmWorkspaceSize(0, 2, 5)).toThrow(/^seqLen: /);
   });
 
   it('accumulates weight and bias gradients when asked', () => {

@@ -1,18 +1,17 @@
 // Runs under mpirun for bench/dist.bench.ts (never alone): times gradguard's allReduce the way
 // bench/c/allreduce.c times MPI_Allreduce (warm-up, `iters` calls between barriers, slowest rank per
 // call, median), plus the bare addon call (no size check, no chunking) to show where time goes.
-// Usage: node --import tsx bench/dist-worker.ts allreduce ITERS MB...
+// Usage: node --import tsx bench/dist-worker.ts allreduce MB:ITERS...
 //        node --import tsx bench/dist-worker.ts step ITERS
 import { createParamStore, dist, ops, SGD, type ParamStore } from '../lib/index.js';
 import { mpiAddon } from '../lib/dist/addon.js';
 
-const [mode, itersArg, ...rest] = process.argv.slice(2);
-const iters = Number(itersArg);
+const [mode, ...rest] = process.argv.slice(2);
 const { rank, size } = dist.init({ timeoutMs: 600_000 });
 const slowest = new Float32Array(1);
 
 /** Median over `iters` calls of the slowest rank's time for one call of fn. */
-function time(fn: () => void): number {
+function time(iters: number, fn: () => void): number {
   fn(); // warm-up
   const t: number[] = [];
   for (let k = 0; k < iters; k++) {
@@ -34,14 +33,15 @@ const print = (o: Record<string, unknown>): void => {
 if (mode === 'allreduce') {
   const raw = mpiAddon();
   if (raw === null) throw new Error('no MPI addon');
-  for (const mbArg of rest) {
-    const mb = Number(mbArg);
+  for (const arg of rest) {
+    const [mb, iters] = arg.split(':').map(Number);
     const buf = new Float32Array((mb * 1024 * 1024) / 4);
     for (let i = 0; i < buf.length; i++) buf[i] = 1 / ((i % 97) + 1);
-    print({ impl: 'gradguard', mb, median: time(() => dist.allReduce(buf, 'sum')), iters });
-    print({ impl: 'addon-raw', mb, median: time(() => raw.rawAllReduceSum(buf)), iters });
+    print({ impl: 'gradguard', mb, median: time(iters, () => dist.allReduce(buf, 'sum')), iters });
+    print({ impl: 'addon-raw', mb, median: time(iters, () => raw.rawAllReduceSum(buf)), iters });
   }
 } else if (mode === 'step') {
+  const iters = Number(rest[0]);
   // One training step of an MLP 1024-2048-2048-10 (6.3 M parameters, 25 MB of gradients) on a
   // batch of 256 rows: this rank's shard forward + backward, then DataParallel's average, global
   // clip and SGD step. With size 1 it is the one-process step on the whole batch.
@@ -64,12 +64,12 @@ if (mode === 'allreduce') {
       ops.linearBackward(acts[l], store.params.views[2 * l], grads[l + 1], { gradX: grads[l], gradWeight: store.grads.views[2 * l], gradBias: store.grads.views[2 * l + 1] }, { batch: rows, inFeatures: dims[l], outFeatures: dims[l + 1] });
     }
   };
-  const compute = time(forwardBackward);
-  const step = time(() => {
+  const compute = time(iters, forwardBackward);
+  const step = time(iters, () => {
     forwardBackward();
     dp.step({ weight: s.weight });
   });
-  const comm = time(() => dp.averageGradients(s.weight));
+  const comm = time(iters, () => dp.averageGradients(s.weight));
   print({ impl: 'step', batch, rowsPerRank: rows, params: store.size, compute, step, averageGradients: comm, iters });
 } else {
   throw new Error(`unknown mode ${mode}`);

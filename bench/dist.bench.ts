@@ -19,6 +19,10 @@ const RANKS = [2, 3];
 const ROUNDS = quick ? 1 : 5;
 const STEP_ROUNDS = quick ? 1 : 3;
 const ITERS = quick ? 5 : 20;
+// Small messages take a fraction of a millisecond: 20 calls leave their median at the mercy of one
+// descheduled rank, so each size gets at least ~200 MB of traffic (1 MB: 200 calls).
+const itersFor = (mb: number): number => (quick ? ITERS : Math.max(ITERS, Math.ceil(200 / mb)));
+const sizeArgs = SIZES_MB.map((mb) => `${mb}:${itersFor(mb)}`);
 
 if (!dist.available()) {
   console.log(`dist bench skipped: ${dist.unavailableReason()}`);
@@ -27,8 +31,8 @@ if (!dist.available()) {
 const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
 
-function mpirun(np: number, cmd: string[], extraEnv: Record<string, string> = {}): Record<string, number | string>[] {
-  const r = spawnSync('mpirun', ['--oversubscribe', ...(asRoot ? ['--allow-run-as-root'] : []), '-np', String(np), ...cmd], {
+function mpirun(np: number, cmd: string[], extraEnv: Record<string, string> = {}, mpiArgs: string[] = []): Record<string, number | string>[] {
+  const r = spawnSync('mpirun', ['--oversubscribe', ...(asRoot ? ['--allow-run-as-root'] : []), ...mpiArgs, '-np', String(np), ...cmd], {
     cwd: root,
     encoding: 'utf8',
     env: { ...env, ...extraEnv },
@@ -45,7 +49,7 @@ const cc = spawnSync('mpicc', ['-O2', '-o', cBin, join(root, 'bench', 'c', 'allr
 if (cc.status !== 0) throw new Error(`mpicc bench/c/allreduce.c failed:\n${cc.stderr}`);
 
 const cores = cpus().length;
-console.log(`\ngradguard.dist bench — ${dist.libraryVersion()}, ${cpus()[0]?.model ?? 'CPU'}, ${cores} cores, loopback (shared memory), ${ROUNDS} rounds × ${ITERS} calls`);
+console.log(`\ngradguard.dist bench — ${dist.libraryVersion()}, ${cpus()[0]?.model ?? 'CPU'}, ${cores} cores, loopback (shared memory), ${ROUNDS} rounds × (${SIZES_MB.map((mb) => `${itersFor(mb)} calls of ${mb} MB`).join(', ')})`);
 console.log('all-reduce (sum, in place, float32): per call the slowest rank; median over calls, then over rounds; algorithm bandwidth = message bytes / time;');
 console.log('gradguard / C = median over rounds of the ratio within a round (range in brackets)\n');
 console.log('| ranks | message | C MPI_Allreduce ms | C GB/s | gradguard ms | gradguard GB/s | gradguard / C | bare addon call ms |');
@@ -54,9 +58,9 @@ const allreduce: Record<string, unknown>[] = [];
 for (const np of RANKS) {
   const samples = new Map<string, number[]>();
   const add = (k: string, v: number): void => void samples.set(k, [...(samples.get(k) ?? []), v]);
-  const worker = [process.execPath, '--import', 'tsx', 'bench/dist-worker.ts', 'allreduce', String(ITERS), ...SIZES_MB.map(String)];
+  const worker = [process.execPath, '--import', 'tsx', 'bench/dist-worker.ts', 'allreduce', ...sizeArgs];
   const runC = (): void => {
-    for (const r of mpirun(np, [cBin, String(ITERS), ...SIZES_MB.map(String)])) add(`c ${r.mb}`, r.median as number);
+    for (const r of mpirun(np, [cBin, ...sizeArgs])) add(`c ${r.mb}`, r.median as number);
   };
   const runG = (): void => {
     for (const r of mpirun(np, worker, { GRADGUARD_THREADS: '1' })) add(`${r.impl} ${r.mb}`, r.median as number);
@@ -86,20 +90,23 @@ for (const np of RANKS) {
 }
 
 console.log('\none data-parallel step, MLP 1024-2048-2048-10 (6.3 M params, 25 MB of gradients), batch 256, SGD momentum, clip 1.0');
-console.log('(threads per rank = cores / ranks, at least 1; median of rounds)\n');
-console.log('| ranks | threads/rank | rows/rank | forward+backward ms | averageGradients ms | full step ms | × one process |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('(threads per rank = cores / ranks, at least 1, each rank bound to that many cores while they last; median of rounds)\n');
+console.log('| ranks | threads/rank | mpirun binding | rows/rank | forward+backward ms | averageGradients ms | full step ms | × one process |');
+console.log('|---|---|---|---|---|---|---|---|');
 const steps: Record<string, unknown>[] = [];
 let oneProcess = NaN;
 for (const np of [1, ...RANKS]) {
   const threads = Math.max(1, Math.floor(cores / np));
-  const runs = Array.from({ length: STEP_ROUNDS }, () => mpirun(np, [process.execPath, '--import', 'tsx', 'bench/dist-worker.ts', 'step', String(quick ? 3 : 7)], { GRADGUARD_THREADS: String(threads) })[0]);
+  // Open MPI binds each rank to one core when np <= 2: a 2-thread rank would run both threads on it.
+  // Give each rank its own `threads` cores, or, with more ranks than cores, leave them unbound.
+  const binding = np * threads <= cores ? ['--map-by', `slot:PE=${threads}`] : ['--bind-to', 'none'];
+  const runs = Array.from({ length: STEP_ROUNDS }, () => mpirun(np, [process.execPath, '--import', 'tsx', 'bench/dist-worker.ts', 'step', String(quick ? 3 : 7)], { GRADGUARD_THREADS: String(threads) }, binding)[0]);
   const m = (k: string): number => median(runs.map((r) => r[k] as number));
   const step = m('step');
   if (np === 1) oneProcess = step;
-  steps.push({ ranks: np, threads, rowsPerRank: runs[0].rowsPerRank, compute: m('compute'), averageGradients: m('averageGradients'), step });
-  console.log(`| ${np} | ${threads} | ${runs[0].rowsPerRank} | ${(m('compute') * 1e3).toFixed(1)} | ${(m('averageGradients') * 1e3).toFixed(1)} | ${(step * 1e3).toFixed(1)} | ${(step / oneProcess).toFixed(2)} |`);
+  steps.push({ ranks: np, threads, binding: binding.join(' '), rowsPerRank: runs[0].rowsPerRank, compute: m('compute'), averageGradients: m('averageGradients'), step });
+  console.log(`| ${np} | ${threads} | \`${binding.join(' ')}\` | ${runs[0].rowsPerRank} | ${(m('compute') * 1e3).toFixed(1)} | ${(m('averageGradients') * 1e3).toFixed(1)} | ${(step * 1e3).toFixed(1)} | ${(step / oneProcess).toFixed(2)} |`);
 }
 
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-writeFileSync(join(root, 'bench', 'results', 'dist.json'), JSON.stringify({ mpi: dist.libraryVersion(), cores, rounds: ROUNDS, stepRounds: STEP_ROUNDS, iters: ITERS, allreduce, steps }, null, 2) + '\n');
+writeFileSync(join(root, 'bench', 'results', 'dist.json'), JSON.stringify({ mpi: dist.libraryVersion(), cores, rounds: ROUNDS, stepRounds: STEP_ROUNDS, iters: Object.fromEntries(SIZES_MB.map((mb) => [mb, itersFor(mb)])), allreduce, steps }, null, 2) + '\n');

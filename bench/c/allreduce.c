@@ -1,7 +1,7 @@
 /* The reference for bench/dist.bench.ts: plain C MPI_Allreduce (in place, float, sum) on the same
  * message sizes, timed the same way: after a warm-up, `iters` calls each between barriers, each
  * call's time taken as the slowest rank's, median reported. Prints one JSON line per size (rank 0).
- * Usage: mpirun -np N allreduce ITERS MB [MB...] */
+ * Usage: mpirun -np N allreduce MB:ITERS [MB:ITERS...] */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +17,11 @@ int main(int argc, char** argv) {
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  const int iters = argc > 1 ? atoi(argv[1]) : 10;
-  double* times = malloc(sizeof(double) * (size_t)iters);
-  for (int a = 2; a < argc; a++) {
-    const double mb = atof(argv[a]);
+  for (int a = 1; a < argc; a++) {
+    char* rest = NULL;
+    const double mb = strtod(argv[a], &rest);
+    const int iters = *rest == ':' ? atoi(rest + 1) : 10;
+    double* times = malloc(sizeof(double) * (size_t)iters);
     const size_t n = (size_t)(mb * 1024 * 1024 / 4);
     float* buf = malloc(n * sizeof(float));
     for (size_t i = 0; i < n; i++) buf[i] = 1.0f / (float)(i % 97 + 1); /* touched: no first-write faults */
@@ -37,8 +38,8 @@ int main(int argc, char** argv) {
     if (rank == 0) printf("{\"impl\":\"c\",\"ranks\":%d,\"mb\":%g,\"median\":%.9f,\"iters\":%d}\n", size, mb, times[iters / 2], iters);
     fflush(stdout);
     free(buf);
+    free(times);
   }
-  free(times);
   MPI_Finalize();
   return 0;
 }

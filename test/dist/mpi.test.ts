@@ -2,6 +2,7 @@
 // ranks (--oversubscribe: this machine has 2 cores) and checks their output and exit status. The MPI
 // addon must be built (npm run build:mpi; .ci/run installs Open MPI and builds it): without it these
 // tests fail, they do not skip.
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { dist } from '../../lib/index.js';
 import { mpirun, node } from './mpirun.js';
@@ -43,6 +44,17 @@ describe('dist under mpirun', () => {
       expect(r.out).toContain(`ALL PASSED on ${np} ranks`);
     });
   }
+
+  it("sizes each rank's thread pool to the cores mpirun binds it to (--map-by slot:PE=k)", () => {
+    const cores = Math.min(2, availableParallelism());
+    const ranksOf = (r: ReturnType<typeof mpirun>) => r.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).sort((a, b) => a.rank - b.rank);
+    const wide = mpirun(1, 'threads.cjs', [], 60_000, {}, ['--map-by', `slot:PE=${cores}`]);
+    expect(wide.status, wide.out).toBe(0);
+    expect(ranksOf(wide)).toEqual([{ rank: 0, threads: cores, cpus: cores }]);
+    const narrow = mpirun(cores, 'threads.cjs', [], 60_000, {}, ['--map-by', 'slot:PE=1']);
+    expect(narrow.status, narrow.out).toBe(0);
+    expect(ranksOf(narrow)).toEqual(Array.from({ length: cores }, (_, rank) => ({ rank, threads: 1, cpus: 1 })));
+  });
 
   it('works without mpirun as a group of one', () => {
     const r = node('singleton.ts');

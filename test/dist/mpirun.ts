@@ -15,12 +15,12 @@ export interface Run {
 const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_orte_base_help_aggregate: '1' };
 
-/** `mpirun --oversubscribe -np N node [--import tsx] script args...`, killed after `limitMs`. */
-export function mpirun(np: number, script: string, args: string[] = [], limitMs = 90_000, extraEnv: Record<string, string> = {}): Run {
+/** `mpirun --oversubscribe [mpiArgs] -np N node [--import tsx] script args...`, killed after `limitMs`. */
+export function mpirun(np: number, script: string, args: string[] = [], limitMs = 90_000, extraEnv: Record<string, string> = {}, mpiArgs: string[] = []): Run {
   const node = script.endsWith('.ts') ? [process.execPath, '--import', 'tsx'] : [process.execPath];
   const r = spawnSync(
     'mpirun',
-    ['--oversubscribe', ...(asRoot ? ['--allow-run-as-root'] : []), '-np', String(np), ...node, join('test', 'dist', script), ...args],
+    ['--oversubscribe', ...(asRoot ? ['--allow-run-as-root'] : []), ...mpiArgs, '-np', String(np), ...node, join('test', 'dist', script), ...args],
     { cwd: root, encoding: 'utf8', timeout: limitMs, killSignal: 'SIGKILL', env: { ...env, ...extraEnv } },
   );
   return { status: r.status, timedOut: r.signal === 'SIGKILL', out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };

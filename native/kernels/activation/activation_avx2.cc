@@ -9,16 +9,12 @@
 #include "kernels/activation/activation.h"
 #include "kernels/activation/cephes_coeffs.h"
 #include "kernels/activation/vec_math_avx2.h"
+#include "kernels/avx2_lanes.h"
 
 namespace gradguard {
 namespace kernels {
 namespace avx2 {
 namespace {
-
-inline __m256i tail_mask8(size_t r) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(r)),
-                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
 
 // relu: max(x, 0) but NaN stays NaN (blend x where x is not <= 0... i.e. x > 0 or unordered).
 inline __m256 relu8(__m256 x) {

@@ -4,18 +4,13 @@
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
+#include "kernels/avx2_lanes.h"
 #include "kernels/gemm/gemm.h"
 
 namespace gradguard {
 namespace kernels {
 namespace avx2 {
 namespace {
-
-// Lanes [0, r) set (r may be <= 0 or >= 8).
-inline __m256i lane_mask(long r) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(r)),
-                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
 
 // row[0, 16) = alpha * x + beta * row (beta == 0: row is not read).
 inline void store_row_full(float* row, __m256 x0, __m256 x1, __m256 va, __m256 vb, bool read_c) {
@@ -65,7 +60,7 @@ void gemm_rows(size_t kc, const float* ap, const float* bp, float* c, size_t ldc
   const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
   const bool read_c = beta != 0.f;
   const long cols = static_cast<long>(nr);
-  const __m256i m0 = lane_mask(cols), m1 = lane_mask(cols - 8);
+  const __m256i m0 = tail_mask8(cols), m1 = tail_mask8(cols - 8);
   for (int i = 0; i < R; ++i) {
     if (nr == 16) {
       store_row_full(c + i * ldc, acc[i][0], acc[i][1], va, vb, read_c);
@@ -139,7 +134,7 @@ void gemm_f32_6x16__avx2(size_t kc, const float* ap, const float* bp, float* c, 
     return;
   }
   const long cols = static_cast<long>(nr);
-  const __m256i m0 = lane_mask(cols), m1 = lane_mask(cols - 8);
+  const __m256i m0 = tail_mask8(cols), m1 = tail_mask8(cols - 8);
   store_row_masked(c, c00, c01, va, vb, read_c, m0, m1);
   if (mr > 1) store_row_masked(c + ldc, c10, c11, va, vb, read_c, m0, m1);
   if (mr > 2) store_row_masked(c + 2 * ldc, c20, c21, va, vb, read_c, m0, m1);

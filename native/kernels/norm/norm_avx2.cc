@@ -5,6 +5,7 @@
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
+#include "kernels/avx2_lanes.h"
 #include "kernels/norm/norm.h"
 
 namespace gradguard {
@@ -29,10 +30,6 @@ inline uint32_t hmax_u32(__m256i v) {
 // Lanes [0, r) set, for masked tails of r < 4 (128-bit) elements.
 inline __m128i tail_mask4(size_t r) {
   return _mm_cmpgt_epi32(_mm_set1_epi32(static_cast<int>(r)), _mm_setr_epi32(0, 1, 2, 3));
-}
-inline __m256i tail_mask8(size_t r) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(r)),
-                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 }  // namespace

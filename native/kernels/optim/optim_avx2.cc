@@ -5,6 +5,7 @@
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
+#include "kernels/avx2_lanes.h"
 #include "kernels/optim/optim.h"
 
 namespace gradguard {
@@ -12,22 +13,6 @@ namespace kernels {
 namespace avx2 {
 namespace {
 
-inline __m256i tail_mask8(size_t r) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(r)),
-                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-inline __m256 load(const float* x, bool full, __m256i mask) {
-  return full ? _mm256_loadu_ps(x) : _mm256_maskload_ps(x, mask);
-}
-
-inline void store(float* x, __m256 v, bool full, __m256i mask) {
-  if (full) {
-    _mm256_storeu_ps(x, v);
-  } else {
-    _mm256_maskstore_ps(x, mask, v);
-  }
-}
 
 }  // namespace
 
@@ -42,19 +27,19 @@ void sgd_f32__avx2(float* p, const float* g, float* buf, size_t n, const SgdCons
   for (size_t i = 0; i < n; i += 8) {
     const bool full = n - i >= 8;
     const __m256i mask = full ? _mm256_set1_epi32(-1) : tail_mask8(n - i);
-    __m256 d = _mm256_mul_ps(load(g + i, full, mask), scale);
+    __m256 d = _mm256_mul_ps(load8(g + i, full, mask), scale);
     if (c.maximize) d = _mm256_xor_ps(d, sign);
-    const __m256 pi = load(p + i, full, mask);
+    const __m256 pi = load8(p + i, full, mask);
     if (use_wd) d = _mm256_add_ps(d, _mm256_mul_ps(wd, pi));
     if (use_mom) {
       const __m256 b =
           c.first_step ? d
-                       : _mm256_add_ps(_mm256_mul_ps(load(buf + i, full, mask), mom),
+                       : _mm256_add_ps(_mm256_mul_ps(load8(buf + i, full, mask), mom),
                                        _mm256_mul_ps(omd, d));
-      store(buf + i, b, full, mask);
+      store8(buf + i, b, full, mask);
       d = c.nesterov ? _mm256_add_ps(d, _mm256_mul_ps(mom, b)) : b;
     }
-    store(p + i, _mm256_add_ps(pi, _mm256_mul_ps(neg_lr, d)), full, mask);
+    store8(p + i, _mm256_add_ps(pi, _mm256_mul_ps(neg_lr, d)), full, mask);
   }
 }
 
@@ -72,25 +57,25 @@ void adam_f32__avx2(float* p, const float* g, float* m, float* v, float* vmax, s
   for (size_t i = 0; i < n; i += 8) {
     const bool full = n - i >= 8;
     const __m256i mask = full ? _mm256_set1_epi32(-1) : tail_mask8(n - i);
-    __m256 d = _mm256_mul_ps(load(g + i, full, mask), scale);
+    __m256 d = _mm256_mul_ps(load8(g + i, full, mask), scale);
     if (c.maximize) d = _mm256_xor_ps(d, sign);
-    __m256 pi = load(p + i, full, mask);
+    __m256 pi = load8(p + i, full, mask);
     if (c.decoupled) pi = _mm256_mul_ps(pi, decay);
     if (use_wd) d = _mm256_add_ps(d, _mm256_mul_ps(wd, pi));
     const __m256 mi =
-        _mm256_add_ps(_mm256_mul_ps(load(m + i, full, mask), b1), _mm256_mul_ps(omb1, d));
-    __m256 vi = _mm256_add_ps(_mm256_mul_ps(load(v + i, full, mask), b2),
+        _mm256_add_ps(_mm256_mul_ps(load8(m + i, full, mask), b1), _mm256_mul_ps(omb1, d));
+    __m256 vi = _mm256_add_ps(_mm256_mul_ps(load8(v + i, full, mask), b2),
                               _mm256_mul_ps(_mm256_mul_ps(omb2, d), d));
-    store(m + i, mi, full, mask);
-    store(v + i, vi, full, mask);
+    store8(m + i, mi, full, mask);
+    store8(v + i, vi, full, mask);
     if (c.amsgrad) {
-      const __m256 a = load(vmax + i, full, mask);
+      const __m256 a = load8(vmax + i, full, mask);
       // max_ps returns its second operand when either is NaN: vi's NaN survives; keep a's too.
       vi = _mm256_blendv_ps(_mm256_max_ps(a, vi), a, _mm256_cmp_ps(a, a, _CMP_UNORD_Q));
-      store(vmax + i, vi, full, mask);
+      store8(vmax + i, vi, full, mask);
     }
     const __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), bc2), eps);
-    store(p + i, _mm256_sub_ps(pi, _mm256_div_ps(_mm256_mul_ps(step, mi), denom)), full, mask);
+    store8(p + i, _mm256_sub_ps(pi, _mm256_div_ps(_mm256_mul_ps(step, mi), denom)), full, mask);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "kernels/activation/vec_math_avx2.h"
+#include "kernels/avx2_lanes.h"
 #include "kernels/rnn/rnn_gates.h"
 
 namespace gradguard {
@@ -15,21 +16,6 @@ namespace kernels {
 namespace avx2 {
 namespace {
 
-inline __m256i lanes(size_t r) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(r)),
-                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-// Loads / stores 8 floats, or only the lanes in m when !full (the rest read as 0, not written).
-inline __m256 ld(const float* p, bool full, __m256i m) {
-  return full ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, m);
-}
-inline void st(float* p, __m256 v, bool full, __m256i m) {
-  if (full) {
-    _mm256_storeu_ps(p, v);
-  } else {
-    _mm256_maskstore_ps(p, m, v);
-  }
-}
 // sigmoid(v) = 1 / (1 + e^-v) with one division (the activation kernel's sigmoid8 takes two, for
 // its derivative's sake): exp_neg8 saturates at e^88.7, so v < -88.7 gives ~3e-39 instead of a
 // smaller positive number. A few ulp elsewhere.
@@ -42,8 +28,8 @@ inline __m256 th8(__m256 v) { return _mm256_blendv_ps(tanh8(v, nullptr), v, isna
 
 // dh + go (go may be null), the row's dh_t before clipping.
 inline __m256 dh_t8(const float* dh, const float* go, size_t j, bool full, __m256i m) {
-  const __m256 d = ld(dh + j, full, m);
-  return go ? _mm256_add_ps(d, ld(go + j, full, m)) : d;
+  const __m256 d = load8(dh + j, full, m);
+  return go ? _mm256_add_ps(d, load8(go + j, full, m)) : d;
 }
 
 // min(1, clip / (||dh + go|| + 1e-6)) with the squares summed in float64; 1 when clip is off.
@@ -52,7 +38,7 @@ float row_clip_scale(size_t H, const float* dh, const float* go, float clip) {
   __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
   for (size_t j = 0; j < H; j += 8) {
     const bool full = j + 8 <= H;
-    const __m256 v = dh_t8(dh, go, j, full, lanes(H - j));
+    const __m256 v = dh_t8(dh, go, j, full, tail_mask8(H - j));
     const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(v));
     const __m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
     acc0 = _mm256_fmadd_pd(lo, lo, acc0);
@@ -67,55 +53,55 @@ float row_clip_scale(size_t H, const float* dh, const float* go, float clip) {
 
 inline void lstm_fwd8(float* gr, const float* bias, size_t H, size_t j, const float* cp, float* c,
                       float* h, float* out, bool full, __m256i m) {
-  __m256 pi = ld(gr + j, full, m), pf = ld(gr + H + j, full, m);
-  __m256 pg = ld(gr + 2 * H + j, full, m), po = ld(gr + 3 * H + j, full, m);
+  __m256 pi = load8(gr + j, full, m), pf = load8(gr + H + j, full, m);
+  __m256 pg = load8(gr + 2 * H + j, full, m), po = load8(gr + 3 * H + j, full, m);
   if (bias) {
-    pi = _mm256_add_ps(pi, ld(bias + j, full, m));
-    pf = _mm256_add_ps(pf, ld(bias + H + j, full, m));
-    pg = _mm256_add_ps(pg, ld(bias + 2 * H + j, full, m));
-    po = _mm256_add_ps(po, ld(bias + 3 * H + j, full, m));
+    pi = _mm256_add_ps(pi, load8(bias + j, full, m));
+    pf = _mm256_add_ps(pf, load8(bias + H + j, full, m));
+    pg = _mm256_add_ps(pg, load8(bias + 2 * H + j, full, m));
+    po = _mm256_add_ps(po, load8(bias + 3 * H + j, full, m));
   }
   const __m256 ig = sig8(pi), fg = sig8(pf), gg = th8(pg), og = sig8(po);
-  st(gr + j, ig, full, m);
-  st(gr + H + j, fg, full, m);
-  st(gr + 2 * H + j, gg, full, m);
-  st(gr + 3 * H + j, og, full, m);
-  const __m256 cv = _mm256_fmadd_ps(fg, ld(cp + j, full, m), _mm256_mul_ps(ig, gg));
+  store8(gr + j, ig, full, m);
+  store8(gr + H + j, fg, full, m);
+  store8(gr + 2 * H + j, gg, full, m);
+  store8(gr + 3 * H + j, og, full, m);
+  const __m256 cv = _mm256_fmadd_ps(fg, load8(cp + j, full, m), _mm256_mul_ps(ig, gg));
   const __m256 hv = _mm256_mul_ps(og, th8(cv));
-  st(c + j, cv, full, m);
-  st(h + j, hv, full, m);
-  if (out) st(out + j, hv, full, m);
+  store8(c + j, cv, full, m);
+  store8(h + j, hv, full, m);
+  if (out) store8(out + j, hv, full, m);
 }
 
 inline void lstm_bwd8(const float* gr, size_t H, size_t j, const float* c, const float* cp,
                       const float* dh, const float* go, __m256 scale, bool scaled, float* dc,
                       float* dgr, bool full, __m256i m) {
   const __m256 one = _mm256_set1_ps(1.f);
-  const __m256 ig = ld(gr + j, full, m), fg = ld(gr + H + j, full, m);
-  const __m256 gg = ld(gr + 2 * H + j, full, m), og = ld(gr + 3 * H + j, full, m);
-  const __m256 tc = th8(ld(c + j, full, m));
+  const __m256 ig = load8(gr + j, full, m), fg = load8(gr + H + j, full, m);
+  const __m256 gg = load8(gr + 2 * H + j, full, m), og = load8(gr + 3 * H + j, full, m);
+  const __m256 tc = th8(load8(c + j, full, m));
   __m256 dht = dh_t8(dh, go, j, full, m);
   if (scaled) dht = _mm256_mul_ps(dht, scale);
-  const __m256 dct =
-      _mm256_fmadd_ps(_mm256_mul_ps(dht, og), _mm256_fnmadd_ps(tc, tc, one), ld(dc + j, full, m));
-  st(dgr + j, _mm256_mul_ps(_mm256_mul_ps(dct, gg), _mm256_mul_ps(ig, _mm256_sub_ps(one, ig))),
-     full, m);
-  st(dgr + H + j,
-     _mm256_mul_ps(_mm256_mul_ps(dct, ld(cp + j, full, m)),
-                   _mm256_mul_ps(fg, _mm256_sub_ps(one, fg))),
-     full, m);
-  st(dgr + 2 * H + j, _mm256_mul_ps(_mm256_mul_ps(dct, ig), _mm256_fnmadd_ps(gg, gg, one)), full,
-     m);
-  st(dgr + 3 * H + j,
-     _mm256_mul_ps(_mm256_mul_ps(dht, tc), _mm256_mul_ps(og, _mm256_sub_ps(one, og))), full, m);
-  st(dc + j, _mm256_mul_ps(dct, fg), full, m);
+  const __m256 dct = _mm256_fmadd_ps(_mm256_mul_ps(dht, og), _mm256_fnmadd_ps(tc, tc, one),
+                                     load8(dc + j, full, m));
+  store8(dgr + j, _mm256_mul_ps(_mm256_mul_ps(dct, gg), _mm256_mul_ps(ig, _mm256_sub_ps(one, ig))),
+         full, m);
+  store8(dgr + H + j,
+         _mm256_mul_ps(_mm256_mul_ps(dct, load8(cp + j, full, m)),
+                       _mm256_mul_ps(fg, _mm256_sub_ps(one, fg))),
+         full, m);
+  store8(dgr + 2 * H + j, _mm256_mul_ps(_mm256_mul_ps(dct, ig), _mm256_fnmadd_ps(gg, gg, one)),
+         full, m);
+  store8(dgr + 3 * H + j,
+         _mm256_mul_ps(_mm256_mul_ps(dht, tc), _mm256_mul_ps(og, _mm256_sub_ps(one, og))), full, m);
+  store8(dc + j, _mm256_mul_ps(dct, fg), full, m);
 }
 
 }  // namespace
 
 void lstm_fwd_rows_f32__avx2(size_t rows, size_t H, float* g, const float* bias,
                              const float* c_prev, float* c, float* h, float* out) {
-  const __m256i tail = lanes(H % 8);
+  const __m256i tail = tail_mask8(H % 8);
   for (size_t r = 0; r < rows; ++r) {
     float* gr = g + r * 4 * H;
     const size_t o = r * H;
@@ -130,7 +116,7 @@ void lstm_fwd_rows_f32__avx2(size_t rows, size_t H, float* g, const float* bias,
 void lstm_bwd_rows_f32__avx2(size_t rows, size_t H, const float* g, const float* c,
                              const float* c_prev, const float* dh, const float* go, float clip,
                              float* dc, float* dg) {
-  const __m256i tail = lanes(H % 8);
+  const __m256i tail = tail_mask8(H % 8);
   for (size_t r = 0; r < rows; ++r) {
     const size_t o = r * H;
     const float* gor = go ? go + o : nullptr;
@@ -151,25 +137,25 @@ void lstm_bwd_rows_f32__avx2(size_t rows, size_t H, const float* g, const float*
 
 void rnn_fwd_rows_f32__avx2(bool relu, size_t rows, size_t H, float* h, const float* bias,
                             float* out) {
-  const __m256i tail = lanes(H % 8);
+  const __m256i tail = tail_mask8(H % 8);
   for (size_t r = 0; r < rows; ++r) {
     float* hr = h + r * H;
     float* outr = out ? out + r * H : nullptr;
     for (size_t j = 0; j < H; j += 8) {
       const bool full = j + 8 <= H;
-      __m256 v = ld(hr + j, full, tail);
-      if (bias) v = _mm256_add_ps(v, ld(bias + j, full, tail));
+      __m256 v = load8(hr + j, full, tail);
+      if (bias) v = _mm256_add_ps(v, load8(bias + j, full, tail));
       // relu: zero where v <= 0 (NaN compares false, so it stays)
       v = relu ? _mm256_andnot_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LE_OQ), v) : th8(v);
-      st(hr + j, v, full, tail);
-      if (outr) st(outr + j, v, full, tail);
+      store8(hr + j, v, full, tail);
+      if (outr) store8(outr + j, v, full, tail);
     }
   }
 }
 
 void rnn_bwd_rows_f32__avx2(bool relu, size_t rows, size_t H, const float* h, const float* dh,
                             const float* go, float clip, float* dg) {
-  const __m256i tail = lanes(H % 8);
+  const __m256i tail = tail_mask8(H % 8);
   const __m256 one = _mm256_set1_ps(1.f);
   for (size_t r = 0; r < rows; ++r) {
     const size_t o = r * H;
@@ -180,11 +166,11 @@ void rnn_bwd_rows_f32__avx2(bool relu, size_t rows, size_t H, const float* h, co
       const bool full = j + 8 <= H;
       __m256 d = dh_t8(dh + o, gor, j, full, tail);
       if (s != 1.f) d = _mm256_mul_ps(d, scale);
-      const __m256 hv = ld(h + o + j, full, tail);
+      const __m256 hv = load8(h + o + j, full, tail);
       const __m256 v = relu
                            ? _mm256_andnot_ps(_mm256_cmp_ps(hv, _mm256_setzero_ps(), _CMP_LE_OQ), d)
                            : _mm256_mul_ps(d, _mm256_fnmadd_ps(hv, hv, one));
-      st(dg + o + j, v, full, tail);
+      store8(dg + o + j, v, full, tail);
     }
   }
 }

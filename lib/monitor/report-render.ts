@@ -30,8 +30,8 @@ function loadVega(): Promise<VegaModules> {
 }
 
 /**
- * The chart as a standalone SVG document: loss of every run (overlaid) and per-layer gradient norms
- * (one panel per run), log scales, monitor events as dashed red rules.
+ * The chart as a standalone SVG document: a column per run, its loss above its per-layer gradient
+ * norms, log scales, monitor events as dashed red rules.
  * @throws {TypeError|RangeError} malformed runs or options. @throws {GradGuardError} vega/vega-lite not installed.
  */
 export async function renderSvg(runs: readonly ReportRun[], options?: ReportOptions): Promise<string> {
@@ -55,7 +55,8 @@ const cell = (v: number | null): string => (v === null ? '—' : Math.abs(v) >= 
  */
 export async function renderReport(runs: readonly ReportRun[], options?: ReportOptions): Promise<string> {
   const r = resolveRuns(runs);
-  const svg = (await renderSvg(runs, options)).replace(/\s+xmlns(:xlink)?="[^"]*"/g, '');
+  // The page's <h1> carries the title; the chart inside it does not repeat it.
+  const svg = (await renderSvg(runs, { ...options, title: '' })).replace(/\s+xmlns(:xlink)?="[^"]*"/g, '');
   const title = escapeHtml(options?.title ?? 'gradguard training report');
   const head = ['run', 'steps recorded', 'final loss', 'min loss', 'max ‖g‖', 'median ‖g‖', 'non-finite steps', 'events (explode / vanish / diverge)'];
   const rows = r.map(({ name, history: { summary: s } }) =>
@@ -66,7 +67,7 @@ export async function renderReport(runs: readonly ReportRun[], options?: ReportO
   );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title}</title>
-<style>body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:16px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}li{margin:6px 0}small{color:#555}</style>
+<style>body{font-family:sans-serif;margin:24px;color:#222}svg{max-width:100%;height:auto}table{border-collapse:collapse;margin:16px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}li{margin:6px 0}small{color:#555}</style>
 </head><body>
 <h1>${title}</h1>
 ${svg}

@@ -1,7 +1,7 @@
 /**
- * The report's chart as a Vega-Lite spec (pure data, no dependency): the loss of every run overlaid
- * on one log-scale panel, and the per-layer gradient norms of each run side by side (log scale), with
- * the monitor's events as vertical rules. Long runs are bucketed to at most `maxPoints` points per
+ * The report's chart as a Vega-Lite spec (pure data, no dependency): one column per run, its loss
+ * above its per-layer gradient norms (log scales, each panel its own range), with the monitor's
+ * events as vertical rules. Long runs are bucketed to at most `maxPoints` points per
  * series: norms keep each bucket's maximum (spikes are the story), the loss its mean.
  */
 import { invalidArg } from '../errors.js';
@@ -18,7 +18,7 @@ export interface ReportOptions {
   title?: string;
   /** Points kept per series (longer series are bucketed). Default 400. */
   maxPoints?: number;
-  /** Width of one norm panel in pixels. Default 360. */
+  /** Width of one panel (each run has a column: its loss above its gradient norms) in pixels. Default 360. */
   panelWidth?: number;
 }
 
@@ -108,20 +108,27 @@ export function reportSpec(runs: readonly ReportRun[], options?: ReportOptions):
     config: { font: 'sans-serif', view: { stroke: '#ddd' } },
     vconcat: [
       {
-        title: 'loss (log scale)',
-        width: Math.max(width, 480),
-        height: 220,
-        layer: [
-          {
-            transform: [{ filter: "datum.t === 'loss'" }],
-            mark: { type: 'line', strokeWidth: 1.2 },
-            encoding: {
-              x: { field: 'step', type: 'quantitative', title: 'step' },
-              y: { field: 'value', type: 'quantitative', scale: log, axis: logAxis, title: 'loss' },
-              color: { field: 'run', type: 'nominal', title: 'run', sort: r.map((x) => x.name), legend: { labelLimit: 400 } },
+        // One panel per run with its own scale: a run that overflows (loss 1e40) would otherwise
+        // flatten every other run's curve against the bottom of a shared axis.
+        title: 'loss (log scale; bucket means)',
+        facet: { column: { field: 'run', type: 'nominal', title: null, sort: r.map((x) => x.name) } },
+        spec: {
+          width,
+          height: 200,
+          layer: [
+            {
+              transform: [{ filter: "datum.t === 'loss'" }],
+              mark: { type: 'line', strokeWidth: 1.2 },
+              encoding: {
+                x: { field: 'step', type: 'quantitative', title: 'step' },
+                y: { field: 'value', type: 'quantitative', scale: log, axis: logAxis, title: 'loss' },
+                color: { value: '#4c78a8' },
+              },
             },
-          },
-        ],
+            eventRule,
+          ],
+        },
+        resolve: { scale: { x: 'independent', y: 'independent' } },
       },
       {
         title: 'gradient L2 norm per parameter, before clipping (log scale; bucket maxima)',

@@ -49,6 +49,21 @@ describe('monitor reports', () => {
     expect(svg).toContain('exploding run');
   });
 
+  it('gives every run its own loss and norm panels, each with its own y range (an overflowed run flattens no other)', () => {
+    const spec = monitor.reportSpec(twoRuns()) as { vconcat: { title: string; facet: { column: { field: string } }; resolve: { scale: { y: string } } }[] };
+    expect(spec.vconcat.map((p) => p.title)).toEqual([expect.stringMatching(/^loss/), expect.stringMatching(/^gradient L2 norm/)]);
+    for (const panel of spec.vconcat) {
+      expect(panel.facet.column.field).toBe('run');
+      expect(panel.resolve.scale.y).toBe('independent');
+    }
+  });
+
+  it('does not repeat the page title inside the HTML chart', async () => {
+    const html = await monitor.renderReport(twoRuns(60), { title: 'unique-title-xyz' });
+    expect(html.split('unique-title-xyz')).toHaveLength(3); // <title> and <h1>
+    expect(await monitor.renderSvg(twoRuns(60), { title: 'unique-title-xyz' })).toContain('unique-title-xyz');
+  });
+
   it('buckets long series to maxPoints per series, keeping each bucket’s largest norm', () => {
     const { store, fill } = noisyLayers(['a']);
     const mon = new GradientMonitor(store, { names: ['a'] });

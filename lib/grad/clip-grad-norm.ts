@@ -2,11 +2,13 @@ import { getBackend } from '../backend/index.js';
 import { clipCoefficient } from '../backend/types.js';
 import { invalidArg, NonFiniteGradientError } from '../errors.js';
 import {
+  asyncTensors,
   checkBoolean,
   checkNonNegative,
   checkNormType,
   checkOptions,
   checkTensors,
+  runAsync,
   type TensorSet,
   type TensorsLike,
 } from '../validate.js';
@@ -61,11 +63,16 @@ export function clipGradNorm(grads: TensorsLike, maxNorm: number, options?: Clip
   return total;
 }
 
-/** `clipGradNorm` off the main thread (native backend); the buffers belong to the call until it settles. */
+/**
+ * `clipGradNorm` off the main thread (native backend). The arrays belong to the call until the
+ * Promise settles: do not write, resize or transfer them meanwhile. One over a resizable ArrayBuffer
+ * or growable SharedArrayBuffer is a TypeError; one detached or resized while the call runs rejects
+ * the Promise with GradGuardError `ERR_GRADGUARD_DETACHED` (the result is lost).
+ */
 export async function clipGradNormAsync(grads: TensorsLike, maxNorm: number, options?: ClipGradNormOptions): Promise<number> {
   const a = checkClipArgs(grads, maxNorm, options);
   const per = a.errorIfNonfinite ? new Float64Array(a.t.views.length) : undefined;
-  const total = await getBackend().clipByNormAsync(a.t, a.maxNorm, a.p, a.errorIfNonfinite, per);
+  const total = await runAsync([asyncTensors('grads', a.t)], () => getBackend().clipByNormAsync(a.t, a.maxNorm, a.p, a.errorIfNonfinite, per));
   if (a.errorIfNonfinite && !Number.isFinite(total)) throw nonFiniteError(a, total, per as Float64Array);
   return total;
 }
@@ -84,12 +91,18 @@ export function clipGradsWithNorm(grads: TensorsLike, maxNorm: number, totalNorm
   if (!(coef >= 1)) getBackend().scale(t, coef);
 }
 
-/** `clipGradsWithNorm` off the main thread. */
+/**
+ * `clipGradsWithNorm` off the main thread (native backend). The arrays belong to the call until the
+ * Promise settles: do not write, resize or transfer them meanwhile. One over a resizable ArrayBuffer
+ * or growable SharedArrayBuffer is a TypeError; one detached or resized while the call runs rejects
+ * the Promise with GradGuardError `ERR_GRADGUARD_DETACHED` (the result is lost).
+ */
 export async function clipGradsWithNormAsync(grads: TensorsLike, maxNorm: number, totalNorm: number): Promise<void> {
   const t = checkTensors('grads', grads, { inPlace: true });
   const m = checkNonNegative('maxNorm', maxNorm);
   const coef = clipCoefficient(m, checkTotal(totalNorm));
-  if (!(coef >= 1)) await getBackend().scaleAsync(t, coef);
+  // The buffer check runs even when nothing needs scaling, so the rule does not depend on the data.
+  await runAsync([asyncTensors('grads', t)], () => (coef >= 1 ? Promise.resolve() : getBackend().scaleAsync(t, coef)));
 }
 
 /** A total norm from elsewhere: any number >= 0, NaN or Infinity (PyTorch scales by NaN too). */

@@ -1,5 +1,5 @@
 import { getBackend } from '../backend/index.js';
-import { checkNonNegative, checkTensors, type TensorsLike } from '../validate.js';
+import { asyncTensors, checkNonNegative, checkTensors, runAsync, type TensorsLike } from '../validate.js';
 
 /**
  * Clamps every gradient element to `[-clipValue, clipValue]` in place, with the bound rounded to
@@ -13,9 +13,14 @@ export function clipGradValue(grads: TensorsLike, clipValue: number): void {
   getBackend().clamp(t, -c, c);
 }
 
-/** `clipGradValue` off the main thread (native backend). */
+/**
+ * `clipGradValue` off the main thread (native backend). The arrays belong to the call until the
+ * Promise settles: do not write, resize or transfer them meanwhile. One over a resizable ArrayBuffer
+ * or growable SharedArrayBuffer is a TypeError; one detached or resized while the call runs rejects
+ * the Promise with GradGuardError `ERR_GRADGUARD_DETACHED` (the result is lost).
+ */
 export async function clipGradValueAsync(grads: TensorsLike, clipValue: number): Promise<void> {
   const t = checkTensors('grads', grads, { inPlace: true });
   const c = Math.fround(checkNonNegative('clipValue', clipValue));
-  await getBackend().clampAsync(t, -c, c);
+  await runAsync([asyncTensors('grads', t)], () => getBackend().clampAsync(t, -c, c));
 }

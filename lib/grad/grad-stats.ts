@@ -1,6 +1,6 @@
 import { getBackend } from '../backend/index.js';
 import type { RawGradStats } from '../backend/types.js';
-import { checkTensors, type TensorsLike } from '../validate.js';
+import { asyncTensors, checkTensors, runAsync, type TensorsLike } from '../validate.js';
 
 export interface GradStats {
   /** L2 norm of all gradients as one vector (float64 accumulation; NaN if any NaN). */
@@ -34,9 +34,14 @@ export function gradStats(grads: TensorsLike): GradStats {
   return finish(getBackend().stats(t, per), per);
 }
 
-/** `gradStats` off the main thread (native backend). */
+/**
+ * `gradStats` off the main thread (native backend). The arrays belong to the call until the Promise
+ * settles: do not write, resize or transfer them meanwhile. One over a resizable ArrayBuffer or
+ * growable SharedArrayBuffer is a TypeError; one detached or resized while the call runs rejects the
+ * Promise with GradGuardError `ERR_GRADGUARD_DETACHED` (the result is lost).
+ */
 export async function gradStatsAsync(grads: TensorsLike): Promise<GradStats> {
   const t = checkTensors('grads', grads, { inPlace: false });
   const per = new Float64Array(t.views.length);
-  return finish(await getBackend().statsAsync(t, per), per);
+  return finish(await runAsync([asyncTensors('grads', t)], () => getBackend().statsAsync(t, per)), per);
 }

@@ -1,5 +1,5 @@
 import { getBackend } from '../backend/index.js';
-import { checkNormType, checkTensors, type TensorsLike } from '../validate.js';
+import { asyncTensors, checkNormType, checkTensors, runAsync, type TensorsLike } from '../validate.js';
 
 /**
  * Total p-norm of all gradients taken as one vector: `(Σ_i Σ_j |g_ij|^p)^(1/p)`, or `max |g|` for
@@ -17,13 +17,14 @@ export function getTotalNorm(grads: TensorsLike, normType: number = 2): number {
   return getBackend().norm(t, p);
 }
 
-/** `getTotalNorm` off the main thread (native backend); the buffers belong to the call until it settles. */
-export function getTotalNormAsync(grads: TensorsLike, normType: number = 2): Promise<number> {
-  try {
-    const t = checkTensors('grads', grads, { inPlace: false });
-    const p = checkNormType('normType', normType);
-    return getBackend().normAsync(t, p);
-  } catch (err) {
-    return Promise.reject(err);
-  }
+/**
+ * `getTotalNorm` off the main thread (native backend). The arrays belong to the call until the
+ * Promise settles: do not write, resize or transfer them meanwhile. One over a resizable ArrayBuffer
+ * or growable SharedArrayBuffer is a TypeError; one detached or resized while the call runs rejects
+ * the Promise with GradGuardError `ERR_GRADGUARD_DETACHED` (the result is lost).
+ */
+export async function getTotalNormAsync(grads: TensorsLike, normType: number = 2): Promise<number> {
+  const t = checkTensors('grads', grads, { inPlace: false });
+  const p = checkNormType('normType', normType);
+  return runAsync([asyncTensors('grads', t)], () => getBackend().normAsync(t, p));
 }

@@ -7,6 +7,7 @@
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
 import { Act, type ActFn, type LinearGrads, type LinearShape, type MatmulShape } from './backend-types.js';
+import { runAsync, type AsyncArg } from '../validate.js';
 import { atLeast, bool, checkOptions, dim, exactly, f32, noAlias, num, optionalF32 } from './validate-ops.js';
 
 export { Act, type ActFn } from './backend-types.js';
@@ -61,10 +62,15 @@ export function matmul(a: Float32Array, b: Float32Array, c: Float32Array, option
   return C;
 }
 
-/** {@link matmul} on a worker thread (native backend); a, b and c belong to the call until the Promise settles. */
+/**
+ * {@link matmul} on a worker thread (native backend). The arrays belong to the call until the
+ * Promise settles: do not write, resize or transfer them meanwhile. One over a resizable ArrayBuffer
+ * or growable SharedArrayBuffer is a TypeError; one detached or resized while the call runs rejects
+ * the Promise with GradGuardError `ERR_GRADGUARD_DETACHED` (the result is lost).
+ */
 export async function matmulAsync(a: Float32Array, b: Float32Array, c: Float32Array, options: MatmulOptions): Promise<Float32Array> {
   const [A, B, C, s] = matmulArgs(a, b, c, options);
-  await getBackend().matmulAsync(A, B, C, s);
+  await runAsync([['a', A], ['b', B], ['c', C]], () => getBackend().matmulAsync(A, B, C, s));
   return C;
 }
 
@@ -113,10 +119,15 @@ export function linearForward(x: Float32Array, weight: Float32Array, bias: Float
   return Y;
 }
 
-/** {@link linearForward} on a worker thread; the buffers belong to the call until it settles. */
+/**
+ * {@link linearForward} on a worker thread (native backend). The arrays belong to the call until the
+ * Promise settles: do not write, resize or transfer them meanwhile. One over a resizable ArrayBuffer
+ * or growable SharedArrayBuffer is a TypeError; one detached or resized while the call runs rejects
+ * the Promise with GradGuardError `ERR_GRADGUARD_DETACHED` (the result is lost).
+ */
 export async function linearForwardAsync(x: Float32Array, weight: Float32Array, bias: Float32Array | null, y: Float32Array, options: LinearOptions): Promise<Float32Array> {
   const [X, W, Bi, Y, s] = linearFwdArgs(x, weight, bias, y, options);
-  await getBackend().linearForwardAsync(X, W, Bi, Y, s);
+  await runAsync([['x', X], ['weight', W], ['bias', Bi], ['y', Y]], () => getBackend().linearForwardAsync(X, W, Bi, Y, s));
   return Y;
 }
 
@@ -183,9 +194,17 @@ export function linearBackward(x: Float32Array, weight: Float32Array, gradY: Flo
   getBackend().linearBackward(...linearBwdArgs(x, weight, gradY, grads, options));
 }
 
-/** {@link linearBackward} on a worker thread; the buffers belong to the call until it settles. */
+/**
+ * {@link linearBackward} on a worker thread (native backend). The arrays belong to the call until
+ * the Promise settles: do not write, resize or transfer them meanwhile. One over a resizable
+ * ArrayBuffer or growable SharedArrayBuffer is a TypeError; one detached or resized while the call
+ * runs rejects the Promise with GradGuardError `ERR_GRADGUARD_DETACHED` (the result is lost).
+ */
 export async function linearBackwardAsync(x: Float32Array, weight: Float32Array, gradY: Float32Array, grads: LinearGradOutputs, options: LinearBackwardOptions): Promise<void> {
-  await getBackend().linearBackwardAsync(...linearBwdArgs(x, weight, gradY, grads, options));
+  const args = linearBwdArgs(x, weight, gradY, grads, options);
+  const [X, W, GY, G] = args;
+  const arrays: AsyncArg[] = [['x', X], ['weight', W], ['gradY', GY], ['grads.gradX', G.gradX], ['grads.gradWeight', G.gradWeight], ['grads.gradBias', G.gradBias]];
+  await runAsync(arrays, () => getBackend().linearBackwardAsync(...args));
 }
 
 // ---- activations --------------------------------------------------------------------------------

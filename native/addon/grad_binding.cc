@@ -79,7 +79,7 @@ Napi::Value GradNormAsync(const Napi::CallbackInfo& info) {
   const Isa isa = active_isa();
   auto total = std::make_shared<double>(0.0);
   return queue_async(
-      info.Env(), "getTotalNormAsync", {info[0], info[1], info.Length() > 3 ? info[3] : info.Env().Undefined()},
+      info, "getTotalNormAsync", {0, 1, 3},
       [=] {
         *total = kernels::multi_tensor_norm(isa, spans->data(), spans->size(), p, per);
         return Status::kOk;
@@ -108,7 +108,7 @@ Napi::Value ClipGradNormAsync(const Napi::CallbackInfo& info) {
   const Isa isa = active_isa();
   auto total = std::make_shared<double>(0.0);
   return queue_async(
-      info.Env(), "clipGradNormAsync", {info[0], info[1], info.Length() > 5 ? info[5] : info.Env().Undefined()},
+      info, "clipGradNormAsync", {0, 1, 5},
       [=] {
         *total = clip_by_norm(isa, *spans, max_norm, p, err, per);
         return Status::kOk;
@@ -131,7 +131,7 @@ Napi::Value ScaleGradsAsync(const Napi::CallbackInfo& info) {
   const float s = static_cast<float>(arg_number(info, 2, "scale"));
   const Isa isa = active_isa();
   return queue_async(
-      info.Env(), "clipGradsWithNormAsync", {info[0], info[1]},
+      info, "clipGradsWithNormAsync", {0, 1},
       [=] {
         kernels::multi_tensor_scale(isa, spans->data(), spans->size(), s);
         return Status::kOk;
@@ -158,7 +158,7 @@ Napi::Value ClampGradsAsync(const Napi::CallbackInfo& info) {
   if (!(lo <= hi)) throw_range(info.Env(), "clip bounds must satisfy lo <= hi");
   const Isa isa = active_isa();
   return queue_async(
-      info.Env(), "clipGradValueAsync", {info[0], info[1]},
+      info, "clipGradValueAsync", {0, 1},
       [=] {
         kernels::multi_tensor_clamp(isa, spans->data(), spans->size(), lo, hi);
         return Status::kOk;
@@ -182,7 +182,7 @@ Napi::Value GradStatsAsync(const Napi::CallbackInfo& info) {
   const Isa isa = active_isa();
   auto stats = std::make_shared<kernels::GradStats>();
   return queue_async(
-      info.Env(), "gradStatsAsync", {info[0], info[1], info.Length() > 2 ? info[2] : info.Env().Undefined()},
+      info, "gradStatsAsync", {0, 1, 2},
       [=] {
         *stats = kernels::multi_tensor_stats(isa, spans->data(), spans->size(), per);
         return Status::kOk;

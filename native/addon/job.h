@@ -28,7 +28,7 @@ inline Napi::Value run_job_now(const Napi::CallbackInfo& info, const Job& job, c
 inline Napi::Value run_job_async(const Napi::CallbackInfo& info, Job job, const char* name) {
   auto undefined = [](Napi::Env env) { return env.Undefined(); };
   auto* w = new FnWorker<Job, decltype(undefined)>(info.Env(), name, std::move(job), undefined);
-  for (size_t i = 0; i < info.Length(); ++i) w->keep(info[i]);
+  for (size_t i = 0; i < info.Length(); ++i) w->keep(info[i], i);
   Napi::Promise p = w->promise();
   w->Queue();  // deletes itself after settling
   return p;

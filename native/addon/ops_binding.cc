@@ -103,7 +103,7 @@ Napi::Value MatmulAsync(const Napi::CallbackInfo& info) {
   const MatmulArgs r = matmul_args(info);
   const Isa isa = active_isa();
   return queue_async(
-      info.Env(), "matmulAsync", {info[0], info[1], info[2]}, [=] { return run_matmul(isa, r); },
+      info, "matmulAsync", {0, 1, 2}, [=] { return run_matmul(isa, r); },
       [](Napi::Env env) { return env.Undefined(); });
 }
 
@@ -222,8 +222,8 @@ Napi::Value LinearForwardAsync(const Napi::CallbackInfo& info) {
   const LinearFwdArgs r = linear_fwd_args(info);
   const Isa isa = active_isa();
   return queue_async(
-      info.Env(), "linearForwardAsync", {info[0], info[1], info[2], info[3]},
-      [=] { return run_linear_fwd(isa, r); }, [](Napi::Env env) { return env.Undefined(); });
+      info, "linearForwardAsync", {0, 1, 2, 3}, [=] { return run_linear_fwd(isa, r); },
+      [](Napi::Env env) { return env.Undefined(); });
 }
 
 Napi::Value LinearBackward(const Napi::CallbackInfo& info) {
@@ -237,8 +237,8 @@ Napi::Value LinearBackwardAsync(const Napi::CallbackInfo& info) {
   const LinearBwdArgs r = linear_bwd_args(info);
   const Isa isa = active_isa();
   return queue_async(
-      info.Env(), "linearBackwardAsync", {info[0], info[1], info[2], info[3], info[4], info[5]},
-      [=] { return run_linear_bwd(isa, r); }, [](Napi::Env env) { return env.Undefined(); });
+      info, "linearBackwardAsync", {0, 1, 2, 3, 4, 5}, [=] { return run_linear_bwd(isa, r); },
+      [](Napi::Env env) { return env.Undefined(); });
 }
 
 // ---- activations --------------------------------------------------------------------------------

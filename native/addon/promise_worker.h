@@ -1,16 +1,24 @@
 // Base class of every *Async call: owns a Promise, keeps its JS inputs referenced until it settles,
 // and runs compute() on a libuv worker thread.
 // RULE: compute() touches no JS value (no napi_env, no Napi:: object): it runs off the main thread.
+// A reference keeps a typed array alive, not its memory: N-API cannot pin a backing store, so a
+// transfer (postMessage, structuredClone) or a resize during the call leaves compute() with raw
+// pointers the array no longer owns. The TS layer refuses resizable buffers up front; OnOK checks
+// every kept typed array still has the length it had at the call (a detached array has length 0;
+// the memory of a live one cannot move) and otherwise rejects with ERR_GRADGUARD_DETACHED, so a
+// lost result is never reported as a success.
 #pragma once
 
 #include <napi.h>
 
+#include <cstdint>
 #include <exception>
 #include <initializer_list>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "addon/args.h"
 #include "core/status.h"
 
 namespace gradguard {
@@ -23,9 +31,25 @@ class PromiseWorker : public Napi::AsyncWorker {
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
-  // Keeps a JS value (a tensor list, a buffer) alive while the work runs.
-  void keep(Napi::Value v) {
-    if (v.IsObject()) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+  // Keeps argument `arg` alive while the work runs (a typed array, an Array of them, a prepared
+  // list, any other object) and records the length of each typed array in it for OnOK to re-check.
+  void keep(Napi::Value v, size_t arg) {
+    if (!v.IsObject()) return;
+    napi_env env = Env();
+    if (v.IsTypedArray()) {
+      watch(env, v, arg, kNoElement);
+      return;
+    }
+    refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+    if (v.IsArray()) {
+      Napi::Array a = v.As<Napi::Array>();
+      for (uint32_t k = 0; k < a.Length(); ++k) {
+        Napi::Value el = a.Get(k);
+        if (el.IsTypedArray()) watch(env, el, arg, k);
+      }
+    } else if (const PreparedList* p = prepared_list(env, v)) {
+      lists_.push_back({p, arg});
+    }
   }
 
  protected:
@@ -47,6 +71,16 @@ class PromiseWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
+    const std::string moved = first_moved(env);
+    if (!moved.empty()) {
+      Napi::Error e = Napi::Error::New(
+          env, std::string(Name()) + ": " + moved +
+                   " was detached (transferred) or resized while the call ran, so the result is "
+                   "lost; an *Async call's buffers belong to it until its Promise settles");
+      e.Set("code", Napi::String::New(env, "ERR_GRADGUARD_DETACHED"));
+      deferred_.Reject(e.Value());
+      return;
+    }
     if (status_ != Status::kOk) {
       Napi::Error e = Napi::Error::New(env, std::string(Name()) + ": " + status_message(status_));
       e.Set("code", Napi::String::New(env, status_code(status_)));
@@ -64,9 +98,69 @@ class PromiseWorker : public Napi::AsyncWorker {
 
   const char* Name() const { return name_; }
 
+  static constexpr uint32_t kNoElement = UINT32_MAX;
+
+  // A kept typed array and its length when the call started.
+  struct Watched {
+    Napi::ObjectReference ref;
+    size_t length;  // elements
+    size_t arg;
+    uint32_t element;  // index in an Array argument, or kNoElement
+  };
+
+  struct WatchedList {
+    const PreparedList* list;  // alive: refs_ holds its handle
+    size_t arg;
+  };
+
+  void watch(napi_env env, Napi::Value v, size_t arg, uint32_t element) {
+    const size_t length = typed_array_length(env, v);
+    if (length == 0) {
+      // Empty: nothing is read or written through it; only keep it alive.
+      refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+      return;
+    }
+    watched_.push_back({Napi::Persistent(v.As<Napi::Object>()), length, arg, element});
+  }
+
+  // Asks for the length only: fetching the data pointer would create an ArrayBuffer handle, and a
+  // live array's memory does not move (a detach leaves length 0; a shrink into it changes it).
+  static size_t typed_array_length(napi_env env, napi_value v) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    if (napi_get_typedarray_info(env, v, &type, &length, nullptr, nullptr, nullptr) != napi_ok) {
+      return 0;
+    }
+    return length;
+  }
+
+  static std::string describe(size_t arg, uint32_t element) {
+    std::string s = "argument " + std::to_string(arg);
+    if (element != kNoElement) s += " element " + std::to_string(element);
+    return s;
+  }
+
+  // "" when every kept typed array still has its length, else which one lost it.
+  std::string first_moved(napi_env env) const {
+    for (const Watched& w : watched_) {
+      if (typed_array_length(env, w.ref.Value()) != w.length) return describe(w.arg, w.element);
+    }
+    for (const WatchedList& l : lists_) {
+      for (size_t k = 0; k < l.list->spans.size(); ++k) {
+        const kernels::Span& s = l.list->spans[k];
+        if (s.size != 0 && typed_array_length(env, l.list->refs[k].Value()) != s.size) {
+          return describe(l.arg, static_cast<uint32_t>(k));
+        }
+      }
+    }
+    return "";
+  }
+
   Napi::Promise::Deferred deferred_;
   const char* name_;
   std::vector<Napi::ObjectReference> refs_;
+  std::vector<Watched> watched_;
+  std::vector<WatchedList> lists_;
   Status status_ = Status::kOk;
 };
 
@@ -93,12 +187,15 @@ class FnWorker final : public PromiseWorker {
   Result result_;
 };
 
-// Queues the work and returns its Promise; `keep` lists the JS values the work reads or writes.
+// Queues the work and returns its Promise; `keep` lists the arguments (indices into `info`; absent
+// ones are skipped) the work reads or writes.
 template <typename Compute, typename Result>
-Napi::Promise queue_async(Napi::Env env, const char* name, std::initializer_list<Napi::Value> keep,
-                          Compute c, Result r) {
-  auto* w = new FnWorker<Compute, Result>(env, name, std::move(c), std::move(r));
-  for (const Napi::Value& v : keep) w->keep(v);
+Napi::Promise queue_async(const Napi::CallbackInfo& info, const char* name,
+                          std::initializer_list<size_t> keep, Compute c, Result r) {
+  auto* w = new FnWorker<Compute, Result>(info.Env(), name, std::move(c), std::move(r));
+  for (size_t i : keep) {
+    if (i < info.Length()) w->keep(info[i], i);
+  }
   Napi::Promise p = w->promise();
   w->Queue();  // the worker deletes itself after OnOK/OnError
   return p;

@@ -104,9 +104,12 @@ Job recurrent_backward_job(const Napi::CallbackInfo& info) {
   float* gbhh = float32_exact(info, 20, "gradBiasHh", GH, true);
   const bool accumulate = arg_bool(info, 21, "accumulate");
   const double clip = info.Length() > 22 ? arg_number(info, 22, "clipHiddenGradNorm") : 0.0;
-  if (!(clip >= 0)) throw_range(info.Env(), "clipHiddenGradNorm must be >= 0 (0 = off)");
-  const Isa isa = active_isa();
   const float clip_f = static_cast<float>(clip);
+  // A positive threshold that is 0 in float32 would switch clipping off (the JS backend clips).
+  if (!(clip >= 0) || (clip > 0 && !(clip_f > 0.f)) || std::isinf(clip_f)) {
+    throw_range(info.Env(), "clipHiddenGradNorm must be 0 (off) or positive and finite in float32");
+  }
+  const Isa isa = active_isa();
   return [=] {
     return kernels::recurrent_backward_f32(isa, mode, d, x, h0, c0, w_ih, w_hh, ws, go, ghn, gcn,
                                            gx, gh0, gc0, gwih, gwhh, gbih, gbhh, accumulate,

@@ -7,15 +7,18 @@
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
 import type { Backend } from '../backend/types.js';
-import { checkOptions } from '../validate.js';
-import { boolOr, checkF64, checkLength, checkShape2, finiteOr, optLength } from './check.js';
+import { checkOptions, runAsync, type AsyncArg } from '../validate.js';
+import { boolOr, checkDisjoint, checkF64, checkLength, checkNormGrads, checkShape2, finiteOr, optLength } from './check.js';
 
 export interface BatchNorm1dOptions {
   /** γ [features]; absent means 1. */
   weight?: Float32Array | null;
   /** β [features]; absent means 0. */
   bias?: Float32Array | null;
-  /** Running mean [features]: updated in place in training, used in eval (required there). */
+  /**
+   * Running mean [features]: updated in place in training, used in eval (required there). It may
+   * share memory with no other argument (runningVar included), in eval as well.
+   */
   runningMean?: Float32Array | null;
   /** Running (unbiased) variance [features]: as runningMean. */
   runningVar?: Float32Array | null;
@@ -25,7 +28,10 @@ export interface BatchNorm1dOptions {
   momentum?: number;
   /** Default 1e-5. */
   eps?: number;
-  /** Output [batch·features]; allocated when absent. May be x itself (in place). */
+  /**
+   * Output [batch·features]; allocated when absent. May be x itself (in place); any other overlap
+   * with x, weight, bias or the running statistics is a RangeError.
+   */
   out?: Float32Array;
 }
 
@@ -55,15 +61,18 @@ export function batchNorm1d(x: Float32Array, shape: readonly [number, number], o
 
 /**
  * {@link batchNorm1d} off the main thread (native: a worker thread; pure-TS: a later microtask).
- * Every array passed in or out (running statistics included) belongs to the call until it settles.
+ * Every array passed in or out belongs to the call until the Promise settles: do not write, resize
+ * or transfer it meanwhile. One over a resizable ArrayBuffer or growable SharedArrayBuffer is a
+ * TypeError; one detached or resized while the call runs rejects the Promise with GradGuardError
+ * `ERR_GRADGUARD_DETACHED` (the result is lost).
  */
 export async function batchNorm1dAsync(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): Promise<BatchNorm1dResult> {
-  const [args, result] = batchNorm1dCall(x, shape, options);
-  await getBackend().batchNormForwardAsync(...args);
+  const [args, result, arrays] = batchNorm1dCall(x, shape, options);
+  await runAsync(arrays, () => getBackend().batchNormForwardAsync(...args));
   return result;
 }
 
-function batchNorm1dCall(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): [Parameters<Backend['batchNormForward']>, BatchNorm1dResult] {
+function batchNorm1dCall(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): [Parameters<Backend['batchNormForward']>, BatchNorm1dResult, AsyncArg[]] {
   const [n, c] = checkShape2('shape', shape);
   checkLength('x', x, n * c);
   const o = checkOptions('options', options) as BatchNorm1dOptions;
@@ -78,15 +87,23 @@ function batchNorm1dCall(x: Float32Array, shape: readonly [number, number], opti
   if (training && n < 2) invalidArg('shape[0]', 'more than 1 value per feature in training (batch >= 2)', n, 'range');
   if (!training && rm === null) invalidArg('options.runningMean', 'a Float32Array in eval mode', o.runningMean ?? null);
   const y = o.out === undefined ? new Float32Array(n * c) : checkLength('options.out', o.out, n * c);
+  // The running statistics count as outputs in eval too: one rule, and sharing them is never meant.
+  const arrays = checkDisjoint(
+    [['options.out', y, 'x'], ['options.runningMean', rm], ['options.runningVar', rv]],
+    [['x', x], ['options.weight', weight], ['options.bias', bias]],
+  );
   const saveMean = new Float64Array(c);
   const saveInvstd = new Float64Array(c);
-  return [[x, n, c, weight, bias, rm, rv, training, momentum, eps, y, saveMean, saveInvstd], { y, training, saveMean, saveInvstd }];
+  return [[x, n, c, weight, bias, rm, rv, training, momentum, eps, y, saveMean, saveInvstd], { y, training, saveMean, saveInvstd }, arrays];
 }
 
 export interface NormBackwardOptions {
   /** γ as given to the forward; absent means 1. */
   weight?: Float32Array | null;
-  /** Output ∂L/∂x; allocated when absent. May be gradY itself (in place). */
+  /**
+   * Output ∂L/∂x; allocated when absent. May be gradY itself (in place); any other overlap with an
+   * input or another output is a RangeError (as for gradWeight and gradBias).
+   */
   gradX?: Float32Array;
   /** Output ∂L/∂γ; allocated (zeros) when absent. */
   gradWeight?: Float32Array;
@@ -113,14 +130,20 @@ export function batchNorm1dBackward(gradY: Float32Array, x: Float32Array, shape:
   return result;
 }
 
-/** {@link batchNorm1dBackward} off the main thread; every array belongs to the call until it settles. */
+/**
+ * {@link batchNorm1dBackward} off the main thread.
+ * Every array passed in or out belongs to the call until the Promise settles: do not write, resize
+ * or transfer it meanwhile. One over a resizable ArrayBuffer or growable SharedArrayBuffer is a
+ * TypeError; one detached or resized while the call runs rejects the Promise with GradGuardError
+ * `ERR_GRADGUARD_DETACHED` (the result is lost).
+ */
 export async function batchNorm1dBackwardAsync(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): Promise<NormGrads> {
-  const [args, result] = batchNorm1dBackwardCall(gradY, x, shape, saved, options);
-  await getBackend().batchNormBackwardAsync(...args);
+  const [args, result, arrays] = batchNorm1dBackwardCall(gradY, x, shape, saved, options);
+  await runAsync(arrays, () => getBackend().batchNormBackwardAsync(...args));
   return result;
 }
 
-function batchNorm1dBackwardCall(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): [Parameters<Backend['batchNormBackward']>, NormGrads] {
+function batchNorm1dBackwardCall(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): [Parameters<Backend['batchNormBackward']>, NormGrads, AsyncArg[]] {
   const [n, c] = checkShape2('shape', shape);
   checkLength('gradY', gradY, n * c);
   checkLength('x', x, n * c);
@@ -134,5 +157,6 @@ function batchNorm1dBackwardCall(gradY: Float32Array, x: Float32Array, shape: re
   const gradX = o.gradX === undefined ? new Float32Array(n * c) : checkLength('options.gradX', o.gradX, n * c);
   const gradWeight = o.gradWeight === undefined ? new Float32Array(c) : checkLength('options.gradWeight', o.gradWeight, c);
   const gradBias = o.gradBias === undefined ? new Float32Array(c) : checkLength('options.gradBias', o.gradBias, c);
-  return [[gradY, x, n, c, weight, sm, si, training, gradX, gradWeight, gradBias, accumulate], { gradX, gradWeight, gradBias }];
+  const arrays = checkNormGrads(gradX, gradWeight, gradBias, gradY, x, weight, sm, si);
+  return [[gradY, x, n, c, weight, sm, si, training, gradX, gradWeight, gradBias, accumulate], { gradX, gradWeight, gradBias }, arrays];
 }

@@ -49,20 +49,59 @@ export function checkShape2(name: string, v: unknown): [number, number] {
   return [checkDim(`${name}[0]`, v[0]), checkDim(`${name}[1]`, v[1])];
 }
 
-const overlaps = (a: Float32Array, b: Float32Array): boolean =>
-  a.buffer === b.buffer && a.length > 0 && b.length > 0 && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+/** A named array for checkDisjoint and runAsync. */
+export type Named = readonly [name: string, t: Float32Array | Float64Array | null];
+/** An output; `inPlaceOf` names the one input it may be exactly (same memory), per its TSDoc. */
+export type NamedOut = readonly [name: string, t: Float32Array | Float64Array | null, inPlaceOf?: string];
+
+const overlaps = (a: ArrayBufferView, b: ArrayBufferView): boolean =>
+  a.buffer === b.buffer && a.byteLength > 0 && b.byteLength > 0 && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+
+const same = (a: ArrayBufferView, b: ArrayBufferView): boolean =>
+  a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength;
 
 /**
  * Each output must share no memory with another output or with any input (the kernels read
- * inputs after writing outputs). Null entries are skipped.
+ * inputs after writing outputs), except that an output may be exactly its `inPlaceOf` input (the
+ * kernel reads each of its elements before writing it). Null entries are skipped.
+ * @returns outputs and inputs as one list (what an *Async call must keep; see runAsync).
  * @throws {RangeError} naming both arguments.
  */
-export function checkDisjoint(outputs: ReadonlyArray<readonly [string, Float32Array | null]>, inputs: ReadonlyArray<readonly [string, Float32Array | null]>): void {
+export function checkDisjoint(outputs: readonly NamedOut[], inputs: readonly Named[]): Named[] {
   for (let i = 0; i < outputs.length; i++) {
-    const [name, out] = outputs[i];
+    const [name, out, inPlaceOf] = outputs[i];
     if (!out) continue;
     for (const [other, t] of [...outputs.slice(i + 1), ...inputs]) {
-      if (t && overlaps(out, t)) invalidArg(name, `an array that shares no memory with ${other}`, out, 'range');
+      if (!t || !overlaps(out, t)) continue;
+      if (other === inPlaceOf && same(out, t)) continue;
+      const expected = other === inPlaceOf ? `either ${other} itself (in place) or an array that shares no memory with it` : `an array that shares no memory with ${other}`;
+      invalidArg(name, expected, out, 'range');
     }
   }
+  return [...outputs.map(([n, t]): Named => [n, t]), ...inputs];
+}
+
+/** The backward outputs of BatchNorm1d and LayerNorm: disjoint from everything, but gradX may be gradY. */
+export function checkNormGrads(
+  gradX: Float32Array, gradWeight: Float32Array, gradBias: Float32Array, gradY: Float32Array, x: Float32Array,
+  weight: Float32Array | null, saveMean: Float64Array, saveInvstd: Float64Array,
+): Named[] {
+  return checkDisjoint(
+    [['options.gradX', gradX, 'gradY'], ['options.gradWeight', gradWeight], ['options.gradBias', gradBias]],
+    [['gradY', gradY], ['x', x], ['options.weight', weight], ['saved.saveMean', saveMean], ['saved.saveInvstd', saveInvstd]],
+  );
+}
+
+/**
+ * A threshold the native kernel takes as float32: 0 (off, the default) or a positive number that
+ * stays positive and finite in float32. Returns it rounded to float32 (Math.fround), the value
+ * both backends then use.
+ */
+export function checkFloat32Threshold(name: string, v: unknown): number {
+  if (v === undefined) return 0;
+  const allowed = '0 (off) or a number that stays positive and finite in float32 (about 1.4e-45 to 3.4e38)';
+  if (typeof v !== 'number') invalidArg(name, allowed, v);
+  const f = Math.fround(v);
+  if (!(v >= 0) || !Number.isFinite(f) || (v > 0 && f === 0)) invalidArg(name, allowed, v, 'range');
+  return f;
 }

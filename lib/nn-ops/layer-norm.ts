@@ -6,10 +6,9 @@
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
 import type { Backend } from '../backend/types.js';
-import { checkOptions } from '../validate.js';
+import { checkFloat32Array, checkOptions, runAsync, type AsyncArg } from '../validate.js';
 import type { NormBackwardOptions, NormGrads } from './batch-norm.js';
-import { boolOr, checkDim, checkF64, checkLength, finiteOr, optLength } from './check.js';
-import { checkFloat32Array } from '../validate.js';
+import { boolOr, checkDim, checkDisjoint, checkF64, checkLength, checkNormGrads, finiteOr, optLength } from './check.js';
 
 export interface LayerNormOptions {
   /** γ [D]; absent means 1. */
@@ -18,7 +17,10 @@ export interface LayerNormOptions {
   bias?: Float32Array | null;
   /** Default 1e-5. */
   eps?: number;
-  /** Output, x.length elements; allocated when absent. May be x itself (in place). */
+  /**
+   * Output, x.length elements; allocated when absent. May be x itself (in place); any other overlap
+   * with x, weight or bias is a RangeError.
+   */
   out?: Float32Array;
 }
 
@@ -50,15 +52,18 @@ export function layerNorm(x: Float32Array, normalizedSize: number, options?: Lay
 
 /**
  * {@link layerNorm} off the main thread (native: a worker thread; pure-TS: a later microtask).
- * Every array passed in or out belongs to the call until the Promise settles.
+ * Every array passed in or out belongs to the call until the Promise settles: do not write, resize
+ * or transfer it meanwhile. One over a resizable ArrayBuffer or growable SharedArrayBuffer is a
+ * TypeError; one detached or resized while the call runs rejects the Promise with GradGuardError
+ * `ERR_GRADGUARD_DETACHED` (the result is lost).
  */
 export async function layerNormAsync(x: Float32Array, normalizedSize: number, options?: LayerNormOptions): Promise<LayerNormResult> {
-  const [args, result] = layerNormCall(x, normalizedSize, options);
-  await getBackend().layerNormForwardAsync(...args);
+  const [args, result, arrays] = layerNormCall(x, normalizedSize, options);
+  await runAsync(arrays, () => getBackend().layerNormForwardAsync(...args));
   return result;
 }
 
-function layerNormCall(x: Float32Array, normalizedSize: number, options?: LayerNormOptions): [Parameters<Backend['layerNormForward']>, LayerNormResult] {
+function layerNormCall(x: Float32Array, normalizedSize: number, options?: LayerNormOptions): [Parameters<Backend['layerNormForward']>, LayerNormResult, AsyncArg[]] {
   const d = checkDim('normalizedSize', normalizedSize, 1);
   const m = rowsOf(x, 'x', d);
   const o = checkOptions('options', options) as LayerNormOptions;
@@ -66,9 +71,10 @@ function layerNormCall(x: Float32Array, normalizedSize: number, options?: LayerN
   const bias = optLength('options.bias', o.bias, d);
   const eps = finiteOr('options.eps', o.eps, 1e-5, 0);
   const y = o.out === undefined ? new Float32Array(m * d) : checkLength('options.out', o.out, m * d);
+  const arrays = checkDisjoint([['options.out', y, 'x']], [['x', x], ['options.weight', weight], ['options.bias', bias]]);
   const saveMean = new Float64Array(m);
   const saveInvstd = new Float64Array(m);
-  return [[x, m, d, weight, bias, eps, y, saveMean, saveInvstd], { y, saveMean, saveInvstd }];
+  return [[x, m, d, weight, bias, eps, y, saveMean, saveInvstd], { y, saveMean, saveInvstd }, arrays];
 }
 
 /**
@@ -81,14 +87,20 @@ export function layerNormBackward(gradY: Float32Array, x: Float32Array, normaliz
   return result;
 }
 
-/** {@link layerNormBackward} off the main thread; every array belongs to the call until it settles. */
+/**
+ * {@link layerNormBackward} off the main thread.
+ * Every array passed in or out belongs to the call until the Promise settles: do not write, resize
+ * or transfer it meanwhile. One over a resizable ArrayBuffer or growable SharedArrayBuffer is a
+ * TypeError; one detached or resized while the call runs rejects the Promise with GradGuardError
+ * `ERR_GRADGUARD_DETACHED` (the result is lost).
+ */
 export async function layerNormBackwardAsync(gradY: Float32Array, x: Float32Array, normalizedSize: number, saved: LayerNormSaved, options?: NormBackwardOptions): Promise<NormGrads> {
-  const [args, result] = layerNormBackwardCall(gradY, x, normalizedSize, saved, options);
-  await getBackend().layerNormBackwardAsync(...args);
+  const [args, result, arrays] = layerNormBackwardCall(gradY, x, normalizedSize, saved, options);
+  await runAsync(arrays, () => getBackend().layerNormBackwardAsync(...args));
   return result;
 }
 
-function layerNormBackwardCall(gradY: Float32Array, x: Float32Array, normalizedSize: number, saved: LayerNormSaved, options?: NormBackwardOptions): [Parameters<Backend['layerNormBackward']>, NormGrads] {
+function layerNormBackwardCall(gradY: Float32Array, x: Float32Array, normalizedSize: number, saved: LayerNormSaved, options?: NormBackwardOptions): [Parameters<Backend['layerNormBackward']>, NormGrads, AsyncArg[]] {
   const d = checkDim('normalizedSize', normalizedSize, 1);
   const m = rowsOf(x, 'x', d);
   checkLength('gradY', gradY, m * d);
@@ -101,5 +113,6 @@ function layerNormBackwardCall(gradY: Float32Array, x: Float32Array, normalizedS
   const gradX = o.gradX === undefined ? new Float32Array(m * d) : checkLength('options.gradX', o.gradX, m * d);
   const gradWeight = o.gradWeight === undefined ? new Float32Array(d) : checkLength('options.gradWeight', o.gradWeight, d);
   const gradBias = o.gradBias === undefined ? new Float32Array(d) : checkLength('options.gradBias', o.gradBias, d);
-  return [[gradY, x, m, d, weight, sm, si, gradX, gradWeight, gradBias, accumulate], { gradX, gradWeight, gradBias }];
+  const arrays = checkNormGrads(gradX, gradWeight, gradBias, gradY, x, weight, sm, si);
+  return [[gradY, x, m, d, weight, sm, si, gradX, gradWeight, gradBias, accumulate], { gradX, gradWeight, gradBias }, arrays];
 }

@@ -12,8 +12,8 @@
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
 import type { Backend } from '../backend/types.js';
-import { checkOptions } from '../validate.js';
-import { boolOr, checkDim, checkDisjoint, checkLength, finiteOr, optLength } from './check.js';
+import { checkOptions, runAsync, type AsyncArg } from '../validate.js';
+import { boolOr, checkDim, checkDisjoint, checkFloat32Threshold, checkLength, optLength, type Named } from './check.js';
 
 export interface RecurrentShape {
   seqLen: number;
@@ -80,7 +80,7 @@ function checkCommon(input: unknown, weights: unknown, shape: unknown, gates: nu
   };
 }
 
-function weightList(input: Float32Array, c: Checked): [string, Float32Array | null][] {
+function weightList(input: Float32Array, c: Checked): Named[] {
   return [
     ['input', input],
     ['weights.weightIh', c.wIh],
@@ -90,7 +90,7 @@ function weightList(input: Float32Array, c: Checked): [string, Float32Array | nu
   ];
 }
 
-function gradList(g: RecurrentGrads, gradC0: Float32Array | null): [string, Float32Array | null][] {
+function gradList(g: RecurrentGrads, gradC0: Float32Array | null): Named[] {
   return [
     ['options.grads.gradInput', g.gradInput],
     ['options.grads.gradH0', g.gradH0],
@@ -149,15 +149,18 @@ export function rnnForward(input: Float32Array, weights: RecurrentWeights, shape
 
 /**
  * {@link rnnForward} off the main thread (native: a worker thread; pure-TS: a later microtask).
- * Every array passed in or out belongs to the call until the Promise settles.
+ * Every array passed in or out belongs to the call until the Promise settles: do not write, resize
+ * or transfer it meanwhile. One over a resizable ArrayBuffer or growable SharedArrayBuffer is a
+ * TypeError; one detached or resized while the call runs rejects the Promise with GradGuardError
+ * `ERR_GRADGUARD_DETACHED` (the result is lost).
  */
 export async function rnnForwardAsync(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: RnnForwardOptions): Promise<RnnForwardResult> {
-  const [args, result] = rnnForwardCall(input, weights, shape, options);
-  await getBackend().recurrentForwardAsync(...args);
+  const [args, result, arrays] = rnnForwardCall(input, weights, shape, options);
+  await runAsync(arrays, () => getBackend().recurrentForwardAsync(...args));
   return result;
 }
 
-function rnnForwardCall(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: RnnForwardOptions): [ForwardArgs, RnnForwardResult] {
+function rnnForwardCall(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: RnnForwardOptions): [ForwardArgs, RnnForwardResult, AsyncArg[]] {
   const c = checkCommon(input, weights, shape, 1);
   const o = checkOptions('options', options) as RnnForwardOptions;
   const mode = nonlinearityMode(o.nonlinearity);
@@ -166,8 +169,8 @@ function rnnForwardCall(input: Float32Array, weights: RecurrentWeights, shape: R
   const output = outOr('options.output', o.output, T * B * H);
   const hN = outOr('options.hN', o.hN, B * H);
   const workspace = outOr('options.workspace', o.workspace, rnnWorkspaceSize(T, B, H));
-  checkDisjoint([['options.output', output], ['options.hN', hN], ['options.workspace', workspace]], [...weightList(input, c), ['options.h0', h0]]);
-  return [[mode, T, B, I, H, input, h0, null, c.wIh, c.wHh, c.bIh, c.bHh, output, hN, null, workspace], { output, hN, workspace }];
+  const arrays = checkDisjoint([['options.output', output], ['options.hN', hN], ['options.workspace', workspace]], [...weightList(input, c), ['options.h0', h0]]);
+  return [[mode, T, B, I, H, input, h0, null, c.wIh, c.wHh, c.bIh, c.bHh, output, hN, null, workspace], { output, hN, workspace }, arrays];
 }
 
 export interface RecurrentGrads {
@@ -175,7 +178,10 @@ export interface RecurrentGrads {
   gradH0: Float32Array;
   gradWeightIh: Float32Array;
   gradWeightHh: Float32Array;
-  /** Null when the weights have no biasIh/biasHh. */
+  /**
+   * Null when the weights have no biasIh/biasHh; passing one in `options.grads` then is a
+   * TypeError (there is no bias to differentiate).
+   */
   gradBiasIh: Float32Array | null;
   gradBiasHh: Float32Array | null;
 }
@@ -199,6 +205,8 @@ export interface RnnBackwardOptions {
    * one exploding sequence does not shrink the gradients of the others in the batch, and results do
    * not depend on how a batch is composed. The cell-state path (LSTM dc) is not clipped: it is the
    * path the gates already regulate. A row with an infinite norm gets factor 0, as in clipGradNorm.
+   * The threshold is rounded to float32 (the native kernels' type) on every backend, so a positive
+   * value that is 0 or Infinity in float32 (below about 1.4e-45, above about 3.4e38) is a RangeError.
    */
   clipHiddenGradNorm?: number;
 }
@@ -212,9 +220,16 @@ function gradsOut(o: { grads?: Partial<RecurrentGrads> }, c: Checked, gates: num
     gradH0: outOr('options.grads.gradH0', g.gradH0, B * H),
     gradWeightIh: outOr('options.grads.gradWeightIh', g.gradWeightIh, GH * I),
     gradWeightHh: outOr('options.grads.gradWeightHh', g.gradWeightHh, GH * H),
-    gradBiasIh: c.bIh ? outOr('options.grads.gradBiasIh', g.gradBiasIh ?? undefined, GH) : null,
-    gradBiasHh: c.bHh ? outOr('options.grads.gradBiasHh', g.gradBiasHh ?? undefined, GH) : null,
+    gradBiasIh: biasGrad('options.grads.gradBiasIh', g.gradBiasIh, c.bIh !== null, 'weights.biasIh', GH),
+    gradBiasHh: biasGrad('options.grads.gradBiasHh', g.gradBiasHh, c.bHh !== null, 'weights.biasHh', GH),
   };
+}
+
+// A bias gradient only exists for a bias; one supplied without it would silently stay untouched.
+function biasGrad(name: string, v: unknown, hasBias: boolean, biasName: string, len: number): Float32Array | null {
+  if (hasBias) return outOr(name, v ?? undefined, len);
+  if (v !== undefined && v !== null) invalidArg(name, `null or absent (${biasName} is null: there is no bias gradient)`, v);
+  return null;
 }
 
 /**
@@ -227,14 +242,20 @@ export function rnnBackward(input: Float32Array, weights: RecurrentWeights, shap
   return result;
 }
 
-/** {@link rnnBackward} off the main thread; every array belongs to the call until the Promise settles. */
+/**
+ * {@link rnnBackward} off the main thread.
+ * Every array passed in or out belongs to the call until the Promise settles: do not write, resize
+ * or transfer it meanwhile. One over a resizable ArrayBuffer or growable SharedArrayBuffer is a
+ * TypeError; one detached or resized while the call runs rejects the Promise with GradGuardError
+ * `ERR_GRADGUARD_DETACHED` (the result is lost).
+ */
 export async function rnnBackwardAsync(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: RnnBackwardOptions): Promise<RecurrentGrads> {
-  const [args, result] = rnnBackwardCall(input, weights, shape, workspace, options);
-  await getBackend().recurrentBackwardAsync(...args);
+  const [args, result, arrays] = rnnBackwardCall(input, weights, shape, workspace, options);
+  await runAsync(arrays, () => getBackend().recurrentBackwardAsync(...args));
   return result;
 }
 
-function rnnBackwardCall(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: RnnBackwardOptions): [BackwardArgs, RecurrentGrads] {
+function rnnBackwardCall(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: RnnBackwardOptions): [BackwardArgs, RecurrentGrads, AsyncArg[]] {
   const c = checkCommon(input, weights, shape, 1);
   const { seqLen: T, batch: B, inputSize: I, hiddenSize: H } = c.s;
   checkLength('workspace', workspace, rnnWorkspaceSize(T, B, H));
@@ -244,10 +265,10 @@ function rnnBackwardCall(input: Float32Array, weights: RecurrentWeights, shape: 
   const go = optLength('options.gradOutput', o.gradOutput, T * B * H);
   const ghn = optLength('options.gradHN', o.gradHN, B * H);
   const accumulate = boolOr('options.accumulate', o.accumulate, false);
-  const clip = finiteOr('options.clipHiddenGradNorm', o.clipHiddenGradNorm, 0, 0);
+  const clip = checkFloat32Threshold('options.clipHiddenGradNorm', o.clipHiddenGradNorm);
   const g = gradsOut(o, c, 1);
-  checkDisjoint(gradList(g, null), [...weightList(input, c), ['options.h0', h0], ['workspace', workspace], ['options.gradOutput', go], ['options.gradHN', ghn]]);
-  return [[mode, T, B, I, H, input, h0, null, c.wIh, c.wHh, workspace, go, ghn, null, g.gradInput, g.gradH0, null, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate, clip], g];
+  const arrays = checkDisjoint(gradList(g, null), [...weightList(input, c), ['options.h0', h0], ['workspace', workspace], ['options.gradOutput', go], ['options.gradHN', ghn]]);
+  return [[mode, T, B, I, H, input, h0, null, c.wIh, c.wHh, workspace, go, ghn, null, g.gradInput, g.gradH0, null, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate, clip], g, arrays];
 }
 
 export interface LstmForwardOptions {
@@ -275,14 +296,20 @@ export function lstmForward(input: Float32Array, weights: RecurrentWeights, shap
   return result;
 }
 
-/** {@link lstmForward} off the main thread; every array belongs to the call until the Promise settles. */
+/**
+ * {@link lstmForward} off the main thread.
+ * Every array passed in or out belongs to the call until the Promise settles: do not write, resize
+ * or transfer it meanwhile. One over a resizable ArrayBuffer or growable SharedArrayBuffer is a
+ * TypeError; one detached or resized while the call runs rejects the Promise with GradGuardError
+ * `ERR_GRADGUARD_DETACHED` (the result is lost).
+ */
 export async function lstmForwardAsync(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: LstmForwardOptions): Promise<LstmForwardResult> {
-  const [args, result] = lstmForwardCall(input, weights, shape, options);
-  await getBackend().recurrentForwardAsync(...args);
+  const [args, result, arrays] = lstmForwardCall(input, weights, shape, options);
+  await runAsync(arrays, () => getBackend().recurrentForwardAsync(...args));
   return result;
 }
 
-function lstmForwardCall(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: LstmForwardOptions): [ForwardArgs, LstmForwardResult] {
+function lstmForwardCall(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: LstmForwardOptions): [ForwardArgs, LstmForwardResult, AsyncArg[]] {
   const c = checkCommon(input, weights, shape, 4);
   const o = checkOptions('options', options) as LstmForwardOptions;
   const { seqLen: T, batch: B, inputSize: I, hiddenSize: H } = c.s;
@@ -292,11 +319,11 @@ function lstmForwardCall(input: Float32Array, weights: RecurrentWeights, shape: 
   const hN = outOr('options.hN', o.hN, B * H);
   const cN = outOr('options.cN', o.cN, B * H);
   const workspace = outOr('options.workspace', o.workspace, lstmWorkspaceSize(T, B, H));
-  checkDisjoint(
+  const arrays = checkDisjoint(
     [['options.output', output], ['options.hN', hN], ['options.cN', cN], ['options.workspace', workspace]],
     [...weightList(input, c), ['options.h0', h0], ['options.c0', c0]],
   );
-  return [[2, T, B, I, H, input, h0, c0, c.wIh, c.wHh, c.bIh, c.bHh, output, hN, cN, workspace], { output, hN, cN, workspace }];
+  return [[2, T, B, I, H, input, h0, c0, c.wIh, c.wHh, c.bIh, c.bHh, output, hN, cN, workspace], { output, hN, cN, workspace }, arrays];
 }
 
 export interface LstmGrads extends RecurrentGrads {
@@ -322,6 +349,8 @@ export interface LstmBackwardOptions {
    * one exploding sequence does not shrink the gradients of the others in the batch, and results do
    * not depend on how a batch is composed. The cell-state path (LSTM dc) is not clipped: it is the
    * path the gates already regulate. A row with an infinite norm gets factor 0, as in clipGradNorm.
+   * The threshold is rounded to float32 (the native kernels' type) on every backend, so a positive
+   * value that is 0 or Infinity in float32 (below about 1.4e-45, above about 3.4e38) is a RangeError.
    */
   clipHiddenGradNorm?: number;
 }
@@ -336,14 +365,20 @@ export function lstmBackward(input: Float32Array, weights: RecurrentWeights, sha
   return result;
 }
 
-/** {@link lstmBackward} off the main thread; every array belongs to the call until the Promise settles. */
+/**
+ * {@link lstmBackward} off the main thread.
+ * Every array passed in or out belongs to the call until the Promise settles: do not write, resize
+ * or transfer it meanwhile. One over a resizable ArrayBuffer or growable SharedArrayBuffer is a
+ * TypeError; one detached or resized while the call runs rejects the Promise with GradGuardError
+ * `ERR_GRADGUARD_DETACHED` (the result is lost).
+ */
 export async function lstmBackwardAsync(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: LstmBackwardOptions): Promise<LstmGrads> {
-  const [args, result] = lstmBackwardCall(input, weights, shape, workspace, options);
-  await getBackend().recurrentBackwardAsync(...args);
+  const [args, result, arrays] = lstmBackwardCall(input, weights, shape, workspace, options);
+  await runAsync(arrays, () => getBackend().recurrentBackwardAsync(...args));
   return result;
 }
 
-function lstmBackwardCall(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: LstmBackwardOptions): [BackwardArgs, LstmGrads] {
+function lstmBackwardCall(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: LstmBackwardOptions): [BackwardArgs, LstmGrads, AsyncArg[]] {
   const c = checkCommon(input, weights, shape, 4);
   const { seqLen: T, batch: B, inputSize: I, hiddenSize: H } = c.s;
   checkLength('workspace', workspace, lstmWorkspaceSize(T, B, H));
@@ -354,10 +389,10 @@ function lstmBackwardCall(input: Float32Array, weights: RecurrentWeights, shape:
   const ghn = optLength('options.gradHN', o.gradHN, B * H);
   const gcn = optLength('options.gradCN', o.gradCN, B * H);
   const accumulate = boolOr('options.accumulate', o.accumulate, false);
-  const clip = finiteOr('options.clipHiddenGradNorm', o.clipHiddenGradNorm, 0, 0);
+  const clip = checkFloat32Threshold('options.clipHiddenGradNorm', o.clipHiddenGradNorm);
   const g = gradsOut(o, c, 4);
   const gradC0 = outOr('options.grads.gradC0', o.grads?.gradC0, B * H);
-  checkDisjoint(gradList(g, gradC0), [
+  const arrays = checkDisjoint(gradList(g, gradC0), [
     ...weightList(input, c),
     ['options.h0', h0],
     ['options.c0', c0],
@@ -366,5 +401,5 @@ function lstmBackwardCall(input: Float32Array, weights: RecurrentWeights, shape:
     ['options.gradHN', ghn],
     ['options.gradCN', gcn],
   ]);
-  return [[2, T, B, I, H, input, h0, c0, c.wIh, c.wHh, workspace, go, ghn, gcn, g.gradInput, g.gradH0, gradC0, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate, clip], { ...g, gradC0 }];
+  return [[2, T, B, I, H, input, h0, c0, c.wIh, c.wHh, workspace, go, ghn, gcn, g.gradInput, g.gradH0, gradC0, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate, clip], { ...g, gradC0 }, arrays];
 }

@@ -24,4 +24,13 @@ describe('nn-ops native glue', () => {
     expect(() => a.recurrentForward(0, 2 ** 32 - 1, 2 ** 32 - 1, 1, 1, f, f, null, f, f, null, null, f, f, null, f)).toThrow(/too large/);
     expect(() => a.recurrentForward(7, 1, 1, 1, 1, f, f, null, f, f, null, null, f, f, null, f)).toThrow(/mode/);
   });
+
+  it('rejects a clipHiddenGradNorm that is 0 or Infinity in float32 (it would switch clipping off)', () => {
+    if (!a) return;
+    const one = new Float32Array(1);
+    const bwd = (clip: number) => () => a.recurrentBackward(0, 1, 1, 1, 1, one, one, null, one, one, one, null, null, null, one, one, null, one, one, null, null, false, clip);
+    for (const clip of [1e-46, 1e39, -1, NaN]) expect(bwd(clip)).toThrow(/clipHiddenGradNorm must be 0 \(off\) or positive and finite in float32/);
+    expect(bwd(0)).not.toThrow();
+    expect(bwd(1.401298464324817e-45)).not.toThrow();
+  });
 });

@@ -147,3 +147,54 @@ describe('clipHiddenGradNorm: native agrees with pure-TS', () => {
     expectClose(nat.gradH0, js.gradH0, 1e-4);
   });
 });
+
+describe.each(targets)('clipHiddenGradNorm at the edge of float32 on $name', (t) => {
+  useTarget(t);
+
+  it('a positive threshold that is 0 or Infinity in float32 is a RangeError saying what is allowed', () => {
+    for (const mode of MODES) {
+      for (const v of [1e-46, 5e-324, 1e39, Number.MAX_VALUE]) {
+        expect(() => run(mode, v)).toThrow(RangeError);
+        expect(() => run(mode, v)).toThrow(/options\.clipHiddenGradNorm: expected 0 \(off\) or a number that stays positive and finite in float32/);
+      }
+    }
+  });
+
+  it('the smallest float32 threshold clips every step to about 0 (it does not switch clipping off)', () => {
+    // RNN only: the LSTM's cell-state path (gradCN) is not clipped, by design.
+    for (const mode of ['tanh', 'relu'] as const) {
+      const { g } = run(mode, 1.401298464324817e-45);
+      const { g: off } = run(mode, 0);
+      for (const k of ['gradWeightIh', 'gradWeightHh', 'gradBiasIh'] as const) {
+        const a = g[k]!;
+        expect(Math.max(...Array.from(a, Math.abs)), `${mode} ${k}`).toBeLessThan(1e-30);
+        expect(Math.max(...Array.from(off[k]!, Math.abs)), `${mode} ${k} unclipped`).toBeGreaterThan(1e-3);
+      }
+    }
+  });
+
+  it('rounds the threshold to float32 on every backend (a value and its float32 agree)', () => {
+    const v = 0.2000000001;
+    for (const mode of MODES) {
+      const a = run(mode, v).g;
+      const b = run(mode, Math.fround(v)).g;
+      expect(Array.from(a.gradWeightHh)).toEqual(Array.from(b.gradWeightHh));
+      expect(Array.from(a.gradInput)).toEqual(Array.from(b.gradInput));
+    }
+  });
+});
+
+describe('clipHiddenGradNorm at the smallest float32: native agrees with pure-TS', () => {
+  it.each(MODES)('%s', (mode) => {
+    if (!targets.some((t) => t.backend === 'native')) return;
+    const tiny = 1.401298464324817e-45;
+    useBackend('js');
+    const js = run(mode, tiny).g;
+    useBackend('native');
+    const nat = run(mode, tiny).g;
+    expectClose(nat.gradInput, js.gradInput, 1e-4);
+    expectClose(nat.gradWeightIh, js.gradWeightIh, 1e-4);
+    expectClose(nat.gradWeightHh, js.gradWeightHh, 1e-4);
+    expectClose(nat.gradH0, js.gradH0, 1e-4);
+  });
+});

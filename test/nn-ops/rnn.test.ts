@@ -67,6 +67,22 @@ describe.each(targets)('RNN and LSTM on $name', (t) => {
     expect(g.gradBiasHh).toBeNull();
   });
 
+  it('refuses a bias gradient output when the weights have no such bias, naming it', () => {
+    const w = { weightIh: w1.weightIh, weightHh: w1.weightHh, biasIh: w1.biasIh };
+    const f = rnnForward(x, w, shape);
+    const gradBiasHh = new Float32Array(5).fill(3);
+    expect(() => rnnBackward(x, w, shape, f.workspace, { grads: { gradBiasHh } })).toThrow(TypeError);
+    expect(() => rnnBackward(x, w, shape, f.workspace, { grads: { gradBiasHh } })).toThrow(/^options\.grads\.gradBiasHh: expected null or absent \(weights\.biasHh is null/);
+    expect(Array.from(gradBiasHh)).toEqual([3, 3, 3, 3, 3]);
+    const w4n = { weightIh: w4.weightIh, weightHh: w4.weightHh };
+    const fl = lstmForward(x, w4n, shape);
+    expect(() => lstmBackward(x, w4n, shape, fl.workspace, { grads: { gradBiasIh: new Float32Array(20) } })).toThrow(/^options\.grads\.gradBiasIh: /);
+    // null stays the way to say "none", as nn modules without biases pass it.
+    const g = rnnBackward(x, w, shape, f.workspace, { grads: { gradBiasHh: null } });
+    expect(g.gradBiasHh).toBeNull();
+    expect(g.gradBiasIh).not.toBeNull();
+  });
+
   it('rejects bad arguments naming them, before any native code', () => {
     expect(() => rnnForward(new Float32Array(5), w1, shape)).toThrow(/^input: /);
     expect(() => rnnForward(x, { ...w1, weightHh: new Float32Array(3) }, shape)).toThrow(/weights\.weightHh/);

@@ -82,6 +82,8 @@ export function recurrentBackward(
   const lstm = mode === 2;
   const GH = (lstm ? 4 : 1) * H;
   const cellsAt = T * B * GH;
+  // The native kernels take the threshold as float32; round the same way so the backends agree.
+  const clip = Math.fround(clipHiddenGradNorm);
   const hiddenAt = lstm ? cellsAt + T * B * H : 0;
   const dgates = new Float64Array(T * B * GH);
   let dh = new Float64Array(B * H);
@@ -100,8 +102,8 @@ export function recurrentBackward(
         dhRow[j] = v;
         ss += v * v;
       }
-      if (clipHiddenGradNorm > 0) {
-        const coef = clipHiddenGradNorm / (Math.sqrt(ss) + 1e-6);
+      if (clip > 0) {
+        const coef = clip / (Math.sqrt(ss) + 1e-6);
         if (coef < 1) for (let j = 0; j < H; j++) dhRow[j] *= coef;
       }
       for (let j = 0; j < H; j++) {

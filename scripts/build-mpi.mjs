@@ -7,7 +7,7 @@
 // Usage: node scripts/build-mpi.mjs [--optional]   (--optional: no MPI is a notice, exit 0)
 // Output lives outside build/ because `node-gyp rebuild` deletes build/.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const optional = process.argv.includes('--optional');
 const outDir = join(root, 'build-mpi', 'Release');
 const statusFile = join(root, 'build-mpi', 'status.json');
+const out = join(outDir, 'gradguard_mpi.node');
 
 const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -60,6 +61,9 @@ function finish(status, code) {
 }
 
 function fail(reason) {
+  // An addon from an earlier build would still load (built against another MPI, or older sources)
+  // while status.json says built: false; what is on disk must match the status.
+  rmSync(out, { force: true });
   finish({ built: false, reason }, optional ? 0 : 1);
 }
 
@@ -108,7 +112,6 @@ const linkFlags = [
   '-shared', '-pthread', ...mpi.libs, ...libDirs.map((d) => `-Wl,-rpath,${d}`),
   ...(process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : ['-ldl']),
 ];
-const out = join(outDir, 'gradguard_mpi.node');
 const l = spawnSync(cxx, [...objs.map((o) => o.obj), '-o', out, ...linkFlags], { encoding: 'utf8' });
 if (l.error || l.status !== 0) fail(`linking failed (${cxx}): ${(l.stderr || String(l.error)).slice(0, 300)}`);
 finish({ built: true, mpi: mpi.how, cflags: mpi.cflags, libs: mpi.libs, file: 'build-mpi/Release/gradguard_mpi.node' }, 0);

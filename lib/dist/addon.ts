@@ -8,6 +8,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { packageRoot } from '../binding.js';
 
+/** The functions whose norms are gathered (the addon accepts exactly these names). */
+export type NormCaller = 'dist.getTotalNorm' | 'dist.clipGradNorm' | 'dist.DataParallel.step';
+
 /** Every export of gradguard_mpi.node (native/mpi/mpi_binding.cc). */
 export interface MpiAddon {
   init(threadLevel: number, timeoutMs: number): { provided: number; rank: number; size: number; libmpiGlobalBeforeInit: boolean };
@@ -19,8 +22,11 @@ export interface MpiAddon {
   allReduceAsync(data: Float32Array, op: number, chunk: number): Promise<void>;
   broadcast(data: Float32Array, root: number, chunk: number): void;
   barrier(): void;
-  /** Every rank's values, in rank order. */
-  allGather(local: Float64Array): Float64Array;
+  /**
+   * Every rank's values, in rank order. normType (> 0 or Infinity) must agree across ranks; `what`
+   * names the caller in errors: 'dist.getTotalNorm', 'dist.clipGradNorm' or 'dist.DataParallel.step'.
+   */
+  allGather(local: Float64Array, normType: number, what: NormCaller): Float64Array;
   abort(code: number, message: string): void;
   /** Benchmarks only: one MPI_Allreduce(MPI_IN_PLACE, SUM), no checks, no chunking. */
   rawAllReduceSum(data: Float32Array): void;

@@ -4,11 +4,15 @@
  * `chunkElements`); a list of separate arrays is packed into one staging buffer, reduced in one call
  * and unpacked, so a model's many small tensors cost one collective, not one each.
  */
-import { fromNative, invalidArg } from '../errors.js';
-import { checkTensors, type TensorsLike } from '../validate.js';
+import { GradGuardError, fromNative, invalidArg } from '../errors.js';
+import { checkTensors, type TensorSet, type TensorsLike } from '../validate.js';
 import { chunkElements, queueAsync, requireReady, size } from './runtime.js';
 
-/** The reduction: element-wise sum, sum / size (the mean), or maximum (NaN-propagating as MPI_MAX on the platform). */
+/**
+ * The reduction: element-wise sum, sum / size (the mean), or maximum. The maximum propagates NaN: a
+ * NaN on any rank gives NaN on every rank (MPI_MAX would keep it only on the highest rank); +0 is
+ * taken over -0. Every rank gets bit-identical results.
+ */
 export type ReduceOp = 'sum' | 'mean' | 'max';
 const OPS: readonly ReduceOp[] = ['sum', 'mean', 'max'];
 
@@ -28,11 +32,17 @@ let staging = new Float32Array(0);
 
 /** `own`: a private buffer (for async calls, while the shared staging buffer may be reused). */
 function pack(tensors: TensorsLike, name: string, own = false): Packed {
-  const t = checkTensors(name, tensors, { inPlace: true });
+  return packSet(checkTensors(name, tensors, { inPlace: true }), name, own);
+}
+
+function packSet(t: TensorSet, name: string, own: boolean): Packed {
   if (t.flat !== null) return { buffer: t.flat.base, unpack: () => undefined };
   if (t.views.length === 1) return { buffer: t.views[0], unpack: () => undefined };
+  // The lengths as packed: an async call's copy-back must not trust views that may have been
+  // detached (length 0) meanwhile, or every later tensor would get a neighbour's values.
+  const lengths = t.views.map((v) => v.length);
   let total = 0;
-  for (const v of t.views) total += v.length;
+  for (const n of lengths) total += n;
   // The staging buffer grows once to the largest list and is then reused (no allocation per step).
   if (!own && staging.length < total) staging = new Float32Array(total);
   const buffer = own ? new Float32Array(total) : staging.subarray(0, total);
@@ -45,19 +55,43 @@ function pack(tensors: TensorsLike, name: string, own = false): Packed {
     buffer,
     unpack: () => {
       let off = 0;
-      for (const v of t.views) {
-        v.set(buffer.subarray(off, off + v.length));
-        off += v.length;
-      }
+      let lost = -1;
+      t.views.forEach((v, i) => {
+        const n = lengths[i];
+        if (v.length === n) v.set(buffer.subarray(off, off + n));
+        else if (lost < 0) lost = i;
+        off += n;
+      });
+      if (lost >= 0) throw lostResult(`${name}[${lost}]`);
     },
   };
+}
+
+function lostResult(name: string): GradGuardError {
+  return new GradGuardError(
+    `dist.allReduceAsync: ${name} was detached or resized while the call ran (transferred, e.g. by postMessage or structuredClone): the result was lost; keep the tensors' buffers in place until the call settles`,
+    'ERR_GRADGUARD_DIST',
+  );
+}
+
+/** N-API cannot pin memory, so an async call refuses buffers whose length can change under it. */
+function checkFixedLength(tensors: TensorsLike, t: TensorSet, name: string): void {
+  const expected = 'a Float32Array over a fixed-length buffer (allReduceAsync cannot pin a resizable ArrayBuffer or a growable SharedArrayBuffer)';
+  const check = (v: Float32Array, what: string): void => {
+    const b = v.buffer as { resizable?: boolean; growable?: boolean };
+    if (b.resizable === true || b.growable === true) invalidArg(what, expected, v);
+  };
+  if (t.flat !== null) check(t.flat.base, name);
+  else if (tensors instanceof Float32Array) check(tensors, name);
+  else t.views.forEach((v, i) => check(v, `${name}[${i}]`));
 }
 
 /**
  * Reduces `tensors` element-wise across every rank, in place: afterwards every rank holds the sum,
  * the mean (sum / size) or the maximum. Every rank must pass the same layout: the total element
  * count and the op are checked first (one tiny all-reduce), and a mismatch throws the same error on
- * every rank instead of hanging. Results are identical on every rank.
+ * every rank instead of hanging, as does a different `chunkElements` (an `init` option). Results
+ * are identical on every rank.
  * Reference: `torch.distributed.all_reduce`.
  * @param tensors a Float32Array, an array of them, or a FlatTensors (one MPI call for the whole store).
  * @throws {GradGuardError} ERR_GRADGUARD_DIST_NOT_INITIALIZED before `init`; ERR_GRADGUARD_DIST_MISMATCH
@@ -80,15 +114,26 @@ export function allReduce(tensors: TensorsLike, op: ReduceOp = 'sum'): void {
  * `allReduce` on a worker thread: the returned Promise settles when the reduction is done, and the
  * calling thread keeps computing meanwhile (e.g. the backward pass of earlier layers, while the last
  * layers' gradients are reduced). The tensors belong to the call until it settles: do not read or
- * write them. Async collectives run one after another in call order; sync collectives are refused
- * while one is in flight. Needs MPI_THREAD_SERIALIZED (the default of `init`).
+ * write them, and do not transfer (postMessage, structuredClone, `ArrayBuffer.prototype.transfer`)
+ * or resize their buffers. N-API can keep an array alive but cannot pin its memory, so MPI may then
+ * write into memory the array no longer owns; the call notices when it ends and rejects (the
+ * result is lost). Resizable and growable buffers are refused up front for that reason.
+ * Async collectives run one after another in call order; sync collectives are refused while one is
+ * in flight. Needs MPI_THREAD_SERIALIZED (the default of `init`). Reference:
+ * `torch.distributed.all_reduce(async_op=True)`.
+ * @throws {TypeError} (as a rejection) when a tensor's buffer is resizable or growable, naming
+ *   `tensors` or `tensors[i]`; the other argument errors of `allReduce`.
+ * @throws {GradGuardError} (as a rejection) ERR_GRADGUARD_DIST when a buffer was detached or
+ *   resized during the call, naming it; the errors of `allReduce` otherwise.
  */
 export function allReduceAsync(tensors: TensorsLike, op: ReduceOp = 'sum'): Promise<void> {
   let o: number;
   let p: Packed;
   try {
     o = checkOp(op);
-    p = pack(tensors, 'tensors', true);
+    const t = checkTensors('tensors', tensors, { inPlace: true });
+    checkFixedLength(tensors, t, 'tensors');
+    p = packSet(t, 'tensors', true);
   } catch (err) {
     return Promise.reject(err);
   }

@@ -15,7 +15,7 @@ import type { ClipAndStepResult } from '../optim/clip-and-step.js';
 import type { OptimParams } from '../optim/param-list.js';
 import { checkBoolean, checkNonNegative, checkNormType, checkOptions, checkTensors, type TensorsLike } from '../validate.js';
 import { allReduce, allReduceAsync, broadcast } from './collectives.js';
-import { getTotalNorm } from './global-norm.js';
+import { totalNorm } from './global-norm.js';
 import { rank as currentRank, size as currentSize } from './runtime.js';
 
 /** The part of a batch this rank works on: rows [start, end), and its weight count / batchSize. */
@@ -47,7 +47,7 @@ export function shardOfBatch(batchSize: number, rank: number = currentRank, size
 export interface DataParallelOptions {
   /** Clip the averaged gradients to this global norm (default Infinity: measure, never clip). */
   maxNorm?: number;
-  /** Norm order for clipping, p > 0 or Infinity. Default 2. */
+  /** Norm order for clipping, p > 0 or Infinity. Default 2. Must be the same on every rank (checked). */
   normType?: number;
   /** Skip the step on every rank when the global norm is NaN/Inf (e.g. NaN on one rank). Default true. */
   skipIfNonfinite?: boolean;
@@ -113,20 +113,32 @@ export class DataParallel {
   /**
    * Replaces every rank's gradients by their weighted sum across ranks, in buckets: with the default
    * weight 1/size that is the mean; with `shard(n).weight` (this rank's share of the batch) it is
-   * exactly the whole batch's mean gradient even when shards differ in size.
+   * exactly the whole batch's mean gradient even when shards differ in size. A weight of 0 (an empty
+   * shard) sets this rank's gradients to 0 first, so a NaN from its 0/0 mean loss does not spread.
+   * @throws {TypeError|RangeError} unless `weight` is a finite number >= 0 (naming `weight`).
    */
   averageGradients(weight?: number): void {
-    const w = this.checkWeight(weight);
-    const grads = this.optimizer.grads();
-    if (w !== 1) scaleAll(grads, w);
-    for (const b of buckets(grads, this.bucketElements)) allReduce(b, 'sum');
+    this.average(this.checkWeight(weight, 'weight'));
   }
 
   /** `averageGradients` with every bucket's all-reduce on the communication thread. */
-  async averageGradientsAsync(weight?: number): Promise<void> {
-    const w = this.checkWeight(weight);
+  averageGradientsAsync(weight?: number): Promise<void> {
+    try {
+      return this.averageAsync(this.checkWeight(weight, 'weight'));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private average(w: number): void {
     const grads = this.optimizer.grads();
-    if (w !== 1) scaleAll(grads, w);
+    weigh(grads, w);
+    for (const b of buckets(grads, this.bucketElements)) allReduce(b, 'sum');
+  }
+
+  private async averageAsync(w: number): Promise<void> {
+    const grads = this.optimizer.grads();
+    weigh(grads, w);
     await Promise.all(buckets(grads, this.bucketElements).map((b) => allReduceAsync(b, 'sum')));
   }
 
@@ -135,29 +147,31 @@ export class DataParallel {
    * 1/size), take the global norm of the averaged (replicated) gradients, and step with the clip
    * coefficient folded in (`optimizer.step({ gradScale })`; the gradients are left averaged, not
    * clipped). NaN on any rank makes the norm NaN on every rank, and every rank skips.
+   * @throws {TypeError|RangeError} unless `options.weight` is a finite number >= 0.
    */
   step(options?: { weight?: number }): ClipAndStepResult {
-    this.averageGradients(checkOptions('options', options).weight as number | undefined);
+    this.average(this.checkWeight(checkOptions('options', options).weight, 'options.weight'));
     return this.clipAndStep();
   }
 
   /** `step` with the all-reduce on the communication thread (await it before touching the gradients). */
   async stepAsync(options?: { weight?: number }): Promise<ClipAndStepResult> {
-    await this.averageGradientsAsync(checkOptions('options', options).weight as number | undefined);
+    await this.averageAsync(this.checkWeight(checkOptions('options', options).weight, 'options.weight'));
     return this.clipAndStep();
   }
 
   private clipAndStep(): ClipAndStepResult {
-    const totalNorm = getTotalNorm({ replicated: this.optimizer.grads() }, this.normType);
-    const gradScale = clipCoefficient(this.maxNorm, totalNorm);
-    const r = this.optimizer.step({ gradScale, skipIfNonfinite: this.skip, totalNorm });
-    return { totalNorm, gradScale, skipped: r.skipped };
+    const grads = this.optimizer.grads();
+    const norm = totalNorm({ sharded: null, replicated: grads }, this.normType, 'dist.DataParallel.step');
+    const gradScale = clipCoefficient(this.maxNorm, norm);
+    const r = this.optimizer.step({ gradScale, skipIfNonfinite: this.skip, totalNorm: norm });
+    return { totalNorm: norm, gradScale, skipped: r.skipped };
   }
 
-  private checkWeight(weight: unknown): number {
+  private checkWeight(weight: unknown, name: string): number {
     if (weight === undefined) return 1 / currentSize;
-    if (typeof weight !== 'number') invalidArg('weight', 'a number >= 0', weight);
-    if (!(weight >= 0) || !Number.isFinite(weight)) invalidArg('weight', 'a finite number >= 0', weight, 'range');
+    if (typeof weight !== 'number') invalidArg(name, 'a number >= 0', weight);
+    if (!(weight >= 0) || !Number.isFinite(weight)) invalidArg(name, 'a finite number >= 0', weight, 'range');
     return weight;
   }
 }
@@ -174,7 +188,17 @@ function parameterTensors(params: OptimParams): TensorsLike {
   return store.params;
 }
 
-/** grads *= w, in place, in one native pass (the backend's scale kernel). */
-function scaleAll(grads: FlatTensors | readonly Float32Array[], w: number): void {
+/**
+ * grads *= w, in place, in one native pass (the backend's scale kernel). w = 0 (an empty shard)
+ * zeroes them instead: its mean-loss gradient may be 0/0 = NaN, and NaN * 0 is NaN, which would
+ * make every rank skip the step.
+ */
+function weigh(grads: FlatTensors | readonly Float32Array[], w: number): void {
+  if (w === 1) return;
+  if (w === 0) {
+    if (grads instanceof FlatTensors) grads.base.fill(0);
+    else for (const g of grads) g.fill(0);
+    return;
+  }
   getBackend().scale(checkTensors('grads', grads, { inPlace: true }), w);
 }

@@ -13,7 +13,8 @@ import { NonFiniteGradientError, fromNative, invalidArg } from '../errors.js';
 import { FlatTensors } from '../flat-tensors.js';
 import { clipGradsWithNorm } from '../grad/clip-grad-norm.js';
 import { getTotalNorm as localNorm } from '../grad/total-norm.js';
-import { checkBoolean, checkNonNegative, checkNormType, checkOptions, type TensorsLike } from '../validate.js';
+import { checkBoolean, checkNonNegative, checkNormType, checkOptions, checkTensors, type TensorsLike } from '../validate.js';
+import type { NormCaller } from './addon.js';
 import { requireReady } from './runtime.js';
 
 /**
@@ -22,7 +23,8 @@ import { requireReady } from './runtime.js';
  */
 export type DistTensors = TensorsLike | { sharded?: TensorsLike; replicated?: TensorsLike };
 
-interface Parts {
+/** @internal */
+export interface Parts {
   sharded: TensorsLike | null;
   replicated: TensorsLike | null;
 }
@@ -31,13 +33,19 @@ function isTensors(v: unknown): v is TensorsLike {
   return v instanceof Float32Array || v instanceof FlatTensors || Array.isArray(v);
 }
 
-function parts(grads: unknown): Parts {
-  if (isTensors(grads)) return { sharded: grads, replicated: null };
+/** Splits and validates `grads`, naming the part at fault (grads[i], grads.sharded[i], ...). */
+function parts(grads: unknown, inPlace: boolean): Parts {
+  if (isTensors(grads)) {
+    checkTensors('grads', grads, { inPlace });
+    return { sharded: grads, replicated: null };
+  }
   if (typeof grads !== 'object' || grads === null) invalidArg('grads', 'tensors, or { sharded?, replicated? }', grads);
   const g = grads as { sharded?: unknown; replicated?: unknown };
   for (const k of Object.keys(g)) if (k !== 'sharded' && k !== 'replicated') invalidArg('grads', 'only the keys sharded and replicated', k, 'range');
   if (g.sharded !== undefined && !isTensors(g.sharded)) invalidArg('grads.sharded', 'a Float32Array, an array of them, or a FlatTensors', g.sharded);
   if (g.replicated !== undefined && !isTensors(g.replicated)) invalidArg('grads.replicated', 'a Float32Array, an array of them, or a FlatTensors', g.replicated);
+  if (g.sharded !== undefined) checkTensors('grads.sharded', g.sharded, { inPlace });
+  if (g.replicated !== undefined) checkTensors('grads.replicated', g.replicated, { inPlace });
   return { sharded: (g.sharded as TensorsLike | undefined) ?? null, replicated: (g.replicated as TensorsLike | undefined) ?? null };
 }
 
@@ -70,16 +78,24 @@ export function combineNorms(gathered: Float64Array, p: number): number {
  * `replicated`), the same number on every rank. Equals `getTotalNorm` of all ranks' sharded
  * tensors concatenated (plus one copy of the replicated ones) within float64 rounding.
  * Reference: `torch.nn.utils.get_total_norm` over a sharded model (FSDP's `clip_grad_norm_`).
- * @param normType p > 0 or Infinity (default 2).
- * @throws {GradGuardError} before `init` (ERR_GRADGUARD_DIST_NOT_INITIALIZED).
+ * @param normType p > 0 or Infinity (default 2); must be the same on every rank.
+ * @throws {GradGuardError} before `init` (ERR_GRADGUARD_DIST_NOT_INITIALIZED); on every rank when
+ *   ranks pass different normTypes (ERR_GRADGUARD_DIST_MISMATCH).
  */
 export function getTotalNorm(grads: DistTensors, normType: number = 2): number {
   const p = checkNormType('normType', normType);
-  const g = parts(grads);
-  const addon = requireReady('dist.getTotalNorm');
+  return totalNorm(parts(grads, false), p, 'dist.getTotalNorm');
+}
+
+/**
+ * @internal The global norm of validated parts; `what` names the caller in errors. `p` is part of
+ * the collective's check: ranks with different norm orders get ERR_GRADGUARD_DIST_MISMATCH.
+ */
+export function totalNorm(g: Parts, p: number, what: NormCaller): number {
+  const addon = requireReady(what);
   const local = new Float64Array([g.sharded ? localNorm(g.sharded, p) : 0, g.replicated ? localNorm(g.replicated, p) : 0]);
   try {
-    return combineNorms(addon.allGather(local), p);
+    return combineNorms(addon.allGather(local, p, what), p);
   } catch (err) {
     throw fromNative(err);
   }
@@ -91,15 +107,17 @@ export function getTotalNorm(grads: DistTensors, normType: number = 2): number {
  * same total, so every rank applies the same coefficient (or, with `errorIfNonfinite`, every rank
  * throws). Returns the total norm before clipping. Reference: `torch.nn.utils.clip_grad_norm_`.
  * @throws {NonFiniteGradientError} with `errorIfNonfinite` and a NaN/Inf total (on every rank).
+ * @throws {GradGuardError} ERR_GRADGUARD_DIST_MISMATCH on every rank when ranks pass different
+ *   `options.normType`; the other errors of `dist.getTotalNorm`.
  */
 export function clipGradNorm(grads: DistTensors, maxNorm: number, options?: { normType?: number; errorIfNonfinite?: boolean }): number {
   const m = checkNonNegative('maxNorm', maxNorm);
   const o = checkOptions('options', options);
   const p = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
   const e = o.errorIfNonfinite === undefined ? false : checkBoolean('options.errorIfNonfinite', o.errorIfNonfinite);
-  const total = getTotalNorm(grads, p);
+  const g = parts(grads, true);
+  const total = totalNorm(g, p, 'dist.clipGradNorm');
   if (e && !Number.isFinite(total)) throw new NonFiniteGradientError(p, total, -1);
-  const g = parts(grads);
   if (g.sharded) clipGradsWithNorm(g.sharded, m, total);
   if (g.replicated) clipGradsWithNorm(g.replicated, m, total);
   return total;

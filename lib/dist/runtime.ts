@@ -21,10 +21,17 @@ export interface InitOptions {
   /**
    * Dead-peer policy: a collective still waiting after this many milliseconds means another rank
    * died or is stuck; the job is then aborted (MPI_Abort) with a message naming this rank and the
-   * call. 0 disables the watchdog. Default: GRADGUARD_DIST_TIMEOUT_MS, else 600000 (10 minutes).
+   * call. A number >= 0; 0 or Infinity disables the watchdog, and any finite value beyond what the
+   * watchdog can count (about 9.2e12 ms, e.g. Number.MAX_SAFE_INTEGER) is a limit of 292 years,
+   * i.e. never. Default: GRADGUARD_DIST_TIMEOUT_MS (read with Number(), so "Infinity" works), else
+   * 600000 (10 minutes).
    */
   timeoutMs?: number;
-  /** Elements per MPI call of a large all-reduce or broadcast. Default 2^24 (64 MiB of float32). */
+  /**
+   * Elements per MPI call of a large all-reduce or broadcast. Default 2^24 (64 MiB of float32).
+   * Must be the same on every rank: each chunked collective checks it, and a difference throws
+   * ERR_GRADGUARD_DIST_MISMATCH on every rank.
+   */
   chunkElements?: number;
 }
 
@@ -76,9 +83,12 @@ function requireAddon(what: string): MpiAddon {
  * Node addon does not get by default: the addon promotes libmpi to RTLD_GLOBAL first. Registers a
  * process 'exit' hook: a normal exit finalises MPI; an exit with a non-zero code before `finalize()`
  * aborts the whole job (the other ranks would otherwise wait for this one forever).
+ * The watchdog (`timeoutMs`): 0 or Infinity turn it off; huge finite values saturate (never fire).
  * @returns this process's rank and the group size.
  * @throws {GradGuardError} ERR_GRADGUARD_DIST_UNAVAILABLE without the MPI addon (with the reason);
  *   ERR_GRADGUARD_DIST when MPI is already initialised or was finalised.
+ * @throws {RangeError} when `options.timeoutMs` is negative or NaN; {TypeError} when
+ *   GRADGUARD_DIST_TIMEOUT_MS is not a number >= 0 (or Infinity).
  */
 export function init(options?: InitOptions): { rank: number; size: number; threadLevel: ThreadLevel } {
   const o = checkOptions('options', options);
@@ -87,8 +97,13 @@ export function init(options?: InitOptions): { rank: number; size: number; threa
   const envTimeout = process.env.GRADGUARD_DIST_TIMEOUT_MS;
   const fromEnv = o.timeoutMs === undefined && envTimeout !== undefined && envTimeout !== '';
   const timeout = o.timeoutMs ?? (fromEnv ? Number(envTimeout) : 600_000);
-  if (typeof timeout !== 'number' || !(timeout >= 0) || !Number.isFinite(timeout)) {
-    invalidArg(fromEnv ? 'GRADGUARD_DIST_TIMEOUT_MS' : 'options.timeoutMs', 'a finite number >= 0', fromEnv ? envTimeout : timeout, typeof timeout === 'number' && !fromEnv ? 'range' : 'type');
+  if (typeof timeout !== 'number' || !(timeout >= 0)) {
+    invalidArg(
+      fromEnv ? 'GRADGUARD_DIST_TIMEOUT_MS' : 'options.timeoutMs',
+      'a number >= 0 (0 or Infinity: no watchdog)',
+      fromEnv ? envTimeout : timeout,
+      typeof timeout === 'number' && !fromEnv ? 'range' : 'type',
+    );
   }
   const ch = o.chunkElements ?? 1 << 24;
   if (typeof ch !== 'number') invalidArg('options.chunkElements', 'an integer', ch);
@@ -98,7 +113,7 @@ export function init(options?: InitOptions): { rank: number; size: number; threa
   if (state === 'on') throw new GradGuardError('dist.init: already initialised', 'ERR_GRADGUARD_DIST');
   let r: ReturnType<MpiAddon['init']>;
   try {
-    r = addon.init(LEVELS.indexOf(level as ThreadLevel), timeout);
+    r = addon.init(LEVELS.indexOf(level as ThreadLevel), timeout === Infinity ? 0 : timeout);
   } catch (err) {
     throw fromNative(err);
   }
@@ -152,7 +167,14 @@ export function finalize(): void {
   }
 }
 
-/** Blocks until every rank has called it (MPI_Barrier). */
+/**
+ * Blocks until every rank has called it. It is a collective like the others (an all-reduce of the
+ * same size check, which no rank leaves before all have arrived), so a rank in `barrier` while
+ * another is in a different collective gets ERR_GRADGUARD_DIST_MISMATCH on every rank, not a hang.
+ * Reference: `torch.distributed.barrier`.
+ * @throws {GradGuardError} ERR_GRADGUARD_DIST_MISMATCH, ERR_GRADGUARD_DIST_NOT_INITIALIZED,
+ *   ERR_GRADGUARD_DIST_BUSY.
+ */
 export function barrier(): void {
   const addon = requireReady('dist.barrier');
   try {

@@ -69,6 +69,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   if (level != 0 && level != 1 && level != 2 && level != 3)
     throw_type(info.Env(), "threadLevel must be 0..3");
   const double timeout = number_arg(info, 1, "timeoutMs");
+  if (!(timeout >= 0)) throw_type(info.Env(), "timeoutMs must be >= 0 (0 or Infinity: off)");
   int provided = -1;
   check(info.Env(), init(static_cast<int>(level), timeout, &provided));
   Napi::Object o = Napi::Object::New(info.Env());
@@ -108,6 +109,12 @@ Napi::Value AllReduce(const Napi::CallbackInfo& info) {
 
 // allReduce on a libuv worker thread: the caller's thread keeps computing meanwhile. The worker
 // holds a reference to the array until it settles; Execute() touches no JS value.
+//
+// A reference keeps the array alive but cannot pin its memory (N-API has no such call): a
+// transfer (postMessage, structuredClone) detaches it and hands the memory, which MPI is writing,
+// to another owner. That cannot be stopped, only noticed: OnOK/OnError (main thread) check that the
+// array still has its memory and length, and otherwise reject instead of reporting a result that
+// never reached it. (Resizable and growable buffers are refused in TS before the call.)
 class AllReduceWorker final : public Napi::AsyncWorker {
  public:
   AllReduceWorker(Napi::Env env, Napi::Float32Array a, Op op, size_t chunk)
@@ -116,6 +123,7 @@ class AllReduceWorker final : public Napi::AsyncWorker {
         ref_(Napi::Persistent(a.As<Napi::Object>())),
         data_(a.Data()),
         n_(a.ElementLength()),
+        bytes_(a.ByteLength()),
         op_(op),
         chunk_(chunk) {}
   Napi::Promise promise() { return deferred_.Promise(); }
@@ -128,21 +136,42 @@ class AllReduceWorker final : public Napi::AsyncWorker {
       result_ = Result::fail("allReduceAsync: internal error");
     }
   }
+  bool still_attached() {
+    Napi::Float32Array a = ref_.Value().As<Napi::Float32Array>();
+    return !a.ArrayBuffer().IsDetached() && a.ByteLength() == bytes_ && a.Data() == data_;
+  }
+  void reject(const std::string& message, const char* code) {
+    Napi::Error e = Napi::Error::New(Env(), message);
+    e.Set("code", Napi::String::New(Env(), code));
+    deferred_.Reject(e.Value());
+  }
+  void reject_lost(const std::string& also) {
+    reject(
+        "dist.allReduceAsync: tensors was detached or resized while the call ran (transferred, "
+        "e.g. by postMessage or structuredClone): the result was lost, as N-API cannot pin a "
+        "buffer; keep the tensors' buffers in place until the call settles" +
+            also,
+        "ERR_GRADGUARD_DIST");
+  }
   void OnOK() override {
+    if (!still_attached())
+      return reject_lost(result_.ok ? "" : "; the call failed too: " + result_.message);
     if (result_.ok) {
       deferred_.Resolve(Env().Undefined());
       return;
     }
-    Napi::Error e = Napi::Error::New(Env(), result_.message);
-    e.Set("code", Napi::String::New(Env(), code_of(result_)));
+    reject(result_.message, code_of(result_));
+  }
+  void OnError(const Napi::Error& e) override {
+    if (!still_attached()) return reject_lost("; the call failed too: " + e.Message());
     deferred_.Reject(e.Value());
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference ref_;
   float* data_;
   size_t n_;
+  size_t bytes_;
   Op op_;
   size_t chunk_;
   Result result_;
@@ -173,11 +202,27 @@ Napi::Value Barrier(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The JS functions that gather norms, as string literals (the watchdog keeps the pointer).
+const char* gather_caller(const Napi::CallbackInfo& info, size_t i) {
+  static const char* const kCallers[] = {"dist.getTotalNorm", "dist.clipGradNorm",
+                                         "dist.DataParallel.step"};
+  if (info.Length() > i && info[i].IsString()) {
+    const std::string s = info[i].As<Napi::String>().Utf8Value();
+    for (const char* c : kCallers)
+      if (s == c) return c;
+  }
+  throw_type(info.Env(),
+             "what must name dist.getTotalNorm, dist.clipGradNorm or dist.DataParallel.step");
+}
+
 Napi::Value AllGather(const Napi::CallbackInfo& info) {
   size_t k = 0;
   const double* local = typed_arg<double, napi_float64_array>(info, 0, "local", &k);
+  const double norm_type = number_arg(info, 1, "normType");
+  if (!(norm_type > 0)) throw_type(info.Env(), "normType must be > 0 or Infinity");
+  const char* what = gather_caller(info, 2);
   std::vector<double> out(k * static_cast<size_t>(size()));
-  check(info.Env(), all_gather(local, k, out.data()));
+  check(info.Env(), all_gather(local, k, norm_type, out.data(), what));
   Napi::Float64Array a = Napi::Float64Array::New(info.Env(), out.size());
   for (size_t i = 0; i < out.size(); i++) a[i] = out[i];
   return a;

@@ -73,6 +73,13 @@ Result init(int required, double timeout_ms, int* provided) {
     return Result::fail("MPI_Init_thread failed with code " + std::to_string(rc));
   // Errors come back as codes (and become JS errors) instead of aborting the job at once.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  const int ops = create_ops();
+  if (ops != MPI_SUCCESS) {
+    // Unusable without its ops: leave MPI the way a failed init should (it cannot be retried).
+    MPI_Finalize();
+    g_finalized = true;
+    return Result::fail("MPI_Op_create failed with code " + std::to_string(ops));
+  }
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
   MPI_Comm_size(MPI_COMM_WORLD, &g_size);
   g_provided = got;
@@ -88,6 +95,7 @@ Result finalize() {
     std::lock_guard<std::mutex> lock(comm_lock());
     if (!g_initialized || g_finalized) return Result::success();
     g_finalized = true;
+    free_ops();
     // MPI_Finalize waits for every rank: a rank that leaves (even with exit code 0) while others
     // wait in a collective would wait here forever, so the watchdog covers it too.
     watchdog_enter("MPI_Finalize (at dist.finalize() or a normal exit)");

@@ -46,13 +46,21 @@ bool libmpi_symbols_global();
 bool global_before_init();  // MPI_Get_library_version, first line
 
 // The collectives, each preceded by a check that every rank is in the same collective with the same
-// element count and op or root (one MPI_MAX all-reduce of six int64s), so mismatched calls fail on
-// every rank instead of hanging. `chunk` elements per MPI call (MPI counts are int).
+// element count, op / root / norm order and chunk size (one MPI_MAX all-reduce of eight int64s),
+// so mismatched calls fail on every rank instead of hanging. `chunk` elements per MPI call (MPI
+// counts are int). `what` names the call in messages and for the watchdog (a string literal).
+// kMax propagates NaN: any NaN operand gives NaN, the same bits on every rank.
 Result all_reduce(float* data, size_t n, Op op, size_t chunk, const char* what);
 Result broadcast(float* data, size_t n, int root, size_t chunk, const char* what);
 Result barrier();
-// Every rank's `k` doubles, in rank order, into `out` (size() * k values).
-Result all_gather(const double* local, size_t k, double* out);
+// Every rank's `k` doubles, in rank order, into `out` (size() * k values). `norm_type` (> 0 or
+// Infinity) must agree across ranks, like the op of all_reduce.
+Result all_gather(const double* local, size_t k, double norm_type, double* out, const char* what);
+
+// For init() / finalize() only, with the lock held: the user-defined reduction ops (the NaN-
+// propagating max) exist only between MPI_Init and MPI_Finalize. create_ops returns an MPI code.
+int create_ops();
+void free_ops();
 // Ends the whole job now (every rank), after printing `message` to stderr.
 void abort_job(int code, const std::string& message);
 

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -32,8 +33,16 @@ long long now_ns() {
       .count();
 }
 
+// The limit in ns, saturated: above ~9.2e12 ms (Number.MAX_SAFE_INTEGER, 1e13, Infinity) the
+// product does not fit a long long, and casting it would be undefined (LLONG_MIN on x86-64: an
+// abort at the first tick). LLONG_MAX ns is 292 years, i.e. never.
+long long limit_ns_of(double timeout_ms) {
+  const double ns = timeout_ms * 1e6;
+  return ns >= static_cast<double>(LLONG_MAX) ? LLONG_MAX : static_cast<long long>(ns);
+}
+
 void watch(double timeout_ms, int rank, int size) {
-  const long long limit_ns = static_cast<long long>(timeout_ms * 1e6);
+  const long long limit_ns = limit_ns_of(timeout_ms);
   std::unique_lock<std::mutex> lock(g_mutex);
   while (!g_stop) {
     g_cv.wait_for(lock, std::chrono::milliseconds(50));

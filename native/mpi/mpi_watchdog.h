@@ -6,7 +6,8 @@
 namespace gradguard {
 namespace mpi {
 
-// Starts the watchdog thread (no-op when timeout_ms <= 0). `rank`/`size` go into its message.
+// Starts the watchdog thread (no-op when timeout_ms <= 0 or NaN; a limit too large for a 64-bit
+// count of nanoseconds, Infinity included, saturates: never). `rank`/`size` go into its message.
 void watchdog_start(double timeout_ms, int rank, int size);
 // Stops and joins the thread (before MPI_Finalize).
 void watchdog_stop();

@@ -1,7 +1,7 @@
 // gradguard.dist in this process, without mpirun and without init: errors before init, argument
 // checks, and the pure parts (norm combination, batch sharding).
 import { describe, expect, it } from 'vitest';
-import { dist, getTotalNorm } from '../../lib/index.js';
+import { createParamStore, dist, getTotalNorm, SGD } from '../../lib/index.js';
 import { combineNorms } from '../../lib/dist/global-norm.js';
 
 const code = (fn: () => unknown): string => {
@@ -46,13 +46,44 @@ describe('dist argument checks', () => {
     expect(() => dist.allReduce(new Float32Array(3), 3 as unknown as 'sum')).toThrow(TypeError);
     expect(() => dist.init({ threadLevel: 'many' as 'single' })).toThrow(/options\.threadLevel/);
     expect(() => dist.init({ timeoutMs: -1 })).toThrow(RangeError);
+    expect(() => dist.init({ timeoutMs: NaN })).toThrow(/^options\.timeoutMs: expected a number >= 0 \(0 or Infinity: no watchdog\), got number NaN/);
+    expect(() => dist.init({ timeoutMs: -Infinity })).toThrow(RangeError);
     expect(() => dist.init({ chunkElements: 0 })).toThrow(/options\.chunkElements/);
     process.env.GRADGUARD_DIST_TIMEOUT_MS = 'soon';
-    expect(() => dist.init()).toThrow(/GRADGUARD_DIST_TIMEOUT_MS: expected a finite number >= 0, got string "soon"/);
+    expect(() => dist.init()).toThrow(/GRADGUARD_DIST_TIMEOUT_MS: expected a number >= 0 \(0 or Infinity: no watchdog\), got string "soon"/);
     delete process.env.GRADGUARD_DIST_TIMEOUT_MS;
     expect(() => dist.getTotalNorm({ sharded: new Float32Array(2), extra: 1 } as never)).toThrow(/grads/);
     expect(() => dist.getTotalNorm([new Float32Array(2)], 0)).toThrow(/normType/);
     expect(dist.isInitialized()).toBe(false);
+  });
+
+  it('names the part of grads that is wrong (grads.sharded[i], grads.replicated[i])', () => {
+    const ok = new Float32Array(2);
+    expect(() => dist.getTotalNorm({ sharded: [ok, 'x' as never] })).toThrow(/^grads\.sharded\[1\]: expected a Float32Array, got string "x"/);
+    expect(() => dist.getTotalNorm({ sharded: [ok], replicated: [ok, ok, 3 as never] })).toThrow(/^grads\.replicated\[2\]: expected a Float32Array/);
+    expect(() => dist.clipGradNorm({ replicated: [ok, 'x' as never] }, 1)).toThrow(/^grads\.replicated\[1\]:/);
+    expect(() => dist.getTotalNorm([ok, 'x' as never])).toThrow(/^grads\[1\]:/);
+  });
+
+  it("names step's weight options.weight and averageGradients' weight weight", () => {
+    const store = createParamStore([[3]]);
+    const dp = new dist.DataParallel(new SGD(store, { lr: 0.1 }), store, { broadcastParameters: false });
+    expect(() => dp.step({ weight: -1 })).toThrow(/^options\.weight: expected a finite number >= 0, got number -1/);
+    expect(() => dp.step({ weight: '1' as never })).toThrow(TypeError);
+    expect(() => dp.step({ weight: '1' as never })).toThrow(/^options\.weight:/);
+    expect(() => dp.averageGradients(NaN)).toThrow(/^weight: expected a finite number >= 0, got number NaN/);
+  });
+
+  it('allReduceAsync refuses resizable and growable buffers up front (N-API cannot pin them)', async () => {
+    // ES2024 constructors (Node 20 has them; this project's TS lib is ES2022).
+    const resizable = new Float32Array(Reflect.construct(ArrayBuffer, [16, { maxByteLength: 64 }]) as ArrayBuffer);
+    const growable = new Float32Array(Reflect.construct(SharedArrayBuffer, [16, { maxByteLength: 64 }]) as SharedArrayBuffer);
+    expect([(resizable.buffer as { resizable?: boolean }).resizable, (growable.buffer as { growable?: boolean }).growable]).toEqual([true, true]);
+    await expect(dist.allReduceAsync(resizable)).rejects.toThrow(TypeError);
+    await expect(dist.allReduceAsync(resizable)).rejects.toThrow(/^tensors: expected a Float32Array over a fixed-length buffer/);
+    await expect(dist.allReduceAsync([new Float32Array(2), growable])).rejects.toThrow(/^tensors\[1\]: expected a Float32Array over a fixed-length buffer/);
+    const store = createParamStore([[3]]);
+    await expect(dist.allReduceAsync(store.grads)).rejects.toMatchObject({ code: 'ERR_GRADGUARD_DIST_NOT_INITIALIZED' }); // a fixed store passes the check
   });
 });
 

@@ -15,6 +15,17 @@ function gatherAll(x: Float32Array): Float32Array[] {
   return Array.from({ length: size }, (_, r) => all.subarray(r * x.length, (r + 1) * x.length));
 }
 
+/**
+ * True when `x` has the same bits on every rank. The bytes travel as 16-bit integers in float32
+ * (exact: each slot of the gathering sum holds one rank's value, the rest are 0), so NaN payloads,
+ * -0 and 1-ulp differences all count, unlike comparing the values themselves.
+ */
+function sameBitsEverywhere(x: ArrayBufferView): boolean {
+  const halves = new Uint16Array(x.buffer.slice(x.byteOffset, x.byteOffset + x.byteLength));
+  const copies = gatherAll(Float32Array.from(halves));
+  return copies.every((c) => c.every((v, i) => v === copies[0][i]));
+}
+
 function collectives(): void {
   // Integer-valued data: sums are exact, so results can be compared exactly.
   const n = 10_007; // > chunkElements: several MPI calls
@@ -44,6 +55,20 @@ function collectives(): void {
   check(store.grads.views[0].every((v) => v === (size + 1) / 2), 'flat mean view 0');
   check(store.grads.views[1].every((v) => v === size + 1), 'flat mean view 1');
   pass('allReduce');
+
+  // max with a NaN: NaN on every rank, whichever rank holds it (MPI_MAX keeps it only on the last).
+  const nan = Float32Array.from({ length: size + 3 }, (_, i) => (i === rank ? NaN : i - rank));
+  nan[size] = rank === 0 ? -0 : 0; // +0 and -0 in either operand order: +0, the same bits everywhere
+  nan[size + 1] = rank === 0 ? 0 : -0;
+  nan[size + 2] = -0;
+  dist.allReduce(nan, 'max');
+  for (let i = 0; i < size; i++) check(Number.isNaN(nan[i]), `max with NaN on rank ${i}: ${nan[i]} on rank ${rank}`);
+  if (size > 1) {
+    check(Object.is(nan[size], 0) && Object.is(nan[size + 1], 0), `max(+0, -0) = +0: ${nan[size]}, ${nan[size + 1]}`);
+  }
+  check(Object.is(nan[size + 2], -0), `max(-0, -0) = -0: ${nan[size + 2]}`);
+  check(sameBitsEverywhere(nan), 'max results (NaNs included) bit-identical on every rank');
+  pass('maxNaN');
 
   // Non-integer data: every rank must still end with bit-identical results.
   const rng = new Rng(1000 + rank);
@@ -111,9 +136,10 @@ function norms(): void {
   for (const p of [1, 2, 3, Infinity]) {
     const total = dist.getTotalNorm(mine, p);
     close(total, getTotalNorm(all, p), 1e-12, `global ${p}-norm vs one process`);
-    const copies = gatherAll(new Float32Array(new Float64Array([total]).buffer));
-    for (let r = 1; r < size; r++) arraysEqual(copies[r], copies[0], `norm bits on rank ${r}`);
+    check(sameBitsEverywhere(new Float64Array([total])), `${p}-norm bits identical on every rank: ${total}`);
   }
+  // The bit check can fail: one ulp apart on one rank is a difference.
+  if (size > 1) check(!sameBitsEverywhere(new Float64Array([rank === size - 1 ? 1 + Number.EPSILON : 1])), 'a 1-ulp difference is seen');
   // Replicated tensors are counted once, however many ranks hold them.
   const rep = globalGrads(8);
   close(dist.getTotalNorm({ replicated: rep }), getTotalNorm(rep), 1e-12, 'replicated counted once');
@@ -210,6 +236,17 @@ function training(): void {
   const r = dp.step();
   check(r.skipped && Number.isNaN(r.totalNorm), `NaN on rank ${size - 1} skipped on rank ${rank}`);
   arraysEqual(store.params.base, before, 'parameters untouched by a skipped step');
+
+  // An empty shard (weight 0, e.g. batchSize < size) whose mean-loss gradient is 0/0 = NaN
+  // contributes nothing: the step is taken on every rank, not skipped.
+  const small = createParamStore([[4]]);
+  const dpSmall = new dist.DataParallel(new SGD(small, { lr: 0.1 }), small);
+  const empty = rank === size - 1;
+  small.grads.views[0].fill(empty ? NaN : rank + 1);
+  const rs = dpSmall.step({ weight: empty ? 0 : 1 / (size - 1) });
+  check(!rs.skipped && Number.isFinite(rs.totalNorm), `step with an empty shard on rank ${size - 1} taken on rank ${rank}: norm ${rs.totalNorm}`);
+  const mean = size === 1 ? 0 : size / 2; // the mean of 1 .. size-1
+  check(small.grads.views[0].every((v) => v === mean), `gradients of the non-empty shards only: ${small.grads.views[0].join()} vs ${mean}`);
   pass('dataParallel');
 }
 

@@ -2,7 +2,9 @@
 // ranks (--oversubscribe: this machine has 2 cores) and checks their output and exit status. The MPI
 // addon must be built (npm run build:mpi; .ci/run installs Open MPI and builds it): without it these
 // tests fail, they do not skip.
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dist } from '../../lib/index.js';
 import { mpirun, node } from './mpirun.js';
@@ -38,7 +40,7 @@ describe('dist under mpirun', () => {
       expect(r.timedOut, r.out).toBe(false);
       expect(r.status, r.out).toBe(0);
       const ranks = Array.from({ length: np }, (_, i) => i);
-      for (const section of ['allReduce', 'identical', 'broadcast', 'allReduceAsync', 'norm', 'dataParallel', 'dataParallelAsync']) {
+      for (const section of ['allReduce', 'maxNaN', 'identical', 'broadcast', 'allReduceAsync', 'norm', 'dataParallel', 'dataParallelAsync']) {
         expect(passLines(r.out, section, np), `${section}\n${r.out}`).toEqual(ranks);
       }
       expect(r.out).toContain(`ALL PASSED on ${np} ranks`);
@@ -48,10 +50,10 @@ describe('dist under mpirun', () => {
   it("sizes each rank's thread pool to the cores mpirun binds it to (--map-by slot:PE=k)", () => {
     const cores = Math.min(2, availableParallelism());
     const ranksOf = (r: ReturnType<typeof mpirun>) => r.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).sort((a, b) => a.rank - b.rank);
-    const wide = mpirun(1, 'threads.cjs', [], 60_000, {}, ['--map-by', `slot:PE=${cores}`]);
+    const wide = mpirun(1, 'threads.ts', [], 60_000, {}, ['--map-by', `slot:PE=${cores}`]);
     expect(wide.status, wide.out).toBe(0);
     expect(ranksOf(wide)).toEqual([{ rank: 0, threads: cores, cpus: cores }]);
-    const narrow = mpirun(cores, 'threads.cjs', [], 60_000, {}, ['--map-by', 'slot:PE=1']);
+    const narrow = mpirun(cores, 'threads.ts', [], 60_000, {}, ['--map-by', 'slot:PE=1']);
     expect(narrow.status, narrow.out).toBe(0);
     expect(ranksOf(narrow)).toEqual(Array.from({ length: cores }, (_, rank) => ({ rank, threads: 1, cpus: 1 })));
   });
@@ -73,6 +75,23 @@ describe('dist faults end with errors, not hangs', () => {
       expect(r.out).toMatch(new RegExp(`CAUGHT rank ${rank}: allReduce: ranks passed different op values`));
       expect(r.out).toMatch(new RegExp(`CAUGHT rank ${rank}: broadcast: ranks passed different root values`));
       expect(r.out).toMatch(new RegExp(`CAUGHT rank ${rank}: (broadcast|allReduce): ranks called different collectives at this point \\(allReduce and broadcast`));
+      expect(r.out).toMatch(new RegExp(`CAUGHT rank ${rank}: (barrier|allReduce): ranks called different collectives at this point \\(allReduce and barrier`));
+      expect(r.out).toContain(`CAUGHT rank ${rank}: dist.getTotalNorm: ranks passed different normType values (from 1 to 2; rank ${rank} passed ${rank === 0 ? 2 : 1})`);
+      expect(r.out).toContain(`CAUGHT rank ${rank}: dist.clipGradNorm: ranks passed different normType values (from 2 to Infinity; rank ${rank} passed ${rank === 0 ? 'Infinity' : 2})`);
+      expect(r.out).toContain(`RECOVERED rank ${rank}`);
+    }
+    expect(r.out).not.toContain('allGather');
+  });
+
+  it('different chunkElements across ranks: every chunked collective throws the same error on every rank, none corrupts data', () => {
+    const r = mpirun(3, 'faults.ts', ['chunk-mismatch'], 60_000);
+    expect(r.timedOut, r.out).toBe(false);
+    expect(r.status, r.out).toBe(0);
+    for (const rank of [0, 1, 2]) {
+      const mine = rank === 0 ? 1000 : 1 << 24;
+      for (const what of ['allReduce', 'broadcast']) {
+        expect(r.out).toContain(`CAUGHT rank ${rank}: ${what}: ranks were initialised with different chunkElements (from 1000 to ${1 << 24}; rank ${rank} has ${mine})`);
+      }
       expect(r.out).toContain(`RECOVERED rank ${rank}`);
     }
   });
@@ -107,6 +126,31 @@ describe('dist faults end with errors, not hangs', () => {
     expect(r.status).not.toBe(0);
     expect(r.out).toMatch(/process rank 1 .*signal 9/);
     expect(r.out).not.toContain('UNEXPECTED');
+  });
+
+  for (const [timeout, env] of [['1e13', {}], [String(Number.MAX_SAFE_INTEGER), {}], ['Infinity', {}], ['env', { GRADGUARD_DIST_TIMEOUT_MS: '1e13' }]] as const) {
+    const what = timeout === 'env' ? `GRADGUARD_DIST_TIMEOUT_MS=${env.GRADGUARD_DIST_TIMEOUT_MS}` : `timeoutMs ${timeout}`;
+    it(`${what} is a very long (or no) timeout, not an overflow that aborts the first wait`, () => {
+      const r = mpirun(2, 'faults.ts', ['huge-timeout', timeout], 60_000, env);
+      expect(r.timedOut, r.out).toBe(false);
+      expect(r.out).not.toContain('has not completed');
+      expect(r.status, r.out).toBe(0);
+      for (const rank of [0, 1]) expect(r.out).toContain(`LATE JOIN OK rank ${rank}`);
+    });
+  }
+
+  it('a buffer transferred during allReduceAsync: the call rejects naming the argument (the result is lost), the job goes on', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradguard-detach-'));
+    try {
+      const r = mpirun(2, 'faults.ts', ['detach', dir], 60_000);
+      expect(r.timedOut, r.out).toBe(false);
+      expect(r.status, r.out).toBe(0);
+      expect(r.out).toMatch(/DETACHED rank 0: ERR_GRADGUARD_DIST: dist\.allReduceAsync: tensors was detached or resized while the call ran .*the result was lost/);
+      expect(r.out).toMatch(/DETACHED LIST rank 0: ERR_GRADGUARD_DIST: dist\.allReduceAsync: tensors\[0\] was detached or resized while the call ran .*the result was lost/);
+      for (const rank of [0, 1]) expect(r.out).toContain(`RECOVERED rank ${rank}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a rank that never joins a collective: the watchdog aborts the job after timeoutMs', () => {

@@ -69,9 +69,10 @@ export function runAdding(cfg: RunConfig, hooks: RunHooks = {}): RunResult {
       firstNonFinite ??= step;
       if (cfg.clip === null) break; // diverged: the weights are now NaN/Inf
     }
-    // = clipGradNorm(grads, clip), reusing the norm the monitor just measured (no second pass).
+    // = clipGradNorm(grads, clip), reusing the norm the monitor just measured (no second pass); a
+    // clipped run skips a step whose gradients are non-finite instead of writing NaN weights.
     if (cfg.clip !== null) clipGradsWithNorm(model.store.grads, cfg.clip, rec.totalNorm);
-    opt.step();
+    opt.step(cfg.clip !== null ? { skipIfNonfinite: true, totalNorm: rec.totalNorm } : undefined);
     if (step % cfg.evalEvery === 0 && step < cfg.steps) {
       const mse = model.evaluate(test);
       testCurve.push([step, mse]);

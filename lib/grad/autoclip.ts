@@ -76,6 +76,17 @@ export class AutoClip {
     return { percentile: this.percentile, historySize: this.historySize, normType: this.normType, history: [...this.history] };
   }
 
+  /**
+   * Resumes this clipper from `state()` (e.g. read back from a checkpoint): the norm history. The
+   * options stay this instance's own.
+   * @throws {TypeError} a history that is not an array of finite numbers.
+   */
+  loadState(s: AutoClipState): void {
+    if (s === null || typeof s !== 'object') invalidArg('state', 'an AutoClip state()', s);
+    const c = AutoClip.fromState({ ...s, percentile: this.percentile, historySize: this.historySize, normType: this.normType });
+    this.history = c.history;
+  }
+
   static fromState(s: AutoClipState): AutoClip {
     const c = new AutoClip({ percentile: s.percentile, historySize: s.historySize, normType: s.normType });
     if (!Array.isArray(s.history) || !s.history.every((v) => typeof v === 'number' && Number.isFinite(v))) {

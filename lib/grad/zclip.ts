@@ -90,6 +90,21 @@ export class ZClip {
     };
   }
 
+  /**
+   * Resumes this clipper from `state()` (e.g. read back from a checkpoint): the warm-up norms and the
+   * running mean and variance. The options stay this instance's own.
+   * @throws {TypeError} a malformed state.
+   */
+  loadState(s: ZClipState): void {
+    if (s === null || typeof s !== 'object') invalidArg('state', 'a ZClip state()', s);
+    if (!Array.isArray(s.warmup) || !s.warmup.every((v) => typeof v === 'number' && Number.isFinite(v))) invalidArg('state.warmup', 'an array of finite numbers', s.warmup);
+    const z = ZClip.fromState({ ...s, alpha: this.alpha, zThreshold: this.zThreshold, warmupSteps: this.warmupSteps, normType: this.normType });
+    this.warmup = z.warmup;
+    this.mean = z.mean;
+    this.variance = z.variance;
+    this.initialised = z.initialised;
+  }
+
   static fromState(s: ZClipState): ZClip {
     const z = new ZClip({ alpha: s.alpha, zThreshold: s.zThreshold, warmupSteps: s.warmupSteps, normType: s.normType });
     if (![s.mean, s.variance].every((v) => typeof v === 'number' && Number.isFinite(v)) || s.variance < 0) {

@@ -78,7 +78,9 @@ export function makeEvent(kind: MonitorEventKind, reason: MonitorEventReason, st
       what = `loss is ${fmt(value)}`;
       break;
     case 'loss-rise':
-      what = `smoothed loss ${fmt(value)} is ${fmt(value / reference)}× its running minimum ${fmt(reference)}`;
+      what = reference > 0
+        ? `smoothed loss ${fmt(value)} is ${fmt(value / reference)}× its running minimum ${fmt(reference)}`
+        : `smoothed loss ${fmt(value)} is ${fmt(value - reference)} above its running minimum ${fmt(reference)}`;
       break;
   }
   return { kind, reason, step, layer, value, reference, message: `step ${step}: ${kind}: ${what}${extra}`, diagnosis: CURES[reason] };

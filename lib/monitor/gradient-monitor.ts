@@ -9,6 +9,7 @@
 import { invalidArg } from '../errors.js';
 import { FlatTensors } from '../flat-tensors.js';
 import { gradStats, type GradStats } from '../grad/grad-stats.js';
+import { Module } from '../nn/module.js';
 import { makeEvent, type MonitorEvent, type MonitorEventKind } from './events.js';
 import { HISTORY_FORMAT, jsonNumber, type MonitorHistory, type MonitorSummary } from './history.js';
 import { resolveOptions, type MonitorOptions, type ResolvedOptions } from './options.js';
@@ -42,7 +43,9 @@ function isStoreLike(v: unknown): v is { grads: FlatTensors } {
 export class GradientMonitor {
   /** Parameter names, in gradStats order. */
   readonly names: readonly string[];
-  private readonly grads: FlatTensors | Float32Array[];
+  private grads: FlatTensors | Float32Array[];
+  /** The `{ name, grad }` objects given, re-read each step: packing a model re-points `grad`. */
+  private readonly sources: readonly NamedGrad[] | null = null;
   private readonly opt: ResolvedOptions;
   private readonly steps: RingBuffer;
   private readonly losses: RingBuffer;
@@ -67,18 +70,24 @@ export class GradientMonitor {
   private nonFiniteSteps = 0;
   private maxTotal = -Infinity;
   private minLoss = Infinity;
-  private lastStep = -Infinity;
+  private last = -Infinity;
   private readonly eventCounts = { explode: 0, vanish: 0, diverge: 0 };
 
   /**
-   * @param params named gradients (`[{ name, grad, data? }]`, e.g. a model's parameters) or a
-   *   ParamStore (`{ grads }`; names from `options.names`).
+   * @param params an `nn` model (packed into its flat store, parameters named "0.weight" …), named
+   *   gradients (`[{ name, grad, data? }]`; each `grad` is re-read every step) or a ParamStore
+   *   (`{ grads }`; names from `options.names`).
    * @throws {TypeError|RangeError} params that are not one of those, duplicate names, a bad option.
    */
-  constructor(params: readonly NamedGrad[] | { grads: FlatTensors }, options?: MonitorOptions) {
+  constructor(params: Module | readonly NamedGrad[] | { grads: FlatTensors }, options?: MonitorOptions) {
     this.opt = resolveOptions(options);
     const o = options ?? {};
-    if (isStoreLike(params)) {
+    if (params instanceof Module) {
+      // The model's own store (the one a Trainer and its optimiser use): packing first means the
+      // monitor reads the same gradients the step clips and applies.
+      this.grads = params.paramStore().grads;
+      this.names = params.namedParameters().map(([n]) => n);
+    } else if (isStoreLike(params)) {
       this.grads = params.grads;
       const n = params.grads.length;
       if (o.names !== undefined && (!Array.isArray(o.names) || o.names.length !== n || !o.names.every((s) => typeof s === 'string'))) {
@@ -92,12 +101,15 @@ export class GradientMonitor {
           invalidArg(`params[${i}]`, 'an object { name: string, grad: Float32Array }', p);
         }
       });
+      this.sources = [...params];
       this.grads = params.map((p) => p.grad);
       this.names = params.map((p) => p.name);
     } else {
-      invalidArg('params', 'an array of { name, grad } or a ParamStore', params);
+      invalidArg('params', 'an nn model, an array of { name, grad } or a ParamStore', params);
     }
-    if (new Set(this.names).size !== this.names.length) invalidArg('params', 'unique parameter names', this.names, 'range');
+    if (new Set(this.names).size !== this.names.length) {
+      invalidArg('params', 'unique parameter names (for an nn model pass the model itself: new GradientMonitor(model))', this.names, 'range');
+    }
     const cap = this.opt.historySize;
     this.steps = new RingBuffer(cap);
     this.losses = new RingBuffer(cap);
@@ -107,6 +119,25 @@ export class GradientMonitor {
     this.others = new Float64Array(this.names.length);
     this.vanishRun = new Int32Array(this.names.length);
     this.spiking = new Uint8Array(this.names.length);
+  }
+
+  /** The last step recorded (-Infinity before the first). */
+  get lastStep(): number {
+    return this.last;
+  }
+
+  /** A new array only when some `grad` was re-pointed, so the list keeps its cached native handle. */
+  private refreshGrads(): void {
+    const src = this.sources;
+    if (src === null) return;
+    const cur = this.grads as Float32Array[];
+    if (src.every((p, i) => p.grad === cur[i])) return;
+    src.forEach((p, i) => {
+      if (!(p.grad instanceof Float32Array) || p.grad.length !== cur[i].length) {
+        invalidArg(`params[${i}].grad`, `a Float32Array of ${cur[i].length} elements (as when the monitor was made)`, p.grad, 'range');
+      }
+    });
+    this.grads = src.map((p) => p.grad);
   }
 
   /** Calls `fn` with every event of that kind. Returns this. */
@@ -133,8 +164,9 @@ export class GradientMonitor {
    */
   record(step: number, loss?: number): StepRecord {
     if (typeof step !== 'number') invalidArg('step', 'a number', step);
-    if (!Number.isFinite(step) || step <= this.lastStep) invalidArg('step', `a finite number greater than the previous step (${this.lastStep})`, step, 'range');
+    if (!Number.isFinite(step) || step <= this.last) invalidArg('step', `a finite number greater than the previous step (${this.last})`, step, 'range');
     if (loss !== undefined && typeof loss !== 'number') invalidArg('loss', 'a number or undefined', loss);
+    this.refreshGrads();
     const stats = gradStats(this.grads);
     const raised: MonitorEvent[] = [];
     this.checkExplode(step, stats, raised);
@@ -146,7 +178,7 @@ export class GradientMonitor {
   }
 
   private push(step: number, loss: number, stats: GradStats): void {
-    this.lastStep = step;
+    this.last = step;
     this.recorded++;
     this.steps.push(step);
     this.losses.push(loss);
@@ -250,7 +282,9 @@ export class GradientMonitor {
     const smooth = this.lossEma / (1 - smoothing ** this.lossSeen); // bias-corrected (Adam's trick)
     if (this.lossSeen <= warmup) return;
     this.lossMin = Math.min(this.lossMin, smooth);
-    if (smooth > factor * this.lossMin) {
+    // A rise of (factor − 1) × |minimum| above the minimum: smooth > factor × min for positive losses,
+    // and still meaningful for losses that are negative (a log-likelihood, a maximised objective).
+    if (smooth - this.lossMin > (factor - 1) * Math.abs(this.lossMin)) {
       if (++this.lossRiseRun === patience) out.push(makeEvent('diverge', 'loss-rise', step, null, smooth, this.lossMin, ` for ${patience} steps`));
     } else {
       this.lossRiseRun = 0;

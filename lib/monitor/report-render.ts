@@ -4,7 +4,7 @@
  * table and the event log: no scripts, no network references. vega and vega-lite are optional peer
  * dependencies, loaded on first use, so training code that never draws a chart does not pay for them.
  */
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { GradGuardError, invalidArg } from '../errors.js';
 import { reportSpec, resolveRuns, type ReportOptions, type ReportRun } from './report-spec.js';
 
@@ -80,6 +80,8 @@ ${events.length ? `<ul>\n${events.join('\n')}\n</ul>` : '<p>none</p>'}
 `;
 }
 
+let tmpCounter = 0;
+
 /**
  * Writes `renderReport(runs, options)` to `path` (via a temporary file and a rename, so a crash
  * never leaves half a report). Returns the path.
@@ -87,8 +89,14 @@ ${events.length ? `<ul>\n${events.join('\n')}\n</ul>` : '<p>none</p>'}
 export async function writeReport(path: string, runs: readonly ReportRun[], options?: ReportOptions): Promise<string> {
   if (typeof path !== 'string' || path === '') invalidArg('path', 'a file path', path);
   const html = await renderReport(runs, options);
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, html);
-  await rename(tmp, path);
+  // Unique per call (two reports written at once to one path must not share a temporary).
+  const tmp = `${path}.${process.pid}.${++tmpCounter}.tmp`;
+  try {
+    await writeFile(tmp, html);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
   return path;
 }

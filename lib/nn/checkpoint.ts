@@ -1,18 +1,24 @@
 /**
  * Binary checkpoints: a model's state dict (and optionally an optimiser's state) in one file.
- * Layout: 8-byte magic "GGCKPT01", uint32 LE header length, a UTF-8 JSON header, zero padding to a
- * 64-byte boundary, then every tensor's raw float32 values (little-endian) back to back. The file is
+ * Layout: 8-byte magic "GGCKPT02", uint32 LE header length, uint32 LE CRC-32 of the header, a UTF-8
+ * JSON header (holding the data section's CRC-32 as `dataCrc32`), zero padding to a 64-byte
+ * boundary, then every tensor's raw float32 values (little-endian) back to back. A flipped bit
+ * anywhere fails the load instead of loading a wrong weight. Files of the first format
+ * ("GGCKPT01": no CRCs, header at byte 12) still load. The file is
  * written to a temporary name in the same directory and renamed, so a crash or Ctrl-C never leaves
  * a half-written checkpoint under the real name. Loading checks everything before changing the model
  * or optimiser (a checkpoint of another architecture fails naming the first mismatching key).
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { GradGuardError, invalidArg } from '../errors.js';
+import { crc32 } from './crc32.js';
 import { Module } from './module.js';
 import { StateDictError, type StateDict } from './state-dict.js';
 import { numel } from './tensor.js';
 
-const MAGIC = 'GGCKPT01';
+const MAGIC = 'GGCKPT02';
+const MAGIC_V1 = 'GGCKPT01';
+const HEAD = 16; // magic, header length, header CRC
 const ALIGN = 64;
 
 /** What an optimiser must offer to be checkpointed (SGD, Adam and AdamW do). */
@@ -41,10 +47,12 @@ interface TensorEntry {
 
 interface Header {
   format: 'gradguard-checkpoint';
-  version: 1;
+  version: 1 | 2;
   tensors: TensorEntry[];
   optimizer: { type: string; state: unknown } | null;
   meta?: unknown;
+  /** CRC-32 of the data section (version 2). */
+  dataCrc32?: number;
 }
 
 /** Replaces every Float32Array in an optimiser state by `{ $f32: index }`, collecting the arrays. */
@@ -60,12 +68,15 @@ function encodeState(v: unknown, arrays: Float32Array[]): unknown {
   return v;
 }
 
-function decodeState(v: unknown, arrays: Float32Array[]): unknown {
-  if (Array.isArray(v)) return v.map((x) => decodeState(x, arrays));
+function decodeState(v: unknown, arrays: Float32Array[], bad: (why: string) => never): unknown {
+  if (Array.isArray(v)) return v.map((x) => decodeState(x, arrays, bad));
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    if (typeof o.$f32 === 'number') return arrays[o.$f32];
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decodeState(x, arrays)]));
+    if (typeof o.$f32 === 'number') {
+      if (!Number.isInteger(o.$f32) || o.$f32 < 0 || o.$f32 >= arrays.length) bad(`optimiser state refers to array ${o.$f32} of ${arrays.length}`);
+      return arrays[o.$f32];
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decodeState(x, arrays, bad)]));
   }
   return v;
 }
@@ -101,13 +112,16 @@ export function saveCheckpoint(path: string, model: Module, optimizer?: Stateful
     }
     opt = { type: optimizer.constructor.name, state };
   }
-  const header: Header = { format: 'gradguard-checkpoint', version: 1, tensors, optimizer: opt, ...(options?.meta !== undefined ? { meta: options.meta } : {}) };
+  let dataCrc32 = 0;
+  for (const a of arrays) dataCrc32 = crc32(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), dataCrc32);
+  const header: Header = { format: 'gradguard-checkpoint', version: 2, tensors, optimizer: opt, dataCrc32, ...(options?.meta !== undefined ? { meta: options.meta } : {}) };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const dataStart = Math.ceil((12 + json.length) / ALIGN) * ALIGN;
+  const dataStart = Math.ceil((HEAD + json.length) / ALIGN) * ALIGN;
   const head = Buffer.alloc(dataStart);
   head.write(MAGIC, 0, 'latin1');
   head.writeUInt32LE(json.length, 8);
-  json.copy(head, 12);
+  head.writeUInt32LE(crc32(json), 12);
+  json.copy(head, HEAD);
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
@@ -139,26 +153,35 @@ function corrupt(path: string, why: string): never {
 export function readCheckpoint(path: string): { stateDict: StateDict; optimizer: { type: string; state: unknown } | null; meta: unknown } {
   if (typeof path !== 'string' || path === '') invalidArg('path', 'a file path', path);
   const buf = readFileSync(path);
-  if (buf.length < 12 || buf.toString('latin1', 0, 8) !== MAGIC) corrupt(path, 'bad magic');
+  const magic = buf.length >= 12 ? buf.toString('latin1', 0, 8) : '';
+  if (magic !== MAGIC && magic !== MAGIC_V1) corrupt(path, 'bad magic');
+  const v2 = magic === MAGIC;
+  const at = v2 ? HEAD : 12;
   const len = buf.readUInt32LE(8);
-  if (12 + len > buf.length) corrupt(path, 'truncated header');
+  if (at + len > buf.length) corrupt(path, 'truncated header');
+  const json = buf.subarray(at, at + len);
+  if (v2 && crc32(json) !== buf.readUInt32LE(12)) corrupt(path, 'the header fails its CRC-32 check: the file is damaged');
   let header: Header;
   try {
-    header = JSON.parse(buf.toString('utf8', 12, 12 + len)) as Header;
+    header = JSON.parse(json.toString('utf8')) as Header;
   } catch {
     return corrupt(path, 'unreadable header');
   }
-  if (header.format !== 'gradguard-checkpoint' || header.version !== 1 || !Array.isArray(header.tensors)) corrupt(path, 'unknown format or version');
+  if (header === null || typeof header !== 'object') corrupt(path, 'the header is not an object');
+  if (header.format !== 'gradguard-checkpoint' || header.version !== (v2 ? 2 : 1) || !Array.isArray(header.tensors)) corrupt(path, 'unknown format or version');
+  if (v2 && !Number.isInteger(header.dataCrc32)) corrupt(path, 'no data CRC-32 in the header');
   for (const t of header.tensors) {
     const okShape = t !== null && typeof t === 'object' && Array.isArray(t.shape) && t.shape.every((d) => Number.isSafeInteger(d) && d >= 0);
     if (!okShape || !Number.isSafeInteger(t.offset) || t.offset < 0) corrupt(path, 'malformed tensor entry');
   }
-  const dataStart = Math.ceil((12 + len) / ALIGN) * ALIGN;
+  const dataStart = Math.ceil((at + len) / ALIGN) * ALIGN;
   // One copy of the data section into an aligned buffer; tensors are views of it.
   const total = header.tensors.reduce((a, t) => Math.max(a, t.offset + numel(t.shape)), 0);
   if (dataStart + total * 4 > buf.length) corrupt(path, 'truncated data');
+  const data = buf.subarray(dataStart, dataStart + total * 4);
+  if (v2 && crc32(data) !== header.dataCrc32) corrupt(path, 'the data section fails its CRC-32 check: the file is damaged');
   const all = new Float32Array(total);
-  new Uint8Array(all.buffer).set(buf.subarray(dataStart, dataStart + total * 4));
+  new Uint8Array(all.buffer).set(data);
   const stateDict: StateDict = {};
   const optArrays: Float32Array[] = [];
   for (const t of header.tensors) {
@@ -166,7 +189,9 @@ export function readCheckpoint(path: string): { stateDict: StateDict; optimizer:
     if (t.key !== undefined) stateDict[t.key] = { shape: t.shape, data };
     else optArrays.push(data);
   }
-  const optimizer = header.optimizer ? { type: header.optimizer.type, state: decodeState(header.optimizer.state, optArrays) } : null;
+  const o = header.optimizer;
+  if (o !== null && o !== undefined && (typeof o !== 'object' || typeof o.type !== 'string')) corrupt(path, 'malformed optimiser entry');
+  const optimizer = o ? { type: o.type, state: decodeState(o.state, optArrays, (why) => corrupt(path, why)) } : null;
   return { stateDict, optimizer, meta: header.meta };
 }
 
@@ -179,7 +204,11 @@ export function readCheckpoint(path: string): { stateDict: StateDict; optimizer:
 export function loadCheckpoint(path: string, model: Module, optimizer?: StatefulOptimizer | null): LoadedCheckpoint {
   if (!(model instanceof Module)) invalidArg('model', 'an nn.Module', model);
   if (optimizer !== undefined && optimizer !== null && !isStateful(optimizer)) invalidArg('optimizer', 'an optimiser with state() and loadState()', optimizer);
-  const ck = readCheckpoint(path);
+  return applyCheckpoint(readCheckpoint(path), path, model, optimizer);
+}
+
+/** @internal loadCheckpoint's second half, for a checkpoint already read (and its meta checked). */
+export function applyCheckpoint(ck: ReturnType<typeof readCheckpoint>, path: string, model: Module, optimizer?: StatefulOptimizer | null): LoadedCheckpoint {
   if (optimizer) {
     if (!ck.optimizer) throw new StateDictError('optimizer', `loadCheckpoint: ${path} holds no optimiser state (saved without an optimiser)`);
     if (ck.optimizer.type !== optimizer.constructor.name) {

@@ -126,9 +126,10 @@ export abstract class Module {
     const named = this.namedParameters();
     if (this.packed && named.every(([, p]) => p.store === this.packed)) return this.packed;
     // Parameters already packed together by an enclosing module: moving them out would break that
-    // store's contiguity (and its optimiser) silently.
+    // store's contiguity (and its optimiser) silently. A store made by this module or one of its
+    // descendants is ours to replace (packing a parent after a child).
     const first = named[0]?.[1].store;
-    if (first && named.every(([, p]) => p.store === first) && first.size > named.reduce((a, [, p]) => a + p.data.length, 0)) {
+    if (first && named.every(([, p]) => p.store === first) && !this.packedHereOrBelow(first)) {
       throw new GradGuardError(`${this.toString()}.paramStore(): the parameters are already packed into an enclosing module's store; call paramStore() on the root module`, 'ERR_GRADGUARD_PACKED');
     }
     const store = createParamStore(named.map(([, p]) => p.shape));
@@ -142,6 +143,10 @@ export abstract class Module {
     });
     this.packed = store;
     return store;
+  }
+
+  private packedHereOrBelow(store: ParamStore): boolean {
+    return this.packed === store || [...this.ownChildren.values()].some((c) => c.packedHereOrBelow(store));
   }
 
   /** Sets every parameter's gradient to zero (one memory pass when packed). */

@@ -41,6 +41,22 @@ abstract class EpochScheduler {
   getLastLr(): number {
     return this.optimizer.lr;
   }
+
+  /** JSON-safe progress (the epoch count), for checkpoints. */
+  state(): { lastEpoch: number } {
+    return { lastEpoch: this.lastEpoch };
+  }
+
+  /**
+   * Resumes from `state()`: the epoch count, and the optimiser's lr for that epoch.
+   * @throws {TypeError|RangeError} a malformed state.
+   */
+  loadState(state: { lastEpoch: number }): void {
+    const s = checkOptions('state', state);
+    const e = checkInteger('state.lastEpoch', s.lastEpoch, 0, Number.MAX_SAFE_INTEGER);
+    this.lastEpoch = e;
+    this.optimizer.lr = this.rateAt(e);
+  }
 }
 
 /**
@@ -166,6 +182,27 @@ export class ReduceLROnPlateau {
     const { best, threshold } = this;
     if (this.mode === 'min') return this.thresholdMode === 'rel' ? a < best * (1 - threshold) : a < best - threshold;
     return this.thresholdMode === 'rel' ? a > best * (threshold + 1) : a > best + threshold;
+  }
+
+  /** JSON-safe progress, for checkpoints (an infinite `best`, before any metric, is null). */
+  state(): { lastEpoch: number; best: number | null; numBadEpochs: number; cooldownCounter: number } {
+    return { lastEpoch: this.lastEpoch, best: Number.isFinite(this.best) ? this.best : null, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter };
+  }
+
+  /**
+   * Resumes from `state()` (the optimiser's lr is not part of it: restore it with the optimiser).
+   * @throws {TypeError|RangeError} a malformed state.
+   */
+  loadState(state: { lastEpoch: number; best: number | null; numBadEpochs: number; cooldownCounter: number }): void {
+    const s = checkOptions('state', state);
+    const lastEpoch = checkInteger('state.lastEpoch', s.lastEpoch, 0, Number.MAX_SAFE_INTEGER);
+    const numBadEpochs = checkInteger('state.numBadEpochs', s.numBadEpochs, 0, Number.MAX_SAFE_INTEGER);
+    const cooldownCounter = checkInteger('state.cooldownCounter', s.cooldownCounter, 0, Number.MAX_SAFE_INTEGER);
+    if (s.best !== null && (typeof s.best !== 'number' || !Number.isFinite(s.best))) invalidArg('state.best', 'a finite number or null', s.best);
+    this.lastEpoch = lastEpoch;
+    this.best = s.best === null ? (this.mode === 'min' ? Infinity : -Infinity) : (s.best as number);
+    this.numBadEpochs = numBadEpochs;
+    this.cooldownCounter = cooldownCounter;
   }
 
   /** Records one epoch's metric; reduces the learning rate when it has plateaued. Returns the lr. */

@@ -9,11 +9,13 @@ import { FlatTensors } from '../flat-tensors.js';
 import { Optimizer } from '../optim/optimizer.js';
 import type { ParamStore } from '../param-store.js';
 import { checkInteger, checkOptions } from '../validate.js';
-import { saveCheckpoint, type StatefulOptimizer } from '../nn/checkpoint.js';
+import { applyCheckpoint, readCheckpoint, saveCheckpoint, type StatefulOptimizer } from '../nn/checkpoint.js';
 import { Module } from '../nn/module.js';
 import type { Loss } from '../nn/loss.js';
 import type { Tensor } from '../nn/tensor.js';
+import { GradientMonitor } from '../monitor/gradient-monitor.js';
 import { InterruptGuard } from './interrupt.js';
+import { BufferSnapshot } from './buffer-snapshot.js';
 import { applyPolicyAndStep, checkPolicy, type CheckedPolicy, type GradientPolicy } from './policy.js';
 import { makeReporter, type ProgressMode, type ProgressUpdate } from './progress.js';
 
@@ -58,9 +60,24 @@ export interface EpochInfo {
   time: number;
 }
 
-/** Anything with step(): the schedulers of lib/optim (ReduceLROnPlateau gets the epoch's mean loss). */
+/**
+ * Anything with step(): the schedulers of lib/optim (ReduceLROnPlateau gets the epoch's mean loss).
+ * With `state()`/`loadState()` (theirs have both) its progress goes into the Trainer's checkpoints.
+ */
 export interface SchedulerLike {
   step(metric?: number): unknown;
+  state?(): unknown;
+  loadState?(state: never): void;
+}
+
+/** What Trainer.saveCheckpoint stores beside the model and the optimiser (the checkpoint's meta). */
+export interface TrainerCheckpointMeta {
+  step: number;
+  lr: number;
+  /** The scheduler's `state()`, when it has one. */
+  scheduler: unknown;
+  /** The adaptive clipper's `state()` (AutoClip/ZClip), when the policy has one. */
+  adaptive: unknown;
 }
 
 export interface TrainerOptions<T = Tensor> extends GradientPolicy {
@@ -88,6 +105,12 @@ export interface TrainerOptions<T = Tensor> extends GradientPolicy {
   checkpoint?: { path: string; onInterrupt?: boolean; everySteps?: number };
   /** Install a SIGINT handler during fit (default true). */
   handleSigint?: boolean;
+  /**
+   * Records every step (`monitor.record(step, loss)`) after the backward pass and before any
+   * clipping, so it sees the raw gradients; its events fire during the step. A step whose loss is
+   * non-finite is recorded too (its gradients are zero: backward did not run), unless it throws.
+   */
+  monitor?: GradientMonitor;
 }
 
 export interface FitOptions {
@@ -102,7 +125,10 @@ export interface FitResult {
   steps: number;
   /** Steps whose update was skipped. */
   skippedSteps: number;
-  /** Full passes over the data completed (one cut short by maxSteps, shouldStop or Ctrl-C is not counted). */
+  /**
+   * Full passes over the data completed (one cut short by maxSteps, shouldStop or Ctrl-C is not
+   * counted; with an array source, maxSteps reached on an epoch's last batch completes that epoch).
+   */
   epochs: number;
   /** Why the loop ended. */
   reason: 'completed' | 'maxSteps' | 'shouldStop' | 'interrupted' | 'exhausted';
@@ -140,6 +166,7 @@ export class Trainer<T = Tensor> {
   /** Steps run by this trainer so far (across fit calls). */
   stepCount = 0;
   private readonly policy: CheckedPolicy;
+  private readonly buffers = new BufferSnapshot();
   private readonly names: string[];
   private readonly o: TrainerOptions<T>;
 
@@ -163,6 +190,7 @@ export class Trainer<T = Tensor> {
     this.optimizer = opt;
     if (o.scheduler !== undefined && (o.scheduler === null || typeof (o.scheduler as SchedulerLike).step !== 'function')) invalidArg('options.scheduler', 'a scheduler with step()', o.scheduler);
     if (o.schedulerInterval !== undefined && o.schedulerInterval !== 'step' && o.schedulerInterval !== 'epoch') invalidArg('options.schedulerInterval', '"step" or "epoch"', o.schedulerInterval, 'range');
+    if (o.monitor !== undefined && !(o.monitor instanceof GradientMonitor)) invalidArg('options.monitor', 'a GradientMonitor', o.monitor);
     for (const k of ['onStep', 'onEpoch', 'shouldStop'] as const) if (o[k] !== undefined && typeof o[k] !== 'function') invalidArg(`options.${k}`, 'a function', o[k]);
     if (o.progress !== undefined && !['auto', 'bar', 'lines', 'none'].includes(o.progress)) invalidArg('options.progress', '"auto", "bar", "lines" or "none"', o.progress, 'range');
     if (o.logEvery !== undefined) checkInteger('options.logEvery', o.logEvery, 1, Number.MAX_SAFE_INTEGER);
@@ -182,28 +210,93 @@ export class Trainer<T = Tensor> {
   step(batch: Batch<T>, epoch = 1): StepInfo {
     if (batch === null || typeof batch !== 'object') invalidArg('batch', 'an object { input, target }', batch);
     const t0 = performance.now();
-    const step = ++this.stepCount;
+    const step = this.stepCount + 1;
     const lr = this.optimizer.lr;
-    this.model.zeroGrad();
-    const out = this.model.forward(batch.input);
-    const loss = this.loss.forward(out, batch.target);
+    // The forward pass updates BatchNorm's running statistics: a step that is skipped or throws
+    // puts them back, so it leaves the model as it found it.
+    this.buffers.take(this.model);
     let info: StepInfo;
-    if (!Number.isFinite(loss)) {
-      if (this.policy.nonFinite === 'throw') throw new NonFiniteLossError(step, loss);
-      info = { step, epoch, loss, gradNorm: NaN, clipped: false, skipped: true, lr, time: 0 };
-    } else {
-      this.model.backward(this.loss.backward());
-      const r = applyPolicyAndStep(this.policy, this.store.params, this.store.grads, this.optimizer, this.names);
-      info = { step, epoch, loss, gradNorm: r.gradNorm, clipped: r.clipped, skipped: r.skipped, lr, time: 0 };
+    try {
+      this.model.zeroGrad();
+      const out = this.model.forward(batch.input);
+      const loss = this.loss.forward(out, batch.target);
+      if (!Number.isFinite(loss)) {
+        if (this.policy.nonFinite === 'throw') throw new NonFiniteLossError(step, loss);
+        this.record(step, loss);
+        info = { step, epoch, loss, gradNorm: NaN, clipped: false, skipped: true, lr, time: 0 };
+      } else {
+        this.model.backward(this.loss.backward());
+        this.record(step, loss);
+        const r = applyPolicyAndStep(this.policy, this.store.params, this.store.grads, this.optimizer, this.names);
+        info = { step, epoch, loss, gradNorm: r.gradNorm, clipped: r.clipped, skipped: r.skipped, lr, time: 0 };
+      }
+    } catch (err) {
+      this.buffers.restore();
+      throw err;
     }
+    if (info.skipped) this.buffers.restore();
+    this.stepCount = step;
     if (this.o.scheduler && (this.o.schedulerInterval ?? 'step') === 'step') this.o.scheduler.step();
     info.time = (performance.now() - t0) / 1e3;
     return info;
   }
 
-  /** Saves model (and optimiser) state to `path` atomically, with `{ step }` as meta. */
+  /** Feeds the monitor once per step number (a step that threw is retried under the same number). */
+  private record(step: number, loss: number): void {
+    const m = this.o.monitor;
+    if (m && m.lastStep < step) m.record(step, loss);
+  }
+
+  /**
+   * Saves everything a run needs to resume to `path`, atomically: the model, the optimiser's state,
+   * and as meta the step count, the learning rate, the scheduler's and the adaptive clipper's state.
+   */
   saveCheckpoint(path: string): void {
-    saveCheckpoint(path, this.model, this.optimizer as unknown as StatefulOptimizer, { meta: { step: this.stepCount } });
+    const meta: TrainerCheckpointMeta = {
+      step: this.stepCount,
+      lr: this.optimizer.lr,
+      scheduler: this.o.scheduler?.state?.() ?? null,
+      adaptive: this.policy.adaptive?.state() ?? null,
+    };
+    saveCheckpoint(path, this.model, this.optimizer as unknown as StatefulOptimizer, { meta });
+  }
+
+  /**
+   * Resumes from a checkpoint written by `saveCheckpoint` (also on Ctrl-C or every N steps): model,
+   * optimiser state, step count, learning rate, and the scheduler's and adaptive clipper's state
+   * when both the checkpoint and this trainer have them. Checked before anything changes.
+   * @returns the checkpoint's meta.
+   * @throws {GradGuardError} not a checkpoint, or not one written by a Trainer (no step/lr meta).
+   * @throws {StateDictError} another architecture or optimiser (the first mismatch named).
+   */
+  loadCheckpoint(path: string): TrainerCheckpointMeta {
+    const ck = readCheckpoint(path);
+    const m = ck.meta as Partial<TrainerCheckpointMeta> | undefined;
+    if (m === null || typeof m !== 'object' || !Number.isSafeInteger(m.step) || (m.step as number) < 0 || typeof m.lr !== 'number' || !(m.lr >= 0) || !Number.isFinite(m.lr)) {
+      throw new GradGuardError(`Trainer.loadCheckpoint: ${path} was not written by a Trainer (its meta has no step count and learning rate); load it with nn.loadCheckpoint`, 'ERR_GRADGUARD_CHECKPOINT');
+    }
+    const opt = this.optimizer as unknown as StatefulOptimizer;
+    const sched = this.o.scheduler;
+    const adaptive = this.policy.adaptive;
+    // A scheduler or clipper state that does not fit (another scheduler type) is found only by
+    // loading it: keep what was there and put it all back if any part is refused.
+    const before = { model: this.model.stateDict({ encoding: 'float32' }), opt: opt.state(), sched: sched?.state?.(), adaptive: adaptive?.state(), lr: this.optimizer.lr };
+    try {
+      applyCheckpoint(ck, path, this.model, opt);
+      if (sched?.loadState && m.scheduler !== null && m.scheduler !== undefined) sched.loadState(m.scheduler as never);
+      if (adaptive && m.adaptive !== null && m.adaptive !== undefined) adaptive.loadState(m.adaptive as never);
+    } catch (err) {
+      this.model.loadStateDict(before.model);
+      opt.loadState(before.opt as never);
+      if (sched?.loadState && before.sched !== undefined) sched.loadState(before.sched as never);
+      if (adaptive && before.adaptive) adaptive.loadState(before.adaptive as never);
+      this.optimizer.lr = before.lr;
+      throw err;
+    }
+    this.stepCount = m.step as number;
+    // An epoch scheduler's loadState sets the lr of its epoch; the saved lr is what the run used.
+    this.optimizer.lr = m.lr;
+    return { step: m.step as number, lr: m.lr, scheduler: m.scheduler ?? null, adaptive: m.adaptive ?? null };
   }
 
   /**
@@ -263,8 +356,11 @@ export class Trainer<T = Tensor> {
             break outer;
           }
           if (steps >= maxSteps) {
-            // Stop before pulling another batch from the source.
+            // Stop before pulling another batch from the source. An array's last batch ends its
+            // epoch, which then counts (scheduler, onEpoch); another source's end is unknown
+            // without pulling one more batch, so its epoch is not counted.
             reason = 'maxSteps';
+            if (Array.isArray(source) && epochSteps === source.length) break;
             break outer;
           }
         }
@@ -276,6 +372,10 @@ export class Trainer<T = Tensor> {
         const meanLoss = lossCount ? lossSum / lossCount : NaN;
         if (o.scheduler && o.schedulerInterval === 'epoch') o.scheduler.step(meanLoss);
         o.onEpoch?.({ epoch, steps: epochSteps, meanLoss, time: (performance.now() - e0) / 1e3 });
+        if (reason === 'maxSteps') {
+          if (epoch === epochs) reason = 'completed'; // both limits met at once: every epoch ran
+          break;
+        }
       }
       if (reason === 'interrupted' && o.checkpoint && o.checkpoint.onInterrupt !== false) {
         this.saveCheckpoint(o.checkpoint.path);

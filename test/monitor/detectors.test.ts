@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createParamStore, GradientMonitor, monitor, ops, Rng, SGD, uniform } from '../../lib/index.js';
+import { createParamStore, GradientMonitor, monitor, nn, ops, Rng, SGD, Trainer, uniform } from '../../lib/index.js';
 import { targets, useTarget } from '../helpers/targets.js';
 import { noisyLayers } from './helpers.js';
 
@@ -222,6 +222,49 @@ describe('GradientMonitor history and API', () => {
     expect(rec.totalNorm).toBeCloseTo(5, 12);
     expect(Array.from(rec.stats.perTensorNorms)).toEqual([3, 4]);
     expect(mon.toJSON().norms).toEqual({ w: [3], b: [4] });
+  });
+
+  it('takes an nn model: packs it, names parameters by their dotted path, and reads the gradients a Trainer steps with', () => {
+    const model = new nn.Sequential(new nn.Linear(3, 4), new nn.Tanh(), new nn.Linear(4, 1));
+    const mon = new GradientMonitor(model);
+    expect(mon.names).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
+    const trainer = new Trainer({ model, loss: new nn.MSELoss(), optimizer: (p) => new SGD(p, { lr: 0.01 }), silent: true });
+    const x = { data: Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)), shape: [8, 3] };
+    const y = { data: Float32Array.from({ length: 8 }, (_, i) => i / 8), shape: [8, 1] };
+    const info = trainer.step({ input: x, target: y });
+    const rec = mon.record(info.step, info.loss);
+    expect(rec.totalNorm).toBeGreaterThan(0);
+    expect(rec.totalNorm).toBeCloseTo(info.gradNorm, 5);
+  });
+
+  it('re-reads each { name, grad } every step, so packing a model after making the monitor keeps it on the live gradients', () => {
+    const lin = new nn.Linear(2, 1);
+    const mon = new GradientMonitor(lin.parameters()); // Parameters are { name, data, grad }
+    expect(mon.record(1, 1).totalNorm).toBe(0);
+    const store = lin.paramStore(); // re-points weight.grad and bias.grad into the store
+    store.grads.views[0].set([3, 0]);
+    store.grads.views[1].set([4]);
+    expect(mon.record(2, 1).totalNorm).toBeCloseTo(5, 12);
+    expect(() => new GradientMonitor(new nn.Sequential(new nn.Linear(2, 2), new nn.Linear(2, 1)).parameters())).toThrow(/unique parameter names \(for an nn model pass the model itself/);
+  });
+
+  it('treats a falling negative loss as healthy and a rise above a negative minimum as divergence', () => {
+    const { store, fill } = noisyLayers(['a']);
+    const opts = { names: ['a'], diverge: { factor: 4, patience: 10, smoothing: 0.5, warmup: 5 } };
+    const falling = new GradientMonitor(store, opts);
+    for (let s = 1; s <= 200; s++) {
+      fill(0, 1);
+      falling.record(s, -1 - 0.01 * s);
+    }
+    expect(falling.eventLog).toEqual([]);
+    const rising = new GradientMonitor(store, opts);
+    for (let s = 1; s <= 100; s++) {
+      fill(0, 1);
+      rising.record(s, s <= 50 ? -2 : 10); // from -2 to 10: a rise of 12 > (4 - 1) × |-2|
+    }
+    const ev = rising.eventLog.filter((e) => e.reason === 'loss-rise');
+    expect(ev).toHaveLength(1);
+    expect(ev[0].message).toMatch(/above its running minimum -2/);
   });
 
   it('calls onEvent, on() listeners of the event kind, and not removed ones', () => {

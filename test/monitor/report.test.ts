@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -87,6 +87,12 @@ describe('monitor reports', () => {
     expect(readdirSync(dir)).toEqual(['report.html']);
     expect(readFileSync(path, 'utf8')).toContain('</html>');
     expect(existsSync(`${path}.tmp`)).toBe(false);
+    // A directory in the way of the rename: the call fails and leaves no temporary behind.
+    const blocked = join(dir, 'blocked.html');
+    mkdirSync(blocked);
+    writeFileSync(join(blocked, 'keep'), 'x');
+    await expect(monitor.writeReport(blocked, twoRuns(20))).rejects.toThrow();
+    expect(readdirSync(dir).sort()).toEqual(['blocked.html', 'report.html']);
   });
 
   it('prints a compact side-by-side terminal table with extra rows', () => {

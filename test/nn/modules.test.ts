@@ -196,6 +196,16 @@ describe('parameters, packing and modes', () => {
     const store = parent.paramStore();
     expect(child.weight.data.buffer).toBe(store.params.base.buffer);
     expect(Array.from(child.weight.data)).toEqual(Array.from(w));
+    // Also when the child holds every parameter of the model (its store is exactly the root's).
+    const lin = new nn.Linear(3, 2);
+    const root = new nn.Sequential(lin, new nn.Tanh());
+    const rootStore = root.paramStore();
+    expect(() => lin.paramStore()).toThrow(/already packed into an enclosing module's store/);
+    expect(lin.weight.store).toBe(rootStore);
+    // Wrapping a packed model in a container and packing that is a parent packed after a child.
+    const wrapped = new nn.Sequential(root);
+    expect(wrapped.paramStore()).not.toBe(rootStore);
+    expect(lin.weight.data.buffer).toBe(wrapped.paramStore().params.base.buffer);
   });
 
   it('train()/eval() reach every descendant; BatchNorm uses running statistics in eval', () => {

@@ -1,10 +1,11 @@
 // State dicts and checkpoints: JSON and binary round trips that survive a restart (a new model
 // instance), optimiser state, and clear errors for a checkpoint of another architecture.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Adam, GradGuardError, nn, SGD } from '../../lib/index.js';
+import { crc32, crc32Portable } from '../../lib/nn/crc32.js';
 import { randomFloats, targets, useTarget } from '../helpers/targets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradguard-ckpt-'));
@@ -153,14 +154,88 @@ describe('checkpoint errors', () => {
     expect(() => nn.saveCheckpoint(join(dir, 'x'), {} as nn.Module)).toThrow(/model: expected an nn.Module/);
   });
 
-  it('writes through a temporary file: no temporary left behind, a failed write leaves the old file', () => {
-    const path = join(dir, 'atomic.ckpt');
+  it('writes through a temporary file beside the target: replaced whole on success, nothing left behind on failure', () => {
+    const sub = mkdtempSync(join(dir, 'atomic-'));
+    const tmps = () => readdirSync(sub).filter((f) => f.endsWith('.tmp'));
+    const path = join(sub, 'atomic.ckpt');
     nn.saveCheckpoint(path, new nn.Linear(3, 3, { seed: 1 }));
-    const old = readFileSync(path);
-    expect(() => nn.saveCheckpoint(join(dir, 'no-such-dir', 'x.ckpt'), new nn.Linear(3, 3))).toThrow(/ENOENT/);
-    // A directory in the way of the rename: the write fails and the temporary is removed.
-    expect(() => nn.saveCheckpoint(dir, new nn.Linear(3, 3))).toThrow();
-    expect(readFileSync(path)).toEqual(old);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const first = readFileSync(path);
+    nn.saveCheckpoint(path, new nn.Linear(3, 3, { seed: 2 }));
+    expect(readFileSync(path)).not.toEqual(first);
+    expect(readdirSync(sub)).toEqual(['atomic.ckpt']);
+    // The rename onto a directory fails after the temporary was written: it is removed, the
+    // directory is untouched.
+    const blocker = join(sub, 'blocker');
+    mkdirSync(blocker);
+    writeFileSync(join(blocker, 'keep'), 'x');
+    expect(() => nn.saveCheckpoint(blocker, new nn.Linear(3, 3))).toThrow(/EISDIR|ENOTEMPTY|EEXIST|EPERM/);
+    expect(tmps()).toEqual([]);
+    expect(readdirSync(blocker)).toEqual(['keep']);
+    expect(() => nn.saveCheckpoint(join(sub, 'no-such-dir', 'x.ckpt'), new nn.Linear(3, 3))).toThrow(/ENOENT/);
+    expect(tmps()).toEqual([]);
+    expect(nn.readCheckpoint(path).stateDict.weight.data).toEqual(new nn.Linear(3, 3, { seed: 2 }).weight.data);
+  });
+
+  it('a damaged checkpoint fails its CRC-32 check instead of loading wrong values; malformed headers are named', () => {
+    const path = join(dir, 'crc.ckpt');
+    const m = new nn.Linear(8, 4, { seed: 3 });
+    const opt = new Adam(m.paramStore());
+    nn.saveCheckpoint(path, m, opt);
+    const good = readFileSync(path);
+    const flip = (at: number) => {
+      const b = Buffer.from(good);
+      b[at] ^= 0x10;
+      writeFileSync(path, b);
+    };
+    flip(good.length - 3); // a byte of the data section
+    expect(() => nn.loadCheckpoint(path, new nn.Linear(8, 4))).toThrow(/data section fails its CRC-32 check/);
+    flip(20); // a byte of the JSON header
+    expect(() => nn.readCheckpoint(path)).toThrow(/header fails its CRC-32 check/);
+    // Well-formed CRCs over a malformed header: each is a checkpoint error, never a crash.
+    const craft = (header: unknown, data = Buffer.alloc(0)) => {
+      const json = Buffer.from(JSON.stringify(header));
+      const head = Buffer.alloc(Math.ceil((16 + json.length) / 64) * 64);
+      head.write('GGCKPT02', 0, 'latin1');
+      head.writeUInt32LE(json.length, 8);
+      head.writeUInt32LE(crc32(json), 12);
+      json.copy(head, 16);
+      writeFileSync(path, Buffer.concat([head, data]));
+    };
+    craft(null);
+    expect(() => nn.readCheckpoint(path)).toThrow(/is not a gradguard checkpoint \(the header is not an object\)/);
+    craft({ format: 'gradguard-checkpoint', version: 2, tensors: [], optimizer: { type: 'Adam', state: { expAvg: [{ $f32: 5 }] } }, dataCrc32: 0 });
+    expect(() => nn.readCheckpoint(path)).toThrow(/optimiser state refers to array 5 of 0/);
+    craft({ format: 'gradguard-checkpoint', version: 2, tensors: [], optimizer: null });
+    expect(() => nn.readCheckpoint(path)).toThrow(/no data CRC-32/);
+    try {
+      nn.readCheckpoint(path);
+    } catch (e) {
+      expect((e as GradGuardError).code).toBe('ERR_GRADGUARD_CHECKPOINT');
+    }
+  });
+
+  it('still loads checkpoints of the first format (GGCKPT01, no CRCs)', () => {
+    const m = new nn.Linear(2, 3, { seed: 9 });
+    const w = m.weight.data, b = m.bias!.data;
+    const header = Buffer.from(JSON.stringify({ format: 'gradguard-checkpoint', version: 1, tensors: [{ key: 'weight', shape: [3, 2], offset: 0 }, { key: 'bias', shape: [3], offset: 6 }], optimizer: null, meta: { step: 7 } }));
+    const head = Buffer.alloc(Math.ceil((12 + header.length) / 64) * 64);
+    head.write('GGCKPT01', 0, 'latin1');
+    head.writeUInt32LE(header.length, 8);
+    header.copy(head, 12);
+    const path = join(dir, 'v1.ckpt');
+    writeFileSync(path, Buffer.concat([head, Buffer.from(w.buffer, w.byteOffset, w.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)]));
+    const fresh = new nn.Linear(2, 3, { seed: 1 });
+    expect(nn.loadCheckpoint(path, fresh).meta).toEqual({ step: 7 });
+    expect(fresh.weight.data).toEqual(w);
+    expect(fresh.bias!.data).toEqual(b);
+  });
+
+  it('computes the standard CRC-32 with and without zlib', () => {
+    const check = Buffer.from('123456789');
+    expect(crc32(check)).toBe(0xcbf43926);
+    expect(crc32Portable(check)).toBe(0xcbf43926);
+    const r = Buffer.from(randomFloats(10_001, 4).buffer);
+    expect(crc32Portable(r)).toBe(crc32(r));
+    expect(crc32Portable(r.subarray(5000), crc32Portable(r.subarray(0, 5000)))).toBe(crc32(r));
   });
 });

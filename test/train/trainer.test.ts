@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { Adam, AutoClip, fit, getTotalNorm, NonFiniteGradientError, nn, ReduceLROnPlateau, SGD, StepLR, train, Trainer, ZClip, type ParamStore } from '../../lib/index.js';
+import { Adam, AutoClip, fit, getTotalNorm, GradientMonitor, NonFiniteGradientError, nn, ReduceLROnPlateau, SGD, StepLR, train, Trainer, ZClip, type ParamStore } from '../../lib/index.js';
 import { randomFloats, targets, useTarget } from '../helpers/targets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradguard-train-'));
@@ -142,7 +142,68 @@ describe.each(targets)('Trainer on $name', (t) => {
     expect(snapshots[1].every(Number.isFinite)).toBe(true);
     const thrower = new Trainer({ model: mlp(), loss: new nn.MSELoss(), optimizer: (p) => new Adam(p), nonFinite: 'throw', silent: true });
     await expect(thrower.fit([data[0], bad])).rejects.toThrow(train.NonFiniteLossError);
-    await expect(thrower.fit([bad])).rejects.toThrow(/Training loss is NaN at step 3/);
+    // The throwing step changed nothing, its step number included: the next try is step 2 again.
+    expect(thrower.stepCount).toBe(1);
+    await expect(thrower.fit([bad])).rejects.toThrow(/Training loss is NaN at step 2/);
+    expect(thrower.stepCount).toBe(1);
+  });
+
+  it('feeds a monitor every step with the raw (unclipped) gradients, NaN-loss steps included', async () => {
+    const model = mlp();
+    const mon = new GradientMonitor(model);
+    const data = batches(4);
+    const bad = { input: T(data[1].input.data.slice().fill(NaN, 0, 1), [16, 4]), target: data[1].target };
+    const norms: number[] = [];
+    await fit({ model, loss: new nn.MSELoss(), optimizer: (p) => new SGD(p, { lr: 0.01 }), clip: { maxNorm: 1e-3 }, monitor: mon, silent: true, data: [data[0], bad, data[2], data[3]], onStep: (i) => norms.push(i.gradNorm) });
+    const h = mon.toJSON();
+    expect(h.steps).toEqual([1, 2, 3, 4]);
+    expect(h.totalNorm[0]).toBeCloseTo(norms[0], 5); // before clipping (the step clipped it to 1e-3)
+    expect(norms[0]).toBeGreaterThan(1e-2);
+    expect(mon.eventLog.map((e) => [e.reason, e.step])).toContainEqual(['nonfinite-loss', 2]);
+    expect(() => new Trainer({ model: mlp(), loss: new nn.MSELoss(), optimizer: (p) => new SGD(p, { lr: 0.1 }), monitor: {} as GradientMonitor })).toThrow(/options\.monitor/);
+  });
+
+  it('a skipped or throwing step leaves BatchNorm running statistics as they were (a NaN batch does not poison eval)', async () => {
+    const net = () => new nn.Sequential(new nn.Linear(4, 6), new nn.BatchNorm1d(6), new nn.ReLU(), new nn.Linear(6, 1));
+    const data = batches(3);
+    const bad = { input: T(data[1].input.data.slice().fill(NaN, 0, 1), [16, 4]), target: data[1].target };
+    const stats = (m: nn.Module) => m.namedBuffers().map(([n, b]) => [n, Array.from(b.data)] as const);
+    for (const nonFinite of ['skip', 'throw'] as const) {
+      const model = net();
+      const trainer = new Trainer({ model, loss: new nn.MSELoss(), optimizer: (p) => new Adam(p), nonFinite, silent: true });
+      trainer.step(data[0]);
+      const before = stats(model);
+      expect(before.flatMap(([, v]) => v).every(Number.isFinite)).toBe(true);
+      if (nonFinite === 'skip') expect(trainer.step(bad).skipped).toBe(true);
+      else expect(() => trainer.step(bad)).toThrow(train.NonFiniteLossError);
+      expect(stats(model)).toEqual(before);
+      trainer.step(data[2]); // the next good batch updates them again
+      expect(stats(model)).not.toEqual(before);
+      model.eval();
+      expect(model.forward(data[0].input).data.every(Number.isFinite)).toBe(true);
+    }
+  });
+
+  it('a step skipped for non-finite gradients (finite loss) leaves BatchNorm running statistics as they were', () => {
+    const model = new nn.Sequential(new nn.Linear(4, 6), new nn.BatchNorm1d(6), new nn.Linear(6, 1));
+    const data = batches(2);
+    const trainer = new Trainer({ model, loss: new nn.MSELoss(), optimizer: (p) => new Adam(p), silent: true });
+    trainer.step(data[0]);
+    const before = model.namedBuffers().map(([, b]) => Array.from(b.data));
+    // A finite loss whose backward overflows: the loss's gradient is set to 3e38, so the weight
+    // gradients become Infinity and the step is skipped after the forward already ran.
+    const loss = new nn.MSELoss();
+    const origBackward = loss.backward.bind(loss);
+    loss.backward = () => {
+      const g = origBackward();
+      g.data.fill(3e38);
+      return g;
+    };
+    const t2 = new Trainer({ model, loss, optimizer: (p) => new Adam(p), silent: true });
+    const info = t2.step(data[1]);
+    expect(Number.isFinite(info.loss)).toBe(true);
+    expect(info.skipped).toBe(true);
+    expect(model.namedBuffers().map(([, b]) => Array.from(b.data))).toEqual(before);
   });
 
   it('non-finite gradients skip the update, or throw NonFiniteGradientError naming the parameter', async () => {
@@ -198,8 +259,55 @@ describe.each(targets)('Trainer on $name', (t) => {
     expect(process.listenerCount('SIGINT')).toBe(listeners);
     expect(r).toMatchObject({ interrupted: true, reason: 'interrupted', steps: 7, checkpointPath: path });
     const restored = mlp(50);
-    expect(nn.loadCheckpoint(path, restored).meta).toEqual({ step: 7 });
+    expect(nn.loadCheckpoint(path, restored).meta).toEqual({ step: 7, lr: 1e-3, scheduler: null, adaptive: null });
     expect(Array.from(restored.paramStore().params.base)).toEqual(Array.from(model.paramStore().params.base));
+  });
+
+  it('resumes a scheduled, adaptively clipped run from its checkpoint exactly where it stopped', async () => {
+    const path = join(dir, `resume-${t.name.replace('/', '-')}.ckpt`);
+    const make = () => {
+      const model = mlp();
+      const opt = new Adam(model.paramStore(), { lr: 0.05 });
+      return new Trainer({ model, loss: new nn.MSELoss(), optimizer: opt, scheduler: new StepLR(opt, { stepSize: 3, gamma: 0.5 }), adaptive: new AutoClip({ percentile: 50 }), silent: true });
+    };
+    const data = batches(10);
+    const straight = make();
+    await straight.fit(data);
+    const first = make();
+    await first.fit(data.slice(0, 6));
+    first.saveCheckpoint(path);
+    const resumed = make();
+    expect(resumed.loadCheckpoint(path)).toMatchObject({ step: 6, lr: 0.05 * 0.25 });
+    expect(resumed.stepCount).toBe(6);
+    expect(resumed.optimizer.lr).toBe(first.optimizer.lr);
+    await resumed.fit(data.slice(6));
+    expect(resumed.stepCount).toBe(10);
+    expect(resumed.optimizer.lr).toBe(straight.optimizer.lr);
+    expect(Array.from(resumed.store.params.base)).toEqual(Array.from(straight.store.params.base));
+  });
+
+  it('refuses a checkpoint it cannot resume from, changing nothing', () => {
+    const model = mlp();
+    const opt = new Adam(model.paramStore());
+    const plain = join(dir, `plain-${t.name.replace('/', '-')}.ckpt`);
+    nn.saveCheckpoint(plain, model, opt);
+    const trainer = new Trainer({ model, loss: new nn.MSELoss(), optimizer: opt, silent: true });
+    expect(() => trainer.loadCheckpoint(plain)).toThrow(/was not written by a Trainer/);
+    // A StepLR run's checkpoint into a trainer with ReduceLROnPlateau: the scheduler state does not fit.
+    const a = mlp(3);
+    const aOpt = new Adam(a.paramStore());
+    const stepped = new Trainer({ model: a, loss: new nn.MSELoss(), optimizer: aOpt, scheduler: new StepLR(aOpt, { stepSize: 1 }), silent: true });
+    stepped.step(batches(1)[0]);
+    const ck = join(dir, `steplr-${t.name.replace('/', '-')}.ckpt`);
+    stepped.saveCheckpoint(ck);
+    const b = mlp(4);
+    const bOpt = new Adam(b.paramStore(), { lr: 0.3 });
+    const other = new Trainer({ model: b, loss: new nn.MSELoss(), optimizer: bOpt, scheduler: new ReduceLROnPlateau(bOpt), schedulerInterval: 'epoch', silent: true });
+    const before = Array.from(b.paramStore().params.base);
+    expect(() => other.loadCheckpoint(ck)).toThrow(/state\.(numBadEpochs|cooldownCounter|best)/);
+    expect(Array.from(b.paramStore().params.base)).toEqual(before);
+    expect(bOpt.lr).toBe(0.3);
+    expect(other.stepCount).toBe(0);
   });
 
   it('two Ctrl-C during one step still stop cleanly between steps (the second is within the grace period)', async () => {
@@ -210,6 +318,21 @@ describe.each(targets)('Trainer on $name', (t) => {
       }
     } });
     expect(r).toMatchObject({ interrupted: true, steps: 3 });
+  });
+
+  it('counts an epoch that maxSteps ends on its last batch (array source): scheduler and onEpoch run for it', async () => {
+    const run = async (epochs: number, maxSteps: number, source: 'array' | 'generator') => {
+      const epochsSeen: number[] = [];
+      const data = batches(5);
+      const src = source === 'array' ? data : () => (function* () { yield* data; })();
+      const r = await new Trainer({ model: mlp(), loss: new nn.MSELoss(), optimizer: (p) => new SGD(p, { lr: 0.01 }), silent: true, onEpoch: (e) => epochsSeen.push(e.epoch) }).fit(src, { epochs, maxSteps });
+      return { ...r, epochsSeen };
+    };
+    expect(await run(3, 15, 'array')).toMatchObject({ steps: 15, epochs: 3, reason: 'completed', epochsSeen: [1, 2, 3] });
+    expect(await run(5, 10, 'array')).toMatchObject({ steps: 10, epochs: 2, reason: 'maxSteps', epochsSeen: [1, 2] });
+    expect(await run(5, 12, 'array')).toMatchObject({ steps: 12, epochs: 2, reason: 'maxSteps', epochsSeen: [1, 2] });
+    // A generator's end is unknown without pulling another batch: that epoch is not counted.
+    expect(await run(5, 10, 'generator')).toMatchObject({ steps: 10, epochs: 1, reason: 'maxSteps', epochsSeen: [1] });
   });
 
   it('stops on maxSteps and shouldStop; reads async iterables and per-epoch functions; checkpoints every N steps', async () => {
@@ -225,7 +348,7 @@ describe.each(targets)('Trainer on $name', (t) => {
     expect(epochsSeen).toEqual([1, 2, 3]);
     const path = join(dir, `every-${t.name.replace('/', '-')}.ckpt`);
     await new Trainer({ ...base, model: mlp(), checkpoint: { path, everySteps: 4 } }).fit(batches(5));
-    expect(nn.readCheckpoint(path).meta).toEqual({ step: 4 });
+    expect(nn.readCheckpoint(path).meta).toEqual({ step: 4, lr: 1e-3, scheduler: null, adaptive: null });
   });
 });
 

@@ -15,20 +15,10 @@ import {
   nativeAvailable,
 } from '../../lib/index.js';
 import { randomFloats, targets, useTarget } from '../helpers/targets.js';
+import { growableF32, resizableF32, settle, transfer } from '../helpers/buffers.js';
 
-type GrowableCtor = new (bytes: number, options: { maxByteLength: number }) => ArrayBufferLike;
-const resizableF32 = (n: number): Float32Array =>
-  new Float32Array(new (ArrayBuffer as unknown as GrowableCtor)(n * 4, { maxByteLength: n * 8 }), 0, n);
-const growableF32 = (n: number): Float32Array =>
-  new Float32Array(new (SharedArrayBuffer as unknown as GrowableCtor)(n * 4, { maxByteLength: n * 8 }), 0, n);
-const transfer = (t: ArrayBufferView): ArrayBuffer => structuredClone(t.buffer as ArrayBuffer, { transfer: [t.buffer as ArrayBuffer] });
 const make = (n: number) => Array.from({ length: n }, (_, i) => randomFloats(17 + (i % 5), i + 1, -3, 3));
 
-const settle = (p: Promise<unknown>): Promise<unknown> =>
-  p.then(
-    () => 'resolved',
-    (e: unknown) => e,
-  );
 
 async function expectDetached(p: Promise<unknown>, name: RegExp): Promise<void> {
   const err = await settle(p);

@@ -8,18 +8,9 @@ import { loadAddon } from '../../lib/binding.js';
 import { GradGuardError, nativeAvailable, ops } from '../../lib/index.js';
 import { lcgFloats as rand } from '../helpers/random.js';
 import { targets, useTarget } from '../helpers/targets.js';
+import { growableF32, resizableF32, resizableF64, transfer } from '../helpers/buffers.js';
 
-type GrowableCtor = new (bytes: number, options: { maxByteLength: number }) => ArrayBufferLike;
-const resizableF32 = (n: number): Float32Array =>
-  new Float32Array(new (ArrayBuffer as unknown as GrowableCtor)(n * 4, { maxByteLength: n * 8 }), 0, n);
-const growableF32 = (n: number): Float32Array =>
-  new Float32Array(new (SharedArrayBuffer as unknown as GrowableCtor)(n * 4, { maxByteLength: n * 8 }), 0, n);
-const resizableF64 = (n: number): Float64Array =>
-  new Float64Array(new (ArrayBuffer as unknown as GrowableCtor)(n * 8, { maxByteLength: n * 16 }), 0, n);
 
-/** Detaches t's buffer as postMessage/structuredClone with a transfer list do; the memory moves to
- *  the returned buffer, which the test keeps referenced until the call has settled. */
-const transfer = (t: ArrayBufferView): ArrayBuffer => structuredClone(t.buffer as ArrayBuffer, { transfer: [t.buffer as ArrayBuffer] });
 
 async function expectDetached(p: Promise<unknown>, name: RegExp): Promise<void> {
   const err = await p.then(

@@ -6,18 +6,8 @@ import { loadAddon } from '../../lib/binding.js';
 import { GradGuardError, nativeAvailable, ops } from '../../lib/index.js';
 import { lcgFloats as rand } from '../helpers/random.js';
 import { targets, useTarget } from '../helpers/targets.js';
+import { growableF32, resizableF32, settle, transfer } from '../helpers/buffers.js';
 
-type GrowableCtor = new (bytes: number, options: { maxByteLength: number }) => ArrayBufferLike;
-const resizableF32 = (n: number): Float32Array =>
-  new Float32Array(new (ArrayBuffer as unknown as GrowableCtor)(n * 4, { maxByteLength: n * 8 }), 0, n);
-const growableF32 = (n: number): Float32Array =>
-  new Float32Array(new (SharedArrayBuffer as unknown as GrowableCtor)(n * 4, { maxByteLength: n * 8 }), 0, n);
-const transfer = (t: ArrayBufferView): ArrayBuffer => structuredClone(t.buffer as ArrayBuffer, { transfer: [t.buffer as ArrayBuffer] });
-const settle = (p: Promise<unknown>): Promise<unknown> =>
-  p.then(
-    () => 'resolved',
-    (e: unknown) => e,
-  );
 
 const m = 8, n = 6, k = 5;
 const shape = { batch: m, inFeatures: k, outFeatures: n };

@@ -19,7 +19,6 @@ import { growableF32, resizableF32, settle, transfer } from '../helpers/buffers.
 
 const make = (n: number) => Array.from({ length: n }, (_, i) => randomFloats(17 + (i % 5), i + 1, -3, 3));
 
-
 async function expectDetached(p: Promise<unknown>, name: RegExp): Promise<void> {
   const err = await settle(p);
   expect(err).toBeInstanceOf(GradGuardError);

@@ -10,8 +10,6 @@ import { lcgFloats as rand } from '../helpers/random.js';
 import { targets, useTarget } from '../helpers/targets.js';
 import { growableF32, resizableF32, resizableF64, transfer } from '../helpers/buffers.js';
 
-
-
 async function expectDetached(p: Promise<unknown>, name: RegExp): Promise<void> {
   const err = await p.then(
     () => null,

@@ -8,7 +8,6 @@ import { lcgFloats as rand } from '../helpers/random.js';
 import { targets, useTarget } from '../helpers/targets.js';
 import { growableF32, resizableF32, settle, transfer } from '../helpers/buffers.js';
 
-
 const m = 8, n = 6, k = 5;
 const shape = { batch: m, inFeatures: k, outFeatures: n };
 

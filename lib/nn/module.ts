@@ -106,6 +106,7 @@ export abstract class Module {
 
   /** Sets training mode on this module and every descendant. Returns this. */
   train(mode = true): this {
+    if (typeof mode !== 'boolean') invalidArg(`${this.toString()}.train(mode)`, 'a boolean', mode);
     this.training = mode;
     for (const c of this.ownChildren.values()) c.train(mode);
     return this;

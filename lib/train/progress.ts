@@ -37,13 +37,20 @@ class BarReporter implements Reporter {
       cliProgress.Presets.shades_classic,
     );
     this.bar.start(Number.isFinite(total) ? total : 0, 0, { loss: '-', gnorm: '-', sps: '-' });
+    process.once('exit', this.showCursor);
   }
+  // The bar hides the cursor; a process.exit mid-run (the second Ctrl-C) skips stop(), so the
+  // terminal would be left without one.
+  private readonly showCursor = (): void => {
+    this.stream.write('\x1b[?25h');
+  };
   update(u: ProgressUpdate): void {
     this.bar.update(u.step, { loss: fmt(u.loss), gnorm: fmt(u.gradNorm), sps: u.stepsPerSecond.toFixed(1) });
   }
   stop(final: ProgressUpdate | null, note?: string): void {
     if (final) this.update(final);
     this.bar.stop();
+    process.removeListener('exit', this.showCursor);
     if (note) this.stream.write(`${note}\n`);
   }
 }

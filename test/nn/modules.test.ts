@@ -244,6 +244,7 @@ describe('bad input', () => {
     expect(() => new nn.LSTM(3, 4).forward(T(new Float32Array(6), [2, 3]))).toThrow(/LSTM\(3→4\)\.forward\(x\): expected shape \[seq, batch, 3\], got shape \[2, 3\]/);
     expect(() => new nn.LSTM(3, 4).forward(T(new Float32Array(0), [0, 2, 3]))).toThrow(/LSTM\(3→4\)\.forward\(x\): expected shape \[seq >= 1, batch, 3\] \(PyTorch refuses an empty sequence too\), got shape \[0, 2, 3\]/);
     expect(() => new nn.RNN(3, 4).forward(T(new Float32Array(0), [0, 2, 3]))).toThrow(RangeError);
+    expect(() => new nn.Linear(2, 2).train('no' as unknown as boolean)).toThrow(/Linear\(2→2\)\.train\(mode\): expected a boolean/);
     expect(() => new nn.LSTM(3, 4).forward(T(new Float32Array(6), [1, 2, 3]), { h0: T(new Float32Array(4), [1, 1, 4]) })).toThrow(/LSTM\(3→4\)\.forward\(h0\): expected shape \[1, 2, 4\]/);
     expect(() => new nn.RNN(3, 4).forward(T(new Float32Array(6), [1, 2, 3]), { c0: T(new Float32Array(8), [1, 2, 4]) })).toThrow(/RNN.*c0/);
     expect(() => new nn.BatchNorm1d(3).forward(T(new Float32Array(3), [1, 3]))).toThrow(/BatchNorm1d\(3\)\.forward\(x\): expected a batch of at least 2/);

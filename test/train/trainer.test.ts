@@ -362,8 +362,13 @@ describe('Trainer output and options', () => {
     expect(text[2]).toMatch(/^step 10\/10 \| epoch 2/);
 
     const tty = sink(true);
-    await fit({ model: mlp(), loss: new nn.MSELoss(), optimizer: (p) => new Adam(p), data: batches(3), stream: tty });
+    const exitListeners = process.listenerCount('exit');
+    let during = 0;
+    await fit({ model: mlp(), loss: new nn.MSELoss(), optimizer: (p) => new Adam(p), data: batches(3), stream: tty, onStep: () => void (during = process.listenerCount('exit')) });
     expect(tty.text()).toMatch(/3\/3 \| loss \S+ \| grad-norm \S+ \| [\d.]+ steps\/s/);
+    // While the bar (which hides the cursor) runs, an exit hook brings the cursor back; it is gone after.
+    expect(during).toBe(exitListeners + 1);
+    expect(process.listenerCount('exit')).toBe(exitListeners);
 
     const quiet = sink(true);
     await fit({ model: mlp(), loss: new nn.MSELoss(), optimizer: (p) => new Adam(p), data: batches(3), stream: quiet, silent: true });

@@ -1,5 +1,5 @@
 // Bindings used by `npm run bench` to measure the machine's own limits in the same run: streaming
-// read and copy bandwidth, and the peak FMA rate.
+// read and copy bandwidth, and the peak FMA rate; and one for the tests of native fault handling.
 #include <napi.h>
 
 #include "addon/args.h"
@@ -8,6 +8,8 @@
 #include "kernels/stream/stream.h"
 
 #include <atomic>
+#include <new>
+#include <string>
 #include <vector>
 
 #include "core/dispatch.h"
@@ -58,12 +60,26 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), total + (sinks[0] == 12345.f ? 1 : 0));
 }
 
+// ('caller' | 'pool') -> never returns: throws std::bad_alloc on the calling thread or inside a
+// thread-pool task, for the test that a native exception becomes a JS Error, not an abort.
+Napi::Value TestThrowBadAlloc(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 1);
+  const std::string where = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  if (where == "caller") throw std::bad_alloc();
+  if (where != "pool") throw_range(info.Env(), "where must be 'caller' or 'pool'");
+  parallel_for(0, 64, 1, [](size_t lo, size_t) {
+    if (lo == 37) throw std::bad_alloc();
+  });
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void init_bench(Napi::Env env, Napi::Object exports) {
   exports.Set("streamRead", Napi::Function::New(env, StreamRead, "streamRead"));
   exports.Set("streamCopy", Napi::Function::New(env, StreamCopy, "streamCopy"));
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak, "fmaPeak"));
+  exports.Set("testThrowBadAlloc", Napi::Function::New(env, TestThrowBadAlloc, "testThrowBadAlloc"));
 }
 
 }  // namespace addon

@@ -8,7 +8,9 @@
 // one partial per fixed-size chunk and combine the partials in order afterwards).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <exception>
 
 namespace gradguard {
 
@@ -23,13 +25,30 @@ using RangeFn = void (*)(void* ctx, size_t lo, size_t hi);
 void parallel_for_impl(size_t begin, size_t end, size_t grain, RangeFn fn, void* ctx);
 
 // Calls fn(lo, hi) on disjoint blocks of at most `grain` indices covering [begin, end). Runs inline
-// when there is a single block, one thread, or when called from inside a task.
+// when there is a single block, one thread, or when called from inside a task. An exception thrown
+// by fn (std::bad_alloc, say) on any thread skips the blocks not yet started and is rethrown here,
+// on the calling thread, once every running block has finished: escaping a pool thread it would
+// terminate the process.
 template <typename F>
 void parallel_for(size_t begin, size_t end, size_t grain, const F& fn) {
+  struct Ctx {
+    const F* fn;
+    std::atomic<bool> failed{false};
+    std::exception_ptr error{};
+  } ctx{&fn};
   parallel_for_impl(
       begin, end, grain,
-      [](void* ctx, size_t lo, size_t hi) { (*static_cast<const F*>(ctx))(lo, hi); },
-      const_cast<void*>(static_cast<const void*>(&fn)));
+      [](void* p, size_t lo, size_t hi) {
+        Ctx* c = static_cast<Ctx*>(p);
+        if (c->failed.load(std::memory_order_relaxed)) return;
+        try {
+          (*c->fn)(lo, hi);
+        } catch (...) {
+          if (!c->failed.exchange(true)) c->error = std::current_exception();
+        }
+      },
+      &ctx);
+  if (ctx.error) std::rethrow_exception(ctx.error);
 }
 
 }  // namespace gradguard

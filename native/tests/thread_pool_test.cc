@@ -2,6 +2,7 @@
 // (including more threads than cores), nested calls run inline, several threads may call at once,
 // and resizing between jobs loses nothing.
 #include <atomic>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -78,6 +79,32 @@ void test_resize_between_jobs() {
   }
 }
 
+// A task that throws (here std::bad_alloc, as an allocation inside a kernel would) on any thread:
+// the exception reaches the caller instead of terminating the process, blocks not yet started are
+// skipped, and the pool keeps working.
+void test_exception_reaches_the_caller() {
+  for (int threads : {1, 2, 3, 8}) {
+    set_num_threads(threads);
+    for (size_t bad_block : {size_t{0}, size_t{5}, size_t{63}}) {
+      std::atomic<int> ran{0};
+      bool caught = false;
+      try {
+        parallel_for(0, 64, 1, [&](size_t lo, size_t) {
+          ran.fetch_add(1, std::memory_order_relaxed);
+          if (lo == bad_block) throw std::bad_alloc();
+        });
+      } catch (const std::bad_alloc&) {
+        caught = true;
+      }
+      CHECK_MSG(caught, "threads=%d bad block %zu: the exception did not reach the caller", threads, bad_block);
+      CHECK(ran.load() >= 1 && ran.load() <= 64);
+      std::atomic<size_t> total{0};
+      parallel_for(0, 1000, 10, [&](size_t lo, size_t hi) { total.fetch_add(hi - lo); });
+      CHECK(total.load() == 1000);
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -85,6 +112,7 @@ int main() {
   test_nested_runs_inline();
   test_concurrent_callers_oversubscribed();
   test_resize_between_jobs();
+  test_exception_reaches_the_caller();
   set_num_threads(usable_cores());
   return test::finish("thread_pool_test");
 }

@@ -168,7 +168,8 @@ export function asyncTensors(name: string, t: TensorSet): AsyncArg {
 const resizable = (b: ArrayBufferLike): boolean =>
   (b as { resizable?: boolean }).resizable === true || (b as { growable?: boolean }).growable === true;
 
-function checkFixedLength(name: string, v: AsyncView): void {
+/** An array an *Async call may keep raw pointers into: its buffer must not be resizable or growable. */
+export function checkFixedLength(name: string, v: AsyncView): void {
   if (resizable(v.buffer)) {
     invalidArg(
       name,

@@ -5,7 +5,7 @@
  * and unpacked, so a model's many small tensors cost one collective, not one each.
  */
 import { GradGuardError, fromNative, invalidArg } from '../errors.js';
-import { checkTensors, type TensorSet, type TensorsLike } from '../validate.js';
+import { checkFixedLength, checkTensors, type TensorSet, type TensorsLike } from '../validate.js';
 import { chunkElements, queueAsync, requireReady, size } from './runtime.js';
 
 /**
@@ -75,15 +75,10 @@ function lostResult(name: string): GradGuardError {
 }
 
 /** N-API cannot pin memory, so an async call refuses buffers whose length can change under it. */
-function checkFixedLength(tensors: TensorsLike, t: TensorSet, name: string): void {
-  const expected = 'a Float32Array over a fixed-length buffer (allReduceAsync cannot pin a resizable ArrayBuffer or a growable SharedArrayBuffer)';
-  const check = (v: Float32Array, what: string): void => {
-    const b = v.buffer as { resizable?: boolean; growable?: boolean };
-    if (b.resizable === true || b.growable === true) invalidArg(what, expected, v);
-  };
-  if (t.flat !== null) check(t.flat.base, name);
-  else if (tensors instanceof Float32Array) check(tensors, name);
-  else t.views.forEach((v, i) => check(v, `${name}[${i}]`));
+function checkFixedBuffers(tensors: TensorsLike, t: TensorSet, name: string): void {
+  if (t.flat !== null) checkFixedLength(name, t.flat.base);
+  else if (tensors instanceof Float32Array) checkFixedLength(name, tensors);
+  else t.views.forEach((v, i) => checkFixedLength(`${name}[${i}]`, v));
 }
 
 /**
@@ -132,7 +127,7 @@ export function allReduceAsync(tensors: TensorsLike, op: ReduceOp = 'sum'): Prom
   try {
     o = checkOp(op);
     const t = checkTensors('tensors', tensors, { inPlace: true });
-    checkFixedLength(tensors, t, 'tensors');
+    checkFixedBuffers(tensors, t, 'tensors');
     p = packSet(t, 'tensors', true);
   } catch (err) {
     return Promise.reject(err);

@@ -1,7 +1,13 @@
 # Builds the addon from the one source list (scripts/sources.mjs); CMakeLists.txt reads the same list.
 # Each ISA's kernels are a static library with that ISA's flags, so the addon itself stays baseline
-# x86-64 / ARMv8 and runs on any CPU; the best kernels are chosen at run time.
+# x86-64 / ARMv8 and runs on any CPU; the best kernels are chosen at run time. The kernels are static
+# libraries so that an addon links only the objects it calls (the production addon leaves out the
+# benchmark-only streaming kernels). With GRADGUARD_DEVTOOLS=1 (`npm run build:native`) it also builds
+# gradguard_devtools.node, the bench probes and test hooks, which the package never ships.
 {
+  'variables': {
+    'gradguard_devtools%': '<!(node -p "process.env.GRADGUARD_DEVTOOLS === \'1\' ? 1 : 0")',
+  },
   'target_defaults': {
     'include_dirs': [
       "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -58,17 +64,34 @@
       ],
     },
     {
-      'target_name': 'gradguard',
-      'sources': [
-        '<!@(node scripts/sources.mjs --group base)',
-        '<!@(node scripts/sources.mjs --group addon)',
-      ],
+      'target_name': 'gradguard_base',
+      'type': 'static_library',
+      'sources': ['<!@(node scripts/sources.mjs --group base)'],
       'dependencies': ['gradguard_scalar'],
       'conditions': [
         ['target_arch=="x64"', { 'dependencies': ['gradguard_avx2', 'gradguard_avx512'] }],
         ['target_arch=="arm64"', { 'dependencies': ['gradguard_neon'] }],
-        ['OS=="linux"', { 'libraries': ['-lpthread'] }],
       ],
+      'direct_dependent_settings': {
+        'conditions': [['OS=="linux"', { 'libraries': ['-lpthread'] }]],
+      },
+      'export_dependent_settings': ['gradguard_scalar'],
     },
+    {
+      'target_name': 'gradguard',
+      'sources': ['<!@(node scripts/sources.mjs --group addon)'],
+      'dependencies': ['gradguard_base'],
+    },
+  ],
+  'conditions': [
+    ['gradguard_devtools==1', {
+      'targets': [
+        {
+          'target_name': 'gradguard_devtools',
+          'sources': ['<!@(node scripts/sources.mjs --group devtools)'],
+          'dependencies': ['gradguard_base'],
+        },
+      ],
+    }],
   ],
 }

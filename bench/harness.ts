@@ -1,7 +1,6 @@
 // benchmark.js glue: run one function as a suite entry and report the median time per call.
 import Benchmark from 'benchmark';
-import { loadAddon } from '../lib/binding.js';
-import { setNumThreads } from '../lib/index.js';
+import { loadDevtools } from '../scripts/devtools.js';
 
 export interface Timing {
   /** Median seconds per call. */
@@ -32,12 +31,11 @@ export function measure(name: string, fn: () => void, opts: { maxTime?: number; 
 /** The machine's streaming bandwidth with `threads` threads, in GB/s: read (bytes read per second)
  *  and copy (bytes read + written per second), over 256 MiB buffers, far beyond the caches. */
 export function bandwidth(threads: number): { read: number; copy: number } {
-  const addon = loadAddon();
-  setNumThreads(threads);
+  const probes = loadDevtools();
   const n = 64 * 1024 * 1024;
   const a = new Float32Array(n).fill(1);
   const b = new Float32Array(n).fill(2);
-  const r = measure(`read ${threads}t`, () => void addon.streamRead(a), { maxTime: 1 });
-  const c = measure(`copy ${threads}t`, () => addon.streamCopy(b, a), { maxTime: 1 });
+  const r = measure(`read ${threads}t`, () => void probes.streamRead(a, threads), { maxTime: 1 });
+  const c = measure(`copy ${threads}t`, () => probes.streamCopy(b, a, threads), { maxTime: 1 });
   return { read: (n * 4) / r.median / 1e9, copy: (2 * n * 4) / c.median / 1e9 };
 }

@@ -8,7 +8,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadAddon } from '../lib/binding.js';
+import { loadDevtools } from '../scripts/devtools.js';
 import { backendInfo, getNumThreads, ops, setNumThreads, useBackend } from '../lib/index.js';
 import { measure } from './harness.js';
 
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   setWasmPaths(join(here, '..', 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
   await tf.setBackend('wasm');
   await tf.ready();
-  const addon = loadAddon();
+  const probes = loadDevtools();
   const all = getNumThreads();
   const threadCounts = [...new Set([1, all])];
   const info = backendInfo();
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   for (const t of threadCounts) {
     setNumThreads(t);
     let flops = 0;
-    const timing = measure(`peak ${t}t`, () => void (flops = addon.fmaPeak(2e7, t)), { maxTime: 1 });
+    const timing = measure(`peak ${t}t`, () => void (flops = probes.fmaPeak(2e7, t, info.isa)), { maxTime: 1 });
     peak.set(t, flops / timing.median / 1e9);
     console.log(`peak FMA rate, ${t} thread(s): ${peak.get(t)!.toFixed(1)} GFLOP/s (register-only ${info.isa} FMA loop)`);
   }

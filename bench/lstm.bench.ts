@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { loadAddon } from '../lib/binding.js';
+import { loadDevtools } from '../scripts/devtools.js';
 import { backendInfo, getNumThreads, nativeAvailable, ops, setNumThreads, useBackend } from '../lib/index.js';
 import { measure } from './harness.js';
 import { tfjsLstmSeconds } from './lstm-tfjs.js';
@@ -50,10 +50,10 @@ async function main(): Promise<void> {
   console.log(`\nLSTM forward+backward — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ISA ${backendInfo().isa}, Node ${process.version}`);
   const peak = new Map<number, number>();
   if (nativeAvailable()) {
-    const addon = loadAddon();
+    const probes = loadDevtools();
     for (const t of threadCounts) {
       let flops = 0;
-      const timing = measure(`peak ${t}t`, () => void (flops = addon.fmaPeak(2e7, t)), { maxTime: 1 });
+      const timing = measure(`peak ${t}t`, () => void (flops = probes.fmaPeak(2e7, t, backendInfo().isa)), { maxTime: 1 });
       peak.set(t, flops / timing.median / 1e9);
       console.log(`peak FMA rate, ${t} thread(s): ${peak.get(t)!.toFixed(1)} GFLOP/s`);
     }

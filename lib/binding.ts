@@ -46,12 +46,6 @@ export interface NativeAddon extends NativeOpsAddon {
   gradStats(t: Tensors, s: Segments, perTensorOut?: Float64Array): NativeStats;
   gradStatsAsync(t: Tensors, s: Segments, perTensorOut?: Float64Array): Promise<NativeStats>;
   prepareTensorList(tensors: readonly Float32Array[]): PreparedTensorList;
-  /** Benchmarks only: streaming read (returns a checksum) and copy over the thread pool. */
-  streamRead(data: Float32Array): number;
-  streamCopy(dst: Float32Array, src: Float32Array): void;
-  fmaPeak(iterations: number, threads: number): number;
-  /** Test only: throws std::bad_alloc on the calling thread or in a pool task (it must surface as a JS Error). */
-  testThrowBadAlloc(where: 'caller' | 'pool'): never;
 
   agcClip(p: Tensors, ps: Segments, g: Tensors, gs: Segments, units: Uint32Array, clipping: number, eps: number): void;
   sgdStep(p: Tensors, ps: Segments, g: Tensors, gs: Segments, buf: Tensors | null, bs: Segments, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, maximize: boolean, firstStep: boolean, gradScale: number): void;

@@ -5,7 +5,9 @@
 //     *_scalar.cc -> "scalar" (built with -ffp-contract=off: the reference means what it says)
 //     *_avx2.cc   -> "avx2"   (-mavx2 -mfma)       *_avx512.cc -> "avx512" (-mavx512f -mfma)
 //     *_neon.cc   -> "neon"   (AArch64 only)      anything else -> "base" (baseline flags)
-//   native/addon/*.cc               -> "addon" (the only code that includes napi.h)
+//   native/addon/*.cc               -> "addon" (Node-API bindings of the production addon)
+//   native/devtools/*.cc            -> "devtools" (the bench probes and test hooks: a separate addon
+//                                      built for development only, never shipped)
 //   native/tests/*_test.cc          -> "tests" (one ctest executable each)
 //   native/mpi/*.cc                 -> "mpi"   (the optional MPI addon, built only by
 //                                      scripts/build-mpi.mjs: the main addon never links MPI)
@@ -27,7 +29,7 @@ function walk(dir) {
 }
 
 export function sourceGroups() {
-  const groups = { base: [], scalar: [], avx2: [], avx512: [], neon: [], addon: [], tests: [], mpi: [] };
+  const groups = { base: [], scalar: [], avx2: [], avx512: [], neon: [], addon: [], devtools: [], tests: [], mpi: [] };
   for (const dir of ['native/core', 'native/kernels']) {
     for (const file of walk(join(root, dir))) {
       const m = /_(scalar|avx2|avx512|neon)\.cc$/.exec(file);
@@ -35,6 +37,7 @@ export function sourceGroups() {
     }
   }
   groups.addon = walk(join(root, 'native/addon'));
+  groups.devtools = walk(join(root, 'native/devtools'));
   groups.tests = walk(join(root, 'native/tests')).filter((f) => f.endsWith('_test.cc'));
   groups.mpi = walk(join(root, 'native/mpi'));
   return groups;

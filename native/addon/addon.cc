@@ -10,7 +10,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gradguard::addon::init_runtime(env, exports);
   gradguard::addon::init_grad(env, exports);
   gradguard::addon::init_memory(env, exports);
-  gradguard::addon::init_bench(env, exports);
   gradguard::addon::init_tensor_list(env, exports);
   gradguard::addon::init_optim(env, exports);
   gradguard::addon::init_ops(env, exports);

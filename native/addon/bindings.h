@@ -9,7 +9,6 @@ namespace addon {
 void init_runtime(Napi::Env env, Napi::Object exports);
 void init_grad(Napi::Env env, Napi::Object exports);
 void init_memory(Napi::Env env, Napi::Object exports);
-void init_bench(Napi::Env env, Napi::Object exports);
 void init_tensor_list(Napi::Env env, Napi::Object exports);
 void init_optim(Napi::Env env, Napi::Object exports);
 void init_ops(Napi::Env env, Napi::Object exports);

@@ -24,7 +24,7 @@ describe('one source list feeds both build files', () => {
 
   it('binding.gyp takes every library and addon group from scripts/sources.mjs', () => {
     const gyp = readFileSync(join(root, 'binding.gyp'), 'utf8');
-    for (const group of ['base', 'scalar', 'avx2', 'avx512', 'neon', 'addon']) {
+    for (const group of ['base', 'scalar', 'avx2', 'avx512', 'neon', 'addon', 'devtools']) {
       expect(gyp).toContain(`<!@(node scripts/sources.mjs --group ${group})`);
     }
     expect(gyp).not.toMatch(/\.cc'/); // no hand-written source file names

@@ -1,0 +1,118 @@
+// The devtools addon (build/Release/gradguard_devtools.node): probes `npm run bench` uses to measure
+// the machine's own limits in the same run (streaming read and copy bandwidth, the peak FMA rate)
+// and a hook for the tests of native fault handling. Built only for development (binding.gyp builds it
+// when GRADGUARD_DEVTOOLS=1, as `npm run build:native` sets); never shipped, so the production addon
+// exports the library's functions only. It links the same kernel libraries and has its own thread
+// pool, so every probe takes its thread count (and fmaPeak its ISA) explicitly.
+#include <napi.h>
+
+#include "addon/args.h"
+#include "kernels/stream/peak.h"
+#include "kernels/stream/stream.h"
+
+#include <atomic>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "core/dispatch.h"
+#include "core/thread_pool.h"
+
+namespace gradguard {
+namespace addon {
+namespace {
+
+// Sizes this addon's own pool for one probe.
+void use_threads(const Napi::CallbackInfo& info, size_t i) {
+  const double threads = arg_number(info, i, "threads");
+  if (!(threads >= 1 && threads <= 1024) || threads != static_cast<int>(threads)) {
+    throw_range(info.Env(), "threads must be an integer in [1, 1024]");
+  }
+  set_num_threads(static_cast<int>(threads));
+}
+
+// (data: Float32Array, threads) -> number (XOR of the data, to keep the reads alive)
+Napi::Value StreamRead(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 2);
+  const kernels::Span s = float32_span(info.Env(), info[0], "data");
+  use_threads(info, 1);
+  return Napi::Number::New(info.Env(),
+                           static_cast<double>(kernels::stream_read(s.data, s.size * 4) & 0xffff));
+}
+
+// (dst: Float32Array, src: Float32Array, threads) -> undefined
+Napi::Value StreamCopy(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 3);
+  const kernels::Span d = float32_span(info.Env(), info[0], "dst");
+  const kernels::Span s = float32_span(info.Env(), info[1], "src");
+  if (d.size != s.size) throw_range(info.Env(), "dst and src must have the same length");
+  use_threads(info, 2);
+  kernels::stream_copy(d.data, s.data, s.size * 4);
+  return info.Env().Undefined();
+}
+
+// (iterations, threads, isa) -> float32 flops performed by `threads` copies of the register-only
+// FMA loop of `isa` (the library's active ISA, as backendInfo().isa names it), run at once on the
+// pool (time it from JS: flops / seconds = peak).
+Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 3);
+  const double iters = arg_number(info, 0, "iterations");
+  if (!(iters >= 1 && iters <= 1e12)) throw_range(info.Env(), "iterations must be in [1, 1e12]");
+  use_threads(info, 1);
+  const std::string isa_name = info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "";
+  Isa isa;
+  if (!parse_isa(isa_name.c_str(), &isa) || !isa_supported(isa)) {
+    throw_range(info.Env(), "isa must name an ISA this CPU runs, got '" + isa_name + "'");
+  }
+  const size_t n = static_cast<size_t>(num_threads());
+  std::vector<double> flops(n, 0.0);
+  std::vector<float> sinks(n, 0.0f);
+  parallel_for(0, n, 1, [&](size_t lo, size_t hi) {
+    for (size_t t = lo; t < hi; ++t) {
+      flops[t] = kernels::fma_peak_loop(isa, static_cast<size_t>(iters), &sinks[t]);
+    }
+  });
+  double total = 0;
+  for (double f : flops) total += f;
+  return Napi::Number::New(info.Env(), total + (sinks[0] == 12345.f ? 1 : 0));
+}
+
+// ('caller' | 'pool', threads) -> never returns: throws std::bad_alloc on the calling thread or
+// inside a thread-pool task, for the test that a native exception becomes a JS Error, not an abort
+// (this addon is built with the production addon's exception flags and links the same pool).
+Napi::Value TestThrowBadAlloc(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 2);
+  const std::string where = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  if (where != "caller" && where != "pool") {
+    throw_range(info.Env(), "where must be 'caller' or 'pool'");
+  }
+  use_threads(info, 1);
+  if (where == "caller") throw std::bad_alloc();
+  parallel_for(0, 64, 1, [](size_t lo, size_t) {
+    if (lo == 37) throw std::bad_alloc();
+  });
+  return info.Env().Undefined();
+}
+
+}  // namespace
+}  // namespace addon
+}  // namespace gradguard
+
+namespace {
+
+using gradguard::addon::FmaPeak;
+using gradguard::addon::StreamCopy;
+using gradguard::addon::StreamRead;
+using gradguard::addon::TestThrowBadAlloc;
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("streamRead", Napi::Function::New(env, StreamRead, "streamRead"));
+  exports.Set("streamCopy", Napi::Function::New(env, StreamCopy, "streamCopy"));
+  exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak, "fmaPeak"));
+  exports.Set("testThrowBadAlloc", Napi::Function::New(env, TestThrowBadAlloc, "testThrowBadAlloc"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(gradguard_devtools, Init)

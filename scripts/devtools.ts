@@ -1,0 +1,35 @@
+/**
+ * The devtools addon (`build/Release/gradguard_devtools.node`, built by `npm run build:native`): the
+ * probes `npm run bench` measures the machine with and the native fault hooks the tests use. The
+ * package never ships it, so the production addon exports the library's functions only. It has its
+ * own thread pool: each probe takes its thread count (and `fmaPeak` its ISA) explicitly.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Devtools {
+  /** Reads every byte of `data` once on `threads` threads; returns a checksum (keeps the reads alive). */
+  streamRead(data: Float32Array, threads: number): number;
+  /** Copies `src` into `dst` (same length) on `threads` threads. */
+  streamCopy(dst: Float32Array, src: Float32Array, threads: number): void;
+  /** Float32 FLOPs done by `threads` register-only FMA loops of `isa`, `iterations` each, at once. */
+  fmaPeak(iterations: number, threads: number, isa: string): number;
+  /** Throws std::bad_alloc on the calling thread or in a pool task of `threads` threads. */
+  testThrowBadAlloc(where: 'caller' | 'pool', threads: number): never;
+}
+
+export const devtoolsPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'build', 'Release', 'gradguard_devtools.node');
+
+let cached: Devtools | undefined;
+
+/** Loads the devtools addon, or throws saying how to build it. */
+export function loadDevtools(): Devtools {
+  if (cached) return cached;
+  try {
+    cached = createRequire(import.meta.url)(devtoolsPath) as Devtools;
+  } catch (err) {
+    throw new Error(`the devtools addon did not load (${(err as Error).message.split('\n')[0]}); build it with \`npm run build:native\``);
+  }
+  return cached;
+}

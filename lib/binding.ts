@@ -1,11 +1,11 @@
 /**
- * Loads the native addon (node-gyp-build: a prebuild, else build/Release) and describes every export
+ * Loads the native addon (a build from source, else a prebuild: lib/addon-loader.ts) and describes every export
  * in one TypeScript type, so nothing crosses the boundary untyped.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadNativeAddon, type LoadedAddon } from './addon-loader.js';
 import type { NativeOpsAddon } from './ops/backend-types.js';
 
 /** Raw statistics as the addon returns them. */
@@ -89,9 +89,15 @@ export function packageVersion(): string {
   return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version as string;
 }
 
-/** Loads the addon or throws the loader's error. */
+let loaded: LoadedAddon<NativeAddon> | undefined;
+
+/** Loads the addon (lib/addon-loader.ts says from where) or throws why no binary loads. */
 export function loadAddon(): NativeAddon {
-  const require = createRequire(import.meta.url);
-  const load = require('node-gyp-build') as (dir: string) => NativeAddon;
-  return load(packageRoot());
+  loaded ??= loadNativeAddon<NativeAddon>(packageRoot());
+  return loaded.addon;
+}
+
+/** The loaded addon's file, relative to the package root; null before a load succeeded. */
+export function loadedAddonFile(): string | null {
+  return loaded?.file ?? null;
 }

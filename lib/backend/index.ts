@@ -3,7 +3,7 @@
  * on stderr (silence it with GRADGUARD_QUIET=1). GRADGUARD_BACKEND=js|native forces one; `useBackend`
  * switches at run time (tests and the golden runner compare both in one process).
  */
-import { loadAddon, packageVersion, type NativeAddon } from '../binding.js';
+import { loadAddon, loadedAddonFile, packageVersion, type NativeAddon } from '../binding.js';
 import { invalidArg } from '../errors.js';
 import { createJsBackend } from './js/index.js';
 import { createNativeBackend } from './native.js';
@@ -86,12 +86,19 @@ export interface BackendInfo {
   threads: number;
   /** gradguard's version. */
   version: string;
+  /**
+   * The native binary in use, relative to the package root: a prebuild
+   * (`prebuilds/linux-x64/gradguard.napi.node`) or a build from source (`build/Release/gradguard.node`);
+   * null on the pure-TS backend.
+   */
+  binary: string | null;
 }
 
-/** What runs the math: `{ backend, isa, threads, version }`. */
+/** What runs the math: `{ backend, isa, threads, version, binary }`. */
 export function backendInfo(): BackendInfo {
   const b = getBackend();
-  return { backend: b.name, isa: b.isa(), threads: b.numThreads(), version: packageVersion() };
+  const binary = b.name === 'native' ? loadedAddonFile() : null;
+  return { backend: b.name, isa: b.isa(), threads: b.numThreads(), version: packageVersion(), binary };
 }
 
 /** Sets the thread pool's size (native backend; default: usable cores or GRADGUARD_THREADS). */

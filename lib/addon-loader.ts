@@ -1,0 +1,125 @@
+/**
+ * Finds and loads the native addon. The candidates, in order: a build from source
+ * (`build/Release/gradguard.node`, then `build/Debug`), then the prebuilds for this platform and
+ * architecture, picked and ordered by node-gyp-build's own tag rules (N-API, libc, armv). A candidate
+ * built for another architecture is passed over before it is opened (its ELF header names its
+ * machine), one that fails to load (corrupt, truncated, missing symbols) is passed over after; the
+ * next one is tried. node-gyp-build alone stops at the first match, so a stale build of another
+ * architecture (a copied `node_modules`, an emulated run) would hide a good prebuild.
+ */
+import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
+
+/** What node-gyp-build exports besides its loader: the helpers that match prebuild folder and file names. */
+interface PrebuildTags {
+  file: string;
+}
+interface PrebuildTuple {
+  name: string;
+}
+interface NodeGypBuild {
+  parseTuple(name: string): PrebuildTuple | undefined;
+  matchTuple(platform: string, arch: string): (t: PrebuildTuple | undefined) => boolean;
+  compareTuples(a: PrebuildTuple, b: PrebuildTuple): number;
+  parseTags(file: string): PrebuildTags | undefined;
+  matchTags(runtime: string, abi: string): (t: PrebuildTags | undefined) => boolean;
+  compareTags(runtime: string): (a: PrebuildTags, b: PrebuildTags) => number;
+}
+
+const require = createRequire(import.meta.url);
+
+/** ELF `e_machine` of each Node architecture whose prebuilds this package may carry. */
+const ELF_MACHINE: Record<string, { code: number; name: string }> = {
+  x64: { code: 62, name: 'x86-64' },
+  arm64: { code: 183, name: 'aarch64' },
+  ia32: { code: 3, name: 'x86' },
+  arm: { code: 40, name: 'arm' },
+};
+
+function elfMachineName(code: number): string {
+  return Object.values(ELF_MACHINE).find((m) => m.code === code)?.name ?? `ELF machine ${code}`;
+}
+
+/**
+ * Why the binary at `file` cannot run on this process's architecture, or null when it may (or when
+ * this platform does not use ELF). Reads 20 bytes; never opens the library.
+ */
+export function binaryMismatch(file: string, arch: string = process.arch, platform: string = process.platform): string | null {
+  if (platform !== 'linux' && platform !== 'freebsd' && platform !== 'android') return null;
+  const header = Buffer.alloc(20);
+  let got = 0;
+  const fd = openSync(file, 'r');
+  try {
+    got = readSync(fd, header, 0, 20, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (got < 20 || header.readUInt32BE(0) !== 0x7f454c46) return 'not a shared library (corrupt or truncated)';
+  const machine = header.readUInt16LE(18);
+  const want = ELF_MACHINE[arch];
+  if (want && machine !== want.code) return `built for ${elfMachineName(machine)}, not ${want.name}`;
+  return null;
+}
+
+/** Every binary that may be this package's addon here, best first. */
+export function addonCandidates(root: string): string[] {
+  const out: string[] = [];
+  for (const config of ['Release', 'Debug']) {
+    const file = join(root, 'build', config, 'gradguard.node');
+    if (existsSync(file)) out.push(file);
+  }
+  const gyp = require('node-gyp-build') as NodeGypBuild;
+  const list = (dir: string): string[] => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  const prebuilds = join(root, 'prebuilds');
+  const tuples = list(prebuilds)
+    .map((name) => gyp.parseTuple(name))
+    .filter(gyp.matchTuple(process.platform, process.arch)) as PrebuildTuple[];
+  for (const tuple of tuples.sort(gyp.compareTuples)) {
+    const dir = join(prebuilds, tuple.name);
+    const files = list(dir)
+      .map((f) => gyp.parseTags(f))
+      .filter(gyp.matchTags('node', process.versions.modules)) as PrebuildTags[];
+    for (const tags of files.sort(gyp.compareTags('node'))) out.push(join(dir, tags.file));
+  }
+  return out;
+}
+
+/** The addon that loaded and the file it came from. */
+export interface LoadedAddon<T> {
+  addon: T;
+  /** The binary's path relative to the package root, e.g. `prebuilds/linux-x64/gradguard.napi.node`. */
+  file: string;
+}
+
+/**
+ * Loads the first candidate that runs here.
+ * @throws {Error} naming every candidate and why it was passed over, on one line (the fallback
+ *   notice prints the first line), or saying that there is no binary for this platform.
+ */
+export function loadNativeAddon<T>(root: string): LoadedAddon<T> {
+  const skipped: string[] = [];
+  for (const file of addonCandidates(root)) {
+    const name = relative(root, file);
+    const mismatch = binaryMismatch(file);
+    if (mismatch) {
+      skipped.push(`${name} is ${mismatch}`);
+      continue;
+    }
+    try {
+      return { addon: require(file) as T, file: name };
+    } catch (err) {
+      skipped.push(`${name} did not load (${String((err as Error)?.message ?? err).split('\n')[0]})`);
+    }
+  }
+  if (skipped.length === 0) {
+    throw new Error(`no native binary for ${process.platform}-${process.arch} (no prebuild, and no build from source in ${join(root, 'build')})`);
+  }
+  throw new Error(`no native binary loads: ${skipped.join('; ')}`);
+}

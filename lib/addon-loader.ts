@@ -94,7 +94,7 @@ export function addonCandidates(root: string): string[] {
 /** The addon that loaded and the file it came from. */
 export interface LoadedAddon<T> {
   addon: T;
-  /** The binary's path relative to the package root, e.g. `prebuilds/linux-x64/gradguard.napi.node`. */
+  /** The binary's path relative to the package root, e.g. `prebuilds/linux-x64/gradguard.glibc.node`. */
   file: string;
 }
 

@@ -88,7 +88,7 @@ export interface BackendInfo {
   version: string;
   /**
    * The native binary in use, relative to the package root: a prebuild
-   * (`prebuilds/linux-x64/gradguard.napi.node`) or a build from source (`build/Release/gradguard.node`);
+   * (`prebuilds/linux-x64/gradguard.glibc.node`) or a build from source (`build/Release/gradguard.node`);
    * null on the pure-TS backend.
    */
   binary: string | null;

@@ -2,12 +2,13 @@
  * Finds and loads the native addon. The candidates, in order: a build from source
  * (`build/Release/gradguard.node`, then `build/Debug`), then the prebuilds for this platform and
  * architecture, picked and ordered by node-gyp-build's own tag rules (N-API, libc, armv). A candidate
- * built for another architecture is passed over before it is opened (its ELF header names its
- * machine), one that fails to load (corrupt, truncated, missing symbols) is passed over after; the
- * next one is tried. node-gyp-build alone stops at the first match, so a stale build of another
+ * built for another architecture, a truncated one and a prebuild whose checksum does not match are
+ * passed over before it is opened (dlopen of a damaged library can kill the process); one that fails
+ * to load (missing symbols, a too-old libc) is passed over after; the next one is tried. node-gyp-build alone stops at the first match, so a stale build of another
  * architecture (a copied `node_modules`, an emulated run) would hide a good prebuild.
  */
-import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 
@@ -43,23 +44,58 @@ function elfMachineName(code: number): string {
 
 /**
  * Why the binary at `file` cannot run on this process's architecture, or null when it may (or when
- * this platform does not use ELF). Reads 20 bytes; never opens the library.
+ * this platform does not use ELF). Reads the ELF and program headers, never maps the library: a
+ * truncated library (a segment or the section table past the end of the file) is caught here, since
+ * dlopen would map the missing pages and the process would die on touching them.
  */
 export function binaryMismatch(file: string, arch: string = process.arch, platform: string = process.platform): string | null {
   if (platform !== 'linux' && platform !== 'freebsd' && platform !== 'android') return null;
-  const header = Buffer.alloc(20);
-  let got = 0;
   const fd = openSync(file, 'r');
   try {
-    got = readSync(fd, header, 0, 20, 0);
+    const size = fstatSync(fd).size;
+    const read = (at: number, length: number): Buffer | null => {
+      if (at < 0 || at + length > size) return null;
+      const b = Buffer.alloc(length);
+      return readSync(fd, b, 0, length, at) === length ? b : null;
+    };
+    const header = read(0, 64);
+    if (!header || header.readUInt32BE(0) !== 0x7f454c46) return 'not a shared library (corrupt or truncated)';
+    const machine = header.readUInt16LE(18);
+    const want = ELF_MACHINE[arch];
+    if (want && machine !== want.code) return `built for ${elfMachineName(machine)}, not ${want.name}`;
+    if (header[4] !== 2 || header[5] !== 1) return null; // not 64-bit little-endian: leave it to dlopen
+    const end = (offset: bigint, length: bigint) => Number(offset + length);
+    let needed = end(header.readBigUInt64LE(40), BigInt(header.readUInt16LE(58) * header.readUInt16LE(60)));
+    const phoff = Number(header.readBigUInt64LE(32));
+    const phentsize = header.readUInt16LE(54);
+    const phnum = header.readUInt16LE(56);
+    const table = read(phoff, phentsize * phnum);
+    if (!table || phentsize < 56) return 'truncated (its program headers are missing)';
+    for (let i = 0; i < phnum; i++) {
+      const at = i * phentsize;
+      needed = Math.max(needed, end(table.readBigUInt64LE(at + 8), table.readBigUInt64LE(at + 32)));
+    }
+    if (needed > size) return `truncated (${size} of at least ${needed} bytes)`;
+    return null;
   } finally {
     closeSync(fd);
   }
-  if (got < 20 || header.readUInt32BE(0) !== 0x7f454c46) return 'not a shared library (corrupt or truncated)';
-  const machine = header.readUInt16LE(18);
-  const want = ELF_MACHINE[arch];
-  if (want && machine !== want.code) return `built for ${elfMachineName(machine)}, not ${want.name}`;
-  return null;
+}
+
+/**
+ * Whether a prebuild matches the SHA-256 that scripts/prebuild.mjs wrote beside it
+ * (`<file>.sha256`): corruption anywhere in the file, not only in its headers, is caught before
+ * the library is opened. Null when it matches or when there is no checksum file (a build from source).
+ */
+export function checksumMismatch(file: string): string | null {
+  let expected: string;
+  try {
+    expected = readFileSync(`${file}.sha256`, 'utf8').trim().split(/\s+/)[0];
+  } catch {
+    return null;
+  }
+  const actual = createHash('sha256').update(readFileSync(file)).digest('hex');
+  return actual === expected ? null : 'corrupt (its SHA-256 does not match the one shipped beside it)';
 }
 
 /** Every binary that may be this package's addon here, best first. */
@@ -107,7 +143,7 @@ export function loadNativeAddon<T>(root: string): LoadedAddon<T> {
   const skipped: string[] = [];
   for (const file of addonCandidates(root)) {
     const name = relative(root, file);
-    const mismatch = binaryMismatch(file);
+    const mismatch = binaryMismatch(file) ?? checksumMismatch(file);
     if (mismatch) {
       skipped.push(`${name} is ${mismatch}`);
       continue;

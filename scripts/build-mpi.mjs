@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { localNodeDir } from './node-headers.mjs';
 import { sourceGroups } from './sources.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,17 +42,6 @@ function findMpi(why) {
   return null;
 }
 
-/** The folder holding node_api.h for the running Node. */
-function nodeHeaders() {
-  const candidates = [
-    process.env.npm_config_nodedir && join(process.env.npm_config_nodedir, 'include', 'node'),
-    join(dirname(process.execPath), '..', 'include', 'node'),
-    '/usr/include/node',
-    join(process.env.HOME || '', '.cache', 'node-gyp', process.versions.node, 'include', 'node'),
-  ].filter(Boolean);
-  return candidates.find((d) => existsSync(join(d, 'node_api.h'))) ?? null;
-}
-
 function finish(status, code) {
   mkdirSync(dirname(statusFile), { recursive: true });
   writeFileSync(statusFile, JSON.stringify(status, null, 2) + '\n');
@@ -70,7 +60,8 @@ function fail(reason) {
 const why = [];
 const mpi = findMpi(why);
 if (!mpi) fail(`no MPI found (${why.join('; ')}); install one (Debian: apt-get install openmpi-bin libopenmpi-dev) and run npm run build:mpi`);
-const headers = nodeHeaders();
+const nodeDir = localNodeDir();
+const headers = nodeDir && join(nodeDir, 'include', 'node');
 if (!headers) fail('Node headers (node_api.h) not found; set npm_config_nodedir to a Node source or headers folder');
 const require = createRequire(import.meta.url);
 const napiDir = dirname(require.resolve('node-addon-api/package.json'));

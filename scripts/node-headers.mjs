@@ -10,6 +10,8 @@ export function localNodeDir() {
     process.env.npm_config_nodedir,
     dirname(dirname(process.execPath)),
     process.config?.variables?.node_prefix,
+    '/usr',
+    join(process.env.HOME || '', '.cache', 'node-gyp', process.versions.node), // headers node-gyp fetched earlier
   ];
   for (const prefix of prefixes) {
     if (prefix && existsSync(join(prefix, 'include', 'node', 'node_api.h'))) return prefix;

@@ -3,10 +3,12 @@
 // linux-arm64 (the one that is not the host's cross-compiled with Debian's cross g++), each into
 // prebuilds/linux-<arch>/gradguard.glibc.node, stripped with that architecture's strip. Each is built in
 // a staging copy of the sources so the development build in build/ (and its devtools addon) stays.
-// A built binary is checked: the host's by loading it in a child Node, the other by its ELF header.
+// A built binary is checked: the host's by loading it in a child Node, the other by its ELF header;
+// its SHA-256 goes beside it (<file>.sha256), which the loader checks before opening it.
 // Usage: node scripts/prebuild.mjs [--arch x64|arm64] (default: both)
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, openSync, readSync, closeSync, rmSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, cpSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +69,8 @@ function build(arch) {
     const out = join(root, 'prebuilds', `linux-${arch}`, 'gradguard.glibc.node');
     if (!existsSync(out)) fail(`prebuildify wrote no ${out}`);
     if (elfMachine(out) !== target.elfMachine) fail(`${out} is not an ${arch} binary (ELF machine ${elfMachine(out)})`);
+    // The loader checks it before opening the file (lib/addon-loader.ts): a damaged prebuild is skipped, not loaded.
+    writeFileSync(`${out}.sha256`, `${createHash('sha256').update(readFileSync(out)).digest('hex')}  gradguard.glibc.node\n`);
     if (!cross) {
       const check = spawnSync(process.execPath, ['-e', `const a = require(${JSON.stringify(out)}); if (a.gradNorm([new Float32Array([3, 4])], null, 2) !== 5) process.exit(1); console.log(a.activeIsa())`], { encoding: 'utf8' });
       if (check.status !== 0) fail(`${out} does not load or compute here: ${check.stderr}`);

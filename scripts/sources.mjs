@@ -12,14 +12,16 @@
 //   native/mpi/*.cc                 -> "mpi"   (the optional MPI addon, built only by
 //                                      scripts/build-mpi.mjs: the main addon never links MPI)
 // Usage: node scripts/sources.mjs [--json] [--group NAME] [--sep SEP]
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+// A missing folder is empty: the published package leaves out native/tests and native/devtools.
 function walk(dir) {
   const out = [];
+  if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir).sort()) {
     const full = join(dir, name);
     if (statSync(full).isDirectory()) out.push(...walk(full));

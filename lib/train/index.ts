@@ -13,4 +13,4 @@ export {
   type TrainerOptions,
 } from './trainer.js';
 export type { GradientPolicy } from './policy.js';
-export type { ProgressMode } from './progress.js';
+export type { ProgressMode, ProgressStream } from './progress.js';

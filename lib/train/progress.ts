@@ -57,7 +57,7 @@ class BarReporter implements Reporter {
 
 class LineReporter implements Reporter {
   private last = 0;
-  constructor(private readonly stream: NodeJS.WritableStream, private readonly total: number, private readonly every: number) {}
+  constructor(private readonly stream: ProgressStream, private readonly total: number, private readonly every: number) {}
   update(u: ProgressUpdate): void {
     if (u.step - this.last >= this.every) {
       this.last = u.step;
@@ -72,9 +72,19 @@ class LineReporter implements Reporter {
 
 const silent: Reporter = { update() {}, stop() {} };
 
+/**
+ * Where the Trainer writes progress: `process.stderr` by default, or any object with `write`. A bar
+ * needs a terminal stream (`isTTY`, cursor movement); other streams get lines. Typed structurally so
+ * the public types do not need `@types/node`.
+ */
+export interface ProgressStream {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+}
+
 /** The reporter for a mode: 'auto' is a bar on a TTY, else lines every `every` steps. */
-export function makeReporter(mode: ProgressMode, stream: NodeJS.WriteStream, total: number, every: number): Reporter {
+export function makeReporter(mode: ProgressMode, stream: ProgressStream, total: number, every: number): Reporter {
   if (mode === 'none') return silent;
   const bar = mode === 'bar' || (mode === 'auto' && stream.isTTY === true);
-  return bar ? new BarReporter(stream, total) : new LineReporter(stream, total, every);
+  return bar ? new BarReporter(stream as NodeJS.WriteStream, total) : new LineReporter(stream, total, every);
 }

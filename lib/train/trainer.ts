@@ -17,7 +17,7 @@ import { GradientMonitor } from '../monitor/gradient-monitor.js';
 import { InterruptGuard } from './interrupt.js';
 import { BufferSnapshot } from './buffer-snapshot.js';
 import { applyPolicyAndStep, checkPolicy, type CheckedPolicy, type GradientPolicy } from './policy.js';
-import { makeReporter, type ProgressMode, type ProgressUpdate } from './progress.js';
+import { makeReporter, type ProgressMode, type ProgressStream, type ProgressUpdate } from './progress.js';
 
 /** One batch: the model's input and the loss's target. */
 export interface Batch<T = Tensor> {
@@ -99,8 +99,8 @@ export interface TrainerOptions<T = Tensor> extends GradientPolicy {
   silent?: boolean;
   /** Lines mode: one line every this many steps. Default 100. */
   logEvery?: number;
-  /** Where progress goes. Default process.stderr. */
-  stream?: NodeJS.WriteStream;
+  /** Where progress goes. Default process.stderr; a bar needs a TTY stream, anything else with `write` gets lines. */
+  stream?: ProgressStream;
   /** Save checkpoints: on Ctrl-C (default when a path is given) and/or every N steps. */
   checkpoint?: { path: string; onInterrupt?: boolean; everySteps?: number };
   /** Install a SIGINT handler during fit (default true). */

@@ -70,10 +70,10 @@ export function binaryMismatch(file: string, arch: string = process.arch, platfo
     const phentsize = header.readUInt16LE(54);
     const phnum = header.readUInt16LE(56);
     const table = read(phoff, phentsize * phnum);
-    if (!table || phentsize < 56) return 'truncated (its program headers are missing)';
+    if (phnum > 0 && (!table || phentsize < 56)) return 'truncated (its program headers are missing)';
     for (let i = 0; i < phnum; i++) {
       const at = i * phentsize;
-      needed = Math.max(needed, end(table.readBigUInt64LE(at + 8), table.readBigUInt64LE(at + 32)));
+      needed = Math.max(needed, end(table!.readBigUInt64LE(at + 8), table!.readBigUInt64LE(at + 32)));
     }
     if (needed > size) return `truncated (${size} of at least ${needed} bytes)`;
     return null;

@@ -18,7 +18,7 @@ describe('build-mpi.mjs', () => {
   it('removes the previous addon when a rebuild fails (no MPI found)', () => {
     tmp = mkdtempSync(join(tmpdir(), 'gradguard-build-mpi-'));
     mkdirSync(join(tmp, 'scripts'));
-    for (const f of ['build-mpi.mjs', 'sources.mjs']) copyFileSync(join(root, 'scripts', f), join(tmp, 'scripts', f));
+    for (const f of ['build-mpi.mjs', 'sources.mjs', 'node-headers.mjs']) copyFileSync(join(root, 'scripts', f), join(tmp, 'scripts', f));
     const stale = join(tmp, 'build-mpi', 'Release', 'gradguard_mpi.node');
     mkdirSync(join(tmp, 'build-mpi', 'Release'), { recursive: true });
     writeFileSync(stale, 'an addon built against the previous MPI');

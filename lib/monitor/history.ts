@@ -6,7 +6,7 @@
  */
 import type { MonitorEvent } from './events.js';
 
-/** The `format` tag of a {@link MonitorHistory} (versioned: a later incompatible layout gets another tag). */
+/** The `format` tag of a {@link MonitorHistory}. */
 export const HISTORY_FORMAT = 'gradguard.monitor/1';
 
 /** Figures over a monitored run (`GradientMonitor.summary()`), JSON-safe. */

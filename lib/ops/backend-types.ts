@@ -6,7 +6,7 @@
 
 /**
  * Activation ids shared with native/kernels/activation/activation.h (enum Act). The ops' functions
- * take care of them; you need these ids only to call the backend directly.
+ * pick the id themselves; these are exported for reference.
  */
 export const Act = {
   /** {@link relu}. */

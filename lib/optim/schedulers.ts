@@ -198,7 +198,7 @@ export class ReduceLROnPlateau {
   readonly cooldown: number;
   /** Lower bound on the lr. */
   readonly minLr: number;
-  /** Smallest lr change that is applied. */
+  /** Reductions of at most eps are ignored. */
   readonly eps: number;
   /** Best metric seen so far (±Infinity before the first `step`). */
   best: number;

@@ -5,7 +5,13 @@
 
 /** Base class of gradguard's own errors; `code` is stable (`ERR_GRADGUARD_*`). */
 export class GradGuardError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_GRADGUARD_NONFINITE` or `ERR_GRADGUARD_DETACHED`. */
   readonly code: string;
+  /**
+   * Builds an error whose `name` is `GradGuardError`.
+   * @param message the human-readable message.
+   * @param code the stable code (default `ERR_GRADGUARD`).
+   */
   constructor(message: string, code = 'ERR_GRADGUARD') {
     super(message);
     this.name = 'GradGuardError';
@@ -22,6 +28,13 @@ export class NonFiniteGradientError extends GradGuardError {
   readonly tensorIndex: number;
   /** The non-finite total norm. */
   readonly totalNorm: number;
+  /**
+   * Builds the error with code `ERR_GRADGUARD_NONFINITE` and a message naming the norm order, the
+   * total and the first non-finite tensor.
+   * @param normType the norm order p that was asked for.
+   * @param totalNorm the non-finite total norm.
+   * @param tensorIndex index of the first tensor whose own norm is non-finite, or -1.
+   */
   constructor(normType: number, totalNorm: number, tensorIndex: number) {
     const where = tensorIndex >= 0 ? `; first non-finite tensor: grads[${tensorIndex}]` : '';
     super(

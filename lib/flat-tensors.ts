@@ -31,13 +31,18 @@ export class FlatTensors implements Iterable<Float32Array> {
     return this.views.length;
   }
 
-  /** The i-th tensor's view. */
+  /**
+   * The i-th tensor's view.
+   * @param i index; negative counts from the end, as `Array.prototype.at`.
+   * @throws {RangeError} when `i` is out of range.
+   */
   at(i: number): Float32Array {
     const v = this.views[i < 0 ? this.views.length + i : i];
     if (v === undefined) throw new RangeError(`index: expected 0..${this.views.length - 1}, got ${i}`);
     return v;
   }
 
+  /** Iterates the tensors' views in order (`for (const g of store.grads)`). */
   [Symbol.iterator](): Iterator<Float32Array> {
     return this.views[Symbol.iterator]();
   }

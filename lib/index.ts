@@ -57,10 +57,37 @@ export {
   type Nonlinearity,
   type RandomOptions,
 } from './init/init.js';
+/**
+ * Functional kernels with PyTorch semantics, row-major, in place on your Float32Arrays: matmul
+ * (`torch.addmm`), linear forward/backward (weight [out, in]), elementwise activations and their
+ * backward passes, losses that return their value and write their gradient, the residual add,
+ * BatchNorm1d/LayerNorm and one-layer RNN/LSTM forward and backward through time (matmul, linear,
+ * normalisation and recurrent ops also as `…Async`, off the main thread). Every function validates
+ * its arguments (TypeError/RangeError naming the argument) before any work.
+ */
 export * as ops from './ops/index.js';
+/**
+ * Gradient-health monitoring: {@link GradientMonitor} (exploding and vanishing gradients, loss
+ * divergence) and its reports: a self-contained HTML page with a Vega-Lite chart, an SVG, the
+ * chart's spec, or a terminal table.
+ */
 export * as monitor from './monitor/index.js';
 export { GradientMonitor } from './monitor/gradient-monitor.js';
+/**
+ * Layers with an explicit forward and backward (PyTorch `torch.nn` without autograd): Module,
+ * Linear, activations, Sequential/Residual, RNN/LSTM, BatchNorm1d/LayerNorm, losses, state dicts
+ * and binary checkpoints.
+ */
 export * as nn from './nn/index.js';
+/**
+ * The training loop: {@link Trainer} and {@link fit} (also exported at the top level) with their
+ * option, result and callback types.
+ */
 export * as train from './train/index.js';
 export { Trainer, fit, type TrainerOptions, type FitResult, type StepInfo } from './train/index.js';
+/**
+ * Data-parallel training over MPI (the optional native part; `available()` is false when no MPI is
+ * built): init/finalize, rank and size, all-reduce and broadcast (sync and async), the global
+ * gradient norm and clipping across ranks, and {@link dist.DataParallel} (PyTorch DDP's scheme).
+ */
 export * as dist from './dist/index.js';

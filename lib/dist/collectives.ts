@@ -89,6 +89,7 @@ function checkFixedBuffers(tensors: TensorsLike, t: TensorSet, name: string): vo
  * are identical on every rank.
  * Reference: `torch.distributed.all_reduce`.
  * @param tensors a Float32Array, an array of them, or a FlatTensors (one MPI call for the whole store).
+ * @param op 'sum' (default), 'mean' or 'max'; the same on every rank.
  * @throws {GradGuardError} ERR_GRADGUARD_DIST_NOT_INITIALIZED before `init`; ERR_GRADGUARD_DIST_MISMATCH
  *   when ranks pass different lengths or ops; ERR_GRADGUARD_DIST_BUSY while an async collective runs.
  * @throws {TypeError|RangeError} on bad arguments.
@@ -116,6 +117,8 @@ export function allReduce(tensors: TensorsLike, op: ReduceOp = 'sum'): void {
  * Async collectives run one after another in call order; sync collectives are refused while one is
  * in flight. Needs MPI_THREAD_SERIALIZED (the default of `init`). Reference:
  * `torch.distributed.all_reduce(async_op=True)`.
+ * @param tensors a Float32Array, an array of them, or a FlatTensors (one MPI call for the whole store); same total length on every rank.
+ * @param op 'sum' (default), 'mean' or 'max'; the same on every rank.
  * @throws {TypeError} (as a rejection) when a tensor's buffer is resizable or growable, naming
  *   `tensors` or `tensors[i]`; the other argument errors of `allReduce`.
  * @throws {GradGuardError} (as a rejection) ERR_GRADGUARD_DIST when a buffer was detached or
@@ -140,6 +143,8 @@ export function allReduceAsync(tensors: TensorsLike, op: ReduceOp = 'sum'): Prom
  * Copies `root`'s tensors into every other rank's, in place (e.g. so every rank starts from the same
  * initial parameters). Lengths and root are checked across ranks first, as in `allReduce`.
  * Reference: `torch.distributed.broadcast`.
+ * @param tensors a Float32Array, an array of them, or a FlatTensors (one MPI call for the whole store); same total length on every rank.
+ * @param root the rank whose values everyone gets (default 0).
  * @throws {RangeError} when root is not a rank; the errors of `allReduce` otherwise.
  */
 export function broadcast(tensors: TensorsLike, root: number = 0): void {

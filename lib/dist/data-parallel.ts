@@ -20,8 +20,11 @@ import { rank as currentRank, size as currentSize } from './runtime.js';
 
 /** The part of a batch this rank works on: rows [start, end), and its weight count / batchSize. */
 export interface BatchShard {
+  /** First row (inclusive). */
   start: number;
+  /** End row (exclusive). */
   end: number;
+  /** Rows in this shard, end − start. */
   count: number;
   /** count / batchSize: the factor that makes the averaged gradient equal the whole batch's. */
   weight: number;
@@ -31,6 +34,10 @@ export interface BatchShard {
  * Splits `batchSize` rows into `size` contiguous shards that differ by at most one row (the first
  * `batchSize % size` ranks get one more) and returns `rank`'s. Reference: DistributedSampler without
  * padding.
+ * @param batchSize rows in the whole batch (integer >= 0).
+ * @param rank the rank to compute for (default this process's).
+ * @param size the number of ranks (default the group's).
+ * @throws {TypeError|RangeError} arguments that are not integers in range.
  */
 export function shardOfBatch(batchSize: number, rank: number = currentRank, size: number = currentSize): BatchShard {
   if (typeof batchSize !== 'number') invalidArg('batchSize', 'an integer >= 0', batchSize);
@@ -44,6 +51,7 @@ export function shardOfBatch(batchSize: number, rank: number = currentRank, size
   return { start, end: start + count, count, weight: batchSize === 0 ? 0 : count / batchSize };
 }
 
+/** Options of {@link DataParallel}. */
 export interface DataParallelOptions {
   /** Clip the averaged gradients to this global norm (default Infinity: measure, never clip). */
   maxNorm?: number;
@@ -79,6 +87,13 @@ function buckets(grads: FlatTensors | readonly Float32Array[], bucket: number): 
   return out;
 }
 
+/**
+ * Data-parallel training on MPI (the scheme of PyTorch `DistributedDataParallel`): every rank holds
+ * the whole model, starts from rank 0's parameters, trains on its own shard of each batch, and after
+ * backward the gradients are averaged across ranks (bucketed all-reduce), clipped with the global
+ * norm, and stepped, so every rank takes the same step. Clipping comes after the averaging, never
+ * before, and the norm of the averaged (replicated) gradients is counted once.
+ */
 export class DataParallel {
   private readonly optimizer: Optimizer;
   private readonly maxNorm: number;
@@ -90,6 +105,7 @@ export class DataParallel {
    * @param optimizer the optimiser over `params` (every rank builds the same one).
    * @param params what the optimiser was built on (a ParamStore, or `{ data, grad }` entries):
    *   its parameters are broadcast from rank 0 unless `broadcastParameters: false`.
+   * @param options clipping (maxNorm, normType), skipIfNonfinite, bucketBytes, broadcastParameters.
    * @throws {GradGuardError} before `dist.init()`; {TypeError|RangeError} on bad options.
    */
   constructor(optimizer: Optimizer, params: OptimParams, options?: DataParallelOptions) {
@@ -105,7 +121,10 @@ export class DataParallel {
     if (b) broadcast(parameterTensors(params), 0);
   }
 
-  /** This rank's rows of a batch of `batchSize` (see `shardOfBatch`). */
+  /**
+   * This rank's rows of a batch of `batchSize` (see `shardOfBatch`).
+   * @param batchSize rows in the whole batch (integer >= 0).
+   */
   shard(batchSize: number): BatchShard {
     return shardOfBatch(batchSize);
   }
@@ -115,13 +134,20 @@ export class DataParallel {
    * weight 1/size that is the mean; with `shard(n).weight` (this rank's share of the batch) it is
    * exactly the whole batch's mean gradient even when shards differ in size. A weight of 0 (an empty
    * shard) sets this rank's gradients to 0 first, so a NaN from its 0/0 mean loss does not spread.
+   * @param weight this rank's factor (default 1/size).
    * @throws {TypeError|RangeError} unless `weight` is a finite number >= 0 (naming `weight`).
+   * @throws {GradGuardError} the errors of {@link allReduce}.
    */
   averageGradients(weight?: number): void {
     this.average(this.checkWeight(weight, 'weight'));
   }
 
-  /** `averageGradients` with every bucket's all-reduce on the communication thread. */
+  /**
+   * `averageGradients` with every bucket's all-reduce on the communication thread (see
+   * {@link allReduceAsync}: the gradients belong to the call until it settles).
+   * @param weight this rank's factor (default 1/size).
+   * @throws {TypeError|RangeError|GradGuardError} (rejection) as averageGradients and allReduceAsync.
+   */
   averageGradientsAsync(weight?: number): Promise<void> {
     try {
       return this.averageAsync(this.checkWeight(weight, 'weight'));
@@ -147,14 +173,21 @@ export class DataParallel {
    * 1/size), take the global norm of the averaged (replicated) gradients, and step with the clip
    * coefficient folded in (`optimizer.step({ gradScale })`; the gradients are left averaged, not
    * clipped). NaN on any rank makes the norm NaN on every rank, and every rank skips.
+   * @param options `weight`: this rank's factor (default 1/size; `shard(n).weight` for uneven shards).
+   * @returns the global norm, the clip factor applied and whether the step was skipped.
    * @throws {TypeError|RangeError} unless `options.weight` is a finite number >= 0.
+   * @throws {GradGuardError} the errors of {@link allReduce} and {@link getTotalNorm}.
    */
   step(options?: { weight?: number }): ClipAndStepResult {
     this.average(this.checkWeight(checkOptions('options', options).weight, 'options.weight'));
     return this.clipAndStep();
   }
 
-  /** `step` with the all-reduce on the communication thread (await it before touching the gradients). */
+  /**
+   * `step` with the all-reduce on the communication thread (await it before touching the gradients).
+   * @param options `weight`: this rank's factor (default 1/size).
+   * @throws {TypeError|RangeError|GradGuardError} (rejection) as step and allReduceAsync.
+   */
   async stepAsync(options?: { weight?: number }): Promise<ClipAndStepResult> {
     await this.averageAsync(this.checkWeight(checkOptions('options', options).weight, 'options.weight'));
     return this.clipAndStep();

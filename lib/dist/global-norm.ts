@@ -21,7 +21,12 @@ import { requireReady } from './runtime.js';
  * Tensors whose norm is taken across ranks: a plain tensor list is `sharded` (each rank's own part);
  * say `{ replicated }` for tensors every rank holds identically (counted once), or give both.
  */
-export type DistTensors = TensorsLike | { sharded?: TensorsLike; replicated?: TensorsLike };
+export type DistTensors = TensorsLike | {
+  /** Tensors that hold different parts on different ranks: their p-th powers add up across ranks. */
+  sharded?: TensorsLike;
+  /** Tensors every rank holds identically (e.g. gradients after a 'mean' all-reduce): counted once. */
+  replicated?: TensorsLike;
+};
 
 /** @internal */
 export interface Parts {
@@ -74,13 +79,17 @@ export function combineNorms(gathered: Float64Array, p: number): number {
 }
 
 /**
- * Total p-norm of gradients spread over every rank (see the module comment for `sharded` vs
- * `replicated`), the same number on every rank. Equals `getTotalNorm` of all ranks' sharded
- * tensors concatenated (plus one copy of the replicated ones) within float64 rounding.
- * Reference: `torch.nn.utils.get_total_norm` over a sharded model (FSDP's `clip_grad_norm_`).
+ * Total p-norm of gradients spread over every rank, the same number on every rank. Equals
+ * `getTotalNorm` of all ranks' sharded tensors concatenated (plus one copy of the replicated ones)
+ * within float64 rounding. Each rank takes the float64 norm of its own tensors; the per-rank norms
+ * are all-gathered and combined in rank order, so the result is bit-identical on every rank.
+ * Replicated tensors count rank 0's copy, except that a NaN or infinity in any rank's copy reaches
+ * the result. Reference: `torch.nn.utils.get_total_norm` over a sharded model (FSDP's `clip_grad_norm_`).
+ * @param grads this rank's tensors (sharded), or `{ sharded?, replicated? }`.
  * @param normType p > 0 or Infinity (default 2); must be the same on every rank.
  * @throws {GradGuardError} before `init` (ERR_GRADGUARD_DIST_NOT_INITIALIZED); on every rank when
  *   ranks pass different normTypes (ERR_GRADGUARD_DIST_MISMATCH).
+ * @throws {TypeError|RangeError} malformed grads or normType.
  */
 export function getTotalNorm(grads: DistTensors, normType: number = 2): number {
   const p = checkNormType('normType', normType);
@@ -109,6 +118,9 @@ export function totalNorm(g: Parts, p: number, what: NormCaller): number {
  * @throws {NonFiniteGradientError} with `errorIfNonfinite` and a NaN/Inf total (on every rank).
  * @throws {GradGuardError} ERR_GRADGUARD_DIST_MISMATCH on every rank when ranks pass different
  *   `options.normType`; the other errors of `dist.getTotalNorm`.
+ * @param grads this rank's tensors (sharded), or `{ sharded?, replicated? }`; scaled in place.
+ * @param maxNorm the largest allowed global norm, >= 0.
+ * @param options `normType` (default 2, the same on every rank) and `errorIfNonfinite` (default false).
  */
 export function clipGradNorm(grads: DistTensors, maxNorm: number, options?: { normType?: number; errorIfNonfinite?: boolean }): number {
   const m = checkNonNegative('maxNorm', maxNorm);

@@ -10,6 +10,7 @@ import { mpiAddon, mpiUnavailableReason, type MpiAddon } from './addon.js';
 export type ThreadLevel = 'single' | 'funneled' | 'serialized' | 'multiple';
 const LEVELS: readonly ThreadLevel[] = ['single', 'funneled', 'serialized', 'multiple'];
 
+/** Options of {@link init}. */
 export interface InitOptions {
   /**
    * The MPI thread level to request. Default 'serialized': gradguard makes MPI calls from the main
@@ -84,13 +85,22 @@ function requireAddon(what: string): MpiAddon {
  * process 'exit' hook: a normal exit finalises MPI; an exit with a non-zero code before `finalize()`
  * aborts the whole job (the other ranks would otherwise wait for this one forever).
  * The watchdog (`timeoutMs`): 0 or Infinity turn it off; huge finite values saturate (never fire).
+ * @param options threadLevel (default 'serialized'), timeoutMs (watchdog) and chunkElements.
  * @returns this process's rank and the group size.
  * @throws {GradGuardError} ERR_GRADGUARD_DIST_UNAVAILABLE without the MPI addon (with the reason);
  *   ERR_GRADGUARD_DIST when MPI is already initialised or was finalised.
- * @throws {RangeError} when `options.timeoutMs` is negative or NaN; {TypeError} when
+ * @throws {RangeError} when `options.timeoutMs` is negative or NaN, or `threadLevel`/`chunkElements`
+ *   is out of range; {TypeError} when
  *   GRADGUARD_DIST_TIMEOUT_MS is not a number >= 0 (or Infinity).
  */
-export function init(options?: InitOptions): { rank: number; size: number; threadLevel: ThreadLevel } {
+export function init(options?: InitOptions): {
+  /** This process's rank, 0..size−1. */
+  rank: number;
+  /** The number of processes. */
+  size: number;
+  /** The thread level MPI granted (may be lower than asked). */
+  threadLevel: ThreadLevel;
+} {
   const o = checkOptions('options', options);
   const level = o.threadLevel === undefined ? 'serialized' : o.threadLevel;
   if (!LEVELS.includes(level as ThreadLevel)) invalidArg('options.threadLevel', `one of ${LEVELS.join(', ')}`, level, 'range');

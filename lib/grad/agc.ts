@@ -3,6 +3,7 @@ import { invalidArg } from '../errors.js';
 import { FlatTensors } from '../flat-tensors.js';
 import { checkOptions, checkPositiveFinite, checkTensors, type TensorsLike } from '../validate.js';
 
+/** Options of {@link agcClip}. */
 export interface AgcOptions {
   /** λ, the largest allowed ratio |G_u| / |W_u| per unit. Default 0.01 (NFNets with batch ≥ 1024 use 0.01). */
   clipping?: number;
@@ -24,6 +25,9 @@ function unitsOf(shape: readonly number[]): number {
  * output filter of `[out, in, kh, kw]`, or the whole tensor when it squeezes to ≤ 1-D):
  * `maxNorm_u = clipping · max(|W_u|, eps)`; if `|G_u| > maxNorm_u` then
  * `G_u ← G_u · maxNorm_u / max(|G_u|, 1e-6)`. Norms accumulate in float64. In place on `grads`.
+ * @param params the parameters W, read only: a Float32Array, an array of them, or a FlatTensors.
+ * @param grads their gradients G, one per parameter with the same lengths; clipped in place.
+ * @param options λ (`clipping`), `eps` and the tensors' shapes.
  * @throws {TypeError|RangeError} on mismatched counts, lengths or shapes, or a bad option.
  */
 export function agcClip(params: TensorsLike, grads: TensorsLike, options?: AgcOptions): void {

@@ -3,6 +3,7 @@ import { checkInteger, checkNormType, checkOptions, type TensorsLike } from '../
 import { clipGradsWithNorm } from './clip-grad-norm.js';
 import { getTotalNorm } from './total-norm.js';
 
+/** Options of {@link AutoClip}. */
 export interface AutoClipOptions {
   /** Percentile (0..100) of the norm history to clip at. Default 10, the paper's choice. */
   percentile?: number;
@@ -14,12 +15,17 @@ export interface AutoClipOptions {
 
 /** AutoClip's serialisable state. */
 export interface AutoClipState {
+  /** The percentile (0..100) clipped at. */
   percentile: number;
+  /** How many recent norms are kept. */
   historySize: number;
+  /** Norm order. */
   normType: number;
+  /** The recorded finite norms, oldest first (at most `historySize`). */
   history: number[];
 }
 
+/** What one adaptive-clipping step did ({@link AutoClip.step}, {@link ZClip.step}). */
 export interface ClipReport {
   /** The total norm before clipping. */
   totalNorm: number;
@@ -36,11 +42,20 @@ export interface ClipReport {
  * and non-finite norms are not recorded (they would poison the threshold).
  */
 export class AutoClip {
+  /** Percentile (0..100) of the norm history clipped at. */
   readonly percentile: number;
+  /** How many recent norms the history keeps. */
   readonly historySize: number;
+  /** Norm order used to measure the gradients. */
   readonly normType: number;
   private history: number[] = [];
 
+  /**
+   * Creates a clipper with an empty norm history.
+   * @param options percentile (default 10), history size (default 1000) and norm order (default 2).
+   * @throws {TypeError|RangeError} on a bad option (percentile outside 0..100, historySize not an
+   * integer in 1..2^24, normType not > 0).
+   */
   constructor(options?: AutoClipOptions) {
     const o = checkOptions('options', options);
     const pct = o.percentile ?? 10;
@@ -50,7 +65,14 @@ export class AutoClip {
     this.normType = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
   }
 
-  /** Measures, records and clips one step's gradients in place. */
+  /**
+   * Measures, records and clips one step's gradients in place. With an empty history (only
+   * non-finite norms so far) the threshold is Infinity; a NaN total still makes every gradient NaN,
+   * as {@link clipGradsWithNorm} does.
+   * @param grads a Float32Array, an array of them, or a FlatTensors.
+   * @returns the norm, the threshold used and whether the gradients were scaled.
+   * @throws {TypeError} if grads is not tensors.
+   */
   step(grads: TensorsLike): ClipReport {
     const totalNorm = getTotalNorm(grads, this.normType);
     if (Number.isFinite(totalNorm)) {
@@ -72,6 +94,7 @@ export class AutoClip {
     return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
   }
 
+  /** A copy of the options and the norm history, JSON-serialisable, for {@link AutoClip.loadState} or {@link AutoClip.fromState}. */
   state(): AutoClipState {
     return { percentile: this.percentile, historySize: this.historySize, normType: this.normType, history: [...this.history] };
   }
@@ -79,6 +102,7 @@ export class AutoClip {
   /**
    * Resumes this clipper from `state()` (e.g. read back from a checkpoint): the norm history. The
    * options stay this instance's own.
+   * @param s a value from `state()`; its percentile, historySize and normType are ignored.
    * @throws {TypeError} a history that is not an array of finite numbers.
    */
   loadState(s: AutoClipState): void {
@@ -87,6 +111,12 @@ export class AutoClip {
     this.history = c.history;
   }
 
+  /**
+   * A new clipper with the options and history of `state()` (the history truncated to the newest
+   * `historySize` norms).
+   * @param s a value from `state()`.
+   * @throws {TypeError|RangeError} on bad options or a history that is not an array of finite numbers.
+   */
   static fromState(s: AutoClipState): AutoClip {
     const c = new AutoClip({ percentile: s.percentile, historySize: s.historySize, normType: s.normType });
     if (!Array.isArray(s.history) || !s.history.every((v) => typeof v === 'number' && Number.isFinite(v))) {

@@ -13,10 +13,11 @@ import {
   type TensorsLike,
 } from '../validate.js';
 
+/** Options of {@link clipGradNorm} and {@link clipGradNormAsync}. */
 export interface ClipGradNormOptions {
   /** Norm order p > 0, or Infinity. Default 2. */
   normType?: number;
-  /** Throw NonFiniteGradientError (and leave the gradients untouched) when the total norm is NaN/Inf. */
+  /** Throw NonFiniteGradientError (and leave the gradients untouched) when the total norm is NaN/Inf. Default false, as PyTorch. */
   errorIfNonfinite?: boolean;
 }
 
@@ -52,6 +53,7 @@ function nonFiniteError(a: ClipArgs, total: number, perTensor: Float64Array): No
  *
  * @param grads a Float32Array, an array of them (no two sharing memory), or a FlatTensors.
  * @param maxNorm the largest allowed total norm, >= 0.
+ * @param options norm order (default 2) and `errorIfNonfinite` (default false).
  * @throws {NonFiniteGradientError} with `errorIfNonfinite` and a NaN/Inf total (gradients untouched).
  * @throws {TypeError|RangeError} on bad arguments, before anything is modified.
  */
@@ -68,6 +70,13 @@ export function clipGradNorm(grads: TensorsLike, maxNorm: number, options?: Clip
  * Promise settles: do not write, resize or transfer them meanwhile. One over a resizable ArrayBuffer
  * or growable SharedArrayBuffer is a TypeError; one detached or resized while the call runs rejects
  * the Promise with GradGuardError `ERR_GRADGUARD_DETACHED` (the result is lost).
+ * On the pure-TS backend the work runs on the calling thread, in a later microtask.
+ * @param grads a Float32Array, an array of them (no two sharing memory), or a FlatTensors.
+ * @param maxNorm the largest allowed total norm, >= 0.
+ * @param options norm order (default 2) and `errorIfNonfinite` (default false).
+ * @returns the total norm before clipping.
+ * @throws {TypeError|RangeError} (rejection) on bad arguments, before anything is modified.
+ * @throws {NonFiniteGradientError} (rejection) with `errorIfNonfinite` and a NaN/Inf total.
  */
 export async function clipGradNormAsync(grads: TensorsLike, maxNorm: number, options?: ClipGradNormOptions): Promise<number> {
   const a = checkClipArgs(grads, maxNorm, options);
@@ -81,6 +90,9 @@ export async function clipGradNormAsync(grads: TensorsLike, maxNorm: number, opt
  * Scales gradients by `min(1, maxNorm / (totalNorm + 1e-6))`, given a total norm computed earlier
  * (e.g. by `getTotalNorm`, or across processes). No pass at all when the coefficient is 1.
  * Reference: `torch.nn.utils.clip_grads_with_norm_`.
+ * @param grads a Float32Array, an array of them (no two sharing memory), or a FlatTensors; scaled in place.
+ * @param maxNorm the largest allowed total norm, >= 0.
+ * @param totalNorm the gradients' total norm, >= 0, NaN or Infinity.
  * @throws {TypeError|RangeError} on bad arguments (totalNorm may be NaN or Infinity, as in PyTorch).
  */
 export function clipGradsWithNorm(grads: TensorsLike, maxNorm: number, totalNorm: number): void {
@@ -96,6 +108,10 @@ export function clipGradsWithNorm(grads: TensorsLike, maxNorm: number, totalNorm
  * Promise settles: do not write, resize or transfer them meanwhile. One over a resizable ArrayBuffer
  * or growable SharedArrayBuffer is a TypeError; one detached or resized while the call runs rejects
  * the Promise with GradGuardError `ERR_GRADGUARD_DETACHED` (the result is lost).
+ * @param grads a Float32Array, an array of them (no two sharing memory), or a FlatTensors; scaled in place.
+ * @param maxNorm the largest allowed total norm, >= 0.
+ * @param totalNorm the gradients' total norm, >= 0, NaN or Infinity.
+ * @throws {TypeError|RangeError} (rejection) on bad arguments.
  */
 export async function clipGradsWithNormAsync(grads: TensorsLike, maxNorm: number, totalNorm: number): Promise<void> {
   const t = checkTensors('grads', grads, { inPlace: true });

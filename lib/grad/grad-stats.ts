@@ -2,6 +2,7 @@ import { getBackend } from '../backend/index.js';
 import type { RawGradStats } from '../backend/types.js';
 import { asyncTensors, checkTensors, runAsync, type TensorsLike } from '../validate.js';
 
+/** Gradient health from {@link gradStats} / {@link gradStatsAsync}. */
 export interface GradStats {
   /** L2 norm of all gradients as one vector (float64 accumulation; NaN if any NaN). */
   totalNorm: number;
@@ -26,6 +27,7 @@ const finish = (raw: RawGradStats, per: Float64Array): GradStats => ({
 /**
  * Gradient health in one memory pass: total and per-tensor L2 norms, max |g|, the count of non-finite
  * elements and the first tensor that holds one. Read-only.
+ * @param grads a Float32Array, an array of them, or a FlatTensors.
  * @throws {TypeError} if grads is not tensors.
  */
 export function gradStats(grads: TensorsLike): GradStats {
@@ -39,6 +41,8 @@ export function gradStats(grads: TensorsLike): GradStats {
  * settles: do not write, resize or transfer them meanwhile. One over a resizable ArrayBuffer or
  * growable SharedArrayBuffer is a TypeError; one detached or resized while the call runs rejects the
  * Promise with GradGuardError `ERR_GRADGUARD_DETACHED` (the result is lost).
+ * @param grads a Float32Array, an array of them, or a FlatTensors.
+ * @throws {TypeError} (rejection) if grads is not tensors.
  */
 export async function gradStatsAsync(grads: TensorsLike): Promise<GradStats> {
   const t = checkTensors('grads', grads, { inPlace: false });

@@ -22,6 +22,9 @@ export function getTotalNorm(grads: TensorsLike, normType: number = 2): number {
  * Promise settles: do not write, resize or transfer them meanwhile. One over a resizable ArrayBuffer
  * or growable SharedArrayBuffer is a TypeError; one detached or resized while the call runs rejects
  * the Promise with GradGuardError `ERR_GRADGUARD_DETACHED` (the result is lost).
+ * @param grads a Float32Array, an array of them, or a FlatTensors.
+ * @param normType p > 0, or Infinity (default 2).
+ * @throws {TypeError|RangeError} (rejection) on bad arguments, as {@link getTotalNorm}.
  */
 export async function getTotalNormAsync(grads: TensorsLike, normType: number = 2): Promise<number> {
   const t = checkTensors('grads', grads, { inPlace: false });

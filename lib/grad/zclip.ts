@@ -4,6 +4,7 @@ import type { ClipReport } from './autoclip.js';
 import { clipGradsWithNorm } from './clip-grad-norm.js';
 import { getTotalNorm } from './total-norm.js';
 
+/** Options of {@link ZClip}. */
 export interface ZClipOptions {
   /** EMA smoothing of the norm's mean and variance. Default 0.97. */
   alpha?: number;
@@ -15,14 +16,23 @@ export interface ZClipOptions {
   normType?: number;
 }
 
+/** ZClip's serialisable state: its options and running statistics. */
 export interface ZClipState {
+  /** EMA smoothing factor, in [0, 1). */
   alpha: number;
+  /** z-score above which a norm is a spike. */
   zThreshold: number;
+  /** Warm-up length in steps. */
   warmupSteps: number;
+  /** Norm order. */
   normType: number;
+  /** Finite norms collected so far during warm-up (empty once initialised). */
   warmup: number[];
+  /** EMA of the norm, μ. */
   mean: number;
+  /** EMA of the norm's variance, σ² (>= 0). */
   variance: number;
+  /** Whether warm-up has finished and clipping is active. */
   initialised: boolean;
 }
 
@@ -34,15 +44,25 @@ export interface ZClipState {
  * (clipped) norm: μ ← αμ + (1−α)g′, σ² ← ασ² + (1−α)(g′ − μ_old)². Non-finite norms update nothing.
  */
 export class ZClip {
+  /** EMA smoothing factor α of the mean and variance. */
   readonly alpha: number;
+  /** z-score above which a norm is a spike. */
   readonly zThreshold: number;
+  /** Finite norms used to initialise μ and σ² before clipping starts. */
   readonly warmupSteps: number;
+  /** Norm order used to measure the gradients. */
   readonly normType: number;
   private warmup: number[] = [];
   private mean = 0;
   private variance = 0;
   private initialised = false;
 
+  /**
+   * Creates a clipper at the start of its warm-up.
+   * @param options alpha (default 0.97), zThreshold (default 2.5), warmupSteps (default 25), normType (default 2).
+   * @throws {TypeError|RangeError} on a bad option (alpha outside [0, 1), zThreshold not finite > 0,
+   * warmupSteps not an integer in 1..2^24, normType not > 0).
+   */
   constructor(options?: ZClipOptions) {
     const o = checkOptions('options', options);
     const alpha = o.alpha ?? 0.97;
@@ -53,7 +73,13 @@ export class ZClip {
     this.normType = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
   }
 
-  /** Measures one step's gradients and clips a spike in place. */
+  /**
+   * Measures one step's gradients and clips a spike in place. During warm-up and for a non-finite
+   * norm nothing is clipped (`maxNorm` is Infinity).
+   * @param grads a Float32Array, an array of them, or a FlatTensors.
+   * @returns the norm, the threshold used (Infinity when none) and whether the gradients were scaled.
+   * @throws {TypeError} if grads is not tensors.
+   */
   step(grads: TensorsLike): ClipReport {
     const g = getTotalNorm(grads, this.normType);
     if (!Number.isFinite(g)) return { totalNorm: g, maxNorm: Infinity, clipped: false };
@@ -83,6 +109,7 @@ export class ZClip {
     return { totalNorm: g, maxNorm, clipped: maxNorm < Infinity };
   }
 
+  /** A copy of the options and running statistics, JSON-serialisable, for {@link ZClip.loadState} or {@link ZClip.fromState}. */
   state(): ZClipState {
     return {
       alpha: this.alpha, zThreshold: this.zThreshold, warmupSteps: this.warmupSteps, normType: this.normType,
@@ -93,6 +120,7 @@ export class ZClip {
   /**
    * Resumes this clipper from `state()` (e.g. read back from a checkpoint): the warm-up norms and the
    * running mean and variance. The options stay this instance's own.
+   * @param s a value from `state()`; its alpha, zThreshold, warmupSteps and normType are ignored.
    * @throws {TypeError} a malformed state.
    */
   loadState(s: ZClipState): void {
@@ -105,6 +133,11 @@ export class ZClip {
     this.initialised = z.initialised;
   }
 
+  /**
+   * A new clipper with the options and running statistics of `state()`.
+   * @param s a value from `state()`.
+   * @throws {TypeError|RangeError} on bad options, or a non-finite mean or negative variance.
+   */
   static fromState(s: ZClipState): ZClip {
     const z = new ZClip({ alpha: s.alpha, zThreshold: s.zThreshold, warmupSteps: s.warmupSteps, normType: s.normType });
     if (![s.mean, s.variance].every((v) => typeof v === 'number' && Number.isFinite(v)) || s.variance < 0) {

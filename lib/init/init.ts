@@ -8,6 +8,7 @@ import { invalidArg } from '../errors.js';
 import { checkFloat32Array, checkOptions } from '../validate.js';
 import { Rng } from './rng.js';
 
+/** The nonlinearities {@link calculateGain} knows, with PyTorch's names. */
 export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
 
 /** Options shared by the random initialisers: a seed or a generator (else the module default generator). */
@@ -20,7 +21,12 @@ export interface RandomOptions {
 
 let defaultRng = new Rng(0);
 
-/** Re-seeds the default generator used when neither `seed` nor `rng` is given (PyTorch `manual_seed`). */
+/**
+ * Re-seeds the default generator used when neither `seed` nor `rng` is given (PyTorch `manual_seed`).
+ * The default generator starts from seed 0.
+ * @param seed an integer from 0 to 2^53 − 1.
+ * @throws {TypeError|RangeError} for any other seed.
+ */
 export function manualSeed(seed: number): void {
   defaultRng = new Rng(seed);
 }
@@ -42,8 +48,18 @@ function checkShape(tensor: unknown, shape: unknown): number {
   return n;
 }
 
-/** PyTorch `_calculate_fan_in_and_fan_out`: needs >= 2 dimensions. */
-export function calculateFans(shape: readonly number[]): { fanIn: number; fanOut: number } {
+/**
+ * PyTorch `_calculate_fan_in_and_fan_out`: `fanIn = shape[1]·receptive`, `fanOut = shape[0]·receptive`,
+ * where `receptive` is the product of `shape[2..]`.
+ * @param shape a PyTorch-layout shape with >= 2 dimensions (`[out, in, ...kernel]`).
+ * @throws {RangeError} fewer than 2 dimensions.
+ */
+export function calculateFans(shape: readonly number[]): {
+  /** Inputs per output unit. */
+  fanIn: number;
+  /** Outputs per input unit. */
+  fanOut: number;
+} {
   if (!Array.isArray(shape) || shape.length < 2) invalidArg('shape', 'at least 2 dimensions to compute fan in and fan out', shape, 'range');
   let receptive = 1;
   for (let i = 2; i < shape.length; i++) receptive *= shape[i];
@@ -53,7 +69,9 @@ export function calculateFans(shape: readonly number[]): { fanIn: number; fanOut
 /**
  * PyTorch `calculate_gain`: 1 for linear/conv/sigmoid, 5/3 tanh, √2 relu, √(2 / (1 + slope²)) leaky_relu
  * (slope `param`, default 0.01), 3/4 selu.
- * @throws {RangeError} an unknown nonlinearity or a bad slope.
+ * @param nonlinearity the activation after the layer.
+ * @param param leaky_relu's negative slope (ignored for the others).
+ * @throws {RangeError} an unknown nonlinearity or a non-finite slope.
  */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
@@ -106,7 +124,14 @@ function finite(name: string, v: unknown, dflt: number): number {
   return v;
 }
 
-/** Fills with U(a, b) (PyTorch `uniform_`; defaults a = 0, b = 1). @throws {TypeError|RangeError} */
+/**
+ * Fills with U(a, b) (PyTorch `uniform_`). Values are 24-bit floats drawn from the generator.
+ * @param tensor the tensor to fill, in place.
+ * @param shape its PyTorch-layout shape (the product must equal `tensor.length`).
+ * @param options `a` (default 0), `b` (default 1, >= a), and `seed` or `rng`.
+ * @returns `tensor`.
+ * @throws {TypeError|RangeError} a shape that does not match, non-finite bounds or b < a.
+ */
 export function uniform(tensor: Float32Array, shape: readonly number[], options?: RandomOptions & { a?: number; b?: number }): Float32Array {
   checkShape(tensor, shape);
   const o = checkOptions('options', options);
@@ -117,7 +142,14 @@ export function uniform(tensor: Float32Array, shape: readonly number[], options?
   return tensor;
 }
 
-/** Fills with N(mean, std²) (PyTorch `normal_`; defaults 0, 1). @throws {TypeError|RangeError} */
+/**
+ * Fills with N(mean, std²) (PyTorch `normal_`), by Box–Muller in float64.
+ * @param tensor the tensor to fill, in place.
+ * @param shape its PyTorch-layout shape (the product must equal `tensor.length`).
+ * @param options `mean` (default 0), `std` (default 1, >= 0), and `seed` or `rng`.
+ * @returns `tensor`.
+ * @throws {TypeError|RangeError} a shape that does not match, a non-finite mean or std, or std < 0.
+ */
 export function normal(tensor: Float32Array, shape: readonly number[], options?: RandomOptions & { mean?: number; std?: number }): Float32Array {
   checkShape(tensor, shape);
   const o = checkOptions('options', options);
@@ -128,7 +160,13 @@ export function normal(tensor: Float32Array, shape: readonly number[], options?:
   return tensor;
 }
 
-/** Fills with zeros (PyTorch `zeros_`). */
+/**
+ * Fills with zeros (PyTorch `zeros_`).
+ * @param tensor the tensor to fill, in place.
+ * @param shape its PyTorch-layout shape (the product must equal `tensor.length`).
+ * @returns `tensor`.
+ * @throws {TypeError|RangeError} a shape that does not match.
+ */
 export function zeros(tensor: Float32Array, shape: readonly number[]): Float32Array {
   checkShape(tensor, shape);
   tensor.fill(0);
@@ -137,7 +175,12 @@ export function zeros(tensor: Float32Array, shape: readonly number[]): Float32Ar
 
 /**
  * Glorot/Xavier uniform: U(−a, a) with a = gain·√(6 / (fanIn + fanOut)) (Glorot & Bengio 2010;
- * PyTorch `xavier_uniform_`). @throws {TypeError|RangeError} fewer than 2 dimensions, bad options.
+ * PyTorch `xavier_uniform_`).
+ * @param tensor the tensor to fill, in place.
+ * @param shape its PyTorch-layout shape (the product must equal `tensor.length`).
+ * @param options `gain` (default 1), and `seed` or `rng`.
+ * @returns `tensor`.
+ * @throws {TypeError|RangeError} a shape that does not match or has fewer than 2 dimensions, bad options.
  */
 export function xavierUniform(tensor: Float32Array, shape: readonly number[], options?: RandomOptions & { gain?: number }): Float32Array {
   checkShape(tensor, shape);
@@ -149,7 +192,14 @@ export function xavierUniform(tensor: Float32Array, shape: readonly number[], op
   return tensor;
 }
 
-/** Glorot/Xavier normal: N(0, std²), std = gain·√(2 / (fanIn + fanOut)) (PyTorch `xavier_normal_`). */
+/**
+ * Glorot/Xavier normal: N(0, std²), std = gain·√(2 / (fanIn + fanOut)) (PyTorch `xavier_normal_`).
+ * @param tensor the tensor to fill, in place.
+ * @param shape its PyTorch-layout shape (the product must equal `tensor.length`).
+ * @param options `gain` (default 1), and `seed` or `rng`.
+ * @returns `tensor`.
+ * @throws {TypeError|RangeError} a shape that does not match or has fewer than 2 dimensions, bad options.
+ */
 export function xavierNormal(tensor: Float32Array, shape: readonly number[], options?: RandomOptions & { gain?: number }): Float32Array {
   checkShape(tensor, shape);
   const o = checkOptions('options', options);
@@ -162,7 +212,9 @@ export function xavierNormal(tensor: Float32Array, shape: readonly number[], opt
 export interface KaimingOptions extends RandomOptions {
   /** Negative slope of the rectifier after this layer (leaky_relu only). Default 0. */
   a?: number;
+  /** 'fan_in' preserves the forward pass's variance, 'fan_out' the backward pass's. Default 'fan_in'. */
   mode?: 'fan_in' | 'fan_out';
+  /** The activation after this layer, for the gain. Default 'leaky_relu' (with slope `a`, so √2 when a = 0). */
   nonlinearity?: Nonlinearity;
 }
 
@@ -177,7 +229,12 @@ function kaimingStd(shape: readonly number[], o: Record<string, unknown>): numbe
 
 /**
  * He/Kaiming uniform: U(−b, b), b = gain·√(3 / fan) (He et al. 2015; PyTorch `kaiming_uniform_`).
- * @throws {TypeError|RangeError} fewer than 2 dimensions, bad mode or nonlinearity.
+ * A zero fan gives zeros.
+ * @param tensor the tensor to fill, in place.
+ * @param shape its PyTorch-layout shape (the product must equal `tensor.length`).
+ * @param options `a`, `mode`, `nonlinearity`, and `seed` or `rng`.
+ * @returns `tensor`.
+ * @throws {TypeError|RangeError} a shape that does not match or has fewer than 2 dimensions, bad mode or nonlinearity.
  */
 export function kaimingUniform(tensor: Float32Array, shape: readonly number[], options?: KaimingOptions): Float32Array {
   checkShape(tensor, shape);
@@ -187,7 +244,14 @@ export function kaimingUniform(tensor: Float32Array, shape: readonly number[], o
   return tensor;
 }
 
-/** He/Kaiming normal: N(0, std²), std = gain / √fan (PyTorch `kaiming_normal_`). */
+/**
+ * He/Kaiming normal: N(0, std²), std = gain / √fan (PyTorch `kaiming_normal_`). A zero fan gives zeros.
+ * @param tensor the tensor to fill, in place.
+ * @param shape its PyTorch-layout shape (the product must equal `tensor.length`).
+ * @param options `a`, `mode`, `nonlinearity`, and `seed` or `rng`.
+ * @returns `tensor`.
+ * @throws {TypeError|RangeError} a shape that does not match or has fewer than 2 dimensions, bad mode or nonlinearity.
+ */
 export function kaimingNormal(tensor: Float32Array, shape: readonly number[], options?: KaimingOptions): Float32Array {
   checkShape(tensor, shape);
   const o = checkOptions('options', options);
@@ -200,7 +264,11 @@ export function kaimingNormal(tensor: Float32Array, shape: readonly number[], op
  * rows = shape[0] × cols = numel / rows is orthonormalised in float64 by modified Gram–Schmidt (on
  * its columns when rows >= cols, else on its rows), which equals PyTorch's QR with the sign fix
  * (R's diagonal positive), then scaled by `gain`. Rows (or columns) come out orthonormal: WᵀW = gain²·I.
- * @throws {TypeError|RangeError} fewer than 2 dimensions, bad gain.
+ * @param tensor the tensor to fill, in place.
+ * @param shape its PyTorch-layout shape (the product must equal `tensor.length`).
+ * @param options `gain` (default 1), and `seed` or `rng`.
+ * @returns `tensor`.
+ * @throws {TypeError|RangeError} a shape that does not match or has fewer than 2 dimensions, bad gain.
  */
 export function orthogonal(tensor: Float32Array, shape: readonly number[], options?: RandomOptions & { gain?: number }): Float32Array {
   const n = checkShape(tensor, shape);

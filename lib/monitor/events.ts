@@ -2,8 +2,11 @@
  * What the monitor reports: one event per problem episode (a run of consecutive flagged steps gives
  * one event, not one per step), with the figures behind it and a short diagnosis naming the usual cures.
  */
+
+/** The three problems the monitor detects: exploding gradients, vanishing gradients, a diverging loss. */
 export type MonitorEventKind = 'explode' | 'vanish' | 'diverge';
 
+/** Why an event was raised: which detector fired. */
 export type MonitorEventReason =
   /** A gradient holds NaN or ±Infinity. */
   | 'nonfinite'
@@ -18,8 +21,14 @@ export type MonitorEventReason =
   /** The smoothed loss stayed far above its running minimum. */
   | 'loss-rise';
 
+/**
+ * One problem episode (a run of consecutive flagged steps gives one event, not one per step), with
+ * the figures behind it and a short diagnosis naming the usual cures.
+ */
 export interface MonitorEvent {
+  /** Which problem. */
   kind: MonitorEventKind;
+  /** Which detector fired. */
   reason: MonitorEventReason;
   /** The step given to `record`. */
   step: number;

@@ -17,14 +17,19 @@ import { finiteMedian, RingBuffer } from './ring-buffer.js';
 
 /** A named gradient (`data` is accepted and ignored, so `{ name, data, grad }` parameters pass as they are). */
 export interface NamedGrad {
+  /** The parameter's name, unique in the monitor (used in events and reports). */
   name: string;
+  /** Its gradient; re-read every step, so a re-pointed `grad` (e.g. after packing) is followed. */
   grad: Float32Array;
+  /** Ignored. */
   data?: Float32Array;
 }
 
 /** What `record` saw at one step. */
 export interface StepRecord {
+  /** The step number given. */
   step: number;
+  /** The loss given (NaN when none). */
   loss: number;
   /** L2 norm of all gradients (NaN/Infinity when any is non-finite). Feed it to `clipGradsWithNorm` to save a pass. */
   totalNorm: number;
@@ -40,6 +45,16 @@ function isStoreLike(v: unknown): v is { grads: FlatTensors } {
   return v !== null && typeof v === 'object' && (v as { grads?: unknown }).grads instanceof FlatTensors;
 }
 
+/**
+ * Gradient health every step from one `gradStats` pass (total and per-parameter L2 norms,
+ * non-finite count), kept in a bounded history, with detectors for exploding gradients (non-finite,
+ * or a norm far above its recent median), vanishing gradients (a norm below a floor, or orders of
+ * magnitude below the other layers, for many steps) and loss divergence (non-finite, or the smoothed
+ * loss far above its running minimum for k steps). Loop-agnostic: any training loop calls
+ * `record(step, loss)` after the backward pass and before clipping (so it sees the raw gradients);
+ * the Trainer does it with its `monitor` option. The history renders as a report
+ * ({@link monitor.writeReport}) or a table ({@link monitor.summaryTable}).
+ */
 export class GradientMonitor {
   /** Parameter names, in gradStats order. */
   readonly names: readonly string[];
@@ -77,6 +92,7 @@ export class GradientMonitor {
    * @param params an `nn` model (packed into its flat store, parameters named "0.weight" …), named
    *   gradients (`[{ name, grad, data? }]`; each `grad` is re-read every step) or a ParamStore
    *   (`{ grads }`; names from `options.names`).
+   * @param options names (for a ParamStore), history sizes, detector settings and `onEvent`.
    * @throws {TypeError|RangeError} params that are not one of those, duplicate names, a bad option.
    */
   constructor(params: Module | readonly NamedGrad[] | { grads: FlatTensors }, options?: MonitorOptions) {
@@ -140,7 +156,12 @@ export class GradientMonitor {
     this.grads = src.map((p) => p.grad);
   }
 
-  /** Calls `fn` with every event of that kind. Returns this. */
+  /**
+   * Calls `fn` with every event of that kind (after `options.onEvent`). Returns this.
+   * @param kind 'explode', 'vanish' or 'diverge'.
+   * @param fn called with each MonitorEvent of that kind, synchronously inside `record`.
+   * @throws {TypeError|RangeError} an unknown kind or a non-function.
+   */
   on(kind: MonitorEventKind, fn: Listener): this {
     if (kind !== 'explode' && kind !== 'vanish' && kind !== 'diverge') invalidArg('kind', '"explode", "vanish" or "diverge"', kind, typeof kind === 'string' ? 'range' : 'type');
     if (typeof fn !== 'function') invalidArg('fn', 'a function', fn);
@@ -150,6 +171,11 @@ export class GradientMonitor {
     return this;
   }
 
+  /**
+   * Removes a listener added with `on` (nothing happens if it is not there). Returns this.
+   * @param kind the kind it was added for.
+   * @param fn the same function.
+   */
   off(kind: MonitorEventKind, fn: Listener): this {
     this.listeners.get(kind)?.delete(fn);
     return this;

@@ -3,6 +3,7 @@ import { invalidArg } from '../errors.js';
 import { checkInteger, checkOptions } from '../validate.js';
 import type { MonitorEvent } from './events.js';
 
+/** Exploding-gradient detector: non-finite norms at once, and norms far above their recent median. */
 export interface ExplodeOptions {
   /** A norm above `factor` × its median over the last `window` steps is a spike. Default 10. */
   factor?: number;
@@ -14,6 +15,7 @@ export interface ExplodeOptions {
   cooldown?: number;
 }
 
+/** Vanishing-gradient detector: a layer's norm below a floor, or far below the other layers', for many steps. */
 export interface VanishOptions {
   /** A layer norm below this absolute floor counts as vanished. Default 1e-8. */
   floor?: number;
@@ -23,6 +25,7 @@ export interface VanishOptions {
   patience?: number;
 }
 
+/** Loss-divergence detector: a non-finite loss at once, or the smoothed loss far above its running minimum. */
 export interface DivergeOptions {
   /** The smoothed loss above `factor` × its running minimum counts as divergence. Default 4. */
   factor?: number;
@@ -34,6 +37,7 @@ export interface DivergeOptions {
   warmup?: number;
 }
 
+/** Options of {@link GradientMonitor}; every figure has a default. */
 export interface MonitorOptions {
   /** Names of a ParamStore's tensors (a named list brings its own). Default `param0`, `param1`, … */
   names?: readonly string[];
@@ -41,10 +45,16 @@ export interface MonitorOptions {
   historySize?: number;
   /** Events kept in the history (the oldest are dropped). Default 1,000. */
   maxEvents?: number;
+  /** The exploding-gradient detector's settings. */
   explode?: ExplodeOptions;
+  /** The vanishing-gradient detector's settings. */
   vanish?: VanishOptions;
+  /** The loss-divergence detector's settings. */
   diverge?: DivergeOptions;
-  /** Called with every event, like `on(kind, fn)` for all kinds. */
+  /**
+   * Called with every event, like `on(kind, fn)` for all kinds.
+   * @param e the event.
+   */
   onEvent?: (e: MonitorEvent) => void;
 }
 

@@ -32,7 +32,12 @@ function loadVega(): Promise<VegaModules> {
 /**
  * The chart as a standalone SVG document: a column per run, its loss above its per-layer gradient
  * norms, log scales, monitor events as dashed red rules.
- * @throws {TypeError|RangeError} malformed runs or options. @throws {GradGuardError} vega/vega-lite not installed.
+ * Rendered in Node by vega's headless view (no canvas or browser); vega and vega-lite are optional
+ * peer dependencies, loaded on first use.
+ * @param runs one or more `{ name, history }`, names unique; history is a GradientMonitor or its `toJSON()`.
+ * @param options title (default 'gradguard training report'), maxPoints (default 400), panelWidth (default 360).
+ * @throws {TypeError|RangeError} malformed runs or options.
+ * @throws {GradGuardError} `ERR_GRADGUARD_MISSING_DEPENDENCY`: vega/vega-lite not installed.
  */
 export async function renderSvg(runs: readonly ReportRun[], options?: ReportOptions): Promise<string> {
   const spec = reportSpec(runs, options);
@@ -51,7 +56,10 @@ const cell = (v: number | null): string => (v === null ? '—' : Math.abs(v) >= 
 /**
  * The report as one self-contained HTML page: the SVG chart inline, a summary per run and the event
  * log (message and diagnosis). It references nothing outside itself (the inline SVG needs no xmlns).
- * @throws {TypeError|RangeError} malformed runs or options. @throws {GradGuardError} vega/vega-lite not installed.
+ * @param runs one or more `{ name, history }`, names unique; history is a GradientMonitor or its `toJSON()`.
+ * @param options title (default 'gradguard training report'), maxPoints (default 400), panelWidth (default 360).
+ * @throws {TypeError|RangeError} malformed runs or options.
+ * @throws {GradGuardError} `ERR_GRADGUARD_MISSING_DEPENDENCY`: vega/vega-lite not installed.
  */
 export async function renderReport(runs: readonly ReportRun[], options?: ReportOptions): Promise<string> {
   const r = resolveRuns(runs);
@@ -85,6 +93,12 @@ let tmpCounter = 0;
 /**
  * Writes `renderReport(runs, options)` to `path` (via a temporary file and a rename, so a crash
  * never leaves half a report). Returns the path.
+ * @param path the HTML file to write (replaced if it exists).
+ * @param runs one or more `{ name, history }`, names unique; history is a GradientMonitor or its `toJSON()`.
+ * @param options title (default 'gradguard training report'), maxPoints (default 400), panelWidth (default 360).
+ * @throws {TypeError|RangeError} an empty path, malformed runs or options.
+ * @throws {GradGuardError} `ERR_GRADGUARD_MISSING_DEPENDENCY`: vega/vega-lite not installed.
+ * @throws {Error} I/O errors from writing the file.
  */
 export async function writeReport(path: string, runs: readonly ReportRun[], options?: ReportOptions): Promise<string> {
   if (typeof path !== 'string' || path === '') invalidArg('path', 'a file path', path);

@@ -9,10 +9,16 @@ import { isMonitorHistory, type MonitorHistory } from './history.js';
 
 /** A run to chart: a name and a monitor (or its `toJSON()` history). */
 export interface ReportRun {
+  /** The run's label (a column heading; unique among the runs). */
   name: string;
-  history: MonitorHistory | { toJSON(): MonitorHistory };
+  /** A GradientMonitor (anything with `toJSON()` returning a history) or a MonitorHistory read back from JSON. */
+  history: MonitorHistory | {
+    /** The monitor's history. */
+    toJSON(): MonitorHistory;
+  };
 }
 
+/** Options of the report functions ({@link reportSpec}, {@link renderSvg}, {@link renderReport}, {@link writeReport}). */
 export interface ReportOptions {
   /** Heading of the report. Default 'gradguard training report'. */
   title?: string;
@@ -84,7 +90,16 @@ export function chartRows(runs: readonly ResolvedRun[], maxPoints: number): Char
   return rows;
 }
 
-/** The Vega-Lite spec of the report's chart (feed it to vega-lite's `compile` to render it yourself). */
+/**
+ * The Vega-Lite spec of the report's chart (feed it to vega-lite's `compile` to render it yourself):
+ * one column per run, its loss above its per-layer gradient norms (log scales, each panel its own
+ * range), the monitor's events as vertical rules. Long runs are bucketed to at most `maxPoints`
+ * points per series: norms keep each bucket's maximum, the loss its mean. Pure data; needs no
+ * dependency.
+ * @param runs one or more `{ name, history }`, names unique; history is a GradientMonitor or its `toJSON()`.
+ * @param options title (default 'gradguard training report'), maxPoints (default 400), panelWidth (default 360).
+ * @throws {TypeError|RangeError} malformed runs, duplicate names, maxPoints not an integer >= 2.
+ */
 export function reportSpec(runs: readonly ReportRun[], options?: ReportOptions): Record<string, unknown> {
   const r = resolveRuns(runs);
   const o = options ?? {};

@@ -5,6 +5,7 @@
 import Table from 'cli-table3';
 import { resolveRuns, type ReportRun } from './report-spec.js';
 
+/** Options of {@link summaryTable}. */
 export interface SummaryTableOptions {
   /** Extra rows: label → one value per run (in the runs' order), printed after the monitor's figures. */
   extraRows?: Record<string, readonly string[]>;
@@ -12,10 +13,18 @@ export interface SummaryTableOptions {
   ascii?: boolean;
 }
 
+/**
+ * A figure as the table prints it: 3 significant digits, exponent form for |v| >= 1e4 or < 1e-3, '—' for null.
+ * @param v a number, or null for a missing one.
+ */
 export const formatFigure = (v: number | null): string =>
   v === null ? '—' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : String(+v.toPrecision(3));
 
 /**
+ * A compact terminal table of one or more runs side by side (runs as columns; steps, final loss,
+ * max and median gradient norm, non-finite steps, event counts as rows), drawn with cli-table3.
+ * @param runs one or more `{ name, history }`, names unique; history is a GradientMonitor or its `toJSON()`.
+ * @param options extra rows (label → one value per run) and ASCII-only drawing.
  * @returns the table as a string (no trailing newline).
  * @throws {TypeError|RangeError} malformed runs.
  */

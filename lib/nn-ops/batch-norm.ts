@@ -10,6 +10,7 @@ import type { Backend } from '../backend/types.js';
 import { checkOptions, runAsync, type AsyncArg } from '../validate.js';
 import { boolOr, checkDisjoint, checkF64, checkLength, checkNormGrads, checkShape2, finiteOr, optLength } from './check.js';
 
+/** Options of {@link batchNorm1d} (PyTorch `F.batch_norm`'s arguments, in camelCase). */
 export interface BatchNorm1dOptions {
   /** γ [features]; absent means 1. */
   weight?: Float32Array | null;
@@ -22,11 +23,11 @@ export interface BatchNorm1dOptions {
   runningMean?: Float32Array | null;
   /** Running (unbiased) variance [features]: as runningMean. */
   runningVar?: Float32Array | null;
-  /** Default true. */
+  /** Normalise with the batch statistics (and update the running ones), else with the running ones. Default true. */
   training?: boolean;
-  /** Default 0.1 (PyTorch's default). */
+  /** Weight of the batch statistic in the running update (finite). Default 0.1 (PyTorch's default). */
   momentum?: number;
-  /** Default 1e-5. */
+  /** Added to the variance before the square root (finite, >= 0). Default 1e-5. */
   eps?: number;
   /**
    * Output [batch·features]; allocated when absent. May be x itself (in place); any other overlap
@@ -37,18 +38,29 @@ export interface BatchNorm1dOptions {
 
 /** What the forward saved for the backward: the mean and 1/√(var + eps) it normalised with. */
 export interface BatchNorm1dSaved {
+  /** Whether the forward ran in training mode (batch statistics). */
   readonly training: boolean;
+  /** Mean per feature [features]: the batch mean in training, the running mean in eval. */
   readonly saveMean: Float64Array;
+  /** 1/√(var + eps) per feature [features], with the variance used by the forward. */
   readonly saveInvstd: Float64Array;
 }
 
+/** The output of {@link batchNorm1d} and what its backward needs. */
 export interface BatchNorm1dResult extends BatchNorm1dSaved {
+  /** The normalised output [batch, features] (`options.out` when given). */
   readonly y: Float32Array;
 }
 
 /**
- * BatchNorm1d forward. See the module comment for the formula.
+ * BatchNorm1d forward over x [batch, features] (PyTorch `F.batch_norm` on 2-D input):
+ * y = (x − μ)/√(σ² + eps)·weight + bias. Training uses the batch mean μ and biased variance σ²
+ * (float64, two passes) and updates the running statistics with the unbiased variance:
+ * running ← (1 − momentum)·running + momentum·batch statistic. Eval uses the running statistics.
+ * @param x the input [batch, features], row-major.
  * @param shape [batch, features]
+ * @param options affine parameters, running statistics, mode, momentum, eps and the output buffer.
+ * @returns y and the saved statistics for {@link batchNorm1dBackward}.
  * @throws {TypeError} wrong argument types; eval without running statistics.
  * @throws {RangeError} wrong lengths; batch < 2 in training (PyTorch: "Expected more than 1 value
  *   per channel when training").
@@ -65,6 +77,11 @@ export function batchNorm1d(x: Float32Array, shape: readonly [number, number], o
  * or transfer it meanwhile. One over a resizable ArrayBuffer or growable SharedArrayBuffer is a
  * TypeError; one detached or resized while the call runs rejects the Promise with GradGuardError
  * `ERR_GRADGUARD_DETACHED` (the result is lost).
+ * @param x as {@link batchNorm1d}.
+ * @param shape as {@link batchNorm1d}.
+ * @param options as {@link batchNorm1d}.
+ * @returns a Promise of what {@link batchNorm1d} returns.
+ * @throws {TypeError|RangeError} (rejection) as {@link batchNorm1d}, or a resizable buffer.
  */
 export async function batchNorm1dAsync(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): Promise<BatchNorm1dResult> {
   const [args, result, arrays] = batchNorm1dCall(x, shape, options);
@@ -97,6 +114,7 @@ function batchNorm1dCall(x: Float32Array, shape: readonly [number, number], opti
   return [[x, n, c, weight, bias, rm, rv, training, momentum, eps, y, saveMean, saveInvstd], { y, training, saveMean, saveInvstd }, arrays];
 }
 
+/** Options of {@link batchNorm1dBackward} and {@link layerNormBackward}: γ and the output buffers. */
 export interface NormBackwardOptions {
   /** γ as given to the forward; absent means 1. */
   weight?: Float32Array | null;
@@ -113,15 +131,25 @@ export interface NormBackwardOptions {
   accumulate?: boolean;
 }
 
+/** Gradients from a normalisation backward (the buffers given in the options, or new ones). */
 export interface NormGrads {
+  /** ∂L/∂x, the shape of x. */
   readonly gradX: Float32Array;
+  /** ∂L/∂γ, one per feature (computed even when no weight was given). */
   readonly gradWeight: Float32Array;
+  /** ∂L/∂β, one per feature. */
   readonly gradBias: Float32Array;
 }
 
 /**
  * BatchNorm1d backward for L = Σ y·gradY: through the batch statistics after a training forward,
  * with the running statistics as constants after an eval forward (PyTorch's batch_norm_backward).
+ * @param gradY ∂L/∂y [batch, features].
+ * @param x the forward's input [batch, features].
+ * @param shape [batch, features], as in the forward.
+ * @param saved the forward's result (or its `training`, `saveMean` and `saveInvstd`).
+ * @param options γ and the output buffers (see {@link NormBackwardOptions}).
+ * @returns gradX, gradWeight and gradBias.
  * @throws {TypeError|RangeError} as batchNorm1d, naming the argument.
  */
 export function batchNorm1dBackward(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): NormGrads {
@@ -136,6 +164,13 @@ export function batchNorm1dBackward(gradY: Float32Array, x: Float32Array, shape:
  * or transfer it meanwhile. One over a resizable ArrayBuffer or growable SharedArrayBuffer is a
  * TypeError; one detached or resized while the call runs rejects the Promise with GradGuardError
  * `ERR_GRADGUARD_DETACHED` (the result is lost).
+ * @param gradY as {@link batchNorm1dBackward}.
+ * @param x as {@link batchNorm1dBackward}.
+ * @param shape as {@link batchNorm1dBackward}.
+ * @param saved as {@link batchNorm1dBackward}.
+ * @param options as {@link batchNorm1dBackward}.
+ * @returns a Promise of what {@link batchNorm1dBackward} returns.
+ * @throws {TypeError|RangeError} (rejection) as {@link batchNorm1dBackward}, or a resizable buffer.
  */
 export async function batchNorm1dBackwardAsync(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): Promise<NormGrads> {
   const [args, result, arrays] = batchNorm1dBackwardCall(gradY, x, shape, saved, options);

@@ -10,12 +10,13 @@ import { checkFloat32Array, checkOptions, runAsync, type AsyncArg } from '../val
 import type { NormBackwardOptions, NormGrads } from './batch-norm.js';
 import { boolOr, checkDim, checkDisjoint, checkF64, checkLength, checkNormGrads, finiteOr, optLength } from './check.js';
 
+/** Options of {@link layerNorm} (PyTorch `F.layer_norm`'s arguments, in camelCase). */
 export interface LayerNormOptions {
   /** γ [D]; absent means 1. */
   weight?: Float32Array | null;
   /** β [D]; absent means 0. */
   bias?: Float32Array | null;
-  /** Default 1e-5. */
+  /** Added to the variance before the square root (finite, >= 0). Default 1e-5. */
   eps?: number;
   /**
    * Output, x.length elements; allocated when absent. May be x itself (in place); any other overlap
@@ -26,11 +27,15 @@ export interface LayerNormOptions {
 
 /** Per row: the mean and 1/√(var + eps) the forward normalised with. */
 export interface LayerNormSaved {
+  /** Mean of each row [rows]. */
   readonly saveMean: Float64Array;
+  /** 1/√(var + eps) of each row [rows] (biased variance). */
   readonly saveInvstd: Float64Array;
 }
 
+/** The output of {@link layerNorm} and what its backward needs. */
 export interface LayerNormResult extends LayerNormSaved {
+  /** The normalised output, x's shape (`options.out` when given). */
   readonly y: Float32Array;
 }
 
@@ -41,7 +46,13 @@ function rowsOf(x: unknown, name: string, d: number): number {
 }
 
 /**
- * LayerNorm forward over x [..., D] (row-major, D = normalizedSize).
+ * LayerNorm forward over x [..., D] (row-major, D = normalizedSize), PyTorch `F.layer_norm` with
+ * normalized_shape [D]: per row, y = (x − μ)/√(σ² + eps)·weight + bias with the biased variance,
+ * statistics in float64 (two passes).
+ * @param x the input; its length must be a multiple of D.
+ * @param normalizedSize D, the size of the last dimension (>= 1).
+ * @param options γ, β, eps and the output buffer.
+ * @returns y and the saved statistics for {@link layerNormBackward}.
  * @throws {TypeError|RangeError} naming the argument.
  */
 export function layerNorm(x: Float32Array, normalizedSize: number, options?: LayerNormOptions): LayerNormResult {
@@ -56,6 +67,11 @@ export function layerNorm(x: Float32Array, normalizedSize: number, options?: Lay
  * or transfer it meanwhile. One over a resizable ArrayBuffer or growable SharedArrayBuffer is a
  * TypeError; one detached or resized while the call runs rejects the Promise with GradGuardError
  * `ERR_GRADGUARD_DETACHED` (the result is lost).
+ * @param x as {@link layerNorm}.
+ * @param normalizedSize as {@link layerNorm}.
+ * @param options as {@link layerNorm}.
+ * @returns a Promise of what {@link layerNorm} returns.
+ * @throws {TypeError|RangeError} (rejection) as {@link layerNorm}, or a resizable buffer.
  */
 export async function layerNormAsync(x: Float32Array, normalizedSize: number, options?: LayerNormOptions): Promise<LayerNormResult> {
   const [args, result, arrays] = layerNormCall(x, normalizedSize, options);
@@ -79,6 +95,12 @@ function layerNormCall(x: Float32Array, normalizedSize: number, options?: LayerN
 
 /**
  * LayerNorm backward for L = Σ y·gradY; gradWeight/gradBias are summed over all rows.
+ * @param gradY ∂L/∂y, x's length.
+ * @param x the forward's input.
+ * @param normalizedSize D, as in the forward.
+ * @param saved the forward's result (or its `saveMean` and `saveInvstd`).
+ * @param options γ and the output buffers (see {@link NormBackwardOptions}).
+ * @returns gradX, gradWeight and gradBias.
  * @throws {TypeError|RangeError} naming the argument.
  */
 export function layerNormBackward(gradY: Float32Array, x: Float32Array, normalizedSize: number, saved: LayerNormSaved, options?: NormBackwardOptions): NormGrads {
@@ -93,6 +115,13 @@ export function layerNormBackward(gradY: Float32Array, x: Float32Array, normaliz
  * or transfer it meanwhile. One over a resizable ArrayBuffer or growable SharedArrayBuffer is a
  * TypeError; one detached or resized while the call runs rejects the Promise with GradGuardError
  * `ERR_GRADGUARD_DETACHED` (the result is lost).
+ * @param gradY as {@link layerNormBackward}.
+ * @param x as {@link layerNormBackward}.
+ * @param normalizedSize as {@link layerNormBackward}.
+ * @param saved as {@link layerNormBackward}.
+ * @param options as {@link layerNormBackward}.
+ * @returns a Promise of what {@link layerNormBackward} returns.
+ * @throws {TypeError|RangeError} (rejection) as {@link layerNormBackward}, or a resizable buffer.
  */
 export async function layerNormBackwardAsync(gradY: Float32Array, x: Float32Array, normalizedSize: number, saved: LayerNormSaved, options?: NormBackwardOptions): Promise<NormGrads> {
   const [args, result, arrays] = layerNormBackwardCall(gradY, x, normalizedSize, saved, options);

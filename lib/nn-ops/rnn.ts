@@ -15,23 +15,46 @@ import type { Backend } from '../backend/types.js';
 import { checkOptions, runAsync, type AsyncArg } from '../validate.js';
 import { boolOr, checkDim, checkDisjoint, checkFloat32Threshold, checkLength, optLength, type Named } from './check.js';
 
+/**
+ * Dimensions of an RNN/LSTM call (PyTorch's names; batch_first = false): input is
+ * [seqLen, batch, inputSize], states are [1, batch, hiddenSize], output is [seqLen, batch, hiddenSize].
+ */
 export interface RecurrentShape {
+  /** Time steps T (>= 1; PyTorch refuses an empty sequence too). */
   seqLen: number;
+  /** Sequences per batch B (>= 0). */
   batch: number;
+  /** Features per input step (>= 1). */
   inputSize: number;
+  /** Hidden units H (>= 1). */
   hiddenSize: number;
 }
 
+/**
+ * One layer's weights in PyTorch's layout, G = 1 (RNN) or 4 (LSTM, gate row blocks i, f, g, o):
+ * `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`.
+ */
 export interface RecurrentWeights {
+  /** Input-to-hidden weights [G·H, inputSize]. */
   weightIh: Float32Array;
+  /** Hidden-to-hidden weights [G·H, H]. */
   weightHh: Float32Array;
+  /** Input-to-hidden bias [G·H], or absent/null for none. */
   biasIh?: Float32Array | null;
+  /** Hidden-to-hidden bias [G·H], or absent/null for none. */
   biasHh?: Float32Array | null;
 }
 
+/** The RNN's activation (PyTorch `nonlinearity`). */
 export type RnnNonlinearity = 'tanh' | 'relu';
 
-/** Float32 elements of an RNN workspace: the hidden states, seqLen·batch·hiddenSize. */
+/**
+ * Float32 elements of an RNN workspace: the hidden states, seqLen·batch·hiddenSize.
+ * @param seqLen T, >= 1.
+ * @param batch B, >= 0.
+ * @param hiddenSize H, >= 1.
+ * @throws {TypeError|RangeError} a dimension that is not an integer in range.
+ */
 export function rnnWorkspaceSize(seqLen: number, batch: number, hiddenSize: number): number {
   return checkDim('seqLen', seqLen, 1) * checkDim('batch', batch) * checkDim('hiddenSize', hiddenSize, 1);
 }
@@ -39,6 +62,10 @@ export function rnnWorkspaceSize(seqLen: number, batch: number, hiddenSize: numb
 /**
  * Float32 elements of an LSTM workspace: 6·seqLen·batch·hiddenSize (activated gates [T, B, 4H],
  * cell states [T, B, H], hidden states [T, B, H]).
+ * @param seqLen T, >= 1.
+ * @param batch B, >= 0.
+ * @param hiddenSize H, >= 1.
+ * @throws {TypeError|RangeError} a dimension that is not an integer in range.
  */
 export function lstmWorkspaceSize(seqLen: number, batch: number, hiddenSize: number): number {
   return 6 * rnnWorkspaceSize(seqLen, batch, hiddenSize);
@@ -119,26 +146,38 @@ function nonlinearityMode(v: unknown): number {
   return invalidArg('options.nonlinearity', '"tanh" or "relu"', v, typeof v === 'string' ? 'range' : 'type');
 }
 
+/** Options of {@link rnnForward}: the activation, the initial state and output buffers. */
 export interface RnnForwardOptions {
   /** Default 'tanh'. */
   nonlinearity?: RnnNonlinearity;
   /** Initial hidden state [1, batch, H]; zeros when absent. */
   h0?: Float32Array | null;
-  /** Outputs, allocated when absent. */
+  /** Output buffer [seqLen, batch, H] (every step's hidden state); allocated when absent. */
   output?: Float32Array;
+  /** Final hidden state buffer [1, batch, H]; allocated when absent. */
   hN?: Float32Array;
   /** rnnWorkspaceSize(...) floats; allocated when absent. */
   workspace?: Float32Array;
 }
 
+/** What {@link rnnForward} wrote (the option buffers when given). */
 export interface RnnForwardResult {
+  /** Every step's hidden state [seqLen, batch, H]. */
   output: Float32Array;
+  /** The last hidden state [1, batch, H]. */
   hN: Float32Array;
+  /** What the backward needs; keep it unchanged until then. */
   workspace: Float32Array;
 }
 
 /**
- * RNN forward (torch.nn.RNN, one layer).
+ * RNN forward (torch.nn.RNN, one layer, unidirectional, batch_first = false):
+ * h_t = act(x_t·Wihᵀ + bih + h_{t−1}·Whhᵀ + bhh).
+ * @param input [seqLen, batch, inputSize].
+ * @param weights weightIh [H, inputSize], weightHh [H, H], optional biases [H].
+ * @param shape the dimensions.
+ * @param options activation (default 'tanh'), h0, and output buffers (disjoint from the inputs).
+ * @returns output, hN and the workspace for {@link rnnBackward}.
  * @throws {TypeError|RangeError} naming the argument.
  */
 export function rnnForward(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: RnnForwardOptions): RnnForwardResult {
@@ -153,6 +192,12 @@ export function rnnForward(input: Float32Array, weights: RecurrentWeights, shape
  * or transfer it meanwhile. One over a resizable ArrayBuffer or growable SharedArrayBuffer is a
  * TypeError; one detached or resized while the call runs rejects the Promise with GradGuardError
  * `ERR_GRADGUARD_DETACHED` (the result is lost).
+ * @param input as {@link rnnForward}.
+ * @param weights as {@link rnnForward}.
+ * @param shape as {@link rnnForward}.
+ * @param options as {@link rnnForward}.
+ * @returns a Promise of what {@link rnnForward} returns.
+ * @throws {TypeError|RangeError} (rejection) as {@link rnnForward}, or a resizable buffer.
  */
 export async function rnnForwardAsync(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: RnnForwardOptions): Promise<RnnForwardResult> {
   const [args, result, arrays] = rnnForwardCall(input, weights, shape, options);
@@ -173,27 +218,36 @@ function rnnForwardCall(input: Float32Array, weights: RecurrentWeights, shape: R
   return [[mode, T, B, I, H, input, h0, null, c.wIh, c.wHh, c.bIh, c.bHh, output, hN, null, workspace], { output, hN, workspace }, arrays];
 }
 
+/** Gradients from {@link rnnBackward} (the `options.grads` buffers when given, else new ones). */
 export interface RecurrentGrads {
+  /** ∂L/∂input [seqLen, batch, inputSize] (overwritten). */
   gradInput: Float32Array;
+  /** ∂L/∂h0 [1, batch, H] (overwritten). */
   gradH0: Float32Array;
+  /** ∂L/∂weightIh [G·H, inputSize]. */
   gradWeightIh: Float32Array;
+  /** ∂L/∂weightHh [G·H, H]. */
   gradWeightHh: Float32Array;
   /**
-   * Null when the weights have no biasIh/biasHh; passing one in `options.grads` then is a
-   * TypeError (there is no bias to differentiate).
+   * ∂L/∂biasIh [G·H]. Null when the weights have no biasIh; passing one in `options.grads` then is
+   * a TypeError (there is no bias to differentiate).
    */
   gradBiasIh: Float32Array | null;
+  /** ∂L/∂biasHh [G·H], or null without biasHh (as gradBiasIh). */
   gradBiasHh: Float32Array | null;
 }
 
+/** Options of {@link rnnBackward}: the forward's settings, upstream gradients and output buffers. */
 export interface RnnBackwardOptions {
+  /** The forward's activation. Default 'tanh'. */
   nonlinearity?: RnnNonlinearity;
   /** The h0 given to the forward (zeros when absent). */
   h0?: Float32Array | null;
-  /** Upstream gradients; absent means zero. */
+  /** Upstream gradient ∂L/∂output [seqLen, batch, H]; absent means zero. */
   gradOutput?: Float32Array | null;
+  /** Upstream gradient ∂L/∂hN [1, batch, H]; absent means zero. */
   gradHN?: Float32Array | null;
-  /** Output arrays, allocated when absent. */
+  /** Output arrays, each allocated when absent; all disjoint from each other and from the inputs. */
   grads?: Partial<RecurrentGrads>;
   /** Add into the weight/bias gradients instead of overwriting them (default false). */
   accumulate?: boolean;
@@ -233,7 +287,15 @@ function biasGrad(name: string, v: unknown, hasBias: boolean, biasName: string, 
 }
 
 /**
- * RNN backward through time for L = Σ output·gradOutput + Σ hN·gradHN, from the forward's workspace.
+ * RNN backward through time for L = Σ output·gradOutput + Σ hN·gradHN, from the forward's workspace
+ * (the gradients autograd gives for torch.nn.RNN).
+ * @param input the forward's input [seqLen, batch, inputSize].
+ * @param weights the forward's weights.
+ * @param shape the forward's shape.
+ * @param workspace the forward's workspace, unchanged since.
+ * @param options the forward's nonlinearity and h0, upstream gradients, output buffers,
+ *   `accumulate` and `clipHiddenGradNorm`.
+ * @returns the gradients.
  * @throws {TypeError|RangeError} naming the argument.
  */
 export function rnnBackward(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: RnnBackwardOptions): RecurrentGrads {
@@ -248,6 +310,13 @@ export function rnnBackward(input: Float32Array, weights: RecurrentWeights, shap
  * or transfer it meanwhile. One over a resizable ArrayBuffer or growable SharedArrayBuffer is a
  * TypeError; one detached or resized while the call runs rejects the Promise with GradGuardError
  * `ERR_GRADGUARD_DETACHED` (the result is lost).
+ * @param input as {@link rnnBackward}.
+ * @param weights as {@link rnnBackward}.
+ * @param shape as {@link rnnBackward}.
+ * @param workspace as {@link rnnBackward}.
+ * @param options as {@link rnnBackward}.
+ * @returns a Promise of what {@link rnnBackward} returns.
+ * @throws {TypeError|RangeError} (rejection) as {@link rnnBackward}, or a resizable buffer.
  */
 export async function rnnBackwardAsync(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: RnnBackwardOptions): Promise<RecurrentGrads> {
   const [args, result, arrays] = rnnBackwardCall(input, weights, shape, workspace, options);
@@ -271,23 +340,37 @@ function rnnBackwardCall(input: Float32Array, weights: RecurrentWeights, shape: 
   return [[mode, T, B, I, H, input, h0, null, c.wIh, c.wHh, workspace, go, ghn, null, g.gradInput, g.gradH0, null, g.gradWeightIh, g.gradWeightHh, g.gradBiasIh, g.gradBiasHh, accumulate, clip], g, arrays];
 }
 
+/** Options of {@link lstmForward}: the initial states and output buffers. */
 export interface LstmForwardOptions {
   /** Initial states [1, batch, H]; zeros when absent. */
   h0?: Float32Array | null;
+  /** Initial cell state [1, batch, H]; zeros when absent. */
   c0?: Float32Array | null;
+  /** Output buffer [seqLen, batch, H] (every step's hidden state); allocated when absent. */
   output?: Float32Array;
+  /** Final hidden state buffer [1, batch, H]; allocated when absent. */
   hN?: Float32Array;
+  /** Final cell state buffer [1, batch, H]; allocated when absent. */
   cN?: Float32Array;
   /** lstmWorkspaceSize(...) floats; allocated when absent. */
   workspace?: Float32Array;
 }
 
+/** What {@link lstmForward} wrote (the option buffers when given). */
 export interface LstmForwardResult extends RnnForwardResult {
+  /** The last cell state [1, batch, H]. */
   cN: Float32Array;
 }
 
 /**
- * LSTM forward (torch.nn.LSTM, one layer, gates i, f, g, o).
+ * LSTM forward (torch.nn.LSTM, one layer, unidirectional, batch_first = false, gates i, f, g, o):
+ * i, f, o = σ(·), g = tanh(·) of the gate row blocks of x_t·Wihᵀ + bih + h_{t−1}·Whhᵀ + bhh;
+ * c_t = f·c_{t−1} + i·g; h_t = o·tanh(c_t).
+ * @param input [seqLen, batch, inputSize].
+ * @param weights weightIh [4H, inputSize], weightHh [4H, H], optional biases [4H].
+ * @param shape the dimensions.
+ * @param options h0, c0 and output buffers (disjoint from the inputs).
+ * @returns output, hN, cN and the workspace for {@link lstmBackward}.
  * @throws {TypeError|RangeError} naming the argument.
  */
 export function lstmForward(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: LstmForwardOptions): LstmForwardResult {
@@ -302,6 +385,12 @@ export function lstmForward(input: Float32Array, weights: RecurrentWeights, shap
  * or transfer it meanwhile. One over a resizable ArrayBuffer or growable SharedArrayBuffer is a
  * TypeError; one detached or resized while the call runs rejects the Promise with GradGuardError
  * `ERR_GRADGUARD_DETACHED` (the result is lost).
+ * @param input as {@link lstmForward}.
+ * @param weights as {@link lstmForward}.
+ * @param shape as {@link lstmForward}.
+ * @param options as {@link lstmForward}.
+ * @returns a Promise of what {@link lstmForward} returns.
+ * @throws {TypeError|RangeError} (rejection) as {@link lstmForward}, or a resizable buffer.
  */
 export async function lstmForwardAsync(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: LstmForwardOptions): Promise<LstmForwardResult> {
   const [args, result, arrays] = lstmForwardCall(input, weights, shape, options);
@@ -326,18 +415,25 @@ function lstmForwardCall(input: Float32Array, weights: RecurrentWeights, shape: 
   return [[2, T, B, I, H, input, h0, c0, c.wIh, c.wHh, c.bIh, c.bHh, output, hN, cN, workspace], { output, hN, cN, workspace }, arrays];
 }
 
+/** Gradients from {@link lstmBackward}: {@link RecurrentGrads} with G = 4, and ∂L/∂c0. */
 export interface LstmGrads extends RecurrentGrads {
+  /** ∂L/∂c0 [1, batch, H] (overwritten). */
   gradC0: Float32Array;
 }
 
+/** Options of {@link lstmBackward}: the forward's states, upstream gradients and output buffers. */
 export interface LstmBackwardOptions {
   /** The h0/c0 given to the forward (zeros when absent). */
   h0?: Float32Array | null;
+  /** The c0 given to the forward (zeros when absent). */
   c0?: Float32Array | null;
-  /** Upstream gradients; absent means zero. */
+  /** Upstream gradient ∂L/∂output [seqLen, batch, H]; absent means zero. */
   gradOutput?: Float32Array | null;
+  /** Upstream gradient ∂L/∂hN [1, batch, H]; absent means zero. */
   gradHN?: Float32Array | null;
+  /** Upstream gradient ∂L/∂cN [1, batch, H]; absent means zero. */
   gradCN?: Float32Array | null;
+  /** Output arrays, each allocated when absent; all disjoint from each other and from the inputs. */
   grads?: Partial<LstmGrads>;
   /** Add into the weight/bias gradients instead of overwriting them (default false). */
   accumulate?: boolean;
@@ -356,7 +452,15 @@ export interface LstmBackwardOptions {
 }
 
 /**
- * LSTM backward through time for L = Σ output·gradOutput + Σ hN·gradHN + Σ cN·gradCN.
+ * LSTM backward through time for L = Σ output·gradOutput + Σ hN·gradHN + Σ cN·gradCN (the
+ * gradients autograd gives for torch.nn.LSTM).
+ * @param input the forward's input [seqLen, batch, inputSize].
+ * @param weights the forward's weights.
+ * @param shape the forward's shape.
+ * @param workspace the forward's workspace, unchanged since.
+ * @param options the forward's h0 and c0, upstream gradients, output buffers, `accumulate` and
+ *   `clipHiddenGradNorm`.
+ * @returns the gradients.
  * @throws {TypeError|RangeError} naming the argument.
  */
 export function lstmBackward(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: LstmBackwardOptions): LstmGrads {
@@ -371,6 +475,13 @@ export function lstmBackward(input: Float32Array, weights: RecurrentWeights, sha
  * or transfer it meanwhile. One over a resizable ArrayBuffer or growable SharedArrayBuffer is a
  * TypeError; one detached or resized while the call runs rejects the Promise with GradGuardError
  * `ERR_GRADGUARD_DETACHED` (the result is lost).
+ * @param input as {@link lstmBackward}.
+ * @param weights as {@link lstmBackward}.
+ * @param shape as {@link lstmBackward}.
+ * @param workspace as {@link lstmBackward}.
+ * @param options as {@link lstmBackward}.
+ * @returns a Promise of what {@link lstmBackward} returns.
+ * @throws {TypeError|RangeError} (rejection) as {@link lstmBackward}, or a resizable buffer.
  */
 export async function lstmBackwardAsync(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: LstmBackwardOptions): Promise<LstmGrads> {
   const [args, result, arrays] = lstmBackwardCall(input, weights, shape, workspace, options);

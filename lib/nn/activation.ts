@@ -15,9 +15,17 @@ abstract class Activation extends Module {
   private x: Tensor | null = null;
   private readonly y = new Buffer();
   private readonly gx = new Buffer();
+  /** @internal The elementwise forward kernel. */
   protected abstract fwd: Fwd;
+  /** @internal The elementwise backward kernel. */
   protected abstract bwd: Bwd;
 
+  /**
+   * Applies the activation elementwise (the input is cached for backward: do not modify it in between).
+   * @param x any shape.
+   * @returns y, x's shape.
+   * @throws {TypeError|RangeError} x is not a valid Tensor.
+   */
   forward(x: Tensor): Tensor {
     checkTensor(this.where('forward', 'x'), x);
     const y = this.y.get(x.data.length);
@@ -26,6 +34,13 @@ abstract class Activation extends Module {
     return { data: y, shape: x.shape };
   }
 
+  /**
+   * gradX = gradOut·f'(x) for the last forward's x.
+   * @param gradOut ∂loss/∂y, x's shape.
+   * @returns ∂loss/∂x, x's shape.
+   * @throws {GradGuardError} `ERR_GRADGUARD_NO_FORWARD` before any forward.
+   * @throws {TypeError|RangeError} gradOut's shape differs from x's.
+   */
   backward(gradOut: Tensor): Tensor {
     const x = this.x ?? this.noForward();
     checkGrad(this.where('backward', 'gradOut'), gradOut, x.shape);
@@ -35,15 +50,21 @@ abstract class Activation extends Module {
   }
 }
 
-/** relu(x) = max(x, 0). */
+/** relu(x) = max(x, 0) (PyTorch `nn.ReLU`; relu'(0) = 0). No parameters. */
 export class ReLU extends Activation {
   protected fwd: Fwd = (x, y) => ops.relu(x, y);
   protected bwd: Bwd = (x, g, gx) => ops.reluBackward(x, g, gx);
 }
 
-/** leakyRelu(x) = x > 0 ? x : negativeSlope·x (default 0.01). */
+/** leakyRelu(x) = x > 0 ? x : negativeSlope·x (PyTorch `nn.LeakyReLU`, default slope 0.01). */
 export class LeakyReLU extends Activation {
+  /** Slope for x <= 0. */
   readonly negativeSlope: number;
+  /**
+   * Checks the hyper-parameters at construction (not at the first forward).
+   * @param negativeSlope slope for x <= 0 (default 0.01).
+   * @throws {TypeError|RangeError} a non-number or NaN slope.
+   */
   constructor(negativeSlope = 0.01) {
     super();
     this.negativeSlope = negativeSlope;
@@ -56,21 +77,27 @@ export class LeakyReLU extends Activation {
   protected bwd: Bwd = (x, g, gx) => ops.leakyReluBackward(x, g, gx, { negativeSlope: this.negativeSlope });
 }
 
-/** tanh(x). */
+/** tanh(x) (PyTorch `nn.Tanh`). No parameters. */
 export class Tanh extends Activation {
   protected fwd: Fwd = (x, y) => ops.tanh(x, y);
   protected bwd: Bwd = (x, g, gx) => ops.tanhBackward(x, g, gx);
 }
 
-/** σ(x) = 1 / (1 + e^−x). */
+/** σ(x) = 1 / (1 + e^−x) (PyTorch `nn.Sigmoid`). No parameters. */
 export class Sigmoid extends Activation {
   protected fwd: Fwd = (x, y) => ops.sigmoid(x, y);
   protected bwd: Bwd = (x, g, gx) => ops.sigmoidBackward(x, g, gx);
 }
 
-/** gelu(x) = x·Φ(x) (exact), or the tanh approximation. */
+/** gelu(x) = x·Φ(x) (exact), or the tanh approximation (PyTorch `nn.GELU`). */
 export class GELU extends Activation {
+  /** 'none' (exact erf) or 'tanh'. */
   readonly approximate: 'none' | 'tanh';
+  /**
+   * Checks the hyper-parameters at construction (not at the first forward).
+   * @param approximate 'none' (default, exact erf) or 'tanh'.
+   * @throws {TypeError|RangeError} any other value.
+   */
   constructor(approximate: 'none' | 'tanh' = 'none') {
     super();
     this.approximate = approximate;
@@ -80,9 +107,15 @@ export class GELU extends Activation {
   protected bwd: Bwd = (x, g, gx) => ops.geluBackward(x, g, gx, { approximate: this.approximate });
 }
 
-/** elu(x) = x > 0 ? x : alpha·(e^x − 1) (default alpha 1). */
+/** elu(x) = x > 0 ? x : alpha·(e^x − 1) (PyTorch `nn.ELU`, default alpha 1). */
 export class ELU extends Activation {
+  /** Scale of the negative part. */
   readonly alpha: number;
+  /**
+   * Checks the hyper-parameters at construction (not at the first forward).
+   * @param alpha scale of the negative part (default 1).
+   * @throws {TypeError|RangeError} a non-number or NaN alpha.
+   */
   constructor(alpha = 1) {
     super();
     this.alpha = alpha;
@@ -92,10 +125,18 @@ export class ELU extends Activation {
   protected bwd: Bwd = (x, g, gx) => ops.eluBackward(x, g, gx, { alpha: this.alpha });
 }
 
-/** softplus(x) = log(1 + e^(beta·x)) / beta, x itself where beta·x > threshold (defaults 1, 20). */
+/** softplus(x) = log(1 + e^(beta·x)) / beta, x itself where beta·x > threshold (PyTorch `nn.Softplus`, defaults 1, 20). */
 export class Softplus extends Activation {
+  /** Sharpness. */
   readonly beta: number;
+  /** Above beta·x > threshold the output is x. */
   readonly threshold: number;
+  /**
+   * Checks the hyper-parameters at construction (not at the first forward).
+   * @param beta sharpness, finite and non-zero (default 1).
+   * @param threshold linear above beta·x > threshold, not NaN (default 20).
+   * @throws {TypeError|RangeError} a bad beta or threshold.
+   */
   constructor(beta = 1, threshold = 20) {
     super();
     this.beta = beta;

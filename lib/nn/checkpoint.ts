@@ -23,15 +23,22 @@ const ALIGN = 64;
 
 /** What an optimiser must offer to be checkpointed (SGD, Adam and AdamW do). */
 export interface StatefulOptimizer {
+  /** The optimiser's state; Float32Arrays anywhere in it are stored as raw tensors. */
   state(): unknown;
+  /**
+   * Restores a value of `state()`; it should throw, without changing anything, on one that does not fit.
+   * @param state what `state()` returned when the checkpoint was saved.
+   */
   loadState(state: never): void;
 }
 
+/** Options of {@link saveCheckpoint}. */
 export interface SaveCheckpointOptions {
   /** JSON-safe data stored alongside (e.g. `{ step, epoch }`), returned by loadCheckpoint. */
   meta?: unknown;
 }
 
+/** What {@link loadCheckpoint} loaded. */
 export interface LoadedCheckpoint {
   /** True when optimiser state was loaded. */
   optimizer: boolean;
@@ -86,7 +93,13 @@ const isStateful = (o: unknown): o is StatefulOptimizer =>
 
 /**
  * Writes `model`'s parameters and buffers (and `optimizer`'s state) to `path` atomically
- * (temporary file, fsync, rename).
+ * (temporary file, fsync, rename). The format: 8-byte magic "GGCKPT02", a CRC-32-checked JSON
+ * header, then every tensor's raw little-endian float32 values, 64-byte aligned and CRC-32-checked
+ * too. PyTorch's equivalent is `torch.save({ model: model.state_dict(), optim: opt.state_dict() })`.
+ * @param path the file to write (replaced if it exists).
+ * @param model the model.
+ * @param optimizer an optimiser to save too (SGD, Adam, AdamW), or null/undefined.
+ * @param options `meta`: JSON-safe data stored alongside.
  * @throws {TypeError} model not a Module, optimizer without state()/loadState(); I/O errors.
  */
 export function saveCheckpoint(path: string, model: Module, optimizer?: StatefulOptimizer | null, options?: SaveCheckpointOptions): void {
@@ -149,8 +162,27 @@ function corrupt(path: string, why: string): never {
   throw new GradGuardError(`loadCheckpoint: ${path} is not a gradguard checkpoint (${why})`, 'ERR_GRADGUARD_CHECKPOINT');
 }
 
-/** Reads and checks a checkpoint file: the header and every tensor's values (copied out of the file). */
-export function readCheckpoint(path: string): { stateDict: StateDict; optimizer: { type: string; state: unknown } | null; meta: unknown } {
+/**
+ * Reads and checks a checkpoint file: the header and every tensor's values (copied out of the file),
+ * without a model. Files of the first format ("GGCKPT01", no CRCs) still load.
+ * @param path the file to read.
+ * @throws {TypeError} path not a non-empty string.
+ * @throws {GradGuardError} `ERR_GRADGUARD_CHECKPOINT`: not a checkpoint, truncated, or a failed CRC-32 check.
+ * @throws {Error} I/O errors from `fs.readFileSync` (e.g. ENOENT).
+ */
+export function readCheckpoint(path: string): {
+  /** The model's parameters and buffers (data as Float32Arrays). */
+  stateDict: StateDict;
+  /** The optimiser's state, or null when saved without one. */
+  optimizer: {
+    /** The optimiser's class name, e.g. "Adam". */
+    type: string;
+    /** Its `state()`, Float32Arrays restored. */
+    state: unknown;
+  } | null;
+  /** The `meta` given to saveCheckpoint (undefined if none). */
+  meta: unknown;
+} {
   if (typeof path !== 'string' || path === '') invalidArg('path', 'a file path', path);
   const buf = readFileSync(path);
   const magic = buf.length >= 12 ? buf.toString('latin1', 0, 8) : '';
@@ -199,7 +231,13 @@ export function readCheckpoint(path: string): { stateDict: StateDict; optimizer:
  * Loads a checkpoint into `model` (and `optimizer` when given). Nothing is changed unless everything
  * fits: the model's state is checked first, and restored if the optimiser's state is then rejected.
  * @throws {StateDictError} a key missing, unexpected or of another shape (named); optimiser state
- *   missing or of another optimiser type. @throws {GradGuardError} not a checkpoint file.
+ *   missing or of another optimiser type.
+ * @throws {GradGuardError} `ERR_GRADGUARD_CHECKPOINT`: not a checkpoint file, or a damaged one.
+ * @throws {TypeError|RangeError} model not a Module, an optimiser without state()/loadState(), or
+ *   what the optimiser's loadState throws (the model is then restored).
+ * @param path the file to read.
+ * @param model the model to load into (its architecture must match the saved one).
+ * @param optimizer an optimiser of the saved type to restore too, or null/undefined.
  */
 export function loadCheckpoint(path: string, model: Module, optimizer?: StatefulOptimizer | null): LoadedCheckpoint {
   if (!(model instanceof Module)) invalidArg('model', 'an nn.Module', model);

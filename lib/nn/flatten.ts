@@ -7,12 +7,24 @@ import { invalidArg } from '../errors.js';
 import { Module } from './module.js';
 import { checkGrad, checkTensor, shapeError, type Tensor } from './tensor.js';
 
+/**
+ * Merges dimensions startDim..endDim into one (PyTorch `nn.Flatten`), e.g. Flatten(0, 1) turns
+ * [seq, batch, classes] into [seq·batch, classes] for CrossEntropyLoss. A view: no copy forward or
+ * backward. No parameters.
+ */
 export class Flatten extends Module {
+  /** First dimension merged (negative counts from the end). */
   readonly startDim: number;
+  /** Last dimension merged (negative counts from the end). */
   readonly endDim: number;
   private shape: readonly number[] | null = null;
   private outShape: number[] = [];
 
+  /**
+   * @param startDim first dimension to merge (default 1, keeping the batch dimension).
+   * @param endDim last dimension to merge (default −1, the last).
+   * @throws {TypeError} a non-integer dimension.
+   */
   constructor(startDim = 1, endDim = -1) {
     super();
     if (!Number.isInteger(startDim)) invalidArg('Flatten startDim', 'an integer', startDim);
@@ -25,6 +37,12 @@ export class Flatten extends Module {
     return `Flatten(${this.startDim}, ${this.endDim})`;
   }
 
+  /**
+   * Reshapes x (same data).
+   * @param x a Tensor with enough dimensions for startDim..endDim.
+   * @returns x's data with the merged shape.
+   * @throws {TypeError|RangeError} x is not a valid Tensor or lacks the dimensions.
+   */
   forward(x: Tensor): Tensor {
     const where = this.where('forward', 'x');
     checkTensor(where, x);
@@ -38,6 +56,12 @@ export class Flatten extends Module {
     return { data: x.data, shape: this.outShape };
   }
 
+  /**
+   * Reshapes the gradient back (same data).
+   * @param gradOut ∂loss/∂output, the flattened shape.
+   * @returns ∂loss/∂x, x's shape.
+   * @throws {GradGuardError} `ERR_GRADGUARD_NO_FORWARD` before any forward.
+   */
   backward(gradOut: Tensor): Tensor {
     const shape = this.shape ?? this.noForward();
     checkGrad(this.where('backward', 'gradOut'), gradOut, this.outShape);

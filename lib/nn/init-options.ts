@@ -3,6 +3,7 @@ import { invalidArg } from '../errors.js';
 import { Rng } from '../init/rng.js';
 import type { RandomOptions } from '../init/init.js';
 
+/** How a module seeds its initial weights (by default from init's default generator, see `manualSeed`). */
 export interface InitOptions {
   /** Seed for this module's weights (a fresh generator drawn from in parameter order). */
   seed?: number;

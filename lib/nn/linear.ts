@@ -6,15 +6,24 @@ import type { Parameter } from './parameter.js';
 import { Buffer, checkGrad, checkLastDim, numel, type Tensor } from './tensor.js';
 import { checkSize, randomOptions, type InitOptions } from './init-options.js';
 
+/** Options of {@link Linear}: bias, and the seed or generator for the initial weights. */
 export interface LinearOptions extends InitOptions {
   /** Learn an additive bias. Default true. */
   bias?: boolean;
 }
 
+/**
+ * y = x·Wᵀ + b over the last dimension (PyTorch `nn.Linear`). Parameters "weight" [out, in] and
+ * "bias" [out] (unless `bias: false`).
+ */
 export class Linear extends Module {
+  /** Features per input row. */
   readonly inFeatures: number;
+  /** Features per output row. */
   readonly outFeatures: number;
+  /** W [outFeatures, inFeatures]. */
   readonly weight: Parameter;
+  /** b [outFeatures], or null without bias. */
   readonly bias: Parameter | null;
   private x: Tensor | null = null;
   private readonly y = new Buffer();
@@ -22,6 +31,9 @@ export class Linear extends Module {
 
   /**
    * Weight and bias ~ U(−1/√in, 1/√in), PyTorch's default (kaiming_uniform with a = √5).
+   * @param inFeatures input features (integer >= 0).
+   * @param outFeatures output features (integer >= 0).
+   * @param options `bias` (default true), `seed` or `rng`.
    * @throws {TypeError|RangeError} sizes not non-negative integers.
    */
   constructor(inFeatures: number, outFeatures: number, options?: LinearOptions) {
@@ -40,7 +52,11 @@ export class Linear extends Module {
     return `Linear(${this.inFeatures}→${this.outFeatures})`;
   }
 
-  /** x [..., in] → y [..., out]. @throws {RangeError} x's last dimension is not inFeatures. */
+  /**
+   * x [..., in] → y [..., out].
+   * @param x any leading dimensions, last dimension inFeatures.
+   * @throws {TypeError|RangeError} x is not a Tensor whose last dimension is inFeatures.
+   */
   forward(x: Tensor): Tensor {
     checkLastDim(this.where('forward', 'x'), x, this.inFeatures);
     const batch = numel(x.shape.slice(0, -1));
@@ -50,7 +66,13 @@ export class Linear extends Module {
     return { data: y, shape: [...x.shape.slice(0, -1), this.outFeatures] };
   }
 
-  /** Accumulates weight.grad += gradOutᵀ·x, bias.grad += Σ gradOut; returns gradOut·W. */
+  /**
+   * Accumulates weight.grad += gradOutᵀ·x, bias.grad += Σ gradOut; returns gradOut·W.
+   * @param gradOut ∂loss/∂y [..., out].
+   * @returns ∂loss/∂x [..., in].
+   * @throws {GradGuardError} `ERR_GRADGUARD_NO_FORWARD` before any forward.
+   * @throws {TypeError|RangeError} gradOut's shape differs from the output's.
+   */
   backward(gradOut: Tensor): Tensor {
     const x = this.x ?? this.noForward();
     const batch = numel(x.shape.slice(0, -1));

@@ -15,11 +15,24 @@ import { Parameter } from './parameter.js';
 import { encodeFloat32, loadIntoSlots, type StateDict, type StateSlot } from './state-dict.js';
 import type { Tensor } from './tensor.js';
 
+/** Options of {@link Module.stateDict}. */
 export interface StateDictOptions {
   /** 'base64' (default, compact and JSON-safe), 'array' (number arrays) or 'float32' (copies). */
   encoding?: 'base64' | 'array' | 'float32';
 }
 
+/**
+ * Base class of every layer (PyTorch `nn.Module`, with an explicit backward instead of autograd).
+ * A module owns named Parameters, buffers (saved but not trained, e.g. BatchNorm's running
+ * statistics) and child modules. `forward(x)` computes the output and caches what `backward` needs;
+ * `backward(gradOut)` adds ∂loss/∂parameters into each `grad` (accumulating, as autograd does) and
+ * returns ∂loss/∂x. Call `zeroGrad()` before each step's backward. Outputs are the module's own
+ * reused buffers: valid until its next forward (or backward, for gradients).
+ *
+ * Parameters are allocated per module at construction; `paramStore()` on the root module packs them
+ * all into one flat ParamStore (once, before creating the optimiser; the Trainer does it), after
+ * which clipping and optimiser steps run over one contiguous range.
+ */
 export abstract class Module {
   /** True in training mode (the default); eval() clears it. Affects BatchNorm. */
   training = true;
@@ -28,12 +41,19 @@ export abstract class Module {
   private readonly ownChildren = new Map<string, Module>();
   private packed: ParamStore | null = null;
 
-  /** Computes the output from x, caching what backward needs. The output is the module's own buffer. */
+  /**
+   * Computes the output from x, caching what backward needs. The output is the module's own buffer.
+   * @param x the input; see each module for the shape it takes.
+   * @throws {TypeError|RangeError} x is not a Tensor of the expected shape (the message names the module).
+   */
   abstract forward(x: Tensor): Tensor;
 
   /**
    * Given ∂loss/∂output of the last forward, accumulates ∂loss/∂parameters into their `grad` and
    * returns ∂loss/∂x (the module's own buffer).
+   * @param gradOut ∂loss/∂output, the shape of the last forward's output.
+   * @throws {GradGuardError} `ERR_GRADGUARD_NO_FORWARD` when called before any forward.
+   * @throws {TypeError|RangeError} gradOut is not a Tensor of the output's shape.
    */
   abstract backward(gradOut: Tensor): Tensor;
 
@@ -78,7 +98,10 @@ export abstract class Module {
     return [...this.ownChildren];
   }
 
-  /** Every parameter with its dotted name from this module ("0.weight"), depth first, in order. */
+  /**
+   * Every parameter with its dotted name from this module ("0.weight"), depth first, in order.
+   * @param prefix prepended to every name (default '').
+   */
   namedParameters(prefix = ''): [string, Parameter][] {
     const out: [string, Parameter][] = [];
     for (const [n, p] of this.ownParams) out.push([prefix + n, p]);
@@ -91,7 +114,10 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
-  /** Every buffer with its dotted name. */
+  /**
+   * Every buffer with its dotted name (e.g. "1.running_mean").
+   * @param prefix prepended to every name (default '').
+   */
   namedBuffers(prefix = ''): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [n, b] of this.ownBuffers) out.push([prefix + n, b]);
@@ -104,7 +130,12 @@ export abstract class Module {
     return this.parameters().reduce((a, p) => a + p.data.length, 0);
   }
 
-  /** Sets training mode on this module and every descendant. Returns this. */
+  /**
+   * Sets training mode on this module and every descendant (PyTorch `train()`).
+   * @param mode true for training (default), false for evaluation.
+   * @returns this.
+   * @throws {TypeError} mode is not a boolean.
+   */
   train(mode = true): this {
     if (typeof mode !== 'boolean') invalidArg(`${this.toString()}.train(mode)`, 'a boolean', mode);
     this.training = mode;
@@ -122,6 +153,8 @@ export abstract class Module {
    * calls return the same store. Values and gradients are kept; each Parameter's data/grad become
    * views into the store. Pass the store to the optimiser (`new Adam(model.paramStore())`). Packing a
    * parent after a child repacks the child's parameters too: pack the root, once, before training.
+   * @throws {GradGuardError} `ERR_GRADGUARD_PACKED` when called on a module whose parameters are
+   *   already packed into an enclosing module's store.
    */
   paramStore(): ParamStore {
     const named = this.namedParameters();
@@ -163,6 +196,8 @@ export abstract class Module {
   /**
    * The parameters and buffers by dotted name (PyTorch `state_dict`), copies, JSON-safe by default:
    * `JSON.stringify(model.stateDict())` is a checkpoint.
+   * @param options `encoding` of the data (default 'base64').
+   * @throws {RangeError} an unknown encoding.
    */
   stateDict(options?: StateDictOptions): StateDict {
     const encoding = options?.encoding ?? 'base64';
@@ -178,6 +213,8 @@ export abstract class Module {
   /**
    * Loads a state dict (from stateDict(), JSON.parse of it, or a checkpoint). Checked in full
    * before anything is written.
+   * @param stateDict dotted names to `{ shape, data }` (base64, number array or Float32Array data).
+   * @param options `strict`.
    * @param options.strict default true: missing or unexpected keys are errors.
    * @throws {StateDictError} naming the first missing, unexpected or mis-shaped key.
    */

@@ -18,28 +18,47 @@ function finiteOption(name: string, v: unknown, dflt: number, min: number): numb
   return v;
 }
 
+/** Options of {@link BatchNorm1d}. */
 export interface BatchNorm1dOptions {
-  /** Default 1e-5. */
+  /** Added to the variance before the square root (finite, >= 0). Default 1e-5. */
   eps?: number;
-  /** Running-statistics update rate. Default 0.1. */
+  /** Running-statistics update rate (finite, >= 0). Default 0.1. */
   momentum?: number;
   /** Learn γ (weight, ones) and β (bias, zeros). Default true. */
   affine?: boolean;
 }
 
+/**
+ * Batch normalisation over x [batch, features] (PyTorch `nn.BatchNorm1d` with 2-D input), over
+ * {@link ops.batchNorm1d}. Training mode normalises with the batch statistics and updates the running
+ * mean and unbiased variance (buffers `running_mean`, `running_var`: saved in the state dict); eval
+ * mode uses the running statistics. Parameters "weight" (γ, ones) and "bias" (β, zeros) unless
+ * `affine: false`.
+ */
 export class BatchNorm1d extends Module {
+  /** Features C. */
   readonly numFeatures: number;
+  /** Added to the variance. */
   readonly eps: number;
+  /** Running-statistics update rate. */
   readonly momentum: number;
+  /** γ [C], or null without affine. */
   readonly weight: Parameter | null;
+  /** β [C], or null without affine. */
   readonly bias: Parameter | null;
-  /** Running mean and unbiased variance (buffers). */
+  /** Running mean [C] (buffer `running_mean`, starts at 0). */
   readonly runningMean: Float32Array;
+  /** Running unbiased variance [C] (buffer `running_var`, starts at 1). */
   readonly runningVar: Float32Array;
   private cache: { x: Tensor; saved: BatchNorm1dSaved } | null = null;
   private readonly gx = new Buffer();
   private readonly y = new Buffer();
 
+  /**
+   * @param numFeatures C, an integer >= 1.
+   * @param options eps (default 1e-5), momentum (default 0.1), affine (default true).
+   * @throws {TypeError|RangeError} a bad size or option.
+   */
   constructor(numFeatures: number, options?: BatchNorm1dOptions) {
     super();
     this.numFeatures = checkSize('BatchNorm1d numFeatures', numFeatures);
@@ -57,7 +76,11 @@ export class BatchNorm1d extends Module {
     return `BatchNorm1d(${this.numFeatures})`;
   }
 
-  /** x [batch, features] → y, normalised per feature. @throws {RangeError} wrong shape; batch < 2 in training. */
+  /**
+   * x [batch, features] → y, normalised per feature.
+   * @param x [batch, numFeatures]; batch >= 2 in training.
+   * @throws {TypeError|RangeError} not a Tensor, wrong shape; batch < 2 in training.
+   */
   forward(x: Tensor): Tensor {
     const where = this.where('forward', 'x');
     checkTensor(where, x);
@@ -78,6 +101,13 @@ export class BatchNorm1d extends Module {
     return { data: r.y, shape: x.shape };
   }
 
+  /**
+   * Through the batch statistics after a training forward, the running ones after an eval forward;
+   * accumulates into weight.grad and bias.grad.
+   * @param gradOut ∂loss/∂y, [batch, numFeatures].
+   * @returns ∂loss/∂x.
+   * @throws {GradGuardError} `ERR_GRADGUARD_NO_FORWARD` before any forward.
+   */
   backward(gradOut: Tensor): Tensor {
     const c = this.cache ?? this.noForward();
     checkGrad(this.where('backward', 'gradOut'), gradOut, c.x.shape);
@@ -91,22 +121,37 @@ export class BatchNorm1d extends Module {
   }
 }
 
+/** Options of {@link LayerNorm}. */
 export interface LayerNormOptions {
-  /** Default 1e-5. */
+  /** Added to the variance before the square root (finite, >= 0). Default 1e-5. */
   eps?: number;
   /** Learn γ (ones) and β (zeros). Default true. */
   elementwiseAffine?: boolean;
 }
 
+/**
+ * Layer normalisation over the last dimension D (PyTorch `nn.LayerNorm(D)`), over
+ * {@link ops.layerNorm}. Parameters "weight" (γ, ones) and "bias" (β, zeros) unless
+ * `elementwiseAffine: false`.
+ */
 export class LayerNorm extends Module {
+  /** D, the size of the last dimension. */
   readonly normalizedSize: number;
+  /** Added to the variance. */
   readonly eps: number;
+  /** γ [D], or null without elementwiseAffine. */
   readonly weight: Parameter | null;
+  /** β [D], or null without elementwiseAffine. */
   readonly bias: Parameter | null;
   private cache: { x: Tensor; saved: LayerNormSaved } | null = null;
   private readonly gx = new Buffer();
   private readonly y = new Buffer();
 
+  /**
+   * @param normalizedSize D, an integer >= 1.
+   * @param options eps (default 1e-5), elementwiseAffine (default true).
+   * @throws {TypeError|RangeError} a bad size or option.
+   */
   constructor(normalizedSize: number, options?: LayerNormOptions) {
     super();
     this.normalizedSize = checkSize('LayerNorm normalizedSize', normalizedSize);
@@ -121,7 +166,11 @@ export class LayerNorm extends Module {
     return `LayerNorm(${this.normalizedSize})`;
   }
 
-  /** x [..., D] → y, each row normalised. @throws {RangeError} last dimension is not D. */
+  /**
+   * x [..., D] → y, each row normalised.
+   * @param x any leading dimensions, last dimension D.
+   * @throws {TypeError|RangeError} not a Tensor, or the last dimension is not D.
+   */
   forward(x: Tensor): Tensor {
     checkLastDim(this.where('forward', 'x'), x, this.normalizedSize);
     const r = layerNorm(x.data, this.normalizedSize, {
@@ -134,6 +183,12 @@ export class LayerNorm extends Module {
     return { data: r.y, shape: x.shape };
   }
 
+  /**
+   * Accumulates into weight.grad and bias.grad.
+   * @param gradOut ∂loss/∂y, x's shape.
+   * @returns ∂loss/∂x.
+   * @throws {GradGuardError} `ERR_GRADGUARD_NO_FORWARD` before any forward.
+   */
   backward(gradOut: Tensor): Tensor {
     const c = this.cache ?? this.noForward();
     checkGrad(this.where('backward', 'gradOut'), gradOut, c.x.shape);

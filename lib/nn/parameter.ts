@@ -6,9 +6,15 @@
 import type { ParamStore } from '../param-store.js';
 import { numel } from './tensor.js';
 
+/**
+ * A trainable tensor (PyTorch `nn.Parameter`): `data` and `grad`, Float32Arrays of the same length.
+ * Until the model is packed (`module.paramStore()`) each parameter owns its two arrays; afterwards
+ * they are views into the model's flat ParamStore. Modules create their own; you rarely construct one.
+ */
 export class Parameter {
   /** The local name ("weight"); the dotted path from the root ("0.weight") once packed. */
   name: string;
+  /** The shape, PyTorch layout (e.g. Linear weight [out, in]). */
   readonly shape: readonly number[];
   /** The values (PyTorch layout). Re-pointed into the flat store by packing: read it, do not keep it. */
   data: Float32Array;
@@ -17,6 +23,11 @@ export class Parameter {
   /** @internal The store holding data and grad, if packed. */
   store: ParamStore | null = null;
 
+  /**
+   * A zero-filled parameter with a zero gradient.
+   * @param name the local name, e.g. "weight".
+   * @param shape the shape; its product is the length of data and grad.
+   */
   constructor(name: string, shape: readonly number[]) {
     this.name = name;
     this.shape = [...shape];

@@ -14,18 +14,21 @@ import type { Parameter } from './parameter.js';
 import { checkGrad, checkTensor, shapeError, Buffer, type Tensor } from './tensor.js';
 import { checkSize, randomOptions, type InitOptions } from './init-options.js';
 
+/** Options of {@link LSTM} (and {@link RNN}): bias, and the seed or generator for the initial weights. */
 export interface RecurrentOptions extends InitOptions {
   /** Learn the two bias vectors. Default true. */
   bias?: boolean;
 }
 
+/** Options of {@link RNN}: {@link RecurrentOptions} and the activation. */
 export interface RNNOptions extends RecurrentOptions {
-  /** Default 'tanh'. */
+  /** The activation. Default 'tanh'. */
   nonlinearity?: 'tanh' | 'relu';
 }
 
 /** Initial states for forward: [1, batch, hidden] (or [batch, hidden]); zeros when absent. */
 export interface RecurrentState {
+  /** Initial hidden state. */
   h0?: Tensor | null;
   /** LSTM only. */
   c0?: Tensor | null;
@@ -33,18 +36,26 @@ export interface RecurrentState {
 
 /** Upstream gradients of the final states, for backward; zeros when absent. */
 export interface RecurrentStateGrad {
+  /** ∂loss/∂hN, [1, batch, hidden] (or [batch, hidden]). */
   gradHN?: Tensor | null;
   /** LSTM only. */
   gradCN?: Tensor | null;
 }
 
 abstract class RecurrentBase extends Module {
+  /** Features per input step. */
   readonly inputSize: number;
+  /** Hidden units H. */
   readonly hiddenSize: number;
+  /** `weight_ih_l0` [G·H, inputSize] (G = 1 for RNN, 4 for LSTM). */
   readonly weightIh: Parameter;
+  /** `weight_hh_l0` [G·H, H]. */
   readonly weightHh: Parameter;
+  /** `bias_ih_l0` [G·H], or null without bias. */
   readonly biasIh: Parameter | null;
+  /** `bias_hh_l0` [G·H], or null without bias. */
   readonly biasHh: Parameter | null;
+  /** @internal Whether this is an LSTM (4 gates). */
   protected readonly lstm: boolean;
   private cache: { x: Tensor; h0: Float32Array | null; c0: Float32Array | null; seq: number; batch: number } | null = null;
   private readonly out = new Buffer();
@@ -119,7 +130,11 @@ abstract class RecurrentBase extends Module {
 
   /**
    * x [seq, batch, inputSize] → output [seq, batch, hiddenSize]; hN (and cN) hold the final states.
-   * @throws {RangeError} x or an initial state of the wrong shape (the error names which).
+   * @param x [seq >= 1, batch, inputSize].
+   * @param state initial states h0 (and c0 for an LSTM); zeros when absent. Passing the module's own
+   *   `hN`/`cN` back in (carrying state across chunks) is fine: it is copied first.
+   * @throws {TypeError|RangeError} x or an initial state of the wrong shape (the error names which),
+   *   or a c0 given to an RNN.
    */
   forward(x: Tensor, state?: RecurrentState): Tensor {
     const where = this.where('forward', 'x');
@@ -151,7 +166,10 @@ abstract class RecurrentBase extends Module {
   /**
    * Backpropagation through time: accumulates the weight gradients, returns ∂loss/∂x; gradH0 (and
    * gradC0) hold ∂loss/∂ of the initial states.
+   * @param gradOut ∂loss/∂output, [seq, batch, hiddenSize].
    * @param gradState gradients flowing into hN (and cN) from later use; zeros when absent.
+   * @throws {GradGuardError} `ERR_GRADGUARD_NO_FORWARD` before any forward.
+   * @throws {TypeError|RangeError} a gradient of the wrong shape.
    */
   backward(gradOut: Tensor, gradState?: RecurrentStateGrad): Tensor {
     const c = this.cache ?? this.noForward();
@@ -187,9 +205,21 @@ abstract class RecurrentBase extends Module {
   }
 }
 
-/** Elman RNN: h_t = act(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh), act tanh (default) or relu. */
+/**
+ * Elman RNN (PyTorch `nn.RNN`, one layer, unidirectional, batch_first = false):
+ * h_t = act(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh), act tanh (default) or relu, over
+ * {@link ops.rnnForward}. Input [seq, batch, input] → output [seq, batch, hidden]; the final state is
+ * `hN`. Weights and biases ~ U(−1/√H, 1/√H), as PyTorch.
+ */
 export class RNN extends RecurrentBase {
+  /** The activation. */
   readonly mode: 'tanh' | 'relu';
+  /**
+   * @param inputSize features per input step (integer >= 1).
+   * @param hiddenSize hidden units H (integer >= 1).
+   * @param options nonlinearity (default 'tanh'), bias (default true), seed or rng.
+   * @throws {TypeError|RangeError} a bad size or option.
+   */
   constructor(inputSize: number, hiddenSize: number, options?: RNNOptions) {
     const mode = options?.nonlinearity ?? 'tanh';
     if (mode !== 'tanh' && mode !== 'relu') invalidArg('RNN options.nonlinearity', '"tanh" or "relu"', mode, typeof mode === 'string' ? 'range' : 'type');
@@ -204,8 +234,19 @@ export class RNN extends RecurrentBase {
   }
 }
 
-/** LSTM (Hochreiter & Schmidhuber 1997; PyTorch's formulation, gates i, f, g, o). */
+/**
+ * LSTM (Hochreiter & Schmidhuber 1997; PyTorch `nn.LSTM`, one layer, unidirectional,
+ * batch_first = false, gates i, f, g, o), over {@link ops.lstmForward}. Input [seq, batch, input] →
+ * output [seq, batch, hidden]; the final states are `hN` and `cN`. Weights and biases
+ * ~ U(−1/√H, 1/√H), as PyTorch.
+ */
 export class LSTM extends RecurrentBase {
+  /**
+   * @param inputSize features per input step (integer >= 1).
+   * @param hiddenSize hidden units H (integer >= 1).
+   * @param options bias (default true), seed or rng.
+   * @throws {TypeError|RangeError} a bad size or option.
+   */
   constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions) {
     super('LSTM', inputSize, hiddenSize, 4, options);
   }

@@ -9,6 +9,7 @@ import { formatShape, numel } from './tensor.js';
 
 /** One tensor of a state dict. */
 export interface StateTensor {
+  /** The tensor's shape; must equal the model's on load. */
   shape: number[];
   /** base64 of the float32 values in little-endian order (what stateDict() writes), or the numbers. */
   data: string | readonly number[] | Float32Array;
@@ -19,7 +20,13 @@ export type StateDict = Record<string, StateTensor>;
 
 /** A state dict that does not fit the model; `key` names the first offending entry. */
 export class StateDictError extends GradGuardError {
+  /** The first missing, unexpected or mis-shaped key ('' when the state dict is not an object). */
   readonly key: string;
+  /**
+   * An error with code `ERR_GRADGUARD_STATE_DICT`.
+   * @param key the offending key.
+   * @param message what is wrong with it.
+   */
   constructor(key: string, message: string) {
     super(message, 'ERR_GRADGUARD_STATE_DICT');
     this.name = 'StateDictError';

@@ -5,19 +5,35 @@
  */
 import { invalidArg } from '../errors.js';
 
+/**
+ * The value modules pass to each other: a Float32Array with its shape (row-major, PyTorch layout).
+ * Module outputs are views of buffers the module owns and reuses: an output stays valid until that
+ * module's next forward (or, for a gradient, backward). Copy it (`data.slice()`) to keep it longer.
+ */
 export interface Tensor {
+  /** The elements, row-major; length = product of shape. */
   readonly data: Float32Array;
+  /** The dimensions, e.g. [batch, features]. */
   readonly shape: readonly number[];
 }
 
-/** Product of the dimensions (1 for a scalar shape []). */
+/**
+ * Product of the dimensions (1 for a scalar shape []); PyTorch `numel`.
+ * @param shape the dimensions (not checked).
+ */
 export function numel(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
-/** A Tensor over `data` (checked: the shape's element count must equal data.length). */
+/**
+ * A Tensor over `data` (no copy of data; the shape is copied).
+ * @param data the elements, row-major.
+ * @param shape non-negative integers whose product equals `data.length`.
+ * @throws {TypeError} data is not a Float32Array, or shape not an array of non-negative integers.
+ * @throws {RangeError} the shape's element count differs from data.length.
+ */
 export function tensor(data: Float32Array, shape: readonly number[]): Tensor {
   checkTensor('tensor', { data, shape });
   return { data, shape: [...shape] };

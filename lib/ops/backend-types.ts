@@ -4,17 +4,29 @@
  * integers, buffers are long enough and outputs alias inputs only where allowed.
  */
 
-/** Activation ids shared with native/kernels/activation/activation.h (enum Act). */
+/**
+ * Activation ids shared with native/kernels/activation/activation.h (enum Act). The ops' functions
+ * pick the id themselves; these are exported for reference.
+ */
 export const Act = {
+  /** {@link relu}. */
   relu: 0,
+  /** {@link leakyRelu}. */
   leakyRelu: 1,
+  /** {@link sigmoid}. */
   sigmoid: 2,
+  /** {@link tanh}. */
   tanh: 3,
+  /** {@link gelu} with the exact erf. */
   gelu: 4,
+  /** {@link gelu} with `approximate: 'tanh'`. */
   geluTanh: 5,
+  /** {@link elu}. */
   elu: 6,
+  /** {@link softplus}. */
   softplus: 7,
 } as const;
+/** One of the {@link Act} ids (0..7). */
 export type ActFn = (typeof Act)[keyof typeof Act];
 
 export interface MatmulShape {

@@ -14,16 +14,21 @@ export { Act, type ActFn } from './backend-types.js';
 
 // ---- matmul -------------------------------------------------------------------------------------
 
+/** Shape and scalars of {@link matmul}: op(a) is [m, k], op(b) is [k, n], c is [m, n]. */
 export interface MatmulOptions {
+  /** Rows of op(a) and of c. */
   m: number;
+  /** Columns of op(b) and of c. */
   n: number;
+  /** Columns of op(a) = rows of op(b) (the summed dimension). */
   k: number;
   /** a is stored [k, m] instead of [m, k]. */
   transA?: boolean;
   /** b is stored [n, k] instead of [k, n]. */
   transB?: boolean;
+  /** Scale of the product (not NaN). Default 1. */
   alpha?: number;
-  /** 0 (the default) means c is not read: NaN/Inf in it do not propagate. */
+  /** Scale of c's old contents (not NaN). 0 (the default) means c is not read: NaN/Inf in it do not propagate. */
   beta?: number;
 }
 
@@ -55,6 +60,10 @@ function matmulArgs(a: unknown, b: unknown, c: unknown, options: unknown): [Floa
  * @throws {TypeError} a, b or c not a Float32Array; an option of the wrong type.
  * @throws {RangeError} a dimension not a non-negative integer, a buffer shorter than its shape, NaN
  *   alpha/beta, or c sharing memory with a or b.
+ * @param a [m, k] row-major, or [k, m] with transA; may be longer (the rest is ignored).
+ * @param b [k, n], or [n, k] with transB; may be longer.
+ * @param c the [m, n] output (at least m·n elements), disjoint from a and b.
+ * @param options dimensions, transposes, alpha (default 1) and beta (default 0).
  */
 export function matmul(a: Float32Array, b: Float32Array, c: Float32Array, options: MatmulOptions): Float32Array {
   const [A, B, C, s] = matmulArgs(a, b, c, options);
@@ -67,6 +76,12 @@ export function matmul(a: Float32Array, b: Float32Array, c: Float32Array, option
  * Promise settles: do not write, resize or transfer them meanwhile. One over a resizable ArrayBuffer
  * or growable SharedArrayBuffer is a TypeError; one detached or resized while the call runs rejects
  * the Promise with GradGuardError `ERR_GRADGUARD_DETACHED` (the result is lost).
+ * @param a as {@link matmul}.
+ * @param b as {@link matmul}.
+ * @param c as {@link matmul}.
+ * @param options as {@link matmul}.
+ * @returns a Promise of c.
+ * @throws {TypeError|RangeError} (rejection) as {@link matmul}, or a resizable buffer.
  */
 export async function matmulAsync(a: Float32Array, b: Float32Array, c: Float32Array, options: MatmulOptions): Promise<Float32Array> {
   const [A, B, C, s] = matmulArgs(a, b, c, options);
@@ -76,9 +91,13 @@ export async function matmulAsync(a: Float32Array, b: Float32Array, c: Float32Ar
 
 // ---- linear -------------------------------------------------------------------------------------
 
+/** Shape of {@link linearForward}: x [batch, inFeatures], weight [outFeatures, inFeatures]. */
 export interface LinearOptions {
+  /** Rows of x and y. */
   batch: number;
+  /** Features per input row. */
   inFeatures: number;
+  /** Features per output row. */
   outFeatures: number;
 }
 
@@ -112,6 +131,11 @@ function linearFwdArgs(x: unknown, weight: unknown, bias: unknown, y: unknown, o
  * null, y [batch, out]. Returns y.
  * @throws {TypeError} an argument that is not a Float32Array (bias may be null).
  * @throws {RangeError} a length that does not match the shape, or y sharing memory with an input.
+ * @param x [batch, inFeatures].
+ * @param weight [outFeatures, inFeatures].
+ * @param bias [outFeatures], or null for none.
+ * @param y the [batch, outFeatures] output, disjoint from the inputs.
+ * @param options the three dimensions (exact lengths are required).
  */
 export function linearForward(x: Float32Array, weight: Float32Array, bias: Float32Array | null, y: Float32Array, options: LinearOptions): Float32Array {
   const [X, W, Bi, Y, s] = linearFwdArgs(x, weight, bias, y, options);
@@ -124,6 +148,13 @@ export function linearForward(x: Float32Array, weight: Float32Array, bias: Float
  * Promise settles: do not write, resize or transfer them meanwhile. One over a resizable ArrayBuffer
  * or growable SharedArrayBuffer is a TypeError; one detached or resized while the call runs rejects
  * the Promise with GradGuardError `ERR_GRADGUARD_DETACHED` (the result is lost).
+ * @param x as {@link linearForward}.
+ * @param weight as {@link linearForward}.
+ * @param bias as {@link linearForward}.
+ * @param y as {@link linearForward}.
+ * @param options as {@link linearForward}.
+ * @returns a Promise of y.
+ * @throws {TypeError|RangeError} (rejection) as {@link linearForward}, or a resizable buffer.
  */
 export async function linearForwardAsync(x: Float32Array, weight: Float32Array, bias: Float32Array | null, y: Float32Array, options: LinearOptions): Promise<Float32Array> {
   const [X, W, Bi, Y, s] = linearFwdArgs(x, weight, bias, y, options);
@@ -131,6 +162,7 @@ export async function linearForwardAsync(x: Float32Array, weight: Float32Array, 
   return Y;
 }
 
+/** Output buffers of {@link linearBackward}; each may be omitted or null to skip it. */
 export interface LinearGradOutputs {
   /** [batch, in] = gradY·weight; omit or null to skip. */
   gradX?: Float32Array | null;
@@ -140,8 +172,9 @@ export interface LinearGradOutputs {
   gradBias?: Float32Array | null;
 }
 
+/** Shape of {@link linearBackward}, as {@link LinearOptions}, and whether to accumulate. */
 export interface LinearBackwardOptions extends LinearOptions {
-  /** Add into gradWeight/gradBias instead of overwriting them (gradX is always overwritten). */
+  /** Add into gradWeight/gradBias instead of overwriting them (gradX is always overwritten). Default false. */
   accumulate?: boolean;
 }
 
@@ -189,6 +222,11 @@ function linearBwdArgs(x: unknown, weight: unknown, gradY: unknown, grads: unkno
  * @throws {TypeError} an argument that is not a Float32Array.
  * @throws {RangeError} a length that does not match the shape, or an output sharing memory with an
  *   input or with another output.
+ * @param x the forward's input, [batch, inFeatures].
+ * @param weight [outFeatures, inFeatures].
+ * @param gradY ∂loss/∂y, [batch, outFeatures].
+ * @param grads where to write gradX, gradWeight and gradBias.
+ * @param options the three dimensions and `accumulate` (default false).
  */
 export function linearBackward(x: Float32Array, weight: Float32Array, gradY: Float32Array, grads: LinearGradOutputs, options: LinearBackwardOptions): void {
   getBackend().linearBackward(...linearBwdArgs(x, weight, gradY, grads, options));
@@ -199,6 +237,12 @@ export function linearBackward(x: Float32Array, weight: Float32Array, gradY: Flo
  * the Promise settles: do not write, resize or transfer them meanwhile. One over a resizable
  * ArrayBuffer or growable SharedArrayBuffer is a TypeError; one detached or resized while the call
  * runs rejects the Promise with GradGuardError `ERR_GRADGUARD_DETACHED` (the result is lost).
+ * @param x as {@link linearBackward}.
+ * @param weight as {@link linearBackward}.
+ * @param gradY as {@link linearBackward}.
+ * @param grads as {@link linearBackward}.
+ * @param options as {@link linearBackward}.
+ * @throws {TypeError|RangeError} (rejection) as {@link linearBackward}, or a resizable buffer.
  */
 export async function linearBackwardAsync(x: Float32Array, weight: Float32Array, gradY: Float32Array, grads: LinearGradOutputs, options: LinearBackwardOptions): Promise<void> {
   const args = linearBwdArgs(x, weight, gradY, grads, options);
@@ -263,34 +307,99 @@ function geluOf(options: unknown): ActFn {
  * of an output with an input, or a NaN hyper-parameter.
  */
 
-/** relu(x) = max(x, 0) (`F.relu`); NaN stays NaN. */
+/**
+ * relu(x) = max(x, 0) (`F.relu`); NaN stays NaN.
+ * @param x the input, any length.
+ * @param y the output, `x.length` elements; may be `x` itself (in place). Allocated when omitted.
+ * @returns y.
+ * @throws {TypeError} an argument that is not a Float32Array.
+ * @throws {RangeError} a length mismatch or a partial overlap of the output with an input.
+ */
 export const relu = (x: Float32Array, y?: Float32Array | null): Float32Array => actFwd(Act.relu, x, y, 0, 0);
-/** gradX = gradY·relu'(x) with relu'(x) = 1 for x > 0, else 0 (relu'(0) = 0, as PyTorch). */
+/**
+ * gradX = gradY·relu'(x) with relu'(x) = 1 for x > 0, else 0 (relu'(0) = 0, as PyTorch).
+ * @param x the forward's input.
+ * @param gradY ∂loss/∂y, `x.length` elements.
+ * @param gradX receives ∂loss/∂x, `x.length` elements; may be `gradY` or `x` itself. Allocated when omitted.
+ * @returns gradX.
+ * @throws {TypeError} an argument that is not a Float32Array.
+ * @throws {RangeError} a length mismatch or a partial overlap of the output with an input.
+ */
 export const reluBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null): Float32Array =>
   actBwd(Act.relu, x, gradY, gradX, 0, 0);
 
+/** Options of {@link leakyRelu} and {@link leakyReluBackward}. */
 export interface LeakyReluOptions {
+  /** Slope for x <= 0 (not NaN). Default 0.01. */
   negativeSlope?: number;
 }
-/** leakyRelu(x) = x for x > 0, else negativeSlope·x (`F.leaky_relu`, default slope 0.01). */
+/**
+ * leakyRelu(x) = x for x > 0, else negativeSlope·x (`F.leaky_relu`, default slope 0.01).
+ * @param x the input, any length.
+ * @param y the output, `x.length` elements; may be `x` itself (in place). Allocated when omitted.
+ * @param options `negativeSlope` (default 0.01).
+ * @returns y.
+ * @throws {TypeError} an argument that is not a Float32Array, or an option of the wrong type.
+ * @throws {RangeError} a length mismatch, a partial overlap of the output with an input, or a NaN option.
+ */
 export const leakyRelu = (x: Float32Array, y?: Float32Array | null, options?: LeakyReluOptions): Float32Array =>
   actFwd(Act.leakyRelu, x, y, slopeOf(options), 0);
-/** gradX = gradY·(x > 0 ? 1 : negativeSlope). */
+/**
+ * gradX = gradY·(x > 0 ? 1 : negativeSlope).
+ * @param x the forward's input.
+ * @param gradY ∂loss/∂y, `x.length` elements.
+ * @param gradX receives ∂loss/∂x, `x.length` elements; may be `gradY` or `x` itself. Allocated when omitted.
+ * @param options `negativeSlope` (default 0.01), as in the forward.
+ * @returns gradX.
+ * @throws {TypeError} an argument that is not a Float32Array, or an option of the wrong type.
+ * @throws {RangeError} a length mismatch, a partial overlap of the output with an input, or a NaN option.
+ */
 export const leakyReluBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null, options?: LeakyReluOptions): Float32Array =>
   actBwd(Act.leakyRelu, x, gradY, gradX, slopeOf(options), 0);
 
-/** sigmoid(x) = 1 / (1 + e^−x) (`torch.sigmoid`), computed from e^−|x|: exact 0 and 1 in the tails. */
+/**
+ * sigmoid(x) = 1 / (1 + e^−x) (`torch.sigmoid`), computed from e^−|x|: exact 0 and 1 in the tails.
+ * @param x the input, any length.
+ * @param y the output, `x.length` elements; may be `x` itself (in place). Allocated when omitted.
+ * @returns y.
+ * @throws {TypeError} an argument that is not a Float32Array.
+ * @throws {RangeError} a length mismatch or a partial overlap of the output with an input.
+ */
 export const sigmoid = (x: Float32Array, y?: Float32Array | null): Float32Array => actFwd(Act.sigmoid, x, y, 0, 0);
-/** gradX = gradY·σ(x)(1 − σ(x)). */
+/**
+ * gradX = gradY·σ(x)(1 − σ(x)).
+ * @param x the forward's input.
+ * @param gradY ∂loss/∂y, `x.length` elements.
+ * @param gradX receives ∂loss/∂x, `x.length` elements; may be `gradY` or `x` itself. Allocated when omitted.
+ * @returns gradX.
+ * @throws {TypeError} an argument that is not a Float32Array.
+ * @throws {RangeError} a length mismatch or a partial overlap of the output with an input.
+ */
 export const sigmoidBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null): Float32Array =>
   actBwd(Act.sigmoid, x, gradY, gradX, 0, 0);
 
-/** tanh(x) (`torch.tanh`). */
+/**
+ * tanh(x) (`torch.tanh`).
+ * @param x the input, any length.
+ * @param y the output, `x.length` elements; may be `x` itself (in place). Allocated when omitted.
+ * @returns y.
+ * @throws {TypeError} an argument that is not a Float32Array.
+ * @throws {RangeError} a length mismatch or a partial overlap of the output with an input.
+ */
 export const tanh = (x: Float32Array, y?: Float32Array | null): Float32Array => actFwd(Act.tanh, x, y, 0, 0);
-/** gradX = gradY·(1 − tanh²(x)). */
+/**
+ * gradX = gradY·(1 − tanh²(x)).
+ * @param x the forward's input.
+ * @param gradY ∂loss/∂y, `x.length` elements.
+ * @param gradX receives ∂loss/∂x, `x.length` elements; may be `gradY` or `x` itself. Allocated when omitted.
+ * @returns gradX.
+ * @throws {TypeError} an argument that is not a Float32Array.
+ * @throws {RangeError} a length mismatch or a partial overlap of the output with an input.
+ */
 export const tanhBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null): Float32Array =>
   actBwd(Act.tanh, x, gradY, gradX, 0, 0);
 
+/** Options of {@link gelu} and {@link geluBackward}. */
 export interface GeluOptions {
   /** 'none' (exact erf, the default) or 'tanh'. */
   approximate?: 'none' | 'tanh';
@@ -298,32 +407,84 @@ export interface GeluOptions {
 /**
  * gelu(x) = x·Φ(x) with the exact normal CDF (`F.gelu`), or with `approximate: 'tanh'`
  * 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) (Hendrycks & Gimpel 2016).
+ * @param x the input, any length.
+ * @param y the output, `x.length` elements; may be `x` itself (in place). Allocated when omitted.
+ * @param options `approximate`: 'none' (default) or 'tanh'.
+ * @returns y.
+ * @throws {TypeError} an argument that is not a Float32Array, or an option of the wrong type.
+ * @throws {RangeError} a length mismatch, a partial overlap of the output with an input, or an unknown `approximate`.
  */
 export const gelu = (x: Float32Array, y?: Float32Array | null, options?: GeluOptions): Float32Array => actFwd(geluOf(options), x, y, 0, 0);
-/** gradX = gradY·gelu'(x) for the chosen form. */
+/**
+ * gradX = gradY·gelu'(x) for the chosen form.
+ * @param x the forward's input.
+ * @param gradY ∂loss/∂y, `x.length` elements.
+ * @param gradX receives ∂loss/∂x, `x.length` elements; may be `gradY` or `x` itself. Allocated when omitted.
+ * @param options `approximate`: 'none' (default) or 'tanh', as in the forward.
+ * @returns gradX.
+ * @throws {TypeError} an argument that is not a Float32Array, or an option of the wrong type.
+ * @throws {RangeError} a length mismatch, a partial overlap of the output with an input, or an unknown `approximate`.
+ */
 export const geluBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null, options?: GeluOptions): Float32Array =>
   actBwd(geluOf(options), x, gradY, gradX, 0, 0);
 
+/** Options of {@link elu} and {@link eluBackward}. */
 export interface EluOptions {
+  /** Scale of the negative part (not NaN). Default 1. */
   alpha?: number;
 }
-/** elu(x) = x for x > 0, else alpha·(e^x − 1) (`F.elu`, default alpha 1; Clevert et al. 2015). */
+/**
+ * elu(x) = x for x > 0, else alpha·(e^x − 1) (`F.elu`, default alpha 1; Clevert et al. 2015).
+ * @param x the input, any length.
+ * @param y the output, `x.length` elements; may be `x` itself (in place). Allocated when omitted.
+ * @param options `alpha` (default 1).
+ * @returns y.
+ * @throws {TypeError} an argument that is not a Float32Array, or an option of the wrong type.
+ * @throws {RangeError} a length mismatch, a partial overlap of the output with an input, or a NaN option.
+ */
 export const elu = (x: Float32Array, y?: Float32Array | null, options?: EluOptions): Float32Array => actFwd(Act.elu, x, y, alphaOf(options), 0);
-/** gradX = gradY·(x > 0 ? 1 : alpha·e^x). */
+/**
+ * gradX = gradY·(x > 0 ? 1 : alpha·e^x).
+ * @param x the forward's input.
+ * @param gradY ∂loss/∂y, `x.length` elements.
+ * @param gradX receives ∂loss/∂x, `x.length` elements; may be `gradY` or `x` itself. Allocated when omitted.
+ * @param options `alpha` (default 1), as in the forward.
+ * @returns gradX.
+ * @throws {TypeError} an argument that is not a Float32Array, or an option of the wrong type.
+ * @throws {RangeError} a length mismatch, a partial overlap of the output with an input, or a NaN option.
+ */
 export const eluBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null, options?: EluOptions): Float32Array =>
   actBwd(Act.elu, x, gradY, gradX, alphaOf(options), 0);
 
+/** Options of {@link softplus} and {@link softplusBackward}. */
 export interface SoftplusOptions {
+  /** Sharpness (finite, non-zero). Default 1. */
   beta?: number;
+  /** Above beta·x > threshold the function is x itself (not NaN). Default 20. */
   threshold?: number;
 }
 /**
  * softplus(x) = log(1 + e^(beta·x)) / beta, and x itself where beta·x > threshold (`F.softplus`,
- * defaults beta 1, threshold 20). @throws {RangeError} beta 0 or not finite, threshold NaN.
+ * defaults beta 1, threshold 20).
+ * @param x the input, any length.
+ * @param y the output, `x.length` elements; may be `x` itself (in place). Allocated when omitted.
+ * @param options `beta` (default 1) and `threshold` (default 20).
+ * @returns y.
+ * @throws {TypeError} an argument that is not a Float32Array, or an option of the wrong type.
+ * @throws {RangeError} a length mismatch or partial overlap, beta 0 or not finite, threshold NaN.
  */
 export const softplus = (x: Float32Array, y?: Float32Array | null, options?: SoftplusOptions): Float32Array =>
   actFwd(Act.softplus, x, y, ...softplusOf(options));
-/** gradX = gradY·σ(beta·x), and gradY where beta·x > threshold. */
+/**
+ * gradX = gradY·σ(beta·x), and gradY where beta·x > threshold.
+ * @param x the forward's input.
+ * @param gradY ∂loss/∂y, `x.length` elements.
+ * @param gradX receives ∂loss/∂x, `x.length` elements; may be `gradY` or `x` itself. Allocated when omitted.
+ * @param options `beta` (default 1) and `threshold` (default 20), as in the forward.
+ * @returns gradX.
+ * @throws {TypeError} an argument that is not a Float32Array, or an option of the wrong type.
+ * @throws {RangeError} a length mismatch or partial overlap, beta 0 or not finite, threshold NaN.
+ */
 export const softplusBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null, options?: SoftplusOptions): Float32Array =>
   actBwd(Act.softplus, x, gradY, gradX, ...softplusOf(options));
 
@@ -338,7 +499,9 @@ function lossGrad(gradInput: unknown, input: Float32Array, target: Float32Array 
   return G;
 }
 
+/** Options of {@link mseLoss}. */
 export interface MseOptions {
+  /** 'mean' divides the sum by the element count N; 'sum' does not. Default 'mean'. */
   reduction?: 'mean' | 'sum';
 }
 
@@ -346,8 +509,14 @@ export interface MseOptions {
  * `F.mse_loss`: returns Σ(x − t)² (÷N for reduction 'mean', the default; NaN for an empty mean, as
  * PyTorch) accumulated in float64; writes the gradient 2(x − t) (÷N) into gradInput if given (it may
  * be input itself).
- * @throws {TypeError} input/target/gradInput not Float32Array. @throws {RangeError} length mismatch,
- *   gradInput overlapping target, an unknown reduction.
+ * @param input the prediction x, any length N.
+ * @param target t, N elements.
+ * @param gradInput receives ∂loss/∂input, N elements; may be `input` itself. Omit or null to skip.
+ * @param options `reduction` (default 'mean').
+ * @returns the loss.
+ * @throws {TypeError} input/target/gradInput not Float32Array.
+ * @throws {RangeError} length mismatch, gradInput overlapping target (or partly overlapping input),
+ *   an unknown reduction.
  */
 export function mseLoss(input: Float32Array, target: Float32Array, gradInput?: Float32Array | null, options?: MseOptions): number {
   const X = f32('input', input);
@@ -359,6 +528,7 @@ export function mseLoss(input: Float32Array, target: Float32Array, gradInput?: F
   return getBackend().mseLoss(X, T, lossGrad(gradInput, X, T), r === 'mean');
 }
 
+/** Options of {@link crossEntropyLoss}. */
 export interface CrossEntropyOptions {
   /** Classes per row; default logits.length / labels.length. */
   numClasses?: number;
@@ -368,6 +538,15 @@ export interface CrossEntropyOptions {
  * F.cross_entropy with int32 class labels, mean over the batch: logits [batch, classes], labels [batch].
  * Returns the loss; writes (softmax − onehot)/batch into gradInput if given. A label outside
  * [0, classes) is a RangeError (nothing is written).
+ * @param logits [batch, classes] row-major, unnormalised scores.
+ * @param labels [batch] class indices.
+ * @param gradInput receives ∂loss/∂logits, [batch, classes]; may be `logits` itself. Omit or null to skip.
+ * @param options `numClasses` (inferred from the lengths by default; required for an empty batch).
+ * @returns the mean loss.
+ * @throws {TypeError} logits or gradInput not a Float32Array, labels not an Int32Array, or an empty
+ *   batch without numClasses.
+ * @throws {RangeError} lengths that do not match, a label out of range, or gradInput overlapping
+ *   labels (or partly overlapping logits).
  */
 export function crossEntropyLoss(logits: Float32Array, labels: Int32Array, gradInput?: Float32Array | null, options?: CrossEntropyOptions): number {
   const X = f32('logits', logits);
@@ -398,7 +577,12 @@ export function crossEntropyLoss(logits: Float32Array, labels: Int32Array, gradI
 /**
  * `F.binary_cross_entropy_with_logits` (mean): mean of max(x, 0) − x·t + log(1 + e^−|x|), stable for
  * any logits; writes the gradient (σ(x) − t)/N into gradInput if given (it may be input itself).
- * @throws {TypeError} a non-Float32Array. @throws {RangeError} a length mismatch or overlap.
+ * @param input logits x, any length N.
+ * @param target t, N elements (probabilities, usually 0 or 1).
+ * @param gradInput receives ∂loss/∂input, N elements; may be `input` itself. Omit or null to skip.
+ * @returns the mean loss.
+ * @throws {TypeError} a non-Float32Array.
+ * @throws {RangeError} a length mismatch or overlap.
  */
 export function bceWithLogitsLoss(input: Float32Array, target: Float32Array, gradInput?: Float32Array | null): number {
   const X = f32('input', input);
@@ -409,7 +593,15 @@ export function bceWithLogitsLoss(input: Float32Array, target: Float32Array, gra
 
 // ---- residual -----------------------------------------------------------------------------------
 
-/** y = x + residual (a skip connection); y may be x or residual (in place). Returns y. */
+/**
+ * y = x + residual (a skip connection), elementwise in float32.
+ * @param x the block's output.
+ * @param residual the skip branch, `x.length` elements.
+ * @param y the output, `x.length` elements; may be x or residual itself (in place). Allocated when omitted.
+ * @returns y.
+ * @throws {TypeError} an argument that is not a Float32Array.
+ * @throws {RangeError} a length mismatch or a partial overlap of y with an input.
+ */
 export function residualAdd(x: Float32Array, residual: Float32Array, y?: Float32Array | null): Float32Array {
   const X = f32('x', x);
   const R = f32('residual', residual);
@@ -423,14 +615,21 @@ export function residualAdd(x: Float32Array, residual: Float32Array, y?: Float32
   return Y;
 }
 
+/** Options of {@link residualAddBackward}. */
 export interface ResidualBackwardOptions {
-  /** Add gradY into gradX/gradResidual instead of overwriting them. */
+  /** Add gradY into gradX/gradResidual instead of overwriting them. Default false. */
   accumulate?: boolean;
 }
 
 /**
  * The backward of residualAdd: both branches receive gradY (added when accumulate). Either output may
  * be null (skipped); gradX may be gradY itself (then it already holds the answer unless accumulating).
+ * @param gradY ∂loss/∂y.
+ * @param gradX receives ∂loss/∂x, `gradY.length` elements, or null.
+ * @param gradResidual receives ∂loss/∂residual, `gradY.length` elements, or null; disjoint from gradX.
+ * @param options `accumulate` (default false); when accumulating no output may share memory with gradY.
+ * @throws {TypeError} an argument that is not a Float32Array (or null), or a non-boolean accumulate.
+ * @throws {RangeError} a length mismatch or a forbidden overlap.
  */
 export function residualAddBackward(
   gradY: Float32Array,

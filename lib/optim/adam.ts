@@ -8,6 +8,7 @@ import { checkBoolean, checkOptions, type TensorSet } from '../validate.js';
 import { Optimizer } from './optimizer.js';
 import { checkStateList, copyState, loadStateList, type OptimParams } from './param-list.js';
 
+/** Options of {@link Adam} and {@link AdamW} (PyTorch's names in camelCase). */
 export interface AdamOptions {
   /** Learning rate (>= 0). Default 1e-3. */
   lr?: number;
@@ -15,7 +16,7 @@ export interface AdamOptions {
   betas?: readonly [number, number];
   /** Added to the denominator (> 0). Default 1e-8. */
   eps?: number;
-  /** Adam: L2 penalty in the gradient; AdamW: decoupled decay. Default 0 (Adam), 1e-2 (AdamW). */
+  /** Adam: L2 penalty in the gradient; AdamW: decoupled decay (>= 0). Default 0 (Adam), 1e-2 (AdamW). */
   weightDecay?: number;
   /** AMSGrad: use the running maximum of the second moment. Default false. */
   amsgrad?: boolean;
@@ -25,9 +26,13 @@ export interface AdamOptions {
 
 /** `Adam.state()`: plain data; `maxExpAvgSq` is null unless amsgrad. */
 export interface AdamState {
+  /** Steps taken (skipped steps not counted); t in the bias corrections. */
   step: number;
+  /** First moment m, one tensor per parameter (PyTorch's `exp_avg`). */
   expAvg: Float32Array[];
+  /** Second moment v, one tensor per parameter (`exp_avg_sq`). */
   expAvgSq: Float32Array[];
+  /** AMSGrad's running maximum of v per parameter (`max_exp_avg_sq`), or null without amsgrad. */
   maxExpAvgSq: Float32Array[] | null;
 }
 
@@ -42,10 +47,15 @@ const inUnit = (x: number): boolean => x >= 0 && x < 1;
 
 /** Shared implementation of Adam and AdamW. */
 abstract class AdamBase extends Optimizer {
+  /** [β1, β2], the moments' decay rates. */
   readonly betas: readonly [number, number];
+  /** Term added to the denominator. */
   readonly eps: number;
+  /** Weight decay: L2 in the gradient (Adam) or decoupled (AdamW). */
   readonly weightDecay: number;
+  /** Whether AMSGrad is used. */
   readonly amsgrad: boolean;
+  /** Whether the objective is maximised. */
   readonly maximize: boolean;
   private readonly decoupled: boolean;
   private readonly m: TensorSet;
@@ -102,6 +112,7 @@ abstract class AdamBase extends Optimizer {
 
   /**
    * Restores a state from `state()`. Validated in full before anything is written.
+   * @param state a value from `state()` of an optimiser over parameters of the same sizes and amsgrad setting.
    * @throws {TypeError|RangeError} a malformed state or one whose shapes do not match the parameters.
    */
   loadState(state: AdamState): void {
@@ -129,6 +140,12 @@ abstract class AdamBase extends Optimizer {
  * @throws {TypeError|RangeError} bad params or options (negative lr, betas outside [0, 1), eps <= 0).
  */
 export class Adam extends AdamBase {
+  /**
+   * Creates the optimiser and its zeroed moment buffers (one flat buffer each for a ParamStore).
+   * @param params `{ data, grad }` entries or a ParamStore.
+   * @param options defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0.
+   * @throws {TypeError|RangeError} bad params or options.
+   */
   constructor(params: OptimParams, options?: AdamOptions) {
     super(params, options, false);
   }
@@ -141,6 +158,12 @@ export class Adam extends AdamBase {
  * @throws {TypeError|RangeError} as Adam.
  */
 export class AdamW extends AdamBase {
+  /**
+   * Creates the optimiser and its zeroed moment buffers (one flat buffer each for a ParamStore).
+   * @param params `{ data, grad }` entries or a ParamStore.
+   * @param options defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 1e-2.
+   * @throws {TypeError|RangeError} bad params or options.
+   */
   constructor(params: OptimParams, options?: AdamOptions) {
     super(params, options, true);
   }

@@ -7,6 +7,7 @@ import { checkNormType, checkNonNegative, checkOptions, checkBoolean } from '../
 import { getTotalNorm } from '../grad/total-norm.js';
 import type { Optimizer } from './optimizer.js';
 
+/** Options of {@link clipGradNormAndStep}. */
 export interface ClipAndStepOptions {
   /** Norm order (any p > 0 or Infinity). Default 2. */
   normType?: number;
@@ -14,6 +15,7 @@ export interface ClipAndStepOptions {
   skipIfNonfinite?: boolean;
 }
 
+/** What {@link clipGradNormAndStep} did. */
 export interface ClipAndStepResult {
   /** Total norm of the gradients before clipping (as clipGradNorm returns it). */
   totalNorm: number;
@@ -28,6 +30,9 @@ export interface ClipAndStepResult {
  * result within float32 rounding (PyTorch `clip_grad_norm_` followed by `optimizer.step()`), except that
  * the gradient arrays are not modified. Equivalent to the pattern
  * `const total = getTotalNorm(grads); opt.step({ gradScale: Math.min(1, maxNorm / (total + 1e-6)) })`.
+ * @param optimizer any optimiser (SGD, Adam, AdamW); its gradients are read, not written.
+ * @param maxNorm the largest allowed total norm, >= 0.
+ * @param options norm order (default 2) and `skipIfNonfinite` (default true).
  * @throws {TypeError|RangeError} bad maxNorm / options, or a parameter without a valid gradient.
  */
 export function clipGradNormAndStep(optimizer: Optimizer, maxNorm: number, options?: ClipAndStepOptions): ClipAndStepResult {

@@ -26,6 +26,7 @@ export interface StepOptions {
   totalNorm?: number;
 }
 
+/** What `step()` did. */
 export interface StepResult {
   /** True when the step was skipped because of non-finite gradients. */
   skipped: boolean;
@@ -33,6 +34,13 @@ export interface StepResult {
   step: number;
 }
 
+/**
+ * Base class of {@link SGD}, {@link Adam} and {@link AdamW} (the role of `torch.optim.Optimizer`):
+ * holds the parameters, runs the step protocol (`gradScale`, skip on non-finite gradients, step
+ * counting) and exposes `lr` for the schedulers. Gradients are read from each parameter's `grad` at
+ * every step, so a new `grad` array is picked up. There is no `zeroGrad()`: zero the gradients
+ * yourself (e.g. `store.grads.zero()` or `Module.zeroGrad()`).
+ */
 export abstract class Optimizer {
   /** @internal */
   protected readonly list: ParamList;
@@ -40,6 +48,13 @@ export abstract class Optimizer {
   protected steps = 0;
   private learningRate: number;
 
+  /**
+   * Validates the parameter list once (subclasses check their options first).
+   * @param params `{ data, grad }` entries (each parameter once, none overlapping) or a ParamStore.
+   * @param lr the initial learning rate.
+   * @throws {TypeError|RangeError} a malformed parameter list, a repeated or overlapping parameter,
+   *   or a gradient of the wrong length.
+   */
   protected constructor(params: OptimParams, lr: number) {
     this.list = new ParamList('params', params);
     this.learningRate = lr;
@@ -50,6 +65,11 @@ export abstract class Optimizer {
     return this.learningRate;
   }
 
+  /**
+   * Sets the learning rate for later steps.
+   * @param v the new rate.
+   * @throws {TypeError|RangeError} unless `v` is a finite number >= 0.
+   */
   set lr(v: number) {
     if (typeof v !== 'number') invalidArg('lr', 'a number', v);
     if (!(v >= 0) || !Number.isFinite(v)) invalidArg('lr', 'a finite number >= 0', v, 'range');
@@ -70,6 +90,8 @@ export abstract class Optimizer {
    * One optimiser step over every parameter, in one fused memory pass (one native call for a ParamStore).
    * @throws {TypeError|RangeError} a parameter without a gradient or with one of the wrong length, or a
    *   malformed option; nothing is changed then.
+   * @param options `gradScale` (default 1), `skipIfNonfinite` (default false) and a known `totalNorm`.
+   * @returns whether the step was skipped, and the step count after it.
    */
   step(options?: StepOptions): StepResult {
     const o = checkOptions('options', options);

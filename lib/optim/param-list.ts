@@ -11,7 +11,9 @@ import { checkFloat32Array, checkNoOverlap, type TensorSet } from '../validate.j
 
 /** One parameter tensor and its gradient (same length; `grad` may be absent until the first backward). */
 export interface ParamWithGrad {
+  /** The parameter's values, updated in place by the optimiser. */
   data: Float32Array;
+  /** Its gradient, the same length as `data`; absent or null until the first backward (a step then throws). */
   grad?: Float32Array | null;
 }
 

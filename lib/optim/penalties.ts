@@ -50,6 +50,8 @@ function addL2(p: Float32Array, g: Float32Array, lf: number): number {
 
 /**
  * L1 penalty `λ·Σ|p|`; adds `λ·sign(p)` to each gradient (sign(0) = 0, as `torch.sign`).
+ * @param params `{ data, grad }` entries or a ParamStore; every parameter needs a gradient.
+ * @param lambda λ, a finite number >= 0 (added to gradients as float32).
  * @returns the penalty value, summed in float64.
  * @throws {TypeError|RangeError} bad params (a missing or wrong-length gradient) or lambda; nothing changes then.
  */
@@ -59,6 +61,8 @@ export function l1Penalty(params: OptimParams, lambda: number): number {
 
 /**
  * L2 penalty `(λ/2)·Σp²`; adds `λ·p` to each gradient (the same as SGD/Adam `weightDecay: λ`).
+ * @param params `{ data, grad }` entries or a ParamStore; every parameter needs a gradient.
+ * @param lambda λ, a finite number >= 0 (added to gradients as float32).
  * @returns the penalty value, summed in float64.
  * @throws {TypeError|RangeError} bad params (a missing or wrong-length gradient) or lambda; nothing changes then.
  */

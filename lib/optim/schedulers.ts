@@ -17,6 +17,7 @@ const finiteNonNeg = (x: number): boolean => x >= 0 && Number.isFinite(x);
 
 /** Base of the epoch-indexed schedules: `lr = rateAt(epoch)`. */
 abstract class EpochScheduler {
+  /** The optimiser whose `lr` this scheduler writes. */
   readonly optimizer: Optimizer;
   /** The optimiser's lr when the scheduler was created (PyTorch `initial_lr`). */
   readonly baseLr: number;
@@ -28,6 +29,11 @@ abstract class EpochScheduler {
     this.baseLr = optimizer.lr;
   }
 
+  /**
+   * The schedule's closed form.
+   * @param epoch epochs since construction (0 = the rate set at construction).
+   * @returns the learning rate for that epoch.
+   */
   protected abstract rateAt(epoch: number): number;
 
   /** Advances one epoch and sets the optimiser's learning rate; returns it. */
@@ -43,12 +49,16 @@ abstract class EpochScheduler {
   }
 
   /** JSON-safe progress (the epoch count), for checkpoints. */
-  state(): { lastEpoch: number } {
+  state(): {
+    /** Epochs stepped so far. */
+    lastEpoch: number;
+  } {
     return { lastEpoch: this.lastEpoch };
   }
 
   /**
    * Resumes from `state()`: the epoch count, and the optimiser's lr for that epoch.
+   * @param state a value from `state()`; `lastEpoch` must be an integer >= 0.
    * @throws {TypeError|RangeError} a malformed state.
    */
   loadState(state: { lastEpoch: number }): void {
@@ -64,8 +74,16 @@ abstract class EpochScheduler {
  * @throws {TypeError|RangeError} stepSize not a positive integer, gamma not finite >= 0.
  */
 export class StepLR extends EpochScheduler {
+  /** Epochs between decays. */
   readonly stepSize: number;
+  /** Multiplicative decay factor. */
   readonly gamma: number;
+  /**
+   * Starts the schedule at epoch 0 (the optimiser's current lr becomes `baseLr`, unchanged).
+   * @param optimizer the optimiser whose `lr` to schedule.
+   * @param options `stepSize` (required, integer >= 1) and `gamma` (default 0.1).
+   * @throws {TypeError|RangeError} see the class.
+   */
   constructor(optimizer: Optimizer, options: { stepSize: number; gamma?: number }) {
     super(optimizer);
     const o = checkOptions('options', options);
@@ -83,8 +101,16 @@ export class StepLR extends EpochScheduler {
  * @throws {TypeError|RangeError} tMax not a positive integer, etaMin not finite >= 0.
  */
 export class CosineAnnealingLR extends EpochScheduler {
+  /** Half-period, in epochs. */
   readonly tMax: number;
+  /** Minimum learning rate. */
   readonly etaMin: number;
+  /**
+   * Starts the schedule at epoch 0 (the optimiser's current lr becomes `baseLr`, unchanged).
+   * @param optimizer the optimiser whose `lr` to schedule.
+   * @param options `tMax` (required, integer >= 1) and `etaMin` (default 0).
+   * @throws {TypeError|RangeError} see the class.
+   */
   constructor(optimizer: Optimizer, options: { tMax: number; etaMin?: number }) {
     super(optimizer);
     const o = checkOptions('options', options);
@@ -103,9 +129,18 @@ export class CosineAnnealingLR extends EpochScheduler {
  * @throws {TypeError|RangeError} startFactor outside (0, 1], endFactor outside [0, 1], totalIters < 1.
  */
 export class LinearWarmup extends EpochScheduler {
+  /** Factor of `baseLr` at epoch 0. */
   readonly startFactor: number;
+  /** Factor of `baseLr` from epoch `totalIters` on. */
   readonly endFactor: number;
+  /** Epochs over which the factor moves from startFactor to endFactor. */
   readonly totalIters: number;
+  /**
+   * Starts the schedule and sets the optimiser's lr to `baseLr · startFactor`.
+   * @param optimizer the optimiser whose `lr` to schedule.
+   * @param options `startFactor` (default 1/3), `endFactor` (default 1), `totalIters` (default 5).
+   * @throws {TypeError|RangeError} see the class.
+   */
   constructor(optimizer: Optimizer, options?: { startFactor?: number; endFactor?: number; totalIters?: number }) {
     super(optimizer);
     const o = checkOptions('options', options);
@@ -120,6 +155,7 @@ export class LinearWarmup extends EpochScheduler {
   }
 }
 
+/** Options of {@link ReduceLROnPlateau} (PyTorch's names in camelCase). */
 export interface ReduceLROnPlateauOptions {
   /** 'min': reduce when the metric stops decreasing; 'max': stops increasing. Default 'min'. */
   mode?: 'min' | 'max';
@@ -146,20 +182,40 @@ export interface ReduceLROnPlateauOptions {
  * @throws {TypeError|RangeError} bad options; `step(metric)` with a non-number metric.
  */
 export class ReduceLROnPlateau {
+  /** The optimiser whose `lr` this scheduler writes. */
   readonly optimizer: Optimizer;
+  /** Whether a lower ('min') or higher ('max') metric is better. */
   readonly mode: 'min' | 'max';
+  /** Factor the lr is multiplied by on a plateau. */
   readonly factor: number;
+  /** Epochs without improvement tolerated before reducing. */
   readonly patience: number;
+  /** Minimum significant improvement. */
   readonly threshold: number;
+  /** Whether `threshold` is relative or absolute. */
   readonly thresholdMode: 'rel' | 'abs';
+  /** Epochs to wait after a reduction before counting again. */
   readonly cooldown: number;
+  /** Lower bound on the lr. */
   readonly minLr: number;
+  /** Reductions of at most eps are ignored. */
   readonly eps: number;
+  /** Best metric seen so far (±Infinity before the first `step`). */
   best: number;
+  /** Consecutive epochs without significant improvement. */
   numBadEpochs = 0;
+  /** Epochs of cooldown left. */
   cooldownCounter = 0;
+  /** Epochs stepped so far. */
   lastEpoch = 0;
 
+  /**
+   * Creates the scheduler; the optimiser's lr is not changed until a plateau.
+   * @param optimizer the optimiser whose `lr` to reduce.
+   * @param options see {@link ReduceLROnPlateauOptions} for the defaults.
+   * @throws {TypeError|RangeError} a bad option (mode or thresholdMode unknown, factor outside
+   *   [0, 1), patience or cooldown not an integer >= 0, threshold, minLr or eps not finite >= 0).
+   */
   constructor(optimizer: Optimizer, options?: ReduceLROnPlateauOptions) {
     const o = checkOptions('options', options);
     this.optimizer = optimizer;
@@ -185,12 +241,22 @@ export class ReduceLROnPlateau {
   }
 
   /** JSON-safe progress, for checkpoints (an infinite `best`, before any metric, is null). */
-  state(): { lastEpoch: number; best: number | null; numBadEpochs: number; cooldownCounter: number } {
+  state(): {
+    /** Epochs stepped so far. */
+    lastEpoch: number;
+    /** Best metric so far, or null before any. */
+    best: number | null;
+    /** Consecutive epochs without improvement. */
+    numBadEpochs: number;
+    /** Epochs of cooldown left. */
+    cooldownCounter: number;
+  } {
     return { lastEpoch: this.lastEpoch, best: Number.isFinite(this.best) ? this.best : null, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter };
   }
 
   /**
    * Resumes from `state()` (the optimiser's lr is not part of it: restore it with the optimiser).
+   * @param state a value from `state()`.
    * @throws {TypeError|RangeError} a malformed state.
    */
   loadState(state: { lastEpoch: number; best: number | null; numBadEpochs: number; cooldownCounter: number }): void {
@@ -205,7 +271,12 @@ export class ReduceLROnPlateau {
     this.cooldownCounter = cooldownCounter;
   }
 
-  /** Records one epoch's metric; reduces the learning rate when it has plateaued. Returns the lr. */
+  /**
+   * Records one epoch's metric; reduces the learning rate when it has plateaued.
+   * @param metric the epoch's metric, e.g. the validation loss (NaN never counts as an improvement).
+   * @returns the learning rate after this epoch.
+   * @throws {TypeError} if metric is not a number.
+   */
   step(metric: number): number {
     if (typeof metric !== 'number') invalidArg('metric', 'a number', metric);
     this.lastEpoch++;

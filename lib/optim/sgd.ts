@@ -8,14 +8,15 @@ import { checkBoolean, checkNonNegative, checkOptions, type TensorSet } from '..
 import { Optimizer } from './optimizer.js';
 import { checkStateList, copyState, loadStateList, type OptimParams } from './param-list.js';
 
+/** Options of {@link SGD} (PyTorch's names in camelCase). */
 export interface SGDOptions {
   /** Learning rate (required, >= 0). */
   lr: number;
   /** Momentum factor (>= 0). Default 0. */
   momentum?: number;
-  /** Dampening for momentum. Default 0. */
+  /** Dampening for momentum (finite). Default 0. */
   dampening?: number;
-  /** L2 penalty added to the gradient: g + weightDecay·p. Default 0. */
+  /** L2 penalty added to the gradient: g + weightDecay·p (>= 0). Default 0. */
   weightDecay?: number;
   /** Nesterov momentum (needs momentum > 0 and dampening 0). Default false. */
   nesterov?: boolean;
@@ -25,7 +26,9 @@ export interface SGDOptions {
 
 /** `SGD.state()`: plain data; `momentumBuffer` is null when momentum is 0. */
 export interface SGDState {
+  /** Steps taken (skipped steps not counted). */
   step: number;
+  /** One momentum buffer per parameter, or null when momentum is 0. */
   momentumBuffer: Float32Array[] | null;
 }
 
@@ -46,13 +49,24 @@ const finite = (name: string, v: unknown, dflt: number): number => {
  *   Nesterov without momentum or with dampening).
  */
 export class SGD extends Optimizer {
+  /** Momentum factor. */
   readonly momentum: number;
+  /** Dampening for momentum. */
   readonly dampening: number;
+  /** L2 penalty coefficient. */
   readonly weightDecay: number;
+  /** Whether Nesterov momentum is used. */
   readonly nesterov: boolean;
+  /** Whether the objective is maximised. */
   readonly maximize: boolean;
   private readonly bufs: TensorSet | null;
 
+  /**
+   * Creates the optimiser and, with momentum, its zeroed momentum buffers.
+   * @param params `{ data, grad }` entries or a ParamStore.
+   * @param options `lr` is required; the rest default as in PyTorch.
+   * @throws {TypeError|RangeError} bad params or options (see the class).
+   */
   constructor(params: OptimParams, options: SGDOptions) {
     const o = checkOptions('options', options);
     if (o.lr === undefined) invalidArg('options.lr', 'a learning rate (a number >= 0)', undefined);
@@ -97,6 +111,7 @@ export class SGD extends Optimizer {
 
   /**
    * Restores a state from `state()`. Validated in full before anything is written.
+   * @param state a value from `state()` of an SGD over parameters of the same sizes and momentum setting.
    * @throws {TypeError|RangeError} a malformed state or one whose shapes do not match the parameters.
    */
   loadState(state: SGDState): void {

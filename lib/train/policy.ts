@@ -16,9 +16,20 @@ import { clipCoefficient } from '../backend/types.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { checkNonNegative, checkNormType, checkOptions, checkPositiveFinite } from '../validate.js';
 
+/**
+ * What the Trainer does to the gradients between backward and the optimiser step, in this order:
+ * value clipping, AGC, adaptive (AutoClip/ZClip) clipping, then norm clipping folded into the
+ * update (`optimizer.step({ gradScale })`: no scaling pass). Non-finite gradients are caught by the
+ * first norm pass and never reach the parameters. Every stage is off unless given.
+ */
 export interface GradientPolicy {
   /** Clip the total gradient norm to maxNorm (PyTorch `clip_grad_norm_`), folded into the update. */
-  clip?: { maxNorm: number; normType?: number };
+  clip?: {
+    /** The largest allowed total norm, >= 0. */
+    maxNorm: number;
+    /** Norm order, p > 0 or Infinity. Default 2. */
+    normType?: number;
+  };
   /** Clamp every gradient element to [−clipValue, clipValue] (PyTorch `clip_grad_value_`). */
   clipValue?: number;
   /** Unit-wise adaptive gradient clipping (NFNets); `true` for the defaults. */

@@ -4,6 +4,11 @@
  */
 import cliProgress from 'cli-progress';
 
+/**
+ * How the Trainer reports progress: 'bar' (a cli-progress bar with loss, gradient norm and steps/s),
+ * 'lines' (a plain line every `logEvery` steps, for logs and CI), 'none', or 'auto' (a bar when the
+ * stream is a TTY, else lines).
+ */
 export type ProgressMode = 'auto' | 'bar' | 'lines' | 'none';
 
 export interface ProgressUpdate {

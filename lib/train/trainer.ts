@@ -21,11 +21,16 @@ import { makeReporter, type ProgressMode, type ProgressStream, type ProgressUpda
 
 /** One batch: the model's input and the loss's target. */
 export interface Batch<T = Tensor> {
+  /** The model's input. */
   input: Tensor;
+  /** The loss's target (a Tensor, or Int32Array labels for CrossEntropyLoss). */
   target: T;
 }
 
-/** Batches for fit: an iterable (an array is re-read every epoch), or a function returning one per epoch. */
+/**
+ * Batches for fit: an iterable (an array is re-read every epoch), an async iterable, or a function
+ * `(epoch) => iterable` called at the start of each epoch with the 1-based epoch number.
+ */
 export type BatchSource<T = Tensor> =
   | Iterable<Batch<T>>
   | AsyncIterable<Batch<T>>
@@ -37,6 +42,7 @@ export interface StepInfo {
   step: number;
   /** 1-based epoch. */
   epoch: number;
+  /** The step's loss (may be NaN/Infinity when the step was skipped). */
   loss: number;
   /** Total gradient norm before clipping (NaN when the loss was non-finite and backward was skipped). */
   gradNorm: number;
@@ -50,7 +56,9 @@ export interface StepInfo {
   time: number;
 }
 
+/** What one epoch did; given to onEpoch. */
 export interface EpochInfo {
+  /** 1-based epoch. */
   epoch: number;
   /** Steps in this epoch. */
   steps: number;
@@ -65,8 +73,17 @@ export interface EpochInfo {
  * With `state()`/`loadState()` (theirs have both) its progress goes into the Trainer's checkpoints.
  */
 export interface SchedulerLike {
+  /**
+   * Advances the schedule.
+   * @param metric the epoch's mean loss, with `schedulerInterval: 'epoch'`; undefined per step.
+   */
   step(metric?: number): unknown;
+  /** JSON-safe progress for the Trainer's checkpoints. */
   state?(): unknown;
+  /**
+   * Restores `state()` from a checkpoint.
+   * @param state what `state()` returned.
+   */
   loadState?(state: never): void;
 }
 
@@ -80,18 +97,35 @@ export interface TrainerCheckpointMeta {
   adaptive: unknown;
 }
 
+/** Options of {@link Trainer} (and of {@link fit}): the model, loss, optimiser, gradient policy and loop settings. */
 export interface TrainerOptions<T = Tensor> extends GradientPolicy {
+  /** The model; the Trainer packs it (`model.paramStore()`). */
   model: Module;
+  /** The loss (MSELoss, CrossEntropyLoss, BCEWithLogitsLoss, or your own {@link nn.Loss}). */
   loss: Loss<T>;
-  /** An optimiser over `model.paramStore()`, or a function building one from it. */
+  /**
+   * An optimiser over `model.paramStore()`, or a function `(params) => optimiser` that the Trainer
+   * calls once with that packed ParamStore (e.g. `(p) => new Adam(p, { lr: 1e-3 })`).
+   */
   optimizer: Optimizer | ((params: ParamStore) => Optimizer);
+  /** A learning-rate scheduler (StepLR, CosineAnnealingLR, LinearWarmup, ReduceLROnPlateau or your own). */
   scheduler?: SchedulerLike;
   /** Advance the scheduler every step (default) or every epoch. */
   schedulerInterval?: 'step' | 'epoch';
-  /** Called after every step. The parameters' `grad` still hold this step's gradients. */
+  /**
+   * Called after every step. The parameters' `grad` still hold this step's gradients.
+   * @param info what the step did.
+   */
   onStep?: (info: StepInfo) => void;
+  /**
+   * Called after every completed epoch (after an epoch scheduler's step).
+   * @param info what the epoch did.
+   */
   onEpoch?: (info: EpochInfo) => void;
-  /** Return true to stop after this step. */
+  /**
+   * Return true to stop after this step.
+   * @param info what the step did.
+   */
   shouldStop?: (info: StepInfo) => boolean;
   /** 'auto' (default): a bar on a TTY, lines otherwise. */
   progress?: ProgressMode;
@@ -102,7 +136,14 @@ export interface TrainerOptions<T = Tensor> extends GradientPolicy {
   /** Where progress goes. Default process.stderr; a bar needs a TTY stream, anything else with `write` gets lines. */
   stream?: ProgressStream;
   /** Save checkpoints: on Ctrl-C (default when a path is given) and/or every N steps. */
-  checkpoint?: { path: string; onInterrupt?: boolean; everySteps?: number };
+  checkpoint?: {
+    /** The checkpoint file (overwritten each time, atomically). */
+    path: string;
+    /** Save when Ctrl-C stops fit. Default true. */
+    onInterrupt?: boolean;
+    /** Also save every this many steps (integer >= 1). Default never. */
+    everySteps?: number;
+  };
   /** Install a SIGINT handler during fit (default true). */
   handleSigint?: boolean;
   /**
@@ -113,13 +154,15 @@ export interface TrainerOptions<T = Tensor> extends GradientPolicy {
   monitor?: GradientMonitor;
 }
 
+/** Options of {@link Trainer.fit}. */
 export interface FitOptions {
-  /** Passes over the data. Default 1. */
+  /** Passes over the data (integer >= 0, or Infinity). Default 1. */
   epochs?: number;
   /** Stop after this many steps in all. Default unlimited. */
   maxSteps?: number;
 }
 
+/** How {@link Trainer.fit} went. */
 export interface FitResult {
   /** Steps run (skipped included). */
   steps: number;
@@ -134,6 +177,7 @@ export interface FitResult {
   reason: 'completed' | 'maxSteps' | 'shouldStop' | 'interrupted' | 'exhausted';
   /** True when Ctrl-C (SIGINT) stopped it. */
   interrupted: boolean;
+  /** The last step's loss (NaN if no step ran). */
   lastLoss: number;
   /** Seconds in all. */
   time: number;
@@ -143,8 +187,15 @@ export interface FitResult {
 
 /** A non-finite loss under `nonFinite: 'throw'`. */
 export class NonFiniteLossError extends GradGuardError {
+  /** The step whose loss was non-finite. */
   readonly step: number;
+  /** The loss: NaN or ±Infinity. */
   readonly loss: number;
+  /**
+   * An error with code `ERR_GRADGUARD_NONFINITE_LOSS`.
+   * @param step the step number.
+   * @param loss the non-finite loss.
+   */
   constructor(step: number, loss: number) {
     super(`Training loss is ${loss} at step ${step}; nothing was updated. Lower the learning rate, clip gradients, or use nonFinite: 'skip'.`, 'ERR_GRADGUARD_NONFINITE_LOSS');
     this.name = 'NonFiniteLossError';
@@ -158,10 +209,23 @@ const isIterable = (v: unknown): boolean =>
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * The training loop (the role of PyTorch Lightning's `Trainer` or Keras' `fit`): for each batch,
+ * zeroGrad → forward → loss → backward → monitor → gradient policy → optimiser step (norm clipping
+ * folded in) → scheduler, with callbacks, progress output, Ctrl-C handling and checkpoints.
+ * `step(batch)` runs one step synchronously; `fit(data)` loops, yielding to the event loop between
+ * steps so Ctrl-C and other I/O are handled. A skipped step (non-finite loss or gradients) leaves the
+ * parameters, optimiser state and BatchNorm running statistics as they were.
+ * @typeParam T the loss's target type.
+ */
 export class Trainer<T = Tensor> {
+  /** The model being trained. */
   readonly model: Module;
+  /** The loss. */
   readonly loss: Loss<T>;
+  /** The optimiser (over `store`). */
   readonly optimizer: Optimizer;
+  /** The model's packed parameters and gradients. */
   readonly store: ParamStore;
   /** Steps run by this trainer so far (across fit calls). */
   stepCount = 0;
@@ -170,7 +234,12 @@ export class Trainer<T = Tensor> {
   private readonly names: string[];
   private readonly o: TrainerOptions<T>;
 
-  /** @throws {TypeError|RangeError} a bad option (named), or an optimiser not over model.paramStore(). */
+  /**
+   * Checks the options and packs the model (`model.paramStore()`).
+   * @param options model, loss and optimiser (required), gradient policy, scheduler, callbacks,
+   *   progress, checkpoint and monitor settings.
+   * @throws {TypeError|RangeError} a bad option (named), or an optimiser not over model.paramStore().
+   */
   constructor(options: TrainerOptions<T>) {
     const o = checkOptions('options', options) as unknown as TrainerOptions<T>;
     if (!(o.model instanceof Module)) invalidArg('options.model', 'an nn.Module', o.model);
@@ -205,7 +274,11 @@ export class Trainer<T = Tensor> {
   /**
    * One training step on one batch (synchronous). The scheduler is advanced here when its interval
    * is 'step'.
+   * @param batch `{ input, target }`.
+   * @param epoch the epoch to report in StepInfo (default 1).
    * @throws {NonFiniteLossError|NonFiniteGradientError} under nonFinite 'throw' (nothing updated).
+   * @throws {TypeError|RangeError} a malformed batch, or what the model or loss throws (the BatchNorm
+   *   statistics are restored).
    */
   step(batch: Batch<T>, epoch = 1): StepInfo {
     if (batch === null || typeof batch !== 'object') invalidArg('batch', 'an object { input, target }', batch);
@@ -250,6 +323,8 @@ export class Trainer<T = Tensor> {
   /**
    * Saves everything a run needs to resume to `path`, atomically: the model, the optimiser's state,
    * and as meta the step count, the learning rate, the scheduler's and the adaptive clipper's state.
+   * @param path the checkpoint file (replaced if it exists).
+   * @throws {Error} I/O errors from writing the file.
    */
   saveCheckpoint(path: string): void {
     const meta: TrainerCheckpointMeta = {
@@ -265,7 +340,8 @@ export class Trainer<T = Tensor> {
    * Resumes from a checkpoint written by `saveCheckpoint` (also on Ctrl-C or every N steps): model,
    * optimiser state, step count, learning rate, and the scheduler's and adaptive clipper's state
    * when both the checkpoint and this trainer have them. Checked before anything changes.
-   * @returns the checkpoint's meta.
+   * @param path a file written by `saveCheckpoint`.
+   * @returns the checkpoint's meta: `{ step, lr, scheduler, adaptive }`.
    * @throws {GradGuardError} not a checkpoint, or not one written by a Trainer (no step/lr meta).
    * @throws {StateDictError} another architecture or optimiser (the first mismatch named).
    */
@@ -303,6 +379,9 @@ export class Trainer<T = Tensor> {
    * Trains over `data` for `epochs` passes (or until maxSteps, shouldStop, Ctrl-C, or the source runs
    * dry). Ctrl-C stops between steps, saves a checkpoint when configured, and resolves with
    * `interrupted: true`; the SIGINT handler exists only while fit runs.
+   * @param data an array or (async) iterable of batches, or a function `(epoch) => iterable`.
+   * @param options `epochs` (default 1) and `maxSteps` (default unlimited).
+   * @throws {TypeError|RangeError} (rejection) bad data or options, or anything `step` throws.
    */
   async fit(data: BatchSource<T>, options?: FitOptions): Promise<FitResult> {
     if (typeof data !== 'function' && !isIterable(data)) invalidArg('data', 'an iterable of batches, an async iterable, or a function (epoch) => iterable', data);
@@ -389,7 +468,12 @@ export class Trainer<T = Tensor> {
   }
 }
 
-/** `new Trainer(options).fit(data, { epochs, maxSteps })` in one call. */
+/**
+ * `new Trainer(options).fit(data, { epochs, maxSteps })` in one call.
+ * @param options the {@link TrainerOptions}, plus `data`, `epochs` and `maxSteps`.
+ * @throws {TypeError|RangeError} a bad option (synchronously, from the Trainer's constructor); the
+ *   returned Promise rejects as {@link Trainer.fit}'s does.
+ */
 export function fit<T = Tensor>(options: TrainerOptions<T> & FitOptions & { data: BatchSource<T> }): Promise<FitResult> {
   const { data, epochs, maxSteps, ...rest } = checkOptions('options', options) as unknown as TrainerOptions<T> & FitOptions & { data: BatchSource<T> };
   return new Trainer<T>(rest as TrainerOptions<T>).fit(data, { epochs, maxSteps });

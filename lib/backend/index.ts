@@ -9,6 +9,7 @@ import { createJsBackend } from './js/index.js';
 import { createNativeBackend } from './native.js';
 import type { Backend } from './types.js';
 
+/** Which implementation runs the kernels: 'native' (the C++ addon) or 'js' (the pure-TypeScript fallback). */
 export type BackendName = 'native' | 'js';
 
 let addon: NativeAddon | null | undefined;
@@ -64,6 +65,7 @@ export function nativeAvailable(): boolean {
 
 /**
  * Switches every later call to the named backend.
+ * @param name 'native' or 'js'.
  * @throws {RangeError} for an unknown name, or 'native' when the addon cannot load.
  */
 export function useBackend(name: BackendName): void {
@@ -77,6 +79,7 @@ export function useBackend(name: BackendName): void {
   current = n;
 }
 
+/** What {@link backendInfo} reports. */
 export interface BackendInfo {
   /** Which implementation runs the kernels. */
   backend: BackendName;
@@ -101,7 +104,12 @@ export function backendInfo(): BackendInfo {
   return { backend: b.name, isa: b.isa(), threads: b.numThreads(), version: packageVersion(), binary };
 }
 
-/** Sets the thread pool's size (native backend; default: usable cores or GRADGUARD_THREADS). */
+/**
+ * Sets the thread pool's size (native backend; default: usable cores or GRADGUARD_THREADS).
+ * @param n threads, an integer from 1 to 1024.
+ * @throws {TypeError} n is not a number.
+ * @throws {RangeError} n is not an integer from 1 to 1024.
+ */
 export function setNumThreads(n: number): void {
   if (typeof n !== 'number') invalidArg('n', 'an integer from 1 to 1024', n);
   if (!Number.isInteger(n) || n < 1 || n > 1024) invalidArg('n', 'an integer from 1 to 1024', n, 'range');
@@ -120,6 +128,8 @@ export function supportedIsas(): string[] {
 
 /**
  * Forces an instruction set for the whole process (like GRADGUARD_ISA): one of `supportedIsas()`.
+ * @param name one of supportedIsas(), e.g. 'avx2'.
+ * @throws {TypeError} name is not a string.
  * @throws {RangeError} for an ISA this CPU cannot run.
  */
 export function setIsa(name: string): void {

@@ -83,7 +83,13 @@ const silent: Reporter = { update() {}, stop() {} };
  * the public types do not need `@types/node`.
  */
 export interface ProgressStream {
+  /**
+   * Writes one piece of output (a line with its newline, or a bar redraw).
+   * @param chunk the text to write.
+   * @returns ignored (a Node stream returns whether it buffered).
+   */
   write(chunk: string): unknown;
+  /** True for a terminal: `progress: 'auto'` then draws a bar instead of lines. */
   isTTY?: boolean;
 }
 

@@ -1,10 +1,12 @@
 /**
  * Backend selection. The native addon when it loads, else the pure-TS backend with a one-line notice
  * on stderr (silence it with GRADGUARD_QUIET=1). GRADGUARD_BACKEND=js|native forces one; `useBackend`
- * switches at run time (tests and the golden runner compare both in one process).
+ * switches at run time (tests and the golden runner compare both in one process). The GRADGUARD_
+ * settings are checked when the backend is first chosen (lib/env.ts): a typo is an error, not ignored.
  */
 import { loadAddon, loadedAddonFile, packageVersion, type NativeAddon } from '../binding.js';
 import { invalidArg } from '../errors.js';
+import { checkEnvironment } from '../env.js';
 import { createJsBackend } from './js/index.js';
 import { createNativeBackend } from './native.js';
 import type { Backend } from './types.js';
@@ -38,6 +40,7 @@ function native(): Backend | null {
 }
 
 function initial(): Backend {
+  checkEnvironment();
   const forced = process.env.GRADGUARD_BACKEND;
   if (forced === 'js') return jsBackend;
   const n = native();

@@ -1,0 +1,95 @@
+/**
+ * The environment settings gradguard reads, in one place: their accepted values, and the check that
+ * runs once when the backend is first chosen. A malformed value or a misspelt GRADGUARD_ name is a
+ * GradGuardError (`ERR_GRADGUARD_CONFIG`) naming the variable, the value and what is accepted: a typo
+ * in a job's configuration must not quietly run something else.
+ */
+import { GradGuardError } from './errors.js';
+
+/** Every GRADGUARD_ variable gradguard or its build reads, and what it accepts. */
+const SETTINGS: Record<string, string> = {
+  GRADGUARD_BACKEND: '"native" or "js"',
+  GRADGUARD_ISA: 'an ISA name this CPU runs (supportedIsas())',
+  GRADGUARD_THREADS: 'an integer from 1 to 1024',
+  GRADGUARD_QUIET: '"1" (or "0")',
+  GRADGUARD_SKIP_BUILD: '"1" (or "0"; read by the install step)',
+  GRADGUARD_DIST_TIMEOUT_MS: 'a number >= 0 or "Infinity" (gradguard.dist)',
+  GRADGUARD_DIST_DISABLE: '"1" (or "0"; gradguard.dist)',
+  GRADGUARD_DEVTOOLS: '"1" (or "0"; development builds)',
+  GRADGUARD_PREBUILD: 'a folder holding prebuilds/ (node-gyp-build)',
+};
+
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const next = Math.min(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = row[j];
+      row[j] = next;
+    }
+  }
+  return row[b.length];
+}
+
+/** The closest of `options` to `name` when it is plausibly a typo of it, else null. */
+export function closest(name: string, options: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const o of options) {
+    const d = distance(name.toLowerCase(), o.toLowerCase());
+    if (d < bestDistance) {
+      best = o;
+      bestDistance = d;
+    }
+  }
+  return best !== null && bestDistance <= 2 ? best : null;
+}
+
+function configError(name: string, value: string, accepted: string): never {
+  throw new GradGuardError(`${name}=${JSON.stringify(value)} is not valid: expected ${accepted}`, 'ERR_GRADGUARD_CONFIG');
+}
+
+const FLAGS = ['GRADGUARD_QUIET', 'GRADGUARD_SKIP_BUILD', 'GRADGUARD_DIST_DISABLE', 'GRADGUARD_DEVTOOLS'];
+
+/**
+ * Checks every GRADGUARD_ variable in `env` whose value this module can judge without the addon
+ * (GRADGUARD_ISA needs it: see checkIsaSetting).
+ * @throws {GradGuardError} `ERR_GRADGUARD_CONFIG`: an unknown GRADGUARD_ name (with the closest known
+ *   one), or a value a setting does not accept.
+ */
+export function checkEnvironment(env: NodeJS.ProcessEnv = process.env): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('GRADGUARD_') || value === undefined) continue;
+    if (!(name in SETTINGS)) {
+      const near = closest(name, Object.keys(SETTINGS));
+      throw new GradGuardError(
+        `${name} is not a gradguard setting${near ? ` (did you mean ${near}?)` : ''}; the settings are ${Object.keys(SETTINGS).join(', ')}`,
+        'ERR_GRADGUARD_CONFIG',
+      );
+    }
+    if (value === '') continue;
+    if (FLAGS.includes(name) && value !== '0' && value !== '1') configError(name, value, SETTINGS[name]);
+    if (name === 'GRADGUARD_BACKEND' && value !== 'native' && value !== 'js') configError(name, value, SETTINGS[name]);
+    if (name === 'GRADGUARD_THREADS' && !(/^[1-9]\d{0,3}$/.test(value) && Number(value) <= 1024)) configError(name, value, SETTINGS[name]);
+    if (name === 'GRADGUARD_DIST_TIMEOUT_MS' && !(Number(value) >= 0)) configError(name, value, SETTINGS[name]);
+  }
+}
+
+/**
+ * Checks GRADGUARD_ISA against the ISAs the native backend knows and this CPU runs.
+ * @param known every ISA name the addon knows; `supported` those this CPU runs.
+ * @throws {GradGuardError} `ERR_GRADGUARD_CONFIG` naming the value and the accepted names.
+ */
+export function checkIsaSetting(value: string | undefined, known: readonly string[], supported: readonly string[]): void {
+  if (value === undefined || value === '') return;
+  if (!known.includes(value)) {
+    const near = closest(value, known);
+    configError('GRADGUARD_ISA', value, `one of ${known.join(', ')}${near ? ` (did you mean ${near}?)` : ''}`);
+  }
+  if (!supported.includes(value)) {
+    configError('GRADGUARD_ISA', value, `an ISA this CPU runs: ${supported.join(', ')} (${value} is known but this CPU or build lacks it)`);
+  }
+}

@@ -2,7 +2,7 @@
 export { GradGuardError, NonFiniteGradientError } from './errors.js';
 export { FlatTensors } from './flat-tensors.js';
 export { createParamStore, type ParamStore } from './param-store.js';
-export type { TensorsLike } from './validate.js';
+export type { TensorsLike } from './validate/index.js';
 export {
   backendInfo,
   getNumThreads,

@@ -5,7 +5,7 @@
  */
 import type { NativeAddon, PreparedTensorList, TensorList } from '../binding.js';
 import { fromNative } from '../errors.js';
-import type { TensorSet } from '../validate.js';
+import type { TensorSet } from '../validate/index.js';
 import type { Backend } from './types.js';
 import { createNativeOps } from '../ops/native-ops.js';
 

@@ -3,7 +3,7 @@
  * validate their arguments, then call exactly one backend method; both backends give the same
  * results within the tolerances of DESIGN.md §3 (bit-identical for clamping and scaling).
  */
-import type { TensorSet } from '../validate.js';
+import type { TensorSet } from '../validate/index.js';
 import type { OpsBackend } from '../ops/backend-types.js';
 
 export interface RawGradStats {

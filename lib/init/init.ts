@@ -5,7 +5,7 @@
  * Random draws: uniform from 24-bit floats; normal by Box–Muller in float64.
  */
 import { invalidArg } from '../errors.js';
-import { checkFloat32Array, checkOptions } from '../validate.js';
+import { checkFloat32Array, checkOptions } from '../validate/index.js';
 import { Rng } from './rng.js';
 
 /** The nonlinearities {@link calculateGain} knows, with PyTorch's names. */

@@ -1,6 +1,6 @@
 /** The monitor's options, their defaults and their validation (TypeError/RangeError naming the option). */
 import { invalidArg } from '../errors.js';
-import { checkInteger, checkOptions } from '../validate.js';
+import { checkInteger, checkOptions } from '../validate/index.js';
 import type { MonitorEvent } from './events.js';
 
 /** Exploding-gradient detector: non-finite norms at once, and norms far above their recent median. */

@@ -3,7 +3,7 @@
  * the constructor sets the epoch-0 rate; each `step()` advances one epoch and writes `optimizer.lr`.
  */
 import { invalidArg } from '../errors.js';
-import { checkInteger, checkOptions } from '../validate.js';
+import { checkInteger, checkOptions } from '../validate/index.js';
 import type { Optimizer } from './optimizer.js';
 
 function num(name: string, v: unknown, dflt: number, ok: (x: number) => boolean, expected: string): number {

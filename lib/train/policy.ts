@@ -14,7 +14,7 @@ import { getTotalNorm } from '../grad/total-norm.js';
 import { ZClip } from '../grad/zclip.js';
 import { clipCoefficient } from '../backend/types.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { checkNonNegative, checkNormType, checkOptions, checkPositiveFinite } from '../validate.js';
+import { checkNonNegative, checkNormType, checkOptions, checkPositiveFinite } from '../validate/index.js';
 
 /**
  * What the Trainer does to the gradients between backward and the optimiser step, in this order:

@@ -8,7 +8,7 @@ import { GradGuardError, invalidArg } from '../errors.js';
 import { FlatTensors } from '../flat-tensors.js';
 import { Optimizer } from '../optim/optimizer.js';
 import type { ParamStore } from '../param-store.js';
-import { checkInteger, checkOptions } from '../validate.js';
+import { checkInteger, checkOptions } from '../validate/index.js';
 import { applyCheckpoint, readCheckpoint, saveCheckpoint, type StatefulOptimizer } from '../nn/checkpoint.js';
 import { Module } from '../nn/module.js';
 import type { Loss } from '../nn/loss.js';

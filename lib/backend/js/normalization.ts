@@ -1,9 +1,9 @@
 /**
  * Pure-TS BatchNorm1d and LayerNorm, the same algorithm as native/kernels/normalization: two-pass
- * float64 statistics (JS numbers), float32 storage. Arguments are validated by lib/nn-ops.
+ * float64 statistics (JS numbers), float32 storage. Arguments are validated by lib/ops.
  */
 
-/** BatchNorm1d forward over x [n, c]; see lib/nn-ops/batch-norm.ts for the semantics. */
+/** BatchNorm1d forward over x [n, c]; see lib/ops/batch-norm.ts for the semantics. */
 export function batchNormForward(
   x: Float32Array, n: number, c: number, weight: Float32Array | null, bias: Float32Array | null,
   runningMean: Float32Array | null, runningVar: Float32Array | null, training: boolean,

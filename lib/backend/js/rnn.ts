@@ -3,8 +3,8 @@
  * native/kernels/rnn/rnn.cc with float64 dot products. Layouts (PyTorch): x [T, B, I],
  * weightIh [G·H, I], weightHh [G·H, H], biases [G·H], h0/c0/hN/cN [B, H], output [T, B, H].
  * Workspace (float32): RNN the hidden states [T, B, H]; LSTM activated gates [T, B, 4H], cells
- * [T, B, H], hidden states [T, B, H]. Arguments are validated by lib/nn-ops.
- * recurrentBackward's clipHiddenGradNorm (> 0) clips each sample's dh_t per step as lib/nn-ops/rnn.ts
+ * [T, B, H], hidden states [T, B, H]. Arguments are validated by lib/ops.
+ * recurrentBackward's clipHiddenGradNorm (> 0) clips each sample's dh_t per step as lib/ops/rnn.ts
  * documents (the native kernel does the same with a float32 threshold).
  */
 

@@ -7,8 +7,19 @@
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
 import type { Backend } from '../backend/types.js';
-import { checkOptions, runAsync, type AsyncArg } from '../validate.js';
-import { boolOr, checkDisjoint, checkF64, checkLength, checkNormGrads, checkShape2, finiteOr, optLength } from './check.js';
+import {
+  checkBoolean,
+  checkDisjoint,
+  checkF64,
+  checkLength,
+  checkOptions,
+  checkShape2,
+  finiteOr,
+  optLength,
+  runAsync,
+  type AsyncArg,
+  type Named,
+} from '../validate/index.js';
 
 /** Options of {@link batchNorm1d} (PyTorch `F.batch_norm`'s arguments, in camelCase). */
 export interface BatchNorm1dOptions {
@@ -97,7 +108,7 @@ function batchNorm1dCall(x: Float32Array, shape: readonly [number, number], opti
   const bias = optLength('options.bias', o.bias, c);
   const rm = optLength('options.runningMean', o.runningMean, c);
   const rv = optLength('options.runningVar', o.runningVar, c);
-  const training = boolOr('options.training', o.training, true);
+  const training = checkBoolean('options.training', o.training, true);
   const momentum = finiteOr('options.momentum', o.momentum, 0.1);
   const eps = finiteOr('options.eps', o.eps, 1e-5, 0);
   if ((rm === null) !== (rv === null)) invalidArg('options.runningVar', 'running statistics given together (runningMean and runningVar)', o.runningVar ?? null);
@@ -183,15 +194,26 @@ function batchNorm1dBackwardCall(gradY: Float32Array, x: Float32Array, shape: re
   checkLength('gradY', gradY, n * c);
   checkLength('x', x, n * c);
   if (saved === null || typeof saved !== 'object') invalidArg('saved', 'the result of batchNorm1d', saved);
-  const training = boolOr('saved.training', saved.training, true);
+  const training = checkBoolean('saved.training', saved.training, true);
   const sm = checkF64('saved.saveMean', saved.saveMean, c);
   const si = checkF64('saved.saveInvstd', saved.saveInvstd, c);
   const o = checkOptions('options', options) as NormBackwardOptions;
   const weight = optLength('options.weight', o.weight, c);
-  const accumulate = boolOr('options.accumulate', o.accumulate, false);
+  const accumulate = checkBoolean('options.accumulate', o.accumulate, false);
   const gradX = o.gradX === undefined ? new Float32Array(n * c) : checkLength('options.gradX', o.gradX, n * c);
   const gradWeight = o.gradWeight === undefined ? new Float32Array(c) : checkLength('options.gradWeight', o.gradWeight, c);
   const gradBias = o.gradBias === undefined ? new Float32Array(c) : checkLength('options.gradBias', o.gradBias, c);
   const arrays = checkNormGrads(gradX, gradWeight, gradBias, gradY, x, weight, sm, si);
   return [[gradY, x, n, c, weight, sm, si, training, gradX, gradWeight, gradBias, accumulate], { gradX, gradWeight, gradBias }, arrays];
+}
+
+/** The backward outputs of BatchNorm1d and LayerNorm: disjoint from everything, but gradX may be gradY. */
+export function checkNormGrads(
+  gradX: Float32Array, gradWeight: Float32Array, gradBias: Float32Array, gradY: Float32Array, x: Float32Array,
+  weight: Float32Array | null, saveMean: Float64Array, saveInvstd: Float64Array,
+): Named[] {
+  return checkDisjoint(
+    [['options.gradX', gradX, 'gradY'], ['options.gradWeight', gradWeight], ['options.gradBias', gradBias]],
+    [['gradY', gradY], ['x', x], ['options.weight', weight], ['saved.saveMean', saveMean], ['saved.saveInvstd', saveInvstd]],
+  );
 }

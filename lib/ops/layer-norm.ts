@@ -6,9 +6,8 @@
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
 import type { Backend } from '../backend/types.js';
-import { checkFloat32Array, checkOptions, runAsync, type AsyncArg } from '../validate.js';
-import type { NormBackwardOptions, NormGrads } from './batch-norm.js';
-import { boolOr, checkDim, checkDisjoint, checkF64, checkLength, checkNormGrads, finiteOr, optLength } from './check.js';
+import { checkBoolean, checkDim, checkDisjoint, checkF64, checkFloat32Array, checkLength, checkOptions, finiteOr, optLength, runAsync, type AsyncArg } from '../validate/index.js';
+import { checkNormGrads, type NormBackwardOptions, type NormGrads } from './batch-norm.js';
 
 /** Options of {@link layerNorm} (PyTorch `F.layer_norm`'s arguments, in camelCase). */
 export interface LayerNormOptions {
@@ -138,7 +137,7 @@ function layerNormBackwardCall(gradY: Float32Array, x: Float32Array, normalizedS
   const si = checkF64('saved.saveInvstd', saved.saveInvstd, m);
   const o = checkOptions('options', options) as NormBackwardOptions;
   const weight = optLength('options.weight', o.weight, d);
-  const accumulate = boolOr('options.accumulate', o.accumulate, false);
+  const accumulate = checkBoolean('options.accumulate', o.accumulate, false);
   const gradX = o.gradX === undefined ? new Float32Array(m * d) : checkLength('options.gradX', o.gradX, m * d);
   const gradWeight = o.gradWeight === undefined ? new Float32Array(d) : checkLength('options.gradWeight', o.gradWeight, d);
   const gradBias = o.gradBias === undefined ? new Float32Array(d) : checkLength('options.gradBias', o.gradBias, d);

@@ -12,8 +12,7 @@
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
 import type { Backend } from '../backend/types.js';
-import { checkOptions, runAsync, type AsyncArg } from '../validate.js';
-import { boolOr, checkDim, checkDisjoint, checkFloat32Threshold, checkLength, optLength, type Named } from './check.js';
+import { checkBoolean, checkDim, checkDisjoint, checkFloat32Threshold, checkLength, checkOptions, optLength, runAsync, type AsyncArg, type Named } from '../validate/index.js';
 
 /**
  * Dimensions of an RNN/LSTM call (PyTorch's names; batch_first = false): input is
@@ -333,7 +332,7 @@ function rnnBackwardCall(input: Float32Array, weights: RecurrentWeights, shape: 
   const h0 = stateOr('options.h0', o.h0, B * H);
   const go = optLength('options.gradOutput', o.gradOutput, T * B * H);
   const ghn = optLength('options.gradHN', o.gradHN, B * H);
-  const accumulate = boolOr('options.accumulate', o.accumulate, false);
+  const accumulate = checkBoolean('options.accumulate', o.accumulate, false);
   const clip = checkFloat32Threshold('options.clipHiddenGradNorm', o.clipHiddenGradNorm);
   const g = gradsOut(o, c, 1);
   const arrays = checkDisjoint(gradList(g, null), [...weightList(input, c), ['options.h0', h0], ['workspace', workspace], ['options.gradOutput', go], ['options.gradHN', ghn]]);
@@ -499,7 +498,7 @@ function lstmBackwardCall(input: Float32Array, weights: RecurrentWeights, shape:
   const go = optLength('options.gradOutput', o.gradOutput, T * B * H);
   const ghn = optLength('options.gradHN', o.gradHN, B * H);
   const gcn = optLength('options.gradCN', o.gradCN, B * H);
-  const accumulate = boolOr('options.accumulate', o.accumulate, false);
+  const accumulate = checkBoolean('options.accumulate', o.accumulate, false);
   const clip = checkFloat32Threshold('options.clipHiddenGradNorm', o.clipHiddenGradNorm);
   const g = gradsOut(o, c, 4);
   const gradC0 = outOr('options.grads.gradC0', o.grads?.gradC0, B * H);

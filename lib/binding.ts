@@ -6,7 +6,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNativeAddon, type LoadedAddon } from './addon-loader.js';
-import type { NativeOpsAddon } from './ops/backend-types.js';
 
 /** Raw statistics as the addon returns them. */
 export interface NativeStats {
@@ -25,7 +24,7 @@ export type TensorList = readonly Float32Array[] | Float32Array | PreparedTensor
 type Tensors = TensorList;
 type Segments = Uint32Array | null;
 
-export interface NativeAddon extends NativeOpsAddon {
+export interface NativeAddon {
   activeIsa(): string;
   bestIsa(): string;
   supportedIsas(): string[];
@@ -64,6 +63,18 @@ export interface NativeAddon extends NativeOpsAddon {
   recurrentForwardAsync(...a: Parameters<NativeAddon['recurrentForward']>): Promise<void>;
   recurrentBackwardAsync(...a: Parameters<NativeAddon['recurrentBackward']>): Promise<void>;
   adamStep(p: Tensors, ps: Segments, g: Tensors, gs: Segments, m: Tensors, ms: Segments, v: Tensors, vs: Segments, vmax: Tensors | null, vms: Segments, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, amsgrad: boolean, maximize: boolean, step: number, gradScale: number): void;
+  /** The ops exports (native/addon/ops_binding.cc). */
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number): void;
+  matmulAsync(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number): Promise<void>;
+  linearForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, batch: number, inF: number, outF: number): void;
+  linearForwardAsync(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, batch: number, inF: number, outF: number): Promise<void>;
+  linearBackward(x: Float32Array, w: Float32Array, gy: Float32Array, gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, batch: number, inF: number, outF: number, accumulate: boolean): void;
+  linearBackwardAsync(x: Float32Array, w: Float32Array, gy: Float32Array, gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, batch: number, inF: number, outF: number, accumulate: boolean): Promise<void>;
+  activationForward(fn: number, x: Float32Array, y: Float32Array, p0: number, p1: number): void;
+  activationBackward(fn: number, x: Float32Array, gy: Float32Array, gx: Float32Array, p0: number, p1: number): void;
+  mseLoss(input: Float32Array, target: Float32Array, grad: Float32Array | null, mean: boolean): number;
+  crossEntropyLoss(logits: Float32Array, labels: Int32Array, grad: Float32Array | null, batch: number, classes: number): number;
+  bceWithLogitsLoss(input: Float32Array, target: Float32Array, grad: Float32Array | null): number;
 }
 
 /** The package root: the nearest folder above this module with gradguard's package.json. */

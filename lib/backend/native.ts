@@ -7,7 +7,7 @@ import type { NativeAddon, PreparedTensorList, TensorList } from '../binding.js'
 import { fromNative } from '../errors.js';
 import type { TensorSet } from '../validate/index.js';
 import type { Backend } from './types.js';
-import { createNativeOps } from '../ops/native-ops.js';
+import { createNativeOps } from './native-ops.js';
 
 let addonRef: NativeAddon;
 

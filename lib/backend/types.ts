@@ -4,7 +4,7 @@
  * results within the tolerances of DESIGN.md §3 (bit-identical for clamping and scaling).
  */
 import type { TensorSet } from '../validate/index.js';
-import type { OpsBackend } from '../ops/backend-types.js';
+import type { OpsBackend } from './ops-types.js';
 
 export interface RawGradStats {
   totalNorm: number;

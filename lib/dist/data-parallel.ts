@@ -9,7 +9,7 @@
 import { getBackend } from '../backend/index.js';
 import { clipCoefficient } from '../backend/types.js';
 import { invalidArg } from '../errors.js';
-import { FlatTensors } from '../flat-tensors.js';
+import { FlatTensors } from '../validate/flat-tensors.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { ClipAndStepResult } from '../optim/clip-and-step.js';
 import type { OptimParams } from '../optim/param-list.js';

@@ -10,7 +10,7 @@
  * rank 0's copy, except that a NaN or infinity in any rank's copy reaches the result.
  */
 import { NonFiniteGradientError, fromNative, invalidArg } from '../errors.js';
-import { FlatTensors } from '../flat-tensors.js';
+import { FlatTensors } from '../validate/flat-tensors.js';
 import { clipGradsWithNorm } from '../grad/clip-grad-norm.js';
 import { getTotalNorm as localNorm } from '../grad/total-norm.js';
 import { checkBoolean, checkNonNegative, checkNormType, checkOptions, checkTensors, type TensorsLike } from '../validate/index.js';

@@ -7,7 +7,7 @@
  * `record(step, loss)` after the backward pass and before clipping (so it sees the raw gradients).
  */
 import { invalidArg } from '../errors.js';
-import { FlatTensors } from '../flat-tensors.js';
+import { FlatTensors } from '../validate/flat-tensors.js';
 import { gradStats, type GradStats } from '../grad/grad-stats.js';
 import { Module } from '../nn/module.js';
 import { makeEvent, type MonitorEvent, type MonitorEventKind } from './events.js';

@@ -1,10 +1,10 @@
 /** Elementwise activations and their backward passes (`torch.nn.functional` semantics). */
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
-import { Act, type ActFn } from './backend-types.js';
+import { Act, type ActFn } from '../backend/ops-types.js';
 import { checkDisjoint, checkNumber, checkOptions, exactly, f32 } from '../validate/index.js';
 
-export { Act, type ActFn } from './backend-types.js';
+export { Act, type ActFn } from '../backend/ops-types.js';
 
 function actFwd(fn: ActFn, x: unknown, y: unknown, p0: number, p1: number): Float32Array {
   const X = f32('x', x);

@@ -1,6 +1,6 @@
 /** `F.linear` forward and backward (weight [out, in], PyTorch's layout), sync and async. */
 import { getBackend } from '../backend/index.js';
-import type { LinearGrads, LinearShape } from './backend-types.js';
+import type { LinearGrads, LinearShape } from '../backend/ops-types.js';
 import { checkBoolean, checkDim, checkDisjoint, checkOptions, exactly, f32, optionalF32, runAsync, type AsyncArg } from '../validate/index.js';
 
 /** Shape of {@link linearForward}: x [batch, inFeatures], weight [outFeatures, inFeatures]. */

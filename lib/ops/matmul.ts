@@ -1,6 +1,6 @@
 /** The row-major GEMM `torch.addmm`: c = alpha·op(a)·op(b) + beta·c, sync and async. */
 import { getBackend } from '../backend/index.js';
-import type { MatmulShape } from './backend-types.js';
+import type { MatmulShape } from '../backend/ops-types.js';
 import { atLeast, checkBoolean, checkDim, checkDisjoint, checkNumber, checkOptions, f32, runAsync } from '../validate/index.js';
 
 /** Shape and scalars of {@link matmul}: op(a) is [m, k], op(b) is [k, n], c is [m, n]. */

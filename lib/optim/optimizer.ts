@@ -4,7 +4,7 @@
  */
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
-import type { FlatTensors } from '../flat-tensors.js';
+import type { FlatTensors } from '../validate/flat-tensors.js';
 import { checkBoolean, checkOptions, type TensorSet } from '../validate/index.js';
 import { ParamList, type OptimParams } from './param-list.js';
 

@@ -5,7 +5,7 @@
  */
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
-import { FlatTensors } from '../flat-tensors.js';
+import { FlatTensors } from '../validate/flat-tensors.js';
 import type { ParamStore } from '../param-store.js';
 import { checkFloat32Array, checkNoOverlap, type TensorSet } from '../validate/index.js';
 

@@ -5,7 +5,7 @@
  * Non-finite gradients are detected by the first norm pass and never reach the parameters.
  */
 import { invalidArg, NonFiniteGradientError } from '../errors.js';
-import type { FlatTensors } from '../flat-tensors.js';
+import type { FlatTensors } from '../validate/flat-tensors.js';
 import { agcClip, type AgcOptions } from '../grad/agc.js';
 import { AutoClip } from '../grad/autoclip.js';
 import { clipGradValue } from '../grad/clip-grad-value.js';

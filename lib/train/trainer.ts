@@ -5,7 +5,7 @@
  * the event loop between steps so Ctrl-C and other I/O are handled).
  */
 import { GradGuardError, invalidArg } from '../errors.js';
-import { FlatTensors } from '../flat-tensors.js';
+import { FlatTensors } from '../validate/flat-tensors.js';
 import { Optimizer } from '../optim/optimizer.js';
 import type { ParamStore } from '../param-store.js';
 import { checkInteger, checkOptions } from '../validate/index.js';

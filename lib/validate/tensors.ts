@@ -1,6 +1,6 @@
 /** Tensor-list arguments: what the public API accepts and the validated form the backends consume. */
 import { invalidArg } from '../errors.js';
-import { FlatTensors } from '../flat-tensors.js';
+import { FlatTensors } from './flat-tensors.js';
 import { CACHE_MIN_TENSORS, lookupList, rememberList, type ListEntry } from '../list-cache.js';
 import { checkFloat32Array, isDetached } from './arrays.js';
 import { checkNoOverlap } from './overlap.js';

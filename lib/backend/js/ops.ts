@@ -2,7 +2,7 @@
  * The pure-TS backend's ops: the reference semantics of native/kernels/{activation,loss} and the
  * linear layer on top of matmulJs. Async forms settle on a later microtask (no worker pool here).
  */
-import type { ActFn, OpsBackend } from '../../ops/backend-types.js';
+import type { ActFn, OpsBackend } from '../ops-types.js';
 import { matmulJs } from './matmul.js';
 import { actDeriv, actForward, sigmoid } from './ops-math.js';
 

@@ -1,6 +1,7 @@
 /** The native backend's ops: a direct mapping onto the addon's ops exports. */
 import { fromNative } from '../errors.js';
-import type { NativeOpsAddon, OpsBackend } from './backend-types.js';
+import type { NativeAddon } from '../binding.js';
+import type { OpsBackend } from './ops-types.js';
 
 /** Async rejections become GradGuardError where they carry a gradguard code, with the caller's stack. */
 function wrap<T>(p: Promise<T>): Promise<T> {
@@ -22,7 +23,7 @@ function call<T>(fn: () => T): T {
   }
 }
 
-export function createNativeOps(addon: NativeOpsAddon): OpsBackend {
+export function createNativeOps(addon: NativeAddon): OpsBackend {
   return {
     matmul: (a, b, c, s) => call(() => addon.matmul(a, b, c, s.m, s.n, s.k, s.transA, s.transB, s.alpha, s.beta)),
     matmulAsync: (a, b, c, s) => wrap(addon.matmulAsync(a, b, c, s.m, s.n, s.k, s.transA, s.transB, s.alpha, s.beta)),

@@ -1,7 +1,7 @@
 /**
- * The ops part of the Backend interface (lib/backend/types.ts extends it) and of the native addon's
- * exports (lib/binding.ts extends NativeOpsAddon). Arguments arrive validated: dimensions are
- * integers, buffers are long enough and outputs alias inputs only where allowed.
+ * The ops part of the Backend interface (lib/backend/types.ts extends it). Arguments arrive
+ * validated: dimensions are integers, buffers are long enough and outputs alias inputs only where
+ * allowed.
  */
 
 /**
@@ -63,21 +63,6 @@ export interface OpsBackend {
   linearBackwardAsync(x: Float32Array, weight: Float32Array, gradY: Float32Array, g: LinearGrads, s: LinearShape, accumulate: boolean): Promise<void>;
   activationForward(fn: ActFn, x: Float32Array, y: Float32Array, p0: number, p1: number): void;
   activationBackward(fn: ActFn, x: Float32Array, gradY: Float32Array, gradX: Float32Array, p0: number, p1: number): void;
-  mseLoss(input: Float32Array, target: Float32Array, grad: Float32Array | null, mean: boolean): number;
-  crossEntropyLoss(logits: Float32Array, labels: Int32Array, grad: Float32Array | null, batch: number, classes: number): number;
-  bceWithLogitsLoss(input: Float32Array, target: Float32Array, grad: Float32Array | null): number;
-}
-
-/** The ops exports of the native addon (native/addon/ops_binding.cc). */
-export interface NativeOpsAddon {
-  matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number): void;
-  matmulAsync(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number): Promise<void>;
-  linearForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, batch: number, inF: number, outF: number): void;
-  linearForwardAsync(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, batch: number, inF: number, outF: number): Promise<void>;
-  linearBackward(x: Float32Array, w: Float32Array, gy: Float32Array, gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, batch: number, inF: number, outF: number, accumulate: boolean): void;
-  linearBackwardAsync(x: Float32Array, w: Float32Array, gy: Float32Array, gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, batch: number, inF: number, outF: number, accumulate: boolean): Promise<void>;
-  activationForward(fn: number, x: Float32Array, y: Float32Array, p0: number, p1: number): void;
-  activationBackward(fn: number, x: Float32Array, gy: Float32Array, gx: Float32Array, p0: number, p1: number): void;
   mseLoss(input: Float32Array, target: Float32Array, grad: Float32Array | null, mean: boolean): number;
   crossEntropyLoss(logits: Float32Array, labels: Int32Array, grad: Float32Array | null, batch: number, classes: number): number;
   bceWithLogitsLoss(input: Float32Array, target: Float32Array, grad: Float32Array | null): number;

@@ -1,42 +1,84 @@
-/** The native backend's ops: a direct mapping onto the addon's ops exports. */
-import { fromNative } from '../errors.js';
+/**
+ * The native backend's ops: each maps the backend's argument objects and named kinds onto the
+ * addon's positional exports (native/addon/*_binding.cc), in one place per op for its sync and
+ * async forms.
+ */
 import type { NativeAddon } from '../binding.js';
-import type { OpsBackend } from './ops-types.js';
+import { Act, RECURRENT_MODE_IDS } from './kinds.js';
+import { nativePair, nativeSync } from './native-call.js';
+import type { AsyncForms } from './types.js';
+import type {
+  BatchNormBackwardArgs,
+  BatchNormForwardArgs,
+  LayerNormBackwardArgs,
+  LayerNormForwardArgs,
+  LinearGrads,
+  LinearShape,
+  MatmulShape,
+  OpsBackend,
+  RecurrentBackwardArgs,
+  RecurrentForwardArgs,
+} from './ops-types.js';
 
-/** Async rejections become GradGuardError where they carry a gradguard code, with the caller's stack. */
-function wrap<T>(p: Promise<T>): Promise<T> {
-  const holder: { stack?: string } = {};
-  Error.captureStackTrace(holder, wrap);
-  return p.catch((err: unknown) => {
-    const e = fromNative(err);
-    if (e instanceof Error && holder.stack) e.stack = `${e.stack}\n    --- async call ---\n${holder.stack.split('\n').slice(1).join('\n')}`;
-    throw e;
+type NativeOps = OpsBackend &
+  AsyncForms<OpsBackend, 'matmul' | 'linearForward' | 'linearBackward' | 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward'>;
+
+export function createNativeOps(addon: NativeAddon): NativeOps {
+  const [matmul, matmulAsync] = nativePair(addon.matmul, addon.matmulAsync)((_, a: Float32Array, b: Float32Array, c: Float32Array, s: MatmulShape) =>
+    [a, b, c, s.m, s.n, s.k, s.transA, s.transB, s.alpha, s.beta],
+  );
+  const [linearForward, linearForwardAsync] = nativePair(addon.linearForward, addon.linearForwardAsync)((_, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, s: LinearShape) => [x, w, b, y, s.batch, s.inFeatures, s.outFeatures],
+  );
+  const [linearBackward, linearBackwardAsync] = nativePair(addon.linearBackward, addon.linearBackwardAsync)((_, x: Float32Array, w: Float32Array, gy: Float32Array, g: LinearGrads, s: LinearShape, acc: boolean) =>
+      [x, w, gy, g.gradX, g.gradWeight, g.gradBias, s.batch, s.inFeatures, s.outFeatures, acc],
+  );
+  const [batchNormForward, batchNormForwardAsync] = nativePair(addon.batchNormForward, addon.batchNormForwardAsync)((_, a: BatchNormForwardArgs) =>
+    [a.x, a.n, a.c, a.weight, a.bias, a.runningMean, a.runningVar, a.training, a.momentum, a.eps, a.y, a.saveMean, a.saveInvstd],
+  );
+  const [batchNormBackward, batchNormBackwardAsync] = nativePair(addon.batchNormBackward, addon.batchNormBackwardAsync)((_, a: BatchNormBackwardArgs) =>
+    [a.gradY, a.x, a.n, a.c, a.weight, a.saveMean, a.saveInvstd, a.training, a.gradX, a.gradWeight, a.gradBias, a.accumulate],
+  );
+  const [layerNormForward, layerNormForwardAsync] = nativePair(addon.layerNormForward, addon.layerNormForwardAsync)((_, a: LayerNormForwardArgs) =>
+    [a.x, a.rows, a.size, a.weight, a.bias, a.eps, a.y, a.saveMean, a.saveInvstd],
+  );
+  const [layerNormBackward, layerNormBackwardAsync] = nativePair(addon.layerNormBackward, addon.layerNormBackwardAsync)((_, a: LayerNormBackwardArgs) =>
+    [a.gradY, a.x, a.rows, a.size, a.weight, a.saveMean, a.saveInvstd, a.gradX, a.gradWeight, a.gradBias, a.accumulate],
+  );
+  const [recurrentForward, recurrentForwardAsync] = nativePair(addon.recurrentForward, addon.recurrentForwardAsync)((_, a: RecurrentForwardArgs) => {
+    const d = a.dims;
+    return [RECURRENT_MODE_IDS[a.mode], d.seqLen, d.batch, d.inputSize, d.hiddenSize, a.x, a.h0, a.c0, a.weightIh, a.weightHh, a.biasIh, a.biasHh, a.output, a.hN, a.cN, a.workspace];
   });
-}
-
-/** Sync errors with a gradguard code become GradGuardError. */
-function call<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw fromNative(err);
-  }
-}
-
-export function createNativeOps(addon: NativeAddon): OpsBackend {
+  const [recurrentBackward, recurrentBackwardAsync] = nativePair(addon.recurrentBackward, addon.recurrentBackwardAsync)((_, a: RecurrentBackwardArgs) => {
+    const d = a.dims;
+    return [
+      RECURRENT_MODE_IDS[a.mode], d.seqLen, d.batch, d.inputSize, d.hiddenSize, a.x, a.h0, a.c0, a.weightIh, a.weightHh, a.workspace,
+      a.gradOutput, a.gradHN, a.gradCN, a.gradInput, a.gradH0, a.gradC0, a.gradWeightIh, a.gradWeightHh, a.gradBiasIh, a.gradBiasHh,
+      a.accumulate, a.clipHiddenGradNorm,
+    ];
+  });
   return {
-    matmul: (a, b, c, s) => call(() => addon.matmul(a, b, c, s.m, s.n, s.k, s.transA, s.transB, s.alpha, s.beta)),
-    matmulAsync: (a, b, c, s) => wrap(addon.matmulAsync(a, b, c, s.m, s.n, s.k, s.transA, s.transB, s.alpha, s.beta)),
-    linearForward: (x, w, b, y, s) => call(() => addon.linearForward(x, w, b, y, s.batch, s.inFeatures, s.outFeatures)),
-    linearForwardAsync: (x, w, b, y, s) => wrap(addon.linearForwardAsync(x, w, b, y, s.batch, s.inFeatures, s.outFeatures)),
-    linearBackward: (x, w, gy, g, s, acc) =>
-      call(() => addon.linearBackward(x, w, gy, g.gradX, g.gradWeight, g.gradBias, s.batch, s.inFeatures, s.outFeatures, acc)),
-    linearBackwardAsync: (x, w, gy, g, s, acc) =>
-      wrap(addon.linearBackwardAsync(x, w, gy, g.gradX, g.gradWeight, g.gradBias, s.batch, s.inFeatures, s.outFeatures, acc)),
-    activationForward: (fn, x, y, p0, p1) => addon.activationForward(fn, x, y, p0, p1),
-    activationBackward: (fn, x, gy, gx, p0, p1) => addon.activationBackward(fn, x, gy, gx, p0, p1),
-    mseLoss: (x, t, g, mean) => addon.mseLoss(x, t, g, mean),
-    crossEntropyLoss: (x, labels, g, batch, classes) => call(() => addon.crossEntropyLoss(x, labels, g, batch, classes)),
-    bceWithLogitsLoss: (x, t, g) => addon.bceWithLogitsLoss(x, t, g),
+    matmul,
+    matmulAsync,
+    linearForward,
+    linearForwardAsync,
+    linearBackward,
+    linearBackwardAsync,
+    activationForward: nativeSync((f, x, y) => addon.activationForward(Act[f.kind], x, y, f.p0, f.p1)),
+    activationBackward: nativeSync((f, x, gy, gx) => addon.activationBackward(Act[f.kind], x, gy, gx, f.p0, f.p1)),
+    mseLoss: nativeSync((x, t, g, mean) => addon.mseLoss(x, t, g, mean)),
+    crossEntropyLoss: nativeSync((x, labels, g, batch, classes) => addon.crossEntropyLoss(x, labels, g, batch, classes)),
+    bceWithLogitsLoss: nativeSync((x, t, g) => addon.bceWithLogitsLoss(x, t, g)),
+    batchNormForward,
+    batchNormForwardAsync,
+    batchNormBackward,
+    batchNormBackwardAsync,
+    layerNormForward,
+    layerNormForwardAsync,
+    layerNormBackward,
+    layerNormBackwardAsync,
+    recurrentForward,
+    recurrentForwardAsync,
+    recurrentBackward,
+    recurrentBackwardAsync,
   };
 }

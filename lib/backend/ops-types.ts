@@ -1,33 +1,10 @@
 /**
- * The ops part of the Backend interface (lib/backend/types.ts extends it). Arguments arrive
- * validated: dimensions are integers, buffers are long enough and outputs alias inputs only where
- * allowed.
+ * The ops part of the Backend interface (lib/backend/types.ts extends it): synchronous methods
+ * taking argument objects with named kinds (their *Async forms come from one helper, types.ts).
+ * Arguments arrive validated: dimensions are integers, buffers are long enough and outputs alias
+ * inputs only where allowed.
  */
-
-/**
- * Activation ids shared with native/kernels/activation/activation.h (enum Act). The ops' functions
- * pick the id themselves; these are exported for reference.
- */
-export const Act = {
-  /** {@link relu}. */
-  relu: 0,
-  /** {@link leakyRelu}. */
-  leakyRelu: 1,
-  /** {@link sigmoid}. */
-  sigmoid: 2,
-  /** {@link tanh}. */
-  tanh: 3,
-  /** {@link gelu} with the exact erf. */
-  gelu: 4,
-  /** {@link gelu} with `approximate: 'tanh'`. */
-  geluTanh: 5,
-  /** {@link elu}. */
-  elu: 6,
-  /** {@link softplus}. */
-  softplus: 7,
-} as const;
-/** One of the {@link Act} ids (0..7). */
-export type ActFn = (typeof Act)[keyof typeof Act];
+import type { ActivationKind, RecurrentMode } from './kinds.js';
 
 export interface MatmulShape {
   m: number;
@@ -51,19 +28,149 @@ export interface LinearGrads {
   gradBias: Float32Array | null;
 }
 
+/**
+ * An elementwise activation: `kind` and its two parameters (leakyRelu: negativeSlope; elu: alpha;
+ * softplus: beta, threshold; 0 where unused).
+ */
+export interface ActivationArgs {
+  kind: ActivationKind;
+  p0: number;
+  p1: number;
+}
+
+/** BatchNorm1d forward over x [n, c] (lib/ops/batch-norm.ts documents the semantics). */
+export interface BatchNormForwardArgs {
+  x: Float32Array;
+  n: number;
+  c: number;
+  weight: Float32Array | null;
+  bias: Float32Array | null;
+  runningMean: Float32Array | null;
+  runningVar: Float32Array | null;
+  training: boolean;
+  momentum: number;
+  eps: number;
+  y: Float32Array;
+  saveMean: Float64Array;
+  saveInvstd: Float64Array;
+}
+
+/** BatchNorm1d backward; null outputs are skipped. */
+export interface BatchNormBackwardArgs {
+  gradY: Float32Array;
+  x: Float32Array;
+  n: number;
+  c: number;
+  weight: Float32Array | null;
+  saveMean: Float64Array;
+  saveInvstd: Float64Array;
+  training: boolean;
+  gradX: Float32Array | null;
+  gradWeight: Float32Array | null;
+  gradBias: Float32Array | null;
+  accumulate: boolean;
+}
+
+/** LayerNorm forward over `rows` rows of `size` elements (lib/ops/layer-norm.ts). */
+export interface LayerNormForwardArgs {
+  x: Float32Array;
+  rows: number;
+  size: number;
+  weight: Float32Array | null;
+  bias: Float32Array | null;
+  eps: number;
+  y: Float32Array;
+  saveMean: Float64Array;
+  saveInvstd: Float64Array;
+}
+
+/** LayerNorm backward; null outputs are skipped. */
+export interface LayerNormBackwardArgs {
+  gradY: Float32Array;
+  x: Float32Array;
+  rows: number;
+  size: number;
+  weight: Float32Array | null;
+  saveMean: Float64Array;
+  saveInvstd: Float64Array;
+  gradX: Float32Array | null;
+  gradWeight: Float32Array | null;
+  gradBias: Float32Array | null;
+  accumulate: boolean;
+}
+
+/** T, B, I, H of a recurrent call (PyTorch's names; batch_first = false). */
+export interface RecurrentDims {
+  seqLen: number;
+  batch: number;
+  inputSize: number;
+  hiddenSize: number;
+}
+
+/**
+ * A recurrent forward through time (lib/backend/js/rnn.ts documents the layouts): G = 1 or 4 gate
+ * blocks by mode; c0 and cN are null unless the mode is 'lstm'.
+ */
+export interface RecurrentForwardArgs {
+  mode: RecurrentMode;
+  dims: RecurrentDims;
+  x: Float32Array;
+  h0: Float32Array;
+  c0: Float32Array | null;
+  weightIh: Float32Array;
+  weightHh: Float32Array;
+  biasIh: Float32Array | null;
+  biasHh: Float32Array | null;
+  output: Float32Array;
+  hN: Float32Array;
+  cN: Float32Array | null;
+  /** recurrentWorkspaceSize(mode, …) floats, read back by the backward. */
+  workspace: Float32Array;
+}
+
+/** A recurrent backward through time from the forward's workspace; cell-state fields null unless 'lstm'. */
+export interface RecurrentBackwardArgs {
+  mode: RecurrentMode;
+  dims: RecurrentDims;
+  x: Float32Array;
+  h0: Float32Array;
+  c0: Float32Array | null;
+  weightIh: Float32Array;
+  weightHh: Float32Array;
+  workspace: Float32Array;
+  gradOutput: Float32Array | null;
+  gradHN: Float32Array | null;
+  gradCN: Float32Array | null;
+  gradInput: Float32Array;
+  gradH0: Float32Array;
+  gradC0: Float32Array | null;
+  gradWeightIh: Float32Array;
+  gradWeightHh: Float32Array;
+  gradBiasIh: Float32Array | null;
+  gradBiasHh: Float32Array | null;
+  accumulate: boolean;
+  /** Per-sample dh_t clipping threshold, float32-rounded; 0 = off. */
+  clipHiddenGradNorm: number;
+}
+
 export interface OpsBackend {
   /** c = alpha·op(a)·op(b) + beta·c, row-major; beta = 0 never reads c. */
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, s: MatmulShape): void;
-  matmulAsync(a: Float32Array, b: Float32Array, c: Float32Array, s: MatmulShape): Promise<void>;
   /** y = x·weightᵀ + bias. */
   linearForward(x: Float32Array, weight: Float32Array, bias: Float32Array | null, y: Float32Array, s: LinearShape): void;
-  linearForwardAsync(x: Float32Array, weight: Float32Array, bias: Float32Array | null, y: Float32Array, s: LinearShape): Promise<void>;
   /** gradX = gradY·weight, gradWeight (+)= gradYᵀ·x, gradBias (+)= Σ_batch gradY; null outputs are skipped. */
   linearBackward(x: Float32Array, weight: Float32Array, gradY: Float32Array, g: LinearGrads, s: LinearShape, accumulate: boolean): void;
-  linearBackwardAsync(x: Float32Array, weight: Float32Array, gradY: Float32Array, g: LinearGrads, s: LinearShape, accumulate: boolean): Promise<void>;
-  activationForward(fn: ActFn, x: Float32Array, y: Float32Array, p0: number, p1: number): void;
-  activationBackward(fn: ActFn, x: Float32Array, gradY: Float32Array, gradX: Float32Array, p0: number, p1: number): void;
+  /** y = f(x) elementwise. */
+  activationForward(f: ActivationArgs, x: Float32Array, y: Float32Array): void;
+  /** gradX = gradY·f'(x) elementwise. */
+  activationBackward(f: ActivationArgs, x: Float32Array, gradY: Float32Array, gradX: Float32Array): void;
   mseLoss(input: Float32Array, target: Float32Array, grad: Float32Array | null, mean: boolean): number;
   crossEntropyLoss(logits: Float32Array, labels: Int32Array, grad: Float32Array | null, batch: number, classes: number): number;
   bceWithLogitsLoss(input: Float32Array, target: Float32Array, grad: Float32Array | null): number;
+  batchNormForward(a: BatchNormForwardArgs): void;
+  batchNormBackward(a: BatchNormBackwardArgs): void;
+  layerNormForward(a: LayerNormForwardArgs): void;
+  layerNormBackward(a: LayerNormBackwardArgs): void;
+  recurrentForward(a: RecurrentForwardArgs): void;
+  recurrentBackward(a: RecurrentBackwardArgs): void;
 }

@@ -1,28 +1,28 @@
 /** Elementwise activations and their backward passes (`torch.nn.functional` semantics). */
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
-import { Act, type ActFn } from '../backend/ops-types.js';
+import type { ActivationKind } from '../backend/kinds.js';
 import { checkDisjoint, checkNumber, checkOptions, exactly, f32 } from '../validate/index.js';
 
-export { Act, type ActFn } from '../backend/ops-types.js';
+export { Act, type ActFn } from '../backend/kinds.js';
 
-function actFwd(fn: ActFn, x: unknown, y: unknown, p0: number, p1: number): Float32Array {
+function actFwd(kind: ActivationKind, x: unknown, y: unknown, p0: number, p1: number): Float32Array {
   const X = f32('x', x);
   const Y = y === undefined || y === null ? new Float32Array(X.length) : f32('y', y);
   exactly('y', Y, X.length, 'x.length');
   checkDisjoint([['y', Y, 'x']], [['x', X]]);
-  getBackend().activationForward(fn, X, Y, p0, p1);
+  getBackend().activationForward({ kind, p0, p1 }, X, Y);
   return Y;
 }
 
-function actBwd(fn: ActFn, x: unknown, gradY: unknown, gradX: unknown, p0: number, p1: number): Float32Array {
+function actBwd(kind: ActivationKind, x: unknown, gradY: unknown, gradX: unknown, p0: number, p1: number): Float32Array {
   const X = f32('x', x);
   const GY = f32('gradY', gradY);
   exactly('gradY', GY, X.length, 'x.length');
   const GX = gradX === undefined || gradX === null ? new Float32Array(X.length) : f32('gradX', gradX);
   exactly('gradX', GX, X.length, 'x.length');
   checkDisjoint([['gradX', GX, ['gradY', 'x']]], [['gradY', GY], ['x', X]]);
-  getBackend().activationBackward(fn, X, GY, GX, p0, p1);
+  getBackend().activationBackward({ kind, p0, p1 }, X, GY, GX);
   return GX;
 }
 
@@ -41,10 +41,10 @@ function softplusOf(options: unknown): [number, number] {
   const threshold = o.threshold === undefined ? 20 : checkNumber('options.threshold', o.threshold);
   return [beta, threshold];
 }
-function geluOf(options: unknown): ActFn {
+function geluOf(options: unknown): ActivationKind {
   const o = checkOptions('options', options);
-  if (o.approximate === undefined || o.approximate === 'none') return Act.gelu;
-  if (o.approximate === 'tanh') return Act.geluTanh;
+  if (o.approximate === undefined || o.approximate === 'none') return 'gelu';
+  if (o.approximate === 'tanh') return 'geluTanh';
   return invalidArg('options.approximate', '"none" or "tanh"', o.approximate, typeof o.approximate === 'string' ? 'range' : 'type');
 }
 
@@ -67,7 +67,7 @@ function geluOf(options: unknown): ActFn {
  * @throws {TypeError} an argument that is not a Float32Array.
  * @throws {RangeError} a length mismatch or a partial overlap of the output with an input.
  */
-export const relu = (x: Float32Array, y?: Float32Array | null): Float32Array => actFwd(Act.relu, x, y, 0, 0);
+export const relu = (x: Float32Array, y?: Float32Array | null): Float32Array => actFwd('relu', x, y, 0, 0);
 /**
  * gradX = gradY·relu'(x) with relu'(x) = 1 for x > 0, else 0 (relu'(0) = 0, as PyTorch).
  * @param x the forward's input.
@@ -78,7 +78,7 @@ export const relu = (x: Float32Array, y?: Float32Array | null): Float32Array => 
  * @throws {RangeError} a length mismatch or a partial overlap of the output with an input.
  */
 export const reluBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null): Float32Array =>
-  actBwd(Act.relu, x, gradY, gradX, 0, 0);
+  actBwd('relu', x, gradY, gradX, 0, 0);
 
 /** Options of {@link leakyRelu} and {@link leakyReluBackward}. */
 export interface LeakyReluOptions {
@@ -95,7 +95,7 @@ export interface LeakyReluOptions {
  * @throws {RangeError} a length mismatch, a partial overlap of the output with an input, or a NaN option.
  */
 export const leakyRelu = (x: Float32Array, y?: Float32Array | null, options?: LeakyReluOptions): Float32Array =>
-  actFwd(Act.leakyRelu, x, y, slopeOf(options), 0);
+  actFwd('leakyRelu', x, y, slopeOf(options), 0);
 /**
  * gradX = gradY·(x > 0 ? 1 : negativeSlope).
  * @param x the forward's input.
@@ -107,7 +107,7 @@ export const leakyRelu = (x: Float32Array, y?: Float32Array | null, options?: Le
  * @throws {RangeError} a length mismatch, a partial overlap of the output with an input, or a NaN option.
  */
 export const leakyReluBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null, options?: LeakyReluOptions): Float32Array =>
-  actBwd(Act.leakyRelu, x, gradY, gradX, slopeOf(options), 0);
+  actBwd('leakyRelu', x, gradY, gradX, slopeOf(options), 0);
 
 /**
  * sigmoid(x) = 1 / (1 + e^−x) (`torch.sigmoid`), computed from e^−|x|: exact 0 and 1 in the tails.
@@ -117,7 +117,7 @@ export const leakyReluBackward = (x: Float32Array, gradY: Float32Array, gradX?: 
  * @throws {TypeError} an argument that is not a Float32Array.
  * @throws {RangeError} a length mismatch or a partial overlap of the output with an input.
  */
-export const sigmoid = (x: Float32Array, y?: Float32Array | null): Float32Array => actFwd(Act.sigmoid, x, y, 0, 0);
+export const sigmoid = (x: Float32Array, y?: Float32Array | null): Float32Array => actFwd('sigmoid', x, y, 0, 0);
 /**
  * gradX = gradY·σ(x)(1 − σ(x)).
  * @param x the forward's input.
@@ -128,7 +128,7 @@ export const sigmoid = (x: Float32Array, y?: Float32Array | null): Float32Array 
  * @throws {RangeError} a length mismatch or a partial overlap of the output with an input.
  */
 export const sigmoidBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null): Float32Array =>
-  actBwd(Act.sigmoid, x, gradY, gradX, 0, 0);
+  actBwd('sigmoid', x, gradY, gradX, 0, 0);
 
 /**
  * tanh(x) (`torch.tanh`).
@@ -138,7 +138,7 @@ export const sigmoidBackward = (x: Float32Array, gradY: Float32Array, gradX?: Fl
  * @throws {TypeError} an argument that is not a Float32Array.
  * @throws {RangeError} a length mismatch or a partial overlap of the output with an input.
  */
-export const tanh = (x: Float32Array, y?: Float32Array | null): Float32Array => actFwd(Act.tanh, x, y, 0, 0);
+export const tanh = (x: Float32Array, y?: Float32Array | null): Float32Array => actFwd('tanh', x, y, 0, 0);
 /**
  * gradX = gradY·(1 − tanh²(x)).
  * @param x the forward's input.
@@ -149,7 +149,7 @@ export const tanh = (x: Float32Array, y?: Float32Array | null): Float32Array => 
  * @throws {RangeError} a length mismatch or a partial overlap of the output with an input.
  */
 export const tanhBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null): Float32Array =>
-  actBwd(Act.tanh, x, gradY, gradX, 0, 0);
+  actBwd('tanh', x, gradY, gradX, 0, 0);
 
 /** Options of {@link gelu} and {@link geluBackward}. */
 export interface GeluOptions {
@@ -194,7 +194,7 @@ export interface EluOptions {
  * @throws {TypeError} an argument that is not a Float32Array, or an option of the wrong type.
  * @throws {RangeError} a length mismatch, a partial overlap of the output with an input, or a NaN option.
  */
-export const elu = (x: Float32Array, y?: Float32Array | null, options?: EluOptions): Float32Array => actFwd(Act.elu, x, y, alphaOf(options), 0);
+export const elu = (x: Float32Array, y?: Float32Array | null, options?: EluOptions): Float32Array => actFwd('elu', x, y, alphaOf(options), 0);
 /**
  * gradX = gradY·(x > 0 ? 1 : alpha·e^x).
  * @param x the forward's input.
@@ -206,7 +206,7 @@ export const elu = (x: Float32Array, y?: Float32Array | null, options?: EluOptio
  * @throws {RangeError} a length mismatch, a partial overlap of the output with an input, or a NaN option.
  */
 export const eluBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null, options?: EluOptions): Float32Array =>
-  actBwd(Act.elu, x, gradY, gradX, alphaOf(options), 0);
+  actBwd('elu', x, gradY, gradX, alphaOf(options), 0);
 
 /** Options of {@link softplus} and {@link softplusBackward}. */
 export interface SoftplusOptions {
@@ -226,7 +226,7 @@ export interface SoftplusOptions {
  * @throws {RangeError} a length mismatch or partial overlap, beta 0 or not finite, threshold NaN.
  */
 export const softplus = (x: Float32Array, y?: Float32Array | null, options?: SoftplusOptions): Float32Array =>
-  actFwd(Act.softplus, x, y, ...softplusOf(options));
+  actFwd('softplus', x, y, ...softplusOf(options));
 /**
  * gradX = gradY·σ(beta·x), and gradY where beta·x > threshold.
  * @param x the forward's input.
@@ -238,4 +238,4 @@ export const softplus = (x: Float32Array, y?: Float32Array | null, options?: Sof
  * @throws {RangeError} a length mismatch or partial overlap, beta 0 or not finite, threshold NaN.
  */
 export const softplusBackward = (x: Float32Array, gradY: Float32Array, gradX?: Float32Array | null, options?: SoftplusOptions): Float32Array =>
-  actBwd(Act.softplus, x, gradY, gradX, ...softplusOf(options));
+  actBwd('softplus', x, gradY, gradX, ...softplusOf(options));

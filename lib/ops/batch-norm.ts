@@ -6,7 +6,7 @@
  */
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
-import type { Backend } from '../backend/types.js';
+import type { BatchNormBackwardArgs, BatchNormForwardArgs } from '../backend/ops-types.js';
 import {
   checkBoolean,
   checkDisjoint,
@@ -78,7 +78,7 @@ export interface BatchNorm1dResult extends BatchNorm1dSaved {
  */
 export function batchNorm1d(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): BatchNorm1dResult {
   const [args, result] = batchNorm1dCall(x, shape, options);
-  getBackend().batchNormForward(...args);
+  getBackend().batchNormForward(args);
   return result;
 }
 
@@ -96,11 +96,11 @@ export function batchNorm1d(x: Float32Array, shape: readonly [number, number], o
  */
 export async function batchNorm1dAsync(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): Promise<BatchNorm1dResult> {
   const [args, result, arrays] = batchNorm1dCall(x, shape, options);
-  await runAsync(arrays, () => getBackend().batchNormForwardAsync(...args));
+  await runAsync(arrays, () => getBackend().batchNormForwardAsync(args));
   return result;
 }
 
-function batchNorm1dCall(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): [Parameters<Backend['batchNormForward']>, BatchNorm1dResult, AsyncArg[]] {
+function batchNorm1dCall(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): [BatchNormForwardArgs, BatchNorm1dResult, AsyncArg[]] {
   const [n, c] = checkShape2('shape', shape);
   checkLength('x', x, n * c);
   const o = checkOptions('options', options) as BatchNorm1dOptions;
@@ -122,7 +122,7 @@ function batchNorm1dCall(x: Float32Array, shape: readonly [number, number], opti
   );
   const saveMean = new Float64Array(c);
   const saveInvstd = new Float64Array(c);
-  return [[x, n, c, weight, bias, rm, rv, training, momentum, eps, y, saveMean, saveInvstd], { y, training, saveMean, saveInvstd }, arrays];
+  return [{ x, n, c, weight, bias, runningMean: rm, runningVar: rv, training, momentum, eps, y, saveMean, saveInvstd }, { y, training, saveMean, saveInvstd }, arrays];
 }
 
 /** Options of {@link batchNorm1dBackward} and {@link layerNormBackward}: γ and the output buffers. */
@@ -165,7 +165,7 @@ export interface NormGrads {
  */
 export function batchNorm1dBackward(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): NormGrads {
   const [args, result] = batchNorm1dBackwardCall(gradY, x, shape, saved, options);
-  getBackend().batchNormBackward(...args);
+  getBackend().batchNormBackward(args);
   return result;
 }
 
@@ -185,11 +185,11 @@ export function batchNorm1dBackward(gradY: Float32Array, x: Float32Array, shape:
  */
 export async function batchNorm1dBackwardAsync(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): Promise<NormGrads> {
   const [args, result, arrays] = batchNorm1dBackwardCall(gradY, x, shape, saved, options);
-  await runAsync(arrays, () => getBackend().batchNormBackwardAsync(...args));
+  await runAsync(arrays, () => getBackend().batchNormBackwardAsync(args));
   return result;
 }
 
-function batchNorm1dBackwardCall(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): [Parameters<Backend['batchNormBackward']>, NormGrads, AsyncArg[]] {
+function batchNorm1dBackwardCall(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): [BatchNormBackwardArgs, NormGrads, AsyncArg[]] {
   const [n, c] = checkShape2('shape', shape);
   checkLength('gradY', gradY, n * c);
   checkLength('x', x, n * c);
@@ -204,7 +204,7 @@ function batchNorm1dBackwardCall(gradY: Float32Array, x: Float32Array, shape: re
   const gradWeight = o.gradWeight === undefined ? new Float32Array(c) : checkLength('options.gradWeight', o.gradWeight, c);
   const gradBias = o.gradBias === undefined ? new Float32Array(c) : checkLength('options.gradBias', o.gradBias, c);
   const arrays = checkNormGrads(gradX, gradWeight, gradBias, gradY, x, weight, sm, si);
-  return [[gradY, x, n, c, weight, sm, si, training, gradX, gradWeight, gradBias, accumulate], { gradX, gradWeight, gradBias }, arrays];
+  return [{ gradY, x, n, c, weight, saveMean: sm, saveInvstd: si, training, gradX, gradWeight, gradBias, accumulate }, { gradX, gradWeight, gradBias }, arrays];
 }
 
 /** The backward outputs of BatchNorm1d and LayerNorm: disjoint from everything, but gradX may be gradY. */

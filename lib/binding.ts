@@ -7,8 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNativeAddon, type LoadedAddon } from './addon-loader.js';
 
-/** Raw statistics as the addon returns them. */
-export interface NativeStats {
+/** Raw statistics as the addon's gradStats returns them (and the pure-TS backend's stats). */
+export interface RawGradStats {
   totalNorm: number;
   maxAbs: number;
   nonFiniteCount: number;
@@ -26,12 +26,10 @@ type Segments = Uint32Array | null;
 
 export interface NativeAddon {
   activeIsa(): string;
-  bestIsa(): string;
   supportedIsas(): string[];
   setIsa(name: string): void;
   numThreads(): number;
   setNumThreads(n: number): void;
-  usableCores(): number;
   allocateBuffer(bytes: number): ArrayBuffer | null;
 
   gradNorm(t: Tensors, s: Segments, normType: number, perTensorOut?: Float64Array): number;
@@ -42,8 +40,8 @@ export interface NativeAddon {
   scaleGradsAsync(t: Tensors, s: Segments, scale: number): Promise<void>;
   clampGrads(t: Tensors, s: Segments, lo: number, hi: number): void;
   clampGradsAsync(t: Tensors, s: Segments, lo: number, hi: number): Promise<void>;
-  gradStats(t: Tensors, s: Segments, perTensorOut?: Float64Array): NativeStats;
-  gradStatsAsync(t: Tensors, s: Segments, perTensorOut?: Float64Array): Promise<NativeStats>;
+  gradStats(t: Tensors, s: Segments, perTensorOut?: Float64Array): RawGradStats;
+  gradStatsAsync(t: Tensors, s: Segments, perTensorOut?: Float64Array): Promise<RawGradStats>;
   prepareTensorList(tensors: readonly Float32Array[]): PreparedTensorList;
 
   agcClip(p: Tensors, ps: Segments, g: Tensors, gs: Segments, units: Uint32Array, clipping: number, eps: number): void;

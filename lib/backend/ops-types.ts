@@ -107,11 +107,8 @@ export interface RecurrentDims {
   hiddenSize: number;
 }
 
-/**
- * A recurrent forward through time (lib/backend/js/rnn.ts documents the layouts): G = 1 or 4 gate
- * blocks by mode; c0 and cN are null unless the mode is 'lstm'.
- */
-export interface RecurrentForwardArgs {
+/** What the recurrent forward and backward both take; c0 is null unless the mode is 'lstm'. */
+export interface RecurrentCommonArgs {
   mode: RecurrentMode;
   dims: RecurrentDims;
   x: Float32Array;
@@ -119,6 +116,13 @@ export interface RecurrentForwardArgs {
   c0: Float32Array | null;
   weightIh: Float32Array;
   weightHh: Float32Array;
+}
+
+/**
+ * A recurrent forward through time (lib/backend/js/rnn.ts documents the layouts): G = 1 or 4 gate
+ * blocks by mode; cN is null unless the mode is 'lstm'.
+ */
+export interface RecurrentForwardArgs extends RecurrentCommonArgs {
   biasIh: Float32Array | null;
   biasHh: Float32Array | null;
   output: Float32Array;
@@ -129,14 +133,7 @@ export interface RecurrentForwardArgs {
 }
 
 /** A recurrent backward through time from the forward's workspace; cell-state fields null unless 'lstm'. */
-export interface RecurrentBackwardArgs {
-  mode: RecurrentMode;
-  dims: RecurrentDims;
-  x: Float32Array;
-  h0: Float32Array;
-  c0: Float32Array | null;
-  weightIh: Float32Array;
-  weightHh: Float32Array;
+export interface RecurrentBackwardArgs extends RecurrentCommonArgs {
   workspace: Float32Array;
   gradOutput: Float32Array | null;
   gradHN: Float32Array | null;

@@ -4,14 +4,10 @@
  * results within the tolerances of DESIGN.md §3 (bit-identical for clamping and scaling).
  */
 import type { TensorSet } from '../validate/index.js';
+import type { RawGradStats } from '../binding.js';
 import type { OpsBackend } from './ops-types.js';
 
-export interface RawGradStats {
-  totalNorm: number;
-  maxAbs: number;
-  nonFiniteCount: number;
-  firstNonFiniteIndex: number;
-}
+export type { RawGradStats } from '../binding.js';
 
 /** One SGD step's hyper-parameters (PyTorch 1.13 torch.optim.SGD). */
 export interface SgdHyper {

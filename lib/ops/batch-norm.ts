@@ -18,7 +18,6 @@ import {
   optLength,
   runAsync,
   type AsyncArg,
-  type Named,
 } from '../validate/index.js';
 
 /** Options of {@link batchNorm1d} (PyTorch `F.batch_norm`'s arguments, in camelCase). */
@@ -197,23 +196,25 @@ function batchNorm1dBackwardCall(gradY: Float32Array, x: Float32Array, shape: re
   const training = checkBoolean('saved.training', saved.training, true);
   const sm = checkF64('saved.saveMean', saved.saveMean, c);
   const si = checkF64('saved.saveInvstd', saved.saveInvstd, c);
-  const o = checkOptions('options', options) as NormBackwardOptions;
-  const weight = optLength('options.weight', o.weight, c);
-  const accumulate = checkBoolean('options.accumulate', o.accumulate, false);
-  const gradX = o.gradX === undefined ? new Float32Array(n * c) : checkLength('options.gradX', o.gradX, n * c);
-  const gradWeight = o.gradWeight === undefined ? new Float32Array(c) : checkLength('options.gradWeight', o.gradWeight, c);
-  const gradBias = o.gradBias === undefined ? new Float32Array(c) : checkLength('options.gradBias', o.gradBias, c);
-  const arrays = checkNormGrads(gradX, gradWeight, gradBias, gradY, x, weight, sm, si);
+  const { weight, accumulate, gradX, gradWeight, gradBias, arrays } = normBackwardOutputs(options, n * c, c, gradY, x, sm, si);
   return [{ gradY, x, n, c, weight, saveMean: sm, saveInvstd: si, training, gradX, gradWeight, gradBias, accumulate }, { gradX, gradWeight, gradBias }, arrays];
 }
 
-/** The backward outputs of BatchNorm1d and LayerNorm: disjoint from everything, but gradX may be gradY. */
-export function checkNormGrads(
-  gradX: Float32Array, gradWeight: Float32Array, gradBias: Float32Array, gradY: Float32Array, x: Float32Array,
-  weight: Float32Array | null, saveMean: Float64Array, saveInvstd: Float64Array,
-): Named[] {
-  return checkDisjoint(
+/**
+ * The options and outputs of the BatchNorm1d and LayerNorm backward (x has `xLen` elements, γ and
+ * the γ/β gradients `features`): γ, accumulate, and gradX/gradWeight/gradBias (allocated when
+ * absent), disjoint from everything except that gradX may be gradY.
+ */
+export function normBackwardOutputs(options: unknown, xLen: number, features: number, gradY: Float32Array, x: Float32Array, saveMean: Float64Array, saveInvstd: Float64Array) {
+  const o = checkOptions('options', options) as NormBackwardOptions;
+  const weight = optLength('options.weight', o.weight, features);
+  const accumulate = checkBoolean('options.accumulate', o.accumulate, false);
+  const gradX = o.gradX === undefined ? new Float32Array(xLen) : checkLength('options.gradX', o.gradX, xLen);
+  const gradWeight = o.gradWeight === undefined ? new Float32Array(features) : checkLength('options.gradWeight', o.gradWeight, features);
+  const gradBias = o.gradBias === undefined ? new Float32Array(features) : checkLength('options.gradBias', o.gradBias, features);
+  const arrays: AsyncArg[] = checkDisjoint(
     [['options.gradX', gradX, 'gradY'], ['options.gradWeight', gradWeight], ['options.gradBias', gradBias]],
     [['gradY', gradY], ['x', x], ['options.weight', weight], ['saved.saveMean', saveMean], ['saved.saveInvstd', saveInvstd]],
   );
+  return { weight, accumulate, gradX, gradWeight, gradBias, arrays };
 }

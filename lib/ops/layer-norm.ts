@@ -6,8 +6,8 @@
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
 import type { LayerNormBackwardArgs, LayerNormForwardArgs } from '../backend/ops-types.js';
-import { checkBoolean, checkDim, checkDisjoint, checkF64, checkFloat32Array, checkLength, checkOptions, finiteOr, optLength, runAsync, type AsyncArg } from '../validate/index.js';
-import { checkNormGrads, type NormBackwardOptions, type NormGrads } from './batch-norm.js';
+import { checkDim, checkDisjoint, checkF64, checkFloat32Array, checkLength, checkOptions, finiteOr, optLength, runAsync, type AsyncArg } from '../validate/index.js';
+import { normBackwardOutputs, type NormBackwardOptions, type NormGrads } from './batch-norm.js';
 
 /** Options of {@link layerNorm} (PyTorch `F.layer_norm`'s arguments, in camelCase). */
 export interface LayerNormOptions {
@@ -135,12 +135,6 @@ function layerNormBackwardCall(gradY: Float32Array, x: Float32Array, normalizedS
   if (saved === null || typeof saved !== 'object') invalidArg('saved', 'the result of layerNorm', saved);
   const sm = checkF64('saved.saveMean', saved.saveMean, m);
   const si = checkF64('saved.saveInvstd', saved.saveInvstd, m);
-  const o = checkOptions('options', options) as NormBackwardOptions;
-  const weight = optLength('options.weight', o.weight, d);
-  const accumulate = checkBoolean('options.accumulate', o.accumulate, false);
-  const gradX = o.gradX === undefined ? new Float32Array(m * d) : checkLength('options.gradX', o.gradX, m * d);
-  const gradWeight = o.gradWeight === undefined ? new Float32Array(d) : checkLength('options.gradWeight', o.gradWeight, d);
-  const gradBias = o.gradBias === undefined ? new Float32Array(d) : checkLength('options.gradBias', o.gradBias, d);
-  const arrays = checkNormGrads(gradX, gradWeight, gradBias, gradY, x, weight, sm, si);
+  const { weight, accumulate, gradX, gradWeight, gradBias, arrays } = normBackwardOutputs(options, m * d, d, gradY, x, sm, si);
   return [{ gradY, x, rows: m, size: d, weight, saveMean: sm, saveInvstd: si, gradX, gradWeight, gradBias, accumulate }, { gradX, gradWeight, gradBias }, arrays];
 }

@@ -18,6 +18,8 @@ import {
   type AsyncArg,
   type Named,
 } from '../validate/index.js';
+// The LSTM's options hold every mode's (an RNN's are a subset): the builders take them as the common form.
+import type { LstmBackwardOptions, LstmForwardOptions, LstmGrads } from './lstm.js';
 
 /**
  * Dimensions of an RNN/LSTM call (PyTorch's names; batch_first = false): input is
@@ -134,16 +136,6 @@ function biasGrad(name: string, v: unknown, hasBias: boolean, biasName: string, 
   return null;
 }
 
-/** The forward options every mode shares (c0 and cN are read only for a mode with a cell state). */
-export interface ForwardOptionsIn {
-  h0?: Float32Array | null;
-  c0?: Float32Array | null;
-  output?: Float32Array;
-  hN?: Float32Array;
-  cN?: Float32Array;
-  workspace?: Float32Array;
-}
-
 /** What a forward wrote; cN is null without a cell state. */
 export interface ForwardOut {
   output: Float32Array;
@@ -153,7 +145,7 @@ export interface ForwardOut {
 }
 
 /** Validates a forward call of `mode` and returns the backend's arguments, the result and what an *Async call keeps. */
-export function forwardCall(mode: RecurrentMode, input: unknown, weights: unknown, shape: unknown, o: ForwardOptionsIn): [RecurrentForwardArgs, ForwardOut, AsyncArg[]] {
+export function forwardCall(mode: RecurrentMode, input: unknown, weights: unknown, shape: unknown, o: LstmForwardOptions): [RecurrentForwardArgs, ForwardOut, AsyncArg[]] {
   const cell = mode === 'lstm';
   const c = checkCommon(input, weights, shape, recurrentGates(mode));
   const x = input as Float32Array;
@@ -172,21 +164,9 @@ export function forwardCall(mode: RecurrentMode, input: unknown, weights: unknow
   return [args, { output, hN, cN, workspace }, arrays];
 }
 
-/** The backward options every mode shares (c0, gradCN and grads.gradC0 are read only with a cell state). */
-export interface BackwardOptionsIn {
-  h0?: Float32Array | null;
-  c0?: Float32Array | null;
-  gradOutput?: Float32Array | null;
-  gradHN?: Float32Array | null;
-  gradCN?: Float32Array | null;
-  grads?: Partial<RecurrentGrads> & { gradC0?: Float32Array };
-  accumulate?: boolean;
-  clipHiddenGradNorm?: number;
-}
-
 /** Validates a backward call of `mode`; returns the backend's arguments, the gradients (gradC0 null without a cell state) and what an *Async call keeps. */
 export function backwardCall(
-  mode: RecurrentMode, input: unknown, weights: unknown, shape: unknown, workspace: unknown, o: BackwardOptionsIn,
+  mode: RecurrentMode, input: unknown, weights: unknown, shape: unknown, workspace: unknown, o: LstmBackwardOptions,
 ): [RecurrentBackwardArgs, RecurrentGrads & { gradC0: Float32Array | null }, AsyncArg[]] {
   const cell = mode === 'lstm';
   const gates = recurrentGates(mode);
@@ -201,7 +181,7 @@ export function backwardCall(
   const gradCN = cell ? optLength('options.gradCN', o.gradCN, B * H) : null;
   const accumulate = checkBoolean('options.accumulate', o.accumulate, false);
   const clipHiddenGradNorm = checkFloat32Threshold('options.clipHiddenGradNorm', o.clipHiddenGradNorm);
-  const g = (o.grads === undefined ? {} : checkOptions('options.grads', o.grads)) as BackwardOptionsIn['grads'] & object;
+  const g = (o.grads === undefined ? {} : checkOptions('options.grads', o.grads)) as Partial<LstmGrads>;
   const GH = gates * H;
   const grads = {
     gradInput: outOr('options.grads.gradInput', g.gradInput, T * B * I),

@@ -1,8 +1,8 @@
 /**
  * The named kinds the Backend interface takes, and the one place where they meet the native addon's
  * numbers (native/kernels/activation/activation.h enum Act, native/kernels/rnn/rnn.h enum
- * RecurrentMode). A new activation or recurrent mode is added here, in the kernel's enum and in the
- * backends; the compiler then names every switch that misses it.
+ * RecurrentMode). A new activation or recurrent mode is one entry here (its name and the kernel
+ * enum's number); the backends' types follow from these tables.
  */
 
 /**

@@ -54,7 +54,14 @@ export function withCallerStack<T>(p: Promise<T>): Promise<T> {
  */
 export function nativePair<N extends unknown[], R>(sync: (...n: N) => R, asyncFn: (...n: N) => Promise<R>) {
   return <A extends unknown[]>(toNative: (forAsync: boolean, ...a: A) => N): [(...a: A) => R, (...a: A) => Promise<R>] => [
-    nativeSync((...a: A) => sync(...toNative(false, ...a))),
+    // Written out rather than nativeSync(...): one closure less on the hot sync path.
+    (...a: A) => {
+      try {
+        return sync(...toNative(false, ...a));
+      } catch (err) {
+        throw nativeError(err);
+      }
+    },
     (...a: A) => withCallerStack(asyncFn(...toNative(true, ...a))),
   ];
 }

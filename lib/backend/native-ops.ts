@@ -5,7 +5,7 @@
  */
 import type { NativeAddon } from '../binding.js';
 import { Act, RECURRENT_MODE_IDS } from './kinds.js';
-import { nativePair, nativeSync } from './native-call.js';
+import { nativeError, nativePair } from './native-call.js';
 import type { AsyncForms } from './types.js';
 import type {
   BatchNormBackwardArgs,
@@ -63,11 +63,42 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
     linearForwardAsync,
     linearBackward,
     linearBackwardAsync,
-    activationForward: nativeSync((f, x, y) => addon.activationForward(Act[f.kind], x, y, f.p0, f.p1)),
-    activationBackward: nativeSync((f, x, gy, gx) => addon.activationBackward(Act[f.kind], x, gy, gx, f.p0, f.p1)),
-    mseLoss: nativeSync((x, t, g, mean) => addon.mseLoss(x, t, g, mean)),
-    crossEntropyLoss: nativeSync((x, labels, g, batch, classes) => addon.crossEntropyLoss(x, labels, g, batch, classes)),
-    bceWithLogitsLoss: nativeSync((x, t, g) => addon.bceWithLogitsLoss(x, t, g)),
+    // The small elementwise calls map errors inline (no rest/spread): they run on tiny inputs too.
+    activationForward(f, x, y) {
+      try {
+        addon.activationForward(Act[f.kind], x, y, f.p0, f.p1);
+      } catch (err) {
+        throw nativeError(err);
+      }
+    },
+    activationBackward(f, x, gy, gx) {
+      try {
+        addon.activationBackward(Act[f.kind], x, gy, gx, f.p0, f.p1);
+      } catch (err) {
+        throw nativeError(err);
+      }
+    },
+    mseLoss(x, t, g, mean) {
+      try {
+        return addon.mseLoss(x, t, g, mean);
+      } catch (err) {
+        throw nativeError(err);
+      }
+    },
+    crossEntropyLoss(x, labels, g, batch, classes) {
+      try {
+        return addon.crossEntropyLoss(x, labels, g, batch, classes);
+      } catch (err) {
+        throw nativeError(err);
+      }
+    },
+    bceWithLogitsLoss(x, t, g) {
+      try {
+        return addon.bceWithLogitsLoss(x, t, g);
+      } catch (err) {
+        throw nativeError(err);
+      }
+    },
     batchNormForward,
     batchNormForwardAsync,
     batchNormBackward,

@@ -2,7 +2,7 @@
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
 import type { ActivationKind } from '../backend/kinds.js';
-import { checkDisjoint, checkNumber, checkOptions, exactly, f32 } from '../validate/index.js';
+import { checkDisjointPair, checkNumber, checkOptions, exactly, f32 } from '../validate/index.js';
 
 export { Act, type ActFn } from '../backend/kinds.js';
 
@@ -10,7 +10,7 @@ function actFwd(kind: ActivationKind, x: unknown, y: unknown, p0: number, p1: nu
   const X = f32('x', x);
   const Y = y === undefined || y === null ? new Float32Array(X.length) : f32('y', y);
   exactly('y', Y, X.length, 'x.length');
-  checkDisjoint([['y', Y, 'x']], [['x', X]]);
+  checkDisjointPair('y', Y, 'x', X, true);
   getBackend().activationForward({ kind, p0, p1 }, X, Y);
   return Y;
 }
@@ -21,7 +21,8 @@ function actBwd(kind: ActivationKind, x: unknown, gradY: unknown, gradX: unknown
   exactly('gradY', GY, X.length, 'x.length');
   const GX = gradX === undefined || gradX === null ? new Float32Array(X.length) : f32('gradX', gradX);
   exactly('gradX', GX, X.length, 'x.length');
-  checkDisjoint([['gradX', GX, ['gradY', 'x']]], [['gradY', GY], ['x', X]]);
+  checkDisjointPair('gradX', GX, 'gradY', GY, true);
+  checkDisjointPair('gradX', GX, 'x', X, true);
   getBackend().activationBackward({ kind, p0, p1 }, X, GY, GX);
   return GX;
 }

@@ -1,7 +1,7 @@
 /** `F.linear` forward and backward (weight [out, in], PyTorch's layout), sync and async. */
 import { getBackend } from '../backend/index.js';
 import type { LinearGrads, LinearShape } from '../backend/ops-types.js';
-import { checkBoolean, checkDim, checkDisjoint, checkOptions, exactly, f32, optionalF32, runAsync, type AsyncArg } from '../validate/index.js';
+import { checkBoolean, checkDim, checkDisjoint, checkDisjointPair, checkOptions, exactly, f32, optionalF32, runAsync, type AsyncArg } from '../validate/index.js';
 
 /** Shape of {@link linearForward}: x [batch, inFeatures], weight [outFeatures, inFeatures]. */
 export interface LinearOptions {
@@ -32,7 +32,9 @@ function linearFwdArgs(x: unknown, weight: unknown, bias: unknown, y: unknown, o
   exactly('weight', W, s.outFeatures * s.inFeatures, 'outFeatures·inFeatures');
   if (Bi) exactly('bias', Bi, s.outFeatures, 'outFeatures');
   exactly('y', Y, s.batch * s.outFeatures, 'batch·outFeatures');
-  checkDisjoint([['y', Y]], [['x', X], ['weight', W], ['bias', Bi]]);
+  checkDisjointPair('y', Y, 'x', X);
+  checkDisjointPair('y', Y, 'weight', W);
+  checkDisjointPair('y', Y, 'bias', Bi);
   return [X, W, Bi, Y, s] as const;
 }
 

@@ -1,13 +1,14 @@
 /** Losses that return their value (float64 accumulation) and write their gradient: MSE, cross-entropy, BCE with logits. */
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
-import { checkDim, checkDisjoint, checkOptions, exactly, f32, optionalF32 } from '../validate/index.js';
+import { checkDim, checkDisjointPair, checkOptions, exactly, f32, optionalF32 } from '../validate/index.js';
 
 function lossGrad(gradInput: unknown, input: Float32Array, target: Float32Array | Int32Array): Float32Array | null {
   const G = optionalF32('gradInput', gradInput);
   if (!G) return null;
   exactly('gradInput', G, input.length, 'input.length');
-  checkDisjoint([['gradInput', G, 'input']], [['input', input], ['target', target]]);
+  checkDisjointPair('gradInput', G, 'input', input, true);
+  checkDisjointPair('gradInput', G, 'target', target);
   return G;
 }
 
@@ -80,7 +81,8 @@ export function crossEntropyLoss(logits: Float32Array, labels: Int32Array, gradI
   const G = optionalF32('gradInput', gradInput);
   if (G) {
     exactly('gradInput', G, X.length, 'logits.length');
-    checkDisjoint([['gradInput', G, 'logits']], [['logits', X], ['labels', labels]]);
+    checkDisjointPair('gradInput', G, 'logits', X, true);
+    checkDisjointPair('gradInput', G, 'labels', labels);
   }
   return getBackend().crossEntropyLoss(X, labels, G, batch, classes);
 }

@@ -1,7 +1,7 @@
 /** The row-major GEMM `torch.addmm`: c = alpha·op(a)·op(b) + beta·c, sync and async. */
 import { getBackend } from '../backend/index.js';
 import type { MatmulShape } from '../backend/ops-types.js';
-import { atLeast, checkBoolean, checkDim, checkDisjoint, checkNumber, checkOptions, f32, runAsync } from '../validate/index.js';
+import { atLeast, checkBoolean, checkDim, checkDisjointPair, checkNumber, checkOptions, f32, runAsync } from '../validate/index.js';
 
 /** Shape and scalars of {@link matmul}: op(a) is [m, k], op(b) is [k, n], c is [m, n]. */
 export interface MatmulOptions {
@@ -38,7 +38,8 @@ function matmulArgs(a: unknown, b: unknown, c: unknown, options: unknown): [Floa
   atLeast('a', A, s.m * s.k, s.transA ? 'k·m' : 'm·k');
   atLeast('b', B, s.k * s.n, s.transB ? 'n·k' : 'k·n');
   atLeast('c', C, s.m * s.n, 'm·n');
-  checkDisjoint([['c', C]], [['a', A], ['b', B]]);
+  checkDisjointPair('c', C, 'a', A);
+  checkDisjointPair('c', C, 'b', B);
   return [A, B, C, s];
 }
 

@@ -1,5 +1,5 @@
 /** The residual (skip-connection) add and its backward, in plain TypeScript on every backend. */
-import { checkBoolean, checkDisjoint, checkOptions, exactly, f32, optionalF32 } from '../validate/index.js';
+import { checkBoolean, checkDisjoint, checkDisjointPair, checkOptions, exactly, f32, optionalF32 } from '../validate/index.js';
 
 /**
  * y = x + residual (a skip connection), elementwise in float32.
@@ -16,7 +16,8 @@ export function residualAdd(x: Float32Array, residual: Float32Array, y?: Float32
   exactly('residual', R, X.length, 'x.length');
   const Y = y === undefined || y === null ? new Float32Array(X.length) : f32('y', y);
   exactly('y', Y, X.length, 'x.length');
-  checkDisjoint([['y', Y, ['x', 'residual']]], [['x', X], ['residual', R]]);
+  checkDisjointPair('y', Y, 'x', X, true);
+  checkDisjointPair('y', Y, 'residual', R, true);
   const n = X.length;
   for (let i = 0; i < n; i++) Y[i] = X[i] + R[i];
   return Y;

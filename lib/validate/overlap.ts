@@ -21,6 +21,21 @@ export type Named = readonly [name: string, t: TypedView | null];
 export type NamedOut = readonly [name: string, t: TypedView | null, inPlaceOf?: string | readonly string[]];
 
 /**
+ * The rule for one pair: output `out` shares no memory with `other`, unless `inPlace` allows it to
+ * be exactly the same memory. Allocates nothing (the elementwise ops call it on every call).
+ * @throws {RangeError} naming both arguments.
+ */
+export function checkDisjointPair(name: string, out: TypedView, other: string, t: TypedView | null, inPlace = false): void {
+  if (!t || !overlaps(out, t)) return;
+  if (inPlace && sameMemory(out, t)) return;
+  const expected = inPlace ? `either ${other} itself (in place) or an array that shares no memory with it` : `an array that shares no memory with ${other}`;
+  invalidArg(name, expected, out, 'range');
+}
+
+const inPlaceOk = (inPlaceOf: NamedOut[2], other: string): boolean =>
+  other === inPlaceOf || (Array.isArray(inPlaceOf) && inPlaceOf.includes(other));
+
+/**
  * Each output must share no memory with another output or with any input (the kernels read
  * inputs after writing outputs), except that an output may be exactly an `inPlaceOf` input (the
  * kernel reads each of its elements before writing it). Null entries are skipped.
@@ -31,13 +46,8 @@ export function checkDisjoint(outputs: readonly NamedOut[], inputs: readonly Nam
   for (let i = 0; i < outputs.length; i++) {
     const [name, out, inPlaceOf] = outputs[i];
     if (!out) continue;
-    for (const [other, t] of [...outputs.slice(i + 1), ...inputs]) {
-      if (!t || !overlaps(out, t)) continue;
-      const inPlace = other === inPlaceOf || (Array.isArray(inPlaceOf) && inPlaceOf.includes(other));
-      if (inPlace && sameMemory(out, t)) continue;
-      const expected = inPlace ? `either ${other} itself (in place) or an array that shares no memory with it` : `an array that shares no memory with ${other}`;
-      invalidArg(name, expected, out, 'range');
-    }
+    for (let j = i + 1; j < outputs.length; j++) checkDisjointPair(name, out, outputs[j][0], outputs[j][1], inPlaceOk(inPlaceOf, outputs[j][0]));
+    for (const [other, t] of inputs) checkDisjointPair(name, out, other, t, inPlaceOk(inPlaceOf, other));
   }
   return [...outputs.map(([n, t]): Named => [n, t]), ...inputs];
 }

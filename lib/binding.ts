@@ -50,7 +50,7 @@ export interface NativeAddon {
   batchNormBackward(dy: Float32Array, x: Float32Array, n: number, c: number, weight: Float32Array | null, saveMean: Float64Array, saveInvstd: Float64Array, training: boolean, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, accumulate: boolean): void;
   layerNormForward(x: Float32Array, m: number, d: number, weight: Float32Array | null, bias: Float32Array | null, eps: number, y: Float32Array, saveMean: Float64Array, saveInvstd: Float64Array): void;
   layerNormBackward(dy: Float32Array, x: Float32Array, m: number, d: number, weight: Float32Array | null, saveMean: Float64Array, saveInvstd: Float64Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, accumulate: boolean): void;
-  /** mode 0 RNN tanh, 1 RNN relu, 2 LSTM (lib/backend/js/rnn.ts documents the layouts). */
+  /** mode: a RECURRENT_MODE_IDS number (lib/backend/kinds.ts); lib/backend/js/rnn.ts documents the layouts. */
   recurrentForward(mode: number, seqLen: number, batch: number, inputSize: number, hiddenSize: number, x: Float32Array, h0: Float32Array, c0: Float32Array | null, weightIh: Float32Array, weightHh: Float32Array, biasIh: Float32Array | null, biasHh: Float32Array | null, output: Float32Array, hN: Float32Array, cN: Float32Array | null, workspace: Float32Array): void;
   recurrentBackward(mode: number, seqLen: number, batch: number, inputSize: number, hiddenSize: number, x: Float32Array, h0: Float32Array, c0: Float32Array | null, weightIh: Float32Array, weightHh: Float32Array, workspace: Float32Array, gradOutput: Float32Array | null, gradHN: Float32Array | null, gradCN: Float32Array | null, gradInput: Float32Array, gradH0: Float32Array, gradC0: Float32Array | null, gradWeightIh: Float32Array, gradWeightHh: Float32Array, gradBiasIh: Float32Array | null, gradBiasHh: Float32Array | null, accumulate: boolean, clipHiddenGradNorm?: number): void;
   /** The same six on a libuv worker thread; every argument belongs to the call until it settles. */
@@ -68,6 +68,7 @@ export interface NativeAddon {
   linearForwardAsync(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, batch: number, inF: number, outF: number): Promise<void>;
   linearBackward(x: Float32Array, w: Float32Array, gy: Float32Array, gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, batch: number, inF: number, outF: number, accumulate: boolean): void;
   linearBackwardAsync(x: Float32Array, w: Float32Array, gy: Float32Array, gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, batch: number, inF: number, outF: number, accumulate: boolean): Promise<void>;
+  /** fn: an Act number (lib/backend/kinds.ts). */
   activationForward(fn: number, x: Float32Array, y: Float32Array, p0: number, p1: number): void;
   activationBackward(fn: number, x: Float32Array, gy: Float32Array, gx: Float32Array, p0: number, p1: number): void;
   mseLoss(input: Float32Array, target: Float32Array, grad: Float32Array | null, mean: boolean): number;

@@ -6,10 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNativeAddon, type LoadedAddon } from './addon-loader.js';
-import type { NativeOpsAddon } from './ops/backend-types.js';
 
-/** Raw statistics as the addon returns them. */
-export interface NativeStats {
+/** Raw statistics as the addon's gradStats returns them (and the pure-TS backend's stats). */
+export interface RawGradStats {
   totalNorm: number;
   maxAbs: number;
   nonFiniteCount: number;
@@ -25,14 +24,12 @@ export type TensorList = readonly Float32Array[] | Float32Array | PreparedTensor
 type Tensors = TensorList;
 type Segments = Uint32Array | null;
 
-export interface NativeAddon extends NativeOpsAddon {
+export interface NativeAddon {
   activeIsa(): string;
-  bestIsa(): string;
   supportedIsas(): string[];
   setIsa(name: string): void;
   numThreads(): number;
   setNumThreads(n: number): void;
-  usableCores(): number;
   allocateBuffer(bytes: number): ArrayBuffer | null;
 
   gradNorm(t: Tensors, s: Segments, normType: number, perTensorOut?: Float64Array): number;
@@ -43,8 +40,8 @@ export interface NativeAddon extends NativeOpsAddon {
   scaleGradsAsync(t: Tensors, s: Segments, scale: number): Promise<void>;
   clampGrads(t: Tensors, s: Segments, lo: number, hi: number): void;
   clampGradsAsync(t: Tensors, s: Segments, lo: number, hi: number): Promise<void>;
-  gradStats(t: Tensors, s: Segments, perTensorOut?: Float64Array): NativeStats;
-  gradStatsAsync(t: Tensors, s: Segments, perTensorOut?: Float64Array): Promise<NativeStats>;
+  gradStats(t: Tensors, s: Segments, perTensorOut?: Float64Array): RawGradStats;
+  gradStatsAsync(t: Tensors, s: Segments, perTensorOut?: Float64Array): Promise<RawGradStats>;
   prepareTensorList(tensors: readonly Float32Array[]): PreparedTensorList;
 
   agcClip(p: Tensors, ps: Segments, g: Tensors, gs: Segments, units: Uint32Array, clipping: number, eps: number): void;
@@ -53,7 +50,7 @@ export interface NativeAddon extends NativeOpsAddon {
   batchNormBackward(dy: Float32Array, x: Float32Array, n: number, c: number, weight: Float32Array | null, saveMean: Float64Array, saveInvstd: Float64Array, training: boolean, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, accumulate: boolean): void;
   layerNormForward(x: Float32Array, m: number, d: number, weight: Float32Array | null, bias: Float32Array | null, eps: number, y: Float32Array, saveMean: Float64Array, saveInvstd: Float64Array): void;
   layerNormBackward(dy: Float32Array, x: Float32Array, m: number, d: number, weight: Float32Array | null, saveMean: Float64Array, saveInvstd: Float64Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, accumulate: boolean): void;
-  /** mode 0 RNN tanh, 1 RNN relu, 2 LSTM (lib/backend/js/rnn.ts documents the layouts). */
+  /** mode: a RECURRENT_MODE_IDS number (lib/backend/kinds.ts); lib/backend/js/rnn.ts documents the layouts. */
   recurrentForward(mode: number, seqLen: number, batch: number, inputSize: number, hiddenSize: number, x: Float32Array, h0: Float32Array, c0: Float32Array | null, weightIh: Float32Array, weightHh: Float32Array, biasIh: Float32Array | null, biasHh: Float32Array | null, output: Float32Array, hN: Float32Array, cN: Float32Array | null, workspace: Float32Array): void;
   recurrentBackward(mode: number, seqLen: number, batch: number, inputSize: number, hiddenSize: number, x: Float32Array, h0: Float32Array, c0: Float32Array | null, weightIh: Float32Array, weightHh: Float32Array, workspace: Float32Array, gradOutput: Float32Array | null, gradHN: Float32Array | null, gradCN: Float32Array | null, gradInput: Float32Array, gradH0: Float32Array, gradC0: Float32Array | null, gradWeightIh: Float32Array, gradWeightHh: Float32Array, gradBiasIh: Float32Array | null, gradBiasHh: Float32Array | null, accumulate: boolean, clipHiddenGradNorm?: number): void;
   /** The same six on a libuv worker thread; every argument belongs to the call until it settles. */
@@ -64,6 +61,19 @@ export interface NativeAddon extends NativeOpsAddon {
   recurrentForwardAsync(...a: Parameters<NativeAddon['recurrentForward']>): Promise<void>;
   recurrentBackwardAsync(...a: Parameters<NativeAddon['recurrentBackward']>): Promise<void>;
   adamStep(p: Tensors, ps: Segments, g: Tensors, gs: Segments, m: Tensors, ms: Segments, v: Tensors, vs: Segments, vmax: Tensors | null, vms: Segments, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, amsgrad: boolean, maximize: boolean, step: number, gradScale: number): void;
+  /** The ops exports (native/addon/ops_binding.cc). */
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number): void;
+  matmulAsync(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number): Promise<void>;
+  linearForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, batch: number, inF: number, outF: number): void;
+  linearForwardAsync(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, batch: number, inF: number, outF: number): Promise<void>;
+  linearBackward(x: Float32Array, w: Float32Array, gy: Float32Array, gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, batch: number, inF: number, outF: number, accumulate: boolean): void;
+  linearBackwardAsync(x: Float32Array, w: Float32Array, gy: Float32Array, gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, batch: number, inF: number, outF: number, accumulate: boolean): Promise<void>;
+  /** fn: an Act number (lib/backend/kinds.ts). */
+  activationForward(fn: number, x: Float32Array, y: Float32Array, p0: number, p1: number): void;
+  activationBackward(fn: number, x: Float32Array, gy: Float32Array, gx: Float32Array, p0: number, p1: number): void;
+  mseLoss(input: Float32Array, target: Float32Array, grad: Float32Array | null, mean: boolean): number;
+  crossEntropyLoss(logits: Float32Array, labels: Int32Array, grad: Float32Array | null, batch: number, classes: number): number;
+  bceWithLogitsLoss(input: Float32Array, target: Float32Array, grad: Float32Array | null): number;
 }
 
 /** The package root: the nearest folder above this module with gradguard's package.json. */

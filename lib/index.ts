@@ -1,8 +1,8 @@
 // gradguard's public API: re-exports only.
 export { GradGuardError, NonFiniteGradientError } from './errors.js';
-export { FlatTensors } from './flat-tensors.js';
+export { FlatTensors } from './validate/flat-tensors.js';
 export { createParamStore, type ParamStore } from './param-store.js';
-export type { TensorsLike } from './validate.js';
+export type { TensorsLike } from './validate/index.js';
 export {
   backendInfo,
   getNumThreads,

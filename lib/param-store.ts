@@ -1,6 +1,6 @@
 import { getBackend } from './backend/index.js';
 import { invalidArg } from './errors.js';
-import { FlatTensors, layoutSegments } from './flat-tensors.js';
+import { FlatTensors, layoutSegments } from './validate/flat-tensors.js';
 
 /** Parameters and their gradients, each set in one contiguous, 64-byte-aligned buffer. */
 export interface ParamStore {

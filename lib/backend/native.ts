@@ -1,75 +1,56 @@
 /**
  * The native backend: a thin adapter from TensorSets to the addon's (tensors, segments) calling
  * convention. A FlatTensors crosses as one base array plus its segment table (one call for any number
- * of tensors); a plain list crosses as an array of Float32Array.
+ * of tensors); a plain list crosses as an array of Float32Array. Every call goes through
+ * native-call.ts (one error mapping; *Async forms from the same argument mapping as the sync call).
  */
 import type { NativeAddon, PreparedTensorList, TensorList } from '../binding.js';
-import { fromNative } from '../errors.js';
-import type { TensorSet } from '../validate.js';
-import type { Backend } from './types.js';
-import { createNativeOps } from '../ops/native-ops.js';
-
-let addonRef: NativeAddon;
-
-/** Async calls keep their own copy of a plain list: the caller may change its array meanwhile. A
- *  remembered long list crosses as its prepared handle (unpacked once; see list-cache.ts). */
-const args = (t: TensorSet, copy = false): [TensorList, Uint32Array | null] => {
-  if (t.flat) return [t.flat.base, t.flat.segments];
-  if (t.entry) return [(t.entry.nativeHandle ??= addonRef.prepareTensorList(t.entry.items)) as PreparedTensorList, null];
-  return [copy ? t.views.slice() : t.views, null];
-};
-
-/** An optional list (momentum buffers, AMSGrad maxima): null crosses as (null, null). */
-const optArgs = (t: TensorSet | null): [TensorList | null, Uint32Array | null] => (t ? args(t) : [null, null]);
-
-/** Rejections carry the caller's stack (the native one ends at the event loop). */
-function withCallerStack<T>(p: Promise<T>): Promise<T> {
-  const holder: { stack?: string } = {};
-  Error.captureStackTrace(holder, withCallerStack);
-  return p.catch((err: unknown) => {
-    const e = fromNative(err);
-    if (e instanceof Error && holder.stack) e.stack = `${e.stack}\n    --- async call ---\n${holder.stack.split('\n').slice(1).join('\n')}`;
-    throw e;
-  });
-}
+import type { TensorSet } from '../validate/index.js';
+import { nativePair, nativeSync } from './native-call.js';
+import { createNativeOps } from './native-ops.js';
+import type { AdamHyper, Backend, SgdHyper } from './types.js';
 
 export function createNativeBackend(addon: NativeAddon): Backend {
-  addonRef = addon;
+  /** Async calls keep their own copy of a plain list: the caller may change its array meanwhile. A
+   *  remembered long list crosses as its prepared handle (unpacked once; see list-cache.ts). */
+  const args = (t: TensorSet, copy = false): [TensorList, Uint32Array | null] => {
+    if (t.flat) return [t.flat.base, t.flat.segments];
+    if (t.entry) return [(t.entry.nativeHandle ??= addon.prepareTensorList(t.entry.items)) as PreparedTensorList, null];
+    return [copy ? t.views.slice() : t.views, null];
+  };
+  /** An optional list (momentum buffers, AMSGrad maxima): null crosses as (null, null). */
+  const optArgs = (t: TensorSet | null): [TensorList | null, Uint32Array | null] => (t ? args(t) : [null, null]);
+  const [norm, normAsync] = nativePair(addon.gradNorm, addon.gradNormAsync)((copy, t: TensorSet, p: number, per?: Float64Array) => [...args(t, copy), p, per]);
+  const [clipByNorm, clipByNormAsync] = nativePair(addon.clipGradNorm, addon.clipGradNormAsync)((copy, t: TensorSet, m: number, p: number, e: boolean, per?: Float64Array) => [...args(t, copy), m, p, e, per],
+  );
+  const [scale, scaleAsync] = nativePair(addon.scaleGrads, addon.scaleGradsAsync)((copy, t: TensorSet, s: number) => [...args(t, copy), s]);
+  const [clamp, clampAsync] = nativePair(addon.clampGrads, addon.clampGradsAsync)((copy, t: TensorSet, lo: number, hi: number) => [...args(t, copy), lo, hi]);
+  const [stats, statsAsync] = nativePair(addon.gradStats, addon.gradStatsAsync)((copy, t: TensorSet, per?: Float64Array) => [...args(t, copy), per]);
   return {
     name: 'native',
     isa: () => addon.activeIsa(),
     supportedIsas: () => addon.supportedIsas(),
-    setIsa: (name) => addon.setIsa(name),
+    setIsa: nativeSync((name: string) => addon.setIsa(name)),
     numThreads: () => addon.numThreads(),
-    setNumThreads: (n) => addon.setNumThreads(n),
-    allocate: (bytes) => addon.allocateBuffer(bytes) ?? new ArrayBuffer(bytes),
-    norm: (t, p, per) => addon.gradNorm(...args(t), p, per),
-    normAsync: (t, p, per) => withCallerStack(addon.gradNormAsync(...args(t, true), p, per)),
-    clipByNorm: (t, m, p, e, per) => addon.clipGradNorm(...args(t), m, p, e, per),
-    clipByNormAsync: (t, m, p, e, per) => withCallerStack(addon.clipGradNormAsync(...args(t, true), m, p, e, per)),
-    scale: (t, s) => addon.scaleGrads(...args(t), s),
-    scaleAsync: (t, s) => withCallerStack(addon.scaleGradsAsync(...args(t, true), s)),
-    clamp: (t, lo, hi) => addon.clampGrads(...args(t), lo, hi),
-    clampAsync: (t, lo, hi) => withCallerStack(addon.clampGradsAsync(...args(t, true), lo, hi)),
-    stats: (t, per) => addon.gradStats(...args(t), per),
-    statsAsync: (t, per) => withCallerStack(addon.gradStatsAsync(...args(t, true), per)),
-    agc: (p, g, units, clipping, eps) => addon.agcClip(...args(p), ...args(g), units, clipping, eps),
-    sgdStep: (p, g, b, h) =>
+    setNumThreads: nativeSync((n: number) => addon.setNumThreads(n)),
+    allocate: nativeSync((bytes: number) => addon.allocateBuffer(bytes) ?? new ArrayBuffer(bytes)),
+    norm,
+    normAsync,
+    clipByNorm,
+    clipByNormAsync,
+    scale,
+    scaleAsync,
+    clamp,
+    clampAsync,
+    stats,
+    statsAsync,
+    agc: nativeSync((p: TensorSet, g: TensorSet, units: Uint32Array, clipping: number, eps: number) => addon.agcClip(...args(p), ...args(g), units, clipping, eps)),
+    sgdStep: nativeSync((p: TensorSet, g: TensorSet, b: TensorSet | null, h: SgdHyper) =>
       addon.sgdStep(...args(p), ...args(g), ...optArgs(b), h.lr, h.momentum, h.dampening, h.weightDecay, h.nesterov, h.maximize, h.firstStep, h.gradScale),
-    adamStep: (p, g, m, v, vm, h) =>
+    ),
+    adamStep: nativeSync((p: TensorSet, g: TensorSet, m: TensorSet, v: TensorSet, vm: TensorSet | null, h: AdamHyper) =>
       addon.adamStep(...args(p), ...args(g), ...args(m), ...args(v), ...optArgs(vm), h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled, h.amsgrad, h.maximize, h.step, h.gradScale),
+    ),
     ...createNativeOps(addon),
-    batchNormForward: (...a) => addon.batchNormForward(...a),
-    batchNormBackward: (...a) => addon.batchNormBackward(...a),
-    layerNormForward: (...a) => addon.layerNormForward(...a),
-    layerNormBackward: (...a) => addon.layerNormBackward(...a),
-    recurrentForward: (...a) => addon.recurrentForward(...a),
-    recurrentBackward: (...a) => addon.recurrentBackward(...a),
-    batchNormForwardAsync: (...a) => withCallerStack(addon.batchNormForwardAsync(...a)),
-    batchNormBackwardAsync: (...a) => withCallerStack(addon.batchNormBackwardAsync(...a)),
-    layerNormForwardAsync: (...a) => withCallerStack(addon.layerNormForwardAsync(...a)),
-    layerNormBackwardAsync: (...a) => withCallerStack(addon.layerNormBackwardAsync(...a)),
-    recurrentForwardAsync: (...a) => withCallerStack(addon.recurrentForwardAsync(...a)),
-    recurrentBackwardAsync: (...a) => withCallerStack(addon.recurrentBackwardAsync(...a)),
   };
 }

@@ -5,7 +5,7 @@
  * and unpacked, so a model's many small tensors cost one collective, not one each.
  */
 import { GradGuardError, fromNative, invalidArg } from '../errors.js';
-import { checkFixedLength, checkTensors, type TensorSet, type TensorsLike } from '../validate.js';
+import { checkFixedLength, checkTensors, type TensorSet, type TensorsLike } from '../validate/index.js';
 import { chunkElements, queueAsync, requireReady, size } from './runtime.js';
 
 /**

@@ -9,11 +9,11 @@
 import { getBackend } from '../backend/index.js';
 import { clipCoefficient } from '../backend/types.js';
 import { invalidArg } from '../errors.js';
-import { FlatTensors } from '../flat-tensors.js';
+import { FlatTensors } from '../validate/flat-tensors.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { ClipAndStepResult } from '../optim/clip-and-step.js';
 import type { OptimParams } from '../optim/param-list.js';
-import { checkBoolean, checkNonNegative, checkNormType, checkOptions, checkTensors, type TensorsLike } from '../validate.js';
+import { checkBoolean, checkNonNegative, checkNormType, checkOptions, checkTensors, type TensorsLike } from '../validate/index.js';
 import { allReduce, allReduceAsync, broadcast } from './collectives.js';
 import { totalNorm } from './global-norm.js';
 import { rank as currentRank, size as currentSize } from './runtime.js';
@@ -113,11 +113,11 @@ export class DataParallel {
     this.optimizer = optimizer;
     this.maxNorm = o.maxNorm === undefined ? Infinity : checkNonNegative('options.maxNorm', o.maxNorm);
     this.normType = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
-    this.skip = o.skipIfNonfinite === undefined ? true : checkBoolean('options.skipIfNonfinite', o.skipIfNonfinite);
+    this.skip = checkBoolean('options.skipIfNonfinite', o.skipIfNonfinite, true);
     const bytes = o.bucketBytes === undefined ? 25 * 2 ** 20 : checkNonNegative('options.bucketBytes', o.bucketBytes);
     if (!(bytes >= 4) || !Number.isFinite(bytes)) invalidArg('options.bucketBytes', 'a finite number >= 4', bytes, 'range');
     this.bucketElements = Math.floor(bytes / 4);
-    const b = o.broadcastParameters === undefined ? true : checkBoolean('options.broadcastParameters', o.broadcastParameters);
+    const b = checkBoolean('options.broadcastParameters', o.broadcastParameters, true);
     if (b) broadcast(parameterTensors(params), 0);
   }
 

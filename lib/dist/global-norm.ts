@@ -10,10 +10,10 @@
  * rank 0's copy, except that a NaN or infinity in any rank's copy reaches the result.
  */
 import { NonFiniteGradientError, fromNative, invalidArg } from '../errors.js';
-import { FlatTensors } from '../flat-tensors.js';
+import { FlatTensors } from '../validate/flat-tensors.js';
 import { clipGradsWithNorm } from '../grad/clip-grad-norm.js';
 import { getTotalNorm as localNorm } from '../grad/total-norm.js';
-import { checkBoolean, checkNonNegative, checkNormType, checkOptions, checkTensors, type TensorsLike } from '../validate.js';
+import { checkBoolean, checkNonNegative, checkNormType, checkOptions, checkTensors, type TensorsLike } from '../validate/index.js';
 import type { NormCaller } from './addon.js';
 import { requireReady } from './runtime.js';
 
@@ -126,7 +126,7 @@ export function clipGradNorm(grads: DistTensors, maxNorm: number, options?: { no
   const m = checkNonNegative('maxNorm', maxNorm);
   const o = checkOptions('options', options);
   const p = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
-  const e = o.errorIfNonfinite === undefined ? false : checkBoolean('options.errorIfNonfinite', o.errorIfNonfinite);
+  const e = checkBoolean('options.errorIfNonfinite', o.errorIfNonfinite, false);
   const g = parts(grads, true);
   const total = totalNorm(g, p, 'dist.clipGradNorm');
   if (e && !Number.isFinite(total)) throw new NonFiniteGradientError(p, total, -1);

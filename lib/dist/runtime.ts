@@ -3,7 +3,7 @@
  * barrier, and the guards every collective goes through (initialised? an async call in flight?).
  */
 import { GradGuardError, fromNative, invalidArg } from '../errors.js';
-import { checkOptions } from '../validate.js';
+import { checkOptions } from '../validate/index.js';
 import { mpiAddon, mpiUnavailableReason, type MpiAddon } from './addon.js';
 
 /** MPI thread support levels, lowest first (MPI_THREAD_SINGLE .. MPI_THREAD_MULTIPLE). */

@@ -1,7 +1,7 @@
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
-import { FlatTensors } from '../flat-tensors.js';
-import { checkOptions, checkPositiveFinite, checkTensors, type TensorsLike } from '../validate.js';
+import { FlatTensors } from '../validate/flat-tensors.js';
+import { checkOptions, checkPositiveFinite, checkTensors, type TensorsLike } from '../validate/index.js';
 
 /** Options of {@link agcClip}. */
 export interface AgcOptions {

@@ -1,5 +1,5 @@
 import { invalidArg } from '../errors.js';
-import { checkInteger, checkNormType, checkOptions, type TensorsLike } from '../validate.js';
+import { checkInteger, checkNormType, checkOptions, type TensorsLike } from '../validate/index.js';
 import { clipGradsWithNorm } from './clip-grad-norm.js';
 import { getTotalNorm } from './total-norm.js';
 

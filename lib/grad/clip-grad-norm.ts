@@ -11,7 +11,7 @@ import {
   runAsync,
   type TensorSet,
   type TensorsLike,
-} from '../validate.js';
+} from '../validate/index.js';
 
 /** Options of {@link clipGradNorm} and {@link clipGradNormAsync}. */
 export interface ClipGradNormOptions {
@@ -33,7 +33,7 @@ function checkClipArgs(grads: unknown, maxNorm: unknown, options: unknown): Clip
   const m = checkNonNegative('maxNorm', maxNorm);
   const o = checkOptions('options', options);
   const p = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
-  const e = o.errorIfNonfinite === undefined ? false : checkBoolean('options.errorIfNonfinite', o.errorIfNonfinite);
+  const e = checkBoolean('options.errorIfNonfinite', o.errorIfNonfinite, false);
   return { t, maxNorm: m, p, errorIfNonfinite: e };
 }
 

@@ -1,5 +1,5 @@
 import { getBackend } from '../backend/index.js';
-import { asyncTensors, checkNonNegative, checkTensors, runAsync, type TensorsLike } from '../validate.js';
+import { asyncTensors, checkNonNegative, checkTensors, runAsync, type TensorsLike } from '../validate/index.js';
 
 /**
  * Clamps every gradient element to `[-clipValue, clipValue]` in place, with the bound rounded to

@@ -1,6 +1,6 @@
 import { getBackend } from '../backend/index.js';
 import type { RawGradStats } from '../backend/types.js';
-import { asyncTensors, checkTensors, runAsync, type TensorsLike } from '../validate.js';
+import { asyncTensors, checkTensors, runAsync, type TensorsLike } from '../validate/index.js';
 
 /** Gradient health from {@link gradStats} / {@link gradStatsAsync}. */
 export interface GradStats {

@@ -1,5 +1,5 @@
 import { getBackend } from '../backend/index.js';
-import { asyncTensors, checkNormType, checkTensors, runAsync, type TensorsLike } from '../validate.js';
+import { asyncTensors, checkNormType, checkTensors, runAsync, type TensorsLike } from '../validate/index.js';
 
 /**
  * Total p-norm of all gradients taken as one vector: `(Σ_i Σ_j |g_ij|^p)^(1/p)`, or `max |g|` for

@@ -1,4 +1,4 @@
-import { checkInteger, checkNormType, checkOptions, checkPositiveFinite, type TensorsLike } from '../validate.js';
+import { checkInteger, checkNormType, checkOptions, checkPositiveFinite, type TensorsLike } from '../validate/index.js';
 import { invalidArg } from '../errors.js';
 import type { ClipReport } from './autoclip.js';
 import { clipGradsWithNorm } from './clip-grad-norm.js';

@@ -3,9 +3,11 @@
  * Float32Array with a PyTorch-layout shape (Linear `[out, in]`, conv `[out, in, ...kernel]`).
  * Pure TypeScript and driven by the seedable Rng, so a seed gives the same weights on every backend.
  * Random draws: uniform from 24-bit floats; normal by Box–Muller in float64.
+ * Over 300 lines on purpose: it mirrors one PyTorch module (torch/nn/init.py), whose functions
+ * share the fan/gain helpers, each with the full TSDoc the API reference requires.
  */
 import { invalidArg } from '../errors.js';
-import { checkFloat32Array, checkOptions } from '../validate.js';
+import { checkFloat32Array, checkOptions } from '../validate/index.js';
 import { Rng } from './rng.js';
 
 /** The nonlinearities {@link calculateGain} knows, with PyTorch's names. */

@@ -7,10 +7,14 @@
  * `record(step, loss)` after the backward pass and before clipping (so it sees the raw gradients).
  */
 import { invalidArg } from '../errors.js';
-import { FlatTensors } from '../flat-tensors.js';
+import { FlatTensors } from '../validate/flat-tensors.js';
 import { gradStats, type GradStats } from '../grad/grad-stats.js';
 import { Module } from '../nn/module.js';
-import { makeEvent, type MonitorEvent, type MonitorEventKind } from './events.js';
+import type { Detector } from './detectors/detector.js';
+import { DivergeDetector } from './detectors/diverge.js';
+import { ExplodeDetector } from './detectors/explode.js';
+import { VanishDetector } from './detectors/vanish.js';
+import type { MonitorEvent, MonitorEventKind } from './events.js';
 import { HISTORY_FORMAT, jsonNumber, type MonitorHistory, type MonitorSummary } from './history.js';
 import { resolveOptions, type MonitorOptions, type ResolvedOptions } from './options.js';
 import { finiteMedian, RingBuffer } from './ring-buffer.js';
@@ -68,18 +72,8 @@ export class GradientMonitor {
   private readonly norms: RingBuffer[];
   private readonly events: MonitorEvent[] = [];
   private readonly listeners = new Map<MonitorEventKind, Set<Listener>>();
-  private readonly scratch: Float64Array;
-  private readonly others: Float64Array;
-  // Detector state.
-  private readonly vanishRun: Int32Array;
-  private readonly spiking: Uint8Array;
-  private nonFiniteEpisode = false;
-  private lastSpikeStep = -Infinity;
-  private lossNonFiniteEpisode = false;
-  private lossEma = 0;
-  private lossSeen = 0;
-  private lossMin = Infinity;
-  private lossRiseRun = 0;
+  /** Run on every step, in order (MonitorOptions.detectors, or the built-in three). */
+  private readonly detectors: readonly Detector[];
   // Summary state over every recorded step.
   private recorded = 0;
   private nonFiniteSteps = 0;
@@ -131,10 +125,7 @@ export class GradientMonitor {
     this.losses = new RingBuffer(cap);
     this.totals = new RingBuffer(cap);
     this.norms = this.names.map(() => new RingBuffer(cap));
-    this.scratch = new Float64Array(this.opt.explode.window);
-    this.others = new Float64Array(this.names.length);
-    this.vanishRun = new Int32Array(this.names.length);
-    this.spiking = new Uint8Array(this.names.length);
+    this.detectors = this.opt.detectors ?? [new ExplodeDetector(this.opt.explode), new VanishDetector(this.opt.vanish), new DivergeDetector(this.opt.diverge)];
   }
 
   /** The last step recorded (-Infinity before the first). */
@@ -195,9 +186,15 @@ export class GradientMonitor {
     this.refreshGrads();
     const stats = gradStats(this.grads);
     const raised: MonitorEvent[] = [];
-    this.checkExplode(step, stats, raised);
-    this.checkVanish(step, stats.perTensorNorms, raised);
-    if (loss !== undefined) this.checkDiverge(step, loss, raised);
+    const input = { step, loss, stats, names: this.names, history: this.norms };
+    this.detectors.forEach((d, i) => {
+      for (const e of d.check(input)) {
+        if (e === null || typeof e !== 'object' || !(e.kind in this.eventCounts)) {
+          invalidArg(`options.detectors[${i}].check(...)`, 'events of kind "explode", "vanish" or "diverge"', e, 'range');
+        }
+        raised.push(e);
+      }
+    });
     this.push(step, loss ?? NaN, stats);
     for (const e of raised) this.emit(e);
     return { step, loss: loss ?? NaN, totalNorm: stats.totalNorm, stats, events: raised };
@@ -213,108 +210,6 @@ export class GradientMonitor {
     if (Number.isFinite(stats.totalNorm)) this.maxTotal = Math.max(this.maxTotal, stats.totalNorm);
     else this.nonFiniteSteps++;
     if (Number.isFinite(loss)) this.minLoss = Math.min(this.minLoss, loss);
-  }
-
-  private checkExplode(step: number, stats: GradStats, out: MonitorEvent[]): void {
-    const per = stats.perTensorNorms;
-    if (stats.nonFiniteCount > 0 || !Number.isFinite(stats.totalNorm)) {
-      if (!this.nonFiniteEpisode) {
-        // Name the first tensor holding a NaN/Inf, and list the others hit (up to 4).
-        let first = stats.firstNonFiniteIndex;
-        const bad: string[] = [];
-        per.forEach((v, i) => {
-          if (!Number.isFinite(v)) {
-            if (first < 0) first = i;
-            if (i !== first) bad.push(this.names[i]);
-          }
-        });
-        const also = bad.length === 0 ? '' : ` (also ${bad.slice(0, 4).join(', ')}${bad.length > 4 ? ` and ${bad.length - 4} more` : ''})`;
-        const extra = `${also}; ${stats.nonFiniteCount} non-finite values`;
-        out.push(makeEvent('explode', 'nonfinite', step, first >= 0 ? this.names[first] : null, first >= 0 ? per[first] : stats.totalNorm, NaN, extra));
-      }
-      this.nonFiniteEpisode = true;
-      return;
-    }
-    this.nonFiniteEpisode = false;
-    const { factor, window, minHistory, cooldown } = this.opt.explode;
-    let worst = -1;
-    let worstRatio = factor;
-    let worstMedian = NaN;
-    for (let i = 0; i < per.length; i++) {
-      const hist = this.norms[i];
-      if (hist.length < minHistory) continue;
-      const med = finiteMedian(hist.last(window, this.scratch));
-      const ratio = per[i] / med;
-      const spiking = med > 0 && ratio > factor;
-      // One event per episode: a layer that was already spiking on the previous step stays quiet.
-      if (spiking && !this.spiking[i] && ratio > worstRatio) {
-        worst = i;
-        worstRatio = ratio;
-        worstMedian = med;
-      }
-      this.spiking[i] = spiking ? 1 : 0;
-    }
-    // A burst of spikes (often across layers, step after step) is one event; non-finite ones always report.
-    if (worst >= 0 && step - this.lastSpikeStep > cooldown) {
-      this.lastSpikeStep = step;
-      out.push(makeEvent('explode', 'spike', step, this.names[worst], per[worst], worstMedian));
-    }
-  }
-
-  private checkVanish(step: number, per: Float64Array, out: MonitorEvent[]): void {
-    const { floor, ratio, patience } = this.opt.vanish;
-    const n = per.length;
-    // The finite norms sorted once; "the median of the other layers" then skips one position: O(n log n) a step.
-    let m = 0;
-    for (let i = 0; i < n; i++) if (Number.isFinite(per[i])) this.others[m++] = per[i];
-    const sorted = this.others.subarray(0, m).sort();
-    for (let i = 0; i < n; i++) {
-      const v = per[i];
-      let reference = NaN;
-      let reason: 'floor' | 'ratio' | null = null;
-      if (!Number.isFinite(v)) {
-        this.vanishRun[i] = 0;
-        continue;
-      }
-      if (v < floor) {
-        reason = 'floor';
-        reference = floor;
-      } else if (m > 1) {
-        const med = medianWithout(sorted, v);
-        if (v < ratio * med) {
-          reason = 'ratio';
-          reference = med;
-        }
-      }
-      if (reason === null) {
-        this.vanishRun[i] = 0;
-        continue;
-      }
-      // Emitted once, when the condition has held for `patience` consecutive steps.
-      if (++this.vanishRun[i] === patience) out.push(makeEvent('vanish', reason, step, this.names[i], v, reference, ` for ${patience} steps`));
-    }
-  }
-
-  private checkDiverge(step: number, loss: number, out: MonitorEvent[]): void {
-    if (!Number.isFinite(loss)) {
-      if (!this.lossNonFiniteEpisode) out.push(makeEvent('diverge', 'nonfinite-loss', step, null, loss, NaN));
-      this.lossNonFiniteEpisode = true;
-      return;
-    }
-    this.lossNonFiniteEpisode = false;
-    const { factor, patience, smoothing, warmup } = this.opt.diverge;
-    this.lossSeen++;
-    this.lossEma = smoothing * this.lossEma + (1 - smoothing) * loss;
-    const smooth = this.lossEma / (1 - smoothing ** this.lossSeen); // bias-corrected (Adam's trick)
-    if (this.lossSeen <= warmup) return;
-    this.lossMin = Math.min(this.lossMin, smooth);
-    // A rise of (factor − 1) × |minimum| above the minimum: smooth > factor × min for positive losses,
-    // and still meaningful for losses that are negative (a log-likelihood, a maximised objective).
-    if (smooth - this.lossMin > (factor - 1) * Math.abs(this.lossMin)) {
-      if (++this.lossRiseRun === patience) out.push(makeEvent('diverge', 'loss-rise', step, null, smooth, this.lossMin, ` for ${patience} steps`));
-    } else {
-      this.lossRiseRun = 0;
-    }
   }
 
   private emit(e: MonitorEvent): void {
@@ -365,18 +260,4 @@ export class GradientMonitor {
       summary: this.summary(),
     };
   }
-}
-
-/** Median of sorted `a` with one occurrence of `v` (which it holds) removed. */
-function medianWithout(a: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  const k = a.length - 1; // elements left
-  const at = (j: number) => a[j < lo ? j : j + 1];
-  return k % 2 ? at((k - 1) >> 1) : 0.5 * (at(k / 2 - 1) + at(k / 2));
 }

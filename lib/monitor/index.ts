@@ -6,3 +6,7 @@ export { HISTORY_FORMAT, isMonitorHistory, type MonitorHistory, type MonitorSumm
 export { reportSpec, type ReportOptions, type ReportRun } from './report-spec.js';
 export { renderReport, renderSvg, writeReport } from './report-render.js';
 export { formatFigure, summaryTable, type SummaryTableOptions } from './summary-table.js';
+export type { Detector, DetectorInput, NormSeries } from './detectors/detector.js';
+export { ExplodeDetector } from './detectors/explode.js';
+export { VanishDetector } from './detectors/vanish.js';
+export { DivergeDetector } from './detectors/diverge.js';

@@ -1,6 +1,7 @@
 /** The monitor's options, their defaults and their validation (TypeError/RangeError naming the option). */
 import { invalidArg } from '../errors.js';
-import { checkInteger, checkOptions } from '../validate.js';
+import { checkInteger, checkOptions } from '../validate/index.js';
+import type { Detector } from './detectors/detector.js';
 import type { MonitorEvent } from './events.js';
 
 /** Exploding-gradient detector: non-finite norms at once, and norms far above their recent median. */
@@ -52,6 +53,13 @@ export interface MonitorOptions {
   /** The loss-divergence detector's settings. */
   diverge?: DivergeOptions;
   /**
+   * The detectors to run, in order, instead of the built-in three (`new ExplodeDetector(explode)`,
+   * `new VanishDetector(vanish)`, `new DivergeDetector(diverge)`): configured instances of those,
+   * your own {@link monitor.Detector}s, or both. With `detectors`, the explode/vanish/diverge options
+   * are refused (configure the instances you pass instead). Each instance serves one monitor.
+   */
+  detectors?: readonly Detector[];
+  /**
    * Called with every event, like `on(kind, fn)` for all kinds.
    * @param e the event.
    */
@@ -64,6 +72,8 @@ export interface ResolvedOptions {
   explode: Required<ExplodeOptions>;
   vanish: Required<VanishOptions>;
   diverge: Required<DivergeOptions>;
+  /** The detectors given, or null for the built-in three. */
+  detectors: readonly Detector[] | null;
   onEvent: ((e: MonitorEvent) => void) | null;
 }
 
@@ -78,35 +88,67 @@ function int(name: string, v: unknown, dflt: number, lo: number): number {
   return v === undefined ? dflt : checkInteger(name, v, lo, 2 ** 31 - 1);
 }
 
+/** The explode detector's options with defaults; `name` prefixes the option names in errors. */
+export function resolveExplode(options: unknown, name: string): Required<ExplodeOptions> {
+  const ex = checkOptions(name, options);
+  return {
+    factor: positive(`${name}.factor`, ex.factor, 10),
+    window: int(`${name}.window`, ex.window, 50, 1),
+    minHistory: int(`${name}.minHistory`, ex.minHistory, 10, 1),
+    cooldown: int(`${name}.cooldown`, ex.cooldown, 50, 0),
+  };
+}
+
+/** The vanish detector's options with defaults. */
+export function resolveVanish(options: unknown, name: string): Required<VanishOptions> {
+  const va = checkOptions(name, options);
+  return {
+    floor: positive(`${name}.floor`, va.floor, 1e-8),
+    ratio: positive(`${name}.ratio`, va.ratio, 1e-4),
+    patience: int(`${name}.patience`, va.patience, 100, 1),
+  };
+}
+
+/** The diverge detector's options with defaults. */
+export function resolveDiverge(options: unknown, name: string): Required<DivergeOptions> {
+  const di = checkOptions(name, options);
+  const smoothing = di.smoothing === undefined ? 0.98 : di.smoothing;
+  if (typeof smoothing !== 'number') invalidArg(`${name}.smoothing`, 'a number', smoothing);
+  if (!(smoothing >= 0 && smoothing < 1)) invalidArg(`${name}.smoothing`, 'a number in [0, 1)', smoothing, 'range');
+  return {
+    factor: positive(`${name}.factor`, di.factor, 4),
+    patience: int(`${name}.patience`, di.patience, 20, 1),
+    smoothing,
+    warmup: int(`${name}.warmup`, di.warmup, 50, 0),
+  };
+}
+
+function detectorList(o: Record<string, unknown>): readonly Detector[] | null {
+  const d = o.detectors;
+  if (d === undefined) return null;
+  if (!Array.isArray(d)) invalidArg('options.detectors', 'an array of detectors (objects with a check(input) method)', d);
+  d.forEach((x: unknown, i) => {
+    if (x === null || typeof x !== 'object' || typeof (x as Detector).check !== 'function') {
+      invalidArg(`options.detectors[${i}]`, 'a detector (an object with a check(input) method)', x);
+    }
+  });
+  for (const k of ['explode', 'vanish', 'diverge'] as const) {
+    if (o[k] !== undefined) invalidArg(`options.${k}`, 'absent when options.detectors is given (configure the detectors you pass)', o[k], 'range');
+  }
+  return [...d] as Detector[];
+}
+
 export function resolveOptions(options: unknown): ResolvedOptions {
   const o = checkOptions('options', options);
-  const ex = checkOptions('options.explode', o.explode);
-  const va = checkOptions('options.vanish', o.vanish);
-  const di = checkOptions('options.diverge', o.diverge);
   if (o.onEvent !== undefined && typeof o.onEvent !== 'function') invalidArg('options.onEvent', 'a function', o.onEvent);
-  const smoothing = di.smoothing === undefined ? 0.98 : di.smoothing;
-  if (typeof smoothing !== 'number') invalidArg('options.diverge.smoothing', 'a number', smoothing);
-  if (!(smoothing >= 0 && smoothing < 1)) invalidArg('options.diverge.smoothing', 'a number in [0, 1)', smoothing, 'range');
+  const detectors = detectorList(o);
   return {
     historySize: int('options.historySize', o.historySize, 10_000, 1),
     maxEvents: int('options.maxEvents', o.maxEvents, 1000, 0),
-    explode: {
-      factor: positive('options.explode.factor', ex.factor, 10),
-      window: int('options.explode.window', ex.window, 50, 1),
-      minHistory: int('options.explode.minHistory', ex.minHistory, 10, 1),
-      cooldown: int('options.explode.cooldown', ex.cooldown, 50, 0),
-    },
-    vanish: {
-      floor: positive('options.vanish.floor', va.floor, 1e-8),
-      ratio: positive('options.vanish.ratio', va.ratio, 1e-4),
-      patience: int('options.vanish.patience', va.patience, 100, 1),
-    },
-    diverge: {
-      factor: positive('options.diverge.factor', di.factor, 4),
-      patience: int('options.diverge.patience', di.patience, 20, 1),
-      smoothing,
-      warmup: int('options.diverge.warmup', di.warmup, 50, 0),
-    },
+    explode: resolveExplode(o.explode, 'options.explode'),
+    vanish: resolveVanish(o.vanish, 'options.vanish'),
+    diverge: resolveDiverge(o.diverge, 'options.diverge'),
+    detectors,
     onEvent: (o.onEvent as ResolvedOptions['onEvent']) ?? null,
   };
 }

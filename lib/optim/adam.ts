@@ -4,7 +4,7 @@
  */
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
-import { checkBoolean, checkOptions, type TensorSet } from '../validate.js';
+import { checkBoolean, checkOptions, type TensorSet } from '../validate/index.js';
 import { Optimizer } from './optimizer.js';
 import { checkStateList, copyState, loadStateList, type OptimParams } from './param-list.js';
 
@@ -76,8 +76,8 @@ abstract class AdamBase extends Optimizer {
     }
     const eps = numberIn('options.eps', o.eps, 1e-8, (x) => x > 0 && Number.isFinite(x), 'a finite number > 0');
     const weightDecay = numberIn('options.weightDecay', o.weightDecay, decoupled ? 1e-2 : 0, (x) => x >= 0 && Number.isFinite(x), 'a finite number >= 0');
-    const amsgrad = o.amsgrad === undefined ? false : checkBoolean('options.amsgrad', o.amsgrad);
-    const maximize = o.maximize === undefined ? false : checkBoolean('options.maximize', o.maximize);
+    const amsgrad = checkBoolean('options.amsgrad', o.amsgrad, false);
+    const maximize = checkBoolean('options.maximize', o.maximize, false);
     super(params, lr);
     this.betas = betas;
     this.eps = eps;

@@ -3,7 +3,7 @@
  * the clip coefficient as `gradScale` (no scaling pass, and the gradients are left as they were).
  */
 import { clipCoefficient } from '../backend/types.js';
-import { checkNormType, checkNonNegative, checkOptions, checkBoolean } from '../validate.js';
+import { checkNormType, checkNonNegative, checkOptions, checkBoolean } from '../validate/index.js';
 import { getTotalNorm } from '../grad/total-norm.js';
 import type { Optimizer } from './optimizer.js';
 
@@ -39,7 +39,7 @@ export function clipGradNormAndStep(optimizer: Optimizer, maxNorm: number, optio
   checkNonNegative('maxNorm', maxNorm);
   const o = checkOptions('options', options);
   const normType = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
-  const skip = o.skipIfNonfinite === undefined ? true : checkBoolean('options.skipIfNonfinite', o.skipIfNonfinite);
+  const skip = checkBoolean('options.skipIfNonfinite', o.skipIfNonfinite, true);
   const totalNorm = getTotalNorm(optimizer.grads(), normType);
   const gradScale = clipCoefficient(maxNorm, totalNorm);
   const r = optimizer.step({ gradScale, skipIfNonfinite: skip, totalNorm });

@@ -4,8 +4,8 @@
  */
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
-import type { FlatTensors } from '../flat-tensors.js';
-import { checkBoolean, checkOptions, type TensorSet } from '../validate.js';
+import type { FlatTensors } from '../validate/flat-tensors.js';
+import { checkBoolean, checkOptions, type TensorSet } from '../validate/index.js';
 import { ParamList, type OptimParams } from './param-list.js';
 
 /** Options of `step()`. */
@@ -97,7 +97,7 @@ export abstract class Optimizer {
     const o = checkOptions('options', options);
     const gradScale = o.gradScale === undefined ? 1 : o.gradScale;
     if (typeof gradScale !== 'number') invalidArg('options.gradScale', 'a number', gradScale);
-    const skip = o.skipIfNonfinite === undefined ? false : checkBoolean('options.skipIfNonfinite', o.skipIfNonfinite);
+    const skip = checkBoolean('options.skipIfNonfinite', o.skipIfNonfinite, false);
     const total = o.totalNorm;
     if (total !== undefined && typeof total !== 'number') invalidArg('options.totalNorm', 'a number', total);
     const grads = this.list.grads();

@@ -5,9 +5,9 @@
  */
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
-import { FlatTensors } from '../flat-tensors.js';
+import { FlatTensors } from '../validate/flat-tensors.js';
 import type { ParamStore } from '../param-store.js';
-import { checkFloat32Array, checkNoOverlap, type TensorSet } from '../validate.js';
+import { checkFloat32Array, checkNoOverlap, type TensorSet } from '../validate/index.js';
 
 /** One parameter tensor and its gradient (same length; `grad` may be absent until the first backward). */
 export interface ParamWithGrad {

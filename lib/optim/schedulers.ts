@@ -1,9 +1,10 @@
 /**
  * Learning-rate schedules with PyTorch 1.13 semantics (closed forms of torch.optim.lr_scheduler):
  * the constructor sets the epoch-0 rate; each `step()` advances one epoch and writes `optimizer.lr`.
+ * About 300 lines: four small scheduler classes with the TSDoc the API reference requires.
  */
 import { invalidArg } from '../errors.js';
-import { checkInteger, checkOptions } from '../validate.js';
+import { checkInteger, checkOptions } from '../validate/index.js';
 import type { Optimizer } from './optimizer.js';
 
 function num(name: string, v: unknown, dflt: number, ok: (x: number) => boolean, expected: string): number {

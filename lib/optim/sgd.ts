@@ -4,7 +4,7 @@
  */
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
-import { checkBoolean, checkNonNegative, checkOptions, type TensorSet } from '../validate.js';
+import { checkBoolean, checkNonNegative, checkOptions, type TensorSet } from '../validate/index.js';
 import { Optimizer } from './optimizer.js';
 import { checkStateList, copyState, loadStateList, type OptimParams } from './param-list.js';
 
@@ -77,8 +77,8 @@ export class SGD extends Optimizer {
     const dampening = finite('options.dampening', o.dampening, 0);
     const weightDecay = o.weightDecay === undefined ? 0 : checkNonNegative('options.weightDecay', o.weightDecay);
     if (!Number.isFinite(weightDecay)) invalidArg('options.weightDecay', 'a finite number >= 0', weightDecay, 'range');
-    const nesterov = o.nesterov === undefined ? false : checkBoolean('options.nesterov', o.nesterov);
-    const maximize = o.maximize === undefined ? false : checkBoolean('options.maximize', o.maximize);
+    const nesterov = checkBoolean('options.nesterov', o.nesterov, false);
+    const maximize = checkBoolean('options.maximize', o.maximize, false);
     if (nesterov && (momentum <= 0 || dampening !== 0)) {
       invalidArg('options.nesterov', 'momentum > 0 and dampening 0 for Nesterov momentum', { momentum, dampening }, 'range');
     }

@@ -5,7 +5,7 @@
  * Non-finite gradients are detected by the first norm pass and never reach the parameters.
  */
 import { invalidArg, NonFiniteGradientError } from '../errors.js';
-import type { FlatTensors } from '../flat-tensors.js';
+import type { FlatTensors } from '../validate/flat-tensors.js';
 import { agcClip, type AgcOptions } from '../grad/agc.js';
 import { AutoClip } from '../grad/autoclip.js';
 import { clipGradValue } from '../grad/clip-grad-value.js';
@@ -14,7 +14,7 @@ import { getTotalNorm } from '../grad/total-norm.js';
 import { ZClip } from '../grad/zclip.js';
 import { clipCoefficient } from '../backend/types.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { checkNonNegative, checkNormType, checkOptions, checkPositiveFinite } from '../validate.js';
+import { checkNonNegative, checkNormType, checkOptions, checkPositiveFinite } from '../validate/index.js';
 
 /**
  * What the Trainer does to the gradients between backward and the optimiser step, in this order:

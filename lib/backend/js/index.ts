@@ -3,17 +3,25 @@
  * load. Its *Async methods run on the calling thread (there is no worker pool in plain JS) and
  * settle on a later microtask, so call sites behave the same on both backends.
  */
-import type { Backend } from '../types.js';
+import { ASYNC_CALLS, type AsyncCall, type AsyncForms, type Backend, type SyncBackend } from '../types.js';
 import { createJsOps } from './ops.js';
 import { agc, clamp, clipByNorm, norm, scale, stats } from './grad.js';
 import { batchNormBackward, batchNormForward, layerNormBackward, layerNormForward } from './normalization.js';
 import { adamStep, sgdStep } from './optim.js';
 import { recurrentBackward, recurrentForward } from './rnn.js';
 
-const later = <T>(fn: () => T): Promise<T> => Promise.resolve().then(fn);
+/** The *Async form of every ASYNC_CALLS entry: the sync call, run on a later microtask. */
+function asyncForms(sync: SyncBackend): AsyncForms<SyncBackend, AsyncCall> {
+  const forms: Record<string, (...a: unknown[]) => Promise<unknown>> = {};
+  for (const name of ASYNC_CALLS) {
+    const fn = sync[name] as (...a: unknown[]) => unknown;
+    forms[`${name}Async`] = (...a) => Promise.resolve().then(() => fn(...a));
+  }
+  return forms as AsyncForms<SyncBackend, AsyncCall>;
+}
 
 export function createJsBackend(): Backend {
-  return {
+  const sync: SyncBackend = {
     name: 'js',
     isa: () => 'js',
     supportedIsas: () => ['js'],
@@ -26,15 +34,10 @@ export function createJsBackend(): Backend {
     },
     allocate: (bytes) => new ArrayBuffer(bytes),
     norm: (t, p, per) => norm(t.views, p, per),
-    normAsync: (t, p, per) => later(() => norm(t.views, p, per)),
     clipByNorm: (t, m, p, e, per) => clipByNorm(t.views, m, p, e, per),
-    clipByNormAsync: (t, m, p, e, per) => later(() => clipByNorm(t.views, m, p, e, per)),
     scale: (t, s) => scale(t.views, s),
-    scaleAsync: (t, s) => later(() => scale(t.views, s)),
     clamp: (t, lo, hi) => clamp(t.views, lo, hi),
-    clampAsync: (t, lo, hi) => later(() => clamp(t.views, lo, hi)),
     stats: (t, per) => stats(t.views, per),
-    statsAsync: (t, per) => later(() => stats(t.views, per)),
     agc: (p, g, units, clipping, eps) => agc(p.views, g.views, units, clipping, eps),
     sgdStep: (p, g, b, h) => sgdStep(p.views, g.views, b ? b.views : null, h),
     adamStep: (p, g, m, v, vm, h) => adamStep(p.views, g.views, m.views, v.views, vm ? vm.views : null, h),
@@ -45,11 +48,6 @@ export function createJsBackend(): Backend {
     layerNormBackward,
     recurrentForward,
     recurrentBackward,
-    batchNormForwardAsync: (...a) => later(() => batchNormForward(...a)),
-    batchNormBackwardAsync: (...a) => later(() => batchNormBackward(...a)),
-    layerNormForwardAsync: (...a) => later(() => layerNormForward(...a)),
-    layerNormBackwardAsync: (...a) => later(() => layerNormBackward(...a)),
-    recurrentForwardAsync: (...a) => later(() => recurrentForward(...a)),
-    recurrentBackwardAsync: (...a) => later(() => recurrentBackward(...a)),
   };
+  return { ...sync, ...asyncForms(sync) };
 }

@@ -1,14 +1,12 @@
 /**
  * Pure-TS BatchNorm1d and LayerNorm, the same algorithm as native/kernels/normalization: two-pass
- * float64 statistics (JS numbers), float32 storage. Arguments are validated by lib/nn-ops.
+ * float64 statistics (JS numbers), float32 storage. Arguments are validated by lib/ops.
  */
+import type { BatchNormBackwardArgs, BatchNormForwardArgs, LayerNormBackwardArgs, LayerNormForwardArgs } from '../ops-types.js';
 
-/** BatchNorm1d forward over x [n, c]; see lib/nn-ops/batch-norm.ts for the semantics. */
-export function batchNormForward(
-  x: Float32Array, n: number, c: number, weight: Float32Array | null, bias: Float32Array | null,
-  runningMean: Float32Array | null, runningVar: Float32Array | null, training: boolean,
-  momentum: number, eps: number, y: Float32Array, saveMean: Float64Array, saveInvstd: Float64Array,
-): void {
+/** BatchNorm1d forward over x [n, c]; see lib/ops/batch-norm.ts for the semantics. */
+export function batchNormForward(a: BatchNormForwardArgs): void {
+  const { x, n, c, weight, bias, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvstd } = a;
   if (training) {
     const mean = new Float64Array(c);
     const m2 = new Float64Array(c);
@@ -40,11 +38,8 @@ export function batchNormForward(
 }
 
 /** BatchNorm1d backward; dw/db overwritten or, with accumulate, added to. */
-export function batchNormBackward(
-  dy: Float32Array, x: Float32Array, n: number, c: number, weight: Float32Array | null,
-  saveMean: Float64Array, saveInvstd: Float64Array, training: boolean, dx: Float32Array | null,
-  dw: Float32Array | null, db: Float32Array | null, accumulate: boolean,
-): void {
+export function batchNormBackward(a: BatchNormBackwardArgs): void {
+  const { gradY: dy, x, n, c, weight, saveMean, saveInvstd, training, gradX: dx, gradWeight: dw, gradBias: db, accumulate } = a;
   const sumDy = new Float64Array(c);
   const sumDyXhat = new Float64Array(c);
   for (let i = 0; i < n; i++) {
@@ -76,10 +71,8 @@ export function batchNormBackward(
 }
 
 /** LayerNorm forward over the rows of x [m, d]. */
-export function layerNormForward(
-  x: Float32Array, m: number, d: number, weight: Float32Array | null, bias: Float32Array | null,
-  eps: number, y: Float32Array, saveMean: Float64Array, saveInvstd: Float64Array,
-): void {
+export function layerNormForward(a: LayerNormForwardArgs): void {
+  const { x, rows: m, size: d, weight, bias, eps, y, saveMean, saveInvstd } = a;
   for (let i = 0; i < m; i++) {
     const o = i * d;
     let mean = 0;
@@ -98,11 +91,8 @@ export function layerNormForward(
 }
 
 /** LayerNorm backward; dw/db summed over rows, overwritten or, with accumulate, added to. */
-export function layerNormBackward(
-  dy: Float32Array, x: Float32Array, m: number, d: number, weight: Float32Array | null,
-  saveMean: Float64Array, saveInvstd: Float64Array, dx: Float32Array | null, dw: Float32Array | null,
-  db: Float32Array | null, accumulate: boolean,
-): void {
+export function layerNormBackward(a: LayerNormBackwardArgs): void {
+  const { gradY: dy, x, rows: m, size: d, weight, saveMean, saveInvstd, gradX: dx, gradWeight: dw, gradBias: db, accumulate } = a;
   const accW = new Float64Array(d);
   const accB = new Float64Array(d);
   for (let i = 0; i < m; i++) {

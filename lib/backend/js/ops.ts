@@ -1,18 +1,18 @@
 /**
  * The pure-TS backend's ops: the reference semantics of native/kernels/{activation,loss} and the
- * linear layer on top of matmulJs. Async forms settle on a later microtask (no worker pool here).
+ * linear layer on top of matmulJs.
  */
-import type { ActFn, OpsBackend } from '../../ops/backend-types.js';
+import { Act } from '../kinds.js';
+import type { ActivationArgs, OpsBackend } from '../ops-types.js';
 import { matmulJs } from './matmul.js';
 import { actDeriv, actForward, sigmoid } from './ops-math.js';
 
-const later = <T>(fn: () => T): Promise<T> => Promise.resolve().then(fn);
-
-function activationForward(fn: ActFn, x: Float32Array, y: Float32Array, p0: number, p1: number): void {
-  p0 = Math.fround(p0);
-  p1 = Math.fround(p1);
+function activationForward(f: ActivationArgs, x: Float32Array, y: Float32Array): void {
+  const fn = Act[f.kind];
+  const p0 = Math.fround(f.p0);
+  const p1 = Math.fround(f.p1);
   const n = x.length;
-  if (fn === 0) {
+  if (fn === Act.relu) {
     for (let i = 0; i < n; i++) {
       const v = x[i];
       y[i] = v > 0 || v !== v ? v : 0;
@@ -22,11 +22,12 @@ function activationForward(fn: ActFn, x: Float32Array, y: Float32Array, p0: numb
   for (let i = 0; i < n; i++) y[i] = actForward(fn, x[i], p0, p1);
 }
 
-function activationBackward(fn: ActFn, x: Float32Array, gy: Float32Array, gx: Float32Array, p0: number, p1: number): void {
-  p0 = Math.fround(p0);
-  p1 = Math.fround(p1);
+function activationBackward(f: ActivationArgs, x: Float32Array, gy: Float32Array, gx: Float32Array): void {
+  const fn = Act[f.kind];
+  const p0 = Math.fround(f.p0);
+  const p1 = Math.fround(f.p1);
   const n = x.length;
-  if (fn === 0) {
+  if (fn === Act.relu) {
     for (let i = 0; i < n; i++) gx[i] = x[i] <= 0 ? 0 : gy[i];
     return;
   }
@@ -98,17 +99,15 @@ function bceWithLogitsLoss(x: Float32Array, t: Float32Array, g: Float32Array | n
   return n === 0 ? NaN : acc * invN;
 }
 
-export function createJsOps(): OpsBackend {
-  const ops: OpsBackend = {
+export function createJsOps(): Omit<OpsBackend, 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward'> {
+  return {
     matmul: (a, b, c, s) => matmulJs(a, b, c, s.m, s.n, s.k, s.transA, s.transB, s.alpha, s.beta),
-    matmulAsync: (a, b, c, s) => later(() => ops.matmul(a, b, c, s)),
     linearForward(x, w, bias, y, s) {
       const { batch, inFeatures: inF, outFeatures: outF } = s;
       if (batch === 0 || outF === 0) return;
       if (bias) for (let r = 0; r < batch; r++) y.set(bias.subarray(0, outF), r * outF);
       matmulJs(x, w, y, batch, outF, inF, false, true, 1, bias ? 1 : 0);
     },
-    linearForwardAsync: (x, w, bias, y, s) => later(() => ops.linearForward(x, w, bias, y, s)),
     linearBackward(x, w, gy, g, s, accumulate) {
       const { batch, inFeatures: inF, outFeatures: outF } = s;
       if (g.gradX && batch !== 0 && inF !== 0) matmulJs(gy, w, g.gradX, batch, inF, outF, false, false, 1, 0);
@@ -122,12 +121,10 @@ export function createJsOps(): OpsBackend {
         }
       }
     },
-    linearBackwardAsync: (x, w, gy, g, s, acc) => later(() => ops.linearBackward(x, w, gy, g, s, acc)),
     activationForward,
     activationBackward,
     mseLoss,
     crossEntropyLoss,
     bceWithLogitsLoss,
   };
-  return ops;
 }

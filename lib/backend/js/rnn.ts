@@ -1,26 +1,21 @@
 /**
- * Pure-TS one-layer RNN (mode 0 tanh, 1 relu) and LSTM (mode 2; gates i, f, g, o), the algorithm of
+ * Pure-TS one-layer RNN ('rnn_tanh', 'rnn_relu') and LSTM ('lstm'; gates i, f, g, o), the algorithm of
  * native/kernels/rnn/rnn.cc with float64 dot products. Layouts (PyTorch): x [T, B, I],
  * weightIh [G·H, I], weightHh [G·H, H], biases [G·H], h0/c0/hN/cN [B, H], output [T, B, H].
  * Workspace (float32): RNN the hidden states [T, B, H]; LSTM activated gates [T, B, 4H], cells
- * [T, B, H], hidden states [T, B, H]. Arguments are validated by lib/nn-ops.
- * recurrentBackward's clipHiddenGradNorm (> 0) clips each sample's dh_t per step as lib/nn-ops/rnn.ts
+ * [T, B, H], hidden states [T, B, H]. Arguments are validated by lib/ops.
+ * recurrentBackward's clipHiddenGradNorm (> 0) clips each sample's dh_t per step as lib/ops/rnn.ts
  * documents (the native kernel does the same with a float32 threshold).
  */
+import type { RecurrentBackwardArgs, RecurrentForwardArgs } from '../ops-types.js';
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
-/** Workspace floats for `mode` (see the module comment). */
-export function workspaceFloats(mode: number, seqLen: number, batch: number, hiddenSize: number): number {
-  return (mode === 2 ? 6 : 1) * seqLen * batch * hiddenSize;
-}
-
-export function recurrentForward(
-  mode: number, T: number, B: number, I: number, H: number, x: Float32Array, h0: Float32Array,
-  c0: Float32Array | null, wIh: Float32Array, wHh: Float32Array, bIh: Float32Array | null,
-  bHh: Float32Array | null, output: Float32Array, hN: Float32Array, cN: Float32Array | null, ws: Float32Array,
-): void {
-  const lstm = mode === 2;
+export function recurrentForward(a: RecurrentForwardArgs): void {
+  const { mode, x, h0, c0, weightIh: wIh, weightHh: wHh, biasIh: bIh, biasHh: bHh, output, hN, cN, workspace: ws } = a;
+  const { seqLen: T, batch: B, inputSize: I, hiddenSize: H } = a.dims;
+  const lstm = mode === 'lstm';
+  const tanh = mode === 'rnn_tanh';
   const GH = (lstm ? 4 : 1) * H;
   const cellsAt = T * B * GH;
   const hiddenAt = lstm ? cellsAt + T * B * H : 0;
@@ -42,7 +37,7 @@ export function recurrentForward(
       const go = (t * B + b) * GH;
       const so = (t * B + b) * H;
       if (!lstm) {
-        for (let j = 0; j < H; j++) ws[go + j] = mode === 0 ? Math.tanh(pre[j]) : pre[j] < 0 ? 0 : pre[j]; // NaN stays NaN
+        for (let j = 0; j < H; j++) ws[go + j] = tanh ? Math.tanh(pre[j]) : pre[j] < 0 ? 0 : pre[j]; // NaN stays NaN
       } else {
         for (let j = 0; j < H; j++) {
           const ig = Math.fround(sigmoid(pre[j]));
@@ -71,15 +66,12 @@ export function recurrentForward(
   if (lstm) cN!.set(cPrev!.subarray(cOff, cOff + B * H));
 }
 
-export function recurrentBackward(
-  mode: number, T: number, B: number, I: number, H: number, x: Float32Array, h0: Float32Array,
-  c0: Float32Array | null, wIh: Float32Array, wHh: Float32Array, ws: Float32Array,
-  gradOutput: Float32Array | null, gradHN: Float32Array | null, gradCN: Float32Array | null,
-  gradInput: Float32Array, gradH0: Float32Array, gradC0: Float32Array | null, gWIh: Float32Array,
-  gWHh: Float32Array, gBIh: Float32Array | null, gBHh: Float32Array | null, accumulate: boolean,
-  clipHiddenGradNorm = 0,
-): void {
-  const lstm = mode === 2;
+export function recurrentBackward(a: RecurrentBackwardArgs): void {
+  const { mode, x, h0, c0, weightIh: wIh, weightHh: wHh, workspace: ws, gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0 } = a;
+  const { gradWeightIh: gWIh, gradWeightHh: gWHh, gradBiasIh: gBIh, gradBiasHh: gBHh, accumulate, clipHiddenGradNorm } = a;
+  const { seqLen: T, batch: B, inputSize: I, hiddenSize: H } = a.dims;
+  const lstm = mode === 'lstm';
+  const tanh = mode === 'rnn_tanh';
   const GH = (lstm ? 4 : 1) * H;
   const cellsAt = T * B * GH;
   // The native kernels take the threshold as float32; round the same way so the backends agree.
@@ -111,7 +103,7 @@ export function recurrentBackward(
         const dht = dhRow[j];
         if (!lstm) {
           const h = ws[go + j];
-          dgates[go + j] = mode === 0 ? dht * (1 - h * h) : h <= 0 ? 0 : dht; // PyTorch threshold_backward
+          dgates[go + j] = tanh ? dht * (1 - h * h) : h <= 0 ? 0 : dht; // PyTorch threshold_backward
         } else {
           const ig = ws[go + j];
           const fg = ws[go + H + j];

@@ -25,7 +25,7 @@ function agree(fn: () => ArrayLike<number>[], tol: number): void {
   }
 }
 
-describe('backends agree on nn-ops', () => {
+describe('backends agree on the normalisation and recurrent ops', () => {
   afterAll(() => {
     if (nativeAvailable()) {
       useBackend('native');

@@ -5,10 +5,9 @@
  */
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
-import type { Backend } from '../backend/types.js';
-import { checkFloat32Array, checkOptions, runAsync, type AsyncArg } from '../validate.js';
-import type { NormBackwardOptions, NormGrads } from './batch-norm.js';
-import { boolOr, checkDim, checkDisjoint, checkF64, checkLength, checkNormGrads, finiteOr, optLength } from './check.js';
+import type { LayerNormBackwardArgs, LayerNormForwardArgs } from '../backend/ops-types.js';
+import { checkDim, checkDisjoint, checkF64, checkFloat32Array, checkLength, checkOptions, finiteOr, optLength, runAsync, type AsyncArg } from '../validate/index.js';
+import { normBackwardOutputs, type NormBackwardOptions, type NormGrads } from './batch-norm.js';
 
 /** Options of {@link layerNorm} (PyTorch `F.layer_norm`'s arguments, in camelCase). */
 export interface LayerNormOptions {
@@ -57,7 +56,7 @@ function rowsOf(x: unknown, name: string, d: number): number {
  */
 export function layerNorm(x: Float32Array, normalizedSize: number, options?: LayerNormOptions): LayerNormResult {
   const [args, result] = layerNormCall(x, normalizedSize, options);
-  getBackend().layerNormForward(...args);
+  getBackend().layerNormForward(args);
   return result;
 }
 
@@ -75,11 +74,11 @@ export function layerNorm(x: Float32Array, normalizedSize: number, options?: Lay
  */
 export async function layerNormAsync(x: Float32Array, normalizedSize: number, options?: LayerNormOptions): Promise<LayerNormResult> {
   const [args, result, arrays] = layerNormCall(x, normalizedSize, options);
-  await runAsync(arrays, () => getBackend().layerNormForwardAsync(...args));
+  await runAsync(arrays, () => getBackend().layerNormForwardAsync(args));
   return result;
 }
 
-function layerNormCall(x: Float32Array, normalizedSize: number, options?: LayerNormOptions): [Parameters<Backend['layerNormForward']>, LayerNormResult, AsyncArg[]] {
+function layerNormCall(x: Float32Array, normalizedSize: number, options?: LayerNormOptions): [LayerNormForwardArgs, LayerNormResult, AsyncArg[]] {
   const d = checkDim('normalizedSize', normalizedSize, 1);
   const m = rowsOf(x, 'x', d);
   const o = checkOptions('options', options) as LayerNormOptions;
@@ -90,7 +89,7 @@ function layerNormCall(x: Float32Array, normalizedSize: number, options?: LayerN
   const arrays = checkDisjoint([['options.out', y, 'x']], [['x', x], ['options.weight', weight], ['options.bias', bias]]);
   const saveMean = new Float64Array(m);
   const saveInvstd = new Float64Array(m);
-  return [[x, m, d, weight, bias, eps, y, saveMean, saveInvstd], { y, saveMean, saveInvstd }, arrays];
+  return [{ x, rows: m, size: d, weight, bias, eps, y, saveMean, saveInvstd }, { y, saveMean, saveInvstd }, arrays];
 }
 
 /**
@@ -105,7 +104,7 @@ function layerNormCall(x: Float32Array, normalizedSize: number, options?: LayerN
  */
 export function layerNormBackward(gradY: Float32Array, x: Float32Array, normalizedSize: number, saved: LayerNormSaved, options?: NormBackwardOptions): NormGrads {
   const [args, result] = layerNormBackwardCall(gradY, x, normalizedSize, saved, options);
-  getBackend().layerNormBackward(...args);
+  getBackend().layerNormBackward(args);
   return result;
 }
 
@@ -125,23 +124,17 @@ export function layerNormBackward(gradY: Float32Array, x: Float32Array, normaliz
  */
 export async function layerNormBackwardAsync(gradY: Float32Array, x: Float32Array, normalizedSize: number, saved: LayerNormSaved, options?: NormBackwardOptions): Promise<NormGrads> {
   const [args, result, arrays] = layerNormBackwardCall(gradY, x, normalizedSize, saved, options);
-  await runAsync(arrays, () => getBackend().layerNormBackwardAsync(...args));
+  await runAsync(arrays, () => getBackend().layerNormBackwardAsync(args));
   return result;
 }
 
-function layerNormBackwardCall(gradY: Float32Array, x: Float32Array, normalizedSize: number, saved: LayerNormSaved, options?: NormBackwardOptions): [Parameters<Backend['layerNormBackward']>, NormGrads, AsyncArg[]] {
+function layerNormBackwardCall(gradY: Float32Array, x: Float32Array, normalizedSize: number, saved: LayerNormSaved, options?: NormBackwardOptions): [LayerNormBackwardArgs, NormGrads, AsyncArg[]] {
   const d = checkDim('normalizedSize', normalizedSize, 1);
   const m = rowsOf(x, 'x', d);
   checkLength('gradY', gradY, m * d);
   if (saved === null || typeof saved !== 'object') invalidArg('saved', 'the result of layerNorm', saved);
   const sm = checkF64('saved.saveMean', saved.saveMean, m);
   const si = checkF64('saved.saveInvstd', saved.saveInvstd, m);
-  const o = checkOptions('options', options) as NormBackwardOptions;
-  const weight = optLength('options.weight', o.weight, d);
-  const accumulate = boolOr('options.accumulate', o.accumulate, false);
-  const gradX = o.gradX === undefined ? new Float32Array(m * d) : checkLength('options.gradX', o.gradX, m * d);
-  const gradWeight = o.gradWeight === undefined ? new Float32Array(d) : checkLength('options.gradWeight', o.gradWeight, d);
-  const gradBias = o.gradBias === undefined ? new Float32Array(d) : checkLength('options.gradBias', o.gradBias, d);
-  const arrays = checkNormGrads(gradX, gradWeight, gradBias, gradY, x, weight, sm, si);
-  return [[gradY, x, m, d, weight, sm, si, gradX, gradWeight, gradBias, accumulate], { gradX, gradWeight, gradBias }, arrays];
+  const { weight, accumulate, gradX, gradWeight, gradBias, arrays } = normBackwardOutputs(options, m * d, d, gradY, x, sm, si);
+  return [{ gradY, x, rows: m, size: d, weight, saveMean: sm, saveInvstd: si, gradX, gradWeight, gradBias, accumulate }, { gradX, gradWeight, gradBias }, arrays];
 }

@@ -5,7 +5,7 @@ import { loadAddon } from '../../lib/binding.js';
 import { nativeAvailable } from '../../lib/index.js';
 
 // Without the addon there is nothing to check (the tests pass vacuously rather than count as skipped).
-describe('nn-ops native glue', () => {
+describe('normalisation and recurrent ops: native glue', () => {
   const a = nativeAvailable() ? loadAddon() : null;
   const f = new Float32Array(4);
   const none = new Float64Array(0);

@@ -6,9 +6,19 @@
  */
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
-import type { Backend } from '../backend/types.js';
-import { checkOptions, runAsync, type AsyncArg } from '../validate.js';
-import { boolOr, checkDisjoint, checkF64, checkLength, checkNormGrads, checkShape2, finiteOr, optLength } from './check.js';
+import type { BatchNormBackwardArgs, BatchNormForwardArgs } from '../backend/ops-types.js';
+import {
+  checkBoolean,
+  checkDisjoint,
+  checkF64,
+  checkLength,
+  checkOptions,
+  checkShape2,
+  finiteOr,
+  optLength,
+  runAsync,
+  type AsyncArg,
+} from '../validate/index.js';
 
 /** Options of {@link batchNorm1d} (PyTorch `F.batch_norm`'s arguments, in camelCase). */
 export interface BatchNorm1dOptions {
@@ -67,7 +77,7 @@ export interface BatchNorm1dResult extends BatchNorm1dSaved {
  */
 export function batchNorm1d(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): BatchNorm1dResult {
   const [args, result] = batchNorm1dCall(x, shape, options);
-  getBackend().batchNormForward(...args);
+  getBackend().batchNormForward(args);
   return result;
 }
 
@@ -85,11 +95,11 @@ export function batchNorm1d(x: Float32Array, shape: readonly [number, number], o
  */
 export async function batchNorm1dAsync(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): Promise<BatchNorm1dResult> {
   const [args, result, arrays] = batchNorm1dCall(x, shape, options);
-  await runAsync(arrays, () => getBackend().batchNormForwardAsync(...args));
+  await runAsync(arrays, () => getBackend().batchNormForwardAsync(args));
   return result;
 }
 
-function batchNorm1dCall(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): [Parameters<Backend['batchNormForward']>, BatchNorm1dResult, AsyncArg[]] {
+function batchNorm1dCall(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): [BatchNormForwardArgs, BatchNorm1dResult, AsyncArg[]] {
   const [n, c] = checkShape2('shape', shape);
   checkLength('x', x, n * c);
   const o = checkOptions('options', options) as BatchNorm1dOptions;
@@ -97,7 +107,7 @@ function batchNorm1dCall(x: Float32Array, shape: readonly [number, number], opti
   const bias = optLength('options.bias', o.bias, c);
   const rm = optLength('options.runningMean', o.runningMean, c);
   const rv = optLength('options.runningVar', o.runningVar, c);
-  const training = boolOr('options.training', o.training, true);
+  const training = checkBoolean('options.training', o.training, true);
   const momentum = finiteOr('options.momentum', o.momentum, 0.1);
   const eps = finiteOr('options.eps', o.eps, 1e-5, 0);
   if ((rm === null) !== (rv === null)) invalidArg('options.runningVar', 'running statistics given together (runningMean and runningVar)', o.runningVar ?? null);
@@ -111,7 +121,7 @@ function batchNorm1dCall(x: Float32Array, shape: readonly [number, number], opti
   );
   const saveMean = new Float64Array(c);
   const saveInvstd = new Float64Array(c);
-  return [[x, n, c, weight, bias, rm, rv, training, momentum, eps, y, saveMean, saveInvstd], { y, training, saveMean, saveInvstd }, arrays];
+  return [{ x, n, c, weight, bias, runningMean: rm, runningVar: rv, training, momentum, eps, y, saveMean, saveInvstd }, { y, training, saveMean, saveInvstd }, arrays];
 }
 
 /** Options of {@link batchNorm1dBackward} and {@link layerNormBackward}: γ and the output buffers. */
@@ -154,7 +164,7 @@ export interface NormGrads {
  */
 export function batchNorm1dBackward(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): NormGrads {
   const [args, result] = batchNorm1dBackwardCall(gradY, x, shape, saved, options);
-  getBackend().batchNormBackward(...args);
+  getBackend().batchNormBackward(args);
   return result;
 }
 
@@ -174,24 +184,37 @@ export function batchNorm1dBackward(gradY: Float32Array, x: Float32Array, shape:
  */
 export async function batchNorm1dBackwardAsync(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): Promise<NormGrads> {
   const [args, result, arrays] = batchNorm1dBackwardCall(gradY, x, shape, saved, options);
-  await runAsync(arrays, () => getBackend().batchNormBackwardAsync(...args));
+  await runAsync(arrays, () => getBackend().batchNormBackwardAsync(args));
   return result;
 }
 
-function batchNorm1dBackwardCall(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): [Parameters<Backend['batchNormBackward']>, NormGrads, AsyncArg[]] {
+function batchNorm1dBackwardCall(gradY: Float32Array, x: Float32Array, shape: readonly [number, number], saved: BatchNorm1dSaved, options?: NormBackwardOptions): [BatchNormBackwardArgs, NormGrads, AsyncArg[]] {
   const [n, c] = checkShape2('shape', shape);
   checkLength('gradY', gradY, n * c);
   checkLength('x', x, n * c);
   if (saved === null || typeof saved !== 'object') invalidArg('saved', 'the result of batchNorm1d', saved);
-  const training = boolOr('saved.training', saved.training, true);
+  const training = checkBoolean('saved.training', saved.training, true);
   const sm = checkF64('saved.saveMean', saved.saveMean, c);
   const si = checkF64('saved.saveInvstd', saved.saveInvstd, c);
+  const { weight, accumulate, gradX, gradWeight, gradBias, arrays } = normBackwardOutputs(options, n * c, c, gradY, x, sm, si);
+  return [{ gradY, x, n, c, weight, saveMean: sm, saveInvstd: si, training, gradX, gradWeight, gradBias, accumulate }, { gradX, gradWeight, gradBias }, arrays];
+}
+
+/**
+ * The options and outputs of the BatchNorm1d and LayerNorm backward (x has `xLen` elements, γ and
+ * the γ/β gradients `features`): γ, accumulate, and gradX/gradWeight/gradBias (allocated when
+ * absent), disjoint from everything except that gradX may be gradY.
+ */
+export function normBackwardOutputs(options: unknown, xLen: number, features: number, gradY: Float32Array, x: Float32Array, saveMean: Float64Array, saveInvstd: Float64Array) {
   const o = checkOptions('options', options) as NormBackwardOptions;
-  const weight = optLength('options.weight', o.weight, c);
-  const accumulate = boolOr('options.accumulate', o.accumulate, false);
-  const gradX = o.gradX === undefined ? new Float32Array(n * c) : checkLength('options.gradX', o.gradX, n * c);
-  const gradWeight = o.gradWeight === undefined ? new Float32Array(c) : checkLength('options.gradWeight', o.gradWeight, c);
-  const gradBias = o.gradBias === undefined ? new Float32Array(c) : checkLength('options.gradBias', o.gradBias, c);
-  const arrays = checkNormGrads(gradX, gradWeight, gradBias, gradY, x, weight, sm, si);
-  return [[gradY, x, n, c, weight, sm, si, training, gradX, gradWeight, gradBias, accumulate], { gradX, gradWeight, gradBias }, arrays];
+  const weight = optLength('options.weight', o.weight, features);
+  const accumulate = checkBoolean('options.accumulate', o.accumulate, false);
+  const gradX = o.gradX === undefined ? new Float32Array(xLen) : checkLength('options.gradX', o.gradX, xLen);
+  const gradWeight = o.gradWeight === undefined ? new Float32Array(features) : checkLength('options.gradWeight', o.gradWeight, features);
+  const gradBias = o.gradBias === undefined ? new Float32Array(features) : checkLength('options.gradBias', o.gradBias, features);
+  const arrays: AsyncArg[] = checkDisjoint(
+    [['options.gradX', gradX, 'gradY'], ['options.gradWeight', gradWeight], ['options.gradBias', gradBias]],
+    [['gradY', gradY], ['x', x], ['options.weight', weight], ['saved.saveMean', saveMean], ['saved.saveInvstd', saveInvstd]],
+  );
+  return { weight, accumulate, gradX, gradWeight, gradBias, arrays };
 }

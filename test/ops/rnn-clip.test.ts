@@ -3,7 +3,7 @@
 // unclipped backward calls with the per-sample clip applied by the test; native agrees with pure-TS.
 import { describe, expect, it } from 'vitest';
 import { ops, useBackend } from '../../lib/index.js';
-import type { RecurrentShape, RecurrentWeights } from '../../lib/nn-ops/rnn.js';
+import type { RecurrentShape, RecurrentWeights } from '../../lib/ops/recurrent.js';
 import { targets, useTarget } from '../helpers/targets.js';
 import { lcgFloats } from '../helpers/random.js';
 

@@ -1,0 +1,115 @@
+/**
+ * The native backend's ops: each maps the backend's argument objects and named kinds onto the
+ * addon's positional exports (native/addon/*_binding.cc), in one place per op for its sync and
+ * async forms.
+ */
+import type { NativeAddon } from '../binding.js';
+import { Act, RECURRENT_MODE_IDS } from './kinds.js';
+import { nativeError, nativePair } from './native-call.js';
+import type { AsyncForms } from './types.js';
+import type {
+  BatchNormBackwardArgs,
+  BatchNormForwardArgs,
+  LayerNormBackwardArgs,
+  LayerNormForwardArgs,
+  LinearGrads,
+  LinearShape,
+  MatmulShape,
+  OpsBackend,
+  RecurrentBackwardArgs,
+  RecurrentForwardArgs,
+} from './ops-types.js';
+
+type NativeOps = OpsBackend &
+  AsyncForms<OpsBackend, 'matmul' | 'linearForward' | 'linearBackward' | 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward'>;
+
+export function createNativeOps(addon: NativeAddon): NativeOps {
+  const [matmul, matmulAsync] = nativePair(addon.matmul, addon.matmulAsync)((_, a: Float32Array, b: Float32Array, c: Float32Array, s: MatmulShape) =>
+    [a, b, c, s.m, s.n, s.k, s.transA, s.transB, s.alpha, s.beta],
+  );
+  const [linearForward, linearForwardAsync] = nativePair(addon.linearForward, addon.linearForwardAsync)((_, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, s: LinearShape) => [x, w, b, y, s.batch, s.inFeatures, s.outFeatures],
+  );
+  const [linearBackward, linearBackwardAsync] = nativePair(addon.linearBackward, addon.linearBackwardAsync)((_, x: Float32Array, w: Float32Array, gy: Float32Array, g: LinearGrads, s: LinearShape, acc: boolean) =>
+      [x, w, gy, g.gradX, g.gradWeight, g.gradBias, s.batch, s.inFeatures, s.outFeatures, acc],
+  );
+  const [batchNormForward, batchNormForwardAsync] = nativePair(addon.batchNormForward, addon.batchNormForwardAsync)((_, a: BatchNormForwardArgs) =>
+    [a.x, a.n, a.c, a.weight, a.bias, a.runningMean, a.runningVar, a.training, a.momentum, a.eps, a.y, a.saveMean, a.saveInvstd],
+  );
+  const [batchNormBackward, batchNormBackwardAsync] = nativePair(addon.batchNormBackward, addon.batchNormBackwardAsync)((_, a: BatchNormBackwardArgs) =>
+    [a.gradY, a.x, a.n, a.c, a.weight, a.saveMean, a.saveInvstd, a.training, a.gradX, a.gradWeight, a.gradBias, a.accumulate],
+  );
+  const [layerNormForward, layerNormForwardAsync] = nativePair(addon.layerNormForward, addon.layerNormForwardAsync)((_, a: LayerNormForwardArgs) =>
+    [a.x, a.rows, a.size, a.weight, a.bias, a.eps, a.y, a.saveMean, a.saveInvstd],
+  );
+  const [layerNormBackward, layerNormBackwardAsync] = nativePair(addon.layerNormBackward, addon.layerNormBackwardAsync)((_, a: LayerNormBackwardArgs) =>
+    [a.gradY, a.x, a.rows, a.size, a.weight, a.saveMean, a.saveInvstd, a.gradX, a.gradWeight, a.gradBias, a.accumulate],
+  );
+  const [recurrentForward, recurrentForwardAsync] = nativePair(addon.recurrentForward, addon.recurrentForwardAsync)((_, a: RecurrentForwardArgs) => {
+    const d = a.dims;
+    return [RECURRENT_MODE_IDS[a.mode], d.seqLen, d.batch, d.inputSize, d.hiddenSize, a.x, a.h0, a.c0, a.weightIh, a.weightHh, a.biasIh, a.biasHh, a.output, a.hN, a.cN, a.workspace];
+  });
+  const [recurrentBackward, recurrentBackwardAsync] = nativePair(addon.recurrentBackward, addon.recurrentBackwardAsync)((_, a: RecurrentBackwardArgs) => {
+    const d = a.dims;
+    return [
+      RECURRENT_MODE_IDS[a.mode], d.seqLen, d.batch, d.inputSize, d.hiddenSize, a.x, a.h0, a.c0, a.weightIh, a.weightHh, a.workspace,
+      a.gradOutput, a.gradHN, a.gradCN, a.gradInput, a.gradH0, a.gradC0, a.gradWeightIh, a.gradWeightHh, a.gradBiasIh, a.gradBiasHh,
+      a.accumulate, a.clipHiddenGradNorm,
+    ];
+  });
+  return {
+    matmul,
+    matmulAsync,
+    linearForward,
+    linearForwardAsync,
+    linearBackward,
+    linearBackwardAsync,
+    // The small elementwise calls map errors inline (no rest/spread): they run on tiny inputs too.
+    activationForward(f, x, y) {
+      try {
+        addon.activationForward(Act[f.kind], x, y, f.p0, f.p1);
+      } catch (err) {
+        throw nativeError(err);
+      }
+    },
+    activationBackward(f, x, gy, gx) {
+      try {
+        addon.activationBackward(Act[f.kind], x, gy, gx, f.p0, f.p1);
+      } catch (err) {
+        throw nativeError(err);
+      }
+    },
+    mseLoss(x, t, g, mean) {
+      try {
+        return addon.mseLoss(x, t, g, mean);
+      } catch (err) {
+        throw nativeError(err);
+      }
+    },
+    crossEntropyLoss(x, labels, g, batch, classes) {
+      try {
+        return addon.crossEntropyLoss(x, labels, g, batch, classes);
+      } catch (err) {
+        throw nativeError(err);
+      }
+    },
+    bceWithLogitsLoss(x, t, g) {
+      try {
+        return addon.bceWithLogitsLoss(x, t, g);
+      } catch (err) {
+        throw nativeError(err);
+      }
+    },
+    batchNormForward,
+    batchNormForwardAsync,
+    batchNormBackward,
+    batchNormBackwardAsync,
+    layerNormForward,
+    layerNormForwardAsync,
+    layerNormBackward,
+    layerNormBackwardAsync,
+    recurrentForward,
+    recurrentForwardAsync,
+    recurrentBackward,
+    recurrentBackwardAsync,
+  };
+}

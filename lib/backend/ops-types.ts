@@ -1,0 +1,173 @@
+/**
+ * The ops part of the Backend interface (lib/backend/types.ts extends it): synchronous methods
+ * taking argument objects with named kinds (their *Async forms come from one helper, types.ts).
+ * Arguments arrive validated: dimensions are integers, buffers are long enough and outputs alias
+ * inputs only where allowed.
+ */
+import type { ActivationKind, RecurrentMode } from './kinds.js';
+
+export interface MatmulShape {
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  alpha: number;
+  beta: number;
+}
+
+export interface LinearShape {
+  batch: number;
+  inFeatures: number;
+  outFeatures: number;
+}
+
+export interface LinearGrads {
+  gradX: Float32Array | null;
+  gradWeight: Float32Array | null;
+  gradBias: Float32Array | null;
+}
+
+/**
+ * An elementwise activation: `kind` and its two parameters (leakyRelu: negativeSlope; elu: alpha;
+ * softplus: beta, threshold; 0 where unused).
+ */
+export interface ActivationArgs {
+  kind: ActivationKind;
+  p0: number;
+  p1: number;
+}
+
+/** BatchNorm1d forward over x [n, c] (lib/ops/batch-norm.ts documents the semantics). */
+export interface BatchNormForwardArgs {
+  x: Float32Array;
+  n: number;
+  c: number;
+  weight: Float32Array | null;
+  bias: Float32Array | null;
+  runningMean: Float32Array | null;
+  runningVar: Float32Array | null;
+  training: boolean;
+  momentum: number;
+  eps: number;
+  y: Float32Array;
+  saveMean: Float64Array;
+  saveInvstd: Float64Array;
+}
+
+/** BatchNorm1d backward; null outputs are skipped. */
+export interface BatchNormBackwardArgs {
+  gradY: Float32Array;
+  x: Float32Array;
+  n: number;
+  c: number;
+  weight: Float32Array | null;
+  saveMean: Float64Array;
+  saveInvstd: Float64Array;
+  training: boolean;
+  gradX: Float32Array | null;
+  gradWeight: Float32Array | null;
+  gradBias: Float32Array | null;
+  accumulate: boolean;
+}
+
+/** LayerNorm forward over `rows` rows of `size` elements (lib/ops/layer-norm.ts). */
+export interface LayerNormForwardArgs {
+  x: Float32Array;
+  rows: number;
+  size: number;
+  weight: Float32Array | null;
+  bias: Float32Array | null;
+  eps: number;
+  y: Float32Array;
+  saveMean: Float64Array;
+  saveInvstd: Float64Array;
+}
+
+/** LayerNorm backward; null outputs are skipped. */
+export interface LayerNormBackwardArgs {
+  gradY: Float32Array;
+  x: Float32Array;
+  rows: number;
+  size: number;
+  weight: Float32Array | null;
+  saveMean: Float64Array;
+  saveInvstd: Float64Array;
+  gradX: Float32Array | null;
+  gradWeight: Float32Array | null;
+  gradBias: Float32Array | null;
+  accumulate: boolean;
+}
+
+/** T, B, I, H of a recurrent call (PyTorch's names; batch_first = false). */
+export interface RecurrentDims {
+  seqLen: number;
+  batch: number;
+  inputSize: number;
+  hiddenSize: number;
+}
+
+/** What the recurrent forward and backward both take; c0 is null unless the mode is 'lstm'. */
+export interface RecurrentCommonArgs {
+  mode: RecurrentMode;
+  dims: RecurrentDims;
+  x: Float32Array;
+  h0: Float32Array;
+  c0: Float32Array | null;
+  weightIh: Float32Array;
+  weightHh: Float32Array;
+}
+
+/**
+ * A recurrent forward through time (lib/backend/js/rnn.ts documents the layouts): G = 1 or 4 gate
+ * blocks by mode; cN is null unless the mode is 'lstm'.
+ */
+export interface RecurrentForwardArgs extends RecurrentCommonArgs {
+  biasIh: Float32Array | null;
+  biasHh: Float32Array | null;
+  output: Float32Array;
+  hN: Float32Array;
+  cN: Float32Array | null;
+  /** recurrentWorkspaceSize(mode, …) floats, read back by the backward. */
+  workspace: Float32Array;
+}
+
+/** A recurrent backward through time from the forward's workspace; cell-state fields null unless 'lstm'. */
+export interface RecurrentBackwardArgs extends RecurrentCommonArgs {
+  workspace: Float32Array;
+  gradOutput: Float32Array | null;
+  gradHN: Float32Array | null;
+  gradCN: Float32Array | null;
+  gradInput: Float32Array;
+  gradH0: Float32Array;
+  gradC0: Float32Array | null;
+  gradWeightIh: Float32Array;
+  gradWeightHh: Float32Array;
+  gradBiasIh: Float32Array | null;
+  gradBiasHh: Float32Array | null;
+  accumulate: boolean;
+  /** Per-sample dh_t clipping threshold, float32-rounded; 0 = off. */
+  clipHiddenGradNorm: number;
+}
+
+export interface OpsBackend {
+  /** c = alpha·op(a)·op(b) + beta·c, row-major; beta = 0 never reads c. */
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, s: MatmulShape): void;
+  /** y = x·weightᵀ + bias. */
+  linearForward(x: Float32Array, weight: Float32Array, bias: Float32Array | null, y: Float32Array, s: LinearShape): void;
+  /** gradX = gradY·weight, gradWeight (+)= gradYᵀ·x, gradBias (+)= Σ_batch gradY; null outputs are skipped. */
+  linearBackward(x: Float32Array, weight: Float32Array, gradY: Float32Array, g: LinearGrads, s: LinearShape, accumulate: boolean): void;
+  /** y = f(x) elementwise. */
+  activationForward(f: ActivationArgs, x: Float32Array, y: Float32Array): void;
+  /** gradX = gradY·f'(x) elementwise. */
+  activationBackward(f: ActivationArgs, x: Float32Array, gradY: Float32Array, gradX: Float32Array): void;
+  mseLoss(input: Float32Array, target: Float32Array, grad: Float32Array | null, mean: boolean): number;
+  crossEntropyLoss(logits: Float32Array, labels: Int32Array, grad: Float32Array | null, batch: number, classes: number): number;
+  bceWithLogitsLoss(input: Float32Array, target: Float32Array, grad: Float32Array | null): number;
+  batchNormForward(a: BatchNormForwardArgs): void;
+  batchNormBackward(a: BatchNormBackwardArgs): void;
+  layerNormForward(a: LayerNormForwardArgs): void;
+  layerNormBackward(a: LayerNormBackwardArgs): void;
+  recurrentForward(a: RecurrentForwardArgs): void;
+  recurrentBackward(a: RecurrentBackwardArgs): void;
+}

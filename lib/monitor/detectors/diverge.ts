@@ -1,0 +1,55 @@
+/** Loss divergence: a non-finite loss at once, or the smoothed loss far above its running minimum. */
+import { makeEvent, type MonitorEvent } from '../events.js';
+import { resolveDiverge, type DivergeOptions } from '../options.js';
+import type { Detector, DetectorInput } from './detector.js';
+
+/**
+ * Flags a non-finite loss once per episode, and a smoothed (bias-corrected EMA) loss that stays
+ * more than (factor − 1) × |minimum| above its running minimum for `patience` steps after `warmup`.
+ * Steps recorded without a loss are skipped.
+ */
+export class DivergeDetector implements Detector {
+  private readonly opt: Required<DivergeOptions>;
+  private nonFiniteEpisode = false;
+  private ema = 0;
+  private seen = 0;
+  private min = Infinity;
+  private riseRun = 0;
+
+  /**
+   * @param options factor, patience, smoothing and warmup (defaults as in {@link DivergeOptions}).
+   * @throws {TypeError|RangeError} an option of the wrong type or out of range.
+   */
+  constructor(options?: DivergeOptions) {
+    this.opt = resolveDiverge(options, 'options');
+  }
+
+  /**
+   * Checks one step.
+   * @param input the step's loss (no event without one).
+   * @returns at most one event.
+   */
+  check({ step, loss }: DetectorInput): MonitorEvent[] {
+    if (loss === undefined) return [];
+    if (!Number.isFinite(loss)) {
+      const out = this.nonFiniteEpisode ? [] : [makeEvent('diverge', 'nonfinite-loss', step, null, loss, NaN)];
+      this.nonFiniteEpisode = true;
+      return out;
+    }
+    this.nonFiniteEpisode = false;
+    const { factor, patience, smoothing, warmup } = this.opt;
+    this.seen++;
+    this.ema = smoothing * this.ema + (1 - smoothing) * loss;
+    const smooth = this.ema / (1 - smoothing ** this.seen); // bias-corrected (Adam's trick)
+    if (this.seen <= warmup) return [];
+    this.min = Math.min(this.min, smooth);
+    // A rise of (factor − 1) × |minimum| above the minimum: smooth > factor × min for positive losses,
+    // and still meaningful for losses that are negative (a log-likelihood, a maximised objective).
+    if (smooth - this.min > (factor - 1) * Math.abs(this.min)) {
+      if (++this.riseRun === patience) return [makeEvent('diverge', 'loss-rise', step, null, smooth, this.min, ` for ${patience} steps`)];
+    } else {
+      this.riseRun = 0;
+    }
+    return [];
+  }
+}

@@ -265,7 +265,7 @@ Napi::Value ActivationForward(const Napi::CallbackInfo& info) {
   const float p0 = static_cast<float>(arg_number(info, 3, "p0"));
   const float p1 = static_cast<float>(arg_number(info, 4, "p1"));
   need(info, y, 1, x.size, "y");
-  const kernels::ActForwardFn f = kernels::activation_kernels(active_isa()).forward;
+  const kernels::ActForwardFn f = kernels::activation_kernels(active_isa()).forward[fn];
   float* const xd = x.data;
   float* const yd = y.data;
   parallel_for(0, x.size, act_grain(fn),
@@ -284,7 +284,7 @@ Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
   const float p1 = static_cast<float>(arg_number(info, 5, "p1"));
   need(info, gy, 1, x.size, "gradY");
   need(info, gx, 1, x.size, "gradX");
-  const kernels::ActBackwardFn f = kernels::activation_kernels(active_isa()).backward;
+  const kernels::ActBackwardFn f = kernels::activation_kernels(active_isa()).backward[fn];
   float* const xd = x.data;
   float* const gyd = gy.data;
   float* const gxd = gx.data;

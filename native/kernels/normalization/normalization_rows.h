@@ -62,7 +62,6 @@ const NormRowKernels& norm_row_kernels(Isa isa);
 
 GG_NORM_ROWS_DECLARE(scalar)
 GG_NORM_ROWS_DECLARE(avx2)
-GG_NORM_ROWS_DECLARE(avx512)
 GG_NORM_ROWS_DECLARE(neon)
 #undef GG_NORM_ROWS_DECLARE
 

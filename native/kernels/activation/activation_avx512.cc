@@ -5,13 +5,12 @@
 #include <immintrin.h>
 
 #include "kernels/activation/activation.h"
+#include "kernels/avx512_lanes.h"
 
 namespace gradguard {
 namespace kernels {
 namespace avx512 {
 namespace {
-
-inline __mmask16 tail_mask16(size_t r) { return static_cast<__mmask16>((1u << r) - 1u); }
 
 // Lanes where x > 0 or x is NaN keep x (relu) / grad (relu backward); NaN input passes through.
 inline __m512 relu16(__m512 x) {

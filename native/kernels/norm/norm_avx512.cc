@@ -4,14 +4,13 @@
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
+#include "kernels/avx512_lanes.h"
 #include "kernels/norm/norm.h"
 
 namespace gradguard {
 namespace kernels {
 namespace avx512 {
 namespace {
-
-inline __mmask16 tail_mask16(size_t r) { return static_cast<__mmask16>((1u << r) - 1u); }
 
 inline __m512d lo_pd(__m512 v) { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }
 inline __m512d hi_pd(__m512 v) {
@@ -113,7 +112,7 @@ void scale_f32__avx512(float* x, size_t n, float s) {
   }
   for (; i < n; i += 16) {
     const size_t r = n - i;
-    const __mmask16 m = r >= 16 ? static_cast<__mmask16>(0xffff) : tail_mask16(r);
+    const __mmask16 m = tail_mask16(r);
     _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), vs));
   }
 }
@@ -123,7 +122,7 @@ void clamp_f32__avx512(float* x, size_t n, float lo, float hi) {
   // max_ps/min_ps return their second operand when either is NaN: x goes second, so NaN stays.
   for (size_t i = 0; i < n; i += 16) {
     const size_t r = n - i;
-    const __mmask16 m = r >= 16 ? static_cast<__mmask16>(0xffff) : tail_mask16(r);
+    const __mmask16 m = tail_mask16(r);
     const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
     _mm512_mask_storeu_ps(x + i, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, v)));
   }

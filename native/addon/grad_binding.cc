@@ -2,7 +2,6 @@
 // Sync and async (a Promise, work on a libuv thread) forms share one compute path each.
 #include <napi.h>
 
-#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -39,16 +38,14 @@ double checked_norm_type(const Napi::CallbackInfo& info, size_t i) {
   return p;
 }
 
-// The fused clip: norm (per-tensor norms to `per_tensor` if given), then one scaling pass only when
-// the coefficient is below 1 or NaN; nothing is scaled when a non-finite total must raise.
+// The fused clip. On kNonFinite (errorIfNonfinite and a NaN/Inf total) nothing was scaled and the
+// non-finite total is returned all the same: the TS layer raises NonFiniteGradientError, naming
+// the first offending tensor from perTensorOut.
 double clip_by_norm(Isa isa, const std::vector<Span>& spans, double max_norm, double p,
                     bool error_if_nonfinite, double* per_tensor) {
-  const double total = kernels::multi_tensor_norm(isa, spans.data(), spans.size(), p, per_tensor);
-  if (error_if_nonfinite && !std::isfinite(total)) return total;
-  const double coef = kernels::clip_coefficient(max_norm, total);
-  if (!(coef >= 1.0)) {
-    kernels::multi_tensor_scale(isa, spans.data(), spans.size(), static_cast<float>(coef));
-  }
+  double total = 0.0;
+  kernels::multi_tensor_clip_by_norm(isa, spans.data(), spans.size(), max_norm, p,
+                                     error_if_nonfinite, &total, per_tensor);
   return total;
 }
 

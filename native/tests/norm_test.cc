@@ -185,6 +185,81 @@ void test_multi_tensor_nonfinite_and_empty() {
   CHECK(clip_coefficient(10.0, 1.0) == 1.0);
 }
 
+bool same_bits(const std::vector<std::vector<float>>& a, const std::vector<std::vector<float>>& b) {
+  for (size_t t = 0; t < a.size(); ++t) {
+    if (a[t].size() != b[t].size()) return false;
+    if (!a[t].empty() && std::memcmp(a[t].data(), b[t].data(), a[t].size() * sizeof(float)) != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void test_clip_by_norm() {
+  const double inf = std::numeric_limits<double>::infinity();
+  for (Isa isa : test::isas()) {
+    for (double p : {2.0, 1.0, 3.0, inf}) {
+      // Clipping: the same total as multi_tensor_norm and the same bits as a separate scale pass.
+      auto ts = make_tensors();
+      auto expect = ts;
+      std::vector<Span> spans = spans_of(ts), expect_spans = spans_of(expect);
+      std::vector<double> per(spans.size()), expect_per(spans.size());
+      const double norm = multi_tensor_norm(isa, expect_spans.data(), expect.size(), p,
+                                            expect_per.data());
+      const double max_norm = norm / 3;
+      multi_tensor_scale(isa, expect_spans.data(), expect.size(),
+                         static_cast<float>(clip_coefficient(max_norm, norm)));
+      for (int threads : {1, 4}) {
+        set_num_threads(threads);
+        auto fresh = make_tensors();
+        spans = spans_of(fresh);
+        double total = -1;
+        CHECK(multi_tensor_clip_by_norm(isa, spans.data(), spans.size(), max_norm, p, true, &total,
+                                        per.data()) == Status::kOk);
+        CHECK_MSG(std::memcmp(&total, &norm, sizeof(double)) == 0 && per == expect_per &&
+                      same_bits(fresh, expect),
+                  "%s p=%g threads=%d clip", isa_name(isa), p, threads);
+      }
+      // No clipping needed: nothing changes.
+      auto kept = make_tensors();
+      const auto original = kept;
+      spans = spans_of(kept);
+      double total = -1;
+      CHECK(multi_tensor_clip_by_norm(isa, spans.data(), spans.size(), norm * 2, p, false, &total,
+                                      nullptr) == Status::kOk);
+      CHECK(total == norm && same_bits(kept, original));
+    }
+    // Non-finite totals: kNonFinite and nothing scaled when asked; else PyTorch's NaN / zeros.
+    auto bad = make_tensors();
+    bad[5][777] = std::numeric_limits<float>::quiet_NaN();
+    const auto original = bad;
+    std::vector<Span> spans = spans_of(bad);
+    std::vector<double> per(spans.size());
+    double total = 0;
+    CHECK(multi_tensor_clip_by_norm(isa, spans.data(), spans.size(), 1.0, 2.0, true, &total,
+                                    per.data()) == Status::kNonFinite);
+    CHECK(std::isnan(total) && std::isnan(per[5]) && std::isfinite(per[4]));
+    CHECK(same_bits(bad, original));
+    CHECK(multi_tensor_clip_by_norm(isa, spans.data(), spans.size(), 1.0, 2.0, false, &total,
+                                    nullptr) == Status::kOk);
+    CHECK(std::isnan(total) && std::isnan(bad[1][0]) && std::isnan(bad[8][4]));
+    auto big = make_tensors();
+    big[2][5] = std::numeric_limits<float>::infinity();
+    spans = spans_of(big);
+    CHECK(multi_tensor_clip_by_norm(isa, spans.data(), spans.size(), 1.0, 2.0, true, &total,
+                                    nullptr) == Status::kNonFinite);
+    CHECK(total == inf && big[2][5] == std::numeric_limits<float>::infinity());
+    CHECK(multi_tensor_clip_by_norm(isa, spans.data(), spans.size(), 1.0, 2.0, false, &total,
+                                    nullptr) == Status::kOk);
+    CHECK(total == inf && std::isnan(big[2][5]) && big[2][4] == 0.f && big[7][0] == 0.f);
+    // No tensors: a zero norm, nothing to do.
+    CHECK(multi_tensor_clip_by_norm(isa, nullptr, 0, 1.0, 2.0, true, &total, nullptr) ==
+              Status::kOk &&
+          total == 0.0);
+  }
+  set_num_threads(usable_cores());
+}
+
 void test_agc() {
   // One [2, 3] weight: row 0 gets clipped, row 1 does not; a [3] bias is one unit.
   for (Isa isa : test::isas()) {
@@ -212,6 +287,7 @@ int main() {
   test_scale_and_clamp();
   test_multi_tensor_deterministic_across_threads();
   test_multi_tensor_nonfinite_and_empty();
+  test_clip_by_norm();
   test_agc();
   return test::finish("norm_test");
 }

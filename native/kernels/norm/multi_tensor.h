@@ -1,13 +1,14 @@
-// Fused multi-tensor norm, statistics and in-place scaling over a list of float32 spans, spread over
-// the thread pool. Each tensor is cut into fixed chunks of kChunk elements; each chunk's partial goes
-// to its own slot and the slots are combined in order, so results are bit-identical for any thread
-// count (on one ISA). Reductions accumulate in float64 (PyTorch's clip_grad_norm_ uses float32).
+// Fused multi-tensor norm, norm clipping, statistics and in-place scaling over a list of float32
+// spans, spread over the thread pool. Each tensor is cut into fixed chunks of kChunk elements; each
+// chunk's partial goes to its own slot and the slots are combined in order, so results are
+// bit-identical for any thread count (on one ISA). Reductions accumulate in float64 (PyTorch's clip_grad_norm_ uses float32).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 #include "core/dispatch.h"
+#include "core/status.h"
 
 namespace gradguard {
 namespace kernels {
@@ -25,6 +26,14 @@ double multi_tensor_norm(Isa isa, const Span* spans, size_t count, double p, dou
 
 // x *= s over every span.
 void multi_tensor_scale(Isa isa, const Span* spans, size_t count, float s);
+
+// clip_grad_norm_ fused: the total p-norm as multi_tensor_norm (per-tensor norms to per_tensor if
+// not null) goes to *total_norm, then every span is scaled by clip_coefficient(max_norm, total) in
+// a second pass over the same chunk plan, made only when that coefficient is below 1 or NaN. With
+// error_if_nonfinite, a NaN or infinite total scales nothing and returns kNonFinite; else kOk.
+Status multi_tensor_clip_by_norm(Isa isa, const Span* spans, size_t count, double max_norm,
+                                 double p, bool error_if_nonfinite, double* total_norm,
+                                 double* per_tensor);
 
 // x = clamp(x, lo, hi) over every span (NaN stays NaN).
 void multi_tensor_clamp(Isa isa, const Span* spans, size_t count, float lo, float hi);

@@ -4,7 +4,6 @@
 // arrays are null.
 #include <napi.h>
 
-#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -17,14 +16,6 @@
 namespace gradguard {
 namespace addon {
 namespace {
-
-size_t arg_size(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  const double v = arg_number(info, i, name);
-  if (!(v >= 0 && v <= 9007199254740991.0) || std::floor(v) != v) {
-    throw_range(info.Env(), std::string(name) + " must be a non-negative integer");
-  }
-  return static_cast<size_t>(v);
-}
 
 // a * b, or a RangeError when the product does not fit (JS could pass dimensions whose product
 // wraps around to the length of a small array).
@@ -50,7 +41,7 @@ double* f64(const Napi::CallbackInfo& info, size_t i, const char* name, size_t l
 //  y, saveMean, saveInvstd) -> undefined
 Job batch_norm_forward_job(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 13);
-  const size_t n = arg_size(info, 1, "batch"), c = arg_size(info, 2, "features");
+  const size_t n = arg_dim(info, 1, "batch"), c = arg_dim(info, 2, "features");
   checked_mul(info, n, c);
   const float* x = float32_exact(info, 0, "x", n * c);
   const float* w = float32_exact(info, 3, "weight", c, true);
@@ -90,7 +81,7 @@ Napi::Value BatchNormForwardAsync(const Napi::CallbackInfo& info) {
 // (dy, x, n, c, weight|null, saveMean, saveInvstd, training, dx|null, dw|null, db|null, accumulate)
 Job batch_norm_backward_job(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 12);
-  const size_t n = arg_size(info, 2, "batch"), c = arg_size(info, 3, "features");
+  const size_t n = arg_dim(info, 2, "batch"), c = arg_dim(info, 3, "features");
   checked_mul(info, n, c);
   const float* dy = float32_exact(info, 0, "gradY", n * c);
   const float* x = float32_exact(info, 1, "x", n * c);
@@ -119,7 +110,7 @@ Napi::Value BatchNormBackwardAsync(const Napi::CallbackInfo& info) {
 // (x, m, d, weight|null, bias|null, eps, y, saveMean, saveInvstd) -> undefined
 Job layer_norm_forward_job(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 9);
-  const size_t m = arg_size(info, 1, "rows"), d = arg_size(info, 2, "normalizedSize");
+  const size_t m = arg_dim(info, 1, "rows"), d = arg_dim(info, 2, "normalizedSize");
   checked_mul(info, m, d);
   if (d == 0) throw_range(info.Env(), "normalizedSize must be >= 1");
   const float* x = float32_exact(info, 0, "x", m * d);
@@ -146,7 +137,7 @@ Napi::Value LayerNormForwardAsync(const Napi::CallbackInfo& info) {
 // (dy, x, m, d, weight|null, saveMean, saveInvstd, dx|null, dw|null, db|null, accumulate)
 Job layer_norm_backward_job(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 11);
-  const size_t m = arg_size(info, 2, "rows"), d = arg_size(info, 3, "normalizedSize");
+  const size_t m = arg_dim(info, 2, "rows"), d = arg_dim(info, 3, "normalizedSize");
   checked_mul(info, m, d);
   if (d == 0) throw_range(info.Env(), "normalizedSize must be >= 1");
   const float* dy = float32_exact(info, 0, "gradY", m * d);

@@ -22,15 +22,6 @@ namespace {
 
 using kernels::Span;
 
-// A non-negative integer argument (a dimension); throws a RangeError otherwise.
-size_t arg_dim(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  const double v = arg_number(info, i, name);
-  if (!(v >= 0) || v != std::floor(v) || v > 9007199254740991.0) {
-    throw_range(info.Env(), std::string(name) + " must be a non-negative integer");
-  }
-  return static_cast<size_t>(v);
-}
-
 Span f32(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return float32_span(info.Env(), info[i], name);
 }

@@ -18,23 +18,17 @@ namespace {
 using kernels::RecurrentDims;
 using kernels::RecurrentMode;
 
-size_t dim(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  const double v = arg_number(info, i, name);
-  if (!(v >= 0 && v <= 4294967295.0) || std::floor(v) != v) {
-    throw_range(info.Env(), std::string(name) + " must be a non-negative integer");
-  }
-  return static_cast<size_t>(v);
-}
-
-
 // Arguments 0..4: mode, seqLen, batch, inputSize, hiddenSize.
 RecurrentMode mode_and_dims(const Napi::CallbackInfo& info, RecurrentDims* d) {
   const double m = arg_number(info, 0, "mode");
   if (m != 0 && m != 1 && m != 2) throw_range(info.Env(), "mode must be 0, 1 or 2");
-  d->seq_len = dim(info, 1, "seqLen");
-  d->batch = dim(info, 2, "batch");
-  d->input_size = dim(info, 3, "inputSize");
-  d->hidden_size = dim(info, 4, "hiddenSize");
+  // 2^53 - 1 like every dimension (it was 2^32 - 1 here, tighter than the TS layer for no reason
+  // of the kernel's, which indexes with size_t): the product check below is what keeps the lengths
+  // computed from these from wrapping around.
+  d->seq_len = arg_dim(info, 1, "seqLen");
+  d->batch = arg_dim(info, 2, "batch");
+  d->input_size = arg_dim(info, 3, "inputSize");
+  d->hidden_size = arg_dim(info, 4, "hiddenSize");
   if (d->input_size == 0 || d->hidden_size == 0) {
     throw_range(info.Env(), "inputSize and hiddenSize must be >= 1");
   }

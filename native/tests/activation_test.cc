@@ -1,6 +1,6 @@
-// Activation kernels on every ISA this machine has, against the scalar reference (bit-identical:
-// the SIMD paths either compute the same single rounding or call the reference), plus exact values,
-// kink conventions, stability at ±1000, NaN propagation, in-place use and tails.
+// Activation kernels on every ISA this machine has, against the scalar reference (bit-identical for
+// relu and leaky_relu, a few ulp for the SIMD math: see agree()), plus exact values, kink
+// conventions, stability at ±1000, NaN propagation, in-place use and tails.
 #include "kernels/activation/activation.h"
 
 #include <cmath>

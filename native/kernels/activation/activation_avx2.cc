@@ -220,10 +220,7 @@ void act_fwd_f32__avx2(int fn, const float* x, float* y, size_t n, float p0, flo
     }
     return;
   }
-  if (fn != 0 && fn != 1) {
-    scalar::act_fwd_f32__scalar(fn, x, y, n, p0, p1);
-    return;
-  }
+  // relu (0) or leaky_relu (1)
   const __m256 slope = _mm256_set1_ps(p0);
   size_t i = 0;
   if (fn == 0) {
@@ -259,10 +256,7 @@ void act_bwd_f32__avx2(int fn, const float* x, const float* grad_y, float* grad_
     }
     return;
   }
-  if (fn != 0 && fn != 1) {
-    scalar::act_bwd_f32__scalar(fn, x, grad_y, grad_x, n, p0, p1);
-    return;
-  }
+  // relu (0) or leaky_relu (1)
   const __m256 slope = _mm256_set1_ps(p0);
   size_t i = 0;
   if (fn == 0) {

@@ -1,6 +1,6 @@
 // The scalar reference: each element computed in float64 with the C library's exp/tanh/erf/log1p
-// and rounded once to float32, so it is accurate to within 1 ulp of the true result. The SIMD
-// variants call these for tails and for the transcendental-heavy functions they do not vectorise.
+// and rounded once to float32, so it is accurate to within 1 ulp of the true result: the reference
+// the SIMD variants (which vectorise every kind, tails included) are tested against.
 // Formulas are arranged so no intermediate overflows or cancels (sigmoid via exp(-|x|), softplus
 // via max(z, 0) + log1p(exp(-|z|)), 1 + tanh u as 2 sigmoid(2u), sigmoid' and tanh' from
 // exp(-|x|)).

@@ -35,11 +35,11 @@ namespace addon {
   throw e;
 }
 
-#define GG_REQUIRE_ARGS(info, n)                                                              \
-  do {                                                                                        \
-    if ((info).Length() < (n)) {                                                              \
-      ::gradguard::addon::throw_type((info).Env(), "expected " #n " arguments");              \
-    }                                                                                         \
+#define GG_REQUIRE_ARGS(info, n)                                                 \
+  do {                                                                           \
+    if ((info).Length() < (n)) {                                                 \
+      ::gradguard::addon::throw_type((info).Env(), "expected " #n " arguments"); \
+    }                                                                            \
   } while (0)
 
 inline double arg_number(const Napi::CallbackInfo& info, size_t i, const char* name) {
@@ -160,7 +160,8 @@ inline void tensor_list(const Napi::CallbackInfo& info, size_t i, const char* na
     }
   }
   if (!flat) {
-    if (!info[i].IsArray()) throw_type(info.Env(), std::string(name) + " must be an Array of Float32Array");
+    if (!info[i].IsArray())
+      throw_type(info.Env(), std::string(name) + " must be an Array of Float32Array");
     napi_value arr = info[i];
     uint32_t n = 0;
     napi_get_array_length(env, arr, &n);

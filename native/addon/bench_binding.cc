@@ -2,18 +2,17 @@
 // read and copy bandwidth, and the peak FMA rate; and one for the tests of native fault handling.
 #include <napi.h>
 
-#include "addon/args.h"
-#include "addon/bindings.h"
-#include "kernels/stream/peak.h"
-#include "kernels/stream/stream.h"
-
 #include <atomic>
 #include <new>
 #include <string>
 #include <vector>
 
+#include "addon/args.h"
+#include "addon/bindings.h"
 #include "core/dispatch.h"
 #include "core/thread_pool.h"
+#include "kernels/stream/peak.h"
+#include "kernels/stream/stream.h"
 
 namespace gradguard {
 namespace addon {
@@ -79,7 +78,8 @@ void init_bench(Napi::Env env, Napi::Object exports) {
   exports.Set("streamRead", Napi::Function::New(env, StreamRead, "streamRead"));
   exports.Set("streamCopy", Napi::Function::New(env, StreamCopy, "streamCopy"));
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak, "fmaPeak"));
-  exports.Set("testThrowBadAlloc", Napi::Function::New(env, TestThrowBadAlloc, "testThrowBadAlloc"));
+  exports.Set("testThrowBadAlloc",
+              Napi::Function::New(env, TestThrowBadAlloc, "testThrowBadAlloc"));
 }
 
 }  // namespace addon

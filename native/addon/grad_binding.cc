@@ -64,8 +64,8 @@ Napi::Value GradNorm(const Napi::CallbackInfo& info) {
   std::vector<Span>& spans = sync_spans(info, 0, "tensors");
   const double p = checked_norm_type(info, 2);
   double* per = optional_float64_out(info, 3, "perTensorOut", spans.size());
-  return Napi::Number::New(info.Env(), kernels::multi_tensor_norm(active_isa(), spans.data(),
-                                                                  spans.size(), p, per));
+  return Napi::Number::New(
+      info.Env(), kernels::multi_tensor_norm(active_isa(), spans.data(), spans.size(), p, per));
 }
 
 Napi::Value GradNormAsync(const Napi::CallbackInfo& info) {
@@ -222,7 +222,8 @@ void init_grad(Napi::Env env, Napi::Object exports) {
   exports.Set("gradNorm", Napi::Function::New(env, GradNorm, "gradNorm"));
   exports.Set("gradNormAsync", Napi::Function::New(env, GradNormAsync, "gradNormAsync"));
   exports.Set("clipGradNorm", Napi::Function::New(env, ClipGradNorm, "clipGradNorm"));
-  exports.Set("clipGradNormAsync", Napi::Function::New(env, ClipGradNormAsync, "clipGradNormAsync"));
+  exports.Set("clipGradNormAsync",
+              Napi::Function::New(env, ClipGradNormAsync, "clipGradNormAsync"));
   exports.Set("scaleGrads", Napi::Function::New(env, ScaleGrads, "scaleGrads"));
   exports.Set("scaleGradsAsync", Napi::Function::New(env, ScaleGradsAsync, "scaleGradsAsync"));
   exports.Set("clampGrads", Napi::Function::New(env, ClampGrads, "clampGrads"));

@@ -19,7 +19,8 @@ Napi::Value AllocateBuffer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const size_t bytes = arg_dim(info, 0, "bytes");
   void* p = allocate_buffer(bytes);
-  if (p == nullptr) throw_status(env, Status::kOutOfMemory, "allocateBuffer(" + std::to_string(bytes) + ")");
+  if (p == nullptr)
+    throw_status(env, Status::kOutOfMemory, "allocateBuffer(" + std::to_string(bytes) + ")");
   napi_value ab;
   napi_status st = napi_create_external_arraybuffer(
       env, p, bytes,

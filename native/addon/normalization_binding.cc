@@ -24,7 +24,6 @@ size_t checked_mul(const Napi::CallbackInfo& info, size_t a, size_t b) {
   return a * b;
 }
 
-
 double* f64(const Napi::CallbackInfo& info, size_t i, const char* name, size_t len) {
   if (!info[i].IsTypedArray() ||
       info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
@@ -66,7 +65,8 @@ Job batch_norm_forward_job(const Napi::CallbackInfo& info) {
   }
   const Isa isa = active_isa();
   return [=] {
-    kernels::batchnorm1d_forward_f32(isa, x, n, c, w, b, rm, rv, training, momentum, eps, y, sm, si);
+    kernels::batchnorm1d_forward_f32(isa, x, n, c, w, b, rm, rv, training, momentum, eps, y, sm,
+                                     si);
     return Status::kOk;
   };
 }
@@ -95,7 +95,8 @@ Job batch_norm_backward_job(const Napi::CallbackInfo& info) {
   const bool accumulate = arg_bool(info, 11, "accumulate");
   const Isa isa = active_isa();
   return [=] {
-    kernels::batchnorm1d_backward_f32(isa, dy, x, n, c, w, sm, si, training, dx, dw, db, accumulate);
+    kernels::batchnorm1d_backward_f32(isa, dy, x, n, c, w, sm, si, training, dx, dw, db,
+                                      accumulate);
     return Status::kOk;
   };
 }
@@ -167,13 +168,19 @@ Napi::Value LayerNormBackwardAsync(const Napi::CallbackInfo& info) {
 
 void init_normalization(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNormForward", Napi::Function::New(env, BatchNormForward, "batchNormForward"));
-  exports.Set("batchNormForwardAsync", Napi::Function::New(env, BatchNormForwardAsync, "batchNormForwardAsync"));
-  exports.Set("batchNormBackward", Napi::Function::New(env, BatchNormBackward, "batchNormBackward"));
-  exports.Set("batchNormBackwardAsync", Napi::Function::New(env, BatchNormBackwardAsync, "batchNormBackwardAsync"));
+  exports.Set("batchNormForwardAsync",
+              Napi::Function::New(env, BatchNormForwardAsync, "batchNormForwardAsync"));
+  exports.Set("batchNormBackward",
+              Napi::Function::New(env, BatchNormBackward, "batchNormBackward"));
+  exports.Set("batchNormBackwardAsync",
+              Napi::Function::New(env, BatchNormBackwardAsync, "batchNormBackwardAsync"));
   exports.Set("layerNormForward", Napi::Function::New(env, LayerNormForward, "layerNormForward"));
-  exports.Set("layerNormForwardAsync", Napi::Function::New(env, LayerNormForwardAsync, "layerNormForwardAsync"));
-  exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward, "layerNormBackward"));
-  exports.Set("layerNormBackwardAsync", Napi::Function::New(env, LayerNormBackwardAsync, "layerNormBackwardAsync"));
+  exports.Set("layerNormForwardAsync",
+              Napi::Function::New(env, LayerNormForwardAsync, "layerNormForwardAsync"));
+  exports.Set("layerNormBackward",
+              Napi::Function::New(env, LayerNormBackward, "layerNormBackward"));
+  exports.Set("layerNormBackwardAsync",
+              Napi::Function::New(env, LayerNormBackwardAsync, "layerNormBackwardAsync"));
 }
 
 }  // namespace addon

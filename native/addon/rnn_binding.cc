@@ -85,7 +85,8 @@ Job recurrent_backward_job(const Napi::CallbackInfo& info) {
   const float* c0 = lstm ? float32_exact(info, 7, "c0", B * H) : nullptr;
   const float* w_ih = float32_exact(info, 8, "weightIh", GH * I);
   const float* w_hh = float32_exact(info, 9, "weightHh", GH * H);
-  const float* ws = float32_exact(info, 10, "workspace", kernels::recurrent_workspace_size(mode, d));
+  const float* ws =
+      float32_exact(info, 10, "workspace", kernels::recurrent_workspace_size(mode, d));
   const float* go = float32_exact(info, 11, "gradOutput", T * B * H, true);
   const float* ghn = float32_exact(info, 12, "gradHN", B * H, true);
   const float* gcn = lstm ? float32_exact(info, 13, "gradCN", B * H, true) : nullptr;
@@ -128,7 +129,8 @@ Napi::Value RecurrentBackwardAsync(const Napi::CallbackInfo& info) {
 
 void init_rnn(Napi::Env env, Napi::Object exports) {
   exports.Set("recurrentForward", Napi::Function::New(env, RecurrentForward, "recurrentForward"));
-  exports.Set("recurrentBackward", Napi::Function::New(env, RecurrentBackward, "recurrentBackward"));
+  exports.Set("recurrentBackward",
+              Napi::Function::New(env, RecurrentBackward, "recurrentBackward"));
   exports.Set("recurrentForwardAsync",
               Napi::Function::New(env, RecurrentForwardAsync, "recurrentForwardAsync"));
   exports.Set("recurrentBackwardAsync",

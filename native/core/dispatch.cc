@@ -95,8 +95,8 @@ Isa isa_from_env(const char* value, uint32_t supported, std::string* error) {
   Isa wanted;
   if (!parse_isa(value, &wanted)) {
     const uint32_t all = ~0u >> (32 - kIsaCount);
-    *error = std::string("GRADGUARD_ISA=\"") + value + "\" is not an ISA gradguard knows; expected " +
-             "one of " + join_names(all, false);
+    *error = std::string("GRADGUARD_ISA=\"") + value +
+             "\" is not an ISA gradguard knows; expected " + "one of " + join_names(all, false);
     return best;
   }
   if (!((supported >> static_cast<int>(wanted)) & 1u)) {

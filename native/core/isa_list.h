@@ -1,7 +1,7 @@
 // The one list of instruction sets (ISAs) the kernels come in, lowest first. Everything per ISA
-// follows from it: the Isa enum and its names (GRADGUARD_ISA, setIsa, backendInfo().isa), which CPUs
-// run it (core/dispatch.cc, from the CPU features of core/cpu_features.h), the kernel tables (a
-// family without a kernel of its own for an ISA uses its base's: core/kernel_table.h), and the
+// follows from it: the Isa enum and its names (GRADGUARD_ISA, setIsa, backendInfo().isa), which
+// CPUs run it (core/dispatch.cc, from the CPU features of core/cpu_features.h), the kernel tables
+// (a family without a kernel of its own for an ISA uses its base's: core/kernel_table.h), and the
 // build: scripts/sources.mjs parses the rows of GG_ISA_LIST and compiles every *_<name>.cc with the
 // row's flags, for targets of the row's architecture only.
 //
@@ -16,11 +16,11 @@
 // Among the ISAs the CPU runs, the last row wins; GRADGUARD_ISA may choose a lower one.
 #pragma once
 
-#define GG_ISA_LIST(GG_ISA)                                                        \
-  GG_ISA(Scalar, scalar, Scalar, any, 0, "-ffp-contract=off")                      \
-  GG_ISA(Neon, neon, Scalar, aarch64, kCpuAsimd, "")                               \
-  GG_ISA(Avx2, avx2, Scalar, x86_64, kCpuAvx2 | kCpuFma, "-mavx2 -mfma")           \
-  GG_ISA(Avx512, avx512, Avx2, x86_64, kCpuAvx512f,                                \
+#define GG_ISA_LIST(GG_ISA)                                              \
+  GG_ISA(Scalar, scalar, Scalar, any, 0, "-ffp-contract=off")            \
+  GG_ISA(Neon, neon, Scalar, aarch64, kCpuAsimd, "")                     \
+  GG_ISA(Avx2, avx2, Scalar, x86_64, kCpuAvx2 | kCpuFma, "-mavx2 -mfma") \
+  GG_ISA(Avx512, avx512, Avx2, x86_64, kCpuAvx512f,                      \
          "-mavx512f -mfma -Wno-uninitialized -Wno-maybe-uninitialized")
 
 // The `arch` column: 1 where this translation unit's target is that architecture.

@@ -1,9 +1,9 @@
 // The one selector of every kernel family: a table with a row per ISA of core/isa_list.h (a struct
 // of function pointers, or a single one), built at compile time and indexed by the active ISA.
 // Every slot starts as the scalar reference's row; set() gives an ISA a row of its own, and every
-// ISA without one takes its base's (AVX-512 the AVX2 kernels, say), so no kernel file exists only to
-// forward to a lower ISA. A row may mix ISAs, e.g. start from the base's row and replace the entries
-// an ISA does better. Include it from baseline (no ISA flags) files only.
+// ISA without one takes its base's (AVX-512 the AVX2 kernels, say), so no kernel file exists only
+// to forward to a lower ISA. A row may mix ISAs, e.g. start from the base's row and replace the
+// entries an ISA does better. Include it from baseline (no ISA flags) files only.
 //
 //   constexpr KernelTable<FooKernels> kFoo = [] {
 //     KernelTable<FooKernels> t({scalar::foo__scalar});

@@ -1,10 +1,11 @@
 // The ISA list and what it drives: names and parsing, the supported set (bases run wherever their
 // ISA does), GRADGUARD_ISA's checking (unknown names and ISAs the CPU lacks are reported, never
 // silently dropped), and the kernel tables' fallback to a base's row.
+#include "core/dispatch.h"
+
 #include <cstdlib>
 #include <string>
 
-#include "core/dispatch.h"
 #include "core/isa_env.h"
 #include "core/kernel_table.h"
 #include "test_util.h"
@@ -57,7 +58,8 @@ void test_env_value_selects_a_supported_isa() {
   CHECK(isa_from_env(nullptr, all, &error) == best_isa() && error.empty());
   CHECK(isa_from_env("", all, &error) == best_isa() && error.empty());
   for (Isa isa : test::isas()) {
-    CHECK_MSG(isa_from_env(isa_name(isa), all, &error) == isa && error.empty(), "%s", isa_name(isa));
+    CHECK_MSG(isa_from_env(isa_name(isa), all, &error) == isa && error.empty(), "%s",
+              isa_name(isa));
   }
   // A mask without bit 0 still runs scalar.
   CHECK(isa_from_env("scalar", 0, &error) == Isa::kScalar && error.empty());
@@ -85,7 +87,8 @@ void test_env_isa_the_cpu_lacks_is_named_as_such() {
             "%s", error.c_str());
   // A CPU with no SIMD ISA at all.
   CHECK(isa_from_env("neon", bit(Isa::kScalar), &error) == Isa::kScalar);
-  CHECK_MSG(contains(error, "lacks neon") && contains(error, "it runs scalar"), "%s", error.c_str());
+  CHECK_MSG(contains(error, "lacks neon") && contains(error, "it runs scalar"), "%s",
+            error.c_str());
 }
 
 void test_process_env_error_matches_the_parser() {

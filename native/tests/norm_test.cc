@@ -1,5 +1,7 @@
 // Norm-family kernels on every ISA this machine has, against the scalar reference and exact values;
 // the multi-tensor driver for bit-identical results at 1, 2 and many threads.
+#include "kernels/norm/norm.h"
+
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -7,7 +9,6 @@
 #include "core/thread_pool.h"
 #include "kernels/norm/agc.h"
 #include "kernels/norm/multi_tensor.h"
-#include "kernels/norm/norm.h"
 #include "test_util.h"
 
 using namespace gradguard;
@@ -140,8 +141,8 @@ void test_multi_tensor_deterministic_across_threads() {
       for (int threads : {2, 3, 8}) {
         set_num_threads(threads);
         const double got = multi_tensor_norm(isa, spans.data(), spans.size(), p, per.data());
-        CHECK_MSG(std::memcmp(&got, &ref, sizeof(double)) == 0, "%s p=%g threads=%d",
-                  isa_name(isa), p, threads);
+        CHECK_MSG(std::memcmp(&got, &ref, sizeof(double)) == 0, "%s p=%g threads=%d", isa_name(isa),
+                  p, threads);
         CHECK(std::memcmp(per.data(), ref_per.data(), per.size() * sizeof(double)) == 0);
       }
       // against a plain float64 reference
@@ -154,7 +155,8 @@ void test_multi_tensor_deterministic_across_threads() {
         }
       }
       const double expect = std::isinf(p) ? m : std::pow(s, 1.0 / p);
-      CHECK_MSG(close(ref, expect, 1e-10, 0), "%s p=%g %.17g vs %.17g", isa_name(isa), p, ref, expect);
+      CHECK_MSG(close(ref, expect, 1e-10, 0), "%s p=%g %.17g vs %.17g", isa_name(isa), p, ref,
+                expect);
     }
     set_num_threads(1);
     const GradStats a = multi_tensor_stats(isa, spans.data(), spans.size(), nullptr);
@@ -178,7 +180,8 @@ void test_multi_tensor_nonfinite_and_empty() {
     CHECK(std::isnan(multi_tensor_norm(isa, spans.data(), spans.size(),
                                        std::numeric_limits<double>::infinity(), nullptr)));
     CHECK(multi_tensor_norm(isa, nullptr, 0, 2.0, nullptr) == 0.0);
-    CHECK(multi_tensor_norm(isa, nullptr, 0, std::numeric_limits<double>::infinity(), nullptr) == 0.0);
+    CHECK(multi_tensor_norm(isa, nullptr, 0, std::numeric_limits<double>::infinity(), nullptr) ==
+          0.0);
   }
   CHECK(std::isnan(clip_coefficient(1.0, std::nan(""))));
   CHECK(clip_coefficient(1.0, std::numeric_limits<double>::infinity()) == 0.0);
@@ -204,8 +207,8 @@ void test_clip_by_norm() {
       auto expect = ts;
       std::vector<Span> spans = spans_of(ts), expect_spans = spans_of(expect);
       std::vector<double> per(spans.size()), expect_per(spans.size());
-      const double norm = multi_tensor_norm(isa, expect_spans.data(), expect.size(), p,
-                                            expect_per.data());
+      const double norm =
+          multi_tensor_norm(isa, expect_spans.data(), expect.size(), p, expect_per.data());
       const double max_norm = norm / 3;
       multi_tensor_scale(isa, expect_spans.data(), expect.size(),
                          static_cast<float>(clip_coefficient(max_norm, norm)));

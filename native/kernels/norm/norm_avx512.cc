@@ -33,7 +33,8 @@ double sumsq_f32__avx512(const float* x, size_t n) {
   }
   for (; i < n; i += 16) {
     const size_t r = n - i;
-    const __m512 v = r >= 16 ? _mm512_loadu_ps(x + i) : _mm512_maskz_loadu_ps(tail_mask16(r), x + i);
+    const __m512 v =
+        r >= 16 ? _mm512_loadu_ps(x + i) : _mm512_maskz_loadu_ps(tail_mask16(r), x + i);
     const __m512d d0 = lo_pd(v), d1 = hi_pd(v);
     a0 = _mm512_fmadd_pd(d0, d0, a0);
     a1 = _mm512_fmadd_pd(d1, d1, a1);
@@ -54,8 +55,8 @@ double sumabs_f32__avx512(const float* x, size_t n) {
   }
   for (; i < n; i += 16) {
     const size_t r = n - i;
-    const __m512 v = _mm512_abs_ps(
-        r >= 16 ? _mm512_loadu_ps(x + i) : _mm512_maskz_loadu_ps(tail_mask16(r), x + i));
+    const __m512 v = _mm512_abs_ps(r >= 16 ? _mm512_loadu_ps(x + i)
+                                           : _mm512_maskz_loadu_ps(tail_mask16(r), x + i));
     a0 = _mm512_add_pd(a0, lo_pd(v));
     a1 = _mm512_add_pd(a1, hi_pd(v));
   }
@@ -72,8 +73,8 @@ uint32_t maxabs_f32__avx512(const float* x, size_t n) {
   }
   for (; i < n; i += 16) {
     const size_t r = n - i;
-    const __m512i v = r >= 16 ? _mm512_loadu_si512(x + i)
-                              : _mm512_maskz_loadu_epi32(tail_mask16(r), x + i);
+    const __m512i v =
+        r >= 16 ? _mm512_loadu_si512(x + i) : _mm512_maskz_loadu_epi32(tail_mask16(r), x + i);
     m0 = _mm512_max_epu32(m0, _mm512_and_si512(v, abs));
   }
   return _mm512_reduce_max_epu32(_mm512_max_epu32(m0, m1));
@@ -87,7 +88,8 @@ void stats_f32__avx512(const float* x, size_t n, StatsPartial* out) {
   uint64_t bad = 0;
   for (size_t i = 0; i < n; i += 16) {
     const size_t r = n - i;
-    const __m512 v = r >= 16 ? _mm512_loadu_ps(x + i) : _mm512_maskz_loadu_ps(tail_mask16(r), x + i);
+    const __m512 v =
+        r >= 16 ? _mm512_loadu_ps(x + i) : _mm512_maskz_loadu_ps(tail_mask16(r), x + i);
     const __m512i b = _mm512_and_si512(_mm512_castps_si512(v), abs);
     mx = _mm512_max_epu32(mx, b);
     bad += static_cast<uint64_t>(

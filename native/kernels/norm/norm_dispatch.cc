@@ -7,11 +7,10 @@ namespace gradguard {
 namespace kernels {
 namespace {
 
-#define GG_NORM_ROW(ns)                                                                   \
-  NormKernels {                                                                           \
-    ns::sumsq_f32__##ns, ns::sumabs_f32__##ns, ns::maxabs_f32__##ns,                      \
-        scalar::sumpow_f32__scalar, ns::stats_f32__##ns, ns::scale_f32__##ns,             \
-        ns::clamp_f32__##ns                                                               \
+#define GG_NORM_ROW(ns)                                                                          \
+  NormKernels {                                                                                  \
+    ns::sumsq_f32__##ns, ns::sumabs_f32__##ns, ns::maxabs_f32__##ns, scalar::sumpow_f32__scalar, \
+        ns::stats_f32__##ns, ns::scale_f32__##ns, ns::clamp_f32__##ns                            \
   }
 
 constexpr KernelTable<NormKernels> kNorm = [] {

@@ -53,11 +53,11 @@ struct OptimKernels {
 // The table for `isa` (which must be supported by this CPU).
 const OptimKernels& optim_kernels(Isa isa);
 
-#define GG_OPTIM_DECLARE(ns)                                                                 \
-  namespace ns {                                                                             \
-  void sgd_f32__##ns(float* p, const float* g, float* buf, size_t n, const SgdConsts& c);    \
-  void adam_f32__##ns(float* p, const float* g, float* m, float* v, float* vmax, size_t n,   \
-                      const AdamConsts& c);                                                  \
+#define GG_OPTIM_DECLARE(ns)                                                               \
+  namespace ns {                                                                           \
+  void sgd_f32__##ns(float* p, const float* g, float* buf, size_t n, const SgdConsts& c);  \
+  void adam_f32__##ns(float* p, const float* g, float* m, float* v, float* vmax, size_t n, \
+                      const AdamConsts& c);                                                \
   }
 
 GG_OPTIM_DECLARE(scalar)

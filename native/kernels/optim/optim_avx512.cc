@@ -33,10 +33,10 @@ void sgd_f32__avx512(float* p, const float* g, float* buf, size_t n, const SgdCo
     const __m512 pi = _mm512_maskz_loadu_ps(k, p + i);
     if (use_wd) d = _mm512_add_ps(d, _mm512_mul_ps(wd, pi));
     if (use_mom) {
-      const __m512 b =
-          c.first_step ? d
-                       : _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, buf + i), mom),
-                                       _mm512_mul_ps(omd, d));
+      const __m512 b = c.first_step
+                           ? d
+                           : _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, buf + i), mom),
+                                           _mm512_mul_ps(omd, d));
       _mm512_mask_storeu_ps(buf + i, k, b);
       d = c.nesterov ? _mm512_add_ps(d, _mm512_mul_ps(mom, b)) : b;
     }

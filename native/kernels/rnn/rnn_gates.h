@@ -1,9 +1,10 @@
 // The per-time-step elementwise work of the RNN/LSTM kernels (rnn.cc), one function per ISA
 // (namespaces scalar, avx2, neon; AVX-512 uses AVX2's; rnn_gates_kernels() picks): the forward
-// epilogue after the step's recurrent GEMM (bias, gate nonlinearities, cell update, h written to the
-// workspace and the output in the same pass) and the backward gate gradients (optionally clipping
-// each sample's hidden-state gradient first). Every function works on `rows` whole batch rows, so
-// rnn.cc can split a step's rows across threads with results that do not depend on the split.
+// epilogue after the step's recurrent GEMM (bias, gate nonlinearities, cell update, h written to
+// the workspace and the output in the same pass) and the backward gate gradients (optionally
+// clipping each sample's hidden-state gradient first). Every function works on `rows` whole batch
+// rows, so rnn.cc can split a step's rows across threads with results that do not depend on the
+// split.
 //
 // Layouts per row: LSTM pre-activations / gates [4H] (i, f, g, o), states [H]; RNN [H].
 // The scalar versions are the reference (std::exp / std::tanh, -ffp-contract=off); the SIMD ones

@@ -1,5 +1,5 @@
-// A register-only FMA loop per ISA: the machine's peak float32 FMA rate, measured in the same run as
-// the GEMM benchmarks (their "fraction of peak"). Not used by the library.
+// A register-only FMA loop per ISA: the machine's peak float32 FMA rate, measured in the same run
+// as the GEMM benchmarks (their "fraction of peak"). Not used by the library.
 #pragma once
 
 #include <cstddef>

@@ -40,17 +40,16 @@ struct ActivationKernels {
 // The table for `isa` (which must be supported by this CPU).
 const ActivationKernels& activation_kernels(Isa isa);
 
-#define GG_ACT_DECLARE(ns)                                                                     \
+#define GG_ACT_DECLARE(Enum, ns, ...)                                                          \
   namespace ns {                                                                               \
   void act_fwd_f32__##ns(int fn, const float* x, float* y, size_t n, float p0, float p1);      \
   void act_bwd_f32__##ns(int fn, const float* x, const float* grad_y, float* grad_x, size_t n, \
                          float p0, float p1);                                                  \
   }
 
-GG_ACT_DECLARE(scalar)
-GG_ACT_DECLARE(avx2)
-GG_ACT_DECLARE(avx512)
-GG_ACT_DECLARE(neon)
+// Declared for every ISA of the list; defined where a file <family>_<isa>.cc exists, and
+// named only by the table rows of those ISAs.
+GG_ISA_LIST(GG_ACT_DECLARE)
 #undef GG_ACT_DECLARE
 
 }  // namespace kernels

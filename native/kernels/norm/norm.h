@@ -33,7 +33,7 @@ struct NormKernels {
 // The table for `isa` (which must be supported by this CPU).
 const NormKernels& norm_kernels(Isa isa);
 
-#define GG_NORM_DECLARE(ns)                                          \
+#define GG_NORM_DECLARE(Enum, ns, ...)                               \
   namespace ns {                                                     \
   double sumsq_f32__##ns(const float* x, size_t n);                  \
   double sumabs_f32__##ns(const float* x, size_t n);                 \
@@ -43,10 +43,9 @@ const NormKernels& norm_kernels(Isa isa);
   void clamp_f32__##ns(float* x, size_t n, float lo, float hi);      \
   }
 
-GG_NORM_DECLARE(scalar)
-GG_NORM_DECLARE(avx2)
-GG_NORM_DECLARE(avx512)
-GG_NORM_DECLARE(neon)
+// Declared for every ISA of the list; defined where a file <family>_<isa>.cc exists, and
+// named only by the table rows of those ISAs.
+GG_ISA_LIST(GG_NORM_DECLARE)
 #undef GG_NORM_DECLARE
 
 namespace scalar {

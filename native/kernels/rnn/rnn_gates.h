@@ -55,7 +55,7 @@ struct RnnGateKernels {
 // The table for `isa` (which must be supported by this CPU).
 const RnnGateKernels& rnn_gates_kernels(Isa isa);
 
-#define GG_RNN_GATES_DECLARE(ns)                                                                  \
+#define GG_RNN_GATES_DECLARE(Enum, ns, ...)                                                       \
   namespace ns {                                                                                  \
   void lstm_fwd_rows_f32__##ns(size_t rows, size_t H, float* g, const float* bias,                \
                                const float* c_prev, float* c, float* h, float* out);              \
@@ -68,9 +68,9 @@ const RnnGateKernels& rnn_gates_kernels(Isa isa);
                               const float* go, float clip, float* dg);                            \
   }
 
-GG_RNN_GATES_DECLARE(scalar)
-GG_RNN_GATES_DECLARE(avx2)
-GG_RNN_GATES_DECLARE(neon)
+// Declared for every ISA of the list; defined where a file <family>_<isa>.cc exists, and
+// named only by the table rows of those ISAs.
+GG_ISA_LIST(GG_RNN_GATES_DECLARE)
 #undef GG_RNN_GATES_DECLARE
 
 }  // namespace kernels

@@ -26,6 +26,8 @@ type Segments = Uint32Array | null;
 
 export interface NativeAddon {
   activeIsa(): string;
+  /** Why GRADGUARD_ISA cannot be honoured (an unknown name, or an ISA this CPU lacks), or null. */
+  isaEnvError(): string | null;
   supportedIsas(): string[];
   setIsa(name: string): void;
   numThreads(): number;

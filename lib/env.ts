@@ -56,7 +56,7 @@ const FLAGS = ['GRADGUARD_QUIET', 'GRADGUARD_SKIP_BUILD', 'GRADGUARD_DIST_DISABL
 
 /**
  * Checks every GRADGUARD_ variable in `env` whose value this module can judge without the addon
- * (GRADGUARD_ISA needs it: see checkIsaSetting).
+ * (the addon judges GRADGUARD_ISA against its ISA list and this CPU: isaEnvError()).
  * @throws {GradGuardError} `ERR_GRADGUARD_CONFIG`: an unknown GRADGUARD_ name (with the closest known
  *   one), or a value a setting does not accept.
  */
@@ -75,21 +75,5 @@ export function checkEnvironment(env: NodeJS.ProcessEnv = process.env): void {
     if (name === 'GRADGUARD_BACKEND' && value !== 'native' && value !== 'js') configError(name, value, SETTINGS[name]);
     if (name === 'GRADGUARD_THREADS' && !(/^[1-9]\d{0,3}$/.test(value) && Number(value) <= 1024)) configError(name, value, SETTINGS[name]);
     if (name === 'GRADGUARD_DIST_TIMEOUT_MS' && !(Number(value) >= 0)) configError(name, value, SETTINGS[name]);
-  }
-}
-
-/**
- * Checks GRADGUARD_ISA against the ISAs the native backend knows and this CPU runs.
- * @param known every ISA name the addon knows; `supported` those this CPU runs.
- * @throws {GradGuardError} `ERR_GRADGUARD_CONFIG` naming the value and the accepted names.
- */
-export function checkIsaSetting(value: string | undefined, known: readonly string[], supported: readonly string[]): void {
-  if (value === undefined || value === '') return;
-  if (!known.includes(value)) {
-    const near = closest(value, known);
-    configError('GRADGUARD_ISA', value, `one of ${known.join(', ')}${near ? ` (did you mean ${near}?)` : ''}`);
-  }
-  if (!supported.includes(value)) {
-    configError('GRADGUARD_ISA', value, `an ISA this CPU runs: ${supported.join(', ')} (${value} is known but this CPU or build lacks it)`);
   }
 }

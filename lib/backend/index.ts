@@ -5,7 +5,7 @@
  * settings are checked when the backend is first chosen (lib/env.ts): a typo is an error, not ignored.
  */
 import { loadAddon, loadedAddonFile, packageVersion, type NativeAddon } from '../binding.js';
-import { invalidArg } from '../errors.js';
+import { GradGuardError, invalidArg } from '../errors.js';
 import { checkEnvironment } from '../env.js';
 import { createJsBackend } from './js/index.js';
 import { createNativeBackend } from './native.js';
@@ -44,7 +44,12 @@ function initial(): Backend {
   const forced = process.env.GRADGUARD_BACKEND;
   if (forced === 'js') return jsBackend;
   const n = native();
-  if (n) return n;
+  if (n) {
+    // The addon judges GRADGUARD_ISA against the one ISA list and this CPU (native/core/isa_list.h).
+    const isaProblem = addon?.isaEnvError() ?? null;
+    if (isaProblem) throw new GradGuardError(isaProblem, 'ERR_GRADGUARD_CONFIG');
+    return n;
+  }
   if (forced === 'native') {
     throw new Error(`gradguard: GRADGUARD_BACKEND=native but the addon did not load: ${String((addonError as Error)?.message ?? addonError)}`);
   }

@@ -5,6 +5,7 @@
 
 #include <napi.h>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,16 +35,33 @@ namespace addon {
   throw e;
 }
 
-#define GG_REQUIRE_ARGS(info, n)                                                              \
-  do {                                                                                        \
-    if ((info).Length() < (n)) {                                                              \
-      ::gradguard::addon::throw_type((info).Env(), "expected " #n " arguments");              \
-    }                                                                                         \
+#define GG_REQUIRE_ARGS(info, n)                                                 \
+  do {                                                                           \
+    if ((info).Length() < (n)) {                                                 \
+      ::gradguard::addon::throw_type((info).Env(), "expected " #n " arguments"); \
+    }                                                                            \
   } while (0)
 
 inline double arg_number(const Napi::CallbackInfo& info, size_t i, const char* name) {
   if (!info[i].IsNumber()) throw_type(info.Env(), std::string(name) + " must be a number");
   return info[i].As<Napi::Number>().DoubleValue();
+}
+
+// Number.MAX_SAFE_INTEGER: the largest integer a JS number holds exactly.
+constexpr double kMaxSafeInteger = 9007199254740991.0;
+
+// A dimension, count or size: a non-negative integer up to `max`; a RangeError naming the argument
+// otherwise. Every dimension takes the default, 2^53 - 1: the TS layer accepts any safe integer, a
+// double up to it converts to size_t exactly, and what keeps a large dimension harmless is not this
+// limit but the bindings' re-check of every array length computed from dimensions (products checked
+// for overflow) before a kernel runs. A binding with a tighter bound passes it as `max`.
+inline size_t arg_dim(const Napi::CallbackInfo& info, size_t i, const char* name,
+                      double max = kMaxSafeInteger) {
+  const double v = arg_number(info, i, name);
+  if (!(v >= 0 && v <= max) || v != std::floor(v)) {
+    throw_range(info.Env(), std::string(name) + " must be a non-negative integer");
+  }
+  return static_cast<size_t>(v);
 }
 
 inline bool arg_bool(const Napi::CallbackInfo& info, size_t i, const char* name) {
@@ -142,7 +160,8 @@ inline void tensor_list(const Napi::CallbackInfo& info, size_t i, const char* na
     }
   }
   if (!flat) {
-    if (!info[i].IsArray()) throw_type(info.Env(), std::string(name) + " must be an Array of Float32Array");
+    if (!info[i].IsArray())
+      throw_type(info.Env(), std::string(name) + " must be an Array of Float32Array");
     napi_value arr = info[i];
     uint32_t n = 0;
     napi_get_array_length(env, arr, &n);

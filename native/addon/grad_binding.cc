@@ -2,7 +2,6 @@
 // Sync and async (a Promise, work on a libuv thread) forms share one compute path each.
 #include <napi.h>
 
-#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -39,16 +38,14 @@ double checked_norm_type(const Napi::CallbackInfo& info, size_t i) {
   return p;
 }
 
-// The fused clip: norm (per-tensor norms to `per_tensor` if given), then one scaling pass only when
-// the coefficient is below 1 or NaN; nothing is scaled when a non-finite total must raise.
+// The fused clip. On kNonFinite (errorIfNonfinite and a NaN/Inf total) nothing was scaled and the
+// non-finite total is returned all the same: the TS layer raises NonFiniteGradientError, naming
+// the first offending tensor from perTensorOut.
 double clip_by_norm(Isa isa, const std::vector<Span>& spans, double max_norm, double p,
                     bool error_if_nonfinite, double* per_tensor) {
-  const double total = kernels::multi_tensor_norm(isa, spans.data(), spans.size(), p, per_tensor);
-  if (error_if_nonfinite && !std::isfinite(total)) return total;
-  const double coef = kernels::clip_coefficient(max_norm, total);
-  if (!(coef >= 1.0)) {
-    kernels::multi_tensor_scale(isa, spans.data(), spans.size(), static_cast<float>(coef));
-  }
+  double total = 0.0;
+  kernels::multi_tensor_clip_by_norm(isa, spans.data(), spans.size(), max_norm, p,
+                                     error_if_nonfinite, &total, per_tensor);
   return total;
 }
 
@@ -67,8 +64,8 @@ Napi::Value GradNorm(const Napi::CallbackInfo& info) {
   std::vector<Span>& spans = sync_spans(info, 0, "tensors");
   const double p = checked_norm_type(info, 2);
   double* per = optional_float64_out(info, 3, "perTensorOut", spans.size());
-  return Napi::Number::New(info.Env(), kernels::multi_tensor_norm(active_isa(), spans.data(),
-                                                                  spans.size(), p, per));
+  return Napi::Number::New(
+      info.Env(), kernels::multi_tensor_norm(active_isa(), spans.data(), spans.size(), p, per));
 }
 
 Napi::Value GradNormAsync(const Napi::CallbackInfo& info) {
@@ -225,7 +222,8 @@ void init_grad(Napi::Env env, Napi::Object exports) {
   exports.Set("gradNorm", Napi::Function::New(env, GradNorm, "gradNorm"));
   exports.Set("gradNormAsync", Napi::Function::New(env, GradNormAsync, "gradNormAsync"));
   exports.Set("clipGradNorm", Napi::Function::New(env, ClipGradNorm, "clipGradNorm"));
-  exports.Set("clipGradNormAsync", Napi::Function::New(env, ClipGradNormAsync, "clipGradNormAsync"));
+  exports.Set("clipGradNormAsync",
+              Napi::Function::New(env, ClipGradNormAsync, "clipGradNormAsync"));
   exports.Set("scaleGrads", Napi::Function::New(env, ScaleGrads, "scaleGrads"));
   exports.Set("scaleGradsAsync", Napi::Function::New(env, ScaleGradsAsync, "scaleGradsAsync"));
   exports.Set("clampGrads", Napi::Function::New(env, ClampGrads, "clampGrads"));

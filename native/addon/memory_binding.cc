@@ -17,13 +17,10 @@ namespace {
 Napi::Value AllocateBuffer(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 1);
   Napi::Env env = info.Env();
-  const double requested = arg_number(info, 0, "bytes");
-  if (!(requested >= 0 && requested <= 9007199254740991.0) || requested != static_cast<double>(static_cast<size_t>(requested))) {
-    throw_range(env, "bytes must be a non-negative integer");
-  }
-  const size_t bytes = static_cast<size_t>(requested);
+  const size_t bytes = arg_dim(info, 0, "bytes");
   void* p = allocate_buffer(bytes);
-  if (p == nullptr) throw_status(env, Status::kOutOfMemory, "allocateBuffer(" + std::to_string(bytes) + ")");
+  if (p == nullptr)
+    throw_status(env, Status::kOutOfMemory, "allocateBuffer(" + std::to_string(bytes) + ")");
   napi_value ab;
   napi_status st = napi_create_external_arraybuffer(
       env, p, bytes,

@@ -4,7 +4,6 @@
 // arrays are null.
 #include <napi.h>
 
-#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -18,21 +17,12 @@ namespace gradguard {
 namespace addon {
 namespace {
 
-size_t arg_size(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  const double v = arg_number(info, i, name);
-  if (!(v >= 0 && v <= 9007199254740991.0) || std::floor(v) != v) {
-    throw_range(info.Env(), std::string(name) + " must be a non-negative integer");
-  }
-  return static_cast<size_t>(v);
-}
-
 // a * b, or a RangeError when the product does not fit (JS could pass dimensions whose product
 // wraps around to the length of a small array).
 size_t checked_mul(const Napi::CallbackInfo& info, size_t a, size_t b) {
   if (b != 0 && a > SIZE_MAX / b) throw_range(info.Env(), "shape is too large");
   return a * b;
 }
-
 
 double* f64(const Napi::CallbackInfo& info, size_t i, const char* name, size_t len) {
   if (!info[i].IsTypedArray() ||
@@ -50,7 +40,7 @@ double* f64(const Napi::CallbackInfo& info, size_t i, const char* name, size_t l
 //  y, saveMean, saveInvstd) -> undefined
 Job batch_norm_forward_job(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 13);
-  const size_t n = arg_size(info, 1, "batch"), c = arg_size(info, 2, "features");
+  const size_t n = arg_dim(info, 1, "batch"), c = arg_dim(info, 2, "features");
   checked_mul(info, n, c);
   const float* x = float32_exact(info, 0, "x", n * c);
   const float* w = float32_exact(info, 3, "weight", c, true);
@@ -75,7 +65,8 @@ Job batch_norm_forward_job(const Napi::CallbackInfo& info) {
   }
   const Isa isa = active_isa();
   return [=] {
-    kernels::batchnorm1d_forward_f32(isa, x, n, c, w, b, rm, rv, training, momentum, eps, y, sm, si);
+    kernels::batchnorm1d_forward_f32(isa, x, n, c, w, b, rm, rv, training, momentum, eps, y, sm,
+                                     si);
     return Status::kOk;
   };
 }
@@ -90,7 +81,7 @@ Napi::Value BatchNormForwardAsync(const Napi::CallbackInfo& info) {
 // (dy, x, n, c, weight|null, saveMean, saveInvstd, training, dx|null, dw|null, db|null, accumulate)
 Job batch_norm_backward_job(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 12);
-  const size_t n = arg_size(info, 2, "batch"), c = arg_size(info, 3, "features");
+  const size_t n = arg_dim(info, 2, "batch"), c = arg_dim(info, 3, "features");
   checked_mul(info, n, c);
   const float* dy = float32_exact(info, 0, "gradY", n * c);
   const float* x = float32_exact(info, 1, "x", n * c);
@@ -104,7 +95,8 @@ Job batch_norm_backward_job(const Napi::CallbackInfo& info) {
   const bool accumulate = arg_bool(info, 11, "accumulate");
   const Isa isa = active_isa();
   return [=] {
-    kernels::batchnorm1d_backward_f32(isa, dy, x, n, c, w, sm, si, training, dx, dw, db, accumulate);
+    kernels::batchnorm1d_backward_f32(isa, dy, x, n, c, w, sm, si, training, dx, dw, db,
+                                      accumulate);
     return Status::kOk;
   };
 }
@@ -119,7 +111,7 @@ Napi::Value BatchNormBackwardAsync(const Napi::CallbackInfo& info) {
 // (x, m, d, weight|null, bias|null, eps, y, saveMean, saveInvstd) -> undefined
 Job layer_norm_forward_job(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 9);
-  const size_t m = arg_size(info, 1, "rows"), d = arg_size(info, 2, "normalizedSize");
+  const size_t m = arg_dim(info, 1, "rows"), d = arg_dim(info, 2, "normalizedSize");
   checked_mul(info, m, d);
   if (d == 0) throw_range(info.Env(), "normalizedSize must be >= 1");
   const float* x = float32_exact(info, 0, "x", m * d);
@@ -146,7 +138,7 @@ Napi::Value LayerNormForwardAsync(const Napi::CallbackInfo& info) {
 // (dy, x, m, d, weight|null, saveMean, saveInvstd, dx|null, dw|null, db|null, accumulate)
 Job layer_norm_backward_job(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 11);
-  const size_t m = arg_size(info, 2, "rows"), d = arg_size(info, 3, "normalizedSize");
+  const size_t m = arg_dim(info, 2, "rows"), d = arg_dim(info, 3, "normalizedSize");
   checked_mul(info, m, d);
   if (d == 0) throw_range(info.Env(), "normalizedSize must be >= 1");
   const float* dy = float32_exact(info, 0, "gradY", m * d);
@@ -176,13 +168,19 @@ Napi::Value LayerNormBackwardAsync(const Napi::CallbackInfo& info) {
 
 void init_normalization(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNormForward", Napi::Function::New(env, BatchNormForward, "batchNormForward"));
-  exports.Set("batchNormForwardAsync", Napi::Function::New(env, BatchNormForwardAsync, "batchNormForwardAsync"));
-  exports.Set("batchNormBackward", Napi::Function::New(env, BatchNormBackward, "batchNormBackward"));
-  exports.Set("batchNormBackwardAsync", Napi::Function::New(env, BatchNormBackwardAsync, "batchNormBackwardAsync"));
+  exports.Set("batchNormForwardAsync",
+              Napi::Function::New(env, BatchNormForwardAsync, "batchNormForwardAsync"));
+  exports.Set("batchNormBackward",
+              Napi::Function::New(env, BatchNormBackward, "batchNormBackward"));
+  exports.Set("batchNormBackwardAsync",
+              Napi::Function::New(env, BatchNormBackwardAsync, "batchNormBackwardAsync"));
   exports.Set("layerNormForward", Napi::Function::New(env, LayerNormForward, "layerNormForward"));
-  exports.Set("layerNormForwardAsync", Napi::Function::New(env, LayerNormForwardAsync, "layerNormForwardAsync"));
-  exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward, "layerNormBackward"));
-  exports.Set("layerNormBackwardAsync", Napi::Function::New(env, LayerNormBackwardAsync, "layerNormBackwardAsync"));
+  exports.Set("layerNormForwardAsync",
+              Napi::Function::New(env, LayerNormForwardAsync, "layerNormForwardAsync"));
+  exports.Set("layerNormBackward",
+              Napi::Function::New(env, LayerNormBackward, "layerNormBackward"));
+  exports.Set("layerNormBackwardAsync",
+              Napi::Function::New(env, LayerNormBackwardAsync, "layerNormBackwardAsync"));
 }
 
 }  // namespace addon

@@ -22,15 +22,6 @@ namespace {
 
 using kernels::Span;
 
-// A non-negative integer argument (a dimension); throws a RangeError otherwise.
-size_t arg_dim(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  const double v = arg_number(info, i, name);
-  if (!(v >= 0) || v != std::floor(v) || v > 9007199254740991.0) {
-    throw_range(info.Env(), std::string(name) + " must be a non-negative integer");
-  }
-  return static_cast<size_t>(v);
-}
-
 Span f32(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return float32_span(info.Env(), info[i], name);
 }
@@ -265,7 +256,7 @@ Napi::Value ActivationForward(const Napi::CallbackInfo& info) {
   const float p0 = static_cast<float>(arg_number(info, 3, "p0"));
   const float p1 = static_cast<float>(arg_number(info, 4, "p1"));
   need(info, y, 1, x.size, "y");
-  const kernels::ActForwardFn f = kernels::activation_kernels(active_isa()).forward;
+  const kernels::ActForwardFn f = kernels::activation_kernels(active_isa()).forward[fn];
   float* const xd = x.data;
   float* const yd = y.data;
   parallel_for(0, x.size, act_grain(fn),
@@ -284,7 +275,7 @@ Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
   const float p1 = static_cast<float>(arg_number(info, 5, "p1"));
   need(info, gy, 1, x.size, "gradY");
   need(info, gx, 1, x.size, "gradX");
-  const kernels::ActBackwardFn f = kernels::activation_kernels(active_isa()).backward;
+  const kernels::ActBackwardFn f = kernels::activation_kernels(active_isa()).backward[fn];
   float* const xd = x.data;
   float* const gyd = gy.data;
   float* const gxd = gx.data;

@@ -74,8 +74,8 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
   if (c.momentum != 0.f && bufs == nullptr) {
     throw_type(info.Env(), "momentumBuffers are required when momentum != 0");
   }
-  const Status s = kernels::multi_tensor_sgd(active_isa(), params.data(), grads, bufs,
-                                             params.size(), c);
+  const Status s =
+      kernels::multi_tensor_sgd(active_isa(), params.data(), grads, bufs, params.size(), c);
   if (s != Status::kOk) throw_status(info.Env(), s, "sgdStep");
   return info.Env().Undefined();
 }
@@ -110,8 +110,8 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   }
   const kernels::AdamConsts c = kernels::adam_consts(lr, beta1, beta2, eps, wd, decoupled, amsgrad,
                                                      maximize, step, grad_scale);
-  const Status s = kernels::multi_tensor_adam(active_isa(), params.data(), grads, m, v, vmax,
-                                              params.size(), c);
+  const Status s =
+      kernels::multi_tensor_adam(active_isa(), params.data(), grads, m, v, vmax, params.size(), c);
   if (s != Status::kOk) throw_status(info.Env(), s, "adamStep");
   return info.Env().Undefined();
 }

@@ -18,23 +18,17 @@ namespace {
 using kernels::RecurrentDims;
 using kernels::RecurrentMode;
 
-size_t dim(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  const double v = arg_number(info, i, name);
-  if (!(v >= 0 && v <= 4294967295.0) || std::floor(v) != v) {
-    throw_range(info.Env(), std::string(name) + " must be a non-negative integer");
-  }
-  return static_cast<size_t>(v);
-}
-
-
 // Arguments 0..4: mode, seqLen, batch, inputSize, hiddenSize.
 RecurrentMode mode_and_dims(const Napi::CallbackInfo& info, RecurrentDims* d) {
   const double m = arg_number(info, 0, "mode");
   if (m != 0 && m != 1 && m != 2) throw_range(info.Env(), "mode must be 0, 1 or 2");
-  d->seq_len = dim(info, 1, "seqLen");
-  d->batch = dim(info, 2, "batch");
-  d->input_size = dim(info, 3, "inputSize");
-  d->hidden_size = dim(info, 4, "hiddenSize");
+  // 2^53 - 1 like every dimension (it was 2^32 - 1 here, tighter than the TS layer for no reason
+  // of the kernel's, which indexes with size_t): the product check below is what keeps the lengths
+  // computed from these from wrapping around.
+  d->seq_len = arg_dim(info, 1, "seqLen");
+  d->batch = arg_dim(info, 2, "batch");
+  d->input_size = arg_dim(info, 3, "inputSize");
+  d->hidden_size = arg_dim(info, 4, "hiddenSize");
   if (d->input_size == 0 || d->hidden_size == 0) {
     throw_range(info.Env(), "inputSize and hiddenSize must be >= 1");
   }
@@ -91,7 +85,8 @@ Job recurrent_backward_job(const Napi::CallbackInfo& info) {
   const float* c0 = lstm ? float32_exact(info, 7, "c0", B * H) : nullptr;
   const float* w_ih = float32_exact(info, 8, "weightIh", GH * I);
   const float* w_hh = float32_exact(info, 9, "weightHh", GH * H);
-  const float* ws = float32_exact(info, 10, "workspace", kernels::recurrent_workspace_size(mode, d));
+  const float* ws =
+      float32_exact(info, 10, "workspace", kernels::recurrent_workspace_size(mode, d));
   const float* go = float32_exact(info, 11, "gradOutput", T * B * H, true);
   const float* ghn = float32_exact(info, 12, "gradHN", B * H, true);
   const float* gcn = lstm ? float32_exact(info, 13, "gradCN", B * H, true) : nullptr;
@@ -134,7 +129,8 @@ Napi::Value RecurrentBackwardAsync(const Napi::CallbackInfo& info) {
 
 void init_rnn(Napi::Env env, Napi::Object exports) {
   exports.Set("recurrentForward", Napi::Function::New(env, RecurrentForward, "recurrentForward"));
-  exports.Set("recurrentBackward", Napi::Function::New(env, RecurrentBackward, "recurrentBackward"));
+  exports.Set("recurrentBackward",
+              Napi::Function::New(env, RecurrentBackward, "recurrentBackward"));
   exports.Set("recurrentForwardAsync",
               Napi::Function::New(env, RecurrentForwardAsync, "recurrentForwardAsync"));
   exports.Set("recurrentBackwardAsync",

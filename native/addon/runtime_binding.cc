@@ -1,4 +1,5 @@
-// Runtime bindings: which ISA runs, forcing a lower one, the thread pool's size.
+// Runtime bindings: which ISA runs, forcing a lower one, what was wrong with GRADGUARD_ISA, the
+// thread pool's size.
 #include <napi.h>
 
 #include <string>
@@ -37,12 +38,24 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   const std::string name = info[0].As<Napi::String>().Utf8Value();
   Isa isa;
   if (!parse_isa(name.c_str(), &isa)) {
-    throw_range(info.Env(), "isa must be one of scalar, neon, avx2, avx512; got \"" + name + "\"");
+    std::string names;
+    for (int i = 0; i < kIsaCount; ++i) {
+      names += std::string(i > 0 ? ", " : "") + isa_name(static_cast<Isa>(i));
+    }
+    throw_range(info.Env(), "isa must be one of " + names + "; got \"" + name + "\"");
   }
   if (!set_active_isa(isa)) {
     throw_range(info.Env(), "isa \"" + name + "\" is not supported by this CPU");
   }
   return info.Env().Undefined();
+}
+
+// Why GRADGUARD_ISA was not honoured (an unknown name, or an ISA this CPU lacks), or null: the
+// addon still loads (on the best ISA) and the TS layer decides how loudly to report it.
+Napi::Value IsaEnvError(const Napi::CallbackInfo& info) {
+  const char* error = isa_env_error();
+  if (error == nullptr) return info.Env().Null();
+  return Napi::String::New(info.Env(), error);
 }
 
 Napi::Value NumThreads(const Napi::CallbackInfo& info) {
@@ -70,6 +83,7 @@ void init_runtime(Napi::Env env, Napi::Object exports) {
   exports.Set("bestIsa", Napi::Function::New(env, BestIsa, "bestIsa"));
   exports.Set("supportedIsas", Napi::Function::New(env, SupportedIsas, "supportedIsas"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
+  exports.Set("isaEnvError", Napi::Function::New(env, IsaEnvError, "isaEnvError"));
   exports.Set("numThreads", Napi::Function::New(env, NumThreads, "numThreads"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("usableCores", Napi::Function::New(env, UsableCores, "usableCores"));

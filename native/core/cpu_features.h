@@ -1,14 +1,20 @@
-// What the CPU and the OS support, read once (CPUID + XGETBV on x86-64, HWCAP on AArch64).
+// What the CPU and the OS support, read once (CPUID + XGETBV on x86-64, HWCAP on AArch64): the
+// features the rows of core/isa_list.h require. A new ISA that needs a feature not listed here adds
+// its bit and its test in cpu_features.cc.
 #pragma once
+
+#include <cstdint>
 
 namespace gradguard {
 
-struct CpuFeatures {
-  bool avx2_fma = false;  // AVX2 and FMA3, with the OS saving YMM state
-  bool avx512f = false;   // AVX-512F (+FMA), with the OS saving ZMM and opmask state
-  bool neon = false;      // Advanced SIMD (always present on AArch64)
+enum CpuFeature : uint32_t {
+  kCpuAvx2 = 1u << 0,     // AVX2, with the OS saving YMM state
+  kCpuFma = 1u << 1,      // FMA3, with the OS saving YMM state
+  kCpuAvx512f = 1u << 2,  // AVX-512F, with the OS saving ZMM and opmask state
+  kCpuAsimd = 1u << 3,    // AArch64 Advanced SIMD (NEON)
 };
 
-const CpuFeatures& cpu_features();
+// The CpuFeature bits this CPU and OS support.
+uint32_t cpu_features();
 
 }  // namespace gradguard

@@ -7,17 +7,19 @@
 
 namespace gradguard {
 
-constexpr size_t kAlignment = 64;                     // a cache line, and an AVX-512 vector
-constexpr size_t kHugePage = size_t{2} << 20;         // 2 MiB
+constexpr size_t kAlignment = 64;                       // a cache line, and an AVX-512 vector
+constexpr size_t kHugePage = size_t{2} << 20;           // 2 MiB
 constexpr size_t kHugePageThreshold = size_t{4} << 20;  // use huge pages from this size on
 
-// Returns zeroed memory aligned to at least kAlignment, or nullptr. Free with free_buffer(p, bytes).
+// Returns zeroed memory aligned to at least kAlignment, or nullptr. Free with free_buffer(p,
+// bytes).
 void* allocate_buffer(size_t bytes);
 void free_buffer(void* p, size_t bytes);
 
 // A grow-only float buffer from allocate_buffer, meant to be kept per thread (thread_local) so
-// steady-state kernel calls stop allocating (and paying fresh pages' faults). get() returns at least
-// `floats` floats, or nullptr when that allocation fails; the contents are not preserved on growth.
+// steady-state kernel calls stop allocating (and paying fresh pages' faults). get() returns at
+// least `floats` floats, or nullptr when that allocation fails; the contents are not preserved on
+// growth.
 class ScratchBuffer {
  public:
   ScratchBuffer() = default;

@@ -8,7 +8,6 @@ const char* status_code(Status s) {
     case Status::kInvalidArgument: return "ERR_GRADGUARD_INVALID_ARG";
     case Status::kOutOfMemory: return "ERR_GRADGUARD_OUT_OF_MEMORY";
     case Status::kNonFinite: return "ERR_GRADGUARD_NONFINITE";
-    case Status::kUnsupported: return "ERR_GRADGUARD_UNSUPPORTED";
     case Status::kInternal: return "ERR_GRADGUARD_INTERNAL";
   }
   return "ERR_GRADGUARD_INTERNAL";
@@ -20,7 +19,6 @@ const char* status_message(Status s) {
     case Status::kInvalidArgument: return "invalid argument";
     case Status::kOutOfMemory: return "out of memory";
     case Status::kNonFinite: return "non-finite value";
-    case Status::kUnsupported: return "unsupported on this CPU";
     case Status::kInternal: return "internal error";
   }
   return "internal error";

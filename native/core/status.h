@@ -9,8 +9,7 @@ enum class Status : int {
   kInvalidArgument = 1,  // a precondition the caller should have checked (bounds, shapes)
   kOutOfMemory = 2,      // an allocation failed
   kNonFinite = 3,        // a non-finite value where the caller asked for an error
-  kUnsupported = 4,      // e.g. an ISA this CPU lacks
-  kInternal = 5,
+  kInternal = 4,
 };
 
 // Stable error code string for JS ("ERR_GRADGUARD_...").

@@ -87,7 +87,8 @@ class ThreadPool {
     t_inside_task = false;
     // Wait only for blocks that were claimed: a worker that has not woken up yet (descheduled on a
     // busy machine) claims nothing and is not waited for; the caller ran its share instead.
-    for (int spin = 0; spin < kSpinRounds && done_.load(std::memory_order_acquire) != blocks; ++spin) {
+    for (int spin = 0; spin < kSpinRounds && done_.load(std::memory_order_acquire) != blocks;
+         ++spin) {
       cpu_relax();
     }
     std::unique_lock<std::mutex> lock(mu_);
@@ -117,7 +118,9 @@ class ThreadPool {
   }
 
   static constexpr uint32_t kClosed = 0xffffffffu;
-  static uint64_t pack(uint32_t gen, uint32_t next) { return (static_cast<uint64_t>(gen) << 32) | next; }
+  static uint64_t pack(uint32_t gen, uint32_t next) {
+    return (static_cast<uint64_t>(gen) << 32) | next;
+  }
   static uint32_t gen_of(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
 
   // Claims blocks of job `gen` until none are left (or the job is gone), runs each, counts it done.
@@ -145,12 +148,16 @@ class ThreadPool {
         ctx = job_ctx_.load(std::memory_order_acquire);
         lo = begin + next * grain;
         hi = lo + grain < end ? lo + grain : end;
-        if (state_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire)) break;
+        if (state_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel,
+                                         std::memory_order_acquire))
+          break;
       }
       if (fn == nullptr) {
         // The caller opens the job a few stores after closing it; yield if it was descheduled.
-        if (++closed_spins < 64) cpu_relax();
-        else std::this_thread::yield();
+        if (++closed_spins < 64)
+          cpu_relax();
+        else
+          std::this_thread::yield();
         continue;
       }
       fn(ctx, lo, hi);
@@ -172,7 +179,8 @@ class ThreadPool {
       }
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_work_.wait(lock, [&] { return stop_ || gen_of(state_.load(std::memory_order_relaxed)) != seen; });
+        cv_work_.wait(
+            lock, [&] { return stop_ || gen_of(state_.load(std::memory_order_relaxed)) != seen; });
         if (stop_) return;
         seen = gen_of(state_.load(std::memory_order_relaxed));
       }

@@ -1,22 +1,21 @@
-// The devtools addon (build/Release/gradguard_devtools.node): probes `npm run bench` uses to measure
-// the machine's own limits in the same run (streaming read and copy bandwidth, the peak FMA rate)
-// and a hook for the tests of native fault handling. Built only for development (binding.gyp builds it
-// when GRADGUARD_DEVTOOLS=1, as `npm run build:native` sets); never shipped, so the production addon
-// exports the library's functions only. It links the same kernel libraries and has its own thread
-// pool, so every probe takes its thread count (and fmaPeak its ISA) explicitly.
+// The devtools addon (build/Release/gradguard_devtools.node): probes `npm run bench` uses to
+// measure the machine's own limits in the same run (streaming read and copy bandwidth, the peak FMA
+// rate) and a hook for the tests of native fault handling. Built only for development (binding.gyp
+// builds it when GRADGUARD_DEVTOOLS=1, as `npm run build:native` sets); never shipped, so the
+// production addon exports the library's functions only. It links the same kernel libraries and has
+// its own thread pool, so every probe takes its thread count (and fmaPeak its ISA) explicitly.
 #include <napi.h>
-
-#include "addon/args.h"
-#include "kernels/stream/peak.h"
-#include "kernels/stream/stream.h"
 
 #include <atomic>
 #include <new>
 #include <string>
 #include <vector>
 
+#include "addon/args.h"
 #include "core/dispatch.h"
 #include "core/thread_pool.h"
+#include "kernels/stream/peak.h"
+#include "kernels/stream/stream.h"
 
 namespace gradguard {
 namespace addon {
@@ -109,7 +108,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("streamRead", Napi::Function::New(env, StreamRead, "streamRead"));
   exports.Set("streamCopy", Napi::Function::New(env, StreamCopy, "streamCopy"));
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak, "fmaPeak"));
-  exports.Set("testThrowBadAlloc", Napi::Function::New(env, TestThrowBadAlloc, "testThrowBadAlloc"));
+  exports.Set("testThrowBadAlloc",
+              Napi::Function::New(env, TestThrowBadAlloc, "testThrowBadAlloc"));
   return exports;
 }
 

@@ -68,16 +68,11 @@ enum Kind : long long { kAllReduce = 1, kBroadcast = 2, kAllGather = 3, kBarrier
 
 const char* kind_name(long long k) {
   switch (k) {
-    case kAllReduce:
-      return "allReduce";
-    case kBroadcast:
-      return "broadcast";
-    case kAllGather:
-      return "getTotalNorm/clipGradNorm";
-    case kBarrier:
-      return "barrier";
-    default:
-      return "an unknown collective";
+    case kAllReduce: return "allReduce";
+    case kBroadcast: return "broadcast";
+    case kAllGather: return "getTotalNorm/clipGradNorm";
+    case kBarrier: return "barrier";
+    default: return "an unknown collective";
   }
 }
 

@@ -1,13 +1,14 @@
 // SGEMM on every ISA this machine has against the scalar reference triple loop: all transpose
 // combinations, edge tiles, sub-matrix views, alpha/beta special cases, out-of-bounds guards, and
 // bit-identical results at 1, 2, 3 and 8 threads.
+#include "kernels/gemm/gemm.h"
+
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "core/memory.h"
 #include "core/thread_pool.h"
-#include "kernels/gemm/gemm.h"
 #include "test_util.h"
 
 using namespace gradguard;
@@ -45,8 +46,7 @@ struct Problem {
 
   Status run(Isa isa, std::vector<float>* out) const {
     *out = c;
-    return sgemm(isa, ta, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, out->data(),
-                 ldc);
+    return sgemm(isa, ta, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, out->data(), ldc);
   }
 };
 
@@ -69,9 +69,10 @@ bool check(const Problem& p, const std::vector<float>& got, const char* what) {
       const double tol = 2.0 * (double(p.k) + 4.0) * eps * mag + 1e-30;
       const double g = got[i * p.ldc + j], e = ref[i * p.ldc + j];
       if (!(std::isfinite(g) && std::fabs(g - e) <= tol)) {
-        std::fprintf(stderr, "%s: ta=%d tb=%d m=%zu n=%zu k=%zu a=%g b=%g: C[%zu,%zu] = %.9g, "
-                     "expected %.9g (tol %.3g)\n", what, p.ta, p.tb, p.m, p.n, p.k, p.alpha,
-                     p.beta, i, j, g, e, tol);
+        std::fprintf(stderr,
+                     "%s: ta=%d tb=%d m=%zu n=%zu k=%zu a=%g b=%g: C[%zu,%zu] = %.9g, "
+                     "expected %.9g (tol %.3g)\n",
+                     what, p.ta, p.tb, p.m, p.n, p.k, p.alpha, p.beta, i, j, g, e, tol);
         ++bad;
       }
     }
@@ -111,8 +112,8 @@ void test_edge_tiles() {
         for (size_t n : ns) {
           for (size_t k : ks) {
             const float beta = (seed & 1) ? 0.f : 0.5f;
-            check_problem(isa, Problem(t & 1, t & 2, m, n, k, seed % 3 == 0 ? 3 : 0, 1.f, beta,
-                                       seed));
+            check_problem(isa,
+                          Problem(t & 1, t & 2, m, n, k, seed % 3 == 0 ? 3 : 0, 1.f, beta, seed));
             ++seed;
           }
         }
@@ -125,9 +126,9 @@ void test_shapes() {
   struct Shape {
     size_t m, n, k;
   };
-  const Shape shapes[] = {{17, 31, 23},  {5, 1, 300},   {1, 5, 300},     {128, 96, 200},
-                          {37, 45, 63},  {300, 300, 300}, {20, 40, 600},  {13, 17, 513},
-                          {4100, 9, 5},  {3, 4100, 5},  {150, 70, 257},  {145, 33, 40}};
+  const Shape shapes[] = {{17, 31, 23}, {5, 1, 300},     {1, 5, 300},    {128, 96, 200},
+                          {37, 45, 63}, {300, 300, 300}, {20, 40, 600},  {13, 17, 513},
+                          {4100, 9, 5}, {3, 4100, 5},    {150, 70, 257}, {145, 33, 40}};
   uint32_t seed = 1000;
   for (Isa isa : test::isas()) {
     for (const Shape& s : shapes) {
@@ -263,7 +264,7 @@ void test_packed_b() {
   struct Shape {
     size_t m, n, k;
   };
-  const Shape shapes[] = {{1, 1, 1},    {5, 17, 3},   {32, 1024, 256}, {7, 33, 600},
+  const Shape shapes[] = {{1, 1, 1},     {5, 17, 3},      {32, 1024, 256}, {7, 33, 600},
                           {13, 4100, 9}, {32, 256, 1024}, {70, 200, 257}};
   const int saved = num_threads();
   uint32_t seed = 9000;
@@ -288,7 +289,8 @@ void test_packed_b() {
             CHECK(sgemm_packed(isa, false, s.m, s.n, s.k, 0.7f, a.data(), s.k, packed, 0.5f,
                                got.data(), s.n) == Status::kOk);
             bool same = true;
-            for (size_t i = 0; same && i < got.size(); ++i) same = test::bits_equal(got[i], want[i]);
+            for (size_t i = 0; same && i < got.size(); ++i)
+              same = test::bits_equal(got[i], want[i]);
             CHECK_MSG(same, "%s packed %zux%zux%zu tb=%d threads=%d differs from sgemm",
                       isa_name(isa), s.m, s.n, s.k, int(tb), threads);
           }

@@ -1,5 +1,7 @@
 // Norm-family kernels on every ISA this machine has, against the scalar reference and exact values;
 // the multi-tensor driver for bit-identical results at 1, 2 and many threads.
+#include "kernels/norm/norm.h"
+
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -7,7 +9,6 @@
 #include "core/thread_pool.h"
 #include "kernels/norm/agc.h"
 #include "kernels/norm/multi_tensor.h"
-#include "kernels/norm/norm.h"
 #include "test_util.h"
 
 using namespace gradguard;
@@ -140,8 +141,8 @@ void test_multi_tensor_deterministic_across_threads() {
       for (int threads : {2, 3, 8}) {
         set_num_threads(threads);
         const double got = multi_tensor_norm(isa, spans.data(), spans.size(), p, per.data());
-        CHECK_MSG(std::memcmp(&got, &ref, sizeof(double)) == 0, "%s p=%g threads=%d",
-                  isa_name(isa), p, threads);
+        CHECK_MSG(std::memcmp(&got, &ref, sizeof(double)) == 0, "%s p=%g threads=%d", isa_name(isa),
+                  p, threads);
         CHECK(std::memcmp(per.data(), ref_per.data(), per.size() * sizeof(double)) == 0);
       }
       // against a plain float64 reference
@@ -154,7 +155,8 @@ void test_multi_tensor_deterministic_across_threads() {
         }
       }
       const double expect = std::isinf(p) ? m : std::pow(s, 1.0 / p);
-      CHECK_MSG(close(ref, expect, 1e-10, 0), "%s p=%g %.17g vs %.17g", isa_name(isa), p, ref, expect);
+      CHECK_MSG(close(ref, expect, 1e-10, 0), "%s p=%g %.17g vs %.17g", isa_name(isa), p, ref,
+                expect);
     }
     set_num_threads(1);
     const GradStats a = multi_tensor_stats(isa, spans.data(), spans.size(), nullptr);
@@ -178,11 +180,87 @@ void test_multi_tensor_nonfinite_and_empty() {
     CHECK(std::isnan(multi_tensor_norm(isa, spans.data(), spans.size(),
                                        std::numeric_limits<double>::infinity(), nullptr)));
     CHECK(multi_tensor_norm(isa, nullptr, 0, 2.0, nullptr) == 0.0);
-    CHECK(multi_tensor_norm(isa, nullptr, 0, std::numeric_limits<double>::infinity(), nullptr) == 0.0);
+    CHECK(multi_tensor_norm(isa, nullptr, 0, std::numeric_limits<double>::infinity(), nullptr) ==
+          0.0);
   }
   CHECK(std::isnan(clip_coefficient(1.0, std::nan(""))));
   CHECK(clip_coefficient(1.0, std::numeric_limits<double>::infinity()) == 0.0);
   CHECK(clip_coefficient(10.0, 1.0) == 1.0);
+}
+
+bool same_bits(const std::vector<std::vector<float>>& a, const std::vector<std::vector<float>>& b) {
+  for (size_t t = 0; t < a.size(); ++t) {
+    if (a[t].size() != b[t].size()) return false;
+    if (!a[t].empty() && std::memcmp(a[t].data(), b[t].data(), a[t].size() * sizeof(float)) != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void test_clip_by_norm() {
+  const double inf = std::numeric_limits<double>::infinity();
+  for (Isa isa : test::isas()) {
+    for (double p : {2.0, 1.0, 3.0, inf}) {
+      // Clipping: the same total as multi_tensor_norm and the same bits as a separate scale pass.
+      auto ts = make_tensors();
+      auto expect = ts;
+      std::vector<Span> spans = spans_of(ts), expect_spans = spans_of(expect);
+      std::vector<double> per(spans.size()), expect_per(spans.size());
+      const double norm =
+          multi_tensor_norm(isa, expect_spans.data(), expect.size(), p, expect_per.data());
+      const double max_norm = norm / 3;
+      multi_tensor_scale(isa, expect_spans.data(), expect.size(),
+                         static_cast<float>(clip_coefficient(max_norm, norm)));
+      for (int threads : {1, 4}) {
+        set_num_threads(threads);
+        auto fresh = make_tensors();
+        spans = spans_of(fresh);
+        double total = -1;
+        CHECK(multi_tensor_clip_by_norm(isa, spans.data(), spans.size(), max_norm, p, true, &total,
+                                        per.data()) == Status::kOk);
+        CHECK_MSG(std::memcmp(&total, &norm, sizeof(double)) == 0 && per == expect_per &&
+                      same_bits(fresh, expect),
+                  "%s p=%g threads=%d clip", isa_name(isa), p, threads);
+      }
+      // No clipping needed: nothing changes.
+      auto kept = make_tensors();
+      const auto original = kept;
+      spans = spans_of(kept);
+      double total = -1;
+      CHECK(multi_tensor_clip_by_norm(isa, spans.data(), spans.size(), norm * 2, p, false, &total,
+                                      nullptr) == Status::kOk);
+      CHECK(total == norm && same_bits(kept, original));
+    }
+    // Non-finite totals: kNonFinite and nothing scaled when asked; else PyTorch's NaN / zeros.
+    auto bad = make_tensors();
+    bad[5][777] = std::numeric_limits<float>::quiet_NaN();
+    const auto original = bad;
+    std::vector<Span> spans = spans_of(bad);
+    std::vector<double> per(spans.size());
+    double total = 0;
+    CHECK(multi_tensor_clip_by_norm(isa, spans.data(), spans.size(), 1.0, 2.0, true, &total,
+                                    per.data()) == Status::kNonFinite);
+    CHECK(std::isnan(total) && std::isnan(per[5]) && std::isfinite(per[4]));
+    CHECK(same_bits(bad, original));
+    CHECK(multi_tensor_clip_by_norm(isa, spans.data(), spans.size(), 1.0, 2.0, false, &total,
+                                    nullptr) == Status::kOk);
+    CHECK(std::isnan(total) && std::isnan(bad[1][0]) && std::isnan(bad[8][4]));
+    auto big = make_tensors();
+    big[2][5] = std::numeric_limits<float>::infinity();
+    spans = spans_of(big);
+    CHECK(multi_tensor_clip_by_norm(isa, spans.data(), spans.size(), 1.0, 2.0, true, &total,
+                                    nullptr) == Status::kNonFinite);
+    CHECK(total == inf && big[2][5] == std::numeric_limits<float>::infinity());
+    CHECK(multi_tensor_clip_by_norm(isa, spans.data(), spans.size(), 1.0, 2.0, false, &total,
+                                    nullptr) == Status::kOk);
+    CHECK(total == inf && std::isnan(big[2][5]) && big[2][4] == 0.f && big[7][0] == 0.f);
+    // No tensors: a zero norm, nothing to do.
+    CHECK(multi_tensor_clip_by_norm(isa, nullptr, 0, 1.0, 2.0, true, &total, nullptr) ==
+              Status::kOk &&
+          total == 0.0);
+  }
+  set_num_threads(usable_cores());
 }
 
 void test_agc() {
@@ -212,6 +290,7 @@ int main() {
   test_scale_and_clamp();
   test_multi_tensor_deterministic_across_threads();
   test_multi_tensor_nonfinite_and_empty();
+  test_clip_by_norm();
   test_agc();
   return test::finish("norm_test");
 }

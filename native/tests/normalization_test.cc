@@ -2,11 +2,12 @@
 // (where a one-pass float32 variance fails), running-statistics update, backward identities,
 // accumulate, thread-count determinism, and every ISA against the scalar inner loops on odd sizes
 // (vector tails), with and without weight/bias, with NaN and Inf inputs.
+#include "kernels/normalization/normalization.h"
+
 #include <cmath>
 #include <vector>
 
 #include "core/thread_pool.h"
-#include "kernels/normalization/normalization.h"
 #include "test_util.h"
 
 using namespace gradguard;
@@ -64,10 +65,12 @@ void test_batchnorm_backward_identities(Isa isa) {
 
 void test_layernorm(Isa isa) {
   const size_t m = 4, d = 257;
-  std::vector<float> x = test::random_floats(m * d, 7, 99.f, 101.f), dy = test::random_floats(m * d, 8);
+  std::vector<float> x = test::random_floats(m * d, 7, 99.f, 101.f),
+                     dy = test::random_floats(m * d, 8);
   std::vector<float> y(m * d), dx(m * d), dw(d), db(d);
   std::vector<double> sm(m), si(m);
-  layernorm_forward_f32(isa, x.data(), m, d, nullptr, nullptr, 1e-5, y.data(), sm.data(), si.data());
+  layernorm_forward_f32(isa, x.data(), m, d, nullptr, nullptr, 1e-5, y.data(), sm.data(),
+                        si.data());
   layernorm_backward_f32(isa, dy.data(), x.data(), m, d, nullptr, sm.data(), si.data(), dx.data(),
                          dw.data(), db.data(), false);
   for (size_t i = 0; i < m; ++i) {
@@ -83,16 +86,18 @@ void test_layernorm(Isa isa) {
 
 // Forward and backward of both ops, all outputs concatenated.
 std::vector<float> run_all(Isa isa, size_t n, size_t c) {
-  std::vector<float> x = test::random_floats(n * c, 11, 99.f, 101.f), dy = test::random_floats(n * c, 12);
+  std::vector<float> x = test::random_floats(n * c, 11, 99.f, 101.f),
+                     dy = test::random_floats(n * c, 12);
   std::vector<float> w = test::random_floats(c, 13), rm(c, 0.f), rv(c, 1.f);
   std::vector<float> y(n * c), dx(n * c), dw(c), db(c), out;
   std::vector<double> sm(c), si(c), lm(n), li(n);
-  batchnorm1d_forward_f32(isa, x.data(), n, c, w.data(), w.data(), rm.data(), rv.data(), true, 0.1, 1e-5,
-                          y.data(), sm.data(), si.data());
+  batchnorm1d_forward_f32(isa, x.data(), n, c, w.data(), w.data(), rm.data(), rv.data(), true, 0.1,
+                          1e-5, y.data(), sm.data(), si.data());
   batchnorm1d_backward_f32(isa, dy.data(), x.data(), n, c, w.data(), sm.data(), si.data(), true,
                            dx.data(), dw.data(), db.data(), false);
   for (auto* v : {&y, &dx, &dw, &db, &rm, &rv}) out.insert(out.end(), v->begin(), v->end());
-  layernorm_forward_f32(isa, x.data(), n, c, w.data(), w.data(), 1e-5, y.data(), lm.data(), li.data());
+  layernorm_forward_f32(isa, x.data(), n, c, w.data(), w.data(), 1e-5, y.data(), lm.data(),
+                        li.data());
   layernorm_backward_f32(isa, dy.data(), x.data(), n, c, w.data(), lm.data(), li.data(), dx.data(),
                          dw.data(), db.data(), false);
   for (auto* v : {&y, &dx, &dw, &db}) out.insert(out.end(), v->begin(), v->end());
@@ -142,16 +147,18 @@ void test_match_scalar() {
         for (bool affine : {false, true}) {
           for (bool training : {true, false}) {
             auto run = [&](Isa k) {
-              std::vector<float> rm(c, 0.25f), rv(c, 1.5f), y(n * c), dx(n * c), dw(c, 1.f), db(c, 2.f);
+              std::vector<float> rm(c, 0.25f), rv(c, 1.5f), y(n * c), dx(n * c), dw(c, 1.f),
+                  db(c, 2.f);
               std::vector<float> ly(n * c), ldx(n * c), ldw(c, 1.f), ldb(c, 2.f);
               std::vector<double> sm(c), si(c), lm(n), li(n);
               const float* wp = affine ? w.data() : nullptr;
               const float* bp = affine ? b.data() : nullptr;
-              batchnorm1d_forward_f32(k, x.data(), n, c, wp, bp, rm.data(), rv.data(), training, 0.1,
-                                      1e-5, y.data(), sm.data(), si.data());
+              batchnorm1d_forward_f32(k, x.data(), n, c, wp, bp, rm.data(), rv.data(), training,
+                                      0.1, 1e-5, y.data(), sm.data(), si.data());
               batchnorm1d_backward_f32(k, dy.data(), x.data(), n, c, wp, sm.data(), si.data(),
                                        training, dx.data(), dw.data(), db.data(), true);
-              layernorm_forward_f32(k, x.data(), n, c, wp, bp, 1e-5, ly.data(), lm.data(), li.data());
+              layernorm_forward_f32(k, x.data(), n, c, wp, bp, 1e-5, ly.data(), lm.data(),
+                                    li.data());
               layernorm_backward_f32(k, dy.data(), x.data(), n, c, wp, lm.data(), li.data(),
                                      ldx.data(), ldw.data(), ldb.data(), true);
               std::vector<float> out;

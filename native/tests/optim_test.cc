@@ -1,13 +1,14 @@
 // Optimiser kernels on every ISA this machine has against the scalar reference (within a few ulps
 // of the operands: SIMD code may contract multiply-adds into FMAs), hand-computed values, NaN
 // propagation, size checks, and the multi-tensor driver's bit-identical results at 1, 2, 7 threads.
+#include "kernels/optim/optim.h"
+
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "core/thread_pool.h"
 #include "kernels/optim/multi_tensor_optim.h"
-#include "kernels/optim/optim.h"
 #include "test_util.h"
 
 using namespace gradguard;

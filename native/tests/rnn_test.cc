@@ -1,11 +1,12 @@
 // RNN/LSTM kernels on every ISA: forward against a double-precision reference, backward against
 // the scalar ISA's result, an empty sequence, gradient accumulation, bit-identical results for 1, 2
 // and 3 threads, and per-step hidden-gradient clipping against BPTT rebuilt from unclipped steps.
+#include "kernels/rnn/rnn.h"
+
 #include <cmath>
 #include <vector>
 
 #include "core/thread_pool.h"
-#include "kernels/rnn/rnn.h"
 #include "test_util.h"
 
 using namespace gradguard;
@@ -43,9 +44,9 @@ Result run(Isa isa, const Case& c, bool accumulate = false, float clip = 0.f) {
   r.hn.resize(B * H);
   r.cn.resize(B * H);
   r.ws.resize(recurrent_workspace_size(c.mode, c.d));
-  CHECK(recurrent_forward_f32(isa, c.mode, c.d, c.x.data(), c.h0.data(), c.c0.data(),
-                              c.wih.data(), c.whh.data(), c.bih.data(), c.bhh.data(),
-                              r.out.data(), r.hn.data(), r.cn.data(), r.ws.data()) == Status::kOk);
+  CHECK(recurrent_forward_f32(isa, c.mode, c.d, c.x.data(), c.h0.data(), c.c0.data(), c.wih.data(),
+                              c.whh.data(), c.bih.data(), c.bhh.data(), r.out.data(), r.hn.data(),
+                              r.cn.data(), r.ws.data()) == Status::kOk);
   r.gx.resize(c.x.size());
   r.gh0.resize(B * H);
   r.gc0.resize(B * H);
@@ -53,11 +54,11 @@ Result run(Isa isa, const Case& c, bool accumulate = false, float clip = 0.f) {
   r.gwhh.assign(G * H * H, accumulate ? 1.f : 0.f);
   r.gbih.assign(G * H, accumulate ? 1.f : 0.f);
   r.gbhh.assign(G * H, accumulate ? 1.f : 0.f);
-  CHECK(recurrent_backward_f32(isa, c.mode, c.d, c.x.data(), c.h0.data(), c.c0.data(),
-                               c.wih.data(), c.whh.data(), r.ws.data(), c.go.data(),
-                               c.ghn.data(), c.gcn.data(), r.gx.data(), r.gh0.data(),
-                               r.gc0.data(), r.gwih.data(), r.gwhh.data(), r.gbih.data(),
-                               r.gbhh.data(), accumulate, clip) == Status::kOk);
+  CHECK(recurrent_backward_f32(isa, c.mode, c.d, c.x.data(), c.h0.data(), c.c0.data(), c.wih.data(),
+                               c.whh.data(), r.ws.data(), c.go.data(), c.ghn.data(), c.gcn.data(),
+                               r.gx.data(), r.gh0.data(), r.gc0.data(), r.gwih.data(),
+                               r.gwhh.data(), r.gbih.data(), r.gbhh.data(), accumulate,
+                               clip) == Status::kOk);
   return r;
 }
 
@@ -82,7 +83,8 @@ std::vector<double> reference(const Case& c) {
           cn[b * H + j] = sig(pre[H + j]) * cc[b * H + j] + sig(pre[j]) * std::tanh(pre[2 * H + j]);
           hn[b * H + j] = sig(pre[3 * H + j]) * std::tanh(cn[b * H + j]);
         } else {
-          hn[b * H + j] = c.mode == RecurrentMode::kRnnTanh ? std::tanh(pre[j]) : std::fmax(pre[j], 0.0);
+          hn[b * H + j] =
+              c.mode == RecurrentMode::kRnnTanh ? std::tanh(pre[j]) : std::fmax(pre[j], 0.0);
         }
       }
     }
@@ -112,16 +114,20 @@ void test_cases() {
       for (Isa isa : test::isas()) {
         const Result r = run(isa, c);
         bool fwd = true;
-        for (size_t i = 0; i < want.size(); ++i) fwd = fwd && test::close(r.out[i], want[i], 1e-4, 1e-5);
+        for (size_t i = 0; i < want.size(); ++i)
+          fwd = fwd && test::close(r.out[i], want[i], 1e-4, 1e-5);
         CHECK_MSG(fwd, "%s mode %d T=%zu: forward", isa_name(isa), int(m), d.seq_len);
         CHECK_MSG(all_close(r.gx, ref.gx, 1e-3) && all_close(r.gh0, ref.gh0, 1e-3) &&
                       all_close(r.gwih, ref.gwih, 1e-3) && all_close(r.gwhh, ref.gwhh, 1e-3) &&
                       all_close(r.gbih, ref.gbih, 1e-3) && all_close(r.gbih, r.gbhh, 0),
-                  "%s mode %d T=%zu: backward differs from scalar", isa_name(isa), int(m), d.seq_len);
+                  "%s mode %d T=%zu: backward differs from scalar", isa_name(isa), int(m),
+                  d.seq_len);
         const Result acc = run(isa, c, true);
         bool ok = true;
-        for (size_t i = 0; i < r.gwhh.size(); ++i) ok = ok && test::close(acc.gwhh[i], 1.0 + r.gwhh[i], 1e-5, 1e-5);
-        for (size_t i = 0; i < r.gbih.size(); ++i) ok = ok && test::close(acc.gbih[i], 1.0 + r.gbih[i], 1e-5, 1e-5);
+        for (size_t i = 0; i < r.gwhh.size(); ++i)
+          ok = ok && test::close(acc.gwhh[i], 1.0 + r.gwhh[i], 1e-5, 1e-5);
+        for (size_t i = 0; i < r.gbih.size(); ++i)
+          ok = ok && test::close(acc.gbih[i], 1.0 + r.gbih[i], 1e-5, 1e-5);
         CHECK_MSG(ok, "%s mode %d: accumulate", isa_name(isa), int(m));
       }
     }
@@ -187,8 +193,8 @@ void test_clip_bptt() {
     for (Isa isa : test::isas()) {
       const Result full = run(isa, c, false, clip);
       const Result plain = run(isa, c);
-      CHECK_MSG(same_result(run(isa, c, false, 1e30f), plain), "%s mode %d: huge clip", isa_name(isa),
-                int(m));
+      CHECK_MSG(same_result(run(isa, c, false, 1e30f), plain), "%s mode %d: huge clip",
+                isa_name(isa), int(m));
       CHECK(!all_close(full.gwhh, plain.gwhh, 1e-3));  // the threshold is active in this case
       // States before each step, from the full forward.
       std::vector<std::vector<float>> hs(T + 1), cs(T + 1);

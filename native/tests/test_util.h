@@ -19,22 +19,22 @@ inline int& failures() {
   return n;
 }
 
-#define CHECK(cond)                                                              \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
+#define CHECK(cond)                                                                 \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
       std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++::gradguard::test::failures();                                           \
-    }                                                                            \
+      ++::gradguard::test::failures();                                              \
+    }                                                                               \
   } while (0)
 
-#define CHECK_MSG(cond, ...)                                                     \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
+#define CHECK_MSG(cond, ...)                                                        \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
       std::fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond); \
-      std::fprintf(stderr, __VA_ARGS__);                                         \
-      std::fprintf(stderr, "\n");                                                \
-      ++::gradguard::test::failures();                                           \
-    }                                                                            \
+      std::fprintf(stderr, __VA_ARGS__);                                            \
+      std::fprintf(stderr, "\n");                                                   \
+      ++::gradguard::test::failures();                                              \
+    }                                                                               \
   } while (0)
 
 // |a - e| <= atol + rtol * |e|, with NaN matching NaN and infinities matching exactly.
@@ -65,8 +65,8 @@ inline std::vector<float> random_floats(size_t n, uint32_t seed, float lo = -1.f
 
 // Sizes around SIMD widths and tiles: 0, 1, w-1, w, w+1 for w in {4, 8, 16, 32, 64}, and larger.
 inline std::vector<size_t> edge_sizes() {
-  return {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 1000, 4099, 16383,
-          16384, 16385, 70001};
+  return {0,  1,  2,  3,  4,  5,   7,    8,    9,     15,    16,    17,   31,
+          32, 33, 63, 64, 65, 127, 1000, 4099, 16383, 16384, 16385, 70001};
 }
 
 inline int finish(const char* name) {

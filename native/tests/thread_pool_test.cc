@@ -1,12 +1,13 @@
 // The persistent pool: every index runs exactly once for any size, grain and thread count
 // (including more threads than cores), nested calls run inline, several threads may call at once,
 // and resizing between jobs loses nothing.
+#include "core/thread_pool.h"
+
 #include <atomic>
 #include <new>
 #include <thread>
 #include <vector>
 
-#include "core/thread_pool.h"
 #include "test_util.h"
 
 using namespace gradguard;
@@ -28,7 +29,8 @@ void test_each_index_once() {
         });
         int wrong = 0;
         for (size_t i = 0; i < n + 2; ++i) wrong += hits[i].load() != (i >= 1 && i <= n ? 1 : 0);
-        CHECK_MSG(wrong == 0, "threads=%d n=%zu grain=%zu: %d indices ran != once", threads, n, grain, wrong);
+        CHECK_MSG(wrong == 0, "threads=%d n=%zu grain=%zu: %d indices ran != once", threads, n,
+                  grain, wrong);
       }
     }
   }
@@ -61,7 +63,9 @@ void test_concurrent_callers_oversubscribed() {
       for (int job = 0; job < 3000; ++job) {
         const size_t n = 1 + static_cast<size_t>((job * 7 + c) % 97);
         std::atomic<size_t> total{0};
-        parallel_for(0, n, 4, [&](size_t lo, size_t hi) { total.fetch_add(hi - lo, std::memory_order_relaxed); });
+        parallel_for(0, n, 4, [&](size_t lo, size_t hi) {
+          total.fetch_add(hi - lo, std::memory_order_relaxed);
+        });
         if (total.load() != n) bad.fetch_add(1);
       }
     });
@@ -96,7 +100,8 @@ void test_exception_reaches_the_caller() {
       } catch (const std::bad_alloc&) {
         caught = true;
       }
-      CHECK_MSG(caught, "threads=%d bad block %zu: the exception did not reach the caller", threads, bad_block);
+      CHECK_MSG(caught, "threads=%d bad block %zu: the exception did not reach the caller", threads,
+                bad_block);
       CHECK(ran.load() >= 1 && ran.load() <= 64);
       std::atomic<size_t> total{0};
       parallel_for(0, 1000, 10, [&](size_t lo, size_t hi) { total.fetch_add(hi - lo); });

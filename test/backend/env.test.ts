@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkEnvironment, closest } from '../../lib/env.js';
+import { nativeAvailable } from '../../lib/index.js';
 
 const root = join(__dirname, '..', '..');
 
@@ -12,7 +13,7 @@ function firstCall(env: Record<string, string>) {
   const code = "import('./lib/index.ts').then((g) => { try { console.log(JSON.stringify(g.backendInfo())); } catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })); } })";
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GRADGUARD_')));
   const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { cwd: root, env: { ...clean, GRADGUARD_QUIET: '1', ...env }, encoding: 'utf8', timeout: 60_000 });
-  return JSON.parse(r.stdout.trim()) as { name?: string; code?: string; message?: string; backend?: string; threads?: number };
+  return JSON.parse(r.stdout.trim()) as { name?: string; code?: string; message?: string; backend?: string; isa?: string; threads?: number };
 }
 
 describe('checkEnvironment', () => {
@@ -52,6 +53,13 @@ describe('at the first call, in a fresh process', () => {
   it('a malformed setting throws before anything runs', () => {
     expect(firstCall({ GRADGUARD_THREADS: 'abc' })).toMatchObject({ name: 'GradGuardError', code: 'ERR_GRADGUARD_CONFIG', message: expect.stringContaining('GRADGUARD_THREADS="abc"') });
     expect(firstCall({ GRADGUARD_BACKEND: 'foo' })).toMatchObject({ code: 'ERR_GRADGUARD_CONFIG', message: expect.stringContaining('"native" or "js"') });
+  });
+
+  it.runIf(nativeAvailable())('GRADGUARD_ISA: an unknown name or an ISA this CPU lacks is an error naming the accepted ones', () => {
+    expect(firstCall({ GRADGUARD_ISA: 'avx9000' })).toMatchObject({ name: 'GradGuardError', code: 'ERR_GRADGUARD_CONFIG', message: expect.stringMatching(/GRADGUARD_ISA="avx9000" is not an ISA gradguard knows; expected one of .*scalar/) });
+    const lacking = process.arch === 'arm64' ? 'avx2' : 'neon';
+    expect(firstCall({ GRADGUARD_ISA: lacking })).toMatchObject({ code: 'ERR_GRADGUARD_CONFIG', message: expect.stringContaining(`this CPU lacks ${lacking}`) });
+    expect(firstCall({ GRADGUARD_ISA: 'scalar' })).toMatchObject({ backend: 'native', isa: 'scalar' });
   });
 
   it('valid settings take effect', () => {

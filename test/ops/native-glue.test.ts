@@ -25,6 +25,17 @@ describe('normalisation and recurrent ops: native glue', () => {
     expect(() => a.recurrentForward(7, 1, 1, 1, 1, f, f, null, f, f, null, null, f, f, null, f)).toThrow(/mode/);
   });
 
+  it('parses every dimension alike: an integer up to 2^53 - 1 passes (the lengths then decide), nothing else', () => {
+    if (!a) return;
+    const rnn = (T: number, B: number) => () => a.recurrentForward(0, T, B, 1, 1, f, f, null, f, f, null, null, f, f, null, f);
+    expect(rnn(2 ** 40, 0)).toThrow(/input must have 0 elements/); // above the old 2^32 - 1 bound of the RNN binding
+    expect(rnn(2 ** 53 - 1, 0)).toThrow(/input must have 0 elements/);
+    for (const bad of [2 ** 53, -1, 1.5, NaN, Infinity]) expect(rnn(bad, 1)).toThrow(/seqLen must be a non-negative integer/);
+    expect(() => a.batchNormForward(f, 2 ** 53, 0, null, null, null, null, true, 0.1, 1e-5, f, none, none)).toThrow(/batch must be a non-negative integer/);
+    expect(() => a.layerNormForward(f, 1, -2, null, null, 1e-5, f, none, none)).toThrow(/normalizedSize must be a non-negative integer/);
+    expect(() => a.allocateBuffer(2 ** 53)).toThrow(/bytes must be a non-negative integer/);
+  });
+
   it('rejects a clipHiddenGradNorm that is 0 or Infinity in float32 (it would switch clipping off)', () => {
     if (!a) return;
     const one = new Float32Array(1);

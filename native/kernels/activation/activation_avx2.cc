@@ -90,7 +90,7 @@ inline __m256 horner8(__m256 x, const float* c, int n) {
 // erff polynomial for |z| < 1 (erfc = 1 - erf), else erfc(|z|) = e^(-z^2) / |z| * P(1 / z^2) with
 // Cephes' erfcf polynomials (1 <= |z| < 2, |z| >= 2) and erfc(z) = 2 - erfc(-z) for z < 0.
 inline __m256 ncdf8(__m256 x) {
-    const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 one = _mm256_set1_ps(1.0f);
   const __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(-0.70710678118654752f));
   const __m256 a = abs8(z);
   // z^2 = x^2 / 2 = (h + herr) / 2 exactly (FMA residual), so e^(-z^2) carries no rounding of z or
@@ -102,7 +102,8 @@ inline __m256 ncdf8(__m256 x) {
   const __m256 q = _mm256_div_ps(one, a);
   const __m256 q2 = _mm256_mul_ps(q, q);
   const __m256 lt2 = _mm256_cmp_ps(a, _mm256_set1_ps(2.0f), _CMP_LT_OQ);
-  const __m256 p = _mm256_blendv_ps(horner8(q2, cephes::kErfcR, 8), horner8(q2, cephes::kErfcP, 9), lt2);
+  const __m256 p =
+      _mm256_blendv_ps(horner8(q2, cephes::kErfcR, 8), horner8(q2, cephes::kErfcP, 9), lt2);
   __m256 ez = exp_neg8(_mm256_sub_ps(_mm256_setzero_ps(), z2));
   ez = _mm256_fnmadd_ps(half_err, ez, ez);  // e^(-z2 - half_err) ~ e^(-z2) (1 - half_err)
   const __m256 tail = _mm256_mul_ps(_mm256_mul_ps(ez, q), p);
@@ -119,12 +120,8 @@ constexpr float kGeluCF = cephes::kGeluC;
 inline __m256 fwd8(int fn, __m256 x, __m256 p0, __m256 p1) {
   __m256 y;
   switch (fn) {
-    case 2:
-      y = sigmoid8(x, nullptr);
-      break;
-    case 3:
-      y = tanh8(x, nullptr);
-      break;
+    case 2: y = sigmoid8(x, nullptr); break;
+    case 3: y = tanh8(x, nullptr); break;
     case 5: {  // x * sigmoid(2u), u = sqrt(2/pi) (x + c x^3): 0.5 (1 + tanh u) without cancellation
       const __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
       const __m256 u = _mm256_mul_ps(_mm256_set1_ps(kSqrt2OverPiF),
@@ -157,12 +154,8 @@ inline __m256 fwd8(int fn, __m256 x, __m256 p0, __m256 p1) {
 inline __m256 deriv8(int fn, __m256 x, __m256 p0, __m256 p1) {
   __m256 d;
   switch (fn) {
-    case 2:
-      sigmoid8(x, &d);
-      break;
-    case 3:
-      tanh8(x, &d);
-      break;
+    case 2: sigmoid8(x, &d); break;
+    case 3: tanh8(x, &d); break;
     case 5: {
       const __m256 x2 = _mm256_mul_ps(x, x);
       const __m256 u =
@@ -220,10 +213,7 @@ void act_fwd_f32__avx2(int fn, const float* x, float* y, size_t n, float p0, flo
     }
     return;
   }
-  if (fn != 0 && fn != 1) {
-    scalar::act_fwd_f32__scalar(fn, x, y, n, p0, p1);
-    return;
-  }
+  // relu (0) or leaky_relu (1)
   const __m256 slope = _mm256_set1_ps(p0);
   size_t i = 0;
   if (fn == 0) {
@@ -259,10 +249,7 @@ void act_bwd_f32__avx2(int fn, const float* x, const float* grad_y, float* grad_
     }
     return;
   }
-  if (fn != 0 && fn != 1) {
-    scalar::act_bwd_f32__scalar(fn, x, grad_y, grad_x, n, p0, p1);
-    return;
-  }
+  // relu (0) or leaky_relu (1)
   const __m256 slope = _mm256_set1_ps(p0);
   size_t i = 0;
   if (fn == 0) {

@@ -1,19 +1,16 @@
-// AVX-512F activations: relu and leaky_relu (forward and backward) in 16-lane vectors with masked
-// tails. The others go to the AVX2 variants (every AVX-512F CPU has AVX2+FMA, and this build only
-// selects avx512 when it does: cpu_features.cc requires avx2_fma): the tested 8-lane vector math
-// for sigmoid, tanh, gelu-tanh and elu, the float64 reference for gelu (erf) and softplus. Compiled
-// with -mavx512f -mfma; no inline library templates, no namespace-scope dynamic initialisers.
+// AVX-512F relu and leaky_relu (forward and backward) in 16-lane vectors with masked tails; the
+// kernel table sends every other kind to the AVX2 math (AVX-512's base). Compiled with -mavx512f
+// -mfma; no inline library templates, no namespace-scope dynamic initialisers.
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
 #include "kernels/activation/activation.h"
+#include "kernels/avx512_lanes.h"
 
 namespace gradguard {
 namespace kernels {
 namespace avx512 {
 namespace {
-
-inline __mmask16 tail_mask16(size_t r) { return static_cast<__mmask16>((1u << r) - 1u); }
 
 // Lanes where x > 0 or x is NaN keep x (relu) / grad (relu backward); NaN input passes through.
 inline __m512 relu16(__m512 x) {
@@ -35,11 +32,8 @@ inline __m512 leaky_bwd16(__m512 x, __m512 g, __m512 slope) {
 
 }  // namespace
 
-void act_fwd_f32__avx512(int fn, const float* x, float* y, size_t n, float p0, float p1) {
-  if (fn != 0 && fn != 1) {
-    avx2::act_fwd_f32__avx2(fn, x, y, n, p0, p1);
-    return;
-  }
+// fn is kRelu (0) or kLeakyRelu (1).
+void act_fwd_f32__avx512(int fn, const float* x, float* y, size_t n, float p0, float /*p1*/) {
   const __m512 slope = _mm512_set1_ps(p0);
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
@@ -53,12 +47,9 @@ void act_fwd_f32__avx512(int fn, const float* x, float* y, size_t n, float p0, f
   }
 }
 
+// fn is kRelu (0) or kLeakyRelu (1).
 void act_bwd_f32__avx512(int fn, const float* x, const float* grad_y, float* grad_x, size_t n,
-                         float p0, float p1) {
-  if (fn != 0 && fn != 1) {
-    avx2::act_bwd_f32__avx2(fn, x, grad_y, grad_x, n, p0, p1);
-    return;
-  }
+                         float p0, float /*p1*/) {
   const __m512 slope = _mm512_set1_ps(p0);
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {

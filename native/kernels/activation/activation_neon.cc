@@ -60,7 +60,7 @@ inline F horner4(F x, const float* c, int n) {
 }
 
 inline F ncdf4(F x) {
-    const F one = dup(1.0f);
+  const F one = dup(1.0f);
   const F z = vmulq_f32(x, dup(-0.70710678118654752f));
   const F a = vabsq_f32(z);
   const F h = vmulq_f32(x, x);
@@ -69,7 +69,8 @@ inline F ncdf4(F x) {
   const F erfc_small = vfmsq_f32(one, z, horner4(z2, cephes::kErfT, 7));
   const F q = vdivq_f32(one, a);
   const F q2 = vmulq_f32(q, q);
-  const F p = sel(vcltq_f32(a, dup(2.0f)), horner4(q2, cephes::kErfcP, 9), horner4(q2, cephes::kErfcR, 8));
+  const F p =
+      sel(vcltq_f32(a, dup(2.0f)), horner4(q2, cephes::kErfcP, 9), horner4(q2, cephes::kErfcR, 8));
   F ez = exp_neg4(vnegq_f32(z2));
   ez = vfmsq_f32(ez, half_err, ez);
   const F tail = vmulq_f32(vmulq_f32(ez, q), p);
@@ -83,19 +84,11 @@ constexpr float kGeluCF = cephes::kGeluC;
 inline F fwd4(int fn, F x, F p0, F p1) {
   F y;
   switch (fn) {
-    case 0:
-      return sel(vcleq_f32(x, dup(0.0f)), dup(0.0f), x);
-    case 1:
-      return sel(vcgtq_f32(x, dup(0.0f)), x, vmulq_f32(x, p0));
-    case 2:
-      y = sigmoid4(x, nullptr);
-      break;
-    case 3:
-      y = tanh4(x, nullptr);
-      break;
-    case 4:
-      y = vmulq_f32(x, ncdf4(x));
-      break;
+    case 0: return sel(vcleq_f32(x, dup(0.0f)), dup(0.0f), x);
+    case 1: return sel(vcgtq_f32(x, dup(0.0f)), x, vmulq_f32(x, p0));
+    case 2: y = sigmoid4(x, nullptr); break;
+    case 3: y = tanh4(x, nullptr); break;
+    case 4: y = vmulq_f32(x, ncdf4(x)); break;
     case 5: {
       const F x3 = vmulq_f32(vmulq_f32(x, x), x);
       const F u = vmulq_f32(dup(kSqrt2OverPiF), fma4(x, dup(kGeluCF), x3));
@@ -123,14 +116,9 @@ inline F deriv4(int fn, F x, F p0, F p1) {
   switch (fn) {
     case 0:  // NaN passes the gradient through (x <= 0 is false)
       return sel(vcleq_f32(x, dup(0.0f)), dup(0.0f), dup(1.0f));
-    case 1:
-      return sel(vcgtq_f32(x, dup(0.0f)), dup(1.0f), p0);
-    case 2:
-      sigmoid4(x, &d);
-      break;
-    case 3:
-      tanh4(x, &d);
-      break;
+    case 1: return sel(vcgtq_f32(x, dup(0.0f)), dup(1.0f), p0);
+    case 2: sigmoid4(x, &d); break;
+    case 3: tanh4(x, &d); break;
     case 4: {
       const F h = vmulq_f32(x, x);
       const F half_err = vmulq_f32(dup(0.5f), vfmaq_f32(vnegq_f32(h), x, x));
@@ -150,8 +138,7 @@ inline F deriv4(int fn, F x, F p0, F p1) {
       d = fma4(s, vmulq_f32(vaddq_f32(xc, xc), ds), du);
       break;
     }
-    case 6:
-      return sel(vcleq_f32(x, dup(0.0f)), vmulq_f32(p0, exp_neg4(x)), dup(1.0f));
+    case 6: return sel(vcleq_f32(x, dup(0.0f)), vmulq_f32(p0, exp_neg4(x)), dup(1.0f));
     default: {  // 7
       const F zz = vmulq_f32(x, p0);
       d = sel(vcgtq_f32(zz, p1), dup(1.0f), sigmoid4(zz, nullptr));

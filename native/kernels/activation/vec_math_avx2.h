@@ -1,7 +1,7 @@
 // AVX2+FMA float32 vector math shared by the activation and recurrent-gate kernels: |x|, NaN test,
 // e^x for x <= 0 (Cephes expf), sigmoid and tanh with their derivatives. Include only from files
-// compiled with -mavx2 -mfma (*_avx2.cc, *_avx512.cc). Plain inline functions: no library templates,
-// no dynamic initialisers.
+// compiled with -mavx2 -mfma (*_avx2.cc, *_avx512.cc). Plain inline functions: no library
+// templates, no dynamic initialisers.
 #pragma once
 
 #if defined(__x86_64__) || defined(_M_X64)

@@ -15,13 +15,13 @@ namespace gradguard {
 namespace kernels {
 namespace {
 
-constexpr size_t kKc = 256;         // depth of a packed slice: a B micro-panel (kc x 16) fits L1
+constexpr size_t kKc = 256;        // depth of a packed slice: a B micro-panel (kc x 16) fits L1
 constexpr size_t kMc = 72;         // rows of C per task: the A block (mc x kc) stays in L2
-constexpr size_t kNc = 4096;        // columns of B packed at once (kc x nc in L3)
-constexpr size_t kMo = 4096;        // rows of A packed at once
-constexpr size_t kTaskCols = 256;   // columns of C per task, at most
-constexpr size_t kPackCols = 128;   // columns of a transposed B per packing job
-constexpr size_t kPackRows = 16;    // rows of a plain B per packing job (whole rows read in order)
+constexpr size_t kNc = 4096;       // columns of B packed at once (kc x nc in L3)
+constexpr size_t kMo = 4096;       // rows of A packed at once
+constexpr size_t kTaskCols = 256;  // columns of C per task, at most
+constexpr size_t kPackCols = 128;  // columns of a transposed B per packing job
+constexpr size_t kPackRows = 16;   // rows of a plain B per packing job (whole rows read in order)
 // m * n * k below this runs on one thread: about 50 us of work, under which a parallel region's
 // fork/join (and, on a busy machine, waiting for a descheduled worker) costs more than it saves.
 constexpr size_t kInlineWork = size_t{128} * 128 * 128;
@@ -320,7 +320,8 @@ bool sgemm_packed_short_a(Isa isa, bool trans_a, size_t m, size_t n, size_t k, f
   }
   const size_t threads = threads_for(m, n, k);
   const bool threaded = threads > 1;
-  // Slice s of panel ip at ap + (s * a_panels + ip) * mr * kc_step (a short last slice packs short).
+  // Slice s of panel ip at ap + (s * a_panels + ip) * mr * kc_step (a short last slice packs
+  // short).
   const bool pack_threaded = threaded && a_panels * mr * k >= (size_t{1} << 16);
   run_range(pack_threaded, slices * a_panels, 2, [&](size_t lo, size_t hi) {
     for (size_t t = lo; t < hi; ++t) {
@@ -394,7 +395,8 @@ Status sgemm_pack_b(Isa isa, bool trans_b, size_t k, size_t n, const float* b, s
     for (size_t t = lo; t < hi; ++t) {
       const size_t jc = t / per_jc * kNc, pc = t % per_jc * kc_step;
       const size_t nc = min_sz(kNc, n - jc), kc = min_sz(kc_step, k - pc);
-      pack_b(trans_b, b, ldb, pc, kc, 0, kc, jc, nc, packed + packed_block_offset(k, n, nr, jc, pc));
+      pack_b(trans_b, b, ldb, pc, kc, 0, kc, jc, nc,
+             packed + packed_block_offset(k, n, nr, jc, pc));
     }
   });
   return Status::kOk;

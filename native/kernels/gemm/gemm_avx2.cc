@@ -38,8 +38,8 @@ inline void store_row_masked(float* row, __m256 x0, __m256 x1, __m256 va, __m256
 }
 
 // The tile for panels with only R < 6 valid rows (the last panel of m = 32 or m = 8, an RNN step's
-// batch): R rows of FMAs instead of 6. Every element is the same FMA chain in the same k order as in
-// the full tile, so results are bit-identical to it.
+// batch): R rows of FMAs instead of 6. Every element is the same FMA chain in the same k order as
+// in the full tile, so results are bit-identical to it.
 template <int R>
 void gemm_rows(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, size_t nr,
                float alpha, float beta) {

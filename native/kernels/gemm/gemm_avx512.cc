@@ -4,17 +4,13 @@
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
+#include "kernels/avx512_lanes.h"
 #include "kernels/gemm/gemm.h"
 
 namespace gradguard {
 namespace kernels {
 namespace avx512 {
 namespace {
-
-// Lanes [0, r) of 16 set, for r clamped to [0, 16].
-inline __mmask16 lane_mask(size_t r) {
-  return r >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << r) - 1u);
-}
 
 // row[0, nr) = alpha * x + beta * row (beta == 0: row is not read); masked-out lanes untouched.
 inline void store_row(float* row, __m512 x0, __m512 x1, __m512 va, __m512 vb, bool read_c,
@@ -37,6 +33,8 @@ void gemm_f32_12x32__avx512(size_t kc, const float* ap, const float* bp, float* 
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + nr - 1), _MM_HINT_T0);
   }
+  // The unrolled tile reads as a grid, a few macro calls per line.
+  // clang-format off
 #define GG_ZERO(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
   GG_ZERO(0) GG_ZERO(1) GG_ZERO(2) GG_ZERO(3) GG_ZERO(4) GG_ZERO(5)
   GG_ZERO(6) GG_ZERO(7) GG_ZERO(8) GG_ZERO(9) GG_ZERO(10) GG_ZERO(11)
@@ -58,12 +56,13 @@ void gemm_f32_12x32__avx512(size_t kc, const float* ap, const float* bp, float* 
 #undef GG_STEP
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
   const bool read_c = beta != 0.f;
-  const __mmask16 k0 = lane_mask(nr), k1 = lane_mask(nr > 16 ? nr - 16 : 0);
+  const __mmask16 k0 = tail_mask16(nr), k1 = tail_mask16(nr > 16 ? nr - 16 : 0);
 #define GG_STORE(i) \
   if (mr > i) store_row(c + (i) * ldc, c##i##0, c##i##1, va, vb, read_c, k0, k1);
   GG_STORE(0) GG_STORE(1) GG_STORE(2) GG_STORE(3) GG_STORE(4) GG_STORE(5)
   GG_STORE(6) GG_STORE(7) GG_STORE(8) GG_STORE(9) GG_STORE(10) GG_STORE(11)
 #undef GG_STORE
+  // clang-format on
 }
 
 }  // namespace avx512

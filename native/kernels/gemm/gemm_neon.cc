@@ -37,6 +37,8 @@ inline void store_row(float* row, float32x4_t x0, float32x4_t x1, float alpha, f
 void gemm_f32_8x8__neon(size_t kc, const float* ap, const float* bp, float* c, size_t ldc,
                         size_t mr, size_t nr, float alpha, float beta) {
   for (size_t i = 0; i < mr; ++i) __builtin_prefetch(c + i * ldc, 1);
+    // The unrolled tile reads as a grid, a few macro calls per line.
+    // clang-format off
 #define GG_ZERO(i) float32x4_t c##i##0 = vdupq_n_f32(0.f), c##i##1 = vdupq_n_f32(0.f);
   GG_ZERO(0) GG_ZERO(1) GG_ZERO(2) GG_ZERO(3) GG_ZERO(4) GG_ZERO(5) GG_ZERO(6) GG_ZERO(7)
 #undef GG_ZERO
@@ -58,6 +60,7 @@ void gemm_f32_8x8__neon(size_t kc, const float* ap, const float* bp, float* c, s
   if (mr > i) store_row(c + (i) * ldc, c##i##0, c##i##1, alpha, beta, read_c, nr);
   GG_STORE(0) GG_STORE(1) GG_STORE(2) GG_STORE(3) GG_STORE(4) GG_STORE(5) GG_STORE(6) GG_STORE(7)
 #undef GG_STORE
+  // clang-format on
 }
 
 }  // namespace neon

@@ -1,7 +1,8 @@
 // Adaptive gradient clipping, unit-wise (Brock et al. 2021, NFNets). Unit norms accumulate in
-// float64; a unit is one of `units[t]` equal slices of tensor t (rows of an [out, ...] weight, or the
-// whole tensor when units[t] == 1). For each unit: max_norm = clipping * max(|W_u|, eps); when
-// |G_u| > max_norm, G_u *= max_norm / max(|G_u|, 1e-6). No PyTorch builtin; matches the NFNets code.
+// float64; a unit is one of `units[t]` equal slices of tensor t (rows of an [out, ...] weight, or
+// the whole tensor when units[t] == 1). For each unit: max_norm = clipping * max(|W_u|, eps); when
+// |G_u| > max_norm, G_u *= max_norm / max(|G_u|, 1e-6). No PyTorch builtin; matches the NFNets
+// code.
 #pragma once
 
 #include <cstddef>

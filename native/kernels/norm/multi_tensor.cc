@@ -31,12 +31,9 @@ double root(double sum, double p) {
   return std::pow(sum, 1.0 / p);
 }
 
-}  // namespace
-
-double multi_tensor_norm(Isa isa, const Span* spans, size_t count, double p, double* per_tensor) {
-  const NormKernels& k = norm_kernels(isa);
-  ChunkPlan& plan = chunk_plan_for_this_thread();
-  plan.build(spans, count);
+// The p-norm over a built plan's chunks (see multi_tensor_norm).
+double norm_over_plan(const NormKernels& k, const ChunkPlan& plan, const Span* spans, size_t count,
+                      double p, double* per_tensor) {
   const size_t nchunks = plan.chunks.size();
   std::vector<double>& partial = scratch<double>();
   partial.assign(nchunks, 0.0);
@@ -85,14 +82,40 @@ double multi_tensor_norm(Isa isa, const Span* spans, size_t count, double p, dou
   return root(total, p);
 }
 
-void multi_tensor_scale(Isa isa, const Span* spans, size_t count, float s) {
-  const NormKernels& k = norm_kernels(isa);
-  ChunkPlan& plan = chunk_plan_for_this_thread();
-  plan.build(spans, count);
+// x *= s over a built plan's chunks.
+void scale_over_plan(const NormKernels& k, const ChunkPlan& plan, const Span* spans, float s) {
   const Chunk* chunks = plan.chunks.data();
   parallel_for(0, plan.chunks.size(), plan.grain(), [&](size_t lo, size_t hi) {
     for (size_t c = lo; c < hi; ++c) k.scale(chunk_data(spans, chunks[c]), chunks[c].size, s);
   });
+}
+
+}  // namespace
+
+double multi_tensor_norm(Isa isa, const Span* spans, size_t count, double p, double* per_tensor) {
+  ChunkPlan& plan = chunk_plan_for_this_thread();
+  plan.build(spans, count);
+  return norm_over_plan(norm_kernels(isa), plan, spans, count, p, per_tensor);
+}
+
+void multi_tensor_scale(Isa isa, const Span* spans, size_t count, float s) {
+  ChunkPlan& plan = chunk_plan_for_this_thread();
+  plan.build(spans, count);
+  scale_over_plan(norm_kernels(isa), plan, spans, s);
+}
+
+Status multi_tensor_clip_by_norm(Isa isa, const Span* spans, size_t count, double max_norm,
+                                 double p, bool error_if_nonfinite, double* total_norm,
+                                 double* per_tensor) {
+  const NormKernels& k = norm_kernels(isa);
+  ChunkPlan& plan = chunk_plan_for_this_thread();
+  plan.build(spans, count);
+  const double total = norm_over_plan(k, plan, spans, count, p, per_tensor);
+  *total_norm = total;
+  if (error_if_nonfinite && !std::isfinite(total)) return Status::kNonFinite;
+  const double coef = clip_coefficient(max_norm, total);
+  if (!(coef >= 1.0)) scale_over_plan(k, plan, spans, static_cast<float>(coef));
+  return Status::kOk;
 }
 
 void multi_tensor_clamp(Isa isa, const Span* spans, size_t count, float lo_v, float hi_v) {

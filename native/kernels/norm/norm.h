@@ -21,31 +21,31 @@ struct StatsPartial {
 struct NormKernels {
   double (*sum_squares)(const float* x, size_t n);
   double (*sum_abs)(const float* x, size_t n);
-  // max |x| as the bit pattern of a non-negative float (NaN patterns compare above Inf); 0 for n == 0.
+  // max |x| as the bit pattern of a non-negative float (NaN patterns compare above Inf); 0 for n ==
+  // 0.
   uint32_t (*max_abs_bits)(const float* x, size_t n);
   double (*sum_abs_pow)(const float* x, size_t n, double p);  // sum |x|^p, any p > 0
   void (*stats)(const float* x, size_t n, StatsPartial* out);
-  void (*scale)(float* x, size_t n, float s);                 // x *= s
-  void (*clamp)(float* x, size_t n, float lo, float hi);      // NaN stays NaN, +-Inf -> hi / lo
+  void (*scale)(float* x, size_t n, float s);             // x *= s
+  void (*clamp)(float* x, size_t n, float lo, float hi);  // NaN stays NaN, +-Inf -> hi / lo
 };
 
 // The table for `isa` (which must be supported by this CPU).
 const NormKernels& norm_kernels(Isa isa);
 
-#define GG_NORM_DECLARE(ns)                                                 \
-  namespace ns {                                                            \
-  double sumsq_f32__##ns(const float* x, size_t n);                         \
-  double sumabs_f32__##ns(const float* x, size_t n);                        \
-  uint32_t maxabs_f32__##ns(const float* x, size_t n);                      \
-  void stats_f32__##ns(const float* x, size_t n, StatsPartial* out);        \
-  void scale_f32__##ns(float* x, size_t n, float s);                        \
-  void clamp_f32__##ns(float* x, size_t n, float lo, float hi);             \
+#define GG_NORM_DECLARE(Enum, ns, ...)                               \
+  namespace ns {                                                     \
+  double sumsq_f32__##ns(const float* x, size_t n);                  \
+  double sumabs_f32__##ns(const float* x, size_t n);                 \
+  uint32_t maxabs_f32__##ns(const float* x, size_t n);               \
+  void stats_f32__##ns(const float* x, size_t n, StatsPartial* out); \
+  void scale_f32__##ns(float* x, size_t n, float s);                 \
+  void clamp_f32__##ns(float* x, size_t n, float lo, float hi);      \
   }
 
-GG_NORM_DECLARE(scalar)
-GG_NORM_DECLARE(avx2)
-GG_NORM_DECLARE(avx512)
-GG_NORM_DECLARE(neon)
+// Declared for every ISA of the list; defined where a file <family>_<isa>.cc exists, and
+// named only by the table rows of those ISAs.
+GG_ISA_LIST(GG_NORM_DECLARE)
 #undef GG_NORM_DECLARE
 
 namespace scalar {

@@ -85,9 +85,12 @@ uint32_t maxabs_f32__avx2(const float* x, size_t n) {
   size_t i = 0;
   for (; i + 32 <= n; i += 32) {
     m0 = _mm256_max_epu32(m0, _mm256_and_si256(_mm256_loadu_si256((const __m256i*)(p + i)), abs));
-    m1 = _mm256_max_epu32(m1, _mm256_and_si256(_mm256_loadu_si256((const __m256i*)(p + i + 8)), abs));
-    m2 = _mm256_max_epu32(m2, _mm256_and_si256(_mm256_loadu_si256((const __m256i*)(p + i + 16)), abs));
-    m3 = _mm256_max_epu32(m3, _mm256_and_si256(_mm256_loadu_si256((const __m256i*)(p + i + 24)), abs));
+    m1 = _mm256_max_epu32(m1,
+                          _mm256_and_si256(_mm256_loadu_si256((const __m256i*)(p + i + 8)), abs));
+    m2 = _mm256_max_epu32(m2,
+                          _mm256_and_si256(_mm256_loadu_si256((const __m256i*)(p + i + 16)), abs));
+    m3 = _mm256_max_epu32(m3,
+                          _mm256_and_si256(_mm256_loadu_si256((const __m256i*)(p + i + 24)), abs));
   }
   for (; i + 8 <= n; i += 8) {
     m0 = _mm256_max_epu32(m0, _mm256_and_si256(_mm256_loadu_si256((const __m256i*)(p + i)), abs));

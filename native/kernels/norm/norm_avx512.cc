@@ -4,14 +4,13 @@
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
+#include "kernels/avx512_lanes.h"
 #include "kernels/norm/norm.h"
 
 namespace gradguard {
 namespace kernels {
 namespace avx512 {
 namespace {
-
-inline __mmask16 tail_mask16(size_t r) { return static_cast<__mmask16>((1u << r) - 1u); }
 
 inline __m512d lo_pd(__m512 v) { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }
 inline __m512d hi_pd(__m512 v) {
@@ -34,7 +33,8 @@ double sumsq_f32__avx512(const float* x, size_t n) {
   }
   for (; i < n; i += 16) {
     const size_t r = n - i;
-    const __m512 v = r >= 16 ? _mm512_loadu_ps(x + i) : _mm512_maskz_loadu_ps(tail_mask16(r), x + i);
+    const __m512 v =
+        r >= 16 ? _mm512_loadu_ps(x + i) : _mm512_maskz_loadu_ps(tail_mask16(r), x + i);
     const __m512d d0 = lo_pd(v), d1 = hi_pd(v);
     a0 = _mm512_fmadd_pd(d0, d0, a0);
     a1 = _mm512_fmadd_pd(d1, d1, a1);
@@ -55,8 +55,8 @@ double sumabs_f32__avx512(const float* x, size_t n) {
   }
   for (; i < n; i += 16) {
     const size_t r = n - i;
-    const __m512 v = _mm512_abs_ps(
-        r >= 16 ? _mm512_loadu_ps(x + i) : _mm512_maskz_loadu_ps(tail_mask16(r), x + i));
+    const __m512 v = _mm512_abs_ps(r >= 16 ? _mm512_loadu_ps(x + i)
+                                           : _mm512_maskz_loadu_ps(tail_mask16(r), x + i));
     a0 = _mm512_add_pd(a0, lo_pd(v));
     a1 = _mm512_add_pd(a1, hi_pd(v));
   }
@@ -73,8 +73,8 @@ uint32_t maxabs_f32__avx512(const float* x, size_t n) {
   }
   for (; i < n; i += 16) {
     const size_t r = n - i;
-    const __m512i v = r >= 16 ? _mm512_loadu_si512(x + i)
-                              : _mm512_maskz_loadu_epi32(tail_mask16(r), x + i);
+    const __m512i v =
+        r >= 16 ? _mm512_loadu_si512(x + i) : _mm512_maskz_loadu_epi32(tail_mask16(r), x + i);
     m0 = _mm512_max_epu32(m0, _mm512_and_si512(v, abs));
   }
   return _mm512_reduce_max_epu32(_mm512_max_epu32(m0, m1));
@@ -88,7 +88,8 @@ void stats_f32__avx512(const float* x, size_t n, StatsPartial* out) {
   uint64_t bad = 0;
   for (size_t i = 0; i < n; i += 16) {
     const size_t r = n - i;
-    const __m512 v = r >= 16 ? _mm512_loadu_ps(x + i) : _mm512_maskz_loadu_ps(tail_mask16(r), x + i);
+    const __m512 v =
+        r >= 16 ? _mm512_loadu_ps(x + i) : _mm512_maskz_loadu_ps(tail_mask16(r), x + i);
     const __m512i b = _mm512_and_si512(_mm512_castps_si512(v), abs);
     mx = _mm512_max_epu32(mx, b);
     bad += static_cast<uint64_t>(
@@ -113,7 +114,7 @@ void scale_f32__avx512(float* x, size_t n, float s) {
   }
   for (; i < n; i += 16) {
     const size_t r = n - i;
-    const __mmask16 m = r >= 16 ? static_cast<__mmask16>(0xffff) : tail_mask16(r);
+    const __mmask16 m = tail_mask16(r);
     _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), vs));
   }
 }
@@ -123,7 +124,7 @@ void clamp_f32__avx512(float* x, size_t n, float lo, float hi) {
   // max_ps/min_ps return their second operand when either is NaN: x goes second, so NaN stays.
   for (size_t i = 0; i < n; i += 16) {
     const size_t r = n - i;
-    const __mmask16 m = r >= 16 ? static_cast<__mmask16>(0xffff) : tail_mask16(r);
+    const __mmask16 m = tail_mask16(r);
     const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
     _mm512_mask_storeu_ps(x + i, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, v)));
   }

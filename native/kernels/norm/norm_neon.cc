@@ -123,8 +123,10 @@ void clamp_f32__neon(float* x, size_t n, float lo, float hi) {
   }
   for (; i < n; ++i) {
     const float v = x[i];
-    if (v < lo) x[i] = lo;
-    else if (v > hi) x[i] = hi;
+    if (v < lo)
+      x[i] = lo;
+    else if (v > hi)
+      x[i] = hi;
   }
 }
 

@@ -63,8 +63,10 @@ void scale_f32__scalar(float* x, size_t n, float s) {
 void clamp_f32__scalar(float* x, size_t n, float lo, float hi) {
   for (size_t i = 0; i < n; ++i) {
     const float v = x[i];
-    if (v < lo) x[i] = lo;       // false for NaN: NaN stays
-    else if (v > hi) x[i] = hi;
+    if (v < lo)
+      x[i] = lo;  // false for NaN: NaN stays
+    else if (v > hi)
+      x[i] = hi;
   }
 }
 

@@ -1,9 +1,9 @@
 // BatchNorm1d over [n, c] and LayerNorm over the last dimension of [m, d]: forward and backward in
-// float32 storage with float64 statistics (two passes: mean, then centred sum of squares), so mean-100
-// data keeps full precision where a one-pass float32 E[x^2] - E[x]^2 does not. PyTorch 1.13 semantics.
-// Null weight/bias mean 1/0; null running stats are neither used nor updated; null outputs are skipped.
-// The inner loops run on `isa` (normalization_rows.h); the result is the same on every ISA up to the
-// float64 rounding of LayerNorm's row sums.
+// float32 storage with float64 statistics (two passes: mean, then centred sum of squares), so
+// mean-100 data keeps full precision where a one-pass float32 E[x^2] - E[x]^2 does not.
+// PyTorch 1.13 semantics. Null weight/bias mean 1/0; null running stats are neither used nor
+// updated; null outputs are skipped. The inner loops run on `isa` (normalization_rows.h); the
+// result is the same on every ISA up to the float64 rounding of LayerNorm's row sums.
 #pragma once
 
 #include <cstddef>

@@ -42,7 +42,7 @@ struct NormRowKernels {
 // The table for `isa` (which must be supported by this CPU).
 const NormRowKernels& norm_row_kernels(Isa isa);
 
-#define GG_NORM_ROWS_DECLARE(ns)                                                                \
+#define GG_NORM_ROWS_DECLARE(Enum, ns, ...)                                                     \
   namespace ns {                                                                                \
   void ln_stats__##ns(const float* x, size_t d, double eps, double* mean, double* invstd);      \
   void ln_apply__##ns(const float* x, size_t d, double mean, double invstd, const float* w,     \
@@ -60,10 +60,9 @@ const NormRowKernels& norm_row_kernels(Isa isa);
                    const double* sum_dy_xhat, double inv_n, bool training, float* dx);          \
   }
 
-GG_NORM_ROWS_DECLARE(scalar)
-GG_NORM_ROWS_DECLARE(avx2)
-GG_NORM_ROWS_DECLARE(avx512)
-GG_NORM_ROWS_DECLARE(neon)
+// Declared for every ISA of the list; defined where a file <family>_<isa>.cc exists, and
+// named only by the table rows of those ISAs.
+GG_ISA_LIST(GG_NORM_ROWS_DECLARE)
 #undef GG_NORM_ROWS_DECLARE
 
 }  // namespace kernels

@@ -33,7 +33,8 @@ Status multi_tensor_sgd(Isa isa, const Span* params, const Span* grads, const Sp
   parallel_for(0, plan.chunks.size(), plan.grain(), [&](size_t lo, size_t hi) {
     for (size_t i = lo; i < hi; ++i) {
       const Chunk& pc = chunks[i];
-      k.sgd(chunk_data(params, pc), chunk_data(grads, pc), c.momentum != 0.f ? chunk_data(bufs, pc) : nullptr, pc.size, c);
+      k.sgd(chunk_data(params, pc), chunk_data(grads, pc),
+            c.momentum != 0.f ? chunk_data(bufs, pc) : nullptr, pc.size, c);
     }
   });
   return Status::kOk;

@@ -53,17 +53,16 @@ struct OptimKernels {
 // The table for `isa` (which must be supported by this CPU).
 const OptimKernels& optim_kernels(Isa isa);
 
-#define GG_OPTIM_DECLARE(ns)                                                                 \
-  namespace ns {                                                                             \
-  void sgd_f32__##ns(float* p, const float* g, float* buf, size_t n, const SgdConsts& c);    \
-  void adam_f32__##ns(float* p, const float* g, float* m, float* v, float* vmax, size_t n,   \
-                      const AdamConsts& c);                                                  \
+#define GG_OPTIM_DECLARE(Enum, ns, ...)                                                    \
+  namespace ns {                                                                           \
+  void sgd_f32__##ns(float* p, const float* g, float* buf, size_t n, const SgdConsts& c);  \
+  void adam_f32__##ns(float* p, const float* g, float* m, float* v, float* vmax, size_t n, \
+                      const AdamConsts& c);                                                \
   }
 
-GG_OPTIM_DECLARE(scalar)
-GG_OPTIM_DECLARE(avx2)
-GG_OPTIM_DECLARE(avx512)
-GG_OPTIM_DECLARE(neon)
+// Declared for every ISA of the list; defined where a file <family>_<isa>.cc exists, and
+// named only by the table rows of those ISAs.
+GG_ISA_LIST(GG_OPTIM_DECLARE)
 #undef GG_OPTIM_DECLARE
 
 }  // namespace kernels

@@ -11,10 +11,7 @@
 namespace gradguard {
 namespace kernels {
 namespace avx2 {
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 void sgd_f32__avx2(float* p, const float* g, float* buf, size_t n, const SgdConsts& c) {
   const __m256 scale = _mm256_set1_ps(c.grad_scale);
@@ -32,10 +29,9 @@ void sgd_f32__avx2(float* p, const float* g, float* buf, size_t n, const SgdCons
     const __m256 pi = load8(p + i, full, mask);
     if (use_wd) d = _mm256_add_ps(d, _mm256_mul_ps(wd, pi));
     if (use_mom) {
-      const __m256 b =
-          c.first_step ? d
-                       : _mm256_add_ps(_mm256_mul_ps(load8(buf + i, full, mask), mom),
-                                       _mm256_mul_ps(omd, d));
+      const __m256 b = c.first_step ? d
+                                    : _mm256_add_ps(_mm256_mul_ps(load8(buf + i, full, mask), mom),
+                                                    _mm256_mul_ps(omd, d));
       store8(buf + i, b, full, mask);
       d = c.nesterov ? _mm256_add_ps(d, _mm256_mul_ps(mom, b)) : b;
     }

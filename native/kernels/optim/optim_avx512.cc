@@ -4,16 +4,13 @@
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
+#include "kernels/avx512_lanes.h"
 #include "kernels/optim/optim.h"
 
 namespace gradguard {
 namespace kernels {
 namespace avx512 {
 namespace {
-
-inline __mmask16 mask_for(size_t r) {
-  return r >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << r) - 1u);
-}
 
 inline __m512 neg(__m512 x) {
   return _mm512_castsi512_ps(
@@ -30,16 +27,16 @@ void sgd_f32__avx512(float* p, const float* g, float* buf, size_t n, const SgdCo
   const __m512 neg_lr = _mm512_set1_ps(-c.lr);
   const bool use_wd = c.weight_decay != 0.f, use_mom = c.momentum != 0.f;
   for (size_t i = 0; i < n; i += 16) {
-    const __mmask16 k = mask_for(n - i);
+    const __mmask16 k = tail_mask16(n - i);
     __m512 d = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, g + i), scale);
     if (c.maximize) d = neg(d);
     const __m512 pi = _mm512_maskz_loadu_ps(k, p + i);
     if (use_wd) d = _mm512_add_ps(d, _mm512_mul_ps(wd, pi));
     if (use_mom) {
-      const __m512 b =
-          c.first_step ? d
-                       : _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, buf + i), mom),
-                                       _mm512_mul_ps(omd, d));
+      const __m512 b = c.first_step
+                           ? d
+                           : _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, buf + i), mom),
+                                           _mm512_mul_ps(omd, d));
       _mm512_mask_storeu_ps(buf + i, k, b);
       d = c.nesterov ? _mm512_add_ps(d, _mm512_mul_ps(mom, b)) : b;
     }
@@ -58,7 +55,7 @@ void adam_f32__avx512(float* p, const float* g, float* m, float* v, float* vmax,
   const __m512 eps = _mm512_set1_ps(c.eps);
   const bool use_wd = !c.decoupled && c.weight_decay != 0.f;
   for (size_t i = 0; i < n; i += 16) {
-    const __mmask16 k = mask_for(n - i);
+    const __mmask16 k = tail_mask16(n - i);
     __m512 d = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, g + i), scale);
     if (c.maximize) d = neg(d);
     __m512 pi = _mm512_maskz_loadu_ps(k, p + i);

@@ -1,6 +1,8 @@
-// The optimiser family's table per ISA, and the per-step constants (baseline flags).
+// The optimiser family's kernel table (core/kernel_table.h), and the per-step constants (baseline
+// flags).
 #include <cmath>
 
+#include "core/kernel_table.h"
 #include "kernels/optim/optim.h"
 
 namespace gradguard {
@@ -26,24 +28,24 @@ AdamConsts adam_consts(double lr, double beta1, double beta2, double eps, double
   return c;
 }
 
-#define GG_OPTIM_TABLE(ns) \
+namespace {
+
+#define GG_OPTIM_ROW(ns) \
   OptimKernels { ns::sgd_f32__##ns, ns::adam_f32__##ns }
 
-const OptimKernels& optim_kernels(Isa isa) {
-  static const OptimKernels kScalar = GG_OPTIM_TABLE(scalar);
-#if defined(__x86_64__) || defined(_M_X64)
-  static const OptimKernels kAvx2 = GG_OPTIM_TABLE(avx2);
-  static const OptimKernels kAvx512 = GG_OPTIM_TABLE(avx512);
-  if (isa == Isa::kAvx512) return kAvx512;
-  if (isa == Isa::kAvx2) return kAvx2;
-#elif defined(__aarch64__)
-  static const OptimKernels kNeon = GG_OPTIM_TABLE(neon);
-  if (isa == Isa::kNeon) return kNeon;
-#endif
-  return kScalar;
-}
+constexpr KernelTable<OptimKernels> kOptim = [] {
+  KernelTable<OptimKernels> t(GG_OPTIM_ROW(scalar));
+  if constexpr (isa_built(Isa::kNeon)) t.set(Isa::kNeon, GG_OPTIM_ROW(neon));
+  if constexpr (isa_built(Isa::kAvx2)) t.set(Isa::kAvx2, GG_OPTIM_ROW(avx2));
+  if constexpr (isa_built(Isa::kAvx512)) t.set(Isa::kAvx512, GG_OPTIM_ROW(avx512));
+  return t;
+}();
 
-#undef GG_OPTIM_TABLE
+#undef GG_OPTIM_ROW
+
+}  // namespace
+
+const OptimKernels& optim_kernels(Isa isa) { return kOptim[isa]; }
 
 }  // namespace kernels
 }  // namespace gradguard

@@ -19,9 +19,9 @@ namespace gradguard {
 namespace kernels {
 namespace {
 
-// Per-thread scratch (core/memory.h) so a training loop's calls stop allocating: the backward's gate
-// gradients are T*B*G*H floats, 13 MB for the LSTM bench case, and a fresh mmap of that costs its
-// page faults on every call.
+// Per-thread scratch (core/memory.h) so a training loop's calls stop allocating: the backward's
+// gate gradients are T*B*G*H floats, 13 MB for the LSTM bench case, and a fresh mmap of that costs
+// its page faults on every call.
 thread_local ScratchBuffer t_packed_whh;  // weight_hh packed for the step GEMMs
 thread_local ScratchBuffer t_backward;    // the backward's gate gradients, dh and dc
 

@@ -29,21 +29,21 @@ size_t recurrent_workspace_size(RecurrentMode m, const RecurrentDims& d);
 
 // output [T, B, H], h_n [B, H], c_n [B, H] (LSTM only; else ignored, may be null). c0 LSTM only.
 Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d, const float* x,
-                             const float* h0, const float* c0, const float* w_ih,
-                             const float* w_hh, const float* b_ih, const float* b_hh,
-                             float* output, float* h_n, float* c_n, float* ws);
+                             const float* h0, const float* c0, const float* w_ih, const float* w_hh,
+                             const float* b_ih, const float* b_hh, float* output, float* h_n,
+                             float* c_n, float* ws);
 
 // Gradients of L = sum(output*grad_output) + sum(h_n*grad_h_n) + sum(c_n*grad_c_n); null upstream
 // gradients are zero. Weight/bias gradients are overwritten, or added to when accumulate is set;
 // null bias gradients are skipped. grad_c0 LSTM only.
 // clip_hidden_grad_norm > 0 turns on per-step clipping: at every step t, before it flows into the
-// gates, each sample's hidden-state gradient dh_t[b, :] (from step t+1 plus grad_output[t, b, :]) is
-// scaled by min(1, clip / (||dh_t[b, :]||_2 + 1e-6)) (clip_grad_norm's rule, per sample: one
+// gates, each sample's hidden-state gradient dh_t[b, :] (from step t+1 plus grad_output[t, b, :])
+// is scaled by min(1, clip / (||dh_t[b, :]||_2 + 1e-6)) (clip_grad_norm's rule, per sample: one
 // exploding sequence does not shrink the others' gradients). The cell-state path is not clipped.
 // 0 (or any value that is not > 0) leaves the backward exactly as without clipping. Non-finite rows
 // follow clip_grad_norm: an Inf norm gives factor 0 (Inf entries become NaN), a NaN norm none.
-Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d,
-                              const float* x, const float* h0, const float* c0, const float* w_ih,
+Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d, const float* x,
+                              const float* h0, const float* c0, const float* w_ih,
                               const float* w_hh, const float* ws, const float* grad_output,
                               const float* grad_h_n, const float* grad_c_n, float* grad_x,
                               float* grad_h0, float* grad_c0, float* grad_w_ih, float* grad_w_hh,

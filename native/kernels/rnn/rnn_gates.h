@@ -1,9 +1,10 @@
 // The per-time-step elementwise work of the RNN/LSTM kernels (rnn.cc), one function per ISA
-// (namespaces scalar, avx2, avx512, neon; rnn_gates_kernels() picks): the forward epilogue after
-// the step's recurrent GEMM (bias, gate nonlinearities, cell update, h written to the workspace and
-// the output in the same pass) and the backward gate gradients (optionally clipping each sample's
-// hidden-state gradient first). Every function works on `rows` whole batch rows, so rnn.cc can
-// split a step's rows across threads with results that do not depend on the split.
+// (namespaces scalar, avx2, neon; AVX-512 uses AVX2's; rnn_gates_kernels() picks): the forward
+// epilogue after the step's recurrent GEMM (bias, gate nonlinearities, cell update, h written to
+// the workspace and the output in the same pass) and the backward gate gradients (optionally
+// clipping each sample's hidden-state gradient first). Every function works on `rows` whole batch
+// rows, so rnn.cc can split a step's rows across threads with results that do not depend on the
+// split.
 //
 // Layouts per row: LSTM pre-activations / gates [4H] (i, f, g, o), states [H]; RNN [H].
 // The scalar versions are the reference (std::exp / std::tanh, -ffp-contract=off); the SIMD ones
@@ -54,7 +55,7 @@ struct RnnGateKernels {
 // The table for `isa` (which must be supported by this CPU).
 const RnnGateKernels& rnn_gates_kernels(Isa isa);
 
-#define GG_RNN_GATES_DECLARE(ns)                                                                  \
+#define GG_RNN_GATES_DECLARE(Enum, ns, ...)                                                       \
   namespace ns {                                                                                  \
   void lstm_fwd_rows_f32__##ns(size_t rows, size_t H, float* g, const float* bias,                \
                                const float* c_prev, float* c, float* h, float* out);              \
@@ -67,10 +68,9 @@ const RnnGateKernels& rnn_gates_kernels(Isa isa);
                               const float* go, float clip, float* dg);                            \
   }
 
-GG_RNN_GATES_DECLARE(scalar)
-GG_RNN_GATES_DECLARE(avx2)
-GG_RNN_GATES_DECLARE(avx512)
-GG_RNN_GATES_DECLARE(neon)
+// Declared for every ISA of the list; defined where a file <family>_<isa>.cc exists, and
+// named only by the table rows of those ISAs.
+GG_ISA_LIST(GG_RNN_GATES_DECLARE)
 #undef GG_RNN_GATES_DECLARE
 
 }  // namespace kernels

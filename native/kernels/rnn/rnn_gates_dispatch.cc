@@ -1,31 +1,32 @@
-// The RNN/LSTM step kernels' table per ISA. Baseline flags: only takes the addresses of ISA
-// functions.
+// The RNN/LSTM step kernels' table (core/kernel_table.h). Baseline flags: only takes the addresses
+// of ISA functions. AVX-512 takes the AVX2 epilogues (its base): the epilogue is a small share of a
+// step next to its GEMM, whose micro-kernel is the part with a 16-lane version; a 16-lane copy of
+// the Cephes math would add code without measurable gain.
+#include "core/kernel_table.h"
 #include "kernels/rnn/rnn_gates.h"
 
 namespace gradguard {
 namespace kernels {
+namespace {
 
-#define GG_RNN_GATES_TABLE(ns)                                                            \
-  {                                                                                       \
+#define GG_RNN_GATES_ROW(ns)                                                              \
+  RnnGateKernels {                                                                        \
     ns::lstm_fwd_rows_f32__##ns, ns::lstm_bwd_rows_f32__##ns, ns::rnn_fwd_rows_f32__##ns, \
         ns::rnn_bwd_rows_f32__##ns                                                        \
   }
 
-const RnnGateKernels& rnn_gates_kernels(Isa isa) {
-  static const RnnGateKernels kScalar = GG_RNN_GATES_TABLE(scalar);
-#if defined(__x86_64__) || defined(_M_X64)
-  static const RnnGateKernels kAvx2 = GG_RNN_GATES_TABLE(avx2);
-  static const RnnGateKernels kAvx512 = GG_RNN_GATES_TABLE(avx512);
-  if (isa == Isa::kAvx512) return kAvx512;
-  if (isa == Isa::kAvx2) return kAvx2;
-#elif defined(__aarch64__)
-  static const RnnGateKernels kNeon = GG_RNN_GATES_TABLE(neon);
-  if (isa == Isa::kNeon) return kNeon;
-#endif
-  return kScalar;
-}
+constexpr KernelTable<RnnGateKernels> kRnnGates = [] {
+  KernelTable<RnnGateKernels> t(GG_RNN_GATES_ROW(scalar));
+  if constexpr (isa_built(Isa::kNeon)) t.set(Isa::kNeon, GG_RNN_GATES_ROW(neon));
+  if constexpr (isa_built(Isa::kAvx2)) t.set(Isa::kAvx2, GG_RNN_GATES_ROW(avx2));
+  return t;
+}();
 
-#undef GG_RNN_GATES_TABLE
+#undef GG_RNN_GATES_ROW
+
+}  // namespace
+
+const RnnGateKernels& rnn_gates_kernels(Isa isa) { return kRnnGates[isa]; }
 
 }  // namespace kernels
 }  // namespace gradguard

@@ -1,5 +1,5 @@
-// A register-only FMA loop per ISA: the machine's peak float32 FMA rate, measured in the same run as
-// the GEMM benchmarks (their "fraction of peak"). Not used by the library.
+// A register-only FMA loop per ISA: the machine's peak float32 FMA rate, measured in the same run
+// as the GEMM benchmarks (their "fraction of peak"). Not used by the library.
 #pragma once
 
 #include <cstddef>
@@ -13,18 +13,13 @@ namespace kernels {
 // (an FMA counts as two). The result's value is folded into *sink so the loop cannot be removed.
 double fma_peak_loop(Isa isa, size_t iterations, float* sink);
 
-namespace scalar {
-double fma_peak_loop__scalar(size_t iterations, float* sink);
-}
-namespace avx2 {
-double fma_peak_loop__avx2(size_t iterations, float* sink);
-}
-namespace avx512 {
-double fma_peak_loop__avx512(size_t iterations, float* sink);
-}
-namespace neon {
-double fma_peak_loop__neon(size_t iterations, float* sink);
-}
+// Declared for every ISA of the list; defined where a file peak_<isa>.cc exists.
+#define GG_PEAK_DECLARE(Enum, ns, ...)                        \
+  namespace ns {                                              \
+  double fma_peak_loop__##ns(size_t iterations, float* sink); \
+  }
+GG_ISA_LIST(GG_PEAK_DECLARE)
+#undef GG_PEAK_DECLARE
 
 }  // namespace kernels
 }  // namespace gradguard

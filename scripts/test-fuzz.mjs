@@ -7,8 +7,9 @@
 // runs than npm test gives it. Prints executions per target and "fuzz: N passed, M failed"; exits 1
 // on any finding (the input that found it is saved as build-fuzz/artifacts/<target>-crash-*).
 // Usage: node scripts/test-fuzz.mjs [--seconds S] [--only NAME[,NAME]] [--no-js]
-//   --seconds (or GRADGUARD_FUZZ_SECONDS): per target, default 60.
-//   GRADGUARD_FUZZ_JS_RUNS: fast-check runs of the checkpoint fuzz, default 3000.
+//   --seconds (or GG_FUZZ_SECONDS): per target, default 60.
+//   GG_FUZZ_JS_RUNS: fast-check runs of the checkpoint fuzz, default 3000. (Not GRADGUARD_*: lib/env.ts
+//   refuses GRADGUARD_ names it does not know.)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -20,15 +21,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build-fuzz');
 const args = process.argv.slice(2);
 const opt = (name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
-const seconds = Number(opt('--seconds') ?? process.env.GRADGUARD_FUZZ_SECONDS ?? 60);
+const seconds = Number(opt('--seconds') ?? process.env.GG_FUZZ_SECONDS ?? 60);
 const only = opt('--only')?.split(',');
-const jsRuns = Number(process.env.GRADGUARD_FUZZ_JS_RUNS ?? 3000);
+const jsRuns = Number(process.env.GG_FUZZ_JS_RUNS ?? 3000);
 let passed = 0;
 let failed = 0;
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
 
-const CXX = process.env.GRADGUARD_FUZZ_CXX ?? 'clang++';
+const CXX = process.env.GG_FUZZ_CXX ?? 'clang++';
 if (spawnSync(CXX, ['--version']).status !== 0) {
   console.log(`fuzz: ${CXX} not found (Debian: apt-get install clang); the native targets are skipped`);
   if (process.env.CI === 'true') failed++;
@@ -131,7 +132,7 @@ if (spawnSync(CXX, ['--version']).status === 0) {
 
 if (!args.includes('--no-js')) {
   const v = spawnSync(join(root, 'node_modules', '.bin', 'vitest'), ['run', 'test/nn/checkpoint-fuzz.test.ts'], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, GRADGUARD_FUZZ_JS_RUNS: String(jsRuns) },
+    cwd: root, encoding: 'utf8', env: { ...process.env, GG_FUZZ_JS_RUNS: String(jsRuns) },
   });
   const ok = v.status === 0;
   if (ok) passed++;

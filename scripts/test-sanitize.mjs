@@ -6,7 +6,7 @@
 //   tsan-cpp    the tests that run the thread pool (and the multi-threaded kernels on it) built with
 //               TSan in build-tsan/, plus native/tests/sanitize/mpi_watchdog_tsan.cpp (the dist
 //               watchdog thread against enter/leave from other threads) when mpicxx is there.
-//   asan-addon  the addon (and devtools addon) built with ASan+UBSan by node-gyp in a staging copy,
+//   asan-addon  the addon built with ASan+UBSan by node-gyp in a staging copy,
 //               build-asan-addon/ (as scripts/prebuild.mjs stages), then the vitest suites for grad,
 //               ops, nn-ops, optim, nn and the async/worker_threads tests run from that copy (the
 //               loader prefers its build/Release) in Node with the sanitizer runtimes preloaded.
@@ -49,6 +49,7 @@ function run(cmd, argv, opts = {}) {
 // Node and V8 frames below it, so suppressing them would hide the addon's leaks too).
 const OURS = /gradguard(_devtools)?\.node|\/native\/(core|kernels|addon|devtools|mpi|tests)\//;
 let ignoredLeaks = 0;
+let ignoredRaces = 0;
 function ourLeaks(text) {
   const records = text.split(/\n(?=(?:Direct|Indirect) leak of )/).slice(1);
   const ours = records.filter((r) => OURS.test(r.split('\n\n')[0]));
@@ -67,7 +68,13 @@ function findings(dir, label) {
       const ours = ourLeaks(text);
       if (ours.length === 0) continue;
       shown = ours.join('\n');
-    } else if (!/ERROR: |runtime error:|WARNING: ThreadSanitizer/.test(text)) {
+    } else if (/WARNING: ThreadSanitizer/.test(text) && !/ERROR: |runtime error:/.test(text)) {
+      const all = text.split(/={10,}\n/).filter((r) => /WARNING: ThreadSanitizer/.test(r));
+      const ours = all.filter((r) => OURS.test(r));
+      ignoredRaces += all.length - ours.length;
+      if (ours.length === 0) continue;
+      shown = ours.join('\n');
+    } else if (!/ERROR: |runtime error:/.test(text)) {
       continue;
     }
     n++;
@@ -83,7 +90,7 @@ function sanEnv(logDir) {
     ...process.env,
     ASAN_OPTIONS: `detect_leaks=1:abort_on_error=0:print_suppressions=0:log_path=${logDir}/asan`,
     UBSAN_OPTIONS: `print_stacktrace=1:halt_on_error=1:log_path=${logDir}/ubsan`,
-    TSAN_OPTIONS: `halt_on_error=0:second_deadlock_stack=1:suppressions=${supp('tsan.supp')}:log_path=${logDir}/tsan`,
+    TSAN_OPTIONS: `halt_on_error=0:exitcode=0:second_deadlock_stack=1:suppressions=${supp('tsan.supp')}:log_path=${logDir}/tsan`,
   };
 }
 
@@ -144,65 +151,86 @@ if (want('tsan-cpp')) {
   }
 }
 
-// 3. The ASan+UBSan addon under the vitest suites.
+// 3./4. The addon built with a sanitizer in a staging copy, under vitest suites.
 const SUITES = ['test/grad', 'test/ops', 'test/nn-ops', 'test/optim', 'test/nn', 'test/backend/worker-threads.test.ts'];
-if (want('asan-addon')) {
+const ASYNC_SUITES = ['test/grad/async-buffers.test.ts', 'test/ops/async-buffers.test.ts', 'test/nn-ops/async-buffers.test.ts',
+  'test/nn-ops/async.test.ts', 'test/backend/worker-threads.test.ts'];
+const gcc = (lib) => run('gcc', [`-print-file-name=${lib}`]).out.trim();
+
+function addonSuite(name, { flags, ldflags, preload, pool, suites }) {
   const t = Date.now();
-  const stage = join(root, 'build-asan-addon');
+  const stage = join(root, `build-${name}`);
   // Fresh copies of the sources and tests (the build/ inside survives for make's incremental build).
   for (const d of ['native', 'lib', 'test', 'scripts']) rmSync(join(stage, d), { recursive: true, force: true });
   mkdirSync(join(stage, 'native'), { recursive: true });
-  for (const d of ['core', 'kernels', 'addon', 'devtools']) cpSync(join(root, 'native', d), join(stage, 'native', d), { recursive: true });
+  for (const d of ['core', 'kernels', 'addon']) cpSync(join(root, 'native', d), join(stage, 'native', d), { recursive: true });
   for (const f of ['package.json', 'binding.gyp', 'tsconfig.json', 'vitest.config.ts']) cpSync(join(root, f), join(stage, f));
   for (const d of ['lib', 'test', 'scripts']) cpSync(join(root, d), join(stage, d), { recursive: true });
   if (!existsSync(join(stage, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(stage, 'node_modules'));
-  // worker_threads instead of the usual forks: tinypool ends a fork with SIGTERM (and SIGKILL after
-  // 1 s), so LeakSanitizer never ran in one; in threads every test file runs in this one Node
-  // process, which exits normally and is leak-checked once at the end. A crash ends the whole run
-  // (its report is in the logs). The setup file checks the ASan build is what the loader picked.
+  // The setup file checks the sanitized build is what the loader picked (the loader prefers
+  // build/Release over prebuilds; a build that fails to load would silently mean the TS fallback).
   writeFileSync(join(stage, 'sanitize-setup.ts'),
     "import { loadAddon, loadedAddonFile } from './lib/binding.js';\n" +
-    "// The sanitized build must be the addon under test (not a prebuild, not the TS fallback).\nloadAddon();\n" +
-    "if (loadedAddonFile() !== 'build/Release/gradguard.node') throw new Error(`test:sanitize: loaded ${loadedAddonFile()}, not the ASan build`);\n");
+    "loadAddon();\n" +
+    `if (loadedAddonFile() !== 'build/Release/gradguard.node') throw new Error(\`test:sanitize: loaded \${loadedAddonFile()}, not the ${name} build\`);\n`);
   writeFileSync(join(stage, 'vitest.sanitize.config.ts'),
     "import { defineConfig, mergeConfig } from 'vitest/config';\nimport base from './vitest.config';\n" +
-    "export default mergeConfig(base, defineConfig({ test: { pool: 'threads', setupFiles: ['./sanitize-setup.ts'], testTimeout: 300_000, hookTimeout: 300_000 } }));\n");
-  const env = { ...process.env, GRADGUARD_DEVTOOLS: '1', CXXFLAGS: ASAN_FLAGS, CFLAGS: ASAN_FLAGS, LDFLAGS: '-fsanitize=address,undefined' };
+    `export default mergeConfig(base, defineConfig({ test: { pool: '${pool}', setupFiles: ['./sanitize-setup.ts'], testTimeout: 300_000, hookTimeout: 300_000 } }));\n`);
+  // The production addon only: none of these suites loads the devtools addon.
+  const env = { ...process.env, CXXFLAGS: flags, CFLAGS: flags, LDFLAGS: ldflags };
+  delete env.GRADGUARD_DEVTOOLS;
   const nodedir = localNodeDir();
   if (nodedir) env.npm_config_nodedir = nodedir;
   const b = run(process.execPath, [join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', '-j', jobs], { cwd: stage, env });
   if (b.status !== 0) {
     console.log(b.out.split('\n').slice(-60).join('\n'));
-    console.log('asan-addon: build failed');
+    console.log(`${name}: build failed`);
     failed++;
-  } else {
-    console.log(`asan-addon: built in ${secs(t)}`);
-    const gcc = (lib) => run('gcc', [`-print-file-name=${lib}`]).out.trim();
-    const logDir = join(stage, 'sanitizer-logs');
-    const report = join(stage, 'vitest-results.json');
-    rmSync(report, { force: true });
-    const venv = { ...sanEnv(logDir), LD_PRELOAD: [gcc('libasan.so'), gcc('libubsan.so')].join(':') };
-    delete venv.GRADGUARD_DEVTOOLS;
-    const v = run(join(stage, 'node_modules', '.bin', 'vitest'),
-      ['run', '--config', 'vitest.sanitize.config.ts', '--reporter=dot', '--reporter=json', `--outputFile.json=${report}`, ...SUITES],
-      { cwd: stage, env: venv });
-    process.stdout.write(v.out.split('\n').filter((l) => /FAIL|✗|×|Error|Test Files|Tests /.test(l)).slice(0, 80).map((l) => `[asan-addon] ${l}`).join('\n') + '\n');
-    const reports = findings(logDir, 'asan-addon');
-    if (existsSync(report)) {
-      const r = JSON.parse(readFileSync(report, 'utf8'));
-      for (const f of r.testResults) {
-        if (f.status === 'passed') passed++;
-        else failed++;
-      }
-      if (v.status !== 0 && r.testResults.every((f) => f.status === 'passed')) failed++;
-      console.log(`asan-addon: ${r.numPassedTests} tests passed, ${r.numFailedTests} failed in ${r.testResults.length} files`);
-    } else {
-      console.log(v.out.split('\n').slice(-40).join('\n'));
-      failed++;
-    }
-    failed += reports;
-    console.log(`asan-addon: done in ${secs(t)}${reports ? `, ${reports} sanitizer report(s)` : ''}; ${ignoredLeaks} leak record(s) without an addon frame (V8, Node, system tools) left out`);
+    return;
   }
+  console.log(`${name}: built in ${secs(t)}`);
+  const logDir = join(stage, 'sanitizer-logs');
+  const report = join(stage, 'vitest-results.json');
+  rmSync(report, { force: true });
+  const venv = { ...sanEnv(logDir), LD_PRELOAD: preload.map(gcc).join(':') };
+  delete venv.GRADGUARD_DEVTOOLS;
+  const v = run(join(stage, 'node_modules', '.bin', 'vitest'),
+    ['run', '--config', 'vitest.sanitize.config.ts', '--reporter=dot', '--reporter=json', `--outputFile.json=${report}`, ...suites],
+    { cwd: stage, env: venv });
+  process.stdout.write(v.out.split('\n').filter((l) => /FAIL|✗|×|Error|Test Files|Tests /.test(l)).slice(0, 80).map((l) => `[${name}] ${l}`).join('\n') + '\n');
+  const before = { leaks: ignoredLeaks, races: ignoredRaces };
+  const reports = findings(logDir, name);
+  if (existsSync(report)) {
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    for (const f of r.testResults) {
+      if (f.status === 'passed') passed++;
+      else failed++;
+    }
+    if (v.status !== 0 && r.testResults.every((f) => f.status === 'passed')) failed++;
+    console.log(`${name}: ${r.numPassedTests} tests passed, ${r.numFailedTests} failed in ${r.testResults.length} files`);
+  } else {
+    console.log(v.out.split('\n').slice(-40).join('\n'));
+    failed++;
+  }
+  failed += reports;
+  const left = ignoredLeaks - before.leaks ? `; ${ignoredLeaks - before.leaks} leak record(s) without an addon frame (V8, Node, system tools) left out` : '';
+  const races = ignoredRaces - before.races ? `; ${ignoredRaces - before.races} race report(s) without an addon frame (V8 platform, Node, libuv: uninstrumented) left out` : '';
+  console.log(`${name}: done in ${secs(t)}${reports ? `, ${reports} sanitizer report(s)` : ''}${left}${races}`);
+}
+
+// worker_threads instead of the usual forks for ASan: tinypool ends a fork with SIGTERM (SIGKILL
+// after 1 s), so LeakSanitizer never ran in one; in threads every test file runs in this one Node
+// process, which exits normally and is leak-checked once at the end. A crash ends the whole run
+// (its report is in the logs).
+if (want('asan-addon')) {
+  addonSuite('asan-addon', { flags: ASAN_FLAGS, ldflags: '-fsanitize=address,undefined', preload: ['libasan.so', 'libubsan.so'], pool: 'threads', suites: SUITES });
+}
+// TSan for the async workers (compute() on libuv threads, the pool under worker_threads). Node
+// itself is not instrumented: TSan sees the addon's accesses and the pthread/libuv locking, not
+// V8's atomics, so reports without an addon frame are left out (counted), and a race whose other
+// side is JS code (V8) cannot be seen at all.
+if (want('tsan-addon')) {
+  addonSuite('tsan-addon', { flags: TSAN_FLAGS, ldflags: '-fsanitize=thread', preload: ['libtsan.so'], pool: 'forks', suites: ASYNC_SUITES });
 }
 
 console.log(`sanitize: ${passed} passed, ${failed} failed (${secs(t0)})`);

@@ -6,7 +6,8 @@
 // repo), then the JS-level checkpoint fuzz (fast-check, test/nn/checkpoint-fuzz.test.ts) with more
 // runs than npm test gives it. Prints executions per target and "fuzz: N passed, M failed"; exits 1
 // on any finding (the input that found it is saved as build-fuzz/artifacts/<target>-crash-*).
-// Usage: node scripts/test-fuzz.mjs [--seconds S] [--only NAME[,NAME]] [--no-js]
+// Usage: node scripts/test-fuzz.mjs [--seconds S] [--only fuzz_gemm[,...]] [--no-js] [--rebuild]
+//   --rebuild: recompile every kernel object (by default only sources newer than their object).
 //   --seconds (or GG_FUZZ_SECONDS): per target, default 60.
 //   GG_FUZZ_JS_RUNS: fast-check runs of the checkpoint fuzz, default 3000. (Not GRADGUARD_*: lib/env.ts
 //   refuses GRADGUARD_ names it does not know.)

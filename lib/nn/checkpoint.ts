@@ -75,15 +75,19 @@ function encodeState(v: unknown, arrays: Float32Array[]): unknown {
   return v;
 }
 
-function decodeState(v: unknown, arrays: Float32Array[], bad: (why: string) => never): unknown {
-  if (Array.isArray(v)) return v.map((x) => decodeState(x, arrays, bad));
+/** Optimiser states are a few levels deep; a file nesting deeper is damaged (and would overflow the stack). */
+const MAX_STATE_DEPTH = 256;
+
+function decodeState(v: unknown, arrays: Float32Array[], bad: (why: string) => never, depth = 0): unknown {
+  if (depth > MAX_STATE_DEPTH) bad(`optimiser state nested more than ${MAX_STATE_DEPTH} levels deep`);
+  if (Array.isArray(v)) return v.map((x) => decodeState(x, arrays, bad, depth + 1));
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     if (typeof o.$f32 === 'number') {
       if (!Number.isInteger(o.$f32) || o.$f32 < 0 || o.$f32 >= arrays.length) bad(`optimiser state refers to array ${o.$f32} of ${arrays.length}`);
       return arrays[o.$f32];
     }
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decodeState(x, arrays, bad)]));
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decodeState(x, arrays, bad, depth + 1)]));
   }
   return v;
 }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <thread>
 #include <vector>
 
 #include "core/memory.h"
@@ -305,6 +306,41 @@ void test_packed_b() {
   set_num_threads(saved);
 }
 
+// sgemm_packed's short-A path packs every depth slice kc_step deep, the last (shorter) one too: its
+// buffer must hold slices * kc_step, not k, depth steps per panel. Run on a fresh thread, whose
+// grow-only pack buffer is empty, so an undersized one is overrun (found by fuzz_gemm under ASan:
+// k = 257 in slices of 129 + 128, m past one micro-tile).
+void test_packed_short_a_buffer() {
+  for (Isa isa : test::isas()) {
+    const size_t mr = gemm_kernels(isa).mr;
+    for (size_t k : {size_t{257}, size_t{515}}) {
+      const size_t m = 2 * mr + 1, n = 5;
+      const std::vector<float> a = test::random_floats(m * k, 77);
+      const std::vector<float> b = test::random_floats(k * n, 78);
+      std::vector<float> want(m * n, 0.f), got(m * n, 0.f);
+      std::thread([&] {
+        const int saved = num_threads();
+        set_num_threads(1);
+        CHECK(sgemm(isa, false, false, m, n, k, 1.f, a.data(), k, b.data(), n, 0.f, want.data(), n) ==
+              Status::kOk);
+        const size_t floats = sgemm_packed_b_size(isa, k, n);
+        std::vector<float> packed(floats + 16);
+        float* pb = packed.data() +
+                    ((64 - (reinterpret_cast<uintptr_t>(packed.data()) & 63)) & 63) / sizeof(float);
+        CHECK(sgemm_pack_b(isa, false, k, n, b.data(), n, pb) == Status::kOk);
+        std::thread([&] {  // a thread that has packed nothing yet
+          CHECK(sgemm_packed(isa, false, m, n, k, 1.f, a.data(), k, pb, 0.f, got.data(), n) ==
+                Status::kOk);
+        }).join();
+        set_num_threads(saved);
+      }).join();
+      bool same = true;
+      for (size_t i = 0; i < got.size(); ++i) same = same && test::bits_equal(got[i], want[i]);
+      CHECK_MSG(same, "%s short-A packed %zux%zux%zu differs from sgemm", isa_name(isa), m, n, k);
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -319,5 +355,6 @@ int main() {
   test_thread_determinism();
   test_packed_b();
   test_short_panels_match_full();
+  test_packed_short_a_buffer();
   return test::finish("gemm_test");
 }

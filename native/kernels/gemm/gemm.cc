@@ -310,10 +310,14 @@ bool sgemm_packed_short_a(Isa isa, bool trans_a, size_t m, size_t n, size_t k, f
   const PackAFn pack_a = pack_a_for(mr);
   if (m > kMo || n > kNc || pack_a == nullptr || kMc % mr != 0) return false;
   const size_t a_panels = ceil_div(m, mr);
-  if (a_panels * mr * k > kMaxPackedA) return false;
   const size_t kc_step = ceil_div(k, ceil_div(k, kKc));
   const size_t slices = ceil_div(k, kc_step);
-  float* ap = t_pack_a.get(a_panels * mr * k);
+  // Every slice is laid out kc_step deep (the last, shorter one too), so the buffer holds
+  // slices * kc_step >= k depth steps per panel: sized by k alone, a short last slice of a panel
+  // past the first was written past the end (k > kKc, k % kc_step != 0, m > mr).
+  const size_t a_floats = slices * a_panels * mr * kc_step;
+  if (a_floats > kMaxPackedA) return false;
+  float* ap = t_pack_a.get(a_floats);
   if (ap == nullptr) {
     *status = Status::kOutOfMemory;
     return true;

@@ -16,7 +16,6 @@ const SETTINGS: Record<string, string> = {
   GRADGUARD_DIST_TIMEOUT_MS: 'a number >= 0 or "Infinity" (gradguard.dist)',
   GRADGUARD_DIST_DISABLE: '"1" (or "0"; gradguard.dist)',
   GRADGUARD_DEVTOOLS: '"1" (or "0"; development builds)',
-  GRADGUARD_PREBUILD: 'a folder holding prebuilds/ (node-gyp-build)',
 };
 
 /** Levenshtein distance, for "did you mean". */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run test:fuzz`: the libFuzzer targets in native/fuzz/*.cpp, built with clang
 // (-fsanitize=fuzzer,address,undefined) against the kernel sources of scripts/sources.mjs (each ISA
-// group with its own flags, as binding.gyp builds them), each run for a bounded time from the seed
+// group with its own flags from the ISA list, as binding.gyp builds them), each run for a bounded time from the seed
 // corpus in native/fuzz/corpus/<target>/ (new inputs go to build-fuzz/corpus/, never into the
 // repo), then the JS-level checkpoint fuzz (fast-check, test/nn/checkpoint-fuzz.test.ts) with more
 // runs than npm test gives it. Prints executions per target and "fuzz: N passed, M failed"; exits 1
@@ -16,7 +16,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'no
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sourceGroups } from './sources.mjs';
+import { builtFor, isaList, sourceGroups } from './sources.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build-fuzz');
@@ -65,8 +65,10 @@ const newer = (src, obj) => existsSync(obj) && statSync(obj).mtimeMs > statSync(
 
 async function build() {
   const groups = sourceGroups();
-  const flags = { base: [], scalar: ['-ffp-contract=off'], avx2: ['-mavx2', '-mfma'], avx512: ['-mavx512f', '-mfma'], neon: [] };
-  const use = process.arch === 'x64' ? ['base', 'scalar', 'avx2', 'avx512'] : process.arch === 'arm64' ? ['base', 'scalar', 'neon'] : ['base', 'scalar'];
+  // Each ISA group with its flags, for this machine's architecture, from the one ISA list.
+  const isas = isaList().filter((r) => builtFor(r.arch, process.arch));
+  const flags = Object.fromEntries([['base', []], ...isas.map((r) => [r.name, r.flags])]);
+  const use = ['base', ...isas.map((r) => r.name)];
   mkdirSync(join(out, 'obj'), { recursive: true });
   const objs = [];
   const jobs = [];

@@ -146,7 +146,7 @@ export function setupArm64Node({ sysroot = defaultSysroot(), log = (s) => consol
   const ready = marker && JSON.stringify(marker.roots) === JSON.stringify(ROOTS) && existsSync(join(sysroot, 'usr', 'bin', 'node'));
   ensureQemu(log);
   if (!ready) {
-    if (process.getuid?.() !== 0 && !which('sudo')) log('arm64-node: not root: apt-get and dpkg --add-architecture may fail');
+    if (process.getuid?.() !== 0) log('arm64-node: not root: apt-get and dpkg --add-architecture may fail');
     ensureArm64Lists(log);
     const packages = resolvePackages();
     log(`arm64-node: ${packages.length} packages: ${packages.join(' ')}`);

@@ -45,7 +45,7 @@ const allThreads = nativeAvailable() ? getNumThreads() : 1;
 const threadCounts = [...new Set([1, allThreads])];
 const bw = new Map(nativeAvailable() ? threadCounts.map((t) => [t, bandwidth(t)] as const) : []);
 console.log(`\noptimiser step over ${(TOTAL / 1e6).toFixed(1)}M params; ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ISA ${backendInfo().isa}`);
-for (const [t, b] of bw) console.log(`memory bandwidth, ${t} thread(s): copy (read+write) ${b.copy.toFixed(1)} GB/s`);
+for (const [t, b] of bw) if (b) console.log(`memory bandwidth, ${t} thread(s): copy (read+write) ${b.copy.toFixed(1)} GB/s`);
 console.log('\n| optimiser | layout | backend | threads | first ms | median ms/step | Gparam/s | GB/s | % copy bandwidth | × pure-TS |\n|---|---|---|---|---|---|---|---|---|---|');
 for (const c of CASES) {
   for (const layout of LAYOUTS) {

@@ -22,7 +22,7 @@ const info = backendInfo();
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`gradguard ${info.version} bench — ${cpu}, ${cpus().length} cores, ISA ${info.isa}, Node ${process.version}`);
 const bw = new Map(threadCounts.map((t) => [t, bandwidth(t)]));
-for (const [t, b] of bw) console.log(`memory bandwidth, ${t} thread(s): read ${b.read.toFixed(1)} GB/s, copy (read+write) ${b.copy.toFixed(1)} GB/s`);
+for (const [t, b] of bw) if (b) console.log(`memory bandwidth, ${t} thread(s): read ${b.read.toFixed(1)} GB/s, copy (read+write) ${b.copy.toFixed(1)} GB/s`);
 
 const fmtMs = (s: number) => (s * 1e3).toFixed(3);
 console.log('\n| workload | layout | op | backend | threads | first ms | median ms | Gelem/s | GB/s | % roofline | × pure-TS |');
@@ -38,18 +38,18 @@ for (const w of loadWorkloads()) {
         useBackend('native');
         setNumThreads(threads);
         const t = measure(`${w.name} ${layout} ${op} native ${threads}t`, contender('native', op, grads));
-        const b = bw.get(threads)!;
-        const roofline = (w.elements * bytes.read) / (b.read * 1e9) + (w.elements * bytes.readWrite) / (b.copy * 1e9);
+        const b = bw.get(threads);
+        const roofline = b ? (w.elements * bytes.read) / (b.read * 1e9) + (w.elements * bytes.readWrite) / (b.copy * 1e9) : Number.NaN;
         const gbs = (w.elements * (bytes.read + bytes.readWrite)) / t.median / 1e9;
         const row = {
           workload: w.name, layout, op, backend: `native/${info.isa}`, threads,
           firstMs: t.first * 1e3, medianMs: t.median * 1e3,
           gelemPerS: w.elements / t.median / 1e9, gbPerS: gbs,
-          rooflinePct: (100 * roofline) / t.median,
+          rooflinePct: b ? (100 * roofline) / t.median : null,
           vsPureTs: js ? js.median / t.median : null,
         };
         rows.push(row);
-        console.log(`| ${w.name} | ${layout} | ${op} | native/${info.isa} | ${threads} | ${fmtMs(t.first)} | ${fmtMs(t.median)} | ${row.gelemPerS.toFixed(2)} | ${gbs.toFixed(1)} | ${row.rooflinePct.toFixed(0)}% | ${js ? row.vsPureTs!.toFixed(1) : '—'} |`);
+        console.log(`| ${w.name} | ${layout} | ${op} | native/${info.isa} | ${threads} | ${fmtMs(t.first)} | ${fmtMs(t.median)} | ${row.gelemPerS.toFixed(2)} | ${gbs.toFixed(1)} | ${row.rooflinePct === null ? '—' : `${row.rooflinePct.toFixed(0)}%`} | ${js ? row.vsPureTs!.toFixed(1) : '—'} |`);
       }
       if (js) {
         const gbs = (w.elements * (bytes.read + bytes.readWrite)) / js.median / 1e9;

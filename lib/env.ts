@@ -16,6 +16,12 @@ const SETTINGS: Record<string, string> = {
   GRADGUARD_DIST_TIMEOUT_MS: 'a number >= 0 or "Infinity" (gradguard.dist)',
   GRADGUARD_DIST_DISABLE: '"1" (or "0"; gradguard.dist)',
   GRADGUARD_DEVTOOLS: '"1" (or "0"; development builds)',
+  // scripts/arm64-node.mjs and scripts/test-arm64.mjs (the ARM64 suites under qemu)
+  GRADGUARD_ARM64_SYSROOT: 'the folder of the arm64 sysroot',
+  GRADGUARD_ARM64_BUDGET_S: 'seconds for the whole ARM64 stage',
+  GRADGUARD_ARM64_BENCH_S: 'seconds for the ARM64 bench',
+  GRADGUARD_ARM64_RESULT: 'a file for the ARM64 stage\'s counts',
+  GRADGUARD_ARM64_NODE: 'the emulated arm64 node wrapper (set by the ARM64 stage)',
 };
 
 /** Levenshtein distance, for "did you mean". */

@@ -47,11 +47,11 @@ const left = () => budgetMs - (Date.now() - started);
 
 /** The vitest files that matter on ARM: cross-backend and cross-ISA agreement, async, threads, golden. */
 const ARM_SUITES = [
-  'test/nn-ops/backends-agree.test.ts',
-  'test/nn-ops/isa-agree.test.ts',
+  'test/ops/backends-agree.test.ts',
+  'test/ops/isa-agree.test.ts',
   'test/grad/async-buffers.test.ts',
-  'test/nn-ops/async.test.ts',
-  'test/nn-ops/async-buffers.test.ts',
+  'test/ops/async.test.ts',
+  'test/ops/norm-rnn-async-buffers.test.ts',
   'test/ops/async-buffers.test.ts',
   'test/backend/worker-threads.test.ts',
   'test/golden.test.ts',

@@ -123,8 +123,8 @@ export function totalNorm(g: Parts, p: number, what: NormCaller): number {
  * @param options `normType` (default 2, the same on every rank) and `errorIfNonfinite` (default false).
  */
 export function clipGradNorm(grads: DistTensors, maxNorm: number, options?: { normType?: number; errorIfNonfinite?: boolean }): number {
+  const o = checkOptions('dist.clipGradNorm: options', options, ['normType', 'errorIfNonfinite']);
   const m = checkNonNegative('maxNorm', maxNorm);
-  const o = checkOptions('options', options);
   const p = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
   const e = checkBoolean('options.errorIfNonfinite', o.errorIfNonfinite, false);
   const g = parts(grads, true);

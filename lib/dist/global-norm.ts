@@ -45,8 +45,7 @@ function parts(grads: unknown, inPlace: boolean): Parts {
     return { sharded: grads, replicated: null };
   }
   if (typeof grads !== 'object' || grads === null) invalidArg('grads', 'tensors, or { sharded?, replicated? }', grads);
-  const g = grads as { sharded?: unknown; replicated?: unknown };
-  for (const k of Object.keys(g)) if (k !== 'sharded' && k !== 'replicated') invalidArg('grads', 'only the keys sharded and replicated', k, 'range');
+  const g = checkOptions('grads', grads, ['sharded', 'replicated']) as { sharded?: unknown; replicated?: unknown };
   if (g.sharded !== undefined && !isTensors(g.sharded)) invalidArg('grads.sharded', 'a Float32Array, an array of them, or a FlatTensors', g.sharded);
   if (g.replicated !== undefined && !isTensors(g.replicated)) invalidArg('grads.replicated', 'a Float32Array, an array of them, or a FlatTensors', g.replicated);
   if (g.sharded !== undefined) checkTensors('grads.sharded', g.sharded, { inPlace });

@@ -2,7 +2,7 @@
 import { invalidArg } from '../errors.js';
 import { Rng } from '../init/rng.js';
 import type { RandomOptions } from '../init/init.js';
-import { checkOptions, optionKeys } from '../validate/index.js';
+import { optionKeys } from '../validate/index.js';
 
 /** How a module seeds its initial weights (by default from init's default generator, see `manualSeed`). */
 export interface InitOptions {

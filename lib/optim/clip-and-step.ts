@@ -3,7 +3,7 @@
  * the clip coefficient as `gradScale` (no scaling pass, and the gradients are left as they were).
  */
 import { clipCoefficient } from '../backend/types.js';
-import { checkNormType, checkNonNegative, checkObject, checkOptions, optionKeys, checkBoolean } from '../validate/index.js';
+import { checkNormType, checkNonNegative, checkOptions, optionKeys, checkBoolean } from '../validate/index.js';
 import { getTotalNorm } from '../grad/total-norm.js';
 import type { Optimizer } from './optimizer.js';
 

@@ -5,7 +5,7 @@
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
 import type { FlatTensors } from '../validate/flat-tensors.js';
-import { checkBoolean, checkObject, checkOptions, optionKeys, type TensorSet } from '../validate/index.js';
+import { checkBoolean, checkOptions, optionKeys, type TensorSet } from '../validate/index.js';
 import { ParamList, type OptimParams } from './param-list.js';
 
 /** Options of `step()`. */

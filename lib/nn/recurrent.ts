@@ -148,7 +148,7 @@ abstract class RecurrentBase extends Module {
     if (x.shape.length !== 3 || x.shape[2] !== this.inputSize) shapeError(where, `[seq, batch, ${this.inputSize}]`, x.shape);
     if (x.shape[0] === 0) shapeError(where, `[seq >= 1, batch, ${this.inputSize}] (PyTorch refuses an empty sequence too)`, x.shape);
     if (state !== undefined && (state === null || typeof state !== 'object')) invalidArg(this.where('forward', 'state'), 'an object { h0?, c0? }', state);
-    if (!this.lstm && state?.c0) invalidArg(this.where('forward', 'c0'), 'no c0 (an RNN has no cell state)', state.c0);
+    if (!this.lstm && state && 'c0' in state) invalidArg(this.where('forward', 'c0'), 'no c0 (an RNN has no cell state)', state.c0);
     checkOptions(this.where('forward', 'state'), state, this.lstm ? ['h0', 'c0'] : ['h0']);
     const [T, B] = x.shape;
     const H = this.hiddenSize;
@@ -182,6 +182,7 @@ abstract class RecurrentBase extends Module {
     const c = this.cache ?? this.noForward();
     const { seq: T, batch: B, x } = c;
     const H = this.hiddenSize;
+    if (!this.lstm && gradState && typeof gradState === 'object' && 'gradCN' in gradState) invalidArg(this.where('backward', 'gradCN'), 'no gradCN (an RNN has no cell state)', gradState.gradCN);
     checkOptions(this.where('backward', 'gradState'), gradState, this.lstm ? ['gradHN', 'gradCN'] : ['gradHN']);
     checkGrad(this.where('backward', 'gradOut'), gradOut, [T, B, H]);
     const gradHN = this.stateArg('gradHN', 'backward', gradState?.gradHN, B);

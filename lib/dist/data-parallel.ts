@@ -181,7 +181,7 @@ export class DataParallel {
    * @throws {GradGuardError} the errors of {@link allReduce} and {@link getTotalNorm}.
    */
   step(options?: { weight?: number }): ClipAndStepResult {
-    this.average(this.checkWeight(checkOptions('DataParallel.step: options', options, ['weight']).weight, 'options.weight'));
+    this.average(this.checkWeight(checkOptions('DataParallel.step: options', options, optionKeys<NonNullable<typeof options>>()(['weight'])).weight, 'options.weight'));
     return this.clipAndStep();
   }
 
@@ -191,7 +191,7 @@ export class DataParallel {
    * @throws {TypeError|RangeError|GradGuardError} (rejection) as step and allReduceAsync.
    */
   async stepAsync(options?: { weight?: number }): Promise<ClipAndStepResult> {
-    await this.averageAsync(this.checkWeight(checkOptions('DataParallel.stepAsync: options', options, ['weight']).weight, 'options.weight'));
+    await this.averageAsync(this.checkWeight(checkOptions('DataParallel.stepAsync: options', options, optionKeys<NonNullable<typeof options>>()(['weight'])).weight, 'options.weight'));
     return this.clipAndStep();
   }
 

@@ -13,7 +13,7 @@ import { NonFiniteGradientError, fromNative, invalidArg } from '../errors.js';
 import { FlatTensors } from '../validate/flat-tensors.js';
 import { clipGradsWithNorm } from '../grad/clip-grad-norm.js';
 import { getTotalNorm as localNorm } from '../grad/total-norm.js';
-import { checkBoolean, checkNonNegative, checkNormType, checkOptions, checkTensors, type TensorsLike } from '../validate/index.js';
+import { checkBoolean, checkNonNegative, checkNormType, checkOptions, optionKeys, checkTensors, type TensorsLike } from '../validate/index.js';
 import type { NormCaller } from './addon.js';
 import { requireReady } from './runtime.js';
 
@@ -122,7 +122,7 @@ export function totalNorm(g: Parts, p: number, what: NormCaller): number {
  * @param options `normType` (default 2, the same on every rank) and `errorIfNonfinite` (default false).
  */
 export function clipGradNorm(grads: DistTensors, maxNorm: number, options?: { normType?: number; errorIfNonfinite?: boolean }): number {
-  const o = checkOptions('dist.clipGradNorm: options', options, ['normType', 'errorIfNonfinite']);
+  const o = checkOptions('dist.clipGradNorm: options', options, optionKeys<NonNullable<typeof options>>()(['normType', 'errorIfNonfinite']));
   const m = checkNonNegative('maxNorm', maxNorm);
   const p = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
   const e = checkBoolean('options.errorIfNonfinite', o.errorIfNonfinite, false);

@@ -138,7 +138,7 @@ function finite(name: string, v: unknown, dflt: number): number {
  */
 export function uniform(tensor: Float32Array, shape: readonly number[], options?: RandomOptions & { a?: number; b?: number }): Float32Array {
   checkShape(tensor, shape);
-  const o = checkOptions('uniform: options', options, [...RANDOM_KEYS, 'a', 'b']);
+  const o = checkOptions('uniform: options', options, optionKeys<NonNullable<typeof options>>()([...RANDOM_KEYS, 'a', 'b']));
   const a = finite('options.a', o.a, 0);
   const b = finite('options.b', o.b, 1);
   if (!(a <= b)) invalidArg('options.b', `a number >= a (${a})`, b, 'range');
@@ -156,7 +156,7 @@ export function uniform(tensor: Float32Array, shape: readonly number[], options?
  */
 export function normal(tensor: Float32Array, shape: readonly number[], options?: RandomOptions & { mean?: number; std?: number }): Float32Array {
   checkShape(tensor, shape);
-  const o = checkOptions('normal: options', options, [...RANDOM_KEYS, 'mean', 'std']);
+  const o = checkOptions('normal: options', options, optionKeys<NonNullable<typeof options>>()([...RANDOM_KEYS, 'mean', 'std']));
   const mean = finite('options.mean', o.mean, 0);
   const std = finite('options.std', o.std, 1);
   if (!(std >= 0)) invalidArg('options.std', 'a number >= 0', std, 'range');
@@ -188,7 +188,7 @@ export function zeros(tensor: Float32Array, shape: readonly number[]): Float32Ar
  */
 export function xavierUniform(tensor: Float32Array, shape: readonly number[], options?: RandomOptions & { gain?: number }): Float32Array {
   checkShape(tensor, shape);
-  const o = checkOptions('xavierUniform: options', options, [...RANDOM_KEYS, 'gain']);
+  const o = checkOptions('xavierUniform: options', options, optionKeys<NonNullable<typeof options>>()([...RANDOM_KEYS, 'gain']));
   const { fanIn, fanOut } = calculateFans(shape);
   const std = finite('options.gain', o.gain, 1) * Math.sqrt(2 / (fanIn + fanOut));
   const a = Math.sqrt(3) * std;
@@ -206,7 +206,7 @@ export function xavierUniform(tensor: Float32Array, shape: readonly number[], op
  */
 export function xavierNormal(tensor: Float32Array, shape: readonly number[], options?: RandomOptions & { gain?: number }): Float32Array {
   checkShape(tensor, shape);
-  const o = checkOptions('xavierNormal: options', options, [...RANDOM_KEYS, 'gain']);
+  const o = checkOptions('xavierNormal: options', options, optionKeys<NonNullable<typeof options>>()([...RANDOM_KEYS, 'gain']));
   const { fanIn, fanOut } = calculateFans(shape);
   fillNormal(tensor, 0, finite('options.gain', o.gain, 1) * Math.sqrt(2 / (fanIn + fanOut)), rngOf(o));
   return tensor;
@@ -279,7 +279,7 @@ export function kaimingNormal(tensor: Float32Array, shape: readonly number[], op
 export function orthogonal(tensor: Float32Array, shape: readonly number[], options?: RandomOptions & { gain?: number }): Float32Array {
   const n = checkShape(tensor, shape);
   if (!Array.isArray(shape) || shape.length < 2) invalidArg('shape', 'at least 2 dimensions', shape, 'range');
-  const o = checkOptions('orthogonal: options', options, [...RANDOM_KEYS, 'gain']);
+  const o = checkOptions('orthogonal: options', options, optionKeys<NonNullable<typeof options>>()([...RANDOM_KEYS, 'gain']));
   const gain = finite('options.gain', o.gain, 1);
   if (n === 0) return tensor;
   const rows = shape[0];

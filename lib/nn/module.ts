@@ -223,7 +223,7 @@ export abstract class Module {
    * @throws {StateDictError} naming the first missing, unexpected or mis-shaped key.
    */
   loadStateDict(stateDict: StateDict, options?: { strict?: boolean }): void {
-    checkOptions(`${this.toString()}.loadStateDict(options)`, options, ['strict']);
+    checkOptions(`${this.toString()}.loadStateDict(options)`, options, optionKeys<NonNullable<typeof options>>()(['strict']));
     loadIntoSlots(stateDict, this.slotMap(), options?.strict ?? true);
   }
 

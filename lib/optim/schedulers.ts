@@ -87,7 +87,7 @@ export class StepLR extends EpochScheduler {
    */
   constructor(optimizer: Optimizer, options: { stepSize: number; gamma?: number }) {
     super(optimizer);
-    const o = checkOptions('new StepLR: options', options, ['stepSize', 'gamma']);
+    const o = checkOptions('new StepLR: options', options, optionKeys<NonNullable<typeof options>>()(['stepSize', 'gamma']));
     this.stepSize = checkInteger('options.stepSize', o.stepSize, 1, Number.MAX_SAFE_INTEGER);
     this.gamma = num('options.gamma', o.gamma, 0.1, finiteNonNeg, 'a finite number >= 0');
   }
@@ -114,7 +114,7 @@ export class CosineAnnealingLR extends EpochScheduler {
    */
   constructor(optimizer: Optimizer, options: { tMax: number; etaMin?: number }) {
     super(optimizer);
-    const o = checkOptions('new CosineAnnealingLR: options', options, ['tMax', 'etaMin']);
+    const o = checkOptions('new CosineAnnealingLR: options', options, optionKeys<NonNullable<typeof options>>()(['tMax', 'etaMin']));
     this.tMax = checkInteger('options.tMax', o.tMax, 1, Number.MAX_SAFE_INTEGER);
     this.etaMin = num('options.etaMin', o.etaMin, 0, finiteNonNeg, 'a finite number >= 0');
   }
@@ -144,7 +144,7 @@ export class LinearWarmup extends EpochScheduler {
    */
   constructor(optimizer: Optimizer, options?: { startFactor?: number; endFactor?: number; totalIters?: number }) {
     super(optimizer);
-    const o = checkOptions('new LinearWarmup: options', options, ['startFactor', 'endFactor', 'totalIters']);
+    const o = checkOptions('new LinearWarmup: options', options, optionKeys<NonNullable<typeof options>>()(['startFactor', 'endFactor', 'totalIters']));
     this.startFactor = num('options.startFactor', o.startFactor, 1 / 3, (x) => x > 0 && x <= 1, 'a number in (0, 1]');
     this.endFactor = num('options.endFactor', o.endFactor, 1, (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
     this.totalIters = o.totalIters === undefined ? 5 : checkInteger('options.totalIters', o.totalIters, 1, Number.MAX_SAFE_INTEGER);

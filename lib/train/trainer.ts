@@ -8,7 +8,7 @@ import { GradGuardError, invalidArg } from '../errors.js';
 import { FlatTensors } from '../validate/flat-tensors.js';
 import { Optimizer } from '../optim/optimizer.js';
 import type { ParamStore } from '../param-store.js';
-import { checkInteger, checkOptions } from '../validate/index.js';
+import { checkInteger, checkOptions, optionKeys } from '../validate/index.js';
 import { Module } from '../nn/module.js';
 import type { Loss } from '../nn/loss.js';
 import type { Tensor } from '../nn/tensor.js';
@@ -283,6 +283,6 @@ export class Trainer<T = Tensor> {
  *   returned Promise rejects as {@link Trainer.fit}'s does.
  */
 export function fit<T = Tensor>(options: TrainerOptions<T> & FitOptions & { data: BatchSource<T> }): Promise<FitResult> {
-  const { data, epochs, maxSteps, ...rest } = checkOptions('fit: options', options, [...TRAINER_OPTION_KEYS, ...FIT_OPTION_KEYS, 'data']) as unknown as TrainerOptions<T> & FitOptions & { data: BatchSource<T> };
+  const { data, epochs, maxSteps, ...rest } = checkOptions('fit: options', options, optionKeys<NonNullable<typeof options>>()([...TRAINER_OPTION_KEYS, ...FIT_OPTION_KEYS, 'data'])) as unknown as TrainerOptions<T> & FitOptions & { data: BatchSource<T> };
   return new Trainer<T>(rest as TrainerOptions<T>).fit(data, { epochs, maxSteps });
 }

@@ -5,6 +5,7 @@
  * in a job's configuration must not quietly run something else.
  */
 import { GradGuardError } from './errors.js';
+import { closest } from './validate/suggest.js';
 
 /** Every GRADGUARD_ variable gradguard or its build reads, and what it accepts. */
 const SETTINGS: Record<string, string> = {
@@ -23,35 +24,6 @@ const SETTINGS: Record<string, string> = {
   GRADGUARD_ARM64_RESULT: 'a file for the ARM64 stage\'s counts',
   GRADGUARD_ARM64_NODE: 'the emulated arm64 node wrapper (set by the ARM64 stage)',
 };
-
-/** Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const next = Math.min(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = row[j];
-      row[j] = next;
-    }
-  }
-  return row[b.length];
-}
-
-/** The closest of `options` to `name` when it is plausibly a typo of it, else null. */
-export function closest(name: string, options: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = Infinity;
-  for (const o of options) {
-    const d = distance(name.toLowerCase(), o.toLowerCase());
-    if (d < bestDistance) {
-      best = o;
-      bestDistance = d;
-    }
-  }
-  return best !== null && bestDistance <= 2 ? best : null;
-}
 
 function configError(name: string, value: string, accepted: string): never {
   throw new GradGuardError(`${name}=${JSON.stringify(value)} is not valid: expected ${accepted}`, 'ERR_GRADGUARD_CONFIG');

@@ -13,7 +13,7 @@ import { FlatTensors } from '../validate/flat-tensors.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { ClipAndStepResult } from '../optim/clip-and-step.js';
 import type { OptimParams } from '../optim/param-list.js';
-import { checkBoolean, checkNonNegative, checkNormType, checkOptions, checkTensors, type TensorsLike } from '../validate/index.js';
+import { checkBoolean, checkNonNegative, checkNormType, checkOptions, optionKeys, checkTensors, type TensorsLike } from '../validate/index.js';
 import { allReduce, allReduceAsync, broadcast } from './collectives.js';
 import { totalNorm } from './global-norm.js';
 import { rank as currentRank, size as currentSize } from './runtime.js';
@@ -65,6 +65,8 @@ export interface DataParallelOptions {
   broadcastParameters?: boolean;
 }
 
+const DATA_PARALLEL_OPTION_KEYS = optionKeys<DataParallelOptions>()(['maxNorm', 'normType', 'skipIfNonfinite', 'bucketBytes', 'broadcastParameters']);
+
 /** Every `bucket` elements of a FlatTensors' base, or the tensors grouped into buckets of about that size. */
 function buckets(grads: FlatTensors | readonly Float32Array[], bucket: number): TensorsLike[] {
   const out: TensorsLike[] = [];
@@ -109,7 +111,7 @@ export class DataParallel {
    * @throws {GradGuardError} before `dist.init()`; {TypeError|RangeError} on bad options.
    */
   constructor(optimizer: Optimizer, params: OptimParams, options?: DataParallelOptions) {
-    const o = checkOptions('options', options);
+    const o = checkOptions('new dist.DataParallel: options', options, DATA_PARALLEL_OPTION_KEYS);
     this.optimizer = optimizer;
     this.maxNorm = o.maxNorm === undefined ? Infinity : checkNonNegative('options.maxNorm', o.maxNorm);
     this.normType = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
@@ -179,7 +181,7 @@ export class DataParallel {
    * @throws {GradGuardError} the errors of {@link allReduce} and {@link getTotalNorm}.
    */
   step(options?: { weight?: number }): ClipAndStepResult {
-    this.average(this.checkWeight(checkOptions('options', options).weight, 'options.weight'));
+    this.average(this.checkWeight(checkOptions('DataParallel.step: options', options, optionKeys<NonNullable<typeof options>>()(['weight'])).weight, 'options.weight'));
     return this.clipAndStep();
   }
 
@@ -189,7 +191,7 @@ export class DataParallel {
    * @throws {TypeError|RangeError|GradGuardError} (rejection) as step and allReduceAsync.
    */
   async stepAsync(options?: { weight?: number }): Promise<ClipAndStepResult> {
-    await this.averageAsync(this.checkWeight(checkOptions('options', options).weight, 'options.weight'));
+    await this.averageAsync(this.checkWeight(checkOptions('DataParallel.stepAsync: options', options, optionKeys<NonNullable<typeof options>>()(['weight'])).weight, 'options.weight'));
     return this.clipAndStep();
   }
 

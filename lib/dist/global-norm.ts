@@ -13,7 +13,7 @@ import { NonFiniteGradientError, fromNative, invalidArg } from '../errors.js';
 import { FlatTensors } from '../validate/flat-tensors.js';
 import { clipGradsWithNorm } from '../grad/clip-grad-norm.js';
 import { getTotalNorm as localNorm } from '../grad/total-norm.js';
-import { checkBoolean, checkNonNegative, checkNormType, checkOptions, checkTensors, type TensorsLike } from '../validate/index.js';
+import { checkBoolean, checkNonNegative, checkNormType, checkOptions, optionKeys, checkTensors, type TensorsLike } from '../validate/index.js';
 import type { NormCaller } from './addon.js';
 import { requireReady } from './runtime.js';
 
@@ -45,8 +45,7 @@ function parts(grads: unknown, inPlace: boolean): Parts {
     return { sharded: grads, replicated: null };
   }
   if (typeof grads !== 'object' || grads === null) invalidArg('grads', 'tensors, or { sharded?, replicated? }', grads);
-  const g = grads as { sharded?: unknown; replicated?: unknown };
-  for (const k of Object.keys(g)) if (k !== 'sharded' && k !== 'replicated') invalidArg('grads', 'only the keys sharded and replicated', k, 'range');
+  const g = checkOptions('grads', grads, ['sharded', 'replicated']) as { sharded?: unknown; replicated?: unknown };
   if (g.sharded !== undefined && !isTensors(g.sharded)) invalidArg('grads.sharded', 'a Float32Array, an array of them, or a FlatTensors', g.sharded);
   if (g.replicated !== undefined && !isTensors(g.replicated)) invalidArg('grads.replicated', 'a Float32Array, an array of them, or a FlatTensors', g.replicated);
   if (g.sharded !== undefined) checkTensors('grads.sharded', g.sharded, { inPlace });
@@ -123,8 +122,8 @@ export function totalNorm(g: Parts, p: number, what: NormCaller): number {
  * @param options `normType` (default 2, the same on every rank) and `errorIfNonfinite` (default false).
  */
 export function clipGradNorm(grads: DistTensors, maxNorm: number, options?: { normType?: number; errorIfNonfinite?: boolean }): number {
+  const o = checkOptions('dist.clipGradNorm: options', options, optionKeys<NonNullable<typeof options>>()(['normType', 'errorIfNonfinite']));
   const m = checkNonNegative('maxNorm', maxNorm);
-  const o = checkOptions('options', options);
   const p = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
   const e = checkBoolean('options.errorIfNonfinite', o.errorIfNonfinite, false);
   const g = parts(grads, true);

@@ -3,7 +3,7 @@
  * barrier, and the guards every collective goes through (initialised? an async call in flight?).
  */
 import { GradGuardError, fromNative, invalidArg } from '../errors.js';
-import { checkOptions } from '../validate/index.js';
+import { checkOptions, optionKeys } from '../validate/index.js';
 import { mpiAddon, mpiUnavailableReason, type MpiAddon } from './addon.js';
 
 /** MPI thread support levels, lowest first (MPI_THREAD_SINGLE .. MPI_THREAD_MULTIPLE). */
@@ -35,6 +35,8 @@ export interface InitOptions {
    */
   chunkElements?: number;
 }
+
+const INIT_OPTION_KEYS = optionKeys<InitOptions>()(['threadLevel', 'timeoutMs', 'chunkElements']);
 
 /** This process's rank in MPI_COMM_WORLD (0 before `init`). */
 export let rank = 0;
@@ -101,7 +103,7 @@ export function init(options?: InitOptions): {
   /** The thread level MPI granted (may be lower than asked). */
   threadLevel: ThreadLevel;
 } {
-  const o = checkOptions('options', options);
+  const o = checkOptions('dist.init: options', options, INIT_OPTION_KEYS);
   const level = o.threadLevel === undefined ? 'serialized' : o.threadLevel;
   if (!LEVELS.includes(level as ThreadLevel)) invalidArg('options.threadLevel', `one of ${LEVELS.join(', ')}`, level, 'range');
   const envTimeout = process.env.GRADGUARD_DIST_TIMEOUT_MS;

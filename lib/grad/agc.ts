@@ -1,7 +1,7 @@
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
 import { FlatTensors } from '../validate/flat-tensors.js';
-import { checkOptions, checkPositiveFinite, checkTensors, type TensorsLike } from '../validate/index.js';
+import { checkOptions, optionKeys, checkPositiveFinite, checkTensors, type TensorsLike } from '../validate/index.js';
 
 /** Options of {@link agcClip}. */
 export interface AgcOptions {
@@ -12,6 +12,9 @@ export interface AgcOptions {
   /** Shape of each tensor (PyTorch layout). Default: FlatTensors' own shapes, else `[length]` (one unit). */
   shapes?: readonly (readonly number[])[];
 }
+
+/** The keys of AgcOptions, checked by agcClip (and Trainer's `agc`). */
+export const AGC_OPTION_KEYS = optionKeys<AgcOptions>()(['clipping', 'eps', 'shapes']);
 
 /** Units of one tensor: its first dimension, unless it squeezes to at most 1-D (then one unit). */
 function unitsOf(shape: readonly number[]): number {
@@ -33,7 +36,7 @@ function unitsOf(shape: readonly number[]): number {
 export function agcClip(params: TensorsLike, grads: TensorsLike, options?: AgcOptions): void {
   const p = checkTensors('params', params, { inPlace: false });
   const g = checkTensors('grads', grads, { inPlace: true });
-  const o = checkOptions('options', options);
+  const o = checkOptions('agcClip: options', options, AGC_OPTION_KEYS);
   const clipping = o.clipping === undefined ? 0.01 : checkPositiveFinite('options.clipping', o.clipping);
   const eps = o.eps === undefined ? 1e-3 : checkPositiveFinite('options.eps', o.eps);
   if (p.views.length !== g.views.length) {

@@ -1,5 +1,5 @@
 import { invalidArg } from '../errors.js';
-import { checkInteger, checkNormType, checkOptions, type TensorsLike } from '../validate/index.js';
+import { checkInteger, checkNormType, checkOptions, optionKeys, type TensorsLike } from '../validate/index.js';
 import { clipGradsWithNorm } from './clip-grad-norm.js';
 import { getTotalNorm } from './total-norm.js';
 
@@ -12,6 +12,8 @@ export interface AutoClipOptions {
   /** Norm order. Default 2. */
   normType?: number;
 }
+
+const AUTOCLIP_OPTION_KEYS = optionKeys<AutoClipOptions>()(['percentile', 'historySize', 'normType']);
 
 /** AutoClip's serialisable state. */
 export interface AutoClipState {
@@ -57,7 +59,7 @@ export class AutoClip {
    * integer in 1..2^24, normType not > 0).
    */
   constructor(options?: AutoClipOptions) {
-    const o = checkOptions('options', options);
+    const o = checkOptions('new AutoClip: options', options, AUTOCLIP_OPTION_KEYS);
     const pct = o.percentile ?? 10;
     if (typeof pct !== 'number' || !(pct >= 0 && pct <= 100)) invalidArg('options.percentile', 'a number from 0 to 100', pct, typeof pct === 'number' ? 'range' : 'type');
     this.percentile = pct;

@@ -6,7 +6,7 @@ import {
   checkBoolean,
   checkNonNegative,
   checkNormType,
-  checkOptions,
+  checkOptions, optionKeys,
   checkTensors,
   runAsync,
   type TensorSet,
@@ -21,6 +21,8 @@ export interface ClipGradNormOptions {
   errorIfNonfinite?: boolean;
 }
 
+const CLIP_OPTION_KEYS = optionKeys<ClipGradNormOptions>()(['normType', 'errorIfNonfinite']);
+
 interface ClipArgs {
   t: TensorSet;
   maxNorm: number;
@@ -28,10 +30,10 @@ interface ClipArgs {
   errorIfNonfinite: boolean;
 }
 
-function checkClipArgs(grads: unknown, maxNorm: unknown, options: unknown): ClipArgs {
+function checkClipArgs(fn: string, grads: unknown, maxNorm: unknown, options: unknown): ClipArgs {
+  const o = checkOptions(`${fn}: options`, options, CLIP_OPTION_KEYS);
   const t = checkTensors('grads', grads, { inPlace: true });
   const m = checkNonNegative('maxNorm', maxNorm);
-  const o = checkOptions('options', options);
   const p = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
   const e = checkBoolean('options.errorIfNonfinite', o.errorIfNonfinite, false);
   return { t, maxNorm: m, p, errorIfNonfinite: e };
@@ -58,7 +60,7 @@ function nonFiniteError(a: ClipArgs, total: number, perTensor: Float64Array): No
  * @throws {TypeError|RangeError} on bad arguments, before anything is modified.
  */
 export function clipGradNorm(grads: TensorsLike, maxNorm: number, options?: ClipGradNormOptions): number {
-  const a = checkClipArgs(grads, maxNorm, options);
+  const a = checkClipArgs('clipGradNorm', grads, maxNorm, options);
   const per = a.errorIfNonfinite ? new Float64Array(a.t.views.length) : undefined;
   const total = getBackend().clipByNorm(a.t, a.maxNorm, a.p, a.errorIfNonfinite, per);
   if (a.errorIfNonfinite && !Number.isFinite(total)) throw nonFiniteError(a, total, per as Float64Array);
@@ -79,7 +81,7 @@ export function clipGradNorm(grads: TensorsLike, maxNorm: number, options?: Clip
  * @throws {NonFiniteGradientError} (rejection) with `errorIfNonfinite` and a NaN/Inf total.
  */
 export async function clipGradNormAsync(grads: TensorsLike, maxNorm: number, options?: ClipGradNormOptions): Promise<number> {
-  const a = checkClipArgs(grads, maxNorm, options);
+  const a = checkClipArgs('clipGradNormAsync', grads, maxNorm, options);
   const per = a.errorIfNonfinite ? new Float64Array(a.t.views.length) : undefined;
   const total = await runAsync([asyncTensors('grads', a.t)], () => getBackend().clipByNormAsync(a.t, a.maxNorm, a.p, a.errorIfNonfinite, per));
   if (a.errorIfNonfinite && !Number.isFinite(total)) throw nonFiniteError(a, total, per as Float64Array);

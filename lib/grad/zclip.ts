@@ -1,4 +1,4 @@
-import { checkInteger, checkNormType, checkOptions, checkPositiveFinite, type TensorsLike } from '../validate/index.js';
+import { checkInteger, checkNormType, checkOptions, optionKeys, checkPositiveFinite, type TensorsLike } from '../validate/index.js';
 import { invalidArg } from '../errors.js';
 import type { ClipReport } from './autoclip.js';
 import { clipGradsWithNorm } from './clip-grad-norm.js';
@@ -15,6 +15,8 @@ export interface ZClipOptions {
   /** Norm order. Default 2. */
   normType?: number;
 }
+
+const ZCLIP_OPTION_KEYS = optionKeys<ZClipOptions>()(['alpha', 'zThreshold', 'warmupSteps', 'normType']);
 
 /** ZClip's serialisable state: its options and running statistics. */
 export interface ZClipState {
@@ -64,7 +66,7 @@ export class ZClip {
    * warmupSteps not an integer in 1..2^24, normType not > 0).
    */
   constructor(options?: ZClipOptions) {
-    const o = checkOptions('options', options);
+    const o = checkOptions('new ZClip: options', options, ZCLIP_OPTION_KEYS);
     const alpha = o.alpha ?? 0.97;
     if (typeof alpha !== 'number' || !(alpha >= 0 && alpha < 1)) invalidArg('options.alpha', 'a number in [0, 1)', alpha, typeof alpha === 'number' ? 'range' : 'type');
     this.alpha = alpha;

@@ -7,7 +7,7 @@
  * share the fan/gain helpers, each with the full TSDoc the API reference requires.
  */
 import { invalidArg } from '../errors.js';
-import { checkFloat32Array, checkOptions } from '../validate/index.js';
+import { checkFloat32Array, checkOptions, optionKeys } from '../validate/index.js';
 import { Rng } from './rng.js';
 
 /** The nonlinearities {@link calculateGain} knows, with PyTorch's names. */
@@ -20,6 +20,8 @@ export interface RandomOptions {
   /** A generator to draw from (advanced by the call); used when no seed is given. */
   rng?: Rng;
 }
+
+const RANDOM_KEYS = optionKeys<RandomOptions>()(['seed', 'rng']);
 
 let defaultRng = new Rng(0);
 
@@ -136,7 +138,7 @@ function finite(name: string, v: unknown, dflt: number): number {
  */
 export function uniform(tensor: Float32Array, shape: readonly number[], options?: RandomOptions & { a?: number; b?: number }): Float32Array {
   checkShape(tensor, shape);
-  const o = checkOptions('options', options);
+  const o = checkOptions('uniform: options', options, optionKeys<NonNullable<typeof options>>()([...RANDOM_KEYS, 'a', 'b']));
   const a = finite('options.a', o.a, 0);
   const b = finite('options.b', o.b, 1);
   if (!(a <= b)) invalidArg('options.b', `a number >= a (${a})`, b, 'range');
@@ -154,7 +156,7 @@ export function uniform(tensor: Float32Array, shape: readonly number[], options?
  */
 export function normal(tensor: Float32Array, shape: readonly number[], options?: RandomOptions & { mean?: number; std?: number }): Float32Array {
   checkShape(tensor, shape);
-  const o = checkOptions('options', options);
+  const o = checkOptions('normal: options', options, optionKeys<NonNullable<typeof options>>()([...RANDOM_KEYS, 'mean', 'std']));
   const mean = finite('options.mean', o.mean, 0);
   const std = finite('options.std', o.std, 1);
   if (!(std >= 0)) invalidArg('options.std', 'a number >= 0', std, 'range');
@@ -186,7 +188,7 @@ export function zeros(tensor: Float32Array, shape: readonly number[]): Float32Ar
  */
 export function xavierUniform(tensor: Float32Array, shape: readonly number[], options?: RandomOptions & { gain?: number }): Float32Array {
   checkShape(tensor, shape);
-  const o = checkOptions('options', options);
+  const o = checkOptions('xavierUniform: options', options, optionKeys<NonNullable<typeof options>>()([...RANDOM_KEYS, 'gain']));
   const { fanIn, fanOut } = calculateFans(shape);
   const std = finite('options.gain', o.gain, 1) * Math.sqrt(2 / (fanIn + fanOut));
   const a = Math.sqrt(3) * std;
@@ -204,7 +206,7 @@ export function xavierUniform(tensor: Float32Array, shape: readonly number[], op
  */
 export function xavierNormal(tensor: Float32Array, shape: readonly number[], options?: RandomOptions & { gain?: number }): Float32Array {
   checkShape(tensor, shape);
-  const o = checkOptions('options', options);
+  const o = checkOptions('xavierNormal: options', options, optionKeys<NonNullable<typeof options>>()([...RANDOM_KEYS, 'gain']));
   const { fanIn, fanOut } = calculateFans(shape);
   fillNormal(tensor, 0, finite('options.gain', o.gain, 1) * Math.sqrt(2 / (fanIn + fanOut)), rngOf(o));
   return tensor;
@@ -219,6 +221,8 @@ export interface KaimingOptions extends RandomOptions {
   /** The activation after this layer, for the gain. Default 'leaky_relu' (with slope `a`, so √2 when a = 0). */
   nonlinearity?: Nonlinearity;
 }
+
+const KAIMING_KEYS = optionKeys<KaimingOptions>()(['seed', 'rng', 'a', 'mode', 'nonlinearity']);
 
 function kaimingStd(shape: readonly number[], o: Record<string, unknown>): number {
   const mode = o.mode === undefined ? 'fan_in' : o.mode;
@@ -240,7 +244,7 @@ function kaimingStd(shape: readonly number[], o: Record<string, unknown>): numbe
  */
 export function kaimingUniform(tensor: Float32Array, shape: readonly number[], options?: KaimingOptions): Float32Array {
   checkShape(tensor, shape);
-  const o = checkOptions('options', options);
+  const o = checkOptions('kaimingUniform: options', options, KAIMING_KEYS);
   const b = Math.sqrt(3) * kaimingStd(shape, o);
   fillUniform(tensor, -b, b, rngOf(o));
   return tensor;
@@ -256,7 +260,7 @@ export function kaimingUniform(tensor: Float32Array, shape: readonly number[], o
  */
 export function kaimingNormal(tensor: Float32Array, shape: readonly number[], options?: KaimingOptions): Float32Array {
   checkShape(tensor, shape);
-  const o = checkOptions('options', options);
+  const o = checkOptions('kaimingNormal: options', options, KAIMING_KEYS);
   fillNormal(tensor, 0, kaimingStd(shape, o), rngOf(o));
   return tensor;
 }
@@ -275,7 +279,7 @@ export function kaimingNormal(tensor: Float32Array, shape: readonly number[], op
 export function orthogonal(tensor: Float32Array, shape: readonly number[], options?: RandomOptions & { gain?: number }): Float32Array {
   const n = checkShape(tensor, shape);
   if (!Array.isArray(shape) || shape.length < 2) invalidArg('shape', 'at least 2 dimensions', shape, 'range');
-  const o = checkOptions('options', options);
+  const o = checkOptions('orthogonal: options', options, optionKeys<NonNullable<typeof options>>()([...RANDOM_KEYS, 'gain']));
   const gain = finite('options.gain', o.gain, 1);
   if (n === 0) return tensor;
   const rows = shape[0];

@@ -1,6 +1,6 @@
 /** The monitor's options, their defaults and their validation (TypeError/RangeError naming the option). */
 import { invalidArg } from '../errors.js';
-import { checkInteger, checkOptions } from '../validate/index.js';
+import { checkInteger, checkOptions, optionKeys } from '../validate/index.js';
 import type { Detector } from './detectors/detector.js';
 import type { MonitorEvent } from './events.js';
 
@@ -16,6 +16,8 @@ export interface ExplodeOptions {
   cooldown?: number;
 }
 
+const EXPLODE_KEYS = optionKeys<ExplodeOptions>()(['factor', 'window', 'minHistory', 'cooldown']);
+
 /** Vanishing-gradient detector: a layer's norm below a floor, or far below the other layers', for many steps. */
 export interface VanishOptions {
   /** A layer norm below this absolute floor counts as vanished. Default 1e-8. */
@@ -25,6 +27,8 @@ export interface VanishOptions {
   /** Consecutive steps either condition must hold before an event. Default 100. */
   patience?: number;
 }
+
+const VANISH_KEYS = optionKeys<VanishOptions>()(['floor', 'ratio', 'patience']);
 
 /** Loss-divergence detector: a non-finite loss at once, or the smoothed loss far above its running minimum. */
 export interface DivergeOptions {
@@ -37,6 +41,8 @@ export interface DivergeOptions {
   /** Steps before the running minimum starts (the first losses of a run are not a baseline). Default 50. */
   warmup?: number;
 }
+
+const DIVERGE_KEYS = optionKeys<DivergeOptions>()(['factor', 'patience', 'smoothing', 'warmup']);
 
 /** Options of {@link GradientMonitor}; every figure has a default. */
 export interface MonitorOptions {
@@ -66,6 +72,8 @@ export interface MonitorOptions {
   onEvent?: (e: MonitorEvent) => void;
 }
 
+const MONITOR_KEYS = optionKeys<MonitorOptions>()(['names', 'historySize', 'maxEvents', 'explode', 'vanish', 'diverge', 'detectors', 'onEvent']);
+
 export interface ResolvedOptions {
   historySize: number;
   maxEvents: number;
@@ -90,7 +98,7 @@ function int(name: string, v: unknown, dflt: number, lo: number): number {
 
 /** The explode detector's options with defaults; `name` prefixes the option names in errors. */
 export function resolveExplode(options: unknown, name: string): Required<ExplodeOptions> {
-  const ex = checkOptions(name, options);
+  const ex = checkOptions(name, options, EXPLODE_KEYS);
   return {
     factor: positive(`${name}.factor`, ex.factor, 10),
     window: int(`${name}.window`, ex.window, 50, 1),
@@ -101,7 +109,7 @@ export function resolveExplode(options: unknown, name: string): Required<Explode
 
 /** The vanish detector's options with defaults. */
 export function resolveVanish(options: unknown, name: string): Required<VanishOptions> {
-  const va = checkOptions(name, options);
+  const va = checkOptions(name, options, VANISH_KEYS);
   return {
     floor: positive(`${name}.floor`, va.floor, 1e-8),
     ratio: positive(`${name}.ratio`, va.ratio, 1e-4),
@@ -111,7 +119,7 @@ export function resolveVanish(options: unknown, name: string): Required<VanishOp
 
 /** The diverge detector's options with defaults. */
 export function resolveDiverge(options: unknown, name: string): Required<DivergeOptions> {
-  const di = checkOptions(name, options);
+  const di = checkOptions(name, options, DIVERGE_KEYS);
   const smoothing = di.smoothing === undefined ? 0.98 : di.smoothing;
   if (typeof smoothing !== 'number') invalidArg(`${name}.smoothing`, 'a number', smoothing);
   if (!(smoothing >= 0 && smoothing < 1)) invalidArg(`${name}.smoothing`, 'a number in [0, 1)', smoothing, 'range');
@@ -138,16 +146,16 @@ function detectorList(o: Record<string, unknown>): readonly Detector[] | null {
   return [...d] as Detector[];
 }
 
-export function resolveOptions(options: unknown): ResolvedOptions {
-  const o = checkOptions('options', options);
+export function resolveOptions(options: unknown, name = 'new GradientMonitor: options'): ResolvedOptions {
+  const o = checkOptions(name, options, MONITOR_KEYS);
   if (o.onEvent !== undefined && typeof o.onEvent !== 'function') invalidArg('options.onEvent', 'a function', o.onEvent);
   const detectors = detectorList(o);
   return {
     historySize: int('options.historySize', o.historySize, 10_000, 1),
     maxEvents: int('options.maxEvents', o.maxEvents, 1000, 0),
-    explode: resolveExplode(o.explode, 'options.explode'),
-    vanish: resolveVanish(o.vanish, 'options.vanish'),
-    diverge: resolveDiverge(o.diverge, 'options.diverge'),
+    explode: resolveExplode(o.explode, `${name}.explode`),
+    vanish: resolveVanish(o.vanish, `${name}.vanish`),
+    diverge: resolveDiverge(o.diverge, `${name}.diverge`),
     detectors,
     onEvent: (o.onEvent as ResolvedOptions['onEvent']) ?? null,
   };

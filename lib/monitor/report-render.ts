@@ -6,7 +6,8 @@
  */
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { GradGuardError, invalidArg } from '../errors.js';
-import { reportSpec, resolveRuns, type ReportOptions, type ReportRun } from './report-spec.js';
+import { REPORT_OPTION_KEYS, reportSpec, resolveRuns, type ReportOptions, type ReportRun } from './report-spec.js';
+import { checkOptions } from '../validate/index.js';
 
 interface VegaModules {
   vega: { parse(spec: unknown): unknown; View: new (runtime: unknown, opts: { renderer: string }) => { toSVG(): Promise<string>; finalize(): void } };
@@ -40,6 +41,7 @@ function loadVega(): Promise<VegaModules> {
  * @throws {GradGuardError} `ERR_GRADGUARD_MISSING_DEPENDENCY`: vega/vega-lite not installed.
  */
 export async function renderSvg(runs: readonly ReportRun[], options?: ReportOptions): Promise<string> {
+  checkOptions('monitor.renderSvg: options', options, REPORT_OPTION_KEYS);
   const spec = reportSpec(runs, options);
   const { vega, vl } = await loadVega();
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
@@ -64,6 +66,7 @@ const cell = (v: number | null): string => (v === null ? '—' : Math.abs(v) >= 
 export async function renderReport(runs: readonly ReportRun[], options?: ReportOptions): Promise<string> {
   const r = resolveRuns(runs);
   // The page's <h1> carries the title; the chart inside it does not repeat it.
+  checkOptions('monitor.renderReport: options', options, REPORT_OPTION_KEYS);
   const svg = (await renderSvg(runs, { ...options, title: '' })).replace(/\s+xmlns(:xlink)?="[^"]*"/g, '');
   const title = escapeHtml(options?.title ?? 'gradguard training report');
   const head = ['run', 'steps recorded', 'final loss', 'min loss', 'max ‖g‖', 'median ‖g‖', 'non-finite steps', 'events (explode / vanish / diverge)'];
@@ -102,6 +105,7 @@ let tmpCounter = 0;
  */
 export async function writeReport(path: string, runs: readonly ReportRun[], options?: ReportOptions): Promise<string> {
   if (typeof path !== 'string' || path === '') invalidArg('path', 'a file path', path);
+  checkOptions('monitor.writeReport: options', options, REPORT_OPTION_KEYS);
   const html = await renderReport(runs, options);
   // Unique per call (two reports written at once to one path must not share a temporary).
   const tmp = `${path}.${process.pid}.${++tmpCounter}.tmp`;

@@ -6,6 +6,7 @@
  */
 import { invalidArg } from '../errors.js';
 import { isMonitorHistory, type MonitorHistory } from './history.js';
+import { checkOptions, optionKeys } from '../validate/index.js';
 
 /** A run to chart: a name and a monitor (or its `toJSON()` history). */
 export interface ReportRun {
@@ -27,6 +28,9 @@ export interface ReportOptions {
   /** Width of one panel (each run has a column: its loss above its gradient norms) in pixels. Default 360. */
   panelWidth?: number;
 }
+
+/** The keys of ReportOptions, checked by reportSpec, renderSvg, renderReport and writeReport. */
+export const REPORT_OPTION_KEYS = optionKeys<ReportOptions>()(['title', 'maxPoints', 'panelWidth']);
 
 export interface ResolvedRun {
   name: string;
@@ -102,7 +106,7 @@ export function chartRows(runs: readonly ResolvedRun[], maxPoints: number): Char
  */
 export function reportSpec(runs: readonly ReportRun[], options?: ReportOptions): Record<string, unknown> {
   const r = resolveRuns(runs);
-  const o = options ?? {};
+  const o = checkOptions('monitor.reportSpec: options', options, REPORT_OPTION_KEYS) as ReportOptions;
   const maxPoints = o.maxPoints ?? 400;
   if (!Number.isInteger(maxPoints) || maxPoints < 2) invalidArg('options.maxPoints', 'an integer >= 2', maxPoints, typeof maxPoints === 'number' ? 'range' : 'type');
   const width = o.panelWidth ?? 360;

@@ -4,6 +4,7 @@
  */
 import Table from 'cli-table3';
 import { resolveRuns, type ReportRun } from './report-spec.js';
+import { checkOptions, optionKeys } from '../validate/index.js';
 
 /** Options of {@link summaryTable}. */
 export interface SummaryTableOptions {
@@ -12,6 +13,8 @@ export interface SummaryTableOptions {
   /** Draw with ASCII characters only (for logs that mangle box-drawing). Default false. */
   ascii?: boolean;
 }
+
+const SUMMARY_TABLE_OPTION_KEYS = optionKeys<SummaryTableOptions>()(['extraRows', 'ascii']);
 
 /**
  * A figure as the table prints it: 3 significant digits, exponent form for |v| >= 1e4 or < 1e-3, '—' for null.
@@ -26,10 +29,11 @@ export const formatFigure = (v: number | null): string =>
  * @param runs one or more `{ name, history }`, names unique; history is a GradientMonitor or its `toJSON()`.
  * @param options extra rows (label → one value per run) and ASCII-only drawing.
  * @returns the table as a string (no trailing newline).
- * @throws {TypeError|RangeError} malformed runs.
+ * @throws {TypeError|RangeError} malformed runs or options.
  */
 export function summaryTable(runs: readonly ReportRun[], options?: SummaryTableOptions): string {
   const r = resolveRuns(runs);
+  checkOptions('monitor.summaryTable: options', options, SUMMARY_TABLE_OPTION_KEYS);
   const ascii = options?.ascii ?? false;
   // No rule between body rows: compact.
   const compact = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };

@@ -15,6 +15,7 @@ import { crc32 } from './crc32.js';
 import { Module } from './module.js';
 import { StateDictError, type StateDict } from './state-dict.js';
 import { numel } from './tensor.js';
+import { checkOptions, optionKeys } from '../validate/index.js';
 
 const MAGIC = 'GGCKPT02';
 const MAGIC_V1 = 'GGCKPT01';
@@ -37,6 +38,8 @@ export interface SaveCheckpointOptions {
   /** JSON-safe data stored alongside (e.g. `{ step, epoch }`), returned by loadCheckpoint. */
   meta?: unknown;
 }
+
+const SAVE_CHECKPOINT_OPTION_KEYS = optionKeys<SaveCheckpointOptions>()(['meta']);
 
 /** What {@link loadCheckpoint} loaded. */
 export interface LoadedCheckpoint {
@@ -107,6 +110,7 @@ const isStateful = (o: unknown): o is StatefulOptimizer =>
  * @throws {TypeError} model not a Module, optimizer without state()/loadState(); I/O errors.
  */
 export function saveCheckpoint(path: string, model: Module, optimizer?: StatefulOptimizer | null, options?: SaveCheckpointOptions): void {
+  checkOptions('nn.saveCheckpoint: options', options, SAVE_CHECKPOINT_OPTION_KEYS);
   if (typeof path !== 'string' || path === '') invalidArg('path', 'a file path', path);
   if (!(model instanceof Module)) invalidArg('model', 'an nn.Module', model);
   if (optimizer !== undefined && optimizer !== null && !isStateful(optimizer)) invalidArg('optimizer', 'an optimiser with state() and loadState()', optimizer);

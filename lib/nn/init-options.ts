@@ -2,6 +2,7 @@
 import { invalidArg } from '../errors.js';
 import { Rng } from '../init/rng.js';
 import type { RandomOptions } from '../init/init.js';
+import { optionKeys } from '../validate/index.js';
 
 /** How a module seeds its initial weights (by default from init's default generator, see `manualSeed`). */
 export interface InitOptions {
@@ -10,6 +11,9 @@ export interface InitOptions {
   /** A generator to draw from (shared across modules to seed a whole model from one seed). */
   rng?: Rng;
 }
+
+/** The keys of InitOptions, part of every module's options. */
+export const INIT_OPTION_KEYS = optionKeys<InitOptions>()(['seed', 'rng']);
 
 /** The RandomOptions to pass to lib/init: one Rng for the whole module, else the default generator. */
 export function randomOptions(where: string, o: InitOptions | undefined): RandomOptions {

@@ -4,13 +4,16 @@ import { linearBackward, linearForward } from '../ops/index.js';
 import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
 import { Buffer, checkGrad, checkLastDim, numel, type Tensor } from './tensor.js';
-import { checkSize, randomOptions, type InitOptions } from './init-options.js';
+import { checkSize, INIT_OPTION_KEYS, randomOptions, type InitOptions } from './init-options.js';
+import { checkOptions, optionKeys } from '../validate/index.js';
 
 /** Options of {@link Linear}: bias, and the seed or generator for the initial weights. */
 export interface LinearOptions extends InitOptions {
   /** Learn an additive bias. Default true. */
   bias?: boolean;
 }
+
+const LINEAR_OPTION_KEYS = optionKeys<LinearOptions>()([...INIT_OPTION_KEYS, 'bias']);
 
 /**
  * y = x·Wᵀ + b over the last dimension (PyTorch `nn.Linear`). Parameters "weight" [out, in] and
@@ -37,6 +40,7 @@ export class Linear extends Module {
    * @throws {TypeError|RangeError} sizes not non-negative integers.
    */
   constructor(inFeatures: number, outFeatures: number, options?: LinearOptions) {
+    checkOptions('new nn.Linear: options', options, LINEAR_OPTION_KEYS);
     super();
     this.inFeatures = checkSize('Linear inFeatures', inFeatures, 0);
     this.outFeatures = checkSize('Linear outFeatures', outFeatures, 0);

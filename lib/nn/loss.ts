@@ -6,6 +6,7 @@
 import { GradGuardError, invalidArg } from '../errors.js';
 import { bceWithLogitsLoss, crossEntropyLoss, mseLoss } from '../ops/index.js';
 import { Buffer, checkSameShape, checkTensor, shapeError, type Tensor } from './tensor.js';
+import { checkOptions, optionKeys } from '../validate/index.js';
 
 /**
  * A loss: what the Trainer calls. Implement it to use your own loss with the Trainer.
@@ -51,6 +52,7 @@ export class MSELoss extends LossBase<Tensor> {
    * @throws {RangeError} any other reduction.
    */
   constructor(options?: { reduction?: 'mean' | 'sum' }) {
+    checkOptions('new nn.MSELoss: options', options, optionKeys<NonNullable<typeof options>>()(['reduction']));
     super();
     const r = options?.reduction ?? 'mean';
     if (r !== 'mean' && r !== 'sum') invalidArg('MSELoss options.reduction', '"mean" or "sum"', r, 'range');

@@ -14,12 +14,15 @@ import { createParamStore, type ParamStore } from '../param-store.js';
 import { Parameter } from './parameter.js';
 import { encodeFloat32, loadIntoSlots, type StateDict, type StateSlot } from './state-dict.js';
 import type { Tensor } from './tensor.js';
+import { checkOptions, optionKeys } from '../validate/index.js';
 
 /** Options of {@link Module.stateDict}. */
 export interface StateDictOptions {
   /** 'base64' (default, compact and JSON-safe), 'array' (number arrays) or 'float32' (copies). */
   encoding?: 'base64' | 'array' | 'float32';
 }
+
+const STATE_DICT_OPTION_KEYS = optionKeys<StateDictOptions>()(['encoding']);
 
 /**
  * Base class of every layer (PyTorch `nn.Module`, with an explicit backward instead of autograd).
@@ -200,6 +203,7 @@ export abstract class Module {
    * @throws {RangeError} an unknown encoding.
    */
   stateDict(options?: StateDictOptions): StateDict {
+    checkOptions(`${this.toString()}.stateDict(options)`, options, STATE_DICT_OPTION_KEYS);
     const encoding = options?.encoding ?? 'base64';
     if (encoding !== 'base64' && encoding !== 'array' && encoding !== 'float32') invalidArg('options.encoding', '"base64", "array" or "float32"', encoding, 'range');
     const out: StateDict = {};
@@ -219,6 +223,7 @@ export abstract class Module {
    * @throws {StateDictError} naming the first missing, unexpected or mis-shaped key.
    */
   loadStateDict(stateDict: StateDict, options?: { strict?: boolean }): void {
+    checkOptions(`${this.toString()}.loadStateDict(options)`, options, optionKeys<NonNullable<typeof options>>()(['strict']));
     loadIntoSlots(stateDict, this.slotMap(), options?.strict ?? true);
   }
 

@@ -10,6 +10,7 @@ import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
 import { Buffer, checkGrad, checkLastDim, checkTensor, shapeError, type Tensor } from './tensor.js';
 import { checkSize } from './init-options.js';
+import { checkOptions, optionKeys } from '../validate/index.js';
 
 function finiteOption(name: string, v: unknown, dflt: number, min: number): number {
   if (v === undefined) return dflt;
@@ -27,6 +28,8 @@ export interface BatchNorm1dOptions {
   /** Learn γ (weight, ones) and β (bias, zeros). Default true. */
   affine?: boolean;
 }
+
+const BATCH_NORM_OPTION_KEYS = optionKeys<BatchNorm1dOptions>()(['eps', 'momentum', 'affine']);
 
 /**
  * Batch normalisation over x [batch, features] (PyTorch `nn.BatchNorm1d` with 2-D input), over
@@ -60,6 +63,7 @@ export class BatchNorm1d extends Module {
    * @throws {TypeError|RangeError} a bad size or option.
    */
   constructor(numFeatures: number, options?: BatchNorm1dOptions) {
+    checkOptions('new nn.BatchNorm1d: options', options, BATCH_NORM_OPTION_KEYS, ['trackRunningStats']);
     super();
     this.numFeatures = checkSize('BatchNorm1d numFeatures', numFeatures);
     this.eps = finiteOption('BatchNorm1d options.eps', options?.eps, 1e-5, 0);
@@ -129,6 +133,8 @@ export interface LayerNormOptions {
   elementwiseAffine?: boolean;
 }
 
+const LAYER_NORM_OPTION_KEYS = optionKeys<LayerNormOptions>()(['eps', 'elementwiseAffine']);
+
 /**
  * Layer normalisation over the last dimension D (PyTorch `nn.LayerNorm(D)`), over
  * {@link ops.layerNorm}. Parameters "weight" (γ, ones) and "bias" (β, zeros) unless
@@ -153,6 +159,7 @@ export class LayerNorm extends Module {
    * @throws {TypeError|RangeError} a bad size or option.
    */
   constructor(normalizedSize: number, options?: LayerNormOptions) {
+    checkOptions('new nn.LayerNorm: options', options, LAYER_NORM_OPTION_KEYS, ['bias']);
     super();
     this.normalizedSize = checkSize('LayerNorm normalizedSize', normalizedSize);
     this.eps = finiteOption('LayerNorm options.eps', options?.eps, 1e-5, 0);

@@ -12,7 +12,8 @@ import { invalidArg } from '../errors.js';
 import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
 import { checkGrad, checkTensor, shapeError, Buffer, type Tensor } from './tensor.js';
-import { checkSize, randomOptions, type InitOptions } from './init-options.js';
+import { checkSize, INIT_OPTION_KEYS, randomOptions, type InitOptions } from './init-options.js';
+import { checkOptions, optionKeys } from '../validate/index.js';
 
 /** Options of {@link LSTM} (and {@link RNN}): bias, and the seed or generator for the initial weights. */
 export interface RecurrentOptions extends InitOptions {
@@ -25,6 +26,11 @@ export interface RNNOptions extends RecurrentOptions {
   /** The activation. Default 'tanh'. */
   nonlinearity?: 'tanh' | 'relu';
 }
+
+/** PyTorch options of nn.RNN/nn.LSTM that have no counterpart here yet: refused, never ignored. */
+const NOT_YET = ['numLayers', 'batchFirst', 'dropout', 'bidirectional'] as const;
+const LSTM_OPTION_KEYS = optionKeys<RecurrentOptions>()([...INIT_OPTION_KEYS, 'bias']);
+const RNN_OPTION_KEYS = optionKeys<RNNOptions>()([...LSTM_OPTION_KEYS, 'nonlinearity']);
 
 /** Initial states for forward: [1, batch, hidden] (or [batch, hidden]); zeros when absent. */
 export interface RecurrentState {
@@ -142,12 +148,13 @@ abstract class RecurrentBase extends Module {
     if (x.shape.length !== 3 || x.shape[2] !== this.inputSize) shapeError(where, `[seq, batch, ${this.inputSize}]`, x.shape);
     if (x.shape[0] === 0) shapeError(where, `[seq >= 1, batch, ${this.inputSize}] (PyTorch refuses an empty sequence too)`, x.shape);
     if (state !== undefined && (state === null || typeof state !== 'object')) invalidArg(this.where('forward', 'state'), 'an object { h0?, c0? }', state);
+    if (!this.lstm && state && 'c0' in state) invalidArg(this.where('forward', 'c0'), 'no c0 (an RNN has no cell state)', state.c0);
+    checkOptions(this.where('forward', 'state'), state, this.lstm ? ['h0', 'c0'] : ['h0']);
     const [T, B] = x.shape;
     const H = this.hiddenSize;
     const zeros = this.zeros.get(B * H);
     const h0 = this.stateArg('h0', 'forward', state?.h0, B) ?? zeros;
     const c0 = this.lstm ? (this.stateArg('c0', 'forward', state?.c0, B) ?? zeros) : null;
-    if (!this.lstm && state?.c0) invalidArg(this.where('forward', 'c0'), 'no c0 (an RNN has no cell state)', state.c0);
     this.batch = B;
     const shape = { seqLen: T, batch: B, inputSize: this.inputSize, hiddenSize: H };
     const output = this.out.get(T * B * H);
@@ -175,6 +182,8 @@ abstract class RecurrentBase extends Module {
     const c = this.cache ?? this.noForward();
     const { seq: T, batch: B, x } = c;
     const H = this.hiddenSize;
+    if (!this.lstm && gradState && typeof gradState === 'object' && 'gradCN' in gradState) invalidArg(this.where('backward', 'gradCN'), 'no gradCN (an RNN has no cell state)', gradState.gradCN);
+    checkOptions(this.where('backward', 'gradState'), gradState, this.lstm ? ['gradHN', 'gradCN'] : ['gradHN']);
     checkGrad(this.where('backward', 'gradOut'), gradOut, [T, B, H]);
     const gradHN = this.stateArg('gradHN', 'backward', gradState?.gradHN, B);
     const shape = { seqLen: T, batch: B, inputSize: this.inputSize, hiddenSize: H };
@@ -221,6 +230,7 @@ export class RNN extends RecurrentBase {
    * @throws {TypeError|RangeError} a bad size or option.
    */
   constructor(inputSize: number, hiddenSize: number, options?: RNNOptions) {
+    checkOptions('new nn.RNN: options', options, RNN_OPTION_KEYS, NOT_YET);
     const mode = options?.nonlinearity ?? 'tanh';
     if (mode !== 'tanh' && mode !== 'relu') invalidArg('RNN options.nonlinearity', '"tanh" or "relu"', mode, typeof mode === 'string' ? 'range' : 'type');
     super('RNN', inputSize, hiddenSize, 1, options);
@@ -248,6 +258,7 @@ export class LSTM extends RecurrentBase {
    * @throws {TypeError|RangeError} a bad size or option.
    */
   constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions) {
+    checkOptions('new nn.LSTM: options', options, LSTM_OPTION_KEYS, [...NOT_YET, 'projSize']);
     super('LSTM', inputSize, hiddenSize, 4, options);
   }
   override toString(): string {

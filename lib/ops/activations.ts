@@ -2,7 +2,7 @@
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
 import type { ActivationKind } from '../backend/kinds.js';
-import { checkDisjointPair, checkNumber, checkOptions, exactly, f32 } from '../validate/index.js';
+import { checkDisjointPair, checkNumber, checkOptions, optionKeys, exactly, f32 } from '../validate/index.js';
 
 export { Act, type ActFn } from '../backend/kinds.js';
 
@@ -28,22 +28,22 @@ function actBwd(kind: ActivationKind, x: unknown, gradY: unknown, gradX: unknown
 }
 
 function slopeOf(options: unknown): number {
-  const o = checkOptions('options', options);
+  const o = checkOptions('ops.leakyRelu(Backward): options', options, LEAKY_KEYS);
   return o.negativeSlope === undefined ? 0.01 : checkNumber('options.negativeSlope', o.negativeSlope);
 }
 function alphaOf(options: unknown): number {
-  const o = checkOptions('options', options);
+  const o = checkOptions('ops.elu(Backward): options', options, ELU_KEYS);
   return o.alpha === undefined ? 1 : checkNumber('options.alpha', o.alpha);
 }
 function softplusOf(options: unknown): [number, number] {
-  const o = checkOptions('options', options);
+  const o = checkOptions('ops.softplus(Backward): options', options, SOFTPLUS_KEYS);
   const beta = o.beta === undefined ? 1 : checkNumber('options.beta', o.beta, true);
   if (beta === 0) invalidArg('options.beta', 'a finite non-zero number', beta, 'range');
   const threshold = o.threshold === undefined ? 20 : checkNumber('options.threshold', o.threshold);
   return [beta, threshold];
 }
 function geluOf(options: unknown): ActivationKind {
-  const o = checkOptions('options', options);
+  const o = checkOptions('ops.gelu(Backward): options', options, GELU_KEYS);
   if (o.approximate === undefined || o.approximate === 'none') return 'gelu';
   if (o.approximate === 'tanh') return 'geluTanh';
   return invalidArg('options.approximate', '"none" or "tanh"', o.approximate, typeof o.approximate === 'string' ? 'range' : 'type');
@@ -86,6 +86,8 @@ export interface LeakyReluOptions {
   /** Slope for x <= 0 (not NaN). Default 0.01. */
   negativeSlope?: number;
 }
+
+const LEAKY_KEYS = optionKeys<LeakyReluOptions>()(['negativeSlope']);
 /**
  * leakyRelu(x) = x for x > 0, else negativeSlope·x (`F.leaky_relu`, default slope 0.01).
  * @param x the input, any length.
@@ -157,6 +159,8 @@ export interface GeluOptions {
   /** 'none' (exact erf, the default) or 'tanh'. */
   approximate?: 'none' | 'tanh';
 }
+
+const GELU_KEYS = optionKeys<GeluOptions>()(['approximate']);
 /**
  * gelu(x) = x·Φ(x) with the exact normal CDF (`F.gelu`), or with `approximate: 'tanh'`
  * 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) (Hendrycks & Gimpel 2016).
@@ -186,6 +190,8 @@ export interface EluOptions {
   /** Scale of the negative part (not NaN). Default 1. */
   alpha?: number;
 }
+
+const ELU_KEYS = optionKeys<EluOptions>()(['alpha']);
 /**
  * elu(x) = x for x > 0, else alpha·(e^x − 1) (`F.elu`, default alpha 1; Clevert et al. 2015).
  * @param x the input, any length.
@@ -216,6 +222,8 @@ export interface SoftplusOptions {
   /** Above beta·x > threshold the function is x itself (not NaN). Default 20. */
   threshold?: number;
 }
+
+const SOFTPLUS_KEYS = optionKeys<SoftplusOptions>()(['beta', 'threshold']);
 /**
  * softplus(x) = log(1 + e^(beta·x)) / beta, and x itself where beta·x > threshold (`F.softplus`,
  * defaults beta 1, threshold 20).

@@ -12,7 +12,7 @@ import {
   checkDisjoint,
   checkF64,
   checkLength,
-  checkOptions,
+  checkOptions, optionKeys,
   checkShape2,
   finiteOr,
   optLength,
@@ -45,6 +45,8 @@ export interface BatchNorm1dOptions {
    */
   out?: Float32Array;
 }
+
+const BATCH_NORM_KEYS = optionKeys<BatchNorm1dOptions>()(['weight', 'bias', 'runningMean', 'runningVar', 'training', 'momentum', 'eps', 'out']);
 
 /** What the forward saved for the backward: the mean and 1/√(var + eps) it normalised with. */
 export interface BatchNorm1dSaved {
@@ -102,7 +104,7 @@ export async function batchNorm1dAsync(x: Float32Array, shape: readonly [number,
 function batchNorm1dCall(x: Float32Array, shape: readonly [number, number], options?: BatchNorm1dOptions): [BatchNormForwardArgs, BatchNorm1dResult, AsyncArg[]] {
   const [n, c] = checkShape2('shape', shape);
   checkLength('x', x, n * c);
-  const o = checkOptions('options', options) as BatchNorm1dOptions;
+  const o = checkOptions('ops.batchNorm1d(Async): options', options, BATCH_NORM_KEYS) as BatchNorm1dOptions;
   const weight = optLength('options.weight', o.weight, c);
   const bias = optLength('options.bias', o.bias, c);
   const rm = optLength('options.runningMean', o.runningMean, c);
@@ -140,6 +142,8 @@ export interface NormBackwardOptions {
   /** Add to gradWeight/gradBias instead of overwriting them (default false). */
   accumulate?: boolean;
 }
+
+const NORM_BACKWARD_KEYS = optionKeys<NormBackwardOptions>()(['weight', 'gradX', 'gradWeight', 'gradBias', 'accumulate']);
 
 /** Gradients from a normalisation backward (the buffers given in the options, or new ones). */
 export interface NormGrads {
@@ -196,7 +200,7 @@ function batchNorm1dBackwardCall(gradY: Float32Array, x: Float32Array, shape: re
   const training = checkBoolean('saved.training', saved.training, true);
   const sm = checkF64('saved.saveMean', saved.saveMean, c);
   const si = checkF64('saved.saveInvstd', saved.saveInvstd, c);
-  const { weight, accumulate, gradX, gradWeight, gradBias, arrays } = normBackwardOutputs(options, n * c, c, gradY, x, sm, si);
+  const { weight, accumulate, gradX, gradWeight, gradBias, arrays } = normBackwardOutputs('ops.batchNorm1dBackward(Async)', options, n * c, c, gradY, x, sm, si);
   return [{ gradY, x, n, c, weight, saveMean: sm, saveInvstd: si, training, gradX, gradWeight, gradBias, accumulate }, { gradX, gradWeight, gradBias }, arrays];
 }
 
@@ -205,8 +209,8 @@ function batchNorm1dBackwardCall(gradY: Float32Array, x: Float32Array, shape: re
  * the γ/β gradients `features`): γ, accumulate, and gradX/gradWeight/gradBias (allocated when
  * absent), disjoint from everything except that gradX may be gradY.
  */
-export function normBackwardOutputs(options: unknown, xLen: number, features: number, gradY: Float32Array, x: Float32Array, saveMean: Float64Array, saveInvstd: Float64Array) {
-  const o = checkOptions('options', options) as NormBackwardOptions;
+export function normBackwardOutputs(fn: string, options: unknown, xLen: number, features: number, gradY: Float32Array, x: Float32Array, saveMean: Float64Array, saveInvstd: Float64Array) {
+  const o = checkOptions(`${fn}: options`, options, NORM_BACKWARD_KEYS) as NormBackwardOptions;
   const weight = optLength('options.weight', o.weight, features);
   const accumulate = checkBoolean('options.accumulate', o.accumulate, false);
   const gradX = o.gradX === undefined ? new Float32Array(xLen) : checkLength('options.gradX', o.gradX, xLen);

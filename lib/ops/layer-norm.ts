@@ -6,7 +6,7 @@
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
 import type { LayerNormBackwardArgs, LayerNormForwardArgs } from '../backend/ops-types.js';
-import { checkDim, checkDisjoint, checkF64, checkFloat32Array, checkLength, checkOptions, finiteOr, optLength, runAsync, type AsyncArg } from '../validate/index.js';
+import { checkDim, checkDisjoint, checkF64, checkFloat32Array, checkLength, checkOptions, optionKeys, finiteOr, optLength, runAsync, type AsyncArg } from '../validate/index.js';
 import { normBackwardOutputs, type NormBackwardOptions, type NormGrads } from './batch-norm.js';
 
 /** Options of {@link layerNorm} (PyTorch `F.layer_norm`'s arguments, in camelCase). */
@@ -23,6 +23,8 @@ export interface LayerNormOptions {
    */
   out?: Float32Array;
 }
+
+const LAYER_NORM_KEYS = optionKeys<LayerNormOptions>()(['weight', 'bias', 'eps', 'out']);
 
 /** Per row: the mean and 1/√(var + eps) the forward normalised with. */
 export interface LayerNormSaved {
@@ -81,7 +83,7 @@ export async function layerNormAsync(x: Float32Array, normalizedSize: number, op
 function layerNormCall(x: Float32Array, normalizedSize: number, options?: LayerNormOptions): [LayerNormForwardArgs, LayerNormResult, AsyncArg[]] {
   const d = checkDim('normalizedSize', normalizedSize, 1);
   const m = rowsOf(x, 'x', d);
-  const o = checkOptions('options', options) as LayerNormOptions;
+  const o = checkOptions('ops.layerNorm(Async): options', options, LAYER_NORM_KEYS) as LayerNormOptions;
   const weight = optLength('options.weight', o.weight, d);
   const bias = optLength('options.bias', o.bias, d);
   const eps = finiteOr('options.eps', o.eps, 1e-5, 0);
@@ -135,6 +137,6 @@ function layerNormBackwardCall(gradY: Float32Array, x: Float32Array, normalizedS
   if (saved === null || typeof saved !== 'object') invalidArg('saved', 'the result of layerNorm', saved);
   const sm = checkF64('saved.saveMean', saved.saveMean, m);
   const si = checkF64('saved.saveInvstd', saved.saveInvstd, m);
-  const { weight, accumulate, gradX, gradWeight, gradBias, arrays } = normBackwardOutputs(options, m * d, d, gradY, x, sm, si);
+  const { weight, accumulate, gradX, gradWeight, gradBias, arrays } = normBackwardOutputs('ops.layerNormBackward(Async)', options, m * d, d, gradY, x, sm, si);
   return [{ gradY, x, rows: m, size: d, weight, saveMean: sm, saveInvstd: si, gradX, gradWeight, gradBias, accumulate }, { gradX, gradWeight, gradBias }, arrays];
 }

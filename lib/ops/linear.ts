@@ -1,7 +1,7 @@
 /** `F.linear` forward and backward (weight [out, in], PyTorch's layout), sync and async. */
 import { getBackend } from '../backend/index.js';
 import type { LinearGrads, LinearShape } from '../backend/ops-types.js';
-import { checkBoolean, checkDim, checkDisjoint, checkDisjointPair, checkOptions, exactly, f32, optionalF32, runAsync, type AsyncArg } from '../validate/index.js';
+import { checkBoolean, checkDim, checkDisjoint, checkDisjointPair, checkOptions, optionKeys, exactly, f32, optionalF32, runAsync, type AsyncArg } from '../validate/index.js';
 
 /** Shape of {@link linearForward}: x [batch, inFeatures], weight [outFeatures, inFeatures]. */
 export interface LinearOptions {
@@ -13,8 +13,10 @@ export interface LinearOptions {
   outFeatures: number;
 }
 
-function linearShape(options: unknown): LinearShape {
-  const o = checkOptions('options', options);
+const LINEAR_KEYS = optionKeys<LinearOptions>()(['batch', 'inFeatures', 'outFeatures']);
+
+function linearShape(fn: string, options: unknown, keys: readonly string[] = LINEAR_KEYS): LinearShape {
+  const o = checkOptions(`${fn}: options`, options, keys);
   return {
     batch: checkDim('options.batch', o.batch),
     inFeatures: checkDim('options.inFeatures', o.inFeatures),
@@ -27,7 +29,7 @@ function linearFwdArgs(x: unknown, weight: unknown, bias: unknown, y: unknown, o
   const W = f32('weight', weight);
   const Bi = optionalF32('bias', bias);
   const Y = f32('y', y);
-  const s = linearShape(options);
+  const s = linearShape('ops.linearForward(Async)', options);
   exactly('x', X, s.batch * s.inFeatures, 'batch·inFeatures');
   exactly('weight', W, s.outFeatures * s.inFeatures, 'outFeatures·inFeatures');
   if (Bi) exactly('bias', Bi, s.outFeatures, 'outFeatures');
@@ -84,24 +86,28 @@ export interface LinearGradOutputs {
   gradBias?: Float32Array | null;
 }
 
+const LINEAR_GRAD_KEYS = optionKeys<LinearGradOutputs>()(['gradX', 'gradWeight', 'gradBias']);
+
 /** Shape of {@link linearBackward}, as {@link LinearOptions}, and whether to accumulate. */
 export interface LinearBackwardOptions extends LinearOptions {
   /** Add into gradWeight/gradBias instead of overwriting them (gradX is always overwritten). Default false. */
   accumulate?: boolean;
 }
 
+const LINEAR_BACKWARD_KEYS = optionKeys<LinearBackwardOptions>()([...LINEAR_KEYS, 'accumulate']);
+
 function linearBwdArgs(x: unknown, weight: unknown, gradY: unknown, grads: unknown, options: unknown) {
   const X = f32('x', x);
   const W = f32('weight', weight);
   const GY = f32('gradY', gradY);
-  const g = checkOptions('grads', grads);
+  const g = checkOptions('ops.linearBackward(Async): grads', grads, LINEAR_GRAD_KEYS);
   const G: LinearGrads = {
     gradX: optionalF32('grads.gradX', g.gradX),
     gradWeight: optionalF32('grads.gradWeight', g.gradWeight),
     gradBias: optionalF32('grads.gradBias', g.gradBias),
   };
-  const s = linearShape(options);
-  const accumulate = checkBoolean('options.accumulate', checkOptions('options', options).accumulate, false);
+  const s = linearShape('ops.linearBackward(Async)', options, LINEAR_BACKWARD_KEYS);
+  const accumulate = checkBoolean('options.accumulate', (options as LinearBackwardOptions).accumulate, false);
   exactly('x', X, s.batch * s.inFeatures, 'batch·inFeatures');
   exactly('weight', W, s.outFeatures * s.inFeatures, 'outFeatures·inFeatures');
   exactly('gradY', GY, s.batch * s.outFeatures, 'batch·outFeatures');

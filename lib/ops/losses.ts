@@ -1,7 +1,7 @@
 /** Losses that return their value (float64 accumulation) and write their gradient: MSE, cross-entropy, BCE with logits. */
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
-import { checkDim, checkDisjointPair, checkOptions, exactly, f32, optionalF32 } from '../validate/index.js';
+import { checkDim, checkDisjointPair, checkOptions, optionKeys, exactly, f32, optionalF32 } from '../validate/index.js';
 
 function lossGrad(gradInput: unknown, input: Float32Array, target: Float32Array | Int32Array): Float32Array | null {
   const G = optionalF32('gradInput', gradInput);
@@ -17,6 +17,8 @@ export interface MseOptions {
   /** 'mean' divides the sum by the element count N; 'sum' does not. Default 'mean'. */
   reduction?: 'mean' | 'sum';
 }
+
+const MSE_KEYS = optionKeys<MseOptions>()(['reduction']);
 
 /**
  * `F.mse_loss`: returns Σ(x − t)² (÷N for reduction 'mean', the default; NaN for an empty mean, as
@@ -35,7 +37,7 @@ export function mseLoss(input: Float32Array, target: Float32Array, gradInput?: F
   const X = f32('input', input);
   const T = f32('target', target);
   exactly('target', T, X.length, 'input.length');
-  const o = checkOptions('options', options);
+  const o = checkOptions('ops.mseLoss: options', options, MSE_KEYS);
   const r = o.reduction ?? 'mean';
   if (r !== 'mean' && r !== 'sum') invalidArg('options.reduction', '"mean" or "sum"', r, typeof r === 'string' ? 'range' : 'type');
   return getBackend().mseLoss(X, T, lossGrad(gradInput, X, T), r === 'mean');
@@ -46,6 +48,8 @@ export interface CrossEntropyOptions {
   /** Classes per row; default logits.length / labels.length. */
   numClasses?: number;
 }
+
+const CROSS_ENTROPY_KEYS = optionKeys<CrossEntropyOptions>()(['numClasses']);
 
 /**
  * F.cross_entropy with int32 class labels, mean over the batch: logits [batch, classes], labels [batch].
@@ -65,7 +69,7 @@ export function crossEntropyLoss(logits: Float32Array, labels: Int32Array, gradI
   const X = f32('logits', logits);
   if (!(labels instanceof Int32Array)) invalidArg('labels', 'an Int32Array of class indices', labels);
   const batch = labels.length;
-  const o = checkOptions('options', options);
+  const o = checkOptions('ops.crossEntropyLoss: options', options, CROSS_ENTROPY_KEYS);
   let classes: number;
   if (o.numClasses !== undefined) classes = checkDim('options.numClasses', o.numClasses);
   else {

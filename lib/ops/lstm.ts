@@ -6,7 +6,7 @@
  */
 import { getBackend } from '../backend/index.js';
 import type { RecurrentBackwardArgs, RecurrentForwardArgs } from '../backend/ops-types.js';
-import { checkOptions, runAsync, type AsyncArg } from '../validate/index.js';
+import { checkOptions, optionKeys, runAsync, type AsyncArg } from '../validate/index.js';
 import type { RnnForwardResult } from './rnn.js';
 import { backwardCall, forwardCall, workspaceSize, type RecurrentGrads, type RecurrentShape, type RecurrentWeights } from './recurrent.js';
 
@@ -37,6 +37,8 @@ export interface LstmForwardOptions {
   /** lstmWorkspaceSize(...) floats; allocated when absent. */
   workspace?: Float32Array;
 }
+
+const LSTM_FORWARD_KEYS = optionKeys<LstmForwardOptions>()(['h0', 'c0', 'output', 'hN', 'cN', 'workspace']);
 
 /** What {@link lstmForward} wrote (the option buffers when given). */
 export interface LstmForwardResult extends RnnForwardResult {
@@ -116,6 +118,8 @@ export interface LstmBackwardOptions {
   clipHiddenGradNorm?: number;
 }
 
+const LSTM_BACKWARD_KEYS = optionKeys<LstmBackwardOptions>()(['h0', 'c0', 'gradOutput', 'gradHN', 'gradCN', 'grads', 'accumulate', 'clipHiddenGradNorm']);
+
 /**
  * LSTM backward through time for L = Σ output·gradOutput + Σ hN·gradHN + Σ cN·gradCN (the
  * gradients autograd gives for torch.nn.LSTM).
@@ -155,11 +159,11 @@ export async function lstmBackwardAsync(input: Float32Array, weights: RecurrentW
 }
 
 function lstmForwardCall(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: LstmForwardOptions): [RecurrentForwardArgs, LstmForwardResult, AsyncArg[]] {
-  const [args, { output, hN, cN, workspace }, arrays] = forwardCall('lstm', input, weights, shape, checkOptions('options', options));
+  const [args, { output, hN, cN, workspace }, arrays] = forwardCall('lstm', input, weights, shape, checkOptions('ops.lstmForward(Async): options', options, LSTM_FORWARD_KEYS));
   return [args, { output, hN, cN: cN!, workspace }, arrays];
 }
 
 function lstmBackwardCall(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: LstmBackwardOptions): [RecurrentBackwardArgs, LstmGrads, AsyncArg[]] {
-  const [args, grads, arrays] = backwardCall('lstm', input, weights, shape, workspace, checkOptions('options', options));
+  const [args, grads, arrays] = backwardCall('lstm', input, weights, shape, workspace, checkOptions('ops.lstmBackward(Async): options', options, LSTM_BACKWARD_KEYS));
   return [args, { ...grads, gradC0: grads.gradC0! }, arrays];
 }

@@ -1,7 +1,7 @@
 /** The row-major GEMM `torch.addmm`: c = alpha·op(a)·op(b) + beta·c, sync and async. */
 import { getBackend } from '../backend/index.js';
 import type { MatmulShape } from '../backend/ops-types.js';
-import { atLeast, checkBoolean, checkDim, checkDisjointPair, checkNumber, checkOptions, f32, runAsync } from '../validate/index.js';
+import { atLeast, checkBoolean, checkDim, checkDisjointPair, checkNumber, checkOptions, optionKeys, f32, runAsync } from '../validate/index.js';
 
 /** Shape and scalars of {@link matmul}: op(a) is [m, k], op(b) is [k, n], c is [m, n]. */
 export interface MatmulOptions {
@@ -21,11 +21,13 @@ export interface MatmulOptions {
   beta?: number;
 }
 
+const MATMUL_KEYS = optionKeys<MatmulOptions>()(['m', 'n', 'k', 'transA', 'transB', 'alpha', 'beta']);
+
 function matmulArgs(a: unknown, b: unknown, c: unknown, options: unknown): [Float32Array, Float32Array, Float32Array, MatmulShape] {
   const A = f32('a', a);
   const B = f32('b', b);
   const C = f32('c', c);
-  const o = checkOptions('options', options);
+  const o = checkOptions('ops.matmul(Async): options', options, MATMUL_KEYS);
   const s: MatmulShape = {
     m: checkDim('options.m', o.m),
     n: checkDim('options.n', o.n),

@@ -13,7 +13,7 @@ import {
   checkDisjoint,
   checkFloat32Threshold,
   checkLength,
-  checkOptions,
+  checkOptions, optionKeys,
   optLength,
   type AsyncArg,
   type Named,
@@ -69,6 +69,9 @@ export interface RecurrentGrads {
   /** ∂L/∂biasHh [G·H], or null without biasHh (as gradBiasIh). */
   gradBiasHh: Float32Array | null;
 }
+
+/** The keys of `options.grads` (an LSTM's also has gradC0). */
+const GRAD_KEYS = optionKeys<RecurrentGrads>()(['gradInput', 'gradH0', 'gradWeightIh', 'gradWeightHh', 'gradBiasIh', 'gradBiasHh']);
 
 /** Validates the dimensions of a workspace-size query; returns the size for `mode`. */
 export function workspaceSize(mode: RecurrentMode, seqLen: number, batch: number, hiddenSize: number): number {
@@ -181,7 +184,7 @@ export function backwardCall(
   const gradCN = cell ? optLength('options.gradCN', o.gradCN, B * H) : null;
   const accumulate = checkBoolean('options.accumulate', o.accumulate, false);
   const clipHiddenGradNorm = checkFloat32Threshold('options.clipHiddenGradNorm', o.clipHiddenGradNorm);
-  const g = (o.grads === undefined ? {} : checkOptions('options.grads', o.grads)) as Partial<LstmGrads>;
+  const g = (o.grads === undefined ? {} : checkOptions('options.grads', o.grads, cell ? [...GRAD_KEYS, 'gradC0'] : GRAD_KEYS)) as Partial<LstmGrads>;
   const GH = gates * H;
   const grads = {
     gradInput: outOr('options.grads.gradInput', g.gradInput, T * B * I),

@@ -1,5 +1,5 @@
 /** The residual (skip-connection) add and its backward, in plain TypeScript on every backend. */
-import { checkBoolean, checkDisjoint, checkDisjointPair, checkOptions, exactly, f32, optionalF32 } from '../validate/index.js';
+import { checkBoolean, checkDisjoint, checkDisjointPair, checkOptions, optionKeys, exactly, f32, optionalF32 } from '../validate/index.js';
 
 /**
  * y = x + residual (a skip connection), elementwise in float32.
@@ -29,6 +29,8 @@ export interface ResidualBackwardOptions {
   accumulate?: boolean;
 }
 
+const RESIDUAL_BACKWARD_KEYS = optionKeys<ResidualBackwardOptions>()(['accumulate']);
+
 /**
  * The backward of residualAdd: both branches receive gradY (added when accumulate). Either output may
  * be null (skipped); gradX may be gradY itself (then it already holds the answer unless accumulating).
@@ -48,7 +50,7 @@ export function residualAddBackward(
   const GY = f32('gradY', gradY);
   const GX = optionalF32('gradX', gradX);
   const GR = optionalF32('gradResidual', gradResidual);
-  const accumulate = checkBoolean('options.accumulate', checkOptions('options', options).accumulate, false);
+  const accumulate = checkBoolean('options.accumulate', checkOptions('ops.residualAddBackward: options', options, RESIDUAL_BACKWARD_KEYS).accumulate, false);
   if (GX) exactly('gradX', GX, GY.length, 'gradY.length');
   if (GR) exactly('gradResidual', GR, GY.length, 'gradY.length');
   const inPlace = accumulate ? undefined : 'gradY';

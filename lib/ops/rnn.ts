@@ -8,7 +8,7 @@ import { getBackend } from '../backend/index.js';
 import type { RecurrentMode } from '../backend/kinds.js';
 import type { RecurrentBackwardArgs, RecurrentForwardArgs } from '../backend/ops-types.js';
 import { invalidArg } from '../errors.js';
-import { checkOptions, runAsync, type AsyncArg } from '../validate/index.js';
+import { checkOptions, optionKeys, runAsync, type AsyncArg } from '../validate/index.js';
 import { backwardCall, forwardCall, workspaceSize, type RecurrentGrads, type RecurrentShape, type RecurrentWeights } from './recurrent.js';
 
 /** The RNN's activation (PyTorch `nonlinearity`). */
@@ -38,6 +38,8 @@ export interface RnnForwardOptions {
   /** rnnWorkspaceSize(...) floats; allocated when absent. */
   workspace?: Float32Array;
 }
+
+const RNN_FORWARD_KEYS = optionKeys<RnnForwardOptions>()(['nonlinearity', 'h0', 'output', 'hN', 'workspace']);
 
 /** What {@link rnnForward} wrote (the option buffers when given). */
 export interface RnnForwardResult {
@@ -112,6 +114,8 @@ export interface RnnBackwardOptions {
   clipHiddenGradNorm?: number;
 }
 
+const RNN_BACKWARD_KEYS = optionKeys<RnnBackwardOptions>()(['nonlinearity', 'h0', 'gradOutput', 'gradHN', 'grads', 'accumulate', 'clipHiddenGradNorm']);
+
 /**
  * RNN backward through time for L = Σ output·gradOutput + Σ hN·gradHN, from the forward's workspace
  * (the gradients autograd gives for torch.nn.RNN).
@@ -157,13 +161,13 @@ function nonlinearityMode(v: unknown): RecurrentMode {
 }
 
 function rnnForwardCall(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, options?: RnnForwardOptions): [RecurrentForwardArgs, RnnForwardResult, AsyncArg[]] {
-  const o = checkOptions('options', options) as RnnForwardOptions;
+  const o = checkOptions('ops.rnnForward(Async): options', options, RNN_FORWARD_KEYS) as RnnForwardOptions;
   const [args, { output, hN, workspace }, arrays] = forwardCall(nonlinearityMode(o.nonlinearity), input, weights, shape, o);
   return [args, { output, hN, workspace }, arrays];
 }
 
 function rnnBackwardCall(input: Float32Array, weights: RecurrentWeights, shape: RecurrentShape, workspace: Float32Array, options?: RnnBackwardOptions): [RecurrentBackwardArgs, RecurrentGrads, AsyncArg[]] {
-  const o = checkOptions('options', options) as RnnBackwardOptions;
+  const o = checkOptions('ops.rnnBackward(Async): options', options, RNN_BACKWARD_KEYS) as RnnBackwardOptions;
   const [args, { gradC0: _, ...grads }, arrays] = backwardCall(nonlinearityMode(o.nonlinearity), input, weights, shape, workspace, o);
   return [args, grads, arrays];
 }

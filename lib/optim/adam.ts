@@ -4,7 +4,7 @@
  */
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
-import { checkBoolean, checkOptions, type TensorSet } from '../validate/index.js';
+import { checkBoolean, checkObject, checkOptions, optionKeys, type TensorSet } from '../validate/index.js';
 import { Optimizer } from './optimizer.js';
 import { checkStateList, copyState, loadStateList, type OptimParams } from './param-list.js';
 
@@ -23,6 +23,8 @@ export interface AdamOptions {
   /** Maximise the objective. Default false. */
   maximize?: boolean;
 }
+
+const ADAM_OPTION_KEYS = optionKeys<AdamOptions>()(['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize']);
 
 /** `Adam.state()`: plain data; `maxExpAvgSq` is null unless amsgrad. */
 export interface AdamState {
@@ -63,7 +65,7 @@ abstract class AdamBase extends Optimizer {
   private readonly vmax: TensorSet | null;
 
   protected constructor(params: OptimParams, options: AdamOptions | undefined, decoupled: boolean) {
-    const o = checkOptions('options', options);
+    const o = checkOptions(`new ${decoupled ? 'AdamW' : 'Adam'}: options`, options, ADAM_OPTION_KEYS);
     const lr = numberIn('options.lr', o.lr, 1e-3, (x) => x >= 0 && Number.isFinite(x), 'a finite number >= 0');
     let betas: [number, number] = [0.9, 0.999];
     if (o.betas !== undefined) {
@@ -116,7 +118,7 @@ abstract class AdamBase extends Optimizer {
    * @throws {TypeError|RangeError} a malformed state or one whose shapes do not match the parameters.
    */
   loadState(state: AdamState): void {
-    const s = checkOptions('state', state);
+    const s = checkObject('state', state);
     const step = s.step;
     if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) invalidArg('state.step', 'an integer >= 0', step, typeof step === 'number' ? 'range' : 'type');
     const sizes = this.list.sizes;

@@ -3,7 +3,7 @@
  * the clip coefficient as `gradScale` (no scaling pass, and the gradients are left as they were).
  */
 import { clipCoefficient } from '../backend/types.js';
-import { checkNormType, checkNonNegative, checkOptions, checkBoolean } from '../validate/index.js';
+import { checkNormType, checkNonNegative, checkOptions, optionKeys, checkBoolean } from '../validate/index.js';
 import { getTotalNorm } from '../grad/total-norm.js';
 import type { Optimizer } from './optimizer.js';
 
@@ -14,6 +14,8 @@ export interface ClipAndStepOptions {
   /** Skip the step (params and state untouched) when the total norm is non-finite. Default true. */
   skipIfNonfinite?: boolean;
 }
+
+const CLIP_AND_STEP_OPTION_KEYS = optionKeys<ClipAndStepOptions>()(['normType', 'skipIfNonfinite']);
 
 /** What {@link clipGradNormAndStep} did. */
 export interface ClipAndStepResult {
@@ -36,8 +38,8 @@ export interface ClipAndStepResult {
  * @throws {TypeError|RangeError} bad maxNorm / options, or a parameter without a valid gradient.
  */
 export function clipGradNormAndStep(optimizer: Optimizer, maxNorm: number, options?: ClipAndStepOptions): ClipAndStepResult {
+  const o = checkOptions('clipGradNormAndStep: options', options, CLIP_AND_STEP_OPTION_KEYS);
   checkNonNegative('maxNorm', maxNorm);
-  const o = checkOptions('options', options);
   const normType = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
   const skip = checkBoolean('options.skipIfNonfinite', o.skipIfNonfinite, true);
   const totalNorm = getTotalNorm(optimizer.grads(), normType);

@@ -5,7 +5,7 @@
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
 import type { FlatTensors } from '../validate/flat-tensors.js';
-import { checkBoolean, checkOptions, type TensorSet } from '../validate/index.js';
+import { checkBoolean, checkOptions, optionKeys, type TensorSet } from '../validate/index.js';
 import { ParamList, type OptimParams } from './param-list.js';
 
 /** Options of `step()`. */
@@ -25,6 +25,8 @@ export interface StepOptions {
   /** The gradients' total norm if already known (e.g. from `getTotalNorm`): the non-finite check uses it. */
   totalNorm?: number;
 }
+
+const STEP_OPTION_KEYS = optionKeys<StepOptions>()(['gradScale', 'skipIfNonfinite', 'totalNorm']);
 
 /** What `step()` did. */
 export interface StepResult {
@@ -94,7 +96,7 @@ export abstract class Optimizer {
    * @returns whether the step was skipped, and the step count after it.
    */
   step(options?: StepOptions): StepResult {
-    const o = checkOptions('options', options);
+    const o = checkOptions(`${this.constructor.name}.step: options`, options, STEP_OPTION_KEYS);
     const gradScale = o.gradScale === undefined ? 1 : o.gradScale;
     if (typeof gradScale !== 'number') invalidArg('options.gradScale', 'a number', gradScale);
     const skip = checkBoolean('options.skipIfNonfinite', o.skipIfNonfinite, false);

@@ -4,7 +4,7 @@
  * About 300 lines: four small scheduler classes with the TSDoc the API reference requires.
  */
 import { invalidArg } from '../errors.js';
-import { checkInteger, checkOptions } from '../validate/index.js';
+import { checkInteger, checkObject, checkOptions, optionKeys } from '../validate/index.js';
 import type { Optimizer } from './optimizer.js';
 
 function num(name: string, v: unknown, dflt: number, ok: (x: number) => boolean, expected: string): number {
@@ -63,7 +63,7 @@ abstract class EpochScheduler {
    * @throws {TypeError|RangeError} a malformed state.
    */
   loadState(state: { lastEpoch: number }): void {
-    const s = checkOptions('state', state);
+    const s = checkObject('state', state);
     const e = checkInteger('state.lastEpoch', s.lastEpoch, 0, Number.MAX_SAFE_INTEGER);
     this.lastEpoch = e;
     this.optimizer.lr = this.rateAt(e);
@@ -87,7 +87,7 @@ export class StepLR extends EpochScheduler {
    */
   constructor(optimizer: Optimizer, options: { stepSize: number; gamma?: number }) {
     super(optimizer);
-    const o = checkOptions('options', options);
+    const o = checkOptions('new StepLR: options', options, optionKeys<NonNullable<typeof options>>()(['stepSize', 'gamma']));
     this.stepSize = checkInteger('options.stepSize', o.stepSize, 1, Number.MAX_SAFE_INTEGER);
     this.gamma = num('options.gamma', o.gamma, 0.1, finiteNonNeg, 'a finite number >= 0');
   }
@@ -114,7 +114,7 @@ export class CosineAnnealingLR extends EpochScheduler {
    */
   constructor(optimizer: Optimizer, options: { tMax: number; etaMin?: number }) {
     super(optimizer);
-    const o = checkOptions('options', options);
+    const o = checkOptions('new CosineAnnealingLR: options', options, optionKeys<NonNullable<typeof options>>()(['tMax', 'etaMin']));
     this.tMax = checkInteger('options.tMax', o.tMax, 1, Number.MAX_SAFE_INTEGER);
     this.etaMin = num('options.etaMin', o.etaMin, 0, finiteNonNeg, 'a finite number >= 0');
   }
@@ -144,7 +144,7 @@ export class LinearWarmup extends EpochScheduler {
    */
   constructor(optimizer: Optimizer, options?: { startFactor?: number; endFactor?: number; totalIters?: number }) {
     super(optimizer);
-    const o = checkOptions('options', options);
+    const o = checkOptions('new LinearWarmup: options', options, optionKeys<NonNullable<typeof options>>()(['startFactor', 'endFactor', 'totalIters']));
     this.startFactor = num('options.startFactor', o.startFactor, 1 / 3, (x) => x > 0 && x <= 1, 'a number in (0, 1]');
     this.endFactor = num('options.endFactor', o.endFactor, 1, (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
     this.totalIters = o.totalIters === undefined ? 5 : checkInteger('options.totalIters', o.totalIters, 1, Number.MAX_SAFE_INTEGER);
@@ -175,6 +175,8 @@ export interface ReduceLROnPlateauOptions {
   /** Reductions smaller than eps are ignored. Default 1e-8. */
   eps?: number;
 }
+
+const REDUCE_KEYS = optionKeys<ReduceLROnPlateauOptions>()(['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
 
 /**
  * Reduce the learning rate when a metric has stopped improving (PyTorch `ReduceLROnPlateau`):
@@ -218,7 +220,7 @@ export class ReduceLROnPlateau {
    *   [0, 1), patience or cooldown not an integer >= 0, threshold, minLr or eps not finite >= 0).
    */
   constructor(optimizer: Optimizer, options?: ReduceLROnPlateauOptions) {
-    const o = checkOptions('options', options);
+    const o = checkOptions('new ReduceLROnPlateau: options', options, REDUCE_KEYS);
     this.optimizer = optimizer;
     const mode = o.mode === undefined ? 'min' : o.mode;
     if (mode !== 'min' && mode !== 'max') invalidArg('options.mode', '"min" or "max"', mode, 'range');
@@ -261,7 +263,7 @@ export class ReduceLROnPlateau {
    * @throws {TypeError|RangeError} a malformed state.
    */
   loadState(state: { lastEpoch: number; best: number | null; numBadEpochs: number; cooldownCounter: number }): void {
-    const s = checkOptions('state', state);
+    const s = checkObject('state', state);
     const lastEpoch = checkInteger('state.lastEpoch', s.lastEpoch, 0, Number.MAX_SAFE_INTEGER);
     const numBadEpochs = checkInteger('state.numBadEpochs', s.numBadEpochs, 0, Number.MAX_SAFE_INTEGER);
     const cooldownCounter = checkInteger('state.cooldownCounter', s.cooldownCounter, 0, Number.MAX_SAFE_INTEGER);

@@ -4,7 +4,7 @@
  */
 import { getBackend } from '../backend/index.js';
 import { invalidArg } from '../errors.js';
-import { checkBoolean, checkNonNegative, checkOptions, type TensorSet } from '../validate/index.js';
+import { checkBoolean, checkNonNegative, checkObject, checkOptions, optionKeys, type TensorSet } from '../validate/index.js';
 import { Optimizer } from './optimizer.js';
 import { checkStateList, copyState, loadStateList, type OptimParams } from './param-list.js';
 
@@ -23,6 +23,8 @@ export interface SGDOptions {
   /** Maximise the objective (the gradient is negated). Default false. */
   maximize?: boolean;
 }
+
+const SGD_OPTION_KEYS = optionKeys<SGDOptions>()(['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize']);
 
 /** `SGD.state()`: plain data; `momentumBuffer` is null when momentum is 0. */
 export interface SGDState {
@@ -68,7 +70,7 @@ export class SGD extends Optimizer {
    * @throws {TypeError|RangeError} bad params or options (see the class).
    */
   constructor(params: OptimParams, options: SGDOptions) {
-    const o = checkOptions('options', options);
+    const o = checkOptions('new SGD: options', options, SGD_OPTION_KEYS);
     if (o.lr === undefined) invalidArg('options.lr', 'a learning rate (a number >= 0)', undefined);
     const lr = checkNonNegative('options.lr', o.lr);
     if (!Number.isFinite(lr)) invalidArg('options.lr', 'a finite number >= 0', lr, 'range');
@@ -115,7 +117,7 @@ export class SGD extends Optimizer {
    * @throws {TypeError|RangeError} a malformed state or one whose shapes do not match the parameters.
    */
   loadState(state: SGDState): void {
-    const s = checkOptions('state', state);
+    const s = checkObject('state', state);
     const step = s.step;
     if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) invalidArg('state.step', 'an integer >= 0', step, typeof step === 'number' ? 'range' : 'type');
     let bufs: readonly Float32Array[] | null = null;

@@ -9,7 +9,7 @@ import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { checkInteger, checkOptions } from '../validate/index.js';
 import type { CheckedPolicy } from './policy.js';
-import type { SchedulerLike } from './trainer-types.js';
+import { CHECKPOINT_OPTION_KEYS, type SchedulerLike } from './trainer-types.js';
 
 /** What Trainer.saveCheckpoint stores beside the model and the optimiser (the checkpoint's meta). */
 export interface TrainerCheckpointMeta {
@@ -31,7 +31,7 @@ export interface TrainerParts {
 
 /** Validates TrainerOptions.checkpoint. */
 export function checkCheckpointOptions(checkpoint: unknown): void {
-  const c = checkOptions('options.checkpoint', checkpoint);
+  const c = checkOptions('new Trainer: options.checkpoint', checkpoint, CHECKPOINT_OPTION_KEYS);
   if (typeof c.path !== 'string' || c.path === '') invalidArg('options.checkpoint.path', 'a file path', c.path);
   if (c.everySteps !== undefined) checkInteger('options.checkpoint.everySteps', c.everySteps, 1, Number.MAX_SAFE_INTEGER);
 }

@@ -6,7 +6,7 @@
  */
 import { invalidArg, NonFiniteGradientError } from '../errors.js';
 import type { FlatTensors } from '../validate/flat-tensors.js';
-import { agcClip, type AgcOptions } from '../grad/agc.js';
+import { AGC_OPTION_KEYS, agcClip, type AgcOptions } from '../grad/agc.js';
 import { AutoClip } from '../grad/autoclip.js';
 import { clipGradValue } from '../grad/clip-grad-value.js';
 import { gradStats } from '../grad/grad-stats.js';
@@ -14,7 +14,7 @@ import { getTotalNorm } from '../grad/total-norm.js';
 import { ZClip } from '../grad/zclip.js';
 import { clipCoefficient } from '../backend/types.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { checkNonNegative, checkNormType, checkOptions, checkPositiveFinite } from '../validate/index.js';
+import { checkNonNegative, checkNormType, checkOptions, checkPositiveFinite, optionKeys } from '../validate/index.js';
 
 /**
  * What the Trainer does to the gradients between backward and the optimiser step, in this order:
@@ -40,6 +40,10 @@ export interface GradientPolicy {
   nonFinite?: 'skip' | 'throw';
 }
 
+/** The keys of GradientPolicy (part of TrainerOptions) and of its `clip`. */
+export const POLICY_OPTION_KEYS = optionKeys<GradientPolicy>()(['clip', 'clipValue', 'agc', 'adaptive', 'nonFinite']);
+const CLIP_OPTION_KEYS = optionKeys<NonNullable<GradientPolicy['clip']>>()(['maxNorm', 'normType']);
+
 /** A checked policy. */
 export interface CheckedPolicy {
   maxNorm: number | null;
@@ -51,11 +55,11 @@ export interface CheckedPolicy {
 }
 
 /** @throws {TypeError|RangeError} naming the bad option. */
-export function checkPolicy(o: Record<string, unknown>): CheckedPolicy {
+export function checkPolicy(o: Record<string, unknown>, where = 'new Trainer: options'): CheckedPolicy {
   let maxNorm: number | null = null;
   let normType = 2;
   if (o.clip !== undefined) {
-    const c = checkOptions('options.clip', o.clip);
+    const c = checkOptions(`${where}.clip`, o.clip, CLIP_OPTION_KEYS);
     maxNorm = checkNonNegative('options.clip.maxNorm', c.maxNorm);
     if (c.normType !== undefined) normType = checkNormType('options.clip.normType', c.normType);
   }
@@ -63,7 +67,7 @@ export function checkPolicy(o: Record<string, unknown>): CheckedPolicy {
   let agc: AgcOptions | null = null;
   if (o.agc === true) agc = {};
   else if (o.agc !== undefined && o.agc !== false) {
-    const a = checkOptions('options.agc', o.agc);
+    const a = checkOptions(`${where}.agc`, o.agc, AGC_OPTION_KEYS);
     if (a.clipping !== undefined) checkPositiveFinite('options.agc.clipping', a.clipping);
     if (a.eps !== undefined) checkPositiveFinite('options.agc.eps', a.eps);
     agc = a as AgcOptions;

@@ -5,8 +5,9 @@ import type { Module } from '../nn/module.js';
 import type { Tensor } from '../nn/tensor.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { ParamStore } from '../param-store.js';
-import type { GradientPolicy } from './policy.js';
+import { POLICY_OPTION_KEYS, type GradientPolicy } from './policy.js';
 import type { ProgressMode, ProgressStream } from './progress.js';
+import { optionKeys } from '../validate/index.js';
 
 /** One batch: the model's input and the loss's target. */
 export interface Batch<T = Tensor> {
@@ -133,6 +134,13 @@ export interface TrainerOptions<T = Tensor> extends GradientPolicy {
   monitor?: GradientMonitor;
 }
 
+/** The keys of TrainerOptions (with the policy's) and of its `checkpoint`. */
+export const TRAINER_OPTION_KEYS = optionKeys<TrainerOptions<unknown>>()([
+  ...POLICY_OPTION_KEYS, 'model', 'loss', 'optimizer', 'scheduler', 'schedulerInterval', 'onStep', 'onEpoch', 'shouldStop',
+  'progress', 'silent', 'logEvery', 'stream', 'checkpoint', 'handleSigint', 'monitor',
+]);
+export const CHECKPOINT_OPTION_KEYS = optionKeys<NonNullable<TrainerOptions<unknown>['checkpoint']>>()(['path', 'onInterrupt', 'everySteps']);
+
 /** Options of {@link Trainer.fit}. */
 export interface FitOptions {
   /** Passes over the data (integer >= 0, or Infinity). Default 1. */
@@ -140,6 +148,9 @@ export interface FitOptions {
   /** Stop after this many steps in all. Default unlimited. */
   maxSteps?: number;
 }
+
+/** The keys of FitOptions. */
+export const FIT_OPTION_KEYS = optionKeys<FitOptions>()(['epochs', 'maxSteps']);
 
 /** How {@link Trainer.fit} went. */
 export interface FitResult {

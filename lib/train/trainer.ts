@@ -8,7 +8,7 @@ import { GradGuardError, invalidArg } from '../errors.js';
 import { FlatTensors } from '../validate/flat-tensors.js';
 import { Optimizer } from '../optim/optimizer.js';
 import type { ParamStore } from '../param-store.js';
-import { checkInteger, checkOptions } from '../validate/index.js';
+import { checkInteger, checkOptions, optionKeys } from '../validate/index.js';
 import { Module } from '../nn/module.js';
 import type { Loss } from '../nn/loss.js';
 import type { Tensor } from '../nn/tensor.js';
@@ -18,7 +18,7 @@ import { BufferSnapshot } from './buffer-snapshot.js';
 import { checkCheckpointOptions, loadTrainerCheckpoint, saveTrainerCheckpoint, type TrainerCheckpointMeta, type TrainerParts } from './checkpoint.js';
 import { applyPolicyAndStep, checkPolicy, type CheckedPolicy } from './policy.js';
 import { makeReporter, type ProgressUpdate } from './progress.js';
-import type { Batch, BatchSource, FitOptions, FitResult, SchedulerLike, StepInfo, TrainerOptions } from './trainer-types.js';
+import { FIT_OPTION_KEYS, TRAINER_OPTION_KEYS, type Batch, type BatchSource, type FitOptions, type FitResult, type SchedulerLike, type StepInfo, type TrainerOptions } from './trainer-types.js';
 
 export type { Batch, BatchSource, EpochInfo, FitOptions, FitResult, SchedulerLike, StepInfo, TrainerOptions } from './trainer-types.js';
 
@@ -78,7 +78,8 @@ export class Trainer<T = Tensor> {
    * @throws {TypeError|RangeError} a bad option (named), or an optimiser not over model.paramStore().
    */
   constructor(options: TrainerOptions<T>) {
-    const o = checkOptions('options', options) as unknown as TrainerOptions<T>;
+    const o = checkOptions('new Trainer: options', options, TRAINER_OPTION_KEYS) as unknown as TrainerOptions<T>;
+    if (o.checkpoint !== undefined) checkCheckpointOptions(o.checkpoint);
     if (!(o.model instanceof Module)) invalidArg('options.model', 'an nn.Module', o.model);
     const l = o.loss as unknown as Record<string, unknown> | undefined;
     if (!l || typeof l.forward !== 'function' || typeof l.backward !== 'function') invalidArg('options.loss', 'a loss with forward(input, target) and backward()', o.loss);
@@ -100,7 +101,6 @@ export class Trainer<T = Tensor> {
     for (const k of ['onStep', 'onEpoch', 'shouldStop'] as const) if (o[k] !== undefined && typeof o[k] !== 'function') invalidArg(`options.${k}`, 'a function', o[k]);
     if (o.progress !== undefined && !['auto', 'bar', 'lines', 'none'].includes(o.progress)) invalidArg('options.progress', '"auto", "bar", "lines" or "none"', o.progress, 'range');
     if (o.logEvery !== undefined) checkInteger('options.logEvery', o.logEvery, 1, Number.MAX_SAFE_INTEGER);
-    if (o.checkpoint !== undefined) checkCheckpointOptions(o.checkpoint);
     this.o = o;
   }
 
@@ -193,7 +193,7 @@ export class Trainer<T = Tensor> {
    */
   async fit(data: BatchSource<T>, options?: FitOptions): Promise<FitResult> {
     if (typeof data !== 'function' && !isIterable(data)) invalidArg('data', 'an iterable of batches, an async iterable, or a function (epoch) => iterable', data);
-    const f = checkOptions('options', options);
+    const f = checkOptions('Trainer.fit: options', options, FIT_OPTION_KEYS);
     const epochs = f.epochs === undefined ? 1 : f.epochs === Infinity ? Infinity : checkInteger('options.epochs', f.epochs, 0, Number.MAX_SAFE_INTEGER);
     const maxSteps = f.maxSteps === undefined ? Infinity : checkInteger('options.maxSteps', f.maxSteps, 0, Number.MAX_SAFE_INTEGER);
     const o = this.o;
@@ -283,6 +283,6 @@ export class Trainer<T = Tensor> {
  *   returned Promise rejects as {@link Trainer.fit}'s does.
  */
 export function fit<T = Tensor>(options: TrainerOptions<T> & FitOptions & { data: BatchSource<T> }): Promise<FitResult> {
-  const { data, epochs, maxSteps, ...rest } = checkOptions('options', options) as unknown as TrainerOptions<T> & FitOptions & { data: BatchSource<T> };
+  const { data, epochs, maxSteps, ...rest } = checkOptions('fit: options', options, optionKeys<NonNullable<typeof options>>()([...TRAINER_OPTION_KEYS, ...FIT_OPTION_KEYS, 'data'])) as unknown as TrainerOptions<T> & FitOptions & { data: BatchSource<T> };
   return new Trainer<T>(rest as TrainerOptions<T>).fit(data, { epochs, maxSteps });
 }

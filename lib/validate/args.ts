@@ -3,11 +3,48 @@
  * throws a TypeError (wrong type) / RangeError (wrong value) naming the argument (errors.ts).
  */
 import { invalidArg } from '../errors.js';
+import { closest } from './suggest.js';
 
-/** A plain options object (or undefined → {}). */
-export function checkOptions(name: string, v: unknown): Record<string, unknown> {
+/** A plain object (or undefined → {}) whose keys are not options: a state dict, a grads record. */
+export function checkObject(name: string, v: unknown): Record<string, unknown> {
   if (v === undefined) return {};
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalidArg(name, 'an options object', v);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) invalidArg(name, 'an object', v);
+  return v as Record<string, unknown>;
+}
+
+/**
+ * The accepted keys of an options type T, checked at compile time to be exactly `keyof T`: a key
+ * missing from the list (an option added to the type but not to its check) or not in T is a type
+ * error. `const KEYS = optionKeys<SGDOptions>()(['lr', 'momentum', ...]);`
+ */
+export function optionKeys<T>() {
+  return <const K extends readonly (keyof T & string)[]>(
+    keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missingKeys: Exclude<keyof T, K[number]> }),
+  ): K => keys;
+}
+
+/**
+ * A plain options object (or undefined → {}) with only the `allowed` keys. `name` names the
+ * function and the argument, e.g. `new SGD: options`. An unknown key (also one whose value is
+ * undefined) is a TypeError (`ERR_INVALID_ARG_TYPE`) naming it, the accepted keys and the closest
+ * one; a key in `notYet` is refused as not supported yet. Nothing is read before the check.
+ */
+export function checkOptions(name: string, v: unknown, allowed: readonly string[], notYet: readonly string[] = []): Record<string, unknown> {
+  if (v === undefined) return {};
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v)) invalidArg(name, 'an options object', v);
+  for (const key of Object.keys(v)) {
+    if (allowed.includes(key)) continue;
+    const accepted = allowed.length ? `the options are ${allowed.join(', ')}` : 'it takes no options';
+    let message: string;
+    if (notYet.includes(key)) message = `${name}.${key} is not supported yet; ${accepted}`;
+    else {
+      const near = closest(key, allowed);
+      message = `${name}.${key} is not an option${near ? ` (did you mean ${near}?)` : ''}; ${accepted}`;
+    }
+    const e = new TypeError(message) as TypeError & { code: string };
+    e.code = 'ERR_INVALID_ARG_TYPE';
+    throw e;
+  }
   return v as Record<string, unknown>;
 }
 

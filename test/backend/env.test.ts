@@ -4,7 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkEnvironment, closest } from '../../lib/env.js';
+import { checkEnvironment } from '../../lib/env.js';
+import { closest } from '../../lib/validate/suggest.js';
 import { nativeAvailable } from '../../lib/index.js';
 
 const root = join(__dirname, '..', '..');

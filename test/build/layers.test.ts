@@ -10,7 +10,7 @@ const lib = join(__dirname, '..', '..', 'lib');
 
 /** Lowest first. A module belongs to the first layer one of whose patterns matches its path under lib/. */
 const LAYERS: readonly { name: string; modules: readonly RegExp[] }[] = [
-  { name: 'errors', modules: [/^errors\.ts$/, /^env\.ts$/] }, // env.ts: the GRADGUARD_ settings, checked with errors.ts only
+  { name: 'errors', modules: [/^errors\.ts$/, /^env\.ts$/, /^validate\/suggest\.ts$/] }, // env.ts: the GRADGUARD_ settings, checked with errors.ts and validate/suggest.ts ("did you mean", no imports) only
   { name: 'addon', modules: [/^addon-loader\.ts$/, /^binding\.ts$/] },
   { name: 'checks', modules: [/^validate\//, /^list-cache\.ts$/] },
   { name: 'backend', modules: [/^backend\//] },

@@ -21,7 +21,7 @@ export class DivergeDetector implements Detector {
    * @throws {TypeError|RangeError} an option of the wrong type or out of range.
    */
   constructor(options?: DivergeOptions) {
-    this.opt = resolveDiverge(options, 'options');
+    this.opt = resolveDiverge(options, 'new monitor.DivergeDetector: options');
   }
 
   /**

@@ -21,7 +21,7 @@ export class ExplodeDetector implements Detector {
    * @throws {TypeError|RangeError} an option of the wrong type or out of range.
    */
   constructor(options?: ExplodeOptions) {
-    this.opt = resolveExplode(options, 'options');
+    this.opt = resolveExplode(options, 'new monitor.ExplodeDetector: options');
     this.scratch = new Float64Array(this.opt.window);
   }
 

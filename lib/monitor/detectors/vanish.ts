@@ -17,7 +17,7 @@ export class VanishDetector implements Detector {
    * @throws {TypeError|RangeError} an option of the wrong type or out of range.
    */
   constructor(options?: VanishOptions) {
-    this.opt = resolveVanish(options, 'options');
+    this.opt = resolveVanish(options, 'new monitor.VanishDetector: options');
   }
 
   /**

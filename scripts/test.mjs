@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // `npm test`: everything, in order: the vitest suite (unit, property, golden on every backend and
-// ISA, worker_threads), the golden runner's CLI over test/fixtures/golden, and the C++ kernel tests
-// (host and AArch64 under qemu). Ends with one line "N passed, M failed".
+// ISA, worker_threads, the packed tarball), the golden runner's CLI over test/fixtures/golden, the
+// C++ kernel tests (host and AArch64 under qemu) and the ARM64 JS suites under qemu. Ends with one
+// line "N passed, M failed". In a fresh clone it first builds what the tests load and `npm install`
+// does not make: the TS package and the devtools addon (`npm run build`), and the prebuilds the
+// package tests pack (`npm run build:prebuilds`). CI has built them already, so this is a no-op there.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,6 +14,17 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 let passed = 0;
 let failed = 0;
+
+// 0. what the tests need and `npm install` does not build.
+const npmRun = (script) => spawnSync('npm', ['run', script], { cwd: root, stdio: 'inherit' }).status === 0;
+if (!existsSync(join(root, 'dist', 'index.js')) || !existsSync(join(root, 'build', 'Release', 'gradguard_devtools.node'))) {
+  console.log('npm test: building the package and the devtools addon first (npm run build)');
+  if (!npmRun('build')) failed++;
+}
+if (!['x64', 'arm64'].every((arch) => existsSync(join(root, 'prebuilds', `linux-${arch}`, 'gradguard.glibc.node')))) {
+  console.log('npm test: building the prebuilds the package tests pack first (npm run build:prebuilds)');
+  if (!npmRun('build:prebuilds')) failed++;
+}
 
 // 1. vitest, with a JSON report to count from.
 const report = join(root, '.vitest-results.json');

@@ -1,7 +1,8 @@
-// Shared helpers of the libFuzzer targets (native/fuzz/*.cpp, built and run by scripts/test-fuzz.mjs;
-// the sources are *.cpp so that scripts/sources.mjs, which collects *.cc, never builds them into
-// the addon or the ctest suite). Every target turns the fuzzer's bytes into a kernel call with
-// FuzzedDataProvider and checks each ISA this CPU runs against the scalar reference.
+// Shared helpers of the libFuzzer targets (native/fuzz/*.cpp, built and run by
+// scripts/test-fuzz.mjs; the sources are *.cpp so that scripts/sources.mjs, which collects *.cc,
+// never builds them into the addon or the ctest suite). Every target turns the fuzzer's bytes into
+// a kernel call with FuzzedDataProvider and checks each ISA this CPU runs against the scalar
+// reference.
 #pragma once
 
 #include <fuzzer/FuzzedDataProvider.h>
@@ -25,8 +26,8 @@ namespace fuzz {
   std::fprintf(stderr, "fuzz mismatch: %s on %s: got %.17g, want %.17g\n", what, isa, got, want);
   std::abort();
 }
-#define FUZZ_CHECK(cond, what, isa, got, want) \
-  do {                                          \
+#define FUZZ_CHECK(cond, what, isa, got, want)                  \
+  do {                                                          \
     if (!(cond)) ::gradguard::fuzz::fail(what, isa, got, want); \
   } while (0)
 
@@ -58,24 +59,19 @@ inline float from_bits(uint32_t b) {
 // subnormals, FLT_MAX, values whose square overflows float32), sometimes raw bits.
 inline float special_or_plain(FuzzedDataProvider& in, bool allow_nonfinite = true) {
   switch (in.ConsumeIntegralInRange<int>(0, 15)) {
-    case 0:
-      return allow_nonfinite ? from_bits(0x7fc00000u | in.ConsumeIntegral<uint16_t>()) : 0.f;
-    case 1:
-      return allow_nonfinite ? (in.ConsumeBool() ? INFINITY : -INFINITY) : 1.f;
-    case 2:
-      return in.ConsumeBool() ? 0.f : -0.f;
+    case 0: return allow_nonfinite ? from_bits(0x7fc00000u | in.ConsumeIntegral<uint16_t>()) : 0.f;
+    case 1: return allow_nonfinite ? (in.ConsumeBool() ? INFINITY : -INFINITY) : 1.f;
+    case 2: return in.ConsumeBool() ? 0.f : -0.f;
     case 3:
-      return from_bits(in.ConsumeIntegralInRange<uint32_t>(1, 0x007fffffu)) * (in.ConsumeBool() ? 1 : -1);
-    case 4:
-      return in.ConsumeBool() ? FLT_MAX : -FLT_MAX;
-    case 5:
-      return in.ConsumeFloatingPointInRange<float>(-3e38f, 3e38f);
+      return from_bits(in.ConsumeIntegralInRange<uint32_t>(1, 0x007fffffu)) *
+             (in.ConsumeBool() ? 1 : -1);
+    case 4: return in.ConsumeBool() ? FLT_MAX : -FLT_MAX;
+    case 5: return in.ConsumeFloatingPointInRange<float>(-3e38f, 3e38f);
     case 6: {
       const float f = from_bits(in.ConsumeIntegral<uint32_t>());
       return allow_nonfinite || std::isfinite(f) ? f : 0.5f;
     }
-    default:
-      return in.ConsumeFloatingPointInRange<float>(-4.f, 4.f);
+    default: return in.ConsumeFloatingPointInRange<float>(-4.f, 4.f);
   }
 }
 
@@ -85,7 +81,8 @@ class Buffer {
  public:
   Buffer(size_t n, size_t misalign) : size(n) {
     void* p = nullptr;
-    if (posix_memalign(&p, 64, (misalign + n) * sizeof(float) + (misalign + n == 0)) != 0) std::abort();
+    if (posix_memalign(&p, 64, (misalign + n) * sizeof(float) + (misalign + n == 0)) != 0)
+      std::abort();
     base_ = static_cast<float*>(p);
     data = base_ + misalign;
   }

@@ -321,8 +321,8 @@ void test_packed_short_a_buffer() {
       std::thread([&] {
         const int saved = num_threads();
         set_num_threads(1);
-        CHECK(sgemm(isa, false, false, m, n, k, 1.f, a.data(), k, b.data(), n, 0.f, want.data(), n) ==
-              Status::kOk);
+        CHECK(sgemm(isa, false, false, m, n, k, 1.f, a.data(), k, b.data(), n, 0.f, want.data(),
+                    n) == Status::kOk);
         const size_t floats = sgemm_packed_b_size(isa, k, n);
         std::vector<float> packed(floats + 16);
         float* pb = packed.data() +
@@ -331,7 +331,8 @@ void test_packed_short_a_buffer() {
         std::thread([&] {  // a thread that has packed nothing yet
           CHECK(sgemm_packed(isa, false, m, n, k, 1.f, a.data(), k, pb, 0.f, got.data(), n) ==
                 Status::kOk);
-        }).join();
+        })
+            .join();
         set_num_threads(saved);
       }).join();
       bool same = true;

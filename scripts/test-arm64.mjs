@@ -35,6 +35,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { arm64NodeCommand, defaultSysroot, setupArm64Node } from './arm64-node.mjs';
+import { vitestCounts } from './vitest-counts.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -285,13 +286,10 @@ const v = await run('vitest', node, ['node_modules/vitest/vitest.mjs', 'run', '-
   timeoutMs: all ? budgetMs : 480_000,
   env,
 });
-if (existsSync(report)) {
-  const r = JSON.parse(readFileSync(report, 'utf8'));
-  passed += r.numPassedTests;
-  failed += r.numFailedTests + (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-  if (v.status !== 0 && r.numFailedTests === 0) failed++; // a suite that failed to load
-} else {
-  failed++;
+{
+  const counts = vitestCounts(report, v.status);
+  passed += counts.passed;
+  failed += counts.failed;
 }
 
 // --- (c) the benchmarks, --quick, bounded ----------------------------------------------------------

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { vitestCounts } from './vitest-counts.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -30,13 +31,10 @@ if (!['x64', 'arm64'].every((arch) => existsSync(join(root, 'prebuilds', `linux-
 const report = join(root, '.vitest-results.json');
 rmSync(report, { force: true });
 const v = spawnSync(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { cwd: root, stdio: 'inherit' });
-if (existsSync(report)) {
-  const r = JSON.parse(readFileSync(report, 'utf8'));
-  passed += r.numPassedTests;
-  failed += r.numFailedTests + (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-  if (v.status !== 0 && r.numFailedTests === 0) failed++; // a suite that failed to load
-} else {
-  failed++;
+{
+  const counts = vitestCounts(report, v.status);
+  passed += counts.passed;
+  failed += counts.failed;
 }
 
 // 2. the golden runner as users run it.

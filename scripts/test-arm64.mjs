@@ -46,10 +46,16 @@ const benchBudgetMs = Number(process.env.GRADGUARD_ARM64_BENCH_S ?? 270) * 1000;
 const started = Date.now();
 const left = () => budgetMs - (Date.now() - started);
 
-/** The vitest files that matter on ARM: cross-backend and cross-ISA agreement, async, threads, golden. */
+/**
+ * The vitest files that matter on ARM: cross-backend and cross-ISA agreement (with the property tests
+ * of native-vs-js and the core clipGradNorm on every target), async, threads, golden. The whole suite
+ * (--all, without test/dist) took 925 s for 44 files under qemu: it does not fit CI's time.
+ */
 const ARM_SUITES = [
   'test/ops/backends-agree.test.ts',
   'test/ops/isa-agree.test.ts',
+  'test/backend/native-vs-js.test.ts',
+  'test/grad/clip-grad-norm.test.ts',
   'test/grad/async-buffers.test.ts',
   'test/ops/async.test.ts',
   'test/ops/norm-rnn-async-buffers.test.ts',
@@ -278,7 +284,7 @@ if (!gm || (g.status !== 0 && Number(gm[2]) === 0)) failed++;
 const report = join(cache, 'vitest-results.json');
 rmSync(report, { force: true });
 // --all: the whole suite but test/dist (gradguard.dist's MPI addon is not cross-built; its tests would
-// run x86-64 mpirun over emulated ranks). It does not fit CI's time under emulation.
+// run x86-64 mpirun over emulated ranks).
 const all = args.includes('--all');
 const files = all ? ['--exclude', 'test/dist/**'] : ARM_SUITES;
 console.log(`\narm64: vitest ${all ? '(the whole suite but test/dist)' : files.join(' ')}`);

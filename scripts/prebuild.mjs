@@ -8,33 +8,23 @@
 // Usage: node scripts/prebuild.mjs [--arch x64|arm64] (default: both)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, cpSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ELF_MACHINE, elfMachine } from './elf.mjs';
 import { localNodeDir } from './node-headers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Per target architecture: the GNU triplet of its cross tools and its ELF machine number.
 const TARGETS = {
-  x64: { triplet: 'x86_64-linux-gnu', elfMachine: 62 },
-  arm64: { triplet: 'aarch64-linux-gnu', elfMachine: 183 },
+  x64: { triplet: 'x86_64-linux-gnu', elfMachine: ELF_MACHINE.x64 },
+  arm64: { triplet: 'aarch64-linux-gnu', elfMachine: ELF_MACHINE.arm64 },
 };
 
 function fail(message) {
   console.error(`prebuild: ${message}`);
   process.exit(1);
-}
-
-function elfMachine(file) {
-  const b = Buffer.alloc(20);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, b, 0, 20, 0);
-  } finally {
-    closeSync(fd);
-  }
-  return b.readUInt32BE(0) === 0x7f454c46 ? b.readUInt16LE(18) : -1;
 }
 
 function onPath(cmd) {

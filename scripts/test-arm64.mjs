@@ -35,6 +35,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { arm64NodeCommand, defaultSysroot, setupArm64Node } from './arm64-node.mjs';
+import { ELF_MACHINE, elfMachine } from './elf.mjs';
 import { vitestCounts } from './vitest-counts.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -166,13 +167,10 @@ const prebuildDir = join(root, 'prebuilds', 'linux-arm64');
 const prebuild = existsSync(prebuildDir) ? readdirSync(prebuildDir).find((f) => f.endsWith('.node')) : undefined;
 if (!prebuild) {
   unavailable(
-    `no linux-arm64 prebuild in prebuilds/linux-arm64 (build it: CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ ` +
-      `PREBUILD_STRIP_BIN=aarch64-linux-gnu-strip npx prebuildify --napi --strip --arch arm64; it rebuilds build/, ` +
-      `so run npm run build:native after it)`,
+    'no linux-arm64 prebuild in prebuilds/linux-arm64 (build it: node scripts/prebuild.mjs --arch arm64)',
   );
 }
-const elf = readFileSync(join(prebuildDir, prebuild));
-if (elf.readUInt32BE(0) !== 0x7f454c46 || elf.readUInt16LE(18) !== 183) {
+if (elfMachine(join(prebuildDir, prebuild)) !== ELF_MACHINE.arm64) {
   unavailable(`prebuilds/linux-arm64/${prebuild} is not an AArch64 ELF object`);
 }
 
@@ -240,7 +238,6 @@ try {
   env = {
     ESBUILD_BINARY_PATH: esbuildShim(),
     NODE_PATH: join(cache, 'node_modules'),
-    PREBUILDS_ONLY: '1', // node-gyp-build: the prebuild, never build/Release (an x86-64 binary)
     GRADGUARD_ARM64_NODE: node,
   };
 } catch (err) {

@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadAddon, loadedAddonFile, packageRoot } from '../../lib/binding.js';
 import { nativeAvailable } from '../../lib/index.js';
 
 // Each worker loads the addon in its own Node.js environment and runs norm + clip, sync and async,
@@ -19,12 +21,15 @@ const addon = require(workerData.addonPath);
 })().catch((e) => parentPort.postMessage({ error: String(e) }));
 `;
 
+/** The binary the library itself loads (lib/addon-loader.ts), not node-gyp-build's first match. */
+function loadedAddonPath(): string {
+  loadAddon();
+  return join(packageRoot(), loadedAddonFile()!);
+}
+
 describe.skipIf(!nativeAvailable())('the addon in worker_threads', () => {
   it('loads in four workers at once and gives each the right results under concurrent calls', async () => {
-    const { createRequire } = await import('node:module');
-    const require = createRequire(import.meta.url);
-    const gyp = require('node-gyp-build') as { resolve?: (dir: string) => string; path: (dir: string) => string };
-    const addonPath = gyp.path(new URL('../..', import.meta.url).pathname);
+    const addonPath = loadedAddonPath();
     const results = await Promise.all(
       [1, 2, 3, 4].map(
         (value) =>
@@ -48,9 +53,7 @@ describe.skipIf(!nativeAvailable())('the addon in worker_threads', () => {
 
   it('lets a process with workers exit cleanly (no hang at unload)', async () => {
     const { spawnSync } = await import('node:child_process');
-    const { createRequire } = await import('node:module');
-    const require = createRequire(import.meta.url);
-    const addonPath = (require('node-gyp-build') as { path: (d: string) => string }).path(new URL('../..', import.meta.url).pathname);
+    const addonPath = loadedAddonPath();
     const script = `
       const { Worker } = require('node:worker_threads');
       const a = require(${JSON.stringify(addonPath)});

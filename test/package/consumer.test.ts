@@ -8,7 +8,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { npm, packInto, prebuildPath, prebuildsProblem, root } from './pack.js';
+import { npm, npmCli, packInto, prebuildPath, prebuildsProblem, root } from './pack.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gg-consumer-'));
 const app = join(tmp, 'app');
@@ -55,7 +55,7 @@ beforeAll(() => {
   mkdirSync(bareBin);
   symlinkSync(process.execPath, join(bareBin, 'node'));
   symlinkSync('/bin/sh', join(bareBin, 'sh'));
-  writeFileSync(join(bareBin, 'npm'), `#!/bin/sh\nexec "${process.execPath}" "${join(process.execPath, '..', '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js')}" "$@"\n`, { mode: 0o755 });
+  writeFileSync(join(bareBin, 'npm'), `#!/bin/sh\nexec "${process.execPath}" "${npmCli}" "$@"\n`, { mode: 0o755 });
   const tgz = packInto(tmp);
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }, null, 2));

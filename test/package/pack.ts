@@ -8,7 +8,8 @@ import { join } from 'node:path';
 export const root = join(__dirname, '..', '..');
 export const PREBUILD_ARCHES = ['x64', 'arm64'] as const;
 export const prebuildPath = (arch: string) => join('prebuilds', `linux-${arch}`, 'gradguard.glibc.node');
-const npmCli = join(process.execPath, '..', '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+/** npm's own CLI script beside this Node (run with process.execPath; no npm on PATH needed). */
+export const npmCli = join(process.execPath, '..', '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
 
 /** Runs npm with this Node; returns its stdout, or stdout and stderr together with `all`. Throws on a non-zero exit. */
 export function npm(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number; all?: boolean }): string {

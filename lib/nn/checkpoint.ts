@@ -5,11 +5,13 @@
  * boundary, then every tensor's raw float32 values (little-endian) back to back. A flipped bit
  * anywhere fails the load instead of loading a wrong weight. Files of the first format
  * ("GGCKPT01": no CRCs, header at byte 12) still load. The file is
- * written to a temporary name in the same directory and renamed, so a crash or Ctrl-C never leaves
- * a half-written checkpoint under the real name. Loading checks everything before changing the model
+ * written to a temporary name in the same directory, fsynced and renamed (then the directory is
+ * fsynced), so a crash, SIGKILL or Ctrl-C never leaves a half-written checkpoint under the real name;
+ * the next save removes temporaries that dead processes left. Loading checks everything before changing the model
  * or optimiser (a checkpoint of another architecture fails naming the first mismatching key).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { GradGuardError, invalidArg } from '../errors.js';
 import { crc32 } from './crc32.js';
 import { Module } from './module.js';
@@ -143,6 +145,7 @@ export function saveCheckpoint(path: string, model: Module, optimizer?: Stateful
   head.writeUInt32LE(json.length, 8);
   head.writeUInt32LE(crc32(json), 12);
   json.copy(head, HEAD);
+  removeStaleTemporaries(path);
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
@@ -151,6 +154,7 @@ export function saveCheckpoint(path: string, model: Module, optimizer?: Stateful
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, path);
+    syncDirectory(dirname(path));
   } catch (err) {
     try {
       closeSync(fd);
@@ -163,6 +167,60 @@ export function saveCheckpoint(path: string, model: Module, optimizer?: Stateful
       /* never created */
     }
     throw err;
+  }
+}
+
+/** Whether process `pid` still runs (EPERM: it runs under another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Deletes the temporary files that saves of `path` by processes no longer running left behind (a
+ * job killed mid-save, SIGKILL or OOM, leaves its whole partial file): without this, a job restarted
+ * many times would fill the disk with them. Another live process's save in progress is left alone.
+ */
+function removeStaleTemporaries(path: string): void {
+  const prefix = `${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return; // the directory is missing: openSync below reports that
+  }
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)\.\d+\.tmp$/.exec(name.slice(prefix.length)) : null;
+    if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dirname(path), name));
+    } catch {
+      /* removed meanwhile by another saver */
+    }
+  }
+}
+
+/**
+ * fsyncs a directory so a rename in it survives a power loss, not only a process crash (POSIX leaves
+ * the directory entry in the page cache until then). Platforms that cannot open a directory skip it.
+ */
+function syncDirectory(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch {
+    /* not supported for directories here (e.g. some network file systems) */
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -239,3 +239,16 @@ describe('checkpoint errors', () => {
     expect(crc32Portable(r.subarray(5000), crc32Portable(r.subarray(0, 5000)))).toBe(crc32(r));
   });
 });
+
+describe('checkpoint temporaries', () => {
+  it('a save removes the temporary files of dead processes and keeps live ones and other files', () => {
+    const sub = mkdtempSync(join(dir, 'tmp-'));
+    const path = join(sub, 'm.ckpt');
+    const dead = `${path}.999999999.5.tmp`; // above Linux's pid_max (4194304): never a live process
+    const own = `${path}.${process.pid}.7.tmp`;
+    const other = `${path}.notes.tmp`;
+    for (const f of [dead, own, other]) writeFileSync(f, 'partial');
+    nn.saveCheckpoint(path, new nn.Linear(2, 2, { seed: 1 }));
+    expect(readdirSync(sub).sort()).toEqual(['m.ckpt', 'm.ckpt.notes.tmp', `m.ckpt.${process.pid}.7.tmp`].sort());
+  });
+});

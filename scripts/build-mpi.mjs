@@ -75,7 +75,7 @@ const cflags = [
   '-std=c++17', '-O3', '-fPIC', '-fvisibility=hidden', '-fexceptions', '-pthread', '-Wall', '-Wextra',
   // The C API only: MPI's deprecated C++ bindings add warnings and a libmpi_cxx dependency.
   '-DOMPI_SKIP_MPICXX=1', '-DMPICH_SKIP_MPICXX=1',
-  '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-DNODE_ADDON_API_CPP_EXCEPTIONS_ALL', '-DNODE_ADDON_API_DISABLE_DEPRECATED',
+  '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-DNODE_ADDON_API_CPP_EXCEPTIONS_ALL', '-DNODE_ADDON_API_DISABLE_DEPRECATED', '-DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS',
   `-I${join(root, 'native')}`, `-I${napiDir}`, `-I${headers}`, ...mpi.cflags,
 ];
 

@@ -70,31 +70,48 @@ class PromiseWorker : public Napi::AsyncWorker {
   }
 
   void OnOK() override {
-    Napi::Env env = Env();
-    const std::string moved = first_moved(env);
-    if (!moved.empty()) {
-      Napi::Error e = Napi::Error::New(
-          env, std::string(Name()) + ": " + moved +
-                   " was detached (transferred) or resized while the call ran, so the result is "
-                   "lost; an *Async call's buffers belong to it until its Promise settles");
-      e.Set("code", Napi::String::New(env, "ERR_GRADGUARD_DETACHED"));
-      deferred_.Reject(e.Value());
-      return;
-    }
-    if (status_ != Status::kOk) {
-      Napi::Error e = Napi::Error::New(env, std::string(Name()) + ": " + status_message(status_));
-      e.Set("code", Napi::String::New(env, status_code(status_)));
-      deferred_.Reject(e.Value());
-      return;
-    }
-    try {
-      deferred_.Resolve(result(env));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    }
+    settle([this] {
+      Napi::Env env = Env();
+      const std::string moved = first_moved(env);
+      if (!moved.empty()) {
+        Napi::Error e = Napi::Error::New(
+            env, std::string(Name()) + ": " + moved +
+                     " was detached (transferred) or resized while the call ran, so the result is "
+                     "lost; an *Async call's buffers belong to it until its Promise settles");
+        e.Set("code", Napi::String::New(env, "ERR_GRADGUARD_DETACHED"));
+        deferred_.Reject(e.Value());
+        return;
+      }
+      if (status_ != Status::kOk) {
+        Napi::Error e = Napi::Error::New(env, std::string(Name()) + ": " + status_message(status_));
+        e.Set("code", Napi::String::New(env, status_code(status_)));
+        deferred_.Reject(e.Value());
+        return;
+      }
+      try {
+        deferred_.Resolve(result(env));
+      } catch (const Napi::Error& e) {
+        deferred_.Reject(e.Value());
+      }
+    });
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnError(const Napi::Error& e) override {
+    settle([&] { deferred_.Reject(e.Value()); });
+  }
+
+  // Settling fails only while the environment shuts down (a worker_thread terminated, or the
+  // process exiting, with this call in flight): every N-API call then returns
+  // napi_pending_exception, which node-addon-api turns into a Napi::Error. Nobody can observe the
+  // Promise any more, and an exception escaping the completion callback would std::terminate the
+  // whole process, so it is dropped.
+  template <typename F>
+  static void settle(F&& f) {
+    try {
+      f();
+    } catch (const Napi::Error&) {
+    }
+  }
 
   const char* Name() const { return name_; }
 

@@ -154,17 +154,27 @@ class AllReduceWorker final : public Napi::AsyncWorker {
         "ERR_GRADGUARD_DIST");
   }
   void OnOK() override {
-    if (!still_attached())
-      return reject_lost(result_.ok ? "" : "; the call failed too: " + result_.message);
-    if (result_.ok) {
-      deferred_.Resolve(Env().Undefined());
-      return;
-    }
-    reject(result_.message, code_of(result_));
+    settle([this] {
+      if (!still_attached())
+        return reject_lost(result_.ok ? "" : "; the call failed too: " + result_.message);
+      if (result_.ok) return deferred_.Resolve(Env().Undefined());
+      reject(result_.message, code_of(result_));
+    });
   }
   void OnError(const Napi::Error& e) override {
-    if (!still_attached()) return reject_lost("; the call failed too: " + e.Message());
-    deferred_.Reject(e.Value());
+    settle([&] {
+      if (!still_attached()) return reject_lost("; the call failed too: " + e.Message());
+      deferred_.Reject(e.Value());
+    });
+  }
+  // As PromiseWorker::settle (native/addon/promise_worker.h): settling fails only while the
+  // environment shuts down, and an exception escaping here would std::terminate the process.
+  template <typename F>
+  static void settle(F&& f) {
+    try {
+      f();
+    } catch (const Napi::Error&) {
+    }
   }
 
   Napi::Promise::Deferred deferred_;

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,7 +53,6 @@ describe.skipIf(!nativeAvailable())('the addon in worker_threads', () => {
   });
 
   it('lets a process with workers exit cleanly (no hang at unload)', async () => {
-    const { spawnSync } = await import('node:child_process');
     const addonPath = loadedAddonPath();
     const script = `
       const { Worker } = require('node:worker_threads');
@@ -64,5 +64,32 @@ describe.skipIf(!nativeAvailable())('the addon in worker_threads', () => {
     const r = spawnSync(process.execPath, ['-e', script], { timeout: 20000, encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toBe('done');
+  });
+
+  it('survives a worker terminated with *Async calls in flight (their Promises are dropped, not thrown)', () => {
+    // Settling a Promise in an environment that is shutting down fails; before the fix the addon's
+    // completion callback let that Napi::Error escape and std::terminate took the whole process down.
+    const addonPath = loadedAddonPath();
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const src = \`
+        const { parentPort } = require('node:worker_threads');
+        const a = require(${JSON.stringify(addonPath)});
+        const x = new Float32Array(256 * 256).fill(0.5);
+        for (let i = 0; i < 16; i++) a.matmulAsync(x, x, new Float32Array(256 * 256), 256, 256, 256, false, false, 1, 0);
+        parentPort.postMessage('started');\`;
+      (async () => {
+        for (let i = 0; i < 4; i++) {
+          const w = new Worker(src, { eval: true });
+          await new Promise((r) => w.once('message', r));
+          await w.terminate();
+        }
+        console.log('alive');
+      })();
+    `;
+    const r = spawnSync(process.execPath, ['-e', script], { timeout: 60000, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.signal).toBeNull();
+    expect(r.stdout.trim()).toBe('alive');
   });
 });

@@ -3,7 +3,8 @@
 // (-fsanitize=fuzzer,address,undefined) against the kernel sources of scripts/sources.mjs (each ISA
 // group with its own flags from the ISA list, as binding.gyp builds them), each run for a bounded time from the seed
 // corpus in native/fuzz/corpus/<target>/ (new inputs go to build-fuzz/corpus/, never into the
-// repo), then the JS-level checkpoint fuzz (fast-check, test/nn/checkpoint-fuzz.test.ts) with more
+// repo), then the JS-level fuzz (fast-check: the checkpoint parser, test/nn/checkpoint-fuzz.test.ts, and
+// every public function's arguments, test/validate/api-fuzz.test.ts) with more
 // runs than npm test gives it. Prints executions per target and "fuzz: N passed, M failed"; exits 1
 // on any finding (the input that found it is saved as build-fuzz/artifacts/<target>-crash-*).
 // Usage: node scripts/test-fuzz.mjs [--seconds S] [--only fuzz_gemm[,...]] [--no-js] [--rebuild]
@@ -134,14 +135,17 @@ if (spawnSync(CXX, ['--version']).status === 0) {
 }
 
 if (!args.includes('--no-js')) {
-  const v = spawnSync(join(root, 'node_modules', '.bin', 'vitest'), ['run', 'test/nn/checkpoint-fuzz.test.ts'], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, GG_FUZZ_JS_RUNS: String(jsRuns) },
-  });
-  const ok = v.status === 0;
-  if (ok) passed++;
-  else failed++;
-  if (!ok) process.stdout.write(v.stdout + v.stderr);
-  console.log(`fuzz/checkpoint (fast-check, JS): ${ok ? 'ok' : 'FAILED'}, ${jsRuns} runs per property (${elapsed()})`);
+  // The JS-level fast-check suites, with more runs than npm test gives them.
+  for (const [label, file] of [['checkpoint', 'test/nn/checkpoint-fuzz.test.ts'], ['api', 'test/validate/api-fuzz.test.ts']]) {
+    const v = spawnSync(join(root, 'node_modules', '.bin', 'vitest'), ['run', file], {
+      cwd: root, encoding: 'utf8', env: { ...process.env, GG_FUZZ_JS_RUNS: String(jsRuns) },
+    });
+    const ok = v.status === 0;
+    if (ok) passed++;
+    else failed++;
+    if (!ok) process.stdout.write(v.stdout + v.stderr);
+    console.log(`fuzz/${label} (fast-check, JS): ${ok ? 'ok' : 'FAILED'}, ${jsRuns} runs per property (${elapsed()})`);
+  }
 }
 
 console.log(`fuzz: ${passed} passed, ${failed} failed (${elapsed()})`);

@@ -4,6 +4,7 @@
  */
 import Table from 'cli-table3';
 import { resolveRuns, type ReportRun } from './report-spec.js';
+import { invalidArg } from '../errors.js';
 import { checkOptions, optionKeys } from '../validate/index.js';
 
 /** Options of {@link summaryTable}. */
@@ -21,7 +22,7 @@ const SUMMARY_TABLE_OPTION_KEYS = optionKeys<SummaryTableOptions>()(['extraRows'
  * @param v a number, or null for a missing one.
  */
 export const formatFigure = (v: number | null): string =>
-  v === null ? '—' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : String(+v.toPrecision(3));
+  v === null ? '—' : typeof v !== 'number' ? invalidArg('v', 'a number or null', v) : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : String(+v.toPrecision(3));
 
 /**
  * A compact terminal table of one or more runs side by side (runs as columns; steps, final loss,

@@ -4,6 +4,7 @@
  * views into the model's flat ParamStore, so optimisers and clipping cross into native code once.
  */
 import type { ParamStore } from '../param-store.js';
+import { invalidArg } from '../errors.js';
 import { numel } from './tensor.js';
 
 /**
@@ -27,8 +28,11 @@ export class Parameter {
    * A zero-filled parameter with a zero gradient.
    * @param name the local name, e.g. "weight".
    * @param shape the shape; its product is the length of data and grad.
+   * @throws {TypeError} name not a string, or shape not an array of non-negative integers.
    */
   constructor(name: string, shape: readonly number[]) {
+    if (typeof name !== 'string') invalidArg('name', 'a string', name);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) invalidArg('shape', 'an array of non-negative integers', shape);
     this.name = name;
     this.shape = [...shape];
     this.data = new Float32Array(numel(shape));

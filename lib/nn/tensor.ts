@@ -19,9 +19,11 @@ export interface Tensor {
 
 /**
  * Product of the dimensions (1 for a scalar shape []); PyTorch `numel`.
- * @param shape the dimensions (not checked).
+ * @param shape the dimensions (an array; its entries are not checked).
+ * @throws {TypeError} shape is not an array.
  */
 export function numel(shape: readonly number[]): number {
+  if (!Array.isArray(shape)) invalidArg('shape', 'an array of dimensions', shape);
   let n = 1;
   for (const d of shape) n *= d;
   return n;

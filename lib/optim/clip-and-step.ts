@@ -5,7 +5,7 @@
 import { clipCoefficient } from '../backend/types.js';
 import { checkNormType, checkNonNegative, checkOptions, optionKeys, checkBoolean } from '../validate/index.js';
 import { getTotalNorm } from '../grad/total-norm.js';
-import type { Optimizer } from './optimizer.js';
+import { checkOptimizer, type Optimizer } from './optimizer.js';
 
 /** Options of {@link clipGradNormAndStep}. */
 export interface ClipAndStepOptions {
@@ -38,6 +38,7 @@ export interface ClipAndStepResult {
  * @throws {TypeError|RangeError} bad maxNorm / options, or a parameter without a valid gradient.
  */
 export function clipGradNormAndStep(optimizer: Optimizer, maxNorm: number, options?: ClipAndStepOptions): ClipAndStepResult {
+  checkOptimizer('optimizer', optimizer);
   const o = checkOptions('clipGradNormAndStep: options', options, CLIP_AND_STEP_OPTION_KEYS);
   checkNonNegative('maxNorm', maxNorm);
   const normType = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);

@@ -5,7 +5,7 @@
  */
 import { invalidArg } from '../errors.js';
 import { checkInteger, checkObject, checkOptions, optionKeys } from '../validate/index.js';
-import type { Optimizer } from './optimizer.js';
+import { checkOptimizer, type Optimizer } from './optimizer.js';
 
 function num(name: string, v: unknown, dflt: number, ok: (x: number) => boolean, expected: string): number {
   if (v === undefined) return dflt;
@@ -26,7 +26,7 @@ abstract class EpochScheduler {
   lastEpoch = 0;
 
   protected constructor(optimizer: Optimizer) {
-    this.optimizer = optimizer;
+    this.optimizer = checkOptimizer('optimizer', optimizer);
     this.baseLr = optimizer.lr;
   }
 
@@ -220,8 +220,8 @@ export class ReduceLROnPlateau {
    *   [0, 1), patience or cooldown not an integer >= 0, threshold, minLr or eps not finite >= 0).
    */
   constructor(optimizer: Optimizer, options?: ReduceLROnPlateauOptions) {
+    this.optimizer = checkOptimizer('optimizer', optimizer);
     const o = checkOptions('new ReduceLROnPlateau: options', options, REDUCE_KEYS);
-    this.optimizer = optimizer;
     const mode = o.mode === undefined ? 'min' : o.mode;
     if (mode !== 'min' && mode !== 'max') invalidArg('options.mode', '"min" or "max"', mode, 'range');
     const tm = o.thresholdMode === undefined ? 'rel' : o.thresholdMode;

@@ -1,3 +1,5 @@
+import { invalidArg } from '../errors.js';
+
 /**
  * FlatTensors: many tensors in one contiguous Float32Array (DESIGN.md §4). Every tensor is a view
  * (`views[i]`) into `base`, starting on a 64-byte boundary; `segments` holds [offset, length] pairs in
@@ -16,6 +18,13 @@ export class FlatTensors implements Iterable<Float32Array> {
 
   /** @internal Use `FlatTensors.allocate` or `createParamStore`. */
   constructor(base: Float32Array, segments: Uint32Array, shapes: readonly (readonly number[])[]) {
+    // Exported (it is the type of store.grads), so a direct call gets checked like any other.
+    if (!(base instanceof Float32Array)) invalidArg('base', 'a Float32Array', base);
+    if (!Array.isArray(shapes)) invalidArg('shapes', 'an array of shapes', shapes);
+    if (!(segments instanceof Uint32Array) || segments.length !== 2 * shapes.length) invalidArg('segments', `a Uint32Array of ${2 * shapes.length} [offset, length] values`, segments);
+    for (let i = 0; i < shapes.length; i++) {
+      if (segments[2 * i] + segments[2 * i + 1] > base.length) invalidArg(`segments[${2 * i}]`, `a range inside base (${base.length} elements)`, segments[2 * i], 'range');
+    }
     this.base = base;
     this.segments = segments;
     this.shapes = shapes;

@@ -297,10 +297,10 @@ export function readCheckpoint(path: string): {
  * Loads a checkpoint into `model` (and `optimizer` when given). Nothing is changed unless everything
  * fits: the model's state is checked first, and restored if the optimiser's state is then rejected.
  * @throws {StateDictError} a key missing, unexpected or of another shape (named); optimiser state
- *   missing or of another optimiser type.
+ *   missing, of another optimiser type, or rejected by its loadState (key `optimizer`, loadState's
+ *   error as `cause`; the model is then restored).
  * @throws {GradGuardError} `ERR_GRADGUARD_CHECKPOINT`: not a checkpoint file, or a damaged one.
- * @throws {TypeError|RangeError} model not a Module, an optimiser without state()/loadState(), or
- *   what the optimiser's loadState throws (the model is then restored).
+ * @throws {TypeError|RangeError} model not a Module, or an optimiser without state()/loadState().
  * @param path the file to read.
  * @param model the model to load into (its architecture must match the saved one).
  * @param optimizer an optimiser of the saved type to restore too, or null/undefined.
@@ -326,7 +326,11 @@ export function applyCheckpoint(ck: ReturnType<typeof readCheckpoint>, path: str
       optimizer.loadState(ck.optimizer.state as never);
     } catch (err) {
       if (before) model.loadStateDict(before);
-      throw err;
+      // The file's optimiser state does not fit (a damaged or foreign checkpoint, parameters of other
+      // sizes): a checkpoint error like a model mismatch, with loadState's own error as the cause.
+      const e = new StateDictError('optimizer', `loadCheckpoint: ${path}: its ${ck.optimizer.type} state does not fit this optimiser: ${(err as Error)?.message ?? String(err)}`);
+      (e as Error & { cause?: unknown }).cause = err;
+      throw e;
     }
   }
   return { optimizer: Boolean(optimizer && ck.optimizer), meta: ck.meta };

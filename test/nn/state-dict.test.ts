@@ -126,7 +126,17 @@ describe('checkpoint errors', () => {
     const b = build(4);
     const before = flat(b);
     const amsgrad = new Adam(b.paramStore(), { amsgrad: true });
-    expect(() => nn.loadCheckpoint(path, b, amsgrad)).toThrow(/maxExpAvgSq/);
+    expect(() => nn.loadCheckpoint(path, b, amsgrad)).toThrow(/Adam state does not fit this optimiser: .*maxExpAvgSq/);
+    let err: unknown;
+    try {
+      nn.loadCheckpoint(path, b, amsgrad);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(nn.StateDictError);
+    expect((err as nn.StateDictError).key).toBe('optimizer');
+    expect((err as nn.StateDictError).code).toBe('ERR_GRADGUARD_STATE_DICT');
+    expect((err as Error & { cause?: unknown }).cause).toBeInstanceOf(TypeError);
     expect(flat(b)).toEqual(before);
   });
 

@@ -7,6 +7,7 @@ import type { NativeAddon } from '../binding.js';
 import { Act, RECURRENT_MODE_IDS } from './kinds.js';
 import { nativeError, nativePair } from './native-call.js';
 import type { AsyncForms } from './types.js';
+import { convBackward as jsConvBackward, convForward as jsConvForward } from './js/conv.js';
 import type {
   BatchNormBackwardArgs,
   BatchNormForwardArgs,
@@ -21,7 +22,7 @@ import type {
 } from './ops-types.js';
 
 type NativeOps = OpsBackend &
-  AsyncForms<OpsBackend, 'matmul' | 'linearForward' | 'linearBackward' | 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward'>;
+  AsyncForms<OpsBackend, 'matmul' | 'linearForward' | 'linearBackward' | 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward' | 'convForward' | 'convBackward'>;
 
 export function createNativeOps(addon: NativeAddon): NativeOps {
   const [matmul, matmulAsync] = nativePair(addon.matmul, addon.matmulAsync)((_, a: Float32Array, b: Float32Array, c: Float32Array, s: MatmulShape) =>
@@ -111,5 +112,10 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
     recurrentForwardAsync,
     recurrentBackward,
     recurrentBackwardAsync,
+    // Milestone 1 only: the pure-TS convolution until the native kernel's binding lands.
+    convForward: jsConvForward,
+    convForwardAsync: (a) => Promise.resolve().then(() => jsConvForward(a)),
+    convBackward: jsConvBackward,
+    convBackwardAsync: (a) => Promise.resolve().then(() => jsConvBackward(a)),
   };
 }

@@ -3,12 +3,15 @@
  * addon's positional exports (native/addon/*_binding.cc), in one place per op for its sync and
  * async forms.
  */
-import type { NativeAddon } from '../binding.js';
+import type { ConvGeometryArgs, NativeAddon } from '../binding.js';
 import { Act, RECURRENT_MODE_IDS } from './kinds.js';
 import { nativeError, nativePair } from './native-call.js';
 import type { AsyncForms } from './types.js';
 import type {
   BatchNormBackwardArgs,
+  ConvBackwardArgs,
+  ConvForwardArgs,
+  ConvGeometry,
   BatchNormForwardArgs,
   LayerNormBackwardArgs,
   LayerNormForwardArgs,
@@ -21,7 +24,7 @@ import type {
 } from './ops-types.js';
 
 type NativeOps = OpsBackend &
-  AsyncForms<OpsBackend, 'matmul' | 'linearForward' | 'linearBackward' | 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward'>;
+  AsyncForms<OpsBackend, 'matmul' | 'linearForward' | 'linearBackward' | 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward' | 'convForward' | 'convBackward'>;
 
 export function createNativeOps(addon: NativeAddon): NativeOps {
   const [matmul, matmulAsync] = nativePair(addon.matmul, addon.matmulAsync)((_, a: Float32Array, b: Float32Array, c: Float32Array, s: MatmulShape) =>
@@ -56,6 +59,12 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
       a.accumulate, a.clipHiddenGradNorm,
     ];
   });
+  const [convForward, convForwardAsync] = nativePair(addon.convForward, addon.convForwardAsync)((_, a: ConvForwardArgs) =>
+    [a.x, a.weight, a.bias, a.y, ...convGeometry(a.geometry)],
+  );
+  const [convBackward, convBackwardAsync] = nativePair(addon.convBackward, addon.convBackwardAsync)((_, a: ConvBackwardArgs) =>
+    [a.x, a.weight, a.gradY, a.gradX, a.gradWeight, a.gradBias, ...convGeometry(a.geometry), a.accumulate],
+  );
   return {
     matmul,
     matmulAsync,
@@ -111,5 +120,14 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
     recurrentForwardAsync,
     recurrentBackward,
     recurrentBackwardAsync,
+    convForward,
+    convForwardAsync,
+    convBackward,
+    convBackwardAsync,
   };
+}
+
+/** The addon's positional geometry of a convolution. */
+function convGeometry(g: ConvGeometry): ConvGeometryArgs {
+  return [g.batch, g.inChannels, g.outChannels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.groups];
 }

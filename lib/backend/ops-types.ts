@@ -170,4 +170,52 @@ export interface OpsBackend {
   layerNormBackward(a: LayerNormBackwardArgs): void;
   recurrentForward(a: RecurrentForwardArgs): void;
   recurrentBackward(a: RecurrentBackwardArgs): void;
+  convForward(a: ConvForwardArgs): void;
+  convBackward(a: ConvBackwardArgs): void;
+}
+
+/**
+ * The geometry of a 2-D convolution (conv1d is height 1, kernelH 1): NCHW input, weight
+ * [outChannels, inChannels/groups, kernelH, kernelW], output [batch, outChannels, outHeight, outWidth].
+ * Validated: strides, dilations and groups >= 1, groups divides both channel counts, outHeight and
+ * outWidth >= 1 and equal to PyTorch's floor formula.
+ */
+export interface ConvGeometry {
+  batch: number;
+  inChannels: number;
+  outChannels: number;
+  height: number;
+  width: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+  groups: number;
+  outHeight: number;
+  outWidth: number;
+}
+
+/** A convolution forward (lib/ops/conv.ts documents the semantics); bias null for none. */
+export interface ConvForwardArgs {
+  geometry: ConvGeometry;
+  x: Float32Array;
+  weight: Float32Array;
+  bias: Float32Array | null;
+  y: Float32Array;
+}
+
+/** A convolution backward; null outputs are skipped, gradX is always overwritten. */
+export interface ConvBackwardArgs {
+  geometry: ConvGeometry;
+  x: Float32Array;
+  weight: Float32Array;
+  gradY: Float32Array;
+  gradX: Float32Array | null;
+  gradWeight: Float32Array | null;
+  gradBias: Float32Array | null;
+  accumulate: boolean;
 }

@@ -88,6 +88,8 @@ export const ASYNC_CALLS = [
   'layerNormBackward',
   'recurrentForward',
   'recurrentBackward',
+  'convForward',
+  'convBackward',
 ] as const satisfies readonly (keyof SyncBackend)[];
 
 /** One of {@link ASYNC_CALLS}. */

@@ -51,3 +51,21 @@ export {
   type RnnForwardResult,
   type RnnNonlinearity,
 } from './rnn.js';
+export {
+  conv1dBackward,
+  conv1dBackwardAsync,
+  conv1dForward,
+  conv1dForwardAsync,
+  conv1dOutputLength,
+  conv2dBackward,
+  conv2dBackwardAsync,
+  conv2dForward,
+  conv2dForwardAsync,
+  conv2dOutputSize,
+  type Conv1dBackwardOptions,
+  type Conv1dOptions,
+  type Conv2dBackwardOptions,
+  type Conv2dOptions,
+  type ConvGradOutputs,
+  type Pair,
+} from './conv.js';

@@ -28,6 +28,8 @@ const shape = { seqLen: 1, batch: 1, inputSize: 1, hiddenSize: 1 };
 const rnnW = { weightIh: f32(1), weightHh: f32(1) };
 const lstmW = { weightIh: f32(4), weightHh: f32(4) };
 const lin = { batch: 1, inFeatures: 1, outFeatures: 1 };
+const c2 = { batch: 1, inChannels: 1, outChannels: 1, height: 1, width: 1, kernelSize: 1 };
+const c1 = { batch: 1, inChannels: 1, outChannels: 1, length: 1, kernelSize: 1 };
 const history = (): gg.GradientMonitor => {
   const m = new gg.GradientMonitor([{ name: 'w', grad: f32(2) }]);
   m.record(1, 1);
@@ -155,6 +157,20 @@ const CALLS: Record<string, Call> = {
   'new dist.DataParallel(2)': { run: (e) => new dist.DataParallel(sgd(), params(), e), control: false },
   'DataParallel.prototype.step(0)': { run: (e) => (Object.create(dist.DataParallel.prototype) as dist.DataParallel).step(e), control: false },
   'DataParallel.prototype.stepAsync(0)': { run: (e) => (Object.create(dist.DataParallel.prototype) as dist.DataParallel).stepAsync(e), control: false },
+  'ops.conv2dOutputSize(0)': { run: (e) => ops.conv2dOutputSize({ ...c2, ...e }) },
+  'ops.conv2dForward(4)': { run: (e) => ops.conv2dForward(f32(1), f32(1), null, f32(1), { ...c2, ...e }) },
+  'ops.conv2dForwardAsync(4)': { run: (e) => ops.conv2dForwardAsync(f32(1), f32(1), null, f32(1), { ...c2, ...e }) },
+  'ops.conv2dBackward(3)': { run: (e) => ops.conv2dBackward(f32(1), f32(1), f32(1), { gradX: f32(1), ...e }, c2) },
+  'ops.conv2dBackward(4)': { run: (e) => ops.conv2dBackward(f32(1), f32(1), f32(1), {}, { ...c2, ...e }) },
+  'ops.conv2dBackwardAsync(3)': { run: (e) => ops.conv2dBackwardAsync(f32(1), f32(1), f32(1), { gradX: f32(1), ...e }, c2) },
+  'ops.conv2dBackwardAsync(4)': { run: (e) => ops.conv2dBackwardAsync(f32(1), f32(1), f32(1), {}, { ...c2, ...e }) },
+  'ops.conv1dOutputLength(0)': { run: (e) => ops.conv1dOutputLength({ ...c1, ...e }) },
+  'ops.conv1dForward(4)': { run: (e) => ops.conv1dForward(f32(1), f32(1), null, f32(1), { ...c1, ...e }) },
+  'ops.conv1dForwardAsync(4)': { run: (e) => ops.conv1dForwardAsync(f32(1), f32(1), null, f32(1), { ...c1, ...e }) },
+  'ops.conv1dBackward(3)': { run: (e) => ops.conv1dBackward(f32(1), f32(1), f32(1), { gradX: f32(1), ...e }, c1) },
+  'ops.conv1dBackward(4)': { run: (e) => ops.conv1dBackward(f32(1), f32(1), f32(1), {}, { ...c1, ...e }) },
+  'ops.conv1dBackwardAsync(3)': { run: (e) => ops.conv1dBackwardAsync(f32(1), f32(1), f32(1), { gradX: f32(1), ...e }, c1) },
+  'ops.conv1dBackwardAsync(4)': { run: (e) => ops.conv1dBackwardAsync(f32(1), f32(1), f32(1), {}, { ...c1, ...e }) },
 };
 
 /** The error a call throws or rejects with, or null. */

@@ -9,6 +9,7 @@ import { agc, clamp, clipByNorm, norm, scale, stats } from './grad.js';
 import { batchNormBackward, batchNormForward, layerNormBackward, layerNormForward } from './normalization.js';
 import { adamStep, sgdStep } from './optim.js';
 import { recurrentBackward, recurrentForward } from './rnn.js';
+import { convBackward, convForward } from './conv.js';
 
 /** The *Async form of every ASYNC_CALLS entry: the sync call, run on a later microtask. */
 function asyncForms(sync: SyncBackend): AsyncForms<SyncBackend, AsyncCall> {
@@ -48,6 +49,8 @@ export function createJsBackend(): Backend {
     layerNormBackward,
     recurrentForward,
     recurrentBackward,
+    convForward,
+    convBackward,
   };
   return { ...sync, ...asyncForms(sync) };
 }

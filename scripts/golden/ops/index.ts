@@ -12,6 +12,8 @@ import { batchnorm1dOp } from './batchnorm1d.js';
 import { layernormOp } from './layernorm.js';
 import { lstmOp } from './lstm.js';
 import { rnnOp } from './rnn.js';
+import { conv2dOp } from './conv2d.js';
+import { conv1dOp } from './conv1d.js';
 import type { OpHandler } from './types.js';
 
 export const handlers: Readonly<Record<string, OpHandler>> = {
@@ -28,4 +30,6 @@ export const handlers: Readonly<Record<string, OpHandler>> = {
   layernorm: layernormOp,
   rnn: rnnOp,
   lstm: lstmOp,
+  conv2d: conv2dOp,
+  conv1d: conv1dOp,
 };

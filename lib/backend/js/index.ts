@@ -9,6 +9,9 @@ import { agc, clamp, clipByNorm, norm, scale, stats } from './grad.js';
 import { batchNormBackward, batchNormForward, layerNormBackward, layerNormForward } from './normalization.js';
 import { adamStep, sgdStep } from './optim.js';
 import { recurrentBackward, recurrentForward } from './rnn.js';
+import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
+import { batchNorm2dBackward, batchNorm2dForward } from './batch-norm2d.js';
+import { dropoutApply } from './dropout.js';
 
 /** The *Async form of every ASYNC_CALLS entry: the sync call, run on a later microtask. */
 function asyncForms(sync: SyncBackend): AsyncForms<SyncBackend, AsyncCall> {
@@ -48,6 +51,13 @@ export function createJsBackend(): Backend {
     layerNormBackward,
     recurrentForward,
     recurrentBackward,
+    maxPool2dForward,
+    maxPool2dBackward,
+    avgPool2dForward,
+    avgPool2dBackward,
+    batchNorm2dForward,
+    batchNorm2dBackward,
+    dropoutApply,
   };
   return { ...sync, ...asyncForms(sync) };
 }

@@ -12,6 +12,8 @@ import { batchnorm1dOp } from './batchnorm1d.js';
 import { layernormOp } from './layernorm.js';
 import { lstmOp } from './lstm.js';
 import { rnnOp } from './rnn.js';
+import { pool2dOp } from './pool2d.js';
+import { batchnorm2dOp } from './batchnorm2d.js';
 import type { OpHandler } from './types.js';
 
 export const handlers: Readonly<Record<string, OpHandler>> = {
@@ -28,4 +30,6 @@ export const handlers: Readonly<Record<string, OpHandler>> = {
   layernorm: layernormOp,
   rnn: rnnOp,
   lstm: lstmOp,
+  pool2d: pool2dOp,
+  batchnorm2d: batchnorm2dOp,
 };

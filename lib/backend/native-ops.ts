@@ -6,6 +6,9 @@
 import type { NativeAddon } from '../binding.js';
 import { Act, RECURRENT_MODE_IDS } from './kinds.js';
 import { nativeError, nativePair } from './native-call.js';
+import * as jsPool from './js/pool.js';
+import * as jsBatchNorm2d from './js/batch-norm2d.js';
+import * as jsDropout from './js/dropout.js';
 import type { AsyncForms } from './types.js';
 import { convBackward as jsConvBackward, convForward as jsConvForward } from './js/conv.js';
 import type {
@@ -22,7 +25,8 @@ import type {
 } from './ops-types.js';
 
 type NativeOps = OpsBackend &
-  AsyncForms<OpsBackend, 'matmul' | 'linearForward' | 'linearBackward' | 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward' | 'convForward' | 'convBackward'>;
+  AsyncForms<OpsBackend, 'matmul' | 'linearForward' | 'linearBackward' | 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward' | 'convForward' | 'convBackward'> &
+  AsyncForms<OpsBackend, 'maxPool2dForward' | 'maxPool2dBackward' | 'avgPool2dForward' | 'avgPool2dBackward' | 'batchNorm2dForward' | 'batchNorm2dBackward'>;
 
 export function createNativeOps(addon: NativeAddon): NativeOps {
   const [matmul, matmulAsync] = nativePair(addon.matmul, addon.matmulAsync)((_, a: Float32Array, b: Float32Array, c: Float32Array, s: MatmulShape) =>
@@ -117,5 +121,15 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
     convForwardAsync: (a) => Promise.resolve().then(() => jsConvForward(a)),
     convBackward: jsConvBackward,
     convBackwardAsync: (a) => Promise.resolve().then(() => jsConvBackward(a)),
+    // TEMPORARY (milestone 1): the pure-TS kernels until the native pool/batchnorm2d/dropout land.
+    ...jsPool,
+    maxPool2dForwardAsync: async (a) => jsPool.maxPool2dForward(a),
+    maxPool2dBackwardAsync: async (a) => jsPool.maxPool2dBackward(a),
+    avgPool2dForwardAsync: async (a) => jsPool.avgPool2dForward(a),
+    avgPool2dBackwardAsync: async (a) => jsPool.avgPool2dBackward(a),
+    ...jsBatchNorm2d,
+    batchNorm2dForwardAsync: async (a) => jsBatchNorm2d.batchNorm2dForward(a),
+    batchNorm2dBackwardAsync: async (a) => jsBatchNorm2d.batchNorm2dBackward(a),
+    ...jsDropout,
   };
 }

@@ -134,6 +134,13 @@ const CALLS: Record<string, Call> = {
   'new nn.LSTM(2)': { run: (e) => new nn.LSTM(1, 1, e) },
   'new nn.BatchNorm1d(1)': { run: (e) => new nn.BatchNorm1d(2, e) },
   'new nn.LayerNorm(1)': { run: (e) => new nn.LayerNorm(2, e) },
+  'new nn.Conv2d(3)': { run: (e) => new nn.Conv2d(1, 1, 1, e) },
+  'new nn.Conv1d(3)': { run: (e) => new nn.Conv1d(1, 1, 1, e) },
+  'new nn.MaxPool2d(1)': { run: (e) => new nn.MaxPool2d(2, e) },
+  'new nn.AvgPool2d(1)': { run: (e) => new nn.AvgPool2d(2, e) },
+  'new nn.BatchNorm2d(1)': { run: (e) => new nn.BatchNorm2d(2, e) },
+  'new nn.Dropout(1)': { run: (e) => new nn.Dropout(0.5, e) },
+  'new nn.Dropout2d(1)': { run: (e) => new nn.Dropout2d(0.5, e) },
   'new nn.MSELoss(0)': { run: (e) => new nn.MSELoss(e) },
   'Module.prototype.stateDict(0)': { run: (e) => new nn.Linear(1, 1).stateDict(e) },
   'Module.prototype.loadStateDict(1)': {

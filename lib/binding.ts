@@ -62,6 +62,11 @@ export interface NativeAddon {
   layerNormBackwardAsync(...a: Parameters<NativeAddon['layerNormBackward']>): Promise<void>;
   recurrentForwardAsync(...a: Parameters<NativeAddon['recurrentForward']>): Promise<void>;
   recurrentBackwardAsync(...a: Parameters<NativeAddon['recurrentBackward']>): Promise<void>;
+  /** Convolution (native/addon/conv_binding.cc): conv2d, NCHW; geometry = batch, inChannels, outChannels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, groups. */
+  convForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, ...geometry: ConvGeometryArgs): void;
+  convForwardAsync(...a: Parameters<NativeAddon['convForward']>): Promise<void>;
+  convBackward(x: Float32Array, w: Float32Array, gy: Float32Array, gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, ...rest: [...ConvGeometryArgs, accumulate: boolean]): void;
+  convBackwardAsync(...a: Parameters<NativeAddon['convBackward']>): Promise<void>;
   adamStep(p: Tensors, ps: Segments, g: Tensors, gs: Segments, m: Tensors, ms: Segments, v: Tensors, vs: Segments, vmax: Tensors | null, vms: Segments, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, amsgrad: boolean, maximize: boolean, step: number, gradScale: number): void;
   /** The ops exports (native/addon/ops_binding.cc). */
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number): void;
@@ -113,3 +118,6 @@ export function loadAddon(): NativeAddon {
 export function loadedAddonFile(): string | null {
   return loaded?.file ?? null;
 }
+
+/** The 14 geometry numbers of the convolution exports, in their order. */
+export type ConvGeometryArgs = [batch: number, inChannels: number, outChannels: number, height: number, width: number, kernelH: number, kernelW: number, strideH: number, strideW: number, padH: number, padW: number, dilationH: number, dilationW: number, groups: number];

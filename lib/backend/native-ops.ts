@@ -3,16 +3,18 @@
  * addon's positional exports (native/addon/*_binding.cc), in one place per op for its sync and
  * async forms.
  */
-import type { NativeAddon } from '../binding.js';
+import type { ConvGeometryArgs, NativeAddon } from '../binding.js';
 import { Act, RECURRENT_MODE_IDS } from './kinds.js';
 import { nativeError, nativePair } from './native-call.js';
 import * as jsPool from './js/pool.js';
 import * as jsBatchNorm2d from './js/batch-norm2d.js';
 import * as jsDropout from './js/dropout.js';
 import type { AsyncForms } from './types.js';
-import { convBackward as jsConvBackward, convForward as jsConvForward } from './js/conv.js';
 import type {
   BatchNormBackwardArgs,
+  ConvBackwardArgs,
+  ConvForwardArgs,
+  ConvGeometry,
   BatchNormForwardArgs,
   LayerNormBackwardArgs,
   LayerNormForwardArgs,
@@ -61,6 +63,12 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
       a.accumulate, a.clipHiddenGradNorm,
     ];
   });
+  const [convForward, convForwardAsync] = nativePair(addon.convForward, addon.convForwardAsync)((_, a: ConvForwardArgs) =>
+    [a.x, a.weight, a.bias, a.y, ...convGeometry(a.geometry)],
+  );
+  const [convBackward, convBackwardAsync] = nativePair(addon.convBackward, addon.convBackwardAsync)((_, a: ConvBackwardArgs) =>
+    [a.x, a.weight, a.gradY, a.gradX, a.gradWeight, a.gradBias, ...convGeometry(a.geometry), a.accumulate],
+  );
   return {
     matmul,
     matmulAsync,
@@ -116,11 +124,10 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
     recurrentForwardAsync,
     recurrentBackward,
     recurrentBackwardAsync,
-    // Milestone 1 only: the pure-TS convolution until the native kernel's binding lands.
-    convForward: jsConvForward,
-    convForwardAsync: (a) => Promise.resolve().then(() => jsConvForward(a)),
-    convBackward: jsConvBackward,
-    convBackwardAsync: (a) => Promise.resolve().then(() => jsConvBackward(a)),
+    convForward,
+    convForwardAsync,
+    convBackward,
+    convBackwardAsync,
     // TEMPORARY (milestone 1): the pure-TS kernels until the native pool/batchnorm2d/dropout land.
     ...jsPool,
     maxPool2dForwardAsync: async (a) => jsPool.maxPool2dForward(a),
@@ -132,4 +139,9 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
     batchNorm2dBackwardAsync: async (a) => jsBatchNorm2d.batchNorm2dBackward(a),
     ...jsDropout,
   };
+}
+
+/** The addon's positional geometry of a convolution. */
+function convGeometry(g: ConvGeometry): ConvGeometryArgs {
+  return [g.batch, g.inChannels, g.outChannels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.groups];
 }

@@ -14,6 +14,7 @@ void init_optim(Napi::Env env, Napi::Object exports);
 void init_ops(Napi::Env env, Napi::Object exports);
 void init_normalization(Napi::Env env, Napi::Object exports);
 void init_rnn(Napi::Env env, Napi::Object exports);
+void init_conv(Napi::Env env, Napi::Object exports);
 
 }  // namespace addon
 }  // namespace gradguard

@@ -153,7 +153,7 @@ describe('conv argument errors name the argument and the shapes, and write nothi
   const x = new Float32Array(50);
   const w = new Float32Array(72);
   const y = new Float32Array(36).fill(7);
-  const fwd = (opts: object, xx = x, ww = w, bb: Float32Array | null = null, yy = y) => () => ops.conv2dForward(xx, ww, bb, yy, opts as ops.Conv2dOptions);
+  const fwd = (opts: object, xx: Float32Array = x, ww: Float32Array = w, bb: Float32Array | null = null, yy: Float32Array = y) => () => ops.conv2dForward(xx, ww, bb, yy, opts as ops.Conv2dOptions);
 
   it.each<[string, object, RegExp]>([
     ['zero stride', { stride: 0 }, /options\.stride: expected an integer >= 1/],

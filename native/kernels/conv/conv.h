@@ -1,0 +1,50 @@
+// 2-D convolution (conv1d is height 1), PyTorch's F.conv2d: NCHW input, weight
+// [out, in/groups, kh, kw], cross-correlation (the kernel is not flipped), zero padding, stride,
+// dilation, groups. The driver (conv.cc) runs on the ISA's SIMD GEMM (gemm.h): im2col into a reused
+// per-thread buffer, or the input itself for 1x1/stride 1/no padding. float32 accumulation.
+#pragma once
+
+#include <cstddef>
+
+#include "core/dispatch.h"
+#include "core/status.h"
+
+namespace gradguard {
+namespace kernels {
+
+struct ConvGeometry {
+  size_t batch = 0, in_channels = 0, out_channels = 0, height = 0, width = 0;
+  size_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0;
+  size_t dilation_h = 1, dilation_w = 1, groups = 1;
+  size_t out_height = 0, out_width = 0;  // filled by conv_prepare
+
+  size_t x_size() const { return batch * in_channels * height * width; }
+  size_t w_size() const { return out_channels * (in_channels / groups) * kernel_h * kernel_w; }
+  size_t y_size() const { return batch * out_channels * out_height * out_width; }
+};
+
+// Checks the hyper-parameters (kernel, stride, dilation, groups >= 1; groups divides both channel
+// counts; the dilated kernel fits the padded input; no size overflows) and fills out_height and
+// out_width (PyTorch's floor formula). kInvalidArgument otherwise.
+Status conv_prepare(ConvGeometry* g);
+
+// y = conv(x, w) + bias (bias may be null). g must have passed conv_prepare.
+Status conv2d_forward(Isa isa, const ConvGeometry& g, const float* x, const float* w,
+                      const float* bias, float* y);
+
+// gx = adjoint (overwritten), gw (+)= Σ gy ⊗ window, gb (+)= Σ gy; each output may be null
+// (skipped). Bit-identical for any thread count on one ISA: samples are split over a fixed chunk
+// plan that depends on the batch only, and gw's per-chunk partials are reduced in chunk order.
+Status conv2d_backward(Isa isa, const ConvGeometry& g, const float* x, const float* w,
+                       const float* gy, float* gx, float* gw, float* gb, bool accumulate);
+
+namespace scalar {
+// The reference: direct loops, float64 accumulation per output element, rounded once.
+void conv2d_forward_ref__scalar(const ConvGeometry& g, const float* x, const float* w,
+                                const float* bias, float* y);
+void conv2d_backward_ref__scalar(const ConvGeometry& g, const float* x, const float* w,
+                                 const float* gy, float* gx, float* gw, float* gb, bool accumulate);
+}  // namespace scalar
+
+}  // namespace kernels
+}  // namespace gradguard

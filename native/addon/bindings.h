@@ -14,6 +14,8 @@ void init_optim(Napi::Env env, Napi::Object exports);
 void init_ops(Napi::Env env, Napi::Object exports);
 void init_normalization(Napi::Env env, Napi::Object exports);
 void init_rnn(Napi::Env env, Napi::Object exports);
+void init_pool(Napi::Env env, Napi::Object exports);
+void init_dropout(Napi::Env env, Napi::Object exports);
 
 }  // namespace addon
 }  // namespace gradguard

@@ -1,8 +1,18 @@
 // The demo's command line: --steps, --seq, --lr take one value (every part) or two comma-separated
-// values (part 1, part 2); --threads, --backend js|native, --seed, --out. Bad values exit with a message.
+// values (part 1, part 2); --part picks parts (1, 2, cnn; comma-separated; default all);
+// --cnn-epochs sets part 3's length; --threads, --backend js|native, --seed, --out. Bad values exit
+// with a message.
 import { parseArgs } from 'node:util';
 
+/** The demo's parts: 1 (RNN with and without clipping), 2 (LSTM), cnn (part 3, deep CNNs on MNIST). */
+export type DemoPart = '1' | '2' | 'cnn';
+export const ALL_PARTS: readonly DemoPart[] = ['1', '2', 'cnn'];
+
 export interface DemoFlags {
+  /** The parts to run, in the demo's order. */
+  parts: DemoPart[];
+  /** Part 3's epochs over the 8,000 training digits (both networks). */
+  cnnEpochs: number;
   steps: [number, number];
   seq: [number, number];
   lr: [number, number];
@@ -13,8 +23,13 @@ export interface DemoFlags {
   out: string;
 }
 
-export const USAGE = `usage: npm run demo -- [--steps N[,M]] [--seq N[,M]] [--lr X[,Y]] [--threads N] [--backend js|native] [--seed N] [--out DIR]
-  one value applies to both parts, two are part 1 (RNN) and part 2 (LSTM); defaults: --steps 8000,3000 --seq 20,50 --lr 0.04,0.01 --threads 1 --seed 0 --out demo-out`;
+/** Part 3's default length: epochs over the 8,000 training digits. */
+export const CNN_EPOCHS = 4;
+
+export const USAGE = `usage: npm run demo -- [--part P[,Q…]] [--steps N[,M]] [--seq N[,M]] [--lr X[,Y]] [--cnn-epochs N] [--threads N] [--backend js|native] [--seed N] [--out DIR]
+  --part: 1 (RNN), 2 (LSTM), cnn (deep CNNs on MNIST digits); default all three
+  --steps/--seq/--lr: one value applies to both parts, two are part 1 (RNN) and part 2 (LSTM)
+  defaults: --steps 8000,3000 --seq 20,50 --lr 0.04,0.01 --cnn-epochs ${CNN_EPOCHS} --threads 1 --seed 0 --out demo-out`;
 
 /**
  * Why one thread by default: these shapes (batch 32, hidden 64) are too small to share. Measured on a
@@ -41,6 +56,8 @@ export function parseFlags(argv: string[]): DemoFlags {
       backend: { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string' },
+      part: { type: 'string' },
+      'cnn-epochs': { type: 'string' },
     },
     strict: true,
   });
@@ -51,7 +68,13 @@ export function parseFlags(argv: string[]): DemoFlags {
   if (backend !== null && backend !== 'js' && backend !== 'native') throw new RangeError(`--backend: expected js or native, got "${backend}"`);
   const seed = values.seed === undefined ? 0 : Number(values.seed);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`--seed: expected an integer >= 0, got "${values.seed}"`);
+  const parts = values.part === undefined ? [...ALL_PARTS] : values.part.split(',');
+  if (parts.length === 0 || !parts.every((x) => (ALL_PARTS as readonly string[]).includes(x))) throw new RangeError(`--part: expected parts among 1, 2, cnn (comma-separated), got "${values.part}"`);
+  const cnnEpochs = values['cnn-epochs'] === undefined ? CNN_EPOCHS : Number(values['cnn-epochs']);
+  if (!posInt(cnnEpochs)) throw new RangeError(`--cnn-epochs: expected a positive integer, got "${values['cnn-epochs']}"`);
   return {
+    parts: ALL_PARTS.filter((x) => parts.includes(x)),
+    cnnEpochs,
     steps: pair('steps', values.steps, [8000, 3000], posInt),
     seq: pair('seq', values.seq, [20, 50], (x) => Number.isInteger(x) && x >= 2),
     lr: pair('lr', values.lr, [0.04, 0.01], (x) => Number.isFinite(x) && x > 0),

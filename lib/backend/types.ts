@@ -90,6 +90,12 @@ export const ASYNC_CALLS = [
   'recurrentBackward',
   'convForward',
   'convBackward',
+  'maxPool2dForward',
+  'maxPool2dBackward',
+  'avgPool2dForward',
+  'avgPool2dBackward',
+  'batchNorm2dForward',
+  'batchNorm2dBackward',
 ] as const satisfies readonly (keyof SyncBackend)[];
 
 /** One of {@link ASYNC_CALLS}. */

@@ -13,3 +13,8 @@ export { LSTM, RNN, type RecurrentOptions, type RecurrentState, type RecurrentSt
 export { BatchNorm1d, LayerNorm, type BatchNorm1dOptions, type LayerNormOptions } from './normalization.js';
 export { BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, type Loss } from './loss.js';
 export { loadCheckpoint, readCheckpoint, saveCheckpoint, type LoadedCheckpoint, type SaveCheckpointOptions, type StatefulOptimizer } from './checkpoint.js';
+export { Conv1d, Conv2d, type Conv1dOptions, type Conv2dOptions } from './conv.js';
+export type { Pair } from './spatial.js';
+export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from './pool.js';
+export { BatchNorm2d, type BatchNorm2dOptions } from './normalization.js';
+export { Dropout, Dropout2d, type DropoutOptions } from './dropout.js';

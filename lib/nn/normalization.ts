@@ -1,10 +1,12 @@
 /**
- * BatchNorm1d over [batch, features] and LayerNorm over the last dimension (PyTorch `nn.BatchNorm1d`
- * with 2-D input, `nn.LayerNorm` with one normalised dimension), over ops.batchNorm1d / layerNorm.
+ * BatchNorm1d over [batch, features], BatchNorm2d over [N, C, H, W] and LayerNorm over the last
+ * dimension (PyTorch `nn.BatchNorm1d` with 2-D input, `nn.BatchNorm2d`, `nn.LayerNorm` with one
+ * normalised dimension), over ops.batchNorm1d / batchNorm2d / layerNorm.
  * BatchNorm's running mean and (unbiased) variance are buffers (`running_mean`, `running_var`): saved
  * in the state dict, updated in training mode, used in eval mode.
  */
 import { batchNorm1d, batchNorm1dBackward, layerNorm, layerNormBackward, type BatchNorm1dSaved, type LayerNormSaved } from '../ops/index.js';
+import { batchNorm2d, batchNorm2dBackward, type BatchNorm2dSaved } from '../ops/index.js';
 import { invalidArg } from '../errors.js';
 import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
@@ -200,6 +202,103 @@ export class LayerNorm extends Module {
     const c = this.cache ?? this.noForward();
     checkGrad(this.where('backward', 'gradOut'), gradOut, c.x.shape);
     const g = layerNormBackward(gradOut.data, c.x.data, this.normalizedSize, c.saved, {
+      weight: this.weight?.data ?? null,
+      gradX: this.gx.get(c.x.data.length),
+      ...(this.weight && this.bias ? { gradWeight: this.weight.grad, gradBias: this.bias.grad, accumulate: true } : {}),
+    });
+    return { data: g.gradX, shape: c.x.shape };
+  }
+}
+
+/** Options of {@link BatchNorm2d}: as BatchNorm1d's (eps, momentum, affine). */
+export type BatchNorm2dOptions = BatchNorm1dOptions;
+
+/**
+ * Batch normalisation per channel of x [N, C, H, W] over N·H·W (PyTorch `nn.BatchNorm2d`), over
+ * {@link ops.batchNorm2d}. As {@link BatchNorm1d}: training mode uses the batch statistics and
+ * updates the running mean and unbiased variance (buffers `running_mean`, `running_var`); eval mode
+ * uses the running ones. Parameters "weight" (γ, ones) and "bias" (β, zeros) unless `affine: false`.
+ */
+export class BatchNorm2d extends Module {
+  /** Channels C. */
+  readonly numFeatures: number;
+  /** Added to the variance. */
+  readonly eps: number;
+  /** Running-statistics update rate. */
+  readonly momentum: number;
+  /** γ [C], or null without affine. */
+  readonly weight: Parameter | null;
+  /** β [C], or null without affine. */
+  readonly bias: Parameter | null;
+  /** Running mean [C] (buffer `running_mean`, starts at 0). */
+  readonly runningMean: Float32Array;
+  /** Running unbiased variance [C] (buffer `running_var`, starts at 1). */
+  readonly runningVar: Float32Array;
+  private cache: { x: Tensor; shape: [number, number, number, number]; saved: BatchNorm2dSaved } | null = null;
+  private readonly gx = new Buffer();
+  private readonly y = new Buffer();
+
+  /**
+   * @param numFeatures C, an integer >= 1.
+   * @param options eps (default 1e-5), momentum (default 0.1), affine (default true).
+   * @throws {TypeError|RangeError} a bad size or option.
+   */
+  constructor(numFeatures: number, options?: BatchNorm2dOptions) {
+    checkOptions('new nn.BatchNorm2d: options', options, BATCH_NORM_OPTION_KEYS, ['trackRunningStats']);
+    super();
+    this.numFeatures = checkSize('BatchNorm2d numFeatures', numFeatures);
+    this.eps = finiteOption('BatchNorm2d options.eps', options?.eps, 1e-5, 0);
+    this.momentum = finiteOption('BatchNorm2d options.momentum', options?.momentum, 0.1, 0);
+    const affine = options?.affine !== false;
+    this.weight = affine ? this.addParameter('weight', [numFeatures]) : null;
+    this.weight?.data.fill(1);
+    this.bias = affine ? this.addParameter('bias', [numFeatures]) : null;
+    this.runningMean = this.addBuffer('running_mean', [numFeatures], 0);
+    this.runningVar = this.addBuffer('running_var', [numFeatures], 1);
+  }
+
+  override toString(): string {
+    return `BatchNorm2d(${this.numFeatures})`;
+  }
+
+  /**
+   * x [N, C, H, W] → y, normalised per channel.
+   * @param x [N, numFeatures, H, W]; N·H·W >= 2 in training.
+   * @throws {TypeError|RangeError} not a Tensor, wrong rank or channel count; N·H·W < 2 in training.
+   */
+  forward(x: Tensor): Tensor {
+    const where = this.where('forward', 'x');
+    checkTensor(where, x);
+    if (x.shape.length !== 4 || x.shape[1] !== this.numFeatures) shapeError(where, `[N, ${this.numFeatures}, H, W]`, x.shape);
+    const shape = x.shape as unknown as [number, number, number, number];
+    const [n, , h, w] = shape;
+    // PyTorch: "Expected more than 1 value per channel when training".
+    if (this.training && n * h * w < 2) invalidArg(where, 'more than 1 value per channel (N·H·W >= 2) in training mode', `shape [${x.shape.join(', ')}]`, 'range');
+    const r = batchNorm2d(x.data, shape, {
+      weight: this.weight?.data ?? null,
+      bias: this.bias?.data ?? null,
+      runningMean: this.runningMean,
+      runningVar: this.runningVar,
+      training: this.training,
+      momentum: this.momentum,
+      eps: this.eps,
+      out: this.y.get(x.data.length),
+    });
+    this.cache = { x, shape: [...shape], saved: r };
+    return { data: r.y, shape: x.shape };
+  }
+
+  /**
+   * Through the batch statistics after a training forward, the running ones after an eval forward;
+   * accumulates into weight.grad and bias.grad.
+   * @param gradOut ∂loss/∂y, x's shape.
+   * @returns ∂loss/∂x.
+   * @throws {GradGuardError} `ERR_GRADGUARD_NO_FORWARD` before any forward.
+   */
+  backward(gradOut: Tensor): Tensor {
+    const c = this.cache ?? this.noForward();
+    checkGrad(this.where('backward', 'gradOut'), gradOut, c.x.shape);
+    const g = batchNorm2dBackward(gradOut.data, c.x.data, c.shape, c.saved, {
       weight: this.weight?.data ?? null,
       gradX: this.gx.get(c.x.data.length),
       ...(this.weight && this.bias ? { gradWeight: this.weight.grad, gradBias: this.bias.grad, accumulate: true } : {}),

@@ -15,6 +15,8 @@ void init_ops(Napi::Env env, Napi::Object exports);
 void init_normalization(Napi::Env env, Napi::Object exports);
 void init_rnn(Napi::Env env, Napi::Object exports);
 void init_conv(Napi::Env env, Napi::Object exports);
+void init_pool(Napi::Env env, Napi::Object exports);
+void init_dropout(Napi::Env env, Napi::Object exports);
 
 }  // namespace addon
 }  // namespace gradguard

@@ -10,6 +10,9 @@ import { batchNormBackward, batchNormForward, layerNormBackward, layerNormForwar
 import { adamStep, sgdStep } from './optim.js';
 import { recurrentBackward, recurrentForward } from './rnn.js';
 import { convBackward, convForward } from './conv.js';
+import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
+import { batchNorm2dBackward, batchNorm2dForward } from './batch-norm2d.js';
+import { dropoutApply } from './dropout.js';
 
 /** The *Async form of every ASYNC_CALLS entry: the sync call, run on a later microtask. */
 function asyncForms(sync: SyncBackend): AsyncForms<SyncBackend, AsyncCall> {
@@ -51,6 +54,13 @@ export function createJsBackend(): Backend {
     recurrentBackward,
     convForward,
     convBackward,
+    maxPool2dForward,
+    maxPool2dBackward,
+    avgPool2dForward,
+    avgPool2dBackward,
+    batchNorm2dForward,
+    batchNorm2dBackward,
+    dropoutApply,
   };
   return { ...sync, ...asyncForms(sync) };
 }

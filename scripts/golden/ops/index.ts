@@ -14,6 +14,8 @@ import { lstmOp } from './lstm.js';
 import { rnnOp } from './rnn.js';
 import { conv2dOp } from './conv2d.js';
 import { conv1dOp } from './conv1d.js';
+import { pool2dOp } from './pool2d.js';
+import { batchnorm2dOp } from './batchnorm2d.js';
 import type { OpHandler } from './types.js';
 
 export const handlers: Readonly<Record<string, OpHandler>> = {
@@ -32,4 +34,6 @@ export const handlers: Readonly<Record<string, OpHandler>> = {
   lstm: lstmOp,
   conv2d: conv2dOp,
   conv1d: conv1dOp,
+  pool2d: pool2dOp,
+  batchnorm2d: batchnorm2dOp,
 };

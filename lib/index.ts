@@ -40,6 +40,7 @@ export {
   StepLR,
   type ReduceLROnPlateauOptions,
 } from './optim/schedulers.js';
+export { WarmupCosineLR, type WarmupCosineLROptions } from './optim/warmup-cosine.js';
 export { Rng } from './init/rng.js';
 export {
   calculateFans,

@@ -62,6 +62,7 @@ const CALLS: Record<string, Call> = {
   'new CosineAnnealingLR(1)': { run: (e) => new gg.CosineAnnealingLR(sgd(), { tMax: 1, ...e }) },
   'new LinearWarmup(1)': { run: (e) => new gg.LinearWarmup(sgd(), e) },
   'new ReduceLROnPlateau(1)': { run: (e) => new gg.ReduceLROnPlateau(sgd(), e) },
+  'new WarmupCosineLR(1)': { run: (e) => new gg.WarmupCosineLR(sgd(), { warmupSteps: 1, totalSteps: 2, ...e }) },
   'uniform(2)': init(gg.uniform),
   'normal(2)': init(gg.normal),
   'xavierUniform(2)': init(gg.xavierUniform),

@@ -7,6 +7,9 @@ import type { NativeAddon } from '../binding.js';
 import { Act, RECURRENT_MODE_IDS } from './kinds.js';
 import { nativeError, nativePair } from './native-call.js';
 import type { AsyncForms } from './types.js';
+import { embeddingBackward, embeddingForward } from './js/embedding.js';
+import { softmaxBackward, softmaxForward } from './js/softmax.js';
+import { attentionBackward, attentionForward } from './js/attention.js';
 import type {
   BatchNormBackwardArgs,
   BatchNormForwardArgs,
@@ -21,7 +24,13 @@ import type {
 } from './ops-types.js';
 
 type NativeOps = OpsBackend &
-  AsyncForms<OpsBackend, 'matmul' | 'linearForward' | 'linearBackward' | 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward'>;
+  AsyncForms<OpsBackend, 'matmul' | 'linearForward' | 'linearBackward' | 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward'> &
+  AsyncForms<OpsBackend, 'embeddingForward' | 'embeddingBackward' | 'softmaxForward' | 'softmaxBackward' | 'attentionForward' | 'attentionBackward'>;
+
+/** TEMPORARY until the native kernels land: the pure-TS call and its async form. */
+function viaJs<A>(fn: (a: A) => void): [(a: A) => void, (a: A) => Promise<void>] {
+  return [fn, (a) => Promise.resolve().then(() => fn(a))];
+}
 
 export function createNativeOps(addon: NativeAddon): NativeOps {
   const [matmul, matmulAsync] = nativePair(addon.matmul, addon.matmulAsync)((_, a: Float32Array, b: Float32Array, c: Float32Array, s: MatmulShape) =>
@@ -56,6 +65,12 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
       a.accumulate, a.clipHiddenGradNorm,
     ];
   });
+  const [embeddingForwardN, embeddingForwardAsync] = viaJs(embeddingForward);
+  const [embeddingBackwardN, embeddingBackwardAsync] = viaJs(embeddingBackward);
+  const [softmaxForwardN, softmaxForwardAsync] = viaJs(softmaxForward);
+  const [softmaxBackwardN, softmaxBackwardAsync] = viaJs(softmaxBackward);
+  const [attentionForwardN, attentionForwardAsync] = viaJs(attentionForward);
+  const [attentionBackwardN, attentionBackwardAsync] = viaJs(attentionBackward);
   return {
     matmul,
     matmulAsync,
@@ -111,5 +126,17 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
     recurrentForwardAsync,
     recurrentBackward,
     recurrentBackwardAsync,
+    embeddingForward: embeddingForwardN,
+    embeddingForwardAsync,
+    embeddingBackward: embeddingBackwardN,
+    embeddingBackwardAsync,
+    softmaxForward: softmaxForwardN,
+    softmaxForwardAsync,
+    softmaxBackward: softmaxBackwardN,
+    softmaxBackwardAsync,
+    attentionForward: attentionForwardN,
+    attentionForwardAsync,
+    attentionBackward: attentionBackwardN,
+    attentionBackwardAsync,
   };
 }

@@ -88,6 +88,12 @@ export const ASYNC_CALLS = [
   'layerNormBackward',
   'recurrentForward',
   'recurrentBackward',
+  'embeddingForward',
+  'embeddingBackward',
+  'softmaxForward',
+  'softmaxBackward',
+  'attentionForward',
+  'attentionBackward',
 ] as const satisfies readonly (keyof SyncBackend)[];
 
 /** One of {@link ASYNC_CALLS}. */

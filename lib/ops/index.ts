@@ -51,3 +51,30 @@ export {
   type RnnForwardResult,
   type RnnNonlinearity,
 } from './rnn.js';
+export {
+  embeddingBackward,
+  embeddingBackwardAsync,
+  embeddingForward,
+  embeddingForwardAsync,
+  type EmbeddingBackwardOptions,
+  type EmbeddingOptions,
+} from './embedding.js';
+export {
+  logSoftmax,
+  logSoftmaxAsync,
+  logSoftmaxBackward,
+  logSoftmaxBackwardAsync,
+  softmax,
+  softmaxAsync,
+  softmaxBackward,
+  softmaxBackwardAsync,
+  type SoftmaxOptions,
+} from './softmax.js';
+export {
+  attentionBackward,
+  attentionBackwardAsync,
+  attentionForward,
+  attentionForwardAsync,
+  type AttentionGrads,
+  type AttentionOptions,
+} from './attention.js';

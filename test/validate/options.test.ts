@@ -45,6 +45,7 @@ const recurrent = (lstm: boolean) => {
   return m;
 };
 const x3 = (): nn.Tensor => ({ data: f32(1), shape: [1, 1, 1] });
+const att = { batch: 1, heads: 1, lq: 1, lk: 1, d: 1, dv: 1 };
 
 /** Every options parameter (key as option-params.ts names it) → a minimal valid call. */
 const CALLS: Record<string, Call> = {
@@ -105,6 +106,24 @@ const CALLS: Record<string, Call> = {
   'ops.lstmForwardAsync(3)': { run: (e) => ops.lstmForwardAsync(f32(1), lstmW, shape, e) },
   'ops.lstmBackward(4)': { run: (e) => ops.lstmBackward(f32(1), lstmW, shape, lstmWs(), e) },
   'ops.lstmBackwardAsync(4)': { run: (e) => ops.lstmBackwardAsync(f32(1), lstmW, shape, lstmWs(), e) },
+  'ops.embeddingForward(3)': { run: (e) => ops.embeddingForward(new Int32Array(1), f32(2), f32(2), { numEmbeddings: 1, embeddingDim: 2, ...e }) },
+  'ops.embeddingForwardAsync(3)': { run: (e) => ops.embeddingForwardAsync(new Int32Array(1), f32(2), f32(2), { numEmbeddings: 1, embeddingDim: 2, ...e }) },
+  'ops.embeddingBackward(3)': { run: (e) => ops.embeddingBackward(new Int32Array(1), f32(2), f32(2), { numEmbeddings: 1, embeddingDim: 2, ...e }) },
+  'ops.embeddingBackwardAsync(3)': { run: (e) => ops.embeddingBackwardAsync(new Int32Array(1), f32(2), f32(2), { numEmbeddings: 1, embeddingDim: 2, ...e }) },
+  'ops.softmax(2)': { run: (e) => ops.softmax(f32(2), f32(2), { rows: 1, cols: 2, ...e }) },
+  'ops.softmaxAsync(2)': { run: (e) => ops.softmaxAsync(f32(2), f32(2), { rows: 1, cols: 2, ...e }) },
+  'ops.logSoftmax(2)': { run: (e) => ops.logSoftmax(f32(2), f32(2), { rows: 1, cols: 2, ...e }) },
+  'ops.logSoftmaxAsync(2)': { run: (e) => ops.logSoftmaxAsync(f32(2), f32(2), { rows: 1, cols: 2, ...e }) },
+  'ops.softmaxBackward(3)': { run: (e) => ops.softmaxBackward(f32(2), f32(2), f32(2), { rows: 1, cols: 2, ...e }) },
+  'ops.softmaxBackwardAsync(3)': { run: (e) => ops.softmaxBackwardAsync(f32(2), f32(2), f32(2), { rows: 1, cols: 2, ...e }) },
+  'ops.logSoftmaxBackward(3)': { run: (e) => ops.logSoftmaxBackward(f32(2), f32(2), f32(2), { rows: 1, cols: 2, ...e }) },
+  'ops.logSoftmaxBackwardAsync(3)': { run: (e) => ops.logSoftmaxBackwardAsync(f32(2), f32(2), f32(2), { rows: 1, cols: 2, ...e }) },
+  'ops.attentionForward(5)': { run: (e) => ops.attentionForward(f32(1), f32(1), f32(1), f32(1), f32(1), { ...att, ...e }) },
+  'ops.attentionForwardAsync(5)': { run: (e) => ops.attentionForwardAsync(f32(1), f32(1), f32(1), f32(1), f32(1), { ...att, ...e }) },
+  'ops.attentionBackward(6)': { run: (e) => ops.attentionBackward(f32(1), f32(1), f32(1), f32(1), f32(1), f32(1), { gradQ: f32(1), ...e }, att) },
+  'ops.attentionBackward(7)': { run: (e) => ops.attentionBackward(f32(1), f32(1), f32(1), f32(1), f32(1), f32(1), {}, { ...att, ...e }) },
+  'ops.attentionBackwardAsync(6)': { run: (e) => ops.attentionBackwardAsync(f32(1), f32(1), f32(1), f32(1), f32(1), f32(1), { gradQ: f32(1), ...e }, att) },
+  'ops.attentionBackwardAsync(7)': { run: (e) => ops.attentionBackwardAsync(f32(1), f32(1), f32(1), f32(1), f32(1), f32(1), {}, { ...att, ...e }) },
   'new nn.Linear(2)': { run: (e) => new nn.Linear(1, 1, e) },
   'new nn.RNN(2)': { run: (e) => new nn.RNN(1, 1, e) },
   'new nn.LSTM(2)': { run: (e) => new nn.LSTM(1, 1, e) },

@@ -9,6 +9,9 @@ import { agc, clamp, clipByNorm, norm, scale, stats } from './grad.js';
 import { batchNormBackward, batchNormForward, layerNormBackward, layerNormForward } from './normalization.js';
 import { adamStep, sgdStep } from './optim.js';
 import { recurrentBackward, recurrentForward } from './rnn.js';
+import { embeddingBackward, embeddingForward } from './embedding.js';
+import { softmaxBackward, softmaxForward } from './softmax.js';
+import { attentionBackward, attentionForward } from './attention.js';
 
 /** The *Async form of every ASYNC_CALLS entry: the sync call, run on a later microtask. */
 function asyncForms(sync: SyncBackend): AsyncForms<SyncBackend, AsyncCall> {
@@ -48,6 +51,12 @@ export function createJsBackend(): Backend {
     layerNormBackward,
     recurrentForward,
     recurrentBackward,
+    embeddingForward,
+    embeddingBackward,
+    softmaxForward,
+    softmaxBackward,
+    attentionForward,
+    attentionBackward,
   };
   return { ...sync, ...asyncForms(sync) };
 }

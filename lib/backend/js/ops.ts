@@ -99,7 +99,8 @@ function bceWithLogitsLoss(x: Float32Array, t: Float32Array, g: Float32Array | n
   return n === 0 ? NaN : acc * invN;
 }
 
-export function createJsOps(): Omit<OpsBackend, 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward'> {
+export function createJsOps(): Omit<OpsBackend, 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward'
+  | 'embeddingForward' | 'embeddingBackward' | 'softmaxForward' | 'softmaxBackward' | 'attentionForward' | 'attentionBackward'> {
   return {
     matmul: (a, b, c, s) => matmulJs(a, b, c, s.m, s.n, s.k, s.transA, s.transB, s.alpha, s.beta),
     linearForward(x, w, bias, y, s) {

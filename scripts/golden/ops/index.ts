@@ -12,6 +12,9 @@ import { batchnorm1dOp } from './batchnorm1d.js';
 import { layernormOp } from './layernorm.js';
 import { lstmOp } from './lstm.js';
 import { rnnOp } from './rnn.js';
+import { embeddingOp } from './embedding.js';
+import { softmaxOp } from './softmax.js';
+import { attentionOp } from './attention.js';
 import type { OpHandler } from './types.js';
 
 export const handlers: Readonly<Record<string, OpHandler>> = {
@@ -28,4 +31,7 @@ export const handlers: Readonly<Record<string, OpHandler>> = {
   layernorm: layernormOp,
   rnn: rnnOp,
   lstm: lstmOp,
+  embedding: embeddingOp,
+  softmax: softmaxOp,
+  attention: attentionOp,
 };

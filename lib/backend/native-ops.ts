@@ -6,6 +6,9 @@
 import type { NativeAddon } from '../binding.js';
 import { Act, RECURRENT_MODE_IDS } from './kinds.js';
 import { nativeError, nativePair } from './native-call.js';
+import * as jsPool from './js/pool.js';
+import * as jsBatchNorm2d from './js/batch-norm2d.js';
+import * as jsDropout from './js/dropout.js';
 import type { AsyncForms } from './types.js';
 import { embeddingBackward, embeddingForward } from './js/embedding.js';
 import { softmaxBackward, softmaxForward } from './js/softmax.js';
@@ -25,7 +28,8 @@ import type {
 
 type NativeOps = OpsBackend &
   AsyncForms<OpsBackend, 'matmul' | 'linearForward' | 'linearBackward' | 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward'> &
-  AsyncForms<OpsBackend, 'embeddingForward' | 'embeddingBackward' | 'softmaxForward' | 'softmaxBackward' | 'attentionForward' | 'attentionBackward'>;
+  AsyncForms<OpsBackend, 'embeddingForward' | 'embeddingBackward' | 'softmaxForward' | 'softmaxBackward' | 'attentionForward' | 'attentionBackward'> &
+  AsyncForms<OpsBackend, 'maxPool2dForward' | 'maxPool2dBackward' | 'avgPool2dForward' | 'avgPool2dBackward' | 'batchNorm2dForward' | 'batchNorm2dBackward'>;
 
 /** TEMPORARY until the native kernels land: the pure-TS call and its async form. */
 function viaJs<A>(fn: (a: A) => void): [(a: A) => void, (a: A) => Promise<void>] {
@@ -138,5 +142,15 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
     attentionForwardAsync,
     attentionBackward: attentionBackwardN,
     attentionBackwardAsync,
+    // TEMPORARY (milestone 1): the pure-TS kernels until the native pool/batchnorm2d/dropout land.
+    ...jsPool,
+    maxPool2dForwardAsync: async (a) => jsPool.maxPool2dForward(a),
+    maxPool2dBackwardAsync: async (a) => jsPool.maxPool2dBackward(a),
+    avgPool2dForwardAsync: async (a) => jsPool.avgPool2dForward(a),
+    avgPool2dBackwardAsync: async (a) => jsPool.avgPool2dBackward(a),
+    ...jsBatchNorm2d,
+    batchNorm2dForwardAsync: async (a) => jsBatchNorm2d.batchNorm2dForward(a),
+    batchNorm2dBackwardAsync: async (a) => jsBatchNorm2d.batchNorm2dBackward(a),
+    ...jsDropout,
   };
 }

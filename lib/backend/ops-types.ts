@@ -225,6 +225,82 @@ export interface AttentionBackwardArgs extends AttentionDims {
   gradV: Float32Array | null;
 }
 
+/**
+ * The geometry of a 2-D pooling over x [batch, channels, height, width] into y [batch, channels,
+ * outHeight, outWidth]: window (i, j) covers rows i·sh − ph + a·dh (a < kh) and columns
+ * j·sw − pw + b·dw (b < kw); avg and adaptive pooling have dh = dw = 1 (adaptive ignores k/s/p).
+ */
+export interface Pool2dGeometry {
+  batch: number;
+  channels: number;
+  height: number;
+  width: number;
+  outHeight: number;
+  outWidth: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
+}
+
+/** MaxPool2d forward (lib/ops/pool.ts): y and, unless null, the flat in-plane index each window routes to. */
+export interface MaxPool2dForwardArgs {
+  x: Float32Array;
+  y: Float32Array;
+  indices: Int32Array | null;
+  g: Pool2dGeometry;
+}
+
+/** MaxPool2d backward: gradX zeroed, then gradY summed at the indices (each in [0, height·width)). */
+export interface MaxPool2dBackwardArgs {
+  gradY: Float32Array;
+  indices: Int32Array;
+  gradX: Float32Array;
+  g: Pool2dGeometry;
+}
+
+/** AvgPool2d forward (countIncludePad: the divisor counts the padding) or AdaptiveAvgPool2d (adaptive). */
+export interface AvgPool2dForwardArgs {
+  x: Float32Array;
+  y: Float32Array;
+  g: Pool2dGeometry;
+  countIncludePad: boolean;
+  adaptive: boolean;
+}
+
+/** AvgPool2d / AdaptiveAvgPool2d backward: gradX overwritten. */
+export interface AvgPool2dBackwardArgs {
+  gradY: Float32Array;
+  gradX: Float32Array;
+  g: Pool2dGeometry;
+  countIncludePad: boolean;
+  adaptive: boolean;
+}
+
+/** BatchNorm2d forward over x [n, c, plane] (plane = H·W; statistics per channel over n·plane). */
+export interface BatchNorm2dForwardArgs extends BatchNormForwardArgs {
+  plane: number;
+}
+
+/** BatchNorm2d backward over [n, c, plane]. */
+export interface BatchNorm2dBackwardArgs extends BatchNormBackwardArgs {
+  plane: number;
+}
+
+/** out[i] = x[i]·scale where mask[⌊i/groupSize⌋] is nonzero, else 0 (dropout and its backward). */
+export interface DropoutApplyArgs {
+  x: Float32Array;
+  mask: Uint8Array;
+  groupSize: number;
+  /** float32-rounded 1/(1 − p). */
+  scale: number;
+  out: Float32Array;
+}
+
 export interface OpsBackend {
   /** c = alpha·op(a)·op(b) + beta·c, row-major; beta = 0 never reads c. */
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, s: MatmulShape): void;
@@ -251,4 +327,11 @@ export interface OpsBackend {
   softmaxBackward(a: SoftmaxBackwardArgs): void;
   attentionForward(a: AttentionForwardArgs): void;
   attentionBackward(a: AttentionBackwardArgs): void;
+  maxPool2dForward(a: MaxPool2dForwardArgs): void;
+  maxPool2dBackward(a: MaxPool2dBackwardArgs): void;
+  avgPool2dForward(a: AvgPool2dForwardArgs): void;
+  avgPool2dBackward(a: AvgPool2dBackwardArgs): void;
+  batchNorm2dForward(a: BatchNorm2dForwardArgs): void;
+  batchNorm2dBackward(a: BatchNorm2dBackwardArgs): void;
+  dropoutApply(a: DropoutApplyArgs): void;
 }

@@ -94,6 +94,12 @@ export const ASYNC_CALLS = [
   'softmaxBackward',
   'attentionForward',
   'attentionBackward',
+  'maxPool2dForward',
+  'maxPool2dBackward',
+  'avgPool2dForward',
+  'avgPool2dBackward',
+  'batchNorm2dForward',
+  'batchNorm2dBackward',
 ] as const satisfies readonly (keyof SyncBackend)[];
 
 /** One of {@link ASYNC_CALLS}. */

@@ -35,6 +35,15 @@ export function manualSeed(seed: number): void {
   defaultRng = new Rng(seed);
 }
 
+/**
+ * The default generator that {@link manualSeed} re-seeds (what the initialisers and `ops.dropout`
+ * draw from when given no `seed` or `rng`). It is replaced, not re-seeded in place, by manualSeed.
+ * @returns the current default generator.
+ */
+export function defaultGenerator(): Rng {
+  return defaultRng;
+}
+
 function rngOf(o: Record<string, unknown>): Rng {
   if (o.seed !== undefined) return new Rng(o.seed as number);
   if (o.rng !== undefined) {

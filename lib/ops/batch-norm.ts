@@ -6,9 +6,10 @@
  */
 import { invalidArg } from '../errors.js';
 import { getBackend } from '../backend/index.js';
-import type { BatchNormBackwardArgs, BatchNormForwardArgs } from '../backend/ops-types.js';
+import type { BatchNorm2dBackwardArgs, BatchNorm2dForwardArgs, BatchNormBackwardArgs, BatchNormForwardArgs } from '../backend/ops-types.js';
 import {
   checkBoolean,
+  checkDim,
   checkDisjoint,
   checkF64,
   checkLength,
@@ -221,4 +222,126 @@ export function normBackwardOutputs(fn: string, options: unknown, xLen: number, 
     [['gradY', gradY], ['x', x], ['options.weight', weight], ['saved.saveMean', saveMean], ['saved.saveInvstd', saveInvstd]],
   );
   return { weight, accumulate, gradX, gradWeight, gradBias, arrays };
+}
+
+/** Options of {@link batchNorm2d}: those of {@link batchNorm1d}, with one value per channel. */
+export type BatchNorm2dOptions = BatchNorm1dOptions;
+/** What {@link batchNorm2d} saved for {@link batchNorm2dBackward} (per channel). */
+export type BatchNorm2dSaved = BatchNorm1dSaved;
+/** The output of {@link batchNorm2d} and what its backward needs. */
+export type BatchNorm2dResult = BatchNorm1dResult;
+
+/** [n, c, h, w] → [n, c, h·w] after checking each is a non-negative integer. */
+function checkShape4(shape: unknown): [number, number, number] {
+  if (!Array.isArray(shape) || shape.length !== 4) invalidArg('shape', 'an [n, c, h, w] array', shape);
+  const [n, c, h, w] = shape.map((d, i) => checkDim(`shape[${i}]`, d));
+  return [n, c, h * w];
+}
+
+/**
+ * BatchNorm2d forward over x [N, C, H, W] (PyTorch `F.batch_norm` on 4-D input): per channel,
+ * y = (x − μ)/√(σ² + eps)·weight + bias with the statistics over the M = N·H·W values of the
+ * channel. Training uses the batch mean μ and biased variance σ² (float64, two passes) and updates
+ * the running statistics with the unbiased variance σ²·M/(M − 1); eval uses the running statistics.
+ * With H·W = 1 this is {@link batchNorm1d}. An empty batch (M = 0) in training changes nothing
+ * (PyTorch returns an empty output without touching the running statistics).
+ * @param x the input [N, C, H, W], row-major.
+ * @param shape [N, C, H, W].
+ * @param options affine parameters [C], running statistics [C], mode, momentum, eps and the output buffer.
+ * @returns y and the saved statistics for {@link batchNorm2dBackward}.
+ * @throws {TypeError} wrong argument types; eval without running statistics.
+ * @throws {RangeError} wrong lengths; M = N·H·W = 1 in training (PyTorch: "Expected more than 1
+ *   value per channel when training"), before anything is written.
+ */
+export function batchNorm2d(x: Float32Array, shape: readonly [n: number, c: number, h: number, w: number], options?: BatchNorm2dOptions): BatchNorm2dResult {
+  const [args, result] = batchNorm2dCall(x, shape, options);
+  if (args.n * args.plane > 0) getBackend().batchNorm2dForward(args);
+  return result;
+}
+
+/**
+ * {@link batchNorm2d} off the main thread, under the buffer rule of {@link batchNorm1dAsync}.
+ * @param x as {@link batchNorm2d}.
+ * @param shape as {@link batchNorm2d}.
+ * @param options as {@link batchNorm2d}.
+ * @returns a Promise of what {@link batchNorm2d} returns.
+ * @throws {TypeError|RangeError} (rejection) as {@link batchNorm2d}, or a resizable buffer.
+ */
+export async function batchNorm2dAsync(x: Float32Array, shape: readonly [n: number, c: number, h: number, w: number], options?: BatchNorm2dOptions): Promise<BatchNorm2dResult> {
+  const [args, result, arrays] = batchNorm2dCall(x, shape, options);
+  if (args.n * args.plane > 0) await runAsync(arrays, () => getBackend().batchNorm2dForwardAsync(args));
+  return result;
+}
+
+function batchNorm2dCall(x: Float32Array, shape: readonly [number, number, number, number], options?: BatchNorm2dOptions): [BatchNorm2dForwardArgs, BatchNorm2dResult, AsyncArg[]] {
+  const [n, c, plane] = checkShape4(shape);
+  checkLength('x', x, n * c * plane);
+  const o = checkOptions('ops.batchNorm2d(Async): options', options, BATCH_NORM_KEYS) as BatchNorm2dOptions;
+  const weight = optLength('options.weight', o.weight, c);
+  const bias = optLength('options.bias', o.bias, c);
+  const rm = optLength('options.runningMean', o.runningMean, c);
+  const rv = optLength('options.runningVar', o.runningVar, c);
+  const training = checkBoolean('options.training', o.training, true);
+  const momentum = finiteOr('options.momentum', o.momentum, 0.1);
+  const eps = finiteOr('options.eps', o.eps, 1e-5, 0);
+  if ((rm === null) !== (rv === null)) invalidArg('options.runningVar', 'running statistics given together (runningMean and runningVar)', o.runningVar ?? null);
+  if (training && n * plane === 1) invalidArg('shape', `more than 1 value per channel in training (N·H·W >= 2; got [${shape.join(', ')}])`, n * plane, 'range');
+  if (!training && rm === null) invalidArg('options.runningMean', 'a Float32Array in eval mode', o.runningMean ?? null);
+  const y = o.out === undefined ? new Float32Array(n * c * plane) : checkLength('options.out', o.out, n * c * plane);
+  const arrays = checkDisjoint(
+    [['options.out', y, 'x'], ['options.runningMean', rm], ['options.runningVar', rv]],
+    [['x', x], ['options.weight', weight], ['options.bias', bias]],
+  );
+  const saveMean = new Float64Array(c);
+  // With no values the forward does not run: x̂ = 0 and nothing flows back through the statistics.
+  const saveInvstd = new Float64Array(c);
+  const args = { x, n, c, plane, weight, bias, runningMean: rm, runningVar: rv, training, momentum, eps, y, saveMean, saveInvstd };
+  return [args, { y, training, saveMean, saveInvstd }, arrays];
+}
+
+/**
+ * BatchNorm2d backward for L = Σ y·gradY: through the batch statistics (over N, H and W) after a
+ * training forward, with the running statistics as constants after an eval forward:
+ * gradX = weight·rstd·(gradY − mean(gradY) − x̂·mean(gradY·x̂)), gradWeight = Σ gradY·x̂,
+ * gradBias = Σ gradY (PyTorch's batch_norm_backward).
+ * @param gradY ∂L/∂y [N, C, H, W].
+ * @param x the forward's input [N, C, H, W].
+ * @param shape [N, C, H, W], as in the forward.
+ * @param saved the forward's result (or its `training`, `saveMean` and `saveInvstd`).
+ * @param options γ and the output buffers (see {@link NormBackwardOptions}).
+ * @returns gradX, gradWeight and gradBias.
+ * @throws {TypeError|RangeError} as batchNorm2d, naming the argument.
+ */
+export function batchNorm2dBackward(gradY: Float32Array, x: Float32Array, shape: readonly [number, number, number, number], saved: BatchNorm2dSaved, options?: NormBackwardOptions): NormGrads {
+  const [args, result] = batchNorm2dBackwardCall(gradY, x, shape, saved, options);
+  getBackend().batchNorm2dBackward(args);
+  return result;
+}
+
+/**
+ * {@link batchNorm2dBackward} off the main thread, under the buffer rule of {@link batchNorm1dAsync}.
+ * @param gradY as {@link batchNorm2dBackward}.
+ * @param x as {@link batchNorm2dBackward}.
+ * @param shape as {@link batchNorm2dBackward}.
+ * @param saved as {@link batchNorm2dBackward}.
+ * @param options as {@link batchNorm2dBackward}.
+ * @returns a Promise of what {@link batchNorm2dBackward} returns.
+ * @throws {TypeError|RangeError} (rejection) as {@link batchNorm2dBackward}, or a resizable buffer.
+ */
+export async function batchNorm2dBackwardAsync(gradY: Float32Array, x: Float32Array, shape: readonly [number, number, number, number], saved: BatchNorm2dSaved, options?: NormBackwardOptions): Promise<NormGrads> {
+  const [args, result, arrays] = batchNorm2dBackwardCall(gradY, x, shape, saved, options);
+  await runAsync(arrays, () => getBackend().batchNorm2dBackwardAsync(args));
+  return result;
+}
+
+function batchNorm2dBackwardCall(gradY: Float32Array, x: Float32Array, shape: readonly [number, number, number, number], saved: BatchNorm2dSaved, options?: NormBackwardOptions): [BatchNorm2dBackwardArgs, NormGrads, AsyncArg[]] {
+  const [n, c, plane] = checkShape4(shape);
+  checkLength('gradY', gradY, n * c * plane);
+  checkLength('x', x, n * c * plane);
+  if (saved === null || typeof saved !== 'object') invalidArg('saved', 'the result of batchNorm2d', saved);
+  const training = checkBoolean('saved.training', saved.training, true);
+  const sm = checkF64('saved.saveMean', saved.saveMean, c);
+  const si = checkF64('saved.saveInvstd', saved.saveInvstd, c);
+  const { weight, accumulate, gradX, gradWeight, gradBias, arrays } = normBackwardOutputs('ops.batchNorm2dBackward(Async)', options, n * c * plane, c, gradY, x, sm, si);
+  return [{ gradY, x, n, c, plane, weight, saveMean: sm, saveInvstd: si, training, gradX, gradWeight, gradBias, accumulate }, { gradX, gradWeight, gradBias }, arrays];
 }

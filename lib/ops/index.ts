@@ -78,3 +78,33 @@ export {
   type AttentionGrads,
   type AttentionOptions,
 } from './attention.js';
+export {
+  adaptiveAvgPool2dBackward,
+  adaptiveAvgPool2dBackwardAsync,
+  adaptiveAvgPool2dForward,
+  adaptiveAvgPool2dForwardAsync,
+  avgPool2dBackward,
+  avgPool2dBackwardAsync,
+  avgPool2dForward,
+  avgPool2dForwardAsync,
+  avgPool2dOutputSize,
+  maxPool2dBackward,
+  maxPool2dBackwardAsync,
+  maxPool2dForward,
+  maxPool2dForwardAsync,
+  maxPool2dOutputSize,
+  type AdaptiveAvgPool2dOptions,
+  type AvgPool2dOptions,
+  type MaxPool2dOptions,
+  type Pool2dShape,
+} from './pool.js';
+export {
+  batchNorm2d,
+  batchNorm2dAsync,
+  batchNorm2dBackward,
+  batchNorm2dBackwardAsync,
+  type BatchNorm2dOptions,
+  type BatchNorm2dResult,
+  type BatchNorm2dSaved,
+} from './batch-norm.js';
+export { dropout, dropoutBackward, type DropoutBackwardOptions, type DropoutOptions } from './dropout.js';

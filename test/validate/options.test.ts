@@ -46,6 +46,9 @@ const recurrent = (lstm: boolean) => {
 };
 const x3 = (): nn.Tensor => ({ data: f32(1), shape: [1, 1, 1] });
 const att = { batch: 1, heads: 1, lq: 1, lk: 1, d: 1, dv: 1 };
+const pool = { batch: 1, channels: 1, height: 2, width: 2, kernelSize: 2 };
+const adaptive = { batch: 1, channels: 1, height: 2, width: 2, outputSize: 1 };
+const bn2d = () => ops.batchNorm2d(f32(4), [1, 2, 1, 2]);
 
 /** Every options parameter (key as option-params.ts names it) → a minimal valid call. */
 const CALLS: Record<string, Call> = {
@@ -124,6 +127,26 @@ const CALLS: Record<string, Call> = {
   'ops.attentionBackward(7)': { run: (e) => ops.attentionBackward(f32(1), f32(1), f32(1), f32(1), f32(1), f32(1), {}, { ...att, ...e }) },
   'ops.attentionBackwardAsync(6)': { run: (e) => ops.attentionBackwardAsync(f32(1), f32(1), f32(1), f32(1), f32(1), f32(1), { gradQ: f32(1), ...e }, att) },
   'ops.attentionBackwardAsync(7)': { run: (e) => ops.attentionBackwardAsync(f32(1), f32(1), f32(1), f32(1), f32(1), f32(1), {}, { ...att, ...e }) },
+  'ops.maxPool2dOutputSize(0)': { run: (e) => ops.maxPool2dOutputSize({ ...pool, ...e }) },
+  'ops.maxPool2dForward(3)': { run: (e) => ops.maxPool2dForward(f32(4), f32(1), null, { ...pool, ...e }) },
+  'ops.maxPool2dForwardAsync(3)': { run: (e) => ops.maxPool2dForwardAsync(f32(4), f32(1), null, { ...pool, ...e }) },
+  'ops.maxPool2dBackward(3)': { run: (e) => ops.maxPool2dBackward(f32(1), new Int32Array(1), f32(4), { ...pool, ...e }) },
+  'ops.maxPool2dBackwardAsync(3)': { run: (e) => ops.maxPool2dBackwardAsync(f32(1), new Int32Array(1), f32(4), { ...pool, ...e }) },
+  'ops.avgPool2dOutputSize(0)': { run: (e) => ops.avgPool2dOutputSize({ ...pool, ...e }) },
+  'ops.avgPool2dForward(2)': { run: (e) => ops.avgPool2dForward(f32(4), f32(1), { ...pool, ...e }) },
+  'ops.avgPool2dForwardAsync(2)': { run: (e) => ops.avgPool2dForwardAsync(f32(4), f32(1), { ...pool, ...e }) },
+  'ops.avgPool2dBackward(2)': { run: (e) => ops.avgPool2dBackward(f32(1), f32(4), { ...pool, ...e }) },
+  'ops.avgPool2dBackwardAsync(2)': { run: (e) => ops.avgPool2dBackwardAsync(f32(1), f32(4), { ...pool, ...e }) },
+  'ops.adaptiveAvgPool2dForward(2)': { run: (e) => ops.adaptiveAvgPool2dForward(f32(4), f32(1), { ...adaptive, ...e }) },
+  'ops.adaptiveAvgPool2dForwardAsync(2)': { run: (e) => ops.adaptiveAvgPool2dForwardAsync(f32(4), f32(1), { ...adaptive, ...e }) },
+  'ops.adaptiveAvgPool2dBackward(2)': { run: (e) => ops.adaptiveAvgPool2dBackward(f32(1), f32(4), { ...adaptive, ...e }) },
+  'ops.adaptiveAvgPool2dBackwardAsync(2)': { run: (e) => ops.adaptiveAvgPool2dBackwardAsync(f32(1), f32(4), { ...adaptive, ...e }) },
+  'ops.batchNorm2d(2)': { run: (e) => ops.batchNorm2d(f32(4), [1, 2, 1, 2], e) },
+  'ops.batchNorm2dAsync(2)': { run: (e) => ops.batchNorm2dAsync(f32(4), [1, 2, 1, 2], e) },
+  'ops.batchNorm2dBackward(4)': { run: (e) => ops.batchNorm2dBackward(f32(4), f32(4), [1, 2, 1, 2], bn2d(), e) },
+  'ops.batchNorm2dBackwardAsync(4)': { run: (e) => ops.batchNorm2dBackwardAsync(f32(4), f32(4), [1, 2, 1, 2], bn2d(), e) },
+  'ops.dropout(3)': { run: (e) => ops.dropout(f32(4), f32(4), new Uint8Array(4), { p: 0.5, ...e }) },
+  'ops.dropoutBackward(3)': { run: (e) => ops.dropoutBackward(f32(4), new Uint8Array(4), f32(4), { p: 0.5, ...e }) },
   'new nn.Linear(2)': { run: (e) => new nn.Linear(1, 1, e) },
   'new nn.RNN(2)': { run: (e) => new nn.RNN(1, 1, e) },
   'new nn.LSTM(2)': { run: (e) => new nn.LSTM(1, 1, e) },

@@ -12,6 +12,9 @@ import { recurrentBackward, recurrentForward } from './rnn.js';
 import { embeddingBackward, embeddingForward } from './embedding.js';
 import { softmaxBackward, softmaxForward } from './softmax.js';
 import { attentionBackward, attentionForward } from './attention.js';
+import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
+import { batchNorm2dBackward, batchNorm2dForward } from './batch-norm2d.js';
+import { dropoutApply } from './dropout.js';
 
 /** The *Async form of every ASYNC_CALLS entry: the sync call, run on a later microtask. */
 function asyncForms(sync: SyncBackend): AsyncForms<SyncBackend, AsyncCall> {
@@ -57,6 +60,13 @@ export function createJsBackend(): Backend {
     softmaxBackward,
     attentionForward,
     attentionBackward,
+    maxPool2dForward,
+    maxPool2dBackward,
+    avgPool2dForward,
+    avgPool2dBackward,
+    batchNorm2dForward,
+    batchNorm2dBackward,
+    dropoutApply,
   };
   return { ...sync, ...asyncForms(sync) };
 }

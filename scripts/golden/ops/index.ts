@@ -15,6 +15,8 @@ import { rnnOp } from './rnn.js';
 import { embeddingOp } from './embedding.js';
 import { softmaxOp } from './softmax.js';
 import { attentionOp } from './attention.js';
+import { pool2dOp } from './pool2d.js';
+import { batchnorm2dOp } from './batchnorm2d.js';
 import type { OpHandler } from './types.js';
 
 export const handlers: Readonly<Record<string, OpHandler>> = {
@@ -34,4 +36,6 @@ export const handlers: Readonly<Record<string, OpHandler>> = {
   embedding: embeddingOp,
   softmax: softmaxOp,
   attention: attentionOp,
+  pool2d: pool2dOp,
+  batchnorm2d: batchnorm2dOp,
 };

@@ -13,3 +13,7 @@ export { LSTM, RNN, type RecurrentOptions, type RecurrentState, type RecurrentSt
 export { BatchNorm1d, LayerNorm, type BatchNorm1dOptions, type LayerNormOptions } from './normalization.js';
 export { BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, type Loss } from './loss.js';
 export { loadCheckpoint, readCheckpoint, saveCheckpoint, type LoadedCheckpoint, type SaveCheckpointOptions, type StatefulOptimizer } from './checkpoint.js';
+export { Embedding, type EmbeddingOptions, type IndexTensor } from './embedding.js';
+export { LogSoftmax, Softmax } from './softmax.js';
+export { MultiheadAttention, type AttentionMaskOptions, type MultiheadAttentionOptions } from './attention.js';
+export { TransformerEncoderLayer, type TransformerEncoderLayerOptions } from './transformer.js';

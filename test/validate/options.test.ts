@@ -153,6 +153,11 @@ const CALLS: Record<string, Call> = {
   'new nn.BatchNorm1d(1)': { run: (e) => new nn.BatchNorm1d(2, e) },
   'new nn.LayerNorm(1)': { run: (e) => new nn.LayerNorm(2, e) },
   'new nn.MSELoss(0)': { run: (e) => new nn.MSELoss(e) },
+  'new nn.Embedding(2)': { run: (e) => new nn.Embedding(2, 2, e) },
+  'new nn.MultiheadAttention(2)': { run: (e) => new nn.MultiheadAttention(2, 1, e) },
+  'new nn.TransformerEncoderLayer(2)': { run: (e) => new nn.TransformerEncoderLayer(2, 1, { dimFeedforward: 2, ...e }) },
+  'MultiheadAttention.prototype.forward(1)': { run: (e) => new nn.MultiheadAttention(1, 1).forward(x3(), e) },
+  'TransformerEncoderLayer.prototype.forward(1)': { run: (e) => new nn.TransformerEncoderLayer(1, 1, { dimFeedforward: 1 }).forward(x3(), e) },
   'Module.prototype.stateDict(0)': { run: (e) => new nn.Linear(1, 1).stateDict(e) },
   'Module.prototype.loadStateDict(1)': {
     run: (e) => {

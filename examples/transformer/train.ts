@@ -109,6 +109,7 @@ let firstLoss = NaN;
 let recent: number[] = [];
 let trainSeconds = 0;
 let step = 0;
+let [stepAt, secondsAt] = [0, 0];
 const logEvery = Number.isFinite(sampleEvery) ? sampleEvery : 100;
 while (step < steps && trainSeconds < timeBudget) {
   const t0 = performance.now();
@@ -125,13 +126,16 @@ while (step < steps && trainSeconds < timeBudget) {
   trainSeconds += (performance.now() - t0) / 1e3;
   if (step === 1) firstLoss = value;
   recent = [...recent.slice(-49), value];
-  // Under a time budget the number of steps is unknown until the speed is: after 20 steps, size the
-  // cosine so it ends with the budget (the warm-up continues where it was).
-  if (step === 20 && Number.isFinite(timeBudget)) {
-    const total = Math.max(warmup + 1, Math.floor((step * timeBudget) / trainSeconds));
+  // Under a time budget the number of steps is unknown until the speed is: every 25 steps, size the
+  // cosine so it ends with the budget at the speed of the last 25 (the first steps are slower: JIT,
+  // first-touch allocation). The schedule restarts from the same step, so the warm-up is unaffected.
+  if (Number.isFinite(timeBudget) && step % 25 === 0) {
+    const perStep = (trainSeconds - secondsAt) / (step - stepAt);
+    const total = Math.max(warmup + 1, step + 1, Math.floor(step + (timeBudget - trainSeconds) / perStep));
     optimizer.lr = lr;
     scheduler = new WarmupCosineLR(optimizer, { warmupSteps: warmup, totalSteps: total });
     scheduler.loadState({ lastEpoch: step });
+    [stepAt, secondsAt] = [step, trainSeconds];
   }
   if (step % logEvery === 0) console.log(`step ${step} | loss ${value.toFixed(4)} | grad norm ${norm.toFixed(3)} | lr ${usedLr.toExponential(2)} | ${trainSeconds.toFixed(1)} s`);
   if (step % sampleEvery === 0) console.log(`  samples: ${samples(8).join(', ')}`);

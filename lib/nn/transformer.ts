@@ -6,7 +6,7 @@
  */
 import { dropout as dropoutOp, dropoutBackward } from '../ops/index.js';
 import { invalidArg } from '../errors.js';
-import { checkBoolean, checkOptions, optionKeys } from '../validate/index.js';
+import { checkBoolean, checkOptions, finiteOr, optionKeys } from '../validate/index.js';
 import { GELU, ReLU } from './activation.js';
 import { checkMaskOptions, checkProbability, MultiheadAttention, type AttentionMaskOptions } from './attention.js';
 import { checkSize, INIT_OPTION_KEYS, randomOptions, type InitOptions } from './init-options.js';
@@ -117,7 +117,7 @@ export class TransformerEncoderLayer extends Module {
     const activation = options?.activation ?? 'relu';
     if (activation !== 'relu' && activation !== 'gelu') invalidArg('TransformerEncoderLayer options.activation', '"relu" or "gelu"', activation, typeof activation === 'string' ? 'range' : 'type');
     this.normFirst = checkBoolean('TransformerEncoderLayer options.normFirst', options?.normFirst, false);
-    const eps = options?.layerNormEps ?? 1e-5;
+    const eps = finiteOr('TransformerEncoderLayer options.layerNormEps', options?.layerNormEps, 1e-5, 0);
     // One generator for every child, so a seed reproduces the whole layer.
     const r = randomOptions('TransformerEncoderLayer', options);
     this.selfAttn = this.addModule('self_attn', new MultiheadAttention(dModel, nhead, { dropout: p, ...r }));

@@ -10,9 +10,6 @@ import * as jsPool from './js/pool.js';
 import * as jsBatchNorm2d from './js/batch-norm2d.js';
 import * as jsDropout from './js/dropout.js';
 import type { AsyncForms } from './types.js';
-import { embeddingBackward, embeddingForward } from './js/embedding.js';
-import { softmaxBackward, softmaxForward } from './js/softmax.js';
-import { attentionBackward, attentionForward } from './js/attention.js';
 import type {
   BatchNormBackwardArgs,
   BatchNormForwardArgs,
@@ -24,17 +21,18 @@ import type {
   OpsBackend,
   RecurrentBackwardArgs,
   RecurrentForwardArgs,
+  EmbeddingForwardArgs,
+  EmbeddingBackwardArgs,
+  SoftmaxForwardArgs,
+  SoftmaxBackwardArgs,
+  AttentionForwardArgs,
+  AttentionBackwardArgs,
 } from './ops-types.js';
 
 type NativeOps = OpsBackend &
   AsyncForms<OpsBackend, 'matmul' | 'linearForward' | 'linearBackward' | 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward'> &
   AsyncForms<OpsBackend, 'embeddingForward' | 'embeddingBackward' | 'softmaxForward' | 'softmaxBackward' | 'attentionForward' | 'attentionBackward'> &
   AsyncForms<OpsBackend, 'maxPool2dForward' | 'maxPool2dBackward' | 'avgPool2dForward' | 'avgPool2dBackward' | 'batchNorm2dForward' | 'batchNorm2dBackward'>;
-
-/** TEMPORARY until the native kernels land: the pure-TS call and its async form. */
-function viaJs<A>(fn: (a: A) => void): [(a: A) => void, (a: A) => Promise<void>] {
-  return [fn, (a) => Promise.resolve().then(() => fn(a))];
-}
 
 export function createNativeOps(addon: NativeAddon): NativeOps {
   const [matmul, matmulAsync] = nativePair(addon.matmul, addon.matmulAsync)((_, a: Float32Array, b: Float32Array, c: Float32Array, s: MatmulShape) =>
@@ -69,12 +67,24 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
       a.accumulate, a.clipHiddenGradNorm,
     ];
   });
-  const [embeddingForwardN, embeddingForwardAsync] = viaJs(embeddingForward);
-  const [embeddingBackwardN, embeddingBackwardAsync] = viaJs(embeddingBackward);
-  const [softmaxForwardN, softmaxForwardAsync] = viaJs(softmaxForward);
-  const [softmaxBackwardN, softmaxBackwardAsync] = viaJs(softmaxBackward);
-  const [attentionForwardN, attentionForwardAsync] = viaJs(attentionForward);
-  const [attentionBackwardN, attentionBackwardAsync] = viaJs(attentionBackward);
+  const [embeddingForward, embeddingForwardAsync] = nativePair(addon.embeddingForward, addon.embeddingForwardAsync)((_, a: EmbeddingForwardArgs) =>
+    [a.indices, a.weight, a.y, a.num, a.dim],
+  );
+  const [embeddingBackward, embeddingBackwardAsync] = nativePair(addon.embeddingBackward, addon.embeddingBackwardAsync)((_, a: EmbeddingBackwardArgs) =>
+    [a.indices, a.gradY, a.gradWeight, a.num, a.dim, a.paddingIdx, a.accumulate],
+  );
+  const [softmaxForward, softmaxForwardAsync] = nativePair(addon.softmaxForward, addon.softmaxForwardAsync)((_, a: SoftmaxForwardArgs) =>
+    [a.x, a.y, a.rows, a.cols, a.log],
+  );
+  const [softmaxBackward, softmaxBackwardAsync] = nativePair(addon.softmaxBackward, addon.softmaxBackwardAsync)((_, a: SoftmaxBackwardArgs) =>
+    [a.y, a.gradY, a.gradX, a.rows, a.cols, a.log],
+  );
+  const [attentionForward, attentionForwardAsync] = nativePair(addon.attentionForward, addon.attentionForwardAsync)((_, a: AttentionForwardArgs) =>
+    [a.q, a.k, a.v, a.out, a.lse, a.batch, a.heads, a.lq, a.lk, a.d, a.dv, a.causal, a.mask, a.scale],
+  );
+  const [attentionBackward, attentionBackwardAsync] = nativePair(addon.attentionBackward, addon.attentionBackwardAsync)((_, a: AttentionBackwardArgs) =>
+    [a.q, a.k, a.v, a.out, a.lse, a.gradOut, a.gradQ, a.gradK, a.gradV, a.batch, a.heads, a.lq, a.lk, a.d, a.dv, a.causal, a.mask, a.scale],
+  );
   return {
     matmul,
     matmulAsync,
@@ -130,17 +140,17 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
     recurrentForwardAsync,
     recurrentBackward,
     recurrentBackwardAsync,
-    embeddingForward: embeddingForwardN,
+    embeddingForward,
     embeddingForwardAsync,
-    embeddingBackward: embeddingBackwardN,
+    embeddingBackward,
     embeddingBackwardAsync,
-    softmaxForward: softmaxForwardN,
+    softmaxForward,
     softmaxForwardAsync,
-    softmaxBackward: softmaxBackwardN,
+    softmaxBackward,
     softmaxBackwardAsync,
-    attentionForward: attentionForwardN,
+    attentionForward,
     attentionForwardAsync,
-    attentionBackward: attentionBackwardN,
+    attentionBackward,
     attentionBackwardAsync,
     // TEMPORARY (milestone 1): the pure-TS kernels until the native pool/batchnorm2d/dropout land.
     ...jsPool,

@@ -14,6 +14,9 @@ void init_optim(Napi::Env env, Napi::Object exports);
 void init_ops(Napi::Env env, Napi::Object exports);
 void init_normalization(Napi::Env env, Napi::Object exports);
 void init_rnn(Napi::Env env, Napi::Object exports);
+void init_embedding(Napi::Env env, Napi::Object exports);
+void init_softmax(Napi::Env env, Napi::Object exports);
+void init_attention(Napi::Env env, Napi::Object exports);
 
 }  // namespace addon
 }  // namespace gradguard

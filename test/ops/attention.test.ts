@@ -109,8 +109,9 @@ describe.each(targets)('attention on $name', (t) => {
 
   it('lk = 1 gives out = v and zero gradQ/gradK; lk = 0 gives out = 0; lq = 0 and batch = 0 are empty', () => {
     const r = check({ batch: 2, heads: 2, lq: 3, lk: 1, d: 4, dv: 4 }, 10);
-    expect(r.gradQ.every((x) => x === 0)).toBe(true);
-    expect(r.gradK.every((x) => x === 0)).toBe(true);
+    // exactly 0 in exact arithmetic (P = 1, dP = D); float32 products leave rounding-size residues
+    expect(r.gradQ.every((x) => Math.abs(x) <= 1e-6)).toBe(true);
+    expect(r.gradK.every((x) => Math.abs(x) <= 1e-6)).toBe(true);
     const s0 = { batch: 1, heads: 2, lq: 3, lk: 0, d: 4, dv: 2 };
     const z = run(s0, lcgFloats(24, 1), new Float32Array(0), new Float32Array(0), lcgFloats(12, 2));
     expect(Array.from(z.out)).toEqual(new Array(12).fill(0));

@@ -280,16 +280,19 @@ export class MultiheadAttention extends Module {
 
 /**
  * [L, B, stride] rows (features `offset + h·hd …` for head h) → [B, H, L, hd]: the head-major layout
- * the attention op takes.
+ * the attention op takes. Runs of hd floats move with `set` (a memcpy) once they are long enough to
+ * beat the cost of a subarray view; short heads copy element by element.
  */
 function splitHeads(src: Float32Array, offset: number, dst: Float32Array, L: number, B: number, H: number, hd: number, stride = 3 * H * hd): void {
+  const bulk = hd >= 16;
   for (let l = 0; l < L; l++) {
     for (let b = 0; b < B; b++) {
       const s0 = (l * B + b) * stride + offset;
       for (let h = 0; h < H; h++) {
         const s = s0 + h * hd;
         const d = ((b * H + h) * L + l) * hd;
-        for (let t = 0; t < hd; t++) dst[d + t] = src[s + t];
+        if (bulk) dst.set(src.subarray(s, s + hd), d);
+        else for (let t = 0; t < hd; t++) dst[d + t] = src[s + t];
       }
     }
   }
@@ -297,15 +300,16 @@ function splitHeads(src: Float32Array, offset: number, dst: Float32Array, L: num
 
 /** The inverse of splitHeads: [B, H, L, hd] → features `offset + h·hd …` of [L, B, stride] rows. */
 function mergeHeads(src: Float32Array, dst: Float32Array, L: number, B: number, H: number, hd: number, stride = H * hd, offset = 0): void {
+  const bulk = hd >= 16;
   for (let l = 0; l < L; l++) {
     for (let b = 0; b < B; b++) {
       const d0 = (l * B + b) * stride + offset;
       for (let h = 0; h < H; h++) {
         const d = d0 + h * hd;
         const s = ((b * H + h) * L + l) * hd;
-        for (let t = 0; t < hd; t++) dst[d + t] = src[s + t];
+        if (bulk) dst.set(src.subarray(s, s + hd), d);
+        else for (let t = 0; t < hd; t++) dst[d + t] = src[s + t];
       }
     }
   }
 }
-

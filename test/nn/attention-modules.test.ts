@@ -168,6 +168,46 @@ describe.each(targets)('attention and embedding modules on $name', (target) => {
       expect(gradcheck(() => m.forward(x, { causal: true, attnMask: mask }), m, x)).toBeGreaterThan(30);
     });
 
+    for (const [E, heads] of [[32, 2], [64, 2]] as const) {
+      it(`matches a float64 reference at headDim ${E / heads} (heads copied in bulk), causal, and its backward matches finite differences`, () => {
+        const L = 5, B = 2, hd = E / heads;
+        const m = new nn.MultiheadAttention(E, heads, { seed: 14 });
+        m.inProjBias!.data.set(randomFloats(3 * E, 15, -0.5, 0.5));
+        m.outProj.bias!.data.set(randomFloats(E, 16, -0.5, 0.5));
+        const x = nn.tensor(randomFloats(L * B * E, 17), [L, B, E]);
+        const y = m.forward(x, { causal: true }).data;
+        const W = m.inProjWeight.data, bi = m.inProjBias!.data, Wo = m.outProj.weight.data, bo = m.outProj.bias!.data;
+        const proj = (l: number, b: number, row: number): number => {
+          let s = bi[row];
+          for (let c = 0; c < E; c++) s += W[row * E + c] * x.data[(l * B + b) * E + c];
+          return s;
+        };
+        for (let b = 0; b < B; b++) {
+          for (let i = 0; i < L; i++) {
+            const o = new Float64Array(E);
+            for (let h = 0; h < heads; h++) {
+              const sc: number[] = [];
+              for (let j = 0; j <= i; j++) {
+                let d = 0;
+                for (let t = 0; t < hd; t++) d += proj(i, b, h * hd + t) * proj(j, b, E + h * hd + t);
+                sc.push(d / Math.sqrt(hd));
+              }
+              const mx = Math.max(...sc);
+              const p = sc.map((v) => Math.exp(v - mx));
+              const z = p.reduce((a, c) => a + c, 0);
+              for (let j = 0; j <= i; j++) for (let t = 0; t < hd; t++) o[h * hd + t] += (p[j] / z) * proj(j, b, 2 * E + h * hd + t);
+            }
+            for (let r = 0; r < E; r++) {
+              let want = bo[r];
+              for (let c = 0; c < E; c++) want += Wo[r * E + c] * o[c];
+              expect(Math.abs(y[(i * B + b) * E + r] - want), `y[${i}, ${b}, ${r}]`).toBeLessThan(1e-4 + 1e-4 * Math.abs(want));
+            }
+          }
+        }
+        expect(gradcheck(() => m.forward(x, { causal: true }), m, x)).toBeGreaterThan(40);
+      });
+    }
+
     it('drops attention weights in training only: eval equals dropout 0; p = 1 leaves only the output bias', () => {
       const L = 6, B = 2, E = 8;
       const x = nn.tensor(randomFloats(L * B * E, 10), [L, B, E]);

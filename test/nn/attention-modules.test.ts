@@ -5,7 +5,7 @@
 // padding row and out-of-range indices; the softmax modules. Every block runs on every backend/ISA.
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { manualSeed, nn } from '../../lib/index.js';
+import { getNumThreads, manualSeed, nn, setNumThreads } from '../../lib/index.js';
 import { randomFloats, targets, useTarget } from '../helpers/targets.js';
 
 interface GoldenTensor {
@@ -290,6 +290,36 @@ describe.each(targets)('attention and embedding modules on $name', (target) => {
         });
       }
     }
+
+    it('a state dict round-trips into a differently seeded layer (same outputs), also packed into a flat store', () => {
+      const a = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 12, seed: 30 }).eval();
+      const b = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 12, seed: 31 }).eval();
+      b.paramStore();
+      const x = nn.tensor(randomFloats(3 * 2 * 8, 32), [3, 2, 8]);
+      const ya = a.forward(x, { causal: true }).data.slice();
+      expect(b.forward(x, { causal: true }).data).not.toEqual(ya);
+      b.loadStateDict(JSON.parse(JSON.stringify(a.stateDict())));
+      expect(b.forward(x, { causal: true }).data).toEqual(ya);
+    });
+
+    it('gives bit-identical outputs and gradients on 1 and 2 threads', () => {
+      const run = (threads: number): Float32Array[] => {
+        setNumThreads(threads);
+        const layer = new nn.TransformerEncoderLayer(32, 4, { dimFeedforward: 48, dropout: 0, seed: 33 });
+        const x = nn.tensor(randomFloats(17 * 3 * 32, 34), [17, 3, 32]);
+        const y = layer.forward(x, { causal: true }).data.slice();
+        const gx = layer.backward(nn.tensor(randomFloats(y.length, 35), [17, 3, 32])).data.slice();
+        return [y, gx, ...layer.parameters().map((p) => p.grad.slice())];
+      };
+      const before = getNumThreads();
+      try {
+        const one = run(1);
+        const two = run(2);
+        one.forEach((t, i) => expect(two[i]).toEqual(t));
+      } finally {
+        setNumThreads(before);
+      }
+    });
 
     it('applies dropout in training (seeded by manualSeed) and not in eval', () => {
       const layer = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 12, dropout: 0.5, seed: 6 });

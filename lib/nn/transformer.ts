@@ -52,6 +52,12 @@ class Dropout extends Module {
   }
 }
 
+/** out = a + b elementwise (a residual add; one monomorphic loop the JIT keeps optimised). */
+function add(a: Float32Array, b: Float32Array, out: Float32Array): void {
+  const n = out.length;
+  for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
 /** Options of {@link TransformerEncoderLayer} (PyTorch's names in camelCase). */
 export interface TransformerEncoderLayerOptions extends InitOptions {
   /** Width of the feed-forward block. Default 2048. */
@@ -161,18 +167,18 @@ export class TransformerEncoderLayer extends Module {
     const h = this.h.get(n);
     if (this.normFirst) {
       const a = this.drop1.forward(this.selfAttn.forward(this.norm1.forward(x), options)).data;
-      for (let i = 0; i < n; i++) h[i] = x.data[i] + a[i];
+      add(x.data, a, h);
       const f = this.feedForward(this.norm2.forward({ data: h, shape: x.shape })).data;
       const y = this.y.get(n);
-      for (let i = 0; i < n; i++) y[i] = h[i] + f[i];
+      add(h, f, y);
       return { data: y, shape: x.shape };
     }
     const a = this.drop1.forward(this.selfAttn.forward(x, options)).data;
-    for (let i = 0; i < n; i++) h[i] = x.data[i] + a[i];
+    add(x.data, a, h);
     const x1 = this.norm1.forward({ data: h, shape: x.shape });
     const f = this.feedForward(x1).data;
     const y = this.y.get(n);
-    for (let i = 0; i < n; i++) y[i] = x1.data[i] + f[i];
+    add(x1.data, f, y);
     return this.norm2.forward({ data: y, shape: x.shape });
   }
 
@@ -191,19 +197,19 @@ export class TransformerEncoderLayer extends Module {
     if (this.normFirst) {
       // y = h + F(norm2(h)): ∂h = gradOut + norm2ᵀ(Fᵀ(gradOut)); h = x + A(norm1(x)): ∂x = ∂h + norm1ᵀ(Aᵀ(∂h)).
       const gf = this.norm2.backward(this.feedForwardBackward(gradOut)).data;
-      for (let i = 0; i < n; i++) g1[i] = gradOut.data[i] + gf[i];
+      add(gradOut.data, gf, g1);
       const gh = { data: g1, shape };
       const ga = this.norm1.backward(this.selfAttn.backward(this.drop1.backward(gh))).data;
-      for (let i = 0; i < n; i++) gx[i] = g1[i] + ga[i];
+      add(g1, ga, gx);
       return { data: gx, shape };
     }
     // y = norm2(x1 + F(x1)): ∂x1 = g + Fᵀ(g) with g = norm2ᵀ(gradOut); x1 = norm1(x + A(x)): ∂x = h + Aᵀ(h) with h = norm1ᵀ(∂x1).
     const g = this.norm2.backward(gradOut);
     const gf = this.feedForwardBackward(g).data;
-    for (let i = 0; i < n; i++) g1[i] = g.data[i] + gf[i];
+    add(g.data, gf, g1);
     const gh = this.norm1.backward({ data: g1, shape });
     const ga = this.selfAttn.backward(this.drop1.backward(gh)).data;
-    for (let i = 0; i < n; i++) gx[i] = gh.data[i] + ga[i];
+    add(gh.data, ga, gx);
     return { data: gx, shape };
   }
 }

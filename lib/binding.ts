@@ -91,6 +91,25 @@ export interface NativeAddon {
   attentionForwardAsync(...a: Parameters<NativeAddon['attentionForward']>): Promise<void>;
   attentionBackward(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, lse: Float32Array, gradOut: Float32Array, gradQ: Float32Array | null, gradK: Float32Array | null, gradV: Float32Array | null, batch: number, heads: number, lq: number, lk: number, d: number, dv: number, causal: boolean, mask: Float32Array | null, scale: number): void;
   attentionBackwardAsync(...a: Parameters<NativeAddon['attentionBackward']>): Promise<void>;
+  /**
+   * The pooling exports (native/addon/pool_binding.cc); `geometry` is batch, channels, height,
+   * width, outHeight, outWidth, kh, kw, sh, sw, ph, pw, dh, dw (Pool2dGeometry of lib/backend/ops-types.ts).
+   */
+  maxPool2dForward(x: Float32Array, y: Float32Array, indices: Int32Array | null, ...geometry: PoolGeometryArgs): void;
+  maxPool2dForwardAsync(...a: Parameters<NativeAddon['maxPool2dForward']>): Promise<void>;
+  maxPool2dBackward(gradY: Float32Array, indices: Int32Array, gradX: Float32Array, ...geometry: PoolGeometryArgs): void;
+  maxPool2dBackwardAsync(...a: Parameters<NativeAddon['maxPool2dBackward']>): Promise<void>;
+  avgPool2dForward(x: Float32Array, y: Float32Array, countIncludePad: boolean, adaptive: boolean, ...geometry: PoolGeometryArgs): void;
+  avgPool2dForwardAsync(...a: Parameters<NativeAddon['avgPool2dForward']>): Promise<void>;
+  avgPool2dBackward(gradY: Float32Array, gradX: Float32Array, countIncludePad: boolean, adaptive: boolean, ...geometry: PoolGeometryArgs): void;
+  avgPool2dBackwardAsync(...a: Parameters<NativeAddon['avgPool2dBackward']>): Promise<void>;
+  /** BatchNorm2d over [n, c, plane = H·W] (native/addon/normalization_binding.cc). */
+  batchNorm2dForward(x: Float32Array, n: number, c: number, plane: number, weight: Float32Array | null, bias: Float32Array | null, runningMean: Float32Array | null, runningVar: Float32Array | null, training: boolean, momentum: number, eps: number, y: Float32Array, saveMean: Float64Array, saveInvstd: Float64Array): void;
+  batchNorm2dForwardAsync(...a: Parameters<NativeAddon['batchNorm2dForward']>): Promise<void>;
+  batchNorm2dBackward(dy: Float32Array, x: Float32Array, n: number, c: number, plane: number, weight: Float32Array | null, saveMean: Float64Array, saveInvstd: Float64Array, training: boolean, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, accumulate: boolean): void;
+  batchNorm2dBackwardAsync(...a: Parameters<NativeAddon['batchNorm2dBackward']>): Promise<void>;
+  /** out = mask[i / groupSize] ? x·scale : 0 (native/addon/dropout_binding.cc); out may be x. */
+  dropoutApply(x: Float32Array, mask: Uint8Array, groupSize: number, scale: number, out: Float32Array): void;
 }
 
 /** The package root: the nearest folder above this module with gradguard's package.json. */
@@ -128,3 +147,6 @@ export function loadAddon(): NativeAddon {
 export function loadedAddonFile(): string | null {
   return loaded?.file ?? null;
 }
+
+/** The 14 integers of a pooling geometry, in the order the pooling exports take them. */
+export type PoolGeometryArgs = [batch: number, channels: number, height: number, width: number, outHeight: number, outWidth: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number];

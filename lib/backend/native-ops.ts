@@ -3,16 +3,21 @@
  * addon's positional exports (native/addon/*_binding.cc), in one place per op for its sync and
  * async forms.
  */
-import type { NativeAddon } from '../binding.js';
+import type { NativeAddon, PoolGeometryArgs } from '../binding.js';
 import { Act, RECURRENT_MODE_IDS } from './kinds.js';
 import { nativeError, nativePair } from './native-call.js';
-import * as jsPool from './js/pool.js';
-import * as jsBatchNorm2d from './js/batch-norm2d.js';
-import * as jsDropout from './js/dropout.js';
 import type { AsyncForms } from './types.js';
 import type {
+  AvgPool2dBackwardArgs,
+  AvgPool2dForwardArgs,
+  BatchNorm2dBackwardArgs,
+  BatchNorm2dForwardArgs,
   BatchNormBackwardArgs,
   BatchNormForwardArgs,
+  DropoutApplyArgs,
+  MaxPool2dBackwardArgs,
+  MaxPool2dForwardArgs,
+  Pool2dGeometry,
   LayerNormBackwardArgs,
   LayerNormForwardArgs,
   LinearGrads,
@@ -33,6 +38,43 @@ type NativeOps = OpsBackend &
   AsyncForms<OpsBackend, 'matmul' | 'linearForward' | 'linearBackward' | 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward'> &
   AsyncForms<OpsBackend, 'embeddingForward' | 'embeddingBackward' | 'softmaxForward' | 'softmaxBackward' | 'attentionForward' | 'attentionBackward'> &
   AsyncForms<OpsBackend, 'maxPool2dForward' | 'maxPool2dBackward' | 'avgPool2dForward' | 'avgPool2dBackward' | 'batchNorm2dForward' | 'batchNorm2dBackward'>;
+
+/** The CNN ops of issue 13: pooling, BatchNorm2d and the dropout multiply. */
+function createCnnOps(addon: NativeAddon) {
+  const geo = (g: Pool2dGeometry): PoolGeometryArgs => [g.batch, g.channels, g.height, g.width, g.outHeight, g.outWidth, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw];
+  const [maxPool2dForward, maxPool2dForwardAsync] = nativePair(addon.maxPool2dForward, addon.maxPool2dForwardAsync)((_, a: MaxPool2dForwardArgs) => [a.x, a.y, a.indices, ...geo(a.g)]);
+  const [maxPool2dBackward, maxPool2dBackwardAsync] = nativePair(addon.maxPool2dBackward, addon.maxPool2dBackwardAsync)((_, a: MaxPool2dBackwardArgs) => [a.gradY, a.indices, a.gradX, ...geo(a.g)]);
+  const [avgPool2dForward, avgPool2dForwardAsync] = nativePair(addon.avgPool2dForward, addon.avgPool2dForwardAsync)((_, a: AvgPool2dForwardArgs) => [a.x, a.y, a.countIncludePad, a.adaptive, ...geo(a.g)]);
+  const [avgPool2dBackward, avgPool2dBackwardAsync] = nativePair(addon.avgPool2dBackward, addon.avgPool2dBackwardAsync)((_, a: AvgPool2dBackwardArgs) => [a.gradY, a.gradX, a.countIncludePad, a.adaptive, ...geo(a.g)]);
+  const [batchNorm2dForward, batchNorm2dForwardAsync] = nativePair(addon.batchNorm2dForward, addon.batchNorm2dForwardAsync)((_, a: BatchNorm2dForwardArgs) =>
+    [a.x, a.n, a.c, a.plane, a.weight, a.bias, a.runningMean, a.runningVar, a.training, a.momentum, a.eps, a.y, a.saveMean, a.saveInvstd],
+  );
+  const [batchNorm2dBackward, batchNorm2dBackwardAsync] = nativePair(addon.batchNorm2dBackward, addon.batchNorm2dBackwardAsync)((_, a: BatchNorm2dBackwardArgs) =>
+    [a.gradY, a.x, a.n, a.c, a.plane, a.weight, a.saveMean, a.saveInvstd, a.training, a.gradX, a.gradWeight, a.gradBias, a.accumulate],
+  );
+  return {
+    maxPool2dForward,
+    maxPool2dForwardAsync,
+    maxPool2dBackward,
+    maxPool2dBackwardAsync,
+    avgPool2dForward,
+    avgPool2dForwardAsync,
+    avgPool2dBackward,
+    avgPool2dBackwardAsync,
+    batchNorm2dForward,
+    batchNorm2dForwardAsync,
+    batchNorm2dBackward,
+    batchNorm2dBackwardAsync,
+    // Elementwise and called per layer in a training loop: errors mapped inline, as the activations.
+    dropoutApply(a: DropoutApplyArgs) {
+      try {
+        addon.dropoutApply(a.x, a.mask, a.groupSize, a.scale, a.out);
+      } catch (err) {
+        throw nativeError(err);
+      }
+    },
+  };
+}
 
 export function createNativeOps(addon: NativeAddon): NativeOps {
   const [matmul, matmulAsync] = nativePair(addon.matmul, addon.matmulAsync)((_, a: Float32Array, b: Float32Array, c: Float32Array, s: MatmulShape) =>
@@ -152,15 +194,6 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
     attentionForwardAsync,
     attentionBackward,
     attentionBackwardAsync,
-    // TEMPORARY (milestone 1): the pure-TS kernels until the native pool/batchnorm2d/dropout land.
-    ...jsPool,
-    maxPool2dForwardAsync: async (a) => jsPool.maxPool2dForward(a),
-    maxPool2dBackwardAsync: async (a) => jsPool.maxPool2dBackward(a),
-    avgPool2dForwardAsync: async (a) => jsPool.avgPool2dForward(a),
-    avgPool2dBackwardAsync: async (a) => jsPool.avgPool2dBackward(a),
-    ...jsBatchNorm2d,
-    batchNorm2dForwardAsync: async (a) => jsBatchNorm2d.batchNorm2dForward(a),
-    batchNorm2dBackwardAsync: async (a) => jsBatchNorm2d.batchNorm2dBackward(a),
-    ...jsDropout,
+    ...createCnnOps(addon),
   };
 }

@@ -17,6 +17,8 @@ void init_rnn(Napi::Env env, Napi::Object exports);
 void init_embedding(Napi::Env env, Napi::Object exports);
 void init_softmax(Napi::Env env, Napi::Object exports);
 void init_attention(Napi::Env env, Napi::Object exports);
+void init_pool(Napi::Env env, Napi::Object exports);
+void init_dropout(Napi::Env env, Napi::Object exports);
 
 }  // namespace addon
 }  // namespace gradguard

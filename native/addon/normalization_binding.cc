@@ -164,6 +164,80 @@ Napi::Value LayerNormBackwardAsync(const Napi::CallbackInfo& info) {
   return run_job_async(info, layer_norm_backward_job(info), "layerNormBackwardAsync");
 }
 
+// (x, n, c, plane, weight|null, bias|null, runningMean|null, runningVar|null, training, momentum,
+//  eps, y, saveMean, saveInvstd) -> undefined; BatchNorm2d over [n, c, plane = H*W].
+Job batch_norm2d_forward_job(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 14);
+  const size_t n = arg_dim(info, 1, "batch"), c = arg_dim(info, 2, "channels");
+  const size_t plane = arg_dim(info, 3, "plane");
+  const size_t len = checked_mul(info, checked_mul(info, n, c), plane);
+  const float* x = float32_exact(info, 0, "x", len);
+  const float* w = float32_exact(info, 4, "weight", c, true);
+  const float* b = float32_exact(info, 5, "bias", c, true);
+  float* rm = float32_exact(info, 6, "runningMean", c, true);
+  float* rv = float32_exact(info, 7, "runningVar", c, true);
+  const bool training = arg_bool(info, 8, "training");
+  const double momentum = arg_number(info, 9, "momentum");
+  const double eps = arg_number(info, 10, "eps");
+  float* y = float32_exact(info, 11, "y", len);
+  double* sm = f64(info, 12, "saveMean", c);
+  double* si = f64(info, 13, "saveInvstd", c);
+  if (training && n * plane < 2) throw_range(info.Env(), "batch*plane must be >= 2 in training");
+  const bool has_rm = !info[6].IsNull() && !info[6].IsUndefined();
+  const bool has_rv = !info[7].IsNull() && !info[7].IsUndefined();
+  if (!training && (!has_rm || !has_rv)) {
+    throw_type(info.Env(), "runningMean and runningVar are required in eval mode");
+  }
+  if (has_rm != has_rv) {
+    throw_type(info.Env(), "runningMean and runningVar must both be given or both be null");
+  }
+  const Isa isa = active_isa();
+  return [=] {
+    kernels::batchnorm2d_forward_f32(isa, x, n, c, plane, w, b, rm, rv, training, momentum, eps, y,
+                                     sm, si);
+    return Status::kOk;
+  };
+}
+
+Napi::Value BatchNorm2dForward(const Napi::CallbackInfo& info) {
+  return run_job_now(info, batch_norm2d_forward_job(info), "batchNorm2dForward");
+}
+Napi::Value BatchNorm2dForwardAsync(const Napi::CallbackInfo& info) {
+  return run_job_async(info, batch_norm2d_forward_job(info), "batchNorm2dForwardAsync");
+}
+
+// (dy, x, n, c, plane, weight|null, saveMean, saveInvstd, training, dx|null, dw|null, db|null,
+//  accumulate) -> undefined
+Job batch_norm2d_backward_job(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 13);
+  const size_t n = arg_dim(info, 2, "batch"), c = arg_dim(info, 3, "channels");
+  const size_t plane = arg_dim(info, 4, "plane");
+  const size_t len = checked_mul(info, checked_mul(info, n, c), plane);
+  const float* dy = float32_exact(info, 0, "gradY", len);
+  const float* x = float32_exact(info, 1, "x", len);
+  const float* w = float32_exact(info, 5, "weight", c, true);
+  const double* sm = f64(info, 6, "saveMean", c);
+  const double* si = f64(info, 7, "saveInvstd", c);
+  const bool training = arg_bool(info, 8, "training");
+  float* dx = float32_exact(info, 9, "gradX", len, true);
+  float* dw = float32_exact(info, 10, "gradWeight", c, true);
+  float* db = float32_exact(info, 11, "gradBias", c, true);
+  const bool accumulate = arg_bool(info, 12, "accumulate");
+  const Isa isa = active_isa();
+  return [=] {
+    kernels::batchnorm2d_backward_f32(isa, dy, x, n, c, plane, w, sm, si, training, dx, dw, db,
+                                      accumulate);
+    return Status::kOk;
+  };
+}
+
+Napi::Value BatchNorm2dBackward(const Napi::CallbackInfo& info) {
+  return run_job_now(info, batch_norm2d_backward_job(info), "batchNorm2dBackward");
+}
+Napi::Value BatchNorm2dBackwardAsync(const Napi::CallbackInfo& info) {
+  return run_job_async(info, batch_norm2d_backward_job(info), "batchNorm2dBackwardAsync");
+}
+
 }  // namespace
 
 void init_normalization(Napi::Env env, Napi::Object exports) {
@@ -181,6 +255,14 @@ void init_normalization(Napi::Env env, Napi::Object exports) {
               Napi::Function::New(env, LayerNormBackward, "layerNormBackward"));
   exports.Set("layerNormBackwardAsync",
               Napi::Function::New(env, LayerNormBackwardAsync, "layerNormBackwardAsync"));
+  exports.Set("batchNorm2dForward",
+              Napi::Function::New(env, BatchNorm2dForward, "batchNorm2dForward"));
+  exports.Set("batchNorm2dForwardAsync",
+              Napi::Function::New(env, BatchNorm2dForwardAsync, "batchNorm2dForwardAsync"));
+  exports.Set("batchNorm2dBackward",
+              Napi::Function::New(env, BatchNorm2dBackward, "batchNorm2dBackward"));
+  exports.Set("batchNorm2dBackwardAsync",
+              Napi::Function::New(env, BatchNorm2dBackwardAsync, "batchNorm2dBackwardAsync"));
 }
 
 }  // namespace addon

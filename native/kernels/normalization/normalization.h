@@ -29,6 +29,22 @@ void batchnorm1d_backward_f32(Isa isa, const float* dy, const float* x, size_t n
                               const double* save_invstd, bool training, float* dx, float* dw,
                               float* db, bool accumulate);
 
+// BatchNorm2d over x [n, c, plane] (plane = H*W): batchnorm1d's semantics with the statistics per
+// channel over the n*plane values (training needs n*plane >= 2, checked by the caller). plane == 1
+// is exactly batchnorm1d_forward_f32. Otherwise the same per-ISA column loops run along each
+// channel's planes (one column per spatial position, summed down the batch, then across the plane
+// in order), with the per-channel statistics broadcast over the plane.
+void batchnorm2d_forward_f32(Isa isa, const float* x, size_t n, size_t c, size_t plane,
+                             const float* weight, const float* bias, float* running_mean,
+                             float* running_var, bool training, double momentum, double eps,
+                             float* y, double* save_mean, double* save_invstd);
+
+// The BatchNorm2d backward (batchnorm1d_backward_f32 with the sums over n and the plane).
+void batchnorm2d_backward_f32(Isa isa, const float* dy, const float* x, size_t n, size_t c,
+                              size_t plane, const float* weight, const double* save_mean,
+                              const double* save_invstd, bool training, float* dx, float* dw,
+                              float* db, bool accumulate);
+
 // Per row of [m, d]: y = (x - mean) / sqrt(var + eps) * weight + bias, biased variance.
 void layernorm_forward_f32(Isa isa, const float* x, size_t m, size_t d, const float* weight,
                            const float* bias, double eps, float* y, double* save_mean,

@@ -108,21 +108,14 @@ export class MultiheadAttention extends Module {
   /** The output projection (child "out_proj"). */
   readonly outProj: Linear;
   private cache: Cache | null = null;
-  private readonly qkv = new Buffer();
-  private readonly q = new Buffer();
-  private readonly k = new Buffer();
-  private readonly v = new Buffer();
-  private readonly o = new Buffer();
-  private readonly oFlat = new Buffer();
+  /** Forward workspace: qkv [L·B, 3E] | q | k | v | o (each [B, H, L, hd]) | oFlat [L·B, E]. */
+  private readonly fw = new Workspace(['qkv', 'q', 'k', 'v', 'o', 'oFlat']);
+  /** Backward workspace: gO copy [L·B, E] | go | gq | gk | gv (each [B, H, L, hd]) | gqkv [L·B, 3E]. */
+  private readonly bw = new Workspace(['gO', 'go', 'gq', 'gk', 'gv', 'gqkv']);
   private readonly lse = new Buffer();
   private readonly scores = new Buffer();
   private readonly probs = new Buffer();
   private readonly gradScores = new Buffer();
-  private readonly gq = new Buffer();
-  private readonly gk = new Buffer();
-  private readonly gv = new Buffer();
-  private readonly go = new Buffer();
-  private readonly gqkv = new Buffer();
   private readonly gx = new Buffer();
   private keep = new Uint8Array(0);
 
@@ -171,19 +164,18 @@ export class MultiheadAttention extends Module {
     const [L, B] = x.shape;
     const { causal, mask } = checkMaskOptions(this.where('forward', 'x, options'), options, L);
     const H = this.numHeads, hd = this.headDim, rows = L * B;
-    const qkv = this.qkv.get(rows * 3 * E);
-    linearForward(x.data, this.inProjWeight.data, this.inProjBias?.data ?? null, qkv, { batch: rows, inFeatures: E, outFeatures: 3 * E });
     const n = B * H * L * hd;
-    const q = this.q.get(n), k = this.k.get(n), v = this.v.get(n), o = this.o.get(n);
-    splitHeads(qkv, 0, q, L, B, H, hd);
-    splitHeads(qkv, E, k, L, B, H, hd);
-    splitHeads(qkv, 2 * E, v, L, B, H, hd);
+    const w = this.fw.get([rows * 3 * E, n, n, n, n, rows * E]);
+    const { qkv, q, k, v, o, oFlat } = w.views;
+    linearForward(x.data, this.inProjWeight.data, this.inProjBias?.data ?? null, qkv, { batch: rows, inFeatures: E, outFeatures: 3 * E });
+    toHeads(w, 'qkv', 3 * E, 0, 'q', L, B, H, hd);
+    toHeads(w, 'qkv', 3 * E, E, 'k', L, B, H, hd);
+    toHeads(w, 'qkv', 3 * E, 2 * E, 'v', L, B, H, hd);
     const opts: AttentionOptions = { batch: B, heads: H, lq: L, lk: L, d: hd, dv: hd, causal, mask };
     let dropped: Cache['dropped'] = null;
     if (this.training && this.dropout > 0) dropped = this.unfusedForward(q, k, v, o, opts);
     else attentionForward(q, k, v, o, this.lse.get(B * H * L), opts);
-    const oFlat = this.oFlat.get(rows * E);
-    mergeHeads(o, oFlat, L, B, H, hd);
+    fromHeads(w, 'o', 'oFlat', E, 0, L, B, H, hd);
     this.cache = { x, L, B, opts, dropped };
     return this.outProj.forward({ data: oFlat, shape: [L, B, E] });
   }
@@ -203,16 +195,17 @@ export class MultiheadAttention extends Module {
     checkGrad(this.where('backward', 'gradOut'), gradOut, x.shape);
     const gO = this.outProj.backward(gradOut).data;
     const n = B * H * L * hd;
-    const go = this.go.get(n);
-    splitHeads(gO, 0, go, L, B, H, hd, E);
-    const gq = this.gq.get(n), gk = this.gk.get(n), gv = this.gv.get(n);
-    const q = this.q.current, k = this.k.current, v = this.v.current;
+    const w = this.bw.get([L * B * E, n, n, n, n, L * B * 3 * E]);
+    const { go, gq, gk, gv, gqkv } = w.views;
+    // One memcpy into the workspace, so the head relayout below runs as copyWithin (no views allocated).
+    w.views.gO.set(gO);
+    toHeads(w, 'gO', E, 0, 'go', L, B, H, hd);
+    const { q, k, v, o } = this.fw.views;
     if (c.dropped) this.unfusedBackward(q, k, v, go, gq, gk, gv, c.dropped.mask, c.opts);
-    else attentionBackward(q, k, v, this.o.current, this.lse.current, go, { gradQ: gq, gradK: gk, gradV: gv }, c.opts);
-    const gqkv = this.gqkv.get(L * B * 3 * E);
-    mergeHeads(gq, gqkv, L, B, H, hd, 3 * E, 0);
-    mergeHeads(gk, gqkv, L, B, H, hd, 3 * E, E);
-    mergeHeads(gv, gqkv, L, B, H, hd, 3 * E, 2 * E);
+    else attentionBackward(q, k, v, o, this.lse.current, go, { gradQ: gq, gradK: gk, gradV: gv }, c.opts);
+    fromHeads(w, 'gq', 'gqkv', 3 * E, 0, L, B, H, hd);
+    fromHeads(w, 'gk', 'gqkv', 3 * E, E, L, B, H, hd);
+    fromHeads(w, 'gv', 'gqkv', 3 * E, 2 * E, L, B, H, hd);
     const gx = this.gx.get(x.data.length);
     linearBackward(
       x.data,
@@ -279,37 +272,62 @@ export class MultiheadAttention extends Module {
 }
 
 /**
- * [L, B, stride] rows (features `offset + h·hd …` for head h) → [B, H, L, hd]: the head-major layout
- * the attention op takes. Runs of hd floats move with `set` (a memcpy) once they are long enough to
- * beat the cost of a subarray view; short heads copy element by element.
+ * Named, contiguous parts of one Float32Array, reallocated only when the sizes change. Keeping the
+ * head-major tensors and their row-major counterparts in one array lets the relayout between them
+ * run as `copyWithin` (a memmove, no view objects allocated per run of headDim floats).
  */
-function splitHeads(src: Float32Array, offset: number, dst: Float32Array, L: number, B: number, H: number, hd: number, stride = 3 * H * hd): void {
-  const bulk = hd >= 16;
+class Workspace<K extends string> {
+  private buf = new Float32Array(0);
+  private sizes: number[] = [];
+  /** The parts, as views of the one array (valid until sizes change). */
+  views = {} as Record<K, Float32Array>;
+  /** Offsets of the parts in `buf`. */
+  offsets = {} as Record<K, number>;
+  constructor(private readonly names: readonly K[]) {}
+
+  /** The workspace with parts of these sizes, in `names` order. */
+  get(sizes: readonly number[]): this {
+    if (sizes.length !== this.sizes.length || sizes.some((n, i) => n !== this.sizes[i])) {
+      this.buf = new Float32Array(sizes.reduce((a, b) => a + b, 0));
+      let off = 0;
+      this.names.forEach((name, i) => {
+        this.offsets[name] = off;
+        this.views[name] = this.buf.subarray(off, off + sizes[i]);
+        off += sizes[i];
+      });
+      this.sizes = [...sizes];
+    }
+    return this;
+  }
+
+  /** Copies `len` floats within the array. */
+  copy(dst: number, src: number, len: number): void {
+    if (len >= 8) this.buf.copyWithin(dst, src, src + len);
+    else for (let t = 0; t < len; t++) this.buf[dst + t] = this.buf[src + t];
+  }
+}
+
+/**
+ * Part `from`, rows [L, B, stride] (head h in features `offset + h·hd …`) → part `to`,
+ * [B, H, L, hd]: the head-major layout the attention op takes.
+ */
+function toHeads<K extends string>(w: Workspace<K>, from: K, stride: number, offset: number, to: K, L: number, B: number, H: number, hd: number): void {
+  const src = w.offsets[from] + offset, dst = w.offsets[to];
   for (let l = 0; l < L; l++) {
     for (let b = 0; b < B; b++) {
-      const s0 = (l * B + b) * stride + offset;
-      for (let h = 0; h < H; h++) {
-        const s = s0 + h * hd;
-        const d = ((b * H + h) * L + l) * hd;
-        if (bulk) dst.set(src.subarray(s, s + hd), d);
-        else for (let t = 0; t < hd; t++) dst[d + t] = src[s + t];
-      }
+      const s0 = src + (l * B + b) * stride;
+      for (let h = 0; h < H; h++) w.copy(dst + ((b * H + h) * L + l) * hd, s0 + h * hd, hd);
     }
   }
 }
 
-/** The inverse of splitHeads: [B, H, L, hd] → features `offset + h·hd …` of [L, B, stride] rows. */
-function mergeHeads(src: Float32Array, dst: Float32Array, L: number, B: number, H: number, hd: number, stride = H * hd, offset = 0): void {
-  const bulk = hd >= 16;
+/** The inverse of toHeads: part `from` [B, H, L, hd] → features `offset + h·hd …` of part `to`'s [L, B, stride] rows. */
+function fromHeads<K extends string>(w: Workspace<K>, from: K, to: K, stride: number, offset: number, L: number, B: number, H: number, hd: number): void {
+  const src = w.offsets[from], dst = w.offsets[to] + offset;
   for (let l = 0; l < L; l++) {
     for (let b = 0; b < B; b++) {
-      const d0 = (l * B + b) * stride + offset;
-      for (let h = 0; h < H; h++) {
-        const d = d0 + h * hd;
-        const s = ((b * H + h) * L + l) * hd;
-        if (bulk) dst.set(src.subarray(s, s + hd), d);
-        else for (let t = 0; t < hd; t++) dst[d + t] = src[s + t];
-      }
+      const d0 = dst + (l * B + b) * stride;
+      for (let h = 0; h < H; h++) w.copy(d0 + h * hd, src + ((b * H + h) * L + l) * hd, hd);
     }
   }
 }

@@ -337,6 +337,16 @@ describe.each(targets)('attention and embedding modules on $name', (target) => {
       expect(layer.forward(x).data).toEqual(e1);
     });
 
+    it('takes an empty sequence or batch (L = 0 or batch = 0), in training with dropout too', () => {
+      for (const [L, B] of [[0, 2], [3, 0]]) {
+        const layer = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 4, dropout: 0.5, seed: 40 });
+        const y = layer.forward(nn.tensor(new Float32Array(0), [L, B, 8]), { causal: true });
+        expect(y.shape).toEqual([L, B, 8]);
+        expect(layer.backward(nn.tensor(new Float32Array(0), [L, B, 8])).shape).toEqual([L, B, 8]);
+        expect(layer.parameters().every((p) => p.grad.every((v) => v === 0))).toBe(true);
+      }
+    });
+
     it('refuses bad options and inputs', () => {
       expect(() => new nn.TransformerEncoderLayer(10, 4)).toThrow(/numHeads/);
       expect(() => new nn.TransformerEncoderLayer(8, 2, { activation: 'tanh' as never })).toThrow(RangeError);

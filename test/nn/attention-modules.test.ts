@@ -337,6 +337,40 @@ describe.each(targets)('attention and embedding modules on $name', (target) => {
       expect(layer.forward(x).data).toEqual(e1);
     });
 
+    for (const normFirst of [false, true]) {
+      it(`${normFirst ? 'pre' : 'post'}-norm forward equals PyTorch's formula composed from separate modules with the same weights`, () => {
+        const layer = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 12, activation: 'gelu', normFirst, seed: 41 }).eval();
+        layer.norm1.weight!.data.set(randomFloats(8, 42, 0.5, 1.5));
+        layer.norm2.bias!.data.set(randomFloats(8, 43, -0.5, 0.5));
+        const sd = layer.stateDict();
+        const sub = (prefix: string): nn.StateDict => Object.fromEntries(Object.entries(sd).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+        const sa = new nn.MultiheadAttention(8, 2);
+        sa.loadStateDict(sub('self_attn.'));
+        const [l1, l2] = [new nn.Linear(8, 12), new nn.Linear(12, 8)];
+        l1.loadStateDict(sub('linear1.'));
+        l2.loadStateDict(sub('linear2.'));
+        const [n1, n2] = [new nn.LayerNorm(8), new nn.LayerNorm(8)];
+        n1.loadStateDict(sub('norm1.'));
+        n2.loadStateDict(sub('norm2.'));
+        const gelu = new nn.GELU();
+        const plus = (a: nn.Tensor, b: nn.Tensor): nn.Tensor => nn.tensor(a.data.map((v, i) => v + b.data[i]), a.shape);
+        const copy = (t: nn.Tensor): nn.Tensor => nn.tensor(t.data.slice(), t.shape);
+        const ff = (t: nn.Tensor): nn.Tensor => copy(l2.forward(gelu.forward(l1.forward(t))));
+        const x = nn.tensor(randomFloats(4 * 3 * 8, 44, -2, 2), [4, 3, 8]);
+        const opt = { causal: true };
+        let want: nn.Tensor;
+        if (normFirst) {
+          const h = plus(x, copy(sa.forward(copy(n1.forward(x)), opt)));
+          want = plus(h, ff(copy(n2.forward(h))));
+        } else {
+          const x1 = copy(n1.forward(plus(x, copy(sa.forward(x, opt)))));
+          want = n2.forward(plus(x1, ff(x1)));
+        }
+        const got = layer.forward(x, opt).data;
+        for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(want.data[i], 5);
+      });
+    }
+
     it('takes an empty sequence or batch (L = 0 or batch = 0), in training with dropout too', () => {
       for (const [L, B] of [[0, 2], [3, 0]]) {
         const layer = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 4, dropout: 0.5, seed: 40 });

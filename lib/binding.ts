@@ -81,6 +81,21 @@ export interface NativeAddon {
   mseLoss(input: Float32Array, target: Float32Array, grad: Float32Array | null, mean: boolean): number;
   crossEntropyLoss(logits: Float32Array, labels: Int32Array, grad: Float32Array | null, batch: number, classes: number): number;
   bceWithLogitsLoss(input: Float32Array, target: Float32Array, grad: Float32Array | null): number;
+  /** Embedding (native/addon/embedding_binding.cc); paddingIdx -1 means none. */
+  embeddingForward(indices: Int32Array, weight: Float32Array, y: Float32Array, num: number, dim: number): void;
+  embeddingForwardAsync(...a: Parameters<NativeAddon['embeddingForward']>): Promise<void>;
+  embeddingBackward(indices: Int32Array, gradY: Float32Array, gradWeight: Float32Array, num: number, dim: number, paddingIdx: number, accumulate: boolean): void;
+  embeddingBackwardAsync(...a: Parameters<NativeAddon['embeddingBackward']>): Promise<void>;
+  /** Softmax (log false) or log-softmax over the last dimension (native/addon/softmax_binding.cc). */
+  softmaxForward(x: Float32Array, y: Float32Array, rows: number, cols: number, log: boolean): void;
+  softmaxForwardAsync(...a: Parameters<NativeAddon['softmaxForward']>): Promise<void>;
+  softmaxBackward(y: Float32Array, gradY: Float32Array, gradX: Float32Array, rows: number, cols: number, log: boolean): void;
+  softmaxBackwardAsync(...a: Parameters<NativeAddon['softmaxBackward']>): Promise<void>;
+  /** Fused scaled dot-product attention (native/addon/attention_binding.cc). */
+  attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, lse: Float32Array, batch: number, heads: number, lq: number, lk: number, d: number, dv: number, causal: boolean, mask: Float32Array | null, scale: number): void;
+  attentionForwardAsync(...a: Parameters<NativeAddon['attentionForward']>): Promise<void>;
+  attentionBackward(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, lse: Float32Array, gradOut: Float32Array, gradQ: Float32Array | null, gradK: Float32Array | null, gradV: Float32Array | null, batch: number, heads: number, lq: number, lk: number, d: number, dv: number, causal: boolean, mask: Float32Array | null, scale: number): void;
+  attentionBackwardAsync(...a: Parameters<NativeAddon['attentionBackward']>): Promise<void>;
   /**
    * The pooling exports (native/addon/pool_binding.cc); `geometry` is batch, channels, height,
    * width, outHeight, outWidth, kh, kw, sh, sw, ph, pw, dh, dw (Pool2dGeometry of lib/backend/ops-types.ts).

@@ -40,6 +40,7 @@ export {
   StepLR,
   type ReduceLROnPlateauOptions,
 } from './optim/schedulers.js';
+export { WarmupCosineLR, type WarmupCosineLROptions } from './optim/warmup-cosine.js';
 export { Rng } from './init/rng.js';
 export {
   calculateFans,
@@ -61,8 +62,9 @@ export {
  * Functional kernels with PyTorch semantics, row-major, in place on your Float32Arrays: matmul
  * (`torch.addmm`), linear forward/backward (weight [out, in]), elementwise activations and their
  * backward passes, losses that return their value and write their gradient, the residual add,
- * BatchNorm1d/LayerNorm and one-layer RNN/LSTM forward and backward through time (matmul, linear,
- * normalisation and recurrent ops also as `…Async`, off the main thread). Every function validates
+ * BatchNorm1d/LayerNorm and one-layer RNN/LSTM forward and backward through time, embedding lookup,
+ * softmax/log-softmax and fused scaled dot-product attention (matmul, linear, normalisation, recurrent,
+ * embedding, softmax and attention ops also as `…Async`, off the main thread). Every function validates
  * its arguments (TypeError/RangeError naming the argument) before any work.
  */
 export * as ops from './ops/index.js';

@@ -1,7 +1,8 @@
 // A character-level LSTM trained on ~300 common English first names (names.txt, shipped with the
 // example), sampling new names as it learns. The whole model is gradguard's nn modules and Trainer:
 // one-hot characters → LSTM → Linear → CrossEntropyLoss over the next character, Adam, clipping at 1.
-// Run: npm run example:char-lstm [-- --steps 1500 --hidden 64 --seq 12 --lr 0.01 --seed 1 --backend js --threads 1]
+// Run: npm run example:char-lstm [-- --steps 1500 --hidden 64 --seq 12 --lr 0.01 --seed 1 --backend js --threads 1 --time 30]
+// --time S stops after S seconds of training steps (sampling not counted); --steps stays an upper bound.
 import { readFileSync } from 'node:fs';
 import { Adam, backendInfo, nn, Rng, setNumThreads, Trainer, useBackend, type train } from '../../lib/index.js';
 
@@ -17,6 +18,7 @@ const seq = arg('seq', 12);
 const batch = 32;
 const lr = arg('lr', 0.01);
 const seed = arg('seed', 1);
+const timeBudget = arg('time', Infinity);
 const sampleEvery = Math.max(1, Math.round(steps / 5));
 
 // '.' separates names (and ends a sampled one); the alphabet is '.' + a–z.
@@ -85,6 +87,7 @@ console.log(`uniform guessing: loss ln(${V}) = ${Math.log(V).toFixed(3)}`);
 
 let firstLoss = NaN;
 let recent: number[] = [];
+let trainSeconds = 0;
 const trainer = new Trainer<Int32Array>({
   model,
   loss: new nn.CrossEntropyLoss(),
@@ -98,6 +101,7 @@ const trainer = new Trainer<Int32Array>({
     recent = [...recent.slice(-49), s.loss];
     if (s.step % sampleEvery === 0) console.log(`  samples: ${samples(8).join(', ')}`);
   },
+  shouldStop: (s) => (trainSeconds += s.time) >= timeBudget,
 });
 const result = await trainer.fit(windows(), { maxSteps: steps });
 const finalLoss = recent.reduce((a, b) => a + b, 0) / recent.length;

@@ -29,10 +29,17 @@ import type {
   OpsBackend,
   RecurrentBackwardArgs,
   RecurrentForwardArgs,
+  EmbeddingForwardArgs,
+  EmbeddingBackwardArgs,
+  SoftmaxForwardArgs,
+  SoftmaxBackwardArgs,
+  AttentionForwardArgs,
+  AttentionBackwardArgs,
 } from './ops-types.js';
 
 type NativeOps = OpsBackend &
   AsyncForms<OpsBackend, 'matmul' | 'linearForward' | 'linearBackward' | 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward' | 'convForward' | 'convBackward'> &
+  AsyncForms<OpsBackend, 'embeddingForward' | 'embeddingBackward' | 'softmaxForward' | 'softmaxBackward' | 'attentionForward' | 'attentionBackward'> &
   AsyncForms<OpsBackend, 'maxPool2dForward' | 'maxPool2dBackward' | 'avgPool2dForward' | 'avgPool2dBackward' | 'batchNorm2dForward' | 'batchNorm2dBackward'>;
 
 /** The CNN ops of issue 13: pooling, BatchNorm2d and the dropout multiply. */
@@ -111,6 +118,24 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
   const [convBackward, convBackwardAsync] = nativePair(addon.convBackward, addon.convBackwardAsync)((_, a: ConvBackwardArgs) =>
     [a.x, a.weight, a.gradY, a.gradX, a.gradWeight, a.gradBias, ...convGeometry(a.geometry), a.accumulate],
   );
+  const [embeddingForward, embeddingForwardAsync] = nativePair(addon.embeddingForward, addon.embeddingForwardAsync)((_, a: EmbeddingForwardArgs) =>
+    [a.indices, a.weight, a.y, a.num, a.dim],
+  );
+  const [embeddingBackward, embeddingBackwardAsync] = nativePair(addon.embeddingBackward, addon.embeddingBackwardAsync)((_, a: EmbeddingBackwardArgs) =>
+    [a.indices, a.gradY, a.gradWeight, a.num, a.dim, a.paddingIdx, a.accumulate],
+  );
+  const [softmaxForward, softmaxForwardAsync] = nativePair(addon.softmaxForward, addon.softmaxForwardAsync)((_, a: SoftmaxForwardArgs) =>
+    [a.x, a.y, a.rows, a.cols, a.log],
+  );
+  const [softmaxBackward, softmaxBackwardAsync] = nativePair(addon.softmaxBackward, addon.softmaxBackwardAsync)((_, a: SoftmaxBackwardArgs) =>
+    [a.y, a.gradY, a.gradX, a.rows, a.cols, a.log],
+  );
+  const [attentionForward, attentionForwardAsync] = nativePair(addon.attentionForward, addon.attentionForwardAsync)((_, a: AttentionForwardArgs) =>
+    [a.q, a.k, a.v, a.out, a.lse, a.batch, a.heads, a.lq, a.lk, a.d, a.dv, a.causal, a.mask, a.scale],
+  );
+  const [attentionBackward, attentionBackwardAsync] = nativePair(addon.attentionBackward, addon.attentionBackwardAsync)((_, a: AttentionBackwardArgs) =>
+    [a.q, a.k, a.v, a.out, a.lse, a.gradOut, a.gradQ, a.gradK, a.gradV, a.batch, a.heads, a.lq, a.lk, a.d, a.dv, a.causal, a.mask, a.scale],
+  );
   return {
     matmul,
     matmulAsync,
@@ -170,6 +195,18 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
     convForwardAsync,
     convBackward,
     convBackwardAsync,
+    embeddingForward,
+    embeddingForwardAsync,
+    embeddingBackward,
+    embeddingBackwardAsync,
+    softmaxForward,
+    softmaxForwardAsync,
+    softmaxBackward,
+    softmaxBackwardAsync,
+    attentionForward,
+    attentionForwardAsync,
+    attentionBackward,
+    attentionBackwardAsync,
     ...createCnnOps(addon),
   };
 }

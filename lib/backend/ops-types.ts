@@ -150,6 +150,81 @@ export interface RecurrentBackwardArgs extends RecurrentCommonArgs {
   clipHiddenGradNorm: number;
 }
 
+/** Embedding lookup (lib/ops/embedding.ts): y[p] = weight[indices[p]]; every index checked in [0, num). */
+export interface EmbeddingForwardArgs {
+  indices: Int32Array;
+  weight: Float32Array;
+  y: Float32Array;
+  num: number;
+  dim: number;
+}
+
+/** Embedding backward: gradWeight (+)= scatter-add of gradY rows; row paddingIdx (-1: none) untouched when accumulating, else zero. */
+export interface EmbeddingBackwardArgs {
+  indices: Int32Array;
+  gradY: Float32Array;
+  gradWeight: Float32Array;
+  num: number;
+  dim: number;
+  paddingIdx: number;
+  accumulate: boolean;
+}
+
+/** Softmax (log = false) or log-softmax over the last dimension of x [rows, cols]; y may be x. */
+export interface SoftmaxForwardArgs {
+  x: Float32Array;
+  y: Float32Array;
+  rows: number;
+  cols: number;
+  log: boolean;
+}
+
+/** Softmax/log-softmax backward from the forward's output y; gradX may be gradY or y. */
+export interface SoftmaxBackwardArgs {
+  y: Float32Array;
+  gradY: Float32Array;
+  gradX: Float32Array;
+  rows: number;
+  cols: number;
+  log: boolean;
+}
+
+/** Shape and masking of a scaled dot-product attention call (lib/ops/attention.ts). */
+export interface AttentionDims {
+  batch: number;
+  heads: number;
+  lq: number;
+  lk: number;
+  d: number;
+  dv: number;
+  causal: boolean;
+  /** Additive [lq, lk] mask, or null. */
+  mask: Float32Array | null;
+  scale: number;
+}
+
+/** Attention forward: out and the row log-sum-exp lse [batch, heads, lq] are written. */
+export interface AttentionForwardArgs extends AttentionDims {
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  out: Float32Array;
+  lse: Float32Array;
+}
+
+/** Attention backward from the forward's out and lse; null gradients are skipped, the others overwritten. */
+export interface AttentionBackwardArgs extends AttentionDims {
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  out: Float32Array;
+  lse: Float32Array;
+  gradOut: Float32Array;
+  gradQ: Float32Array | null;
+  gradK: Float32Array | null;
+  gradV: Float32Array | null;
+}
+
 /**
  * The geometry of a 2-D pooling over x [batch, channels, height, width] into y [batch, channels,
  * outHeight, outWidth]: window (i, j) covers rows i·sh − ph + a·dh (a < kh) and columns
@@ -248,6 +323,12 @@ export interface OpsBackend {
   recurrentBackward(a: RecurrentBackwardArgs): void;
   convForward(a: ConvForwardArgs): void;
   convBackward(a: ConvBackwardArgs): void;
+  embeddingForward(a: EmbeddingForwardArgs): void;
+  embeddingBackward(a: EmbeddingBackwardArgs): void;
+  softmaxForward(a: SoftmaxForwardArgs): void;
+  softmaxBackward(a: SoftmaxBackwardArgs): void;
+  attentionForward(a: AttentionForwardArgs): void;
+  attentionBackward(a: AttentionBackwardArgs): void;
   maxPool2dForward(a: MaxPool2dForwardArgs): void;
   maxPool2dBackward(a: MaxPool2dBackwardArgs): void;
   avgPool2dForward(a: AvgPool2dForwardArgs): void;

@@ -18,3 +18,7 @@ export type { Pair } from './spatial.js';
 export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from './pool.js';
 export { BatchNorm2d, type BatchNorm2dOptions } from './normalization.js';
 export { Dropout, Dropout2d, type DropoutOptions } from './dropout.js';
+export { Embedding, type EmbeddingOptions, type IndexTensor } from './embedding.js';
+export { LogSoftmax, Softmax } from './softmax.js';
+export { MultiheadAttention, type AttentionMaskOptions, type MultiheadAttentionOptions } from './attention.js';
+export { TransformerEncoderLayer, type TransformerEncoderLayerOptions } from './transformer.js';

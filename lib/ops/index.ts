@@ -70,6 +70,33 @@ export {
   type Pair,
 } from './conv.js';
 export {
+  embeddingBackward,
+  embeddingBackwardAsync,
+  embeddingForward,
+  embeddingForwardAsync,
+  type EmbeddingBackwardOptions,
+  type EmbeddingOptions,
+} from './embedding.js';
+export {
+  logSoftmax,
+  logSoftmaxAsync,
+  logSoftmaxBackward,
+  logSoftmaxBackwardAsync,
+  softmax,
+  softmaxAsync,
+  softmaxBackward,
+  softmaxBackwardAsync,
+  type SoftmaxOptions,
+} from './softmax.js';
+export {
+  attentionBackward,
+  attentionBackwardAsync,
+  attentionForward,
+  attentionForwardAsync,
+  type AttentionGrads,
+  type AttentionOptions,
+} from './attention.js';
+export {
   adaptiveAvgPool2dBackward,
   adaptiveAvgPool2dBackwardAsync,
   adaptiveAvgPool2dForward,

@@ -16,6 +16,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gradguard::addon::init_normalization(env, exports);
   gradguard::addon::init_rnn(env, exports);
   gradguard::addon::init_conv(env, exports);
+  gradguard::addon::init_embedding(env, exports);
+  gradguard::addon::init_softmax(env, exports);
+  gradguard::addon::init_attention(env, exports);
   gradguard::addon::init_pool(env, exports);
   gradguard::addon::init_dropout(env, exports);
   return exports;

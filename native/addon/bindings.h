@@ -15,6 +15,9 @@ void init_ops(Napi::Env env, Napi::Object exports);
 void init_normalization(Napi::Env env, Napi::Object exports);
 void init_rnn(Napi::Env env, Napi::Object exports);
 void init_conv(Napi::Env env, Napi::Object exports);
+void init_embedding(Napi::Env env, Napi::Object exports);
+void init_softmax(Napi::Env env, Napi::Object exports);
+void init_attention(Napi::Env env, Napi::Object exports);
 void init_pool(Napi::Env env, Napi::Object exports);
 void init_dropout(Napi::Env env, Napi::Object exports);
 

@@ -47,6 +47,7 @@ const recurrent = (lstm: boolean) => {
   return m;
 };
 const x3 = (): nn.Tensor => ({ data: f32(1), shape: [1, 1, 1] });
+const att = { batch: 1, heads: 1, lq: 1, lk: 1, d: 1, dv: 1 };
 const pool = { batch: 1, channels: 1, height: 2, width: 2, kernelSize: 2 };
 const adaptive = { batch: 1, channels: 1, height: 2, width: 2, outputSize: 1 };
 const bn2d = () => ops.batchNorm2d(f32(4), [1, 2, 1, 2]);
@@ -67,6 +68,7 @@ const CALLS: Record<string, Call> = {
   'new CosineAnnealingLR(1)': { run: (e) => new gg.CosineAnnealingLR(sgd(), { tMax: 1, ...e }) },
   'new LinearWarmup(1)': { run: (e) => new gg.LinearWarmup(sgd(), e) },
   'new ReduceLROnPlateau(1)': { run: (e) => new gg.ReduceLROnPlateau(sgd(), e) },
+  'new WarmupCosineLR(1)': { run: (e) => new gg.WarmupCosineLR(sgd(), { warmupSteps: 1, totalSteps: 2, ...e }) },
   'uniform(2)': init(gg.uniform),
   'normal(2)': init(gg.normal),
   'xavierUniform(2)': init(gg.xavierUniform),
@@ -109,6 +111,24 @@ const CALLS: Record<string, Call> = {
   'ops.lstmForwardAsync(3)': { run: (e) => ops.lstmForwardAsync(f32(1), lstmW, shape, e) },
   'ops.lstmBackward(4)': { run: (e) => ops.lstmBackward(f32(1), lstmW, shape, lstmWs(), e) },
   'ops.lstmBackwardAsync(4)': { run: (e) => ops.lstmBackwardAsync(f32(1), lstmW, shape, lstmWs(), e) },
+  'ops.embeddingForward(3)': { run: (e) => ops.embeddingForward(new Int32Array(1), f32(2), f32(2), { numEmbeddings: 1, embeddingDim: 2, ...e }) },
+  'ops.embeddingForwardAsync(3)': { run: (e) => ops.embeddingForwardAsync(new Int32Array(1), f32(2), f32(2), { numEmbeddings: 1, embeddingDim: 2, ...e }) },
+  'ops.embeddingBackward(3)': { run: (e) => ops.embeddingBackward(new Int32Array(1), f32(2), f32(2), { numEmbeddings: 1, embeddingDim: 2, ...e }) },
+  'ops.embeddingBackwardAsync(3)': { run: (e) => ops.embeddingBackwardAsync(new Int32Array(1), f32(2), f32(2), { numEmbeddings: 1, embeddingDim: 2, ...e }) },
+  'ops.softmax(2)': { run: (e) => ops.softmax(f32(2), f32(2), { rows: 1, cols: 2, ...e }) },
+  'ops.softmaxAsync(2)': { run: (e) => ops.softmaxAsync(f32(2), f32(2), { rows: 1, cols: 2, ...e }) },
+  'ops.logSoftmax(2)': { run: (e) => ops.logSoftmax(f32(2), f32(2), { rows: 1, cols: 2, ...e }) },
+  'ops.logSoftmaxAsync(2)': { run: (e) => ops.logSoftmaxAsync(f32(2), f32(2), { rows: 1, cols: 2, ...e }) },
+  'ops.softmaxBackward(3)': { run: (e) => ops.softmaxBackward(f32(2), f32(2), f32(2), { rows: 1, cols: 2, ...e }) },
+  'ops.softmaxBackwardAsync(3)': { run: (e) => ops.softmaxBackwardAsync(f32(2), f32(2), f32(2), { rows: 1, cols: 2, ...e }) },
+  'ops.logSoftmaxBackward(3)': { run: (e) => ops.logSoftmaxBackward(f32(2), f32(2), f32(2), { rows: 1, cols: 2, ...e }) },
+  'ops.logSoftmaxBackwardAsync(3)': { run: (e) => ops.logSoftmaxBackwardAsync(f32(2), f32(2), f32(2), { rows: 1, cols: 2, ...e }) },
+  'ops.attentionForward(5)': { run: (e) => ops.attentionForward(f32(1), f32(1), f32(1), f32(1), f32(1), { ...att, ...e }) },
+  'ops.attentionForwardAsync(5)': { run: (e) => ops.attentionForwardAsync(f32(1), f32(1), f32(1), f32(1), f32(1), { ...att, ...e }) },
+  'ops.attentionBackward(6)': { run: (e) => ops.attentionBackward(f32(1), f32(1), f32(1), f32(1), f32(1), f32(1), { gradQ: f32(1), ...e }, att) },
+  'ops.attentionBackward(7)': { run: (e) => ops.attentionBackward(f32(1), f32(1), f32(1), f32(1), f32(1), f32(1), {}, { ...att, ...e }) },
+  'ops.attentionBackwardAsync(6)': { run: (e) => ops.attentionBackwardAsync(f32(1), f32(1), f32(1), f32(1), f32(1), f32(1), { gradQ: f32(1), ...e }, att) },
+  'ops.attentionBackwardAsync(7)': { run: (e) => ops.attentionBackwardAsync(f32(1), f32(1), f32(1), f32(1), f32(1), f32(1), {}, { ...att, ...e }) },
   'ops.maxPool2dOutputSize(0)': { run: (e) => ops.maxPool2dOutputSize({ ...pool, ...e }) },
   'ops.maxPool2dForward(3)': { run: (e) => ops.maxPool2dForward(f32(4), f32(1), null, { ...pool, ...e }) },
   'ops.maxPool2dForwardAsync(3)': { run: (e) => ops.maxPool2dForwardAsync(f32(4), f32(1), null, { ...pool, ...e }) },
@@ -142,6 +162,11 @@ const CALLS: Record<string, Call> = {
   'new nn.Dropout(1)': { run: (e) => new nn.Dropout(0.5, e) },
   'new nn.Dropout2d(1)': { run: (e) => new nn.Dropout2d(0.5, e) },
   'new nn.MSELoss(0)': { run: (e) => new nn.MSELoss(e) },
+  'new nn.Embedding(2)': { run: (e) => new nn.Embedding(2, 2, e) },
+  'new nn.MultiheadAttention(2)': { run: (e) => new nn.MultiheadAttention(2, 1, e) },
+  'new nn.TransformerEncoderLayer(2)': { run: (e) => new nn.TransformerEncoderLayer(2, 1, { dimFeedforward: 2, ...e }) },
+  'MultiheadAttention.prototype.forward(1)': { run: (e) => new nn.MultiheadAttention(1, 1).forward(x3(), e) },
+  'TransformerEncoderLayer.prototype.forward(1)': { run: (e) => new nn.TransformerEncoderLayer(1, 1, { dimFeedforward: 1 }).forward(x3(), e) },
   'Module.prototype.stateDict(0)': { run: (e) => new nn.Linear(1, 1).stateDict(e) },
   'Module.prototype.loadStateDict(1)': {
     run: (e) => {

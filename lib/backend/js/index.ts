@@ -10,6 +10,9 @@ import { batchNormBackward, batchNormForward, layerNormBackward, layerNormForwar
 import { adamStep, sgdStep } from './optim.js';
 import { recurrentBackward, recurrentForward } from './rnn.js';
 import { convBackward, convForward } from './conv.js';
+import { embeddingBackward, embeddingForward } from './embedding.js';
+import { softmaxBackward, softmaxForward } from './softmax.js';
+import { attentionBackward, attentionForward } from './attention.js';
 import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
 import { batchNorm2dBackward, batchNorm2dForward } from './batch-norm2d.js';
 import { dropoutApply } from './dropout.js';
@@ -54,6 +57,12 @@ export function createJsBackend(): Backend {
     recurrentBackward,
     convForward,
     convBackward,
+    embeddingForward,
+    embeddingBackward,
+    softmaxForward,
+    softmaxBackward,
+    attentionForward,
+    attentionBackward,
     maxPool2dForward,
     maxPool2dBackward,
     avgPool2dForward,

@@ -102,7 +102,8 @@ function bceWithLogitsLoss(x: Float32Array, t: Float32Array, g: Float32Array | n
 /** The backend methods of the CNN ops (issue 13), wired from their own files in js/index.ts. */
 type CnnOpsMethods = 'maxPool2dForward' | 'maxPool2dBackward' | 'avgPool2dForward' | 'avgPool2dBackward' | 'batchNorm2dForward' | 'batchNorm2dBackward' | 'dropoutApply';
 
-export function createJsOps(): Omit<OpsBackend, 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward' | 'convForward' | 'convBackward' | CnnOpsMethods> {
+export function createJsOps(): Omit<OpsBackend, 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward' | 'convForward' | 'convBackward' | CnnOpsMethods
+  | 'embeddingForward' | 'embeddingBackward' | 'softmaxForward' | 'softmaxBackward' | 'attentionForward' | 'attentionBackward'> {
   return {
     matmul: (a, b, c, s) => matmulJs(a, b, c, s.m, s.n, s.k, s.transA, s.transB, s.alpha, s.beta),
     linearForward(x, w, bias, y, s) {

@@ -14,6 +14,9 @@ import { lstmOp } from './lstm.js';
 import { rnnOp } from './rnn.js';
 import { conv2dOp } from './conv2d.js';
 import { conv1dOp } from './conv1d.js';
+import { embeddingOp } from './embedding.js';
+import { softmaxOp } from './softmax.js';
+import { attentionOp } from './attention.js';
 import { pool2dOp } from './pool2d.js';
 import { batchnorm2dOp } from './batchnorm2d.js';
 import type { OpHandler } from './types.js';
@@ -34,6 +37,9 @@ export const handlers: Readonly<Record<string, OpHandler>> = {
   lstm: lstmOp,
   conv2d: conv2dOp,
   conv1d: conv1dOp,
+  embedding: embeddingOp,
+  softmax: softmaxOp,
+  attention: attentionOp,
   pool2d: pool2dOp,
   batchnorm2d: batchnorm2dOp,
 };

@@ -12,6 +12,8 @@ import { batchnorm1dOp } from './batchnorm1d.js';
 import { layernormOp } from './layernorm.js';
 import { lstmOp } from './lstm.js';
 import { rnnOp } from './rnn.js';
+import { gruOp } from './gru.js';
+import { rnnStackOp } from './rnn-stack.js';
 import type { OpHandler } from './types.js';
 
 export const handlers: Readonly<Record<string, OpHandler>> = {
@@ -28,4 +30,6 @@ export const handlers: Readonly<Record<string, OpHandler>> = {
   layernorm: layernormOp,
   rnn: rnnOp,
   lstm: lstmOp,
+  gru: gruOp,
+  rnn_stack: rnnStackOp,
 };

@@ -1,9 +1,11 @@
 // The GRU op across implementations: every native ISA against the native scalar reference (odd
 // hidden sizes for vector tails, NaN/Inf in the inputs at the same positions, clipping on and off),
 // the native backend against the pure-TS backend over edge sizes, the *Async forms bit-identical to
-// the sync ones, and 1, 2 and 3 threads bit-identical on each ISA.
+// the sync ones (and their buffer rule: a resizable buffer is refused, a transferred one rejects with
+// ERR_GRADGUARD_DETACHED), and 1, 2 and 3 threads bit-identical on each ISA.
 import { describe, expect, it } from 'vitest';
-import { getNumThreads, nativeAvailable, ops, setIsa, setNumThreads, supportedIsas, useBackend } from '../../lib/index.js';
+import { getNumThreads, GradGuardError, nativeAvailable, ops, setIsa, setNumThreads, supportedIsas, useBackend } from '../../lib/index.js';
+import { resizableF32, transfer } from '../helpers/buffers.js';
 import { targets, useTarget } from '../helpers/targets.js';
 import { lcgFloats } from '../helpers/random.js';
 
@@ -117,6 +119,21 @@ describe.each(targets)('gruForwardAsync / gruBackwardAsync on $name', (t) => {
     const g = ops.gruBackward(x, w, shape, f.workspace, opts);
     const ga = await ops.gruBackwardAsync(x, w, shape, fa.workspace, opts);
     for (const k of ['gradInput', 'gradH0', 'gradWeightIh', 'gradWeightHh', 'gradBiasIh', 'gradBiasHh'] as const) same(ga[k], g[k]);
+  });
+
+  it('refuse a resizable buffer and reject when a buffer is transferred while they run', async () => {
+    await expect(ops.gruForwardAsync(x, w, shape, { workspace: resizableF32(ops.gruWorkspaceSize(4, 3, 7)) })).rejects.toThrow(/options\.workspace: .*resizable ArrayBuffer/);
+    await expect(ops.gruBackwardAsync(x, w, shape, ops.gruForward(x, w, shape).workspace, { grads: { gradBiasHh: resizableF32(21) } })).rejects.toThrow(/options\.grads\.gradBiasHh: /);
+    const workspace = new Float32Array(ops.gruWorkspaceSize(4, 3, 7));
+    const p = ops.gruForwardAsync(x, w, shape, { workspace });
+    transfer(workspace);
+    const err = await p.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(GradGuardError);
+    expect((err as GradGuardError).code).toBe('ERR_GRADGUARD_DETACHED');
+    expect((err as Error).message).toMatch(/^options\.workspace: /);
   });
 
   it('reject with the sync form\'s error', async () => {

@@ -39,16 +39,16 @@ void for_rows(size_t rows, size_t floats_per_row, const F& fn) {
   parallel_for(0, rows, (rows + threads - 1) / threads, fn);
 }
 
-// sum[j] (float64) of the columns of m [rows, cols], each column summed in row order; columns are
-// split across threads in fixed blocks (the order per column never changes).
-void column_sums(const float* m, size_t rows, size_t cols, double* sum) {
+// sum[j] (float64) of the columns of m [rows, cols] (row stride ld), each column summed in row
+// order; columns are split across threads in fixed blocks (the order per column never changes).
+void column_sums(const float* m, size_t rows, size_t cols, size_t ld, double* sum) {
   constexpr size_t kBlock = 64;
   parallel_for(0, (cols + kBlock - 1) / kBlock, 1, [&](size_t lo, size_t hi) {
     for (size_t blk = lo; blk < hi; ++blk) {
       const size_t j0 = blk * kBlock, j1 = j0 + kBlock < cols ? j0 + kBlock : cols;
       double acc[kBlock] = {};
       for (size_t r = 0; r < rows; ++r) {
-        const float* row = m + r * cols;
+        const float* row = m + r * ld;
         for (size_t j = j0; j < j1; ++j) acc[j - j0] += static_cast<double>(row[j]);
       }
       for (size_t j = j0; j < j1; ++j) sum[j] = acc[j - j0];
@@ -238,10 +238,11 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
   }
   if (grad_b_ih || grad_b_hh) {
     std::vector<double> sum(GH, 0.0), sum_h;
-    column_sums(dgs, T * B, GH, sum.data());
+    column_sums(dgs, T * B, GH, GH, sum.data());
     if (gru && grad_b_hh) {
-      sum_h.assign(GH, 0.0);
-      column_sums(dgh, T * B, GH, sum_h.data());
+      // The r and z blocks of the two sides hold the same values, so only n's sums differ.
+      sum_h = sum;
+      column_sums(dgh + 2 * H, T * B, H, GH, sum_h.data() + 2 * H);
     }
     const std::vector<double>& sh = gru ? sum_h : sum;
     for (size_t j = 0; j < GH; ++j) {

@@ -40,18 +40,26 @@ void for_rows(size_t rows, size_t floats_per_row, const F& fn) {
 }
 
 // sum[j] (float64) of the columns of m [rows, cols] (row stride ld), each column summed in row
-// order; columns are split across threads in fixed blocks (the order per column never changes).
+// order; columns are split across threads in fixed blocks (the order per column never changes, so
+// neither do the bits). A block is as wide as the split allows, up to kMaxBlock: each row is then
+// read as one long run instead of a 64-column piece every ld floats (the matrix is T*B rows and
+// does not fit in cache, so this pass is bound by how well the reads stream).
 void column_sums(const float* m, size_t rows, size_t cols, size_t ld, double* sum) {
-  constexpr size_t kBlock = 64;
-  parallel_for(0, (cols + kBlock - 1) / kBlock, 1, [&](size_t lo, size_t hi) {
+  constexpr size_t kMaxBlock = 1024, kAlign = 64;
+  const size_t threads = static_cast<size_t>(num_threads());
+  size_t block = (cols + threads - 1) / threads;
+  block = (block + kAlign - 1) / kAlign * kAlign;
+  if (block > kMaxBlock) block = kMaxBlock;
+  parallel_for(0, (cols + block - 1) / block, 1, [&](size_t lo, size_t hi) {
+    double acc[kMaxBlock];
     for (size_t blk = lo; blk < hi; ++blk) {
-      const size_t j0 = blk * kBlock, j1 = j0 + kBlock < cols ? j0 + kBlock : cols;
-      double acc[kBlock] = {};
+      const size_t j0 = blk * block, n = cols - j0 < block ? cols - j0 : block;
+      for (size_t j = 0; j < n; ++j) acc[j] = 0.0;
       for (size_t r = 0; r < rows; ++r) {
-        const float* row = m + r * ld;
-        for (size_t j = j0; j < j1; ++j) acc[j - j0] += static_cast<double>(row[j]);
+        const float* row = m + r * ld + j0;
+        for (size_t j = 0; j < n; ++j) acc[j] += static_cast<double>(row[j]);
       }
-      for (size_t j = j0; j < j1; ++j) sum[j] = acc[j - j0];
+      for (size_t j = 0; j < n; ++j) sum[j0 + j] = acc[j];
     }
   });
 }

@@ -102,6 +102,53 @@ describe.each(targets)('GRU on $name', (t) => {
     for (let j = 0; j < 5; j++) expect(fi.output[j]).toBeCloseTo(h0[j], 6);
   });
 
+  it('clipHiddenGradNorm equals BPTT rebuilt from one-step calls whose dh_t the test clips per sample', () => {
+    const T = 5, B = 3, I = 4, H = 5;
+    const s = { seqLen: T, batch: B, inputSize: I, hiddenSize: H };
+    const xs = rand(T * B * I, 20);
+    const h0 = rand(B * H, 21);
+    const gO = rand(T * B * H, 22);
+    const gH = rand(B * H, 23);
+    const clip = 0.05;
+    const f = gruForward(xs, w, s, { h0 });
+    const full = gruBackward(xs, w, s, f.workspace, { h0, gradOutput: gO, gradHN: gH, clipHiddenGradNorm: clip });
+    const plain = gruBackward(xs, w, s, f.workspace, { h0, gradOutput: gO, gradHN: gH });
+    expect(Array.from(full.gradWeightHh)).not.toEqual(Array.from(plain.gradWeightHh)); // the threshold is active
+    const one = { seqLen: 1, batch: B, inputSize: I, hiddenSize: H };
+    let dh = Float64Array.from(gH);
+    const gWIh = new Float64Array(60), gWHh = new Float64Array(75), gBIh = new Float64Array(15), gBHh = new Float64Array(15);
+    const gX = new Float32Array(T * B * I);
+    for (let t = T - 1; t >= 0; t--) {
+      const hp = t > 0 ? f.output.slice((t - 1) * B * H, t * B * H) : h0;
+      const xt = xs.slice(t * B * I, (t + 1) * B * I);
+      const go = new Float32Array(B * H);
+      for (let b = 0; b < B; b++) {
+        let ss = 0;
+        for (let j = 0; j < H; j++) ss += (dh[b * H + j] + gO[(t * B + b) * H + j]) ** 2;
+        const coef = Math.min(1, Math.fround(clip) / (Math.sqrt(ss) + 1e-6));
+        for (let j = 0; j < H; j++) go[b * H + j] = (dh[b * H + j] + gO[(t * B + b) * H + j]) * coef;
+      }
+      const ft = gruForward(xt, w, one, { h0: hp });
+      const g = gruBackward(xt, w, one, ft.workspace, { h0: hp, gradOutput: go });
+      gX.set(g.gradInput, t * B * I);
+      g.gradWeightIh.forEach((v, i) => (gWIh[i] += v));
+      g.gradWeightHh.forEach((v, i) => (gWHh[i] += v));
+      g.gradBiasIh!.forEach((v, i) => (gBIh[i] += v));
+      g.gradBiasHh!.forEach((v, i) => (gBHh[i] += v));
+      dh = Float64Array.from(g.gradH0);
+    }
+    const close = (a: ArrayLike<number>, e: ArrayLike<number>) => {
+      expect(a.length).toBe(e.length);
+      for (let i = 0; i < e.length; i++) expect(Math.abs(a[i] - e[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(e[i])));
+    };
+    close(full.gradInput, gX);
+    close(full.gradH0, dh);
+    close(full.gradWeightIh, gWIh);
+    close(full.gradWeightHh, gWHh);
+    close(full.gradBiasIh!, gBIh);
+    close(full.gradBiasHh!, gBHh);
+  });
+
   it('rejects bad arguments naming them', () => {
     expect(() => gruForward(new Float32Array(5), w, shape)).toThrow(/^input: /);
     expect(() => gruForward(x, { ...w, weightIh: new Float32Array(20 * 4) }, shape)).toThrow(/weights\.weightIh/);

@@ -62,7 +62,7 @@ export {
  * Functional kernels with PyTorch semantics, row-major, in place on your Float32Arrays: matmul
  * (`torch.addmm`), linear forward/backward (weight [out, in]), elementwise activations and their
  * backward passes, losses that return their value and write their gradient, the residual add,
- * BatchNorm1d/LayerNorm and one-layer RNN/LSTM forward and backward through time, embedding lookup,
+ * BatchNorm1d/LayerNorm and one-layer RNN/LSTM/GRU forward and backward through time, embedding lookup,
  * softmax/log-softmax and fused scaled dot-product attention (matmul, linear, normalisation, recurrent,
  * embedding, softmax and attention ops also as `…Async`, off the main thread). Every function validates
  * its arguments (TypeError/RangeError naming the argument) before any work.
@@ -77,7 +77,7 @@ export * as monitor from './monitor/index.js';
 export { GradientMonitor } from './monitor/gradient-monitor.js';
 /**
  * Layers with an explicit forward and backward (PyTorch `torch.nn` without autograd): Module,
- * Linear, activations, Sequential/Residual, RNN/LSTM, BatchNorm1d/LayerNorm, losses, state dicts
+ * Linear, activations, Sequential/Residual, RNN/LSTM/GRU, BatchNorm1d/LayerNorm, losses, state dicts
  * and binary checkpoints.
  */
 export * as nn from './nn/index.js';

@@ -34,17 +34,20 @@ export type ActFn = (typeof Act)[keyof typeof Act];
 export type ActivationKind = keyof typeof Act;
 
 /**
- * A recurrent cell: one-layer RNN with tanh or relu (1 gate block) or LSTM (4 gate blocks i, f, g,
- * o). The ids are RecurrentMode's in native/kernels/rnn/rnn.h.
+ * A recurrent cell: one-layer RNN with tanh or relu (1 gate block), LSTM (4 gate blocks i, f, g,
+ * o) or GRU (3 gate blocks r, z, n). The ids are RecurrentMode's in native/kernels/rnn/rnn.h.
  */
-export const RECURRENT_MODE_IDS = { rnn_tanh: 0, rnn_relu: 1, lstm: 2 } as const;
+export const RECURRENT_MODE_IDS = { rnn_tanh: 0, rnn_relu: 1, lstm: 2, gru: 3 } as const;
 
 /** A recurrent cell by name: a key of RECURRENT_MODE_IDS. */
 export type RecurrentMode = keyof typeof RECURRENT_MODE_IDS;
 
 /** Gate row blocks G of a mode: weights are [G·H, ·]. */
-export const recurrentGates = (mode: RecurrentMode): number => (mode === 'lstm' ? 4 : 1);
+export const recurrentGates = (mode: RecurrentMode): number => (mode === 'lstm' ? 4 : mode === 'gru' ? 3 : 1);
 
-/** Float32 elements of a mode's workspace: RNN the hidden states [T, B, H]; LSTM also the gates [T, B, 4H] and cells [T, B, H]. */
+/**
+ * Float32 elements of a mode's workspace: RNN the hidden states [T, B, H]; LSTM also the gates [T, B, 4H] and cells [T, B, H];
+ * GRU the gates r, z, n [T, B, 3H], W_hn·h_{t−1} + b_hn [T, B, H] and the hidden states.
+ */
 export const recurrentWorkspaceSize = (mode: RecurrentMode, seqLen: number, batch: number, hiddenSize: number): number =>
-  (mode === 'lstm' ? 6 : 1) * seqLen * batch * hiddenSize;
+  (mode === 'lstm' ? 6 : mode === 'gru' ? 5 : 1) * seqLen * batch * hiddenSize;

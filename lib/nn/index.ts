@@ -9,7 +9,7 @@ export { ELU, GELU, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh } from './activatio
 export { Residual, Sequential } from './containers.js';
 export { LastTimeStep } from './last-step.js';
 export { Flatten } from './flatten.js';
-export { LSTM, RNN, type RecurrentOptions, type RecurrentState, type RecurrentStateGrad, type RNNOptions } from './recurrent.js';
+export { GRU, LSTM, RNN, type RecurrentOptions, type RecurrentState, type RecurrentStateGrad, type RNNOptions } from './recurrent.js';
 export { BatchNorm1d, LayerNorm, type BatchNorm1dOptions, type LayerNormOptions } from './normalization.js';
 export { BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, type Loss } from './loss.js';
 export { loadCheckpoint, readCheckpoint, saveCheckpoint, type LoadedCheckpoint, type SaveCheckpointOptions, type StatefulOptimizer } from './checkpoint.js';

@@ -40,6 +40,7 @@ export {
   type LstmGrads,
 } from './lstm.js';
 export type { RecurrentGrads, RecurrentShape, RecurrentWeights } from './recurrent.js';
+export { gruBackward, gruBackwardAsync, gruForward, gruForwardAsync, gruWorkspaceSize, type GruBackwardOptions, type GruForwardOptions } from './gru.js';
 export {
   rnnBackward,
   rnnBackwardAsync,

@@ -1,8 +1,8 @@
 /**
  * What the RNN and LSTM ops share: the shape, weight and gradient types, their checks, and one
  * forward and one backward call builder for every recurrent mode (lib/backend/kinds.ts): a mode
- * with a cell state ('lstm') adds c0/cN and their gradients. A new mode (GRU) reuses both builders
- * and adds its public functions in its own file, as rnn.ts and lstm.ts do.
+ * with a cell state ('lstm') adds c0/cN and their gradients. Each mode (rnn.ts, lstm.ts, gru.ts) adds
+ * its public functions in its own file over both builders.
  */
 import { recurrentGates, recurrentWorkspaceSize, type RecurrentMode } from '../backend/kinds.js';
 import type { RecurrentBackwardArgs, RecurrentForwardArgs } from '../backend/ops-types.js';
@@ -37,7 +37,8 @@ export interface RecurrentShape {
 }
 
 /**
- * One layer's weights in PyTorch's layout, G = 1 (RNN) or 4 (LSTM, gate row blocks i, f, g, o):
+ * One layer's weights in PyTorch's layout, G = 1 (RNN), 4 (LSTM, gate row blocks i, f, g, o) or 3
+ * (GRU, r, z, n):
  * `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`.
  */
 export interface RecurrentWeights {

@@ -1,5 +1,5 @@
-// Recurrent bindings: one-layer RNN (tanh/relu) and LSTM forward/backward, sync and *Async (libuv
-// worker thread). Every array length is re-checked against (mode, seqLen, batch, inputSize,
+// Recurrent bindings: one-layer RNN (tanh/relu), LSTM and GRU forward/backward, sync and *Async
+// (libuv worker thread). Every array length is re-checked against (mode, seqLen, batch, inputSize,
 // hiddenSize) before a kernel runs; optional arrays are null.
 #include <napi.h>
 
@@ -21,7 +21,7 @@ using kernels::RecurrentMode;
 // Arguments 0..4: mode, seqLen, batch, inputSize, hiddenSize.
 RecurrentMode mode_and_dims(const Napi::CallbackInfo& info, RecurrentDims* d) {
   const double m = arg_number(info, 0, "mode");
-  if (m != 0 && m != 1 && m != 2) throw_range(info.Env(), "mode must be 0, 1 or 2");
+  if (m != 0 && m != 1 && m != 2 && m != 3) throw_range(info.Env(), "mode must be 0, 1, 2 or 3");
   // 2^53 - 1 like every dimension (it was 2^32 - 1 here, tighter than the TS layer for no reason
   // of the kernel's, which indexes with size_t): the product check below is what keeps the lengths
   // computed from these from wrapping around.

@@ -42,6 +42,8 @@ const bn = () => ops.batchNorm1d(f32(4), [2, 2]);
 const ln = () => ops.layerNorm(f32(4), 2);
 const rnnWs = () => ops.rnnForward(f32(1), rnnW, shape).workspace;
 const lstmWs = () => ops.lstmForward(f32(1), lstmW, shape).workspace;
+const gruW = { weightIh: f32(3), weightHh: f32(3) };
+const gruWs = () => ops.gruForward(f32(1), gruW, shape).workspace;
 const recurrent = (lstm: boolean) => {
   const m = lstm ? new nn.LSTM(1, 1) : new nn.RNN(1, 1);
   return m;
@@ -149,9 +151,14 @@ const CALLS: Record<string, Call> = {
   'ops.batchNorm2dBackwardAsync(4)': { run: (e) => ops.batchNorm2dBackwardAsync(f32(4), f32(4), [1, 2, 1, 2], bn2d(), e) },
   'ops.dropout(3)': { run: (e) => ops.dropout(f32(4), f32(4), new Uint8Array(4), { p: 0.5, ...e }) },
   'ops.dropoutBackward(3)': { run: (e) => ops.dropoutBackward(f32(4), new Uint8Array(4), f32(4), { p: 0.5, ...e }) },
+  'ops.gruForward(3)': { run: (e) => ops.gruForward(f32(1), gruW, shape, e) },
+  'ops.gruForwardAsync(3)': { run: (e) => ops.gruForwardAsync(f32(1), gruW, shape, e) },
+  'ops.gruBackward(4)': { run: (e) => ops.gruBackward(f32(1), gruW, shape, gruWs(), e) },
+  'ops.gruBackwardAsync(4)': { run: (e) => ops.gruBackwardAsync(f32(1), gruW, shape, gruWs(), e) },
   'new nn.Linear(2)': { run: (e) => new nn.Linear(1, 1, e) },
   'new nn.RNN(2)': { run: (e) => new nn.RNN(1, 1, e) },
   'new nn.LSTM(2)': { run: (e) => new nn.LSTM(1, 1, e) },
+  'new nn.GRU(2)': { run: (e) => new nn.GRU(1, 1, e) },
   'new nn.BatchNorm1d(1)': { run: (e) => new nn.BatchNorm1d(2, e) },
   'new nn.LayerNorm(1)': { run: (e) => new nn.LayerNorm(2, e) },
   'new nn.Conv2d(3)': { run: (e) => new nn.Conv2d(1, 1, 1, e) },

@@ -1,4 +1,4 @@
-// RNN/LSTM forward and backward through time over sgemm (native/kernels/gemm): the input
+// RNN/LSTM/GRU forward and backward through time over sgemm (native/kernels/gemm): the input
 // projection of all steps is one sgemm; each step is one sgemm with weight_hh (packed once per
 // call, not once per step) followed by the fused per-ISA gate kernel (rnn_gates.h: bias, gate
 // nonlinearities, cell update, h to workspace and output in one pass) split across threads by
@@ -24,6 +24,7 @@ namespace {
 // its page faults on every call.
 thread_local ScratchBuffer t_packed_whh;  // weight_hh packed for the step GEMMs
 thread_local ScratchBuffer t_backward;    // the backward's gate gradients, dh and dc
+thread_local ScratchBuffer t_gru_step;    // a GRU forward step's h_{t-1} W_hh^T [B, 3H]
 
 // Runs fn(row_begin, row_end) over the batch rows of one step, split across the pool once the step
 // is big enough to pay for a parallel region (each row's result is the same either way).
@@ -38,19 +39,27 @@ void for_rows(size_t rows, size_t floats_per_row, const F& fn) {
   parallel_for(0, rows, (rows + threads - 1) / threads, fn);
 }
 
-// sum[j] (float64) of the columns of m [rows, cols], each column summed in row order; columns are
-// split across threads in fixed blocks (the order per column never changes).
-void column_sums(const float* m, size_t rows, size_t cols, double* sum) {
-  constexpr size_t kBlock = 64;
-  parallel_for(0, (cols + kBlock - 1) / kBlock, 1, [&](size_t lo, size_t hi) {
+// sum[j] (float64) of the columns of m [rows, cols] (row stride ld), each column summed in row
+// order; columns are split across threads in fixed blocks (the order per column never changes, so
+// neither do the bits). A block is as wide as the split allows, up to kMaxBlock: each row is then
+// read as one long run instead of a 64-column piece every ld floats (the matrix is T*B rows and
+// does not fit in cache, so this pass is bound by how well the reads stream).
+void column_sums(const float* m, size_t rows, size_t cols, size_t ld, double* sum) {
+  constexpr size_t kMaxBlock = 1024, kAlign = 64;
+  const size_t threads = static_cast<size_t>(num_threads());
+  size_t block = (cols + threads - 1) / threads;
+  block = (block + kAlign - 1) / kAlign * kAlign;
+  if (block > kMaxBlock) block = kMaxBlock;
+  parallel_for(0, (cols + block - 1) / block, 1, [&](size_t lo, size_t hi) {
+    double acc[kMaxBlock];
     for (size_t blk = lo; blk < hi; ++blk) {
-      const size_t j0 = blk * kBlock, j1 = j0 + kBlock < cols ? j0 + kBlock : cols;
-      double acc[kBlock] = {};
+      const size_t j0 = blk * block, n = cols - j0 < block ? cols - j0 : block;
+      for (size_t j = 0; j < n; ++j) acc[j] = 0.0;
       for (size_t r = 0; r < rows; ++r) {
-        const float* row = m + r * cols;
-        for (size_t j = j0; j < j1; ++j) acc[j - j0] += static_cast<double>(row[j]);
+        const float* row = m + r * ld + j0;
+        for (size_t j = 0; j < n; ++j) acc[j] += static_cast<double>(row[j]);
       }
-      for (size_t j = j0; j < j1; ++j) sum[j] = acc[j - j0];
+      for (size_t j = 0; j < n; ++j) sum[j0 + j] = acc[j];
     }
   });
 }
@@ -59,7 +68,7 @@ void column_sums(const float* m, size_t rows, size_t cols, double* sum) {
 
 size_t recurrent_workspace_size(RecurrentMode m, const RecurrentDims& d) {
   const size_t tbh = d.seq_len * d.batch * d.hidden_size;
-  return m == RecurrentMode::kLstm ? 6 * tbh : tbh;
+  return m == RecurrentMode::kLstm ? 6 * tbh : m == RecurrentMode::kGru ? 5 * tbh : tbh;
 }
 
 Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d, const float* x,
@@ -68,19 +77,26 @@ Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d
                              float* c_n, float* ws) {
   const size_t T = d.seq_len, B = d.batch, I = d.input_size, H = d.hidden_size;
   const size_t G = recurrent_gates(mode), GH = G * H;
-  const bool lstm = mode == RecurrentMode::kLstm;
+  const bool lstm = mode == RecurrentMode::kLstm, gru = mode == RecurrentMode::kGru;
   const RnnGateKernels& gk = rnn_gates_kernels(isa);
   float* gates = ws;                                // [T, B, GH]
   float* cells = lstm ? ws + T * B * GH : nullptr;  // [T, B, H]
-  float* hidden = lstm ? cells + T * B * H : ws;    // [T, B, H] (RNN: the gates themselves)
+  float* hns = gru ? ws + T * B * GH : nullptr;     // [T, B, H]: W_hn h_{t-1} + b_hn
+  // [T, B, H] (RNN: the gates themselves)
+  float* hidden = lstm ? cells + T * B * H : gru ? hns + T * B * H : ws;
   // Input projection for every step at once: gates = x * w_ih^T.
   Status s = sgemm(isa, false, true, T * B, GH, I, 1.f, x, I, w_ih, I, 0.f, gates, GH);
   if (s != Status::kOk) return s;
-  // b_ih + b_hh, added by the gate kernels.
+  // b_ih + b_hh, added by the gate kernels. A GRU keeps b_in and b_hn apart (b_hn sits inside the
+  // reset product): [b_ir + b_hr, b_iz + b_hz, b_in, b_hn].
   std::vector<float> bias;
   if (b_ih || b_hh) {
-    bias.resize(GH);
-    for (size_t j = 0; j < GH; ++j) bias[j] = (b_ih ? b_ih[j] : 0.f) + (b_hh ? b_hh[j] : 0.f);
+    bias.resize(gru ? GH + H : GH);
+    const size_t summed = gru ? 2 * H : GH;
+    for (size_t j = 0; j < summed; ++j) bias[j] = (b_ih ? b_ih[j] : 0.f) + (b_hh ? b_hh[j] : 0.f);
+    for (size_t j = summed; j < bias.size(); ++j) {
+      bias[j] = j < GH ? (b_ih ? b_ih[j] : 0.f) : (b_hh ? b_hh[j - H] : 0.f);
+    }
   }
   const float* bias_p = bias.empty() ? nullptr : bias.data();
   // w_hh^T packed once for all T steps.
@@ -91,15 +107,27 @@ Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d
     s = sgemm_pack_b(isa, true, H, GH, w_hh, H, packed);
     if (s != Status::kOk) return s;
   }
+  float* gh = nullptr;  // GRU: h_{t-1} W_hh^T, kept apart from the input side for the reset product
+  if (gru && T > 0 && B > 0) {
+    gh = t_gru_step.get(B * GH);
+    if (gh == nullptr) return Status::kOutOfMemory;
+  }
   const float* h_prev = h0;
   const float* c_prev = c0;
   for (size_t t = 0; t < T && B > 0; ++t) {
     float* gt = gates + t * B * GH;
-    s = sgemm_packed(isa, false, B, GH, H, 1.f, h_prev, H, packed, 1.f, gt, GH);
+    s = sgemm_packed(isa, false, B, GH, H, 1.f, h_prev, H, packed, gru ? 0.f : 1.f, gru ? gh : gt,
+                     GH);
     if (s != Status::kOk) return s;
     float* ht = hidden + t * B * H;
     float* ot = output + t * B * H;
-    if (lstm) {
+    if (gru) {
+      float* hnt = hns + t * B * H;
+      for_rows(B, GH, [&](size_t lo, size_t hi) {
+        gk.gru_forward(hi - lo, H, gt + lo * GH, gh + lo * GH, bias_p, h_prev + lo * H,
+                       hnt + lo * H, ht + lo * H, ot + lo * H);
+      });
+    } else if (lstm) {
       float* ct = cells + t * B * H;
       for_rows(B, GH, [&](size_t lo, size_t hi) {
         gk.lstm_forward(hi - lo, H, gt + lo * GH, bias_p, c_prev + lo * H, ct + lo * H, ht + lo * H,
@@ -130,19 +158,23 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
                               float clip_hidden_grad_norm) {
   const size_t T = d.seq_len, B = d.batch, I = d.input_size, H = d.hidden_size;
   const size_t G = recurrent_gates(mode), GH = G * H;
-  const bool lstm = mode == RecurrentMode::kLstm;
+  const bool lstm = mode == RecurrentMode::kLstm, gru = mode == RecurrentMode::kGru;
   const RnnGateKernels& gk = rnn_gates_kernels(isa);
   const float clip = clip_hidden_grad_norm > 0.f ? clip_hidden_grad_norm : 0.f;
   const float* gates = ws;
   const float* cells = lstm ? ws + T * B * GH : nullptr;
-  const float* hidden = lstm ? cells + T * B * H : ws;
-  // dgates [T, B, GH], then dh and dc [B, H], in one per-thread buffer; w_hh packed (as op(B) of
+  const float* hns = gru ? ws + T * B * GH : nullptr;
+  const float* hidden = lstm ? cells + T * B * H : gru ? hns + T * B * H : ws;
+  // dgates [T, B, GH] (a GRU has two: the input side dgi, then the recurrent side dgh, which differ
+  // in the n block), then dh and dc [B, H], in one per-thread buffer; w_hh packed (as op(B) of
   // dh_{t-1} = dgates_t * w_hh) for all steps in another.
   const size_t packed_floats = T > 0 && B > 0 ? sgemm_packed_b_size(isa, GH, H) : 0;
-  float* dgs = t_backward.get(T * B * GH + 2 * B * H + 1);
+  const size_t dg_floats = (gru ? 2 : 1) * T * B * GH;
+  float* dgs = t_backward.get(dg_floats + 2 * B * H + 1);
   float* packed = packed_floats > 0 ? t_packed_whh.get(packed_floats) : nullptr;
   if (dgs == nullptr || (packed_floats > 0 && packed == nullptr)) return Status::kOutOfMemory;
-  float* dh = dgs + T * B * GH;
+  float* dgh = gru ? dgs + T * B * GH : dgs;  // the recurrent side's gate gradients
+  float* dh = dgs + dg_floats;
   float* dc = dh + B * H;
   if (grad_h_n) {
     std::memcpy(dh, grad_h_n, B * H * sizeof(float));
@@ -162,6 +194,19 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
     const float* gt = gates + t * B * GH;
     float* dg = dgs + t * B * GH;
     const float* go = grad_output ? grad_output + t * B * H : nullptr;
+    if (gru) {
+      float* dght = dgh + t * B * GH;
+      const float* hnt = hns + t * B * H;
+      const float* hp = t > 0 ? hidden + (t - 1) * B * H : h0;
+      for_rows(B, GH, [&](size_t lo, size_t hi) {
+        gk.gru_backward(hi - lo, H, gt + lo * GH, hnt + lo * H, hp + lo * H, dh + lo * H,
+                        go ? go + lo * H : nullptr, clip, dg + lo * GH, dght + lo * GH);
+      });
+      // dh_{t-1} = dh_t * z (left in dh by the gate kernel) + dgh_t * w_hh
+      Status s = sgemm_packed(isa, false, B, H, GH, 1.f, dght, GH, packed, 1.f, dh, H);
+      if (s != Status::kOk) return s;
+      continue;
+    }
     if (!lstm) {
       const bool relu = mode == RecurrentMode::kRnnRelu;
       for_rows(B, GH, [&](size_t lo, size_t hi) {
@@ -193,18 +238,24 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
   if (T == 0) {
     if (!accumulate) std::memset(grad_w_hh, 0, GH * H * sizeof(float));
   } else {
-    s = sgemm(isa, true, false, GH, H, B, 1.f, dgs, GH, h0, H, beta, grad_w_hh, H);
+    s = sgemm(isa, true, false, GH, H, B, 1.f, dgh, GH, h0, H, beta, grad_w_hh, H);
     if (s != Status::kOk) return s;
-    s = sgemm(isa, true, false, GH, H, (T - 1) * B, 1.f, dgs + B * GH, GH, hidden, H, 1.f,
+    s = sgemm(isa, true, false, GH, H, (T - 1) * B, 1.f, dgh + B * GH, GH, hidden, H, 1.f,
               grad_w_hh, H);
     if (s != Status::kOk) return s;
   }
   if (grad_b_ih || grad_b_hh) {
-    std::vector<double> sum(GH, 0.0);
-    column_sums(dgs, T * B, GH, sum.data());
+    std::vector<double> sum(GH, 0.0), sum_h;
+    column_sums(dgs, T * B, GH, GH, sum.data());
+    if (gru && grad_b_hh) {
+      // The r and z blocks of the two sides hold the same values, so only n's sums differ.
+      sum_h = sum;
+      column_sums(dgh + 2 * H, T * B, H, GH, sum_h.data() + 2 * H);
+    }
+    const std::vector<double>& sh = gru ? sum_h : sum;
     for (size_t j = 0; j < GH; ++j) {
       if (grad_b_ih) grad_b_ih[j] = static_cast<float>((accumulate ? grad_b_ih[j] : 0.0) + sum[j]);
-      if (grad_b_hh) grad_b_hh[j] = static_cast<float>((accumulate ? grad_b_hh[j] : 0.0) + sum[j]);
+      if (grad_b_hh) grad_b_hh[j] = static_cast<float>((accumulate ? grad_b_hh[j] : 0.0) + sh[j]);
     }
   }
   return Status::kOk;

@@ -1,7 +1,8 @@
-// AVX2+FMA RNN/LSTM step kernels (rnn_gates.h): 8 hidden units at a time across the four gates of a
-// row, masked loads and stores for the tail, sigmoid and tanh from the Cephes float32 polynomials
-// of kernels/activation/vec_math_avx2.h with NaN blended back in. Also used by the avx512 table.
-// Compiled with -mavx2 -mfma; no inline library templates, no namespace-scope dynamic initialisers.
+// AVX2+FMA RNN/LSTM/GRU step kernels (rnn_gates.h): 8 hidden units at a time across the four gates
+// of a row, masked loads and stores for the tail, sigmoid and tanh from the Cephes float32
+// polynomials of kernels/activation/vec_math_avx2.h with NaN blended back in. Also used by the
+// avx512 table. Compiled with -mavx2 -mfma; no inline library templates, no namespace-scope dynamic
+// initialisers.
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
@@ -97,7 +98,82 @@ inline void lstm_bwd8(const float* gr, size_t H, size_t j, const float* c, const
   store8(dc + j, _mm256_mul_ps(dct, fg), full, m);
 }
 
+inline void gru_fwd8(float* gr, const float* ghr, const float* bias, size_t H, size_t j,
+                     const float* hp, float* hn, float* h, float* out, bool full, __m256i m) {
+  __m256 pr = _mm256_add_ps(load8(gr + j, full, m), load8(ghr + j, full, m));
+  __m256 pz = _mm256_add_ps(load8(gr + H + j, full, m), load8(ghr + H + j, full, m));
+  __m256 pn = load8(gr + 2 * H + j, full, m), hv = load8(ghr + 2 * H + j, full, m);
+  if (bias) {
+    pr = _mm256_add_ps(pr, load8(bias + j, full, m));
+    pz = _mm256_add_ps(pz, load8(bias + H + j, full, m));
+    pn = _mm256_add_ps(pn, load8(bias + 2 * H + j, full, m));
+    hv = _mm256_add_ps(hv, load8(bias + 3 * H + j, full, m));
+  }
+  const __m256 rg = sig8(pr), zg = sig8(pz);
+  const __m256 ng = th8(_mm256_fmadd_ps(rg, hv, pn));
+  const __m256 hval = _mm256_fmadd_ps(zg, _mm256_sub_ps(load8(hp + j, full, m), ng), ng);
+  store8(gr + j, rg, full, m);
+  store8(gr + H + j, zg, full, m);
+  store8(gr + 2 * H + j, ng, full, m);
+  store8(hn + j, hv, full, m);
+  store8(h + j, hval, full, m);
+  if (out) store8(out + j, hval, full, m);
+}
+
+inline void gru_bwd8(const float* gr, const float* hn, const float* hp, float* dh, const float* go,
+                     size_t H, size_t j, __m256 scale, bool scaled, float* dir, float* dhr,
+                     bool full, __m256i m) {
+  const __m256 one = _mm256_set1_ps(1.f);
+  const __m256 rg = load8(gr + j, full, m), zg = load8(gr + H + j, full, m);
+  const __m256 ng = load8(gr + 2 * H + j, full, m);
+  __m256 dht = dh_t8(dh, go, j, full, m);
+  if (scaled) dht = _mm256_mul_ps(dht, scale);
+  const __m256 dpn =
+      _mm256_mul_ps(_mm256_mul_ps(dht, _mm256_sub_ps(one, zg)), _mm256_fnmadd_ps(ng, ng, one));
+  const __m256 dpz = _mm256_mul_ps(_mm256_mul_ps(dht, _mm256_sub_ps(load8(hp + j, full, m), ng)),
+                                   _mm256_mul_ps(zg, _mm256_sub_ps(one, zg)));
+  const __m256 dpr = _mm256_mul_ps(_mm256_mul_ps(dpn, load8(hn + j, full, m)),
+                                   _mm256_mul_ps(rg, _mm256_sub_ps(one, rg)));
+  store8(dir + j, dpr, full, m);
+  store8(dir + H + j, dpz, full, m);
+  store8(dir + 2 * H + j, dpn, full, m);
+  store8(dhr + j, dpr, full, m);
+  store8(dhr + H + j, dpz, full, m);
+  store8(dhr + 2 * H + j, _mm256_mul_ps(dpn, rg), full, m);
+  store8(dh + j, _mm256_mul_ps(dht, zg), full, m);
+}
+
 }  // namespace
+
+void gru_fwd_rows_f32__avx2(size_t rows, size_t H, float* g, const float* gh, const float* bias,
+                            const float* h_prev, float* hn, float* h, float* out) {
+  const __m256i tail = tail_mask8(H % 8);
+  for (size_t r = 0; r < rows; ++r) {
+    float* gr = g + r * 3 * H;
+    const float* ghr = gh + r * 3 * H;
+    const size_t o = r * H;
+    float* outr = out ? out + o : nullptr;
+    for (size_t j = 0; j < H; j += 8) {
+      gru_fwd8(gr, ghr, bias, H, j, h_prev + o, hn + o, h + o, outr, j + 8 <= H, tail);
+    }
+  }
+}
+
+void gru_bwd_rows_f32__avx2(size_t rows, size_t H, const float* g, const float* hn,
+                            const float* h_prev, float* dh, const float* go, float clip, float* dgi,
+                            float* dgh) {
+  const __m256i tail = tail_mask8(H % 8);
+  for (size_t r = 0; r < rows; ++r) {
+    const size_t o = r * H;
+    const float* gor = go ? go + o : nullptr;
+    const float s = row_clip_scale(H, dh + o, gor, clip);
+    const __m256 scale = _mm256_set1_ps(s);
+    for (size_t j = 0; j < H; j += 8) {
+      gru_bwd8(g + r * 3 * H, hn + o, h_prev + o, dh + o, gor, H, j, scale, s != 1.f,
+               dgi + r * 3 * H, dgh + r * 3 * H, j + 8 <= H, tail);
+    }
+  }
+}
 
 void lstm_fwd_rows_f32__avx2(size_t rows, size_t H, float* g, const float* bias,
                              const float* c_prev, float* c, float* h, float* out) {

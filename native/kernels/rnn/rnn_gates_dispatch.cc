@@ -9,10 +9,10 @@ namespace gradguard {
 namespace kernels {
 namespace {
 
-#define GG_RNN_GATES_ROW(ns)                                                              \
-  RnnGateKernels {                                                                        \
-    ns::lstm_fwd_rows_f32__##ns, ns::lstm_bwd_rows_f32__##ns, ns::rnn_fwd_rows_f32__##ns, \
-        ns::rnn_bwd_rows_f32__##ns                                                        \
+#define GG_RNN_GATES_ROW(ns)                                                               \
+  RnnGateKernels {                                                                         \
+    ns::lstm_fwd_rows_f32__##ns, ns::lstm_bwd_rows_f32__##ns, ns::rnn_fwd_rows_f32__##ns,  \
+        ns::rnn_bwd_rows_f32__##ns, ns::gru_fwd_rows_f32__##ns, ns::gru_bwd_rows_f32__##ns \
   }
 
 constexpr KernelTable<RnnGateKernels> kRnnGates = [] {

@@ -1,4 +1,4 @@
-// NEON RNN/LSTM step kernels (rnn_gates.h): 4 hidden units at a time across the four gates of a
+// NEON RNN/LSTM/GRU step kernels (rnn_gates.h): 4 hidden units at a time across the four gates of a
 // row, tails through zero-padded 4-lane buffers, sigmoid and tanh from the Cephes float32
 // polynomials of kernels/activation/vec_math_neon.h with NaN blended back in (the AArch64 twin of
 // rnn_gates_avx2.cc). No inline library templates, no namespace-scope dynamic initialisers.
@@ -144,6 +144,67 @@ void rnn_bwd_rows_f32__neon(bool relu, size_t rows, size_t H, const float* h, co
       const F v =
           relu ? sel(vcleq_f32(hv, dup(0.f)), dup(0.f), d) : vmulq_f32(d, vfmsq_f32(one, hv, hv));
       st(dg + o + j, v, n);
+    }
+  }
+}
+
+void gru_fwd_rows_f32__neon(size_t rows, size_t H, float* g, const float* gh, const float* bias,
+                            const float* h_prev, float* hn, float* h, float* out) {
+  for (size_t r = 0; r < rows; ++r) {
+    float* gr = g + r * 3 * H;
+    const float* ghr = gh + r * 3 * H;
+    const size_t o = r * H;
+    for (size_t j = 0; j < H; j += 4) {
+      const size_t n = H - j < 4 ? H - j : 4;
+      F pr = vaddq_f32(ld(gr + j, n), ld(ghr + j, n));
+      F pz = vaddq_f32(ld(gr + H + j, n), ld(ghr + H + j, n));
+      F pn = ld(gr + 2 * H + j, n), hv = ld(ghr + 2 * H + j, n);
+      if (bias) {
+        pr = vaddq_f32(pr, ld(bias + j, n));
+        pz = vaddq_f32(pz, ld(bias + H + j, n));
+        pn = vaddq_f32(pn, ld(bias + 2 * H + j, n));
+        hv = vaddq_f32(hv, ld(bias + 3 * H + j, n));
+      }
+      const F rg = sig4(pr), zg = sig4(pz);
+      const F ng = th4(fma4(pn, rg, hv));
+      const F hval = fma4(ng, zg, vsubq_f32(ld(h_prev + o + j, n), ng));
+      st(gr + j, rg, n);
+      st(gr + H + j, zg, n);
+      st(gr + 2 * H + j, ng, n);
+      st(hn + o + j, hv, n);
+      st(h + o + j, hval, n);
+      if (out) st(out + o + j, hval, n);
+    }
+  }
+}
+
+void gru_bwd_rows_f32__neon(size_t rows, size_t H, const float* g, const float* hn,
+                            const float* h_prev, float* dh, const float* go, float clip, float* dgi,
+                            float* dgh) {
+  const F one = dup(1.f);
+  for (size_t r = 0; r < rows; ++r) {
+    const size_t o = r * H;
+    const float* gor = go ? go + o : nullptr;
+    const float s = row_clip_scale(H, dh + o, gor, clip);
+    const float* gr = g + r * 3 * H;
+    float* dir = dgi + r * 3 * H;
+    float* dhr = dgh + r * 3 * H;
+    for (size_t j = 0; j < H; j += 4) {
+      const size_t n = H - j < 4 ? H - j : 4;
+      const F rg = ld(gr + j, n), zg = ld(gr + H + j, n), ng = ld(gr + 2 * H + j, n);
+      F dht = dh_t4(dh + o, gor, j, n);
+      if (s != 1.f) dht = vmulq_f32(dht, dup(s));
+      const F dpn = vmulq_f32(vmulq_f32(dht, vsubq_f32(one, zg)), vfmsq_f32(one, ng, ng));
+      const F dpz = vmulq_f32(vmulq_f32(dht, vsubq_f32(ld(h_prev + o + j, n), ng)),
+                              vmulq_f32(zg, vsubq_f32(one, zg)));
+      const F dpr = vmulq_f32(vmulq_f32(dpn, ld(hn + o + j, n)), vmulq_f32(rg, vsubq_f32(one, rg)));
+      st(dir + j, dpr, n);
+      st(dir + H + j, dpz, n);
+      st(dir + 2 * H + j, dpn, n);
+      st(dhr + j, dpr, n);
+      st(dhr + H + j, dpz, n);
+      st(dhr + 2 * H + j, vmulq_f32(dpn, rg), n);
+      st(dh + o + j, vmulq_f32(dht, zg), n);
     }
   }
 }

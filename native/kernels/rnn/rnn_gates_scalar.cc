@@ -1,4 +1,4 @@
-// The reference RNN/LSTM step kernels (rnn_gates.h): one element at a time with std::exp and
+// The reference RNN/LSTM/GRU step kernels (rnn_gates.h): one element at a time with std::exp and
 // std::tanh, float32 arithmetic, -ffp-contract=off so the expressions mean what they say.
 #include <cmath>
 
@@ -98,6 +98,62 @@ void rnn_bwd_rows_f32__scalar(bool relu, size_t rows, size_t H, const float* h, 
       if (scale != 1.f) d *= scale;
       const float hv = h[k];
       dg[k] = relu ? (hv <= 0.f ? 0.f : d) : d * (1.f - hv * hv);
+    }
+  }
+}
+
+void gru_fwd_rows_f32__scalar(size_t rows, size_t H, float* g, const float* gh, const float* bias,
+                              const float* h_prev, float* hn, float* h, float* out) {
+  for (size_t r = 0; r < rows; ++r) {
+    float* gr = g + r * 3 * H;
+    const float* ghr = gh + r * 3 * H;
+    for (size_t j = 0; j < H; ++j) {
+      float pr = gr[j] + ghr[j], pz = gr[H + j] + ghr[H + j];
+      float pn = gr[2 * H + j], hv = ghr[2 * H + j];
+      if (bias) {
+        pr += bias[j];
+        pz += bias[H + j];
+        pn += bias[2 * H + j];
+        hv += bias[3 * H + j];
+      }
+      const float rg = sigmoid(pr), zg = sigmoid(pz);
+      const float ng = std::tanh(pn + rg * hv);
+      const size_t k = r * H + j;
+      gr[j] = rg;
+      gr[H + j] = zg;
+      gr[2 * H + j] = ng;
+      hn[k] = hv;
+      h[k] = ng + zg * (h_prev[k] - ng);
+      if (out) out[k] = h[k];
+    }
+  }
+}
+
+void gru_bwd_rows_f32__scalar(size_t rows, size_t H, const float* g, const float* hn,
+                              const float* h_prev, float* dh, const float* go, float clip,
+                              float* dgi, float* dgh) {
+  for (size_t r = 0; r < rows; ++r) {
+    const float* gr = g + r * 3 * H;
+    float* dir = dgi + r * 3 * H;
+    float* dhr_ = dgh + r * 3 * H;
+    float* dhr = dh + r * H;
+    const float* gor = go ? go + r * H : nullptr;
+    const float scale = row_clip_scale(H, dhr, gor, clip);
+    for (size_t j = 0; j < H; ++j) {
+      const size_t k = r * H + j;
+      const float rg = gr[j], zg = gr[H + j], ng = gr[2 * H + j];
+      float dht = dhr[j] + (gor ? gor[j] : 0.f);
+      if (scale != 1.f) dht *= scale;
+      const float dpn = dht * (1.f - zg) * (1.f - ng * ng);
+      const float dpz = dht * (h_prev[k] - ng) * (zg * (1.f - zg));
+      const float dpr = dpn * hn[k] * (rg * (1.f - rg));
+      dir[j] = dpr;
+      dir[H + j] = dpz;
+      dir[2 * H + j] = dpn;
+      dhr_[j] = dpr;
+      dhr_[H + j] = dpz;
+      dhr_[2 * H + j] = dpn * rg;
+      dhr[j] = dht * zg;
     }
   }
 }

@@ -19,6 +19,8 @@ import { softmaxOp } from './softmax.js';
 import { attentionOp } from './attention.js';
 import { pool2dOp } from './pool2d.js';
 import { batchnorm2dOp } from './batchnorm2d.js';
+import { gruOp } from './gru.js';
+import { rnnStackOp } from './rnn-stack.js';
 import type { OpHandler } from './types.js';
 
 export const handlers: Readonly<Record<string, OpHandler>> = {
@@ -42,4 +44,6 @@ export const handlers: Readonly<Record<string, OpHandler>> = {
   attention: attentionOp,
   pool2d: pool2dOp,
   batchnorm2d: batchnorm2dOp,
+  gru: gruOp,
+  rnn_stack: rnnStackOp,
 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the full `npm run demo` and checks the outcomes issue 6 promises, from the machine-readable
 // summary the demo writes: part 1(a) (RNN, no clipping) goes non-finite and the monitor names it;
-// part 1(b) (clipGradNorm 1.0) and part 2 (LSTM) reach a test MSE below 0.01. Extra arguments go to the
+// part 1(b) (clipGradNorm 1.0) and part 2 (LSTM) reach a test MSE below 0.01 with no monitor warning
+// or error (issue 17: the monitor must not cry wolf on a healthy run). Extra arguments go to the
 // demo (e.g. --threads 1). Exit code 1 when an outcome is missed, 2 when the demo itself fails.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ const checks = [
   ['1(a) the monitor names step, layer and norm', typeof o.part1aNamedBy === 'string' && /^step \d+: explode: non-finite gradient in \S+ \(norm /.test(o.part1aNamedBy), o.part1aNamedBy],
   [`1(b) clipped RNN test MSE < ${o.targetMse}`, typeof o.part1bTestMse === 'number' && o.part1bTestMse < o.targetMse, `test MSE ${o.part1bTestMse}`],
   [`2 LSTM test MSE < ${o.targetMse}`, typeof o.part2TestMse === 'number' && o.part2TestMse < o.targetMse, `test MSE ${o.part2TestMse}`],
+  ['1(b) and 2 (healthy): no monitor warning or error', Array.isArray(o.healthyWarnings) && o.healthyWarnings.length === 0, o.healthyWarnings?.join('; ') || 'none'],
   ['the report was written', typeof s.report === 'string', s.report],
 ];
 console.log(`\ncheck-demo (${((Date.now() - t0) / 1000).toFixed(0)} s, ${s.backend.backend}/${s.backend.isa}, ${s.backend.threads} threads):`);

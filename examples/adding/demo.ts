@@ -28,7 +28,7 @@ export function demoConfigs(flags: DemoFlags): RunConfig[] {
 const f = monitor.formatFigure;
 
 function describeRun(r: RunResult): void {
-  const events = r.monitor.eventLog;
+  const events = r.monitor.eventsAtLeast('warning'); // info events (e.g. spikes clipping absorbed) are in the report's counts
   const fatal = events.find((e) => e.reason === 'nonfinite' || e.reason === 'nonfinite-loss');
   const first = events[0];
   if (first) console.log(`  monitor: ${first.message}`);
@@ -100,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
     part1aNamedBy: r1a.monitor.eventLog.find((e) => e.reason === 'nonfinite')?.message ?? null,
     part1bTestMse: r1b.testMse,
     part2TestMse: r2.testMse,
+    healthyWarnings: [r1b, r2].map((r) => r.monitor.eventsAtLeast('warning').map((e) => `${r.name}: ${e.message}`)).flat(),
     targetMse: TARGET_MSE,
     ok: r1a.firstNonFiniteStep !== null && r1b.testMse < TARGET_MSE && r2.testMse < TARGET_MSE,
   };

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const FILES = ['run.ts', 'linalg.bench.ts', 'optim.bench.ts', 'lstm.bench.ts', 'train.bench.ts', 'dist.bench.ts'];
+const FILES = ['run.ts', 'linalg.bench.ts', 'optim.bench.ts', 'lstm.bench.ts', 'train.bench.ts', 'dist.bench.ts', 'monitor.bench.ts', 'monitor-eval.ts'];
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
 for (const file of FILES) {
   const r = spawnSync(tsx, [join('bench', file), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });

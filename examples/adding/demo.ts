@@ -31,8 +31,8 @@ function describeRun(r: RunResult): void {
   const events = r.monitor.eventsAtLeast('warning'); // info events (e.g. spikes clipping absorbed) are in the report's counts
   const fatal = events.find((e) => e.reason === 'nonfinite' || e.reason === 'nonfinite-loss');
   const first = events[0];
-  if (first) console.log(`  monitor: ${first.message}`);
-  if (fatal && fatal !== first) console.log(`  monitor: ${fatal.message}`);
+  if (first) console.log(`  monitor [${first.level}]: ${first.message}`);
+  if (fatal && fatal !== first) console.log(`  monitor [${fatal.level}]: ${fatal.message}`);
   if (fatal) console.log(`  diagnosis: ${fatal.diagnosis}`);
   const shown = (first ? 1 : 0) + (fatal && fatal !== first ? 1 : 0);
   if (events.length > shown) console.log(`  (${events.length - shown} more monitor event${events.length - shown > 1 ? 's' : ''} in the report)`);

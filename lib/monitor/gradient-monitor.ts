@@ -63,8 +63,13 @@ export interface ListenerOptions {
 const LISTENER_KEYS = optionKeys<ListenerOptions>()(['minLevel']);
 const KINDS = ['explode', 'vanish', 'diverge', 'all'] as const;
 
-/** The console line of an event, as `print` writes it. */
-export const formatEvent = (e: MonitorEvent): string => `gradguard monitor [${e.level}] ${e.message}\n  ${e.diagnosis}`;
+/**
+ * An event as the console shows it (`options.print`): level, message, and the diagnosis indented below.
+ * @param e the event.
+ */
+export function formatEvent(e: MonitorEvent): string {
+  return `gradguard monitor [${e.level}] ${e.message}\n  ${e.diagnosis}`;
+}
 
 function isStoreLike(v: unknown): v is { grads: FlatTensors } {
   return v !== null && typeof v === 'object' && (v as { grads?: unknown }).grads instanceof FlatTensors;

@@ -2,7 +2,8 @@
 export { formatEvent, GradientMonitor, type ListenerOptions, type NamedGrad, type StepRecord } from './gradient-monitor.js';
 export type { DetectorEvent, MonitorEvent, MonitorEventKind, MonitorEventLevel, MonitorEventReason } from './events.js';
 export type { ClipPinnedOptions, CollapseOptions, DivergeOptions, ExplodeOptions, MonitorOptions, SpectralOptions, VanishOptions } from './options.js';
-export type { RunContext } from './run-context.js';
+export type { ResolvedRunContext, RunContext } from './run-context.js';
+export type { ParamView } from './causes.js';
 export { JSONL_FORMAT, type JsonlOptions, type JsonlTarget } from './jsonl.js';
 export { historiesFromJsonl, readJsonl } from './jsonl-read.js';
 export { reportCli } from './report-cli.js';

@@ -26,13 +26,19 @@ export interface RunContext {
 /** The keys of RunContext, checked by the monitor's `run` option and `describeRun`. */
 export const RUN_CONTEXT_KEYS = optionKeys<RunContext>()(['clip', 'optimizer', 'lr', 'schedule', 'normalization', 'init']);
 
-/** A RunContext with every field present (null = unknown / none). */
+/** A RunContext with every field present (null = unknown / none), as detectors see it. */
 export interface ResolvedRunContext {
+  /** The clip threshold, or null for no clipping (or unknown). */
   clip: number | null;
+  /** The optimiser's name. */
   optimizer: string | null;
+  /** The current learning rate. */
   lr: number | null;
+  /** The schedule's name. */
   schedule: string | null;
+  /** The normalisation layers. */
   normalization: string | null;
+  /** The initialisation. */
   init: string | null;
 }
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Runs the full `npm run demo` and checks the outcomes issues 6 and 13 promise, from the
+// Runs the full `npm run demo` and checks the outcomes issues 6, 13 and 17 promise, from the
 // machine-readable summary the demo writes: part 1(a) (RNN, no clipping) goes non-finite and the
-// monitor names it; part 1(b) (clipGradNorm 1.0) and part 2 (LSTM) reach a test MSE below 0.01;
-// part 3(a) (plain 20-conv CNN) stays near chance with a vanish/explode event naming a layer, and
-// part 3(b) (the cures) reaches at least 97% test accuracy on the 2,000 held-out digits. Extra
-// arguments go to the demo (e.g. --threads 1, --part cnn: only the parts run are checked). Exit code
-// 1 when an outcome is missed, 2 when the demo itself fails.
+// monitor names it; part 1(b) (clipGradNorm 1.0) and part 2 (LSTM) reach a test MSE below 0.01 with
+// no monitor warning or error (the monitor must not cry wolf on a healthy run); part 3(a) (plain
+// 20-conv CNN) stays near chance with a vanish/explode event naming a layer, and part 3(b) (the
+// cures) reaches at least 97% test accuracy on the 2,000 held-out digits. Extra arguments go to the
+// demo (e.g. --threads 1, --part cnn: only the parts run are checked). Exit code 1 when an outcome
+// is missed, 2 when the demo itself fails.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,9 @@ if (parts.includes('cnn')) {
     ['3(a) the monitor names a layer whose gradients vanish or explode', typeof c.part3aNamedBy === 'string' && /^step \d+: (vanish|explode): .* in \d+\.(weight|bias) /.test(c.part3aNamedBy), `${c.part3aEvents} events; first: ${c.part3aNamedBy}`],
     [`3(b) cured CNN test accuracy >= ${c.targetAccuracy}`, typeof c.part3bTestAccuracy === 'number' && c.part3bTestAccuracy >= c.targetAccuracy, `test accuracy ${c.part3bTestAccuracy} in ${c.part3bSeconds?.toFixed?.(1)} s`],
   );
+}
+if (parts.includes('1') || parts.includes('2')) {
+  checks.push(['1(b) and 2 (healthy): no monitor warning or error', Array.isArray(o.healthyWarnings) && o.healthyWarnings.length === 0, o.healthyWarnings?.join('; ') || 'none']);
 }
 checks.push(['the report was written', typeof s.report === 'string', s.report]);
 console.log(`\ncheck-demo (${((Date.now() - t0) / 1000).toFixed(0)} s, ${s.backend.backend}/${s.backend.isa}, ${s.backend.threads} threads):`);

@@ -31,11 +31,11 @@ export function demoConfigs(flags: DemoFlags): RunConfig[] {
 const f = monitor.formatFigure;
 
 function describeRun(r: RunResult): void {
-  const events = r.monitor.eventLog;
+  const events = r.monitor.eventsAtLeast('warning'); // info events (e.g. spikes clipping absorbed) are in the report's counts
   const fatal = events.find((e) => e.reason === 'nonfinite' || e.reason === 'nonfinite-loss');
   const first = events[0];
-  if (first) console.log(`  monitor: ${first.message}`);
-  if (fatal && fatal !== first) console.log(`  monitor: ${fatal.message}`);
+  if (first) console.log(`  monitor [${first.level}]: ${first.message}`);
+  if (fatal && fatal !== first) console.log(`  monitor [${fatal.level}]: ${fatal.message}`);
   if (fatal) console.log(`  diagnosis: ${fatal.diagnosis}`);
   const shown = (first ? 1 : 0) + (fatal && fatal !== first ? 1 : 0);
   if (events.length > shown) console.log(`  (${events.length - shown} more monitor event${events.length - shown > 1 ? 's' : ''} in the report)`);
@@ -121,6 +121,8 @@ export async function main(argv: string[]): Promise<number> {
   const outcomes = {
     parts: flags.parts,
     ...adding,
+    // Issue 17: the healthy runs (1b, 2) raise no warning or error.
+    healthyWarnings: [r1b, r2].filter((r) => r !== null && r !== undefined).map((r) => r!.monitor.eventsAtLeast('warning').map((e) => `${r!.name}: ${e.message}`)).flat(),
     targetMse: TARGET_MSE,
     ...(cnn ? { part3: cnn.outcomes } : {}),
     ok: okAdding && (cnn === null || cnn.outcomes.ok),

@@ -52,7 +52,10 @@ export function runAdding(cfg: RunConfig, hooks: RunHooks = {}): RunResult {
   const rng = new Rng(cfg.seed);
   const model = createModel({ cell: cfg.cell, hiddenSize: cfg.hiddenSize, recurrentGain: cfg.recurrentGain, rng });
   const opt = cfg.optimizer === 'adam' ? new Adam(model.store, { lr: cfg.lr }) : new SGD(model.store, { lr: cfg.lr, momentum: 0.9 });
-  const mon = new GradientMonitor(model.params, { onEvent: hooks.onEvent });
+  // The monitor knows the run (clipping, optimiser, init), so it never advises clipping to a clipped run.
+  const init = cfg.recurrentGain !== undefined ? `PyTorch default, recurrent orthogonal × ${cfg.recurrentGain}` : 'PyTorch default';
+  const optimizer = cfg.optimizer === 'adam' ? 'Adam' : 'SGD momentum 0.9';
+  const mon = new GradientMonitor(model.params, { onEvent: hooks.onEvent, run: { clip: cfg.clip, optimizer, lr: cfg.lr, init } });
   const batch = makeBatch(cfg.seqLen, cfg.batch);
   const test = fillBatch(makeBatch(cfg.seqLen, cfg.testSize), new Rng(cfg.seed + 1_000_003));
   const testCurve: [number, number][] = [];

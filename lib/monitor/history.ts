@@ -32,6 +32,15 @@ export interface MonitorSummary {
     /** Loss-divergence events. */
     diverge: number;
   };
+  /** Events raised, by level (absent in histories written before levels existed). */
+  levelCounts?: {
+    /** Informational events (a spike clipping absorbed, a phase change). */
+    info: number;
+    /** Warnings. */
+    warning: number;
+    /** Errors (non-finite gradients or loss, divergence). */
+    error: number;
+  };
 }
 
 /**

@@ -5,7 +5,9 @@
  * series: norms keep each bucket's maximum (spikes are the story), the loss its mean.
  */
 import { invalidArg } from '../errors.js';
+import { levelRank, type MonitorEvent, type MonitorEventLevel } from './events.js';
 import { isMonitorHistory, type MonitorHistory } from './history.js';
+import { checkLevel } from './options.js';
 import { checkOptions, optionKeys } from '../validate/index.js';
 
 /** A run to chart: a name and a monitor (or its `toJSON()` history). */
@@ -27,10 +29,21 @@ export interface ReportOptions {
   maxPoints?: number;
   /** Width of one panel (each run has a column: its loss above its gradient norms) in pixels. Default 360. */
   panelWidth?: number;
+  /** The least serious level charted and listed ('info', 'warning' or 'error'); the page counts the rest. Default 'warning'. */
+  minLevel?: MonitorEventLevel;
 }
 
 /** The keys of ReportOptions, checked by reportSpec, renderSvg, renderReport and writeReport. */
-export const REPORT_OPTION_KEYS = optionKeys<ReportOptions>()(['title', 'maxPoints', 'panelWidth']);
+export const REPORT_OPTION_KEYS = optionKeys<ReportOptions>()(['title', 'maxPoints', 'panelWidth', 'minLevel']);
+
+/** An event's level (a history written before levels has none: a warning). */
+export const eventLevel = (e: MonitorEvent): MonitorEventLevel => e.level ?? 'warning';
+
+/** The report's `minLevel` option, checked (default 'warning'). */
+export const reportMinLevel = (o: ReportOptions | undefined): MonitorEventLevel => (o?.minLevel === undefined ? 'warning' : checkLevel('options.minLevel', o.minLevel));
+
+/** The events of a history at or above `min`. */
+export const shownEvents = (h: MonitorHistory, min: MonitorEventLevel): MonitorEvent[] => h.events.filter((e) => levelRank(eventLevel(e)) >= levelRank(min));
 
 export interface ResolvedRun {
   name: string;
@@ -83,13 +96,13 @@ export interface ChartRow {
   label?: string;
 }
 
-export function chartRows(runs: readonly ResolvedRun[], maxPoints: number): ChartRow[] {
+export function chartRows(runs: readonly ResolvedRun[], maxPoints: number, minLevel: MonitorEventLevel = 'info'): ChartRow[] {
   const rows: ChartRow[] = [];
   for (const { name, history: h } of runs) {
     for (const [step, value] of bucket(h.steps, h.loss, maxPoints, 'mean')) rows.push({ t: 'loss', run: name, step, value });
     const series: [string, (number | null)[]][] = [['total', h.totalNorm], ...h.names.map((n): [string, (number | null)[]] => [n, h.norms[n]])];
     for (const [s, values] of series) for (const [step, value] of bucket(h.steps, values, maxPoints, 'max')) rows.push({ t: 'norm', run: name, step, value, series: s });
-    for (const e of h.events) rows.push({ t: 'event', run: name, step: e.step, series: e.kind, label: e.message });
+    for (const e of shownEvents(h, minLevel)) rows.push({ t: 'event', run: name, step: e.step, series: eventLevel(e), label: `[${eventLevel(e)}] ${e.message}` });
   }
   return rows;
 }
@@ -97,7 +110,8 @@ export function chartRows(runs: readonly ResolvedRun[], maxPoints: number): Char
 /**
  * The Vega-Lite spec of the report's chart (feed it to vega-lite's `compile` to render it yourself):
  * one column per run, its loss above its per-layer gradient norms (log scales, each panel its own
- * range), the monitor's events as vertical rules. Long runs are bucketed to at most `maxPoints`
+ * range), the monitor's events at or above `minLevel` as vertical rules (red: error, orange: warning,
+ * grey: info). Long runs are bucketed to at most `maxPoints`
  * points per series: norms keep each bucket's maximum, the loss its mean. Pure data; needs no
  * dependency.
  * @param runs one or more `{ name, history }`, names unique; history is a GradientMonitor or its `toJSON()`.
@@ -110,20 +124,21 @@ export function reportSpec(runs: readonly ReportRun[], options?: ReportOptions):
   const maxPoints = o.maxPoints ?? 400;
   if (!Number.isInteger(maxPoints) || maxPoints < 2) invalidArg('options.maxPoints', 'an integer >= 2', maxPoints, typeof maxPoints === 'number' ? 'range' : 'type');
   const width = o.panelWidth ?? 360;
+  const minLevel = reportMinLevel(o);
   const log = { type: 'log' };
   const logAxis = { format: '~e', grid: true }; // 1e+5, not 100,000
   const eventRule = {
     transform: [{ filter: "datum.t === 'event'" }],
-    mark: { type: 'rule', strokeDash: [4, 3], opacity: 0.6 }, // red dashed: a monitor event
+    mark: { type: 'rule', strokeDash: [4, 3], opacity: 0.6 }, // dashed: a monitor event, red for an error
     encoding: {
       x: { field: 'step', type: 'quantitative' },
-      color: { value: '#d62728' },
+      color: { condition: [{ test: "datum.series === 'error'", value: '#d62728' }, { test: "datum.series === 'warning'", value: '#ff7f0e' }], value: '#7f7f7f' },
       tooltip: [{ field: 'label', title: 'event' }],
     },
   };
   return {
     title: o.title ?? 'gradguard training report',
-    data: { values: chartRows(r, maxPoints) },
+    data: { values: chartRows(r, maxPoints, minLevel) },
     config: { font: 'sans-serif', view: { stroke: '#ddd' } },
     vconcat: [
       {

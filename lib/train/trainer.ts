@@ -13,6 +13,7 @@ import { Module } from '../nn/module.js';
 import type { Loss } from '../nn/loss.js';
 import type { Tensor } from '../nn/tensor.js';
 import { GradientMonitor } from '../monitor/gradient-monitor.js';
+import { describeRun } from './monitor-context.js';
 import { InterruptGuard } from './interrupt.js';
 import { BufferSnapshot } from './buffer-snapshot.js';
 import { checkCheckpointOptions, loadTrainerCheckpoint, saveTrainerCheckpoint, type TrainerCheckpointMeta, type TrainerParts } from './checkpoint.js';
@@ -70,6 +71,8 @@ export class Trainer<T = Tensor> {
   private readonly buffers = new BufferSnapshot();
   private readonly names: string[];
   private readonly o: TrainerOptions<T>;
+  /** The learning rate the monitor was last told. */
+  private monitorLr = NaN;
 
   /**
    * Checks the options and packs the model (`model.paramStore()`).
@@ -102,6 +105,7 @@ export class Trainer<T = Tensor> {
     if (o.progress !== undefined && !['auto', 'bar', 'lines', 'none'].includes(o.progress)) invalidArg('options.progress', '"auto", "bar", "lines" or "none"', o.progress, 'range');
     if (o.logEvery !== undefined) checkInteger('options.logEvery', o.logEvery, 1, Number.MAX_SAFE_INTEGER);
     this.o = o;
+    if (o.monitor) o.monitor.describeRun(describeRun(this.policy, opt, o.scheduler, o.model));
   }
 
   /**
@@ -150,7 +154,10 @@ export class Trainer<T = Tensor> {
   /** Feeds the monitor once per step number (a step that threw is retried under the same number). */
   private record(step: number, loss: number): void {
     const m = this.o.monitor;
-    if (m && m.lastStep < step) m.record(step, loss);
+    if (!m || m.lastStep >= step) return;
+    // A scheduler moves the rate: the monitor's diagnoses quote the one this step uses.
+    if (this.optimizer.lr !== this.monitorLr) m.describeRun({ lr: (this.monitorLr = this.optimizer.lr) });
+    m.record(step, loss);
   }
 
   /**

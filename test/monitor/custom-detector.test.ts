@@ -12,7 +12,7 @@ class CeilingDetector implements monitor.Detector {
   /** history[0].length as each step saw it (the series are live views of the monitor's history). */
   readonly held: number[] = [];
   constructor(private readonly ceiling: number) {}
-  check(input: monitor.DetectorInput): monitor.MonitorEvent[] {
+  check(input: monitor.DetectorInput): monitor.DetectorEvent[] {
     this.inputs.push(input);
     this.held.push(input.history[0].length);
     const v = input.stats.totalNorm;
@@ -68,7 +68,7 @@ describe('GradientMonitor detectors as units', () => {
     const plain = new GradientMonitor(a.store, { names: NAMES, vanish: { patience: 3 } });
     const units = new GradientMonitor(b.store, {
       names: NAMES,
-      detectors: [new monitor.ExplodeDetector(), new monitor.VanishDetector({ patience: 3 }), new monitor.DivergeDetector()],
+      detectors: [new monitor.ExplodeDetector(), new monitor.VanishDetector({ patience: 3 }), new monitor.CollapseDetector(), new monitor.ClipPinnedDetector(), new monitor.SpectralDetector(), new monitor.DivergeDetector()],
     });
     for (let s = 1; s <= 120; s++) {
       for (const m of [a, b]) NAMES.forEach((_, i) => m.fill(i, s === 80 ? 1e4 : i === 1 && s > 100 ? 1e-12 : 1));

@@ -23,6 +23,7 @@ describe('the packed tarball', () => {
       'package.json', 'README.md', 'LICENSE', 'binding.gyp',
       'scripts/install.mjs', 'scripts/node-headers.mjs', 'scripts/sources.mjs', 'scripts/build-mpi.mjs',
       'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/index.js.map', 'dist/index.cjs.map',
+      'bin/gradguard.mjs', // the gradguard command (report CLI)
       ...PREBUILD_ARCHES.flatMap((a) => [prebuildPath(a), `${prebuildPath(a)}.sha256`]),
       ...['native/core', 'native/kernels', 'native/addon', 'native/mpi'].flatMap(filesUnder),
     ].sort();

@@ -4,7 +4,9 @@
  * like any other; `MonitorOptions.detectors` replaces them with a configured or custom list.
  */
 import type { GradStats } from '../../grad/grad-stats.js';
-import type { MonitorEvent } from '../events.js';
+import type { ParamView } from '../causes.js';
+import type { DetectorEvent } from '../events.js';
+import type { ResolvedRunContext } from '../run-context.js';
 
 /** A parameter's gradient norms from earlier steps (the monitor's history; oldest first). */
 export interface NormSeries {
@@ -30,12 +32,21 @@ export interface DetectorInput {
   readonly names: readonly string[];
   /** Each parameter's norms from earlier steps, in `names` order. */
   readonly history: readonly NormSeries[];
+  /** The losses of earlier steps (NaN where none was given), oldest first. */
+  readonly losses: NormSeries;
+  /** The raw total norms of earlier steps, oldest first. */
+  readonly totals: NormSeries;
+  /** What the monitor knows of the run (clipping, optimiser, lr, schedule, normalisation, initialisation; null = unknown). */
+  readonly run: Readonly<ResolvedRunContext>;
+  /** Each parameter's weights and shape when the monitor has them (for cause figures: read them only when an event fires). */
+  readonly params: readonly ParamView[];
 }
 
 /**
  * A detector: looks at each step and returns the events it raises (usually none). It keeps its own
  * state between steps (episodes, cooldowns, smoothed figures); one instance serves one monitor.
- * Events use the three kinds the monitor counts and reports: 'explode', 'vanish' and 'diverge'.
+ * Events use the three kinds the monitor counts and reports: 'explode', 'vanish' and 'diverge'; an
+ * event without a `level` is a 'warning'.
  */
 export interface Detector {
   /**
@@ -43,5 +54,5 @@ export interface Detector {
    * @param input the step's statistics, loss and the history before it.
    * @returns the events raised at this step (an empty array when quiet).
    */
-  check(input: DetectorInput): readonly MonitorEvent[];
+  check(input: DetectorInput): readonly DetectorEvent[];
 }

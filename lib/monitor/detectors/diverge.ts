@@ -6,7 +6,7 @@ import type { Detector, DetectorInput } from './detector.js';
 /**
  * Flags a non-finite loss once per episode, and a smoothed (bias-corrected EMA) loss that stays
  * more than (factor − 1) × |minimum| above its running minimum for `patience` steps after `warmup`.
- * Steps recorded without a loss are skipped.
+ * Steps recorded without a loss are skipped. Both are 'error's.
  */
 export class DivergeDetector implements Detector {
   private readonly opt: Required<DivergeOptions>;
@@ -29,10 +29,10 @@ export class DivergeDetector implements Detector {
    * @param input the step's loss (no event without one).
    * @returns at most one event.
    */
-  check({ step, loss }: DetectorInput): MonitorEvent[] {
+  check({ step, loss, run }: DetectorInput): MonitorEvent[] {
     if (loss === undefined) return [];
     if (!Number.isFinite(loss)) {
-      const out = this.nonFiniteEpisode ? [] : [makeEvent('diverge', 'nonfinite-loss', step, null, loss, NaN)];
+      const out = this.nonFiniteEpisode ? [] : [makeEvent('diverge', 'nonfinite-loss', 'error', step, null, loss, NaN, { run })];
       this.nonFiniteEpisode = true;
       return out;
     }
@@ -46,7 +46,7 @@ export class DivergeDetector implements Detector {
     // A rise of (factor − 1) × |minimum| above the minimum: smooth > factor × min for positive losses,
     // and still meaningful for losses that are negative (a log-likelihood, a maximised objective).
     if (smooth - this.min > (factor - 1) * Math.abs(this.min)) {
-      if (++this.riseRun === patience) return [makeEvent('diverge', 'loss-rise', step, null, smooth, this.min, ` for ${patience} steps`)];
+      if (++this.riseRun === patience) return [makeEvent('diverge', 'loss-rise', 'error', step, null, smooth, this.min, { extra: ` for ${patience} steps`, run })];
     } else {
       this.riseRun = 0;
     }

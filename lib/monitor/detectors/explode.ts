@@ -1,38 +1,54 @@
-/** Exploding gradients: a non-finite norm at once, or a layer's norm far above its recent median. */
-import { makeEvent, type MonitorEvent } from '../events.js';
+/**
+ * Exploding gradients: a non-finite norm at once (error), a layer's norm far above its recent median
+ * (a spike), or the median of its last few norms far above it (sustained growth). A spike or growth is
+ * a 'warning', or 'info' when clipping absorbs it (a clipped run) or the loss is falling (a phase
+ * change: a healthy model finding the solution).
+ */
+import { likelyCause } from '../causes.js';
+import { makeEvent, type MonitorEvent, type MonitorEventLevel, type MonitorEventReason } from '../events.js';
 import { resolveExplode, type ExplodeOptions } from '../options.js';
 import { finiteMedian } from '../ring-buffer.js';
 import type { Detector, DetectorInput } from './detector.js';
+import { lossFalling } from './loss-trend.js';
 
 /**
- * Flags a non-finite gradient once per episode (naming the first tensor holding one) and a layer
- * whose norm exceeds `factor` × its median over the last `window` steps (one event per burst:
- * `cooldown` steps pass before the next spike event).
+ * Flags a non-finite gradient once per episode (naming the first tensor holding one, level 'error'),
+ * a layer whose norm exceeds `factor` × its median over the last `window` steps ('spike'), and a layer
+ * whose median over the last `growthSteps` steps exceeds `growthFactor` × that median ('growth'). One
+ * event per burst: `cooldown` steps pass before the next spike or growth event. Spikes and growth are
+ * 'warning's, or 'info' in a clipped run (the clip absorbed them) or while the loss falls.
  */
 export class ExplodeDetector implements Detector {
   private readonly opt: Required<ExplodeOptions>;
   private scratch: Float64Array;
+  private recent: Float64Array;
   private spiking = new Uint8Array(0);
+  private growing = new Uint8Array(0);
   private nonFiniteEpisode = false;
   private lastSpikeStep = -Infinity;
 
   /**
-   * @param options factor, window, minHistory and cooldown (defaults as in {@link ExplodeOptions}).
+   * @param options factor, window, minHistory, cooldown, growthFactor and growthSteps (defaults as in {@link ExplodeOptions}).
    * @throws {TypeError|RangeError} an option of the wrong type or out of range.
    */
   constructor(options?: ExplodeOptions) {
     this.opt = resolveExplode(options, 'new monitor.ExplodeDetector: options');
     this.scratch = new Float64Array(this.opt.window);
+    this.recent = new Float64Array(this.opt.growthSteps);
   }
 
   /**
    * Checks one step.
-   * @param input the step's statistics and the history before it.
+   * @param input the step's statistics, the history before it and the run's context.
    * @returns at most one event.
    */
-  check({ step, stats, names, history }: DetectorInput): MonitorEvent[] {
+  check(input: DetectorInput): MonitorEvent[] {
+    const { step, stats, names, history, run, params } = input;
     const per = stats.perTensorNorms;
-    if (this.spiking.length !== per.length) this.spiking = new Uint8Array(per.length);
+    if (this.spiking.length !== per.length) {
+      this.spiking = new Uint8Array(per.length);
+      this.growing = new Uint8Array(per.length);
+    }
     if (stats.nonFiniteCount > 0 || !Number.isFinite(stats.totalNorm)) {
       const out: MonitorEvent[] = [];
       if (!this.nonFiniteEpisode) {
@@ -47,35 +63,61 @@ export class ExplodeDetector implements Detector {
         });
         const also = bad.length === 0 ? '' : ` (also ${bad.slice(0, 4).join(', ')}${bad.length > 4 ? ` and ${bad.length - 4} more` : ''})`;
         const extra = `${also}; ${stats.nonFiniteCount} non-finite values`;
-        out.push(makeEvent('explode', 'nonfinite', step, first >= 0 ? names[first] : null, first >= 0 ? per[first] : stats.totalNorm, NaN, extra));
+        const note = first >= 0 ? likelyCause(params, first, NaN, run, false) : '';
+        out.push(makeEvent('explode', 'nonfinite', 'error', step, first >= 0 ? names[first] : null, first >= 0 ? per[first] : stats.totalNorm, NaN, { extra, run, note }));
       }
       this.nonFiniteEpisode = true;
       return out;
     }
     this.nonFiniteEpisode = false;
-    const { factor, window, minHistory, cooldown } = this.opt;
+    const { factor, window, minHistory, cooldown, growthFactor, growthSteps } = this.opt;
     let worst = -1;
-    let worstRatio = factor;
+    let worstRatio = 0;
     let worstMedian = NaN;
+    let worstValue = NaN;
+    let worstReason: MonitorEventReason = 'spike';
     for (let i = 0; i < per.length; i++) {
       const hist = history[i];
       if (hist.length < minHistory) continue;
       const med = finiteMedian(hist.last(window, this.scratch));
       const ratio = per[i] / med;
       const spiking = med > 0 && ratio > factor;
-      // One event per episode: a layer that was already spiking on the previous step stays quiet.
+      // Sustained growth: the median of the last growthSteps norms (this one included) far above the window's.
+      let grown = NaN;
+      if (growthSteps > 1 && hist.length >= growthSteps - 1) {
+        const r = hist.last(growthSteps - 1, this.recent);
+        this.recent[growthSteps - 1] = per[i];
+        grown = finiteMedian(this.recent.subarray(0, r.length + 1));
+      }
+      const growing = med > 0 && grown / med > growthFactor;
+      // One event per episode: a layer that was already spiking (growing) on the previous step stays quiet.
       if (spiking && !this.spiking[i] && ratio > worstRatio) {
-        worst = i;
-        worstRatio = ratio;
-        worstMedian = med;
+        [worst, worstRatio, worstMedian, worstValue, worstReason] = [i, ratio, med, per[i], 'spike'];
+      } else if (growing && !this.growing[i] && !this.spiking[i] && grown / med > worstRatio) {
+        [worst, worstRatio, worstMedian, worstValue, worstReason] = [i, grown / med, med, grown, 'growth'];
       }
       this.spiking[i] = spiking ? 1 : 0;
+      this.growing[i] = growing ? 1 : 0;
     }
     // A burst of spikes (often across layers, step after step) is one event; non-finite ones always report.
-    if (worst >= 0 && step - this.lastSpikeStep > cooldown) {
-      this.lastSpikeStep = step;
-      return [makeEvent('explode', 'spike', step, names[worst], per[worst], worstMedian)];
+    if (worst < 0 || step - this.lastSpikeStep <= cooldown) return [];
+    this.lastSpikeStep = step;
+    let level: MonitorEventLevel = 'warning';
+    let extra = worstReason === 'growth' ? ` over the last ${growthSteps} steps` : '';
+    let note = '';
+    let diagnosis: string | undefined;
+    if (run.clip !== null) {
+      level = 'info';
+      extra += stats.totalNorm > run.clip ? `; clipping at ${formatClip(run.clip)} scaled this step's total norm ${formatClip(stats.totalNorm)} down` : `; the total norm ${formatClip(stats.totalNorm)} stayed under the clip threshold ${formatClip(run.clip)}`;
+    } else if (lossFalling(input.losses, input.loss)) {
+      level = 'info';
+      extra += '; the loss is falling (a phase change: the model is finding the solution)';
+      diagnosis = 'A spike while the loss falls is usually the model leaving a plateau, not an explosion: no action unless the loss turns up.';
+    } else {
+      note = likelyCause(params, worst, per[worst], run, false);
     }
-    return [];
+    return [makeEvent('explode', worstReason, level, step, names[worst], worstValue, worstMedian, { extra, run, note, diagnosis })];
   }
 }
+
+const formatClip = (v: number): string => String(+v.toPrecision(3));

@@ -1,11 +1,12 @@
 /** Vanishing gradients: a layer's norm below a floor, or far below the other layers', for many steps. */
+import { likelyCause } from '../causes.js';
 import { makeEvent, type MonitorEvent } from '../events.js';
 import { resolveVanish, type VanishOptions } from '../options.js';
 import type { Detector, DetectorInput } from './detector.js';
 
 /**
  * Flags a layer whose finite norm stays below `floor`, or below `ratio` × the median norm of the
- * other layers, for `patience` consecutive steps (once, when the run reaches `patience`).
+ * other layers, for `patience` consecutive steps (once, when the run reaches `patience`), level 'warning'.
  */
 export class VanishDetector implements Detector {
   private readonly opt: Required<VanishOptions>;
@@ -25,7 +26,7 @@ export class VanishDetector implements Detector {
    * @param input the step's statistics.
    * @returns one event per layer whose run reached `patience` at this step.
    */
-  check({ step, stats, names }: DetectorInput): MonitorEvent[] {
+  check({ step, stats, names, run, params }: DetectorInput): MonitorEvent[] {
     const per = stats.perTensorNorms;
     const { floor, ratio, patience } = this.opt;
     const n = per.length;
@@ -61,7 +62,7 @@ export class VanishDetector implements Detector {
         continue;
       }
       // Emitted once, when the condition has held for `patience` consecutive steps.
-      if (++this.run[i] === patience) out.push(makeEvent('vanish', reason, step, names[i], v, reference, ` for ${patience} steps`));
+      if (++this.run[i] === patience) out.push(makeEvent('vanish', reason, 'warning', step, names[i], v, reference, { extra: ` for ${patience} steps`, run, note: likelyCause(params, i, v, run, true) }));
     }
     return out;
   }

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backendInfo, getNumThreads, nativeAvailable, setNumThreads, useBackend } from '../lib/index.js';
 import { BYTES_PER_ELEMENT, LAYOUTS, loadWorkloads, OPS } from './cases.js';
-import { contender, makeGrads } from './grad.bench.js';
+import { contender, makeGrads } from './grad-contenders.js';
 import { bandwidth, measure } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

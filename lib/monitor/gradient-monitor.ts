@@ -66,8 +66,10 @@ const KINDS = ['explode', 'vanish', 'diverge', 'all'] as const;
 /**
  * An event as the console shows it (`options.print`): level, message, and the diagnosis indented below.
  * @param e the event.
+ * @throws {TypeError} e is not an event.
  */
 export function formatEvent(e: MonitorEvent): string {
+  if (e === null || typeof e !== 'object' || typeof e.message !== 'string') invalidArg('e', 'a MonitorEvent', e);
   return `gradguard monitor [${e.level}] ${e.message}\n  ${e.diagnosis}`;
 }
 

@@ -5,7 +5,7 @@
  */
 import { invalidArg } from '../errors.js';
 import { checkInteger, checkObject, checkOptions, optionKeys } from '../validate/index.js';
-import type { Optimizer } from './optimizer.js';
+import { checkOptimizer, type Optimizer } from './optimizer.js';
 
 /** Options of {@link WarmupCosineLR}. */
 export interface WarmupCosineLROptions {
@@ -45,11 +45,11 @@ export class WarmupCosineLR {
    * Sets the optimiser's lr to the schedule's first value.
    * @param optimizer the optimiser to schedule; its current lr is the peak rate.
    * @param options `warmupSteps`, `totalSteps`, `etaMin` (default 0).
-   * @throws {TypeError|RangeError} a step count that is not an integer in range; etaMin not finite >= 0.
+   * @throws {TypeError|RangeError} optimizer not a gradguard Optimizer; a step count that is not an integer in range; etaMin not finite >= 0.
    */
   constructor(optimizer: Optimizer, options: WarmupCosineLROptions) {
     const o = checkOptions('new WarmupCosineLR: options', options, KEYS);
-    this.optimizer = optimizer;
+    this.optimizer = checkOptimizer('optimizer', optimizer);
     this.baseLr = optimizer.lr;
     this.warmupSteps = checkInteger('options.warmupSteps', o.warmupSteps, 0, Number.MAX_SAFE_INTEGER);
     this.totalSteps = checkInteger('options.totalSteps', o.totalSteps, Math.max(1, this.warmupSteps), Number.MAX_SAFE_INTEGER);

@@ -104,6 +104,54 @@ const cases = {
   },
 };
 
+// Issue 13 and 14 ops: opCase snapshots the return value and every argument (the outputs among them).
+const conv2 = { batch: 2, inChannels: 3, outChannels: 4, height: 7, width: 6, kernelSize: 3, stride: 2, padding: 1, dilation: 1, groups: 1 };
+const conv1 = { batch: 2, inChannels: 4, outChannels: 4, length: 11, kernelSize: 3, stride: 1, padding: 2, dilation: 2, groups: 2 };
+const pool = { batch: 2, channels: 3, height: 7, width: 6 };
+const attn = { batch: 2, heads: 2, lq: 5, lk: 5, d: 8, dv: 4, causal: true };
+const opCase = (name, makeArgs) => async (gg, pick) => {
+  const args = makeArgs(gg);
+  return snap(await pick(gg.ops, name)(...args), args);
+};
+Object.assign(cases, {
+  'ops.conv2dForwardAsync': opCase('conv2dForward', () => [rand(2 * 3 * 42, 50), rand(4 * 27, 51), rand(4, 52), new Float32Array(2 * 4 * 4 * 3), { ...conv2 }]),
+  'ops.conv2dBackwardAsync': opCase('conv2dBackward', () => [rand(2 * 3 * 42, 50), rand(4 * 27, 51), rand(2 * 4 * 12, 53), { gradX: new Float32Array(2 * 3 * 42), gradWeight: new Float32Array(4 * 27), gradBias: new Float32Array(4) }, { ...conv2 }]),
+  'ops.conv1dForwardAsync': opCase('conv1dForward', () => [rand(2 * 4 * 11, 54), rand(4 * 2 * 3, 55), null, new Float32Array(2 * 4 * 11), { ...conv1 }]),
+  'ops.conv1dBackwardAsync': opCase('conv1dBackward', () => [rand(2 * 4 * 11, 54), rand(4 * 2 * 3, 55), rand(2 * 4 * 11, 56), { gradX: new Float32Array(2 * 4 * 11), gradWeight: rand(24, 57) }, { ...conv1, accumulate: true }]),
+  'ops.maxPool2dForwardAsync': opCase('maxPool2dForward', () => [rand(2 * 3 * 42, 58), new Float32Array(2 * 3 * 4 * 3), new Int32Array(2 * 3 * 4 * 3), { ...pool, kernelSize: 3, stride: 2, padding: 1 }]),
+  'ops.maxPool2dBackwardAsync': opCase('maxPool2dBackward', (gg) => {
+    const idx = new Int32Array(2 * 3 * 4 * 3);
+    gg.ops.maxPool2dForward(rand(2 * 3 * 42, 58), new Float32Array(idx.length), idx, { ...pool, kernelSize: 3, stride: 2, padding: 1 });
+    return [rand(idx.length, 59), idx, new Float32Array(2 * 3 * 42), { ...pool, kernelSize: 3, stride: 2, padding: 1 }];
+  }),
+  'ops.avgPool2dForwardAsync': opCase('avgPool2dForward', () => [rand(2 * 3 * 42, 60), new Float32Array(2 * 3 * 4 * 3), { ...pool, kernelSize: 3, stride: 2, padding: 1, countIncludePad: false }]),
+  'ops.avgPool2dBackwardAsync': opCase('avgPool2dBackward', () => [rand(2 * 3 * 4 * 3, 61), new Float32Array(2 * 3 * 42), { ...pool, kernelSize: 3, stride: 2, padding: 1 }]),
+  'ops.adaptiveAvgPool2dForwardAsync': opCase('adaptiveAvgPool2dForward', () => [rand(2 * 3 * 42, 62), new Float32Array(2 * 3 * 3 * 4), { ...pool, outputSize: [3, 4] }]),
+  'ops.adaptiveAvgPool2dBackwardAsync': opCase('adaptiveAvgPool2dBackward', () => [rand(2 * 3 * 12, 63), new Float32Array(2 * 3 * 42), { ...pool, outputSize: [3, 4] }]),
+  'ops.batchNorm2dAsync': opCase('batchNorm2d', () => [rand(2 * 3 * 20, 64), [2, 3, 4, 5], { weight: rand(3, 65), bias: rand(3, 66), runningMean: rand(3, 67), runningVar: rand(3, 68).map(Math.abs) }]),
+  'ops.batchNorm2dBackwardAsync': opCase('batchNorm2dBackward', (gg) => {
+    const x = rand(2 * 3 * 20, 64), weight = rand(3, 65);
+    return [rand(2 * 3 * 20, 69), x, [2, 3, 4, 5], gg.ops.batchNorm2d(x, [2, 3, 4, 5], { weight }), { weight }];
+  }),
+  'ops.embeddingForwardAsync': opCase('embeddingForward', () => [new Int32Array([4, 0, 4, 2, 7, 1]), rand(8 * 5, 70), new Float32Array(6 * 5), { numEmbeddings: 8, embeddingDim: 5 }]),
+  'ops.embeddingBackwardAsync': opCase('embeddingBackward', () => [new Int32Array([4, 0, 4, 2, 7, 1]), rand(6 * 5, 71), rand(8 * 5, 72), { numEmbeddings: 8, embeddingDim: 5, paddingIdx: 2, accumulate: true }]),
+  'ops.softmaxAsync': opCase('softmax', () => [rand(5 * 9, 73).map((v) => 30 * v), new Float32Array(45), { rows: 5, cols: 9 }]),
+  'ops.logSoftmaxAsync': opCase('logSoftmax', () => [rand(5 * 9, 73).map((v) => 30 * v), new Float32Array(45), { rows: 5, cols: 9 }]),
+  'ops.softmaxBackwardAsync': opCase('softmaxBackward', (gg) => [gg.ops.softmax(rand(45, 74), new Float32Array(45), { rows: 5, cols: 9 }), rand(45, 75), new Float32Array(45), { rows: 5, cols: 9 }]),
+  'ops.logSoftmaxBackwardAsync': opCase('logSoftmaxBackward', (gg) => [gg.ops.logSoftmax(rand(45, 74), new Float32Array(45), { rows: 5, cols: 9 }), rand(45, 75), new Float32Array(45), { rows: 5, cols: 9 }]),
+  'ops.attentionForwardAsync': opCase('attentionForward', () => [rand(2 * 2 * 5 * 8, 76), rand(2 * 2 * 5 * 8, 77), rand(2 * 2 * 5 * 4, 78), new Float32Array(2 * 2 * 5 * 4), new Float32Array(2 * 2 * 5), { ...attn }]),
+  'ops.attentionBackwardAsync': opCase('attentionBackward', (gg) => {
+    const q = rand(2 * 2 * 5 * 8, 76), k = rand(2 * 2 * 5 * 8, 77), v = rand(2 * 2 * 5 * 4, 78), out = new Float32Array(2 * 2 * 5 * 4), lse = new Float32Array(2 * 2 * 5);
+    gg.ops.attentionForward(q, k, v, out, lse, attn);
+    return [q, k, v, out, lse, rand(out.length, 79), { gradQ: new Float32Array(q.length), gradK: new Float32Array(k.length), gradV: new Float32Array(v.length) }, { ...attn }];
+  }),
+  'ops.gruForwardAsync': opCase('gruForward', () => [rand(6 * 3 * 5, 80), rnnWeights(3, 81), rnnShape, { h0: rand(24, 85) }]),
+  'ops.gruBackwardAsync': opCase('gruBackward', (gg) => {
+    const x = rand(6 * 3 * 5, 80), w = rnnWeights(3, 81);
+    return [x, w, rnnShape, gg.ops.gruForward(x, w, rnnShape).workspace, { gradOutput: rand(6 * 3 * 8, 86), gradHN: rand(24, 87) }];
+  }),
+});
+
 /** `name` of the sync form or its async twin, bound to its namespace. */
 const syncForm = (ns, name) => ns[name].bind(ns);
 const asyncForm = (ns, name) => ns[`${name}Async`].bind(ns);

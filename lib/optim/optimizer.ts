@@ -43,15 +43,6 @@ export interface StepResult {
  * every step, so a new `grad` array is picked up. There is no `zeroGrad()`: zero the gradients
  * yourself (e.g. `store.grads.zero()` or `Module.zeroGrad()`).
  */
-/**
- * Throws a TypeError naming `name` unless `v` is a gradguard Optimizer (SGD, Adam, AdamW or a
- * subclass): the schedulers and clipGradNormAndStep read and write its `lr` and call its step.
- */
-export function checkOptimizer(name: string, v: unknown): Optimizer {
-  if (!(v instanceof Optimizer)) invalidArg(name, 'a gradguard Optimizer (SGD, Adam, AdamW)', v);
-  return v;
-}
-
 export abstract class Optimizer {
   /** @internal */
   protected readonly list: ParamList;
@@ -129,4 +120,13 @@ export abstract class Optimizer {
 
   /** @internal Applies one update with the step count already incremented. */
   protected abstract update(grads: TensorSet, gradScale: number): void;
+}
+
+/**
+ * Throws a TypeError naming `name` unless `v` is a gradguard Optimizer (SGD, Adam, AdamW or a
+ * subclass): the schedulers and clipGradNormAndStep read and write its `lr` and call its step.
+ */
+export function checkOptimizer(name: string, v: unknown): Optimizer {
+  if (!(v instanceof Optimizer)) invalidArg(name, 'a gradguard Optimizer (SGD, Adam, AdamW)', v);
+  return v;
 }

@@ -1,8 +1,9 @@
 // The GRU recurrent mode (rnn.h kGru; gates r, z, n, PyTorch's n = tanh(W_in x + b_in + r * (W_hn h
 // + b_hn))): its step kernels (rnn_gates.h) on every ISA against the scalar reference (vector
-// tails, NaN/Inf, bias and output copy on/off, clipping); the whole forward and backward against a
-// float64 BPTT written out here (so the two bias gradients' different n blocks are checked too);
-// gradient accumulation, no bias, batch 0, and bit-identical results for 1, 2 and 3 threads.
+// tails, NaN/Inf, huge values, denormals, bias and output copy on/off, clipping); the whole forward
+// and backward against a float64 BPTT written out here (so the two bias gradients' different n
+// blocks are checked too); gradient accumulation, no bias, batch 0, and bit-identical results for
+// 1, 2 and 3 threads.
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -81,6 +82,9 @@ void test_step_kernels() {
         gh[3 * H + 2 * H + 2] = -kInf;
         gh[3 * H + 2] = kNaN;
       }
+      // Row 2: huge pre-activations (saturated gates) and denormals.
+      for (size_t j = 0; j < 3 * H; j += 2) gi[6 * H + j] = (j % 4 == 0 ? 1e30f : -1e30f);
+      for (size_t j = 1; j < 3 * H; j += 2) gh[6 * H + j] = 1e-40f;
       for (bool with_bias : {false, true}) {
         for (bool with_out : {false, true}) {
           const std::vector<float>* b = with_bias ? &bias : nullptr;

@@ -117,6 +117,24 @@ describe('event levels', () => {
     expect(mon.eventLog.map((e) => [e.reason, e.level])).toEqual([['nonfinite', 'error'], ['nonfinite-loss', 'error'], ['loss-rise', 'error']]);
   });
 
+  it('a converged run’s loss bump near a tiny minimum is not divergence; undoing a quarter of the progress is', () => {
+    const run = (bump: number, retrace?: number) => {
+      const { store, fill } = noisyLayers(['a']);
+      const mon = new GradientMonitor(store, { names: ['a'], diverge: retrace === undefined ? {} : { retrace } });
+      for (let s = 1; s <= 600; s++) {
+        fill(0, 1);
+        mon.record(s, s <= 300 ? 0.5 * 0.97 ** s + 0.003 : s <= 400 ? bump : 0.003);
+      }
+      return mon.eventLog.filter((e) => e.kind === 'diverge').map((e) => [e.reason, e.level]);
+    };
+    // The smoothed minimum is ≈ 0.005 and the smoothed loss after warm-up ≈ 0.2: a bump to 0.04 takes
+    // the smoothed loss to 5× the minimum but undoes about 10 % of the fall; 0.2 undoes half of it.
+    expect(run(0.04)).toEqual([]);
+    expect(run(0.04, 0)).toEqual([['loss-rise', 'error']]); // the ratio alone, as before retrace
+    expect(run(0.2)).toEqual([['loss-rise', 'error']]);
+    expect(() => new GradientMonitor(noisyLayers(['a']).store, { diverge: { retrace: 2 } })).toThrow(/diverge\.retrace/);
+  });
+
   it('a collapse names the deepest layer whose parameters all went silent (dead ReLUs in layer 2 also silence layer 0 and 4.weight)', () => {
     const names = ['0.weight', '0.bias', '2.weight', '2.bias', '4.weight', '4.bias'];
     const { store, fill } = noisyLayers(names);

@@ -133,7 +133,9 @@ export interface TrainerOptions<T = Tensor> extends GradientPolicy {
    * The Trainer also tells it the run (`monitor.describeRun`): the clip threshold (`clip.maxNorm`),
    * the optimiser and its learning rate (again whenever the scheduler moves it), the scheduler and the
    * model's normalisation layers, so the monitor never advises clipping to a clipped run and rates a
-   * spike the clip absorbed as 'info'.
+   * spike the clip absorbed as 'info'. Unless `silent` or progress 'none', the monitor's warnings and
+   * errors are written to `stream` as they happen (info events are not; a monitor with its own `print`
+   * option prints instead).
    */
   monitor?: GradientMonitor;
 }

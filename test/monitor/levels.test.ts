@@ -227,6 +227,36 @@ describe('level filters', () => {
   });
 });
 
+describe('the Trainer’s console output', () => {
+  it('shows the monitor’s warnings and errors on its stream, not its info events; silent shows none', () => {
+    const model = () => new nn.Sequential(new nn.Linear(3, 4, { seed: 1 }), new nn.Tanh(), new nn.Linear(4, 1, { seed: 2 }));
+    const batch = { input: nn.tensor(Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)), [8, 3]), target: nn.tensor(new Float32Array(8).fill(0.3), [8, 1]) };
+    const nanBatch = { input: nn.tensor(new Float32Array(24).fill(NaN), [8, 3]), target: batch.target };
+    const run = (extra: Record<string, unknown>, monitorOptions: monitor.MonitorOptions = {}) => {
+      const out: string[] = [];
+      const m = model();
+      // One info event at step 1 (a detector that says so), and the divergence detector: the NaN batch is an error.
+      const info: monitor.Detector = { check: ({ step }) => (step === 1 ? [{ kind: 'explode', reason: 'spike', level: 'info', step, layer: null, value: 1, reference: 1, message: 'an info event', diagnosis: '' }] : []) };
+      const mon = new GradientMonitor(m, { detectors: [info, new monitor.DivergeDetector()], ...monitorOptions });
+      const t = new Trainer({ model: m, loss: new nn.MSELoss(), optimizer: (p) => new Adam(p), monitor: mon, handleSigint: false, progress: 'lines', logEvery: 1000, stream: { write: (c: string) => void out.push(c) }, ...extra });
+      t.step(batch);
+      t.step(nanBatch);
+      return { out: out.join(''), mon };
+    };
+    const loud = run({});
+    expect(loud.out).toMatch(/^gradguard monitor \[error\] step 2: diverge: loss is NaN\n  /m);
+    expect(loud.mon.eventLog.map((e) => e.level)).toEqual(['info', 'error']);
+    expect(loud.out).not.toContain('an info event');
+    expect(run({ silent: true }).out).toBe('');
+    expect(run({ progress: 'none' }).out).toBe('');
+    // The monitor prints itself (to the console): the Trainer does not print it a second time.
+    const lines: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((s: string) => void lines.push(s));
+    expect(run({}, { print: true }).out).toBe('');
+    expect(lines).toHaveLength(1);
+  });
+});
+
 describe('the run the monitor knows', () => {
   it('describeRun merges and validates; runContext reads it back', () => {
     const mon = new GradientMonitor([{ name: 'w', grad: new Float32Array(2) }], { run: { clip: 2, optimizer: 'SGD' } });

@@ -26,6 +26,9 @@ describe('event levels', () => {
     expect(mon.eventLog.map((e) => [e.reason, e.level, e.step, e.layer])).toEqual([['spike', 'warning', 120, 'l2.weight']]);
     expect(mon.eventLog[0].diagnosis).toMatch(/Clip them/);
     expect(mon.eventLog[0].diagnosis).toMatch(/SGD lr 0\.1/);
+    // No recurrent weights here: the initialisation advice is not about them.
+    expect(mon.eventLog[0].diagnosis).toMatch(/Kaiming for ReLU layers/);
+    expect(mon.eventLog[0].diagnosis).not.toMatch(/recurrent/);
   });
 
   it('the same spike in a clipped run is info, says clipping absorbed it, and never advises clipping', () => {

@@ -45,7 +45,7 @@ export function score(r: EvalRun, mon: GradientMonitor, seconds: number): EvalRe
 
 /** Runs and scores every run (or those given). */
 export function evaluate(settings: EvalSettings, runs: readonly EvalRun[] = RUNS, onResult?: (r: EvalResult) => void): EvalResult[] {
-  return runs.map((r) => {
+  return runs.filter((r) => !(settings.short && r.fullOnly)).map((r) => {
     const t0 = performance.now();
     const mon = r.run(settings);
     const res = score(r, mon, (performance.now() - t0) / 1000);

@@ -28,6 +28,8 @@ export interface EvalRun {
   name: string;
   /** Present on a faulty run. */
   fault?: PlantedFault;
+  /** Only with the full settings (npm run bench), not in CI: the longer runs. */
+  fullOnly?: boolean;
   /** Trains the run and returns its monitor (every event kept). */
   run(s: EvalSettings): GradientMonitor;
 }
@@ -106,7 +108,11 @@ const linear = (m: nn.Sequential, i: number): nn.Linear => m.layers[i] as nn.Lin
 export const RUNS: EvalRun[] = [
   { name: 'demo 1b: RNN, clipped 1.0 (SGD)', run: (s) => runAdding({ ...c1b, steps: s.short ? 1500 : c1b.steps }).monitor },
   { name: 'demo 2: LSTM, Adam, clipped', run: (s) => runAdding({ ...c2, steps: s.short ? 1000 : c2.steps }).monitor },
+  // Other seeds of the demo's healthy runs (other initial weights and batches): full settings only.
+  ...[1, 2].map((seed): EvalRun => ({ name: `demo 1b, seed ${seed}`, fullOnly: true, run: () => runAdding({ ...c1b, seed }).monitor })),
+  { name: 'demo 2, seed 1', fullOnly: true, run: () => runAdding({ ...c2, seed: 1 }).monitor },
   { name: 'MLP, Adam, unclipped', run: (s) => mlp({ steps: s.short ? 1500 : 3000, optimizer: 'adam' }) },
+  { name: 'MLP, SGD momentum, unclipped (the lr-spike run without its spike)', run: (s) => mlp({ steps: s.short ? 1500 : 3000, optimizer: 'sgd' }) },
   { name: 'MLP, SGD momentum, cosine LR, clipped 1.0', run: (s) => mlp({ steps: s.short ? 1500 : 3000, optimizer: 'sgd', clip: 1, cosine: true }) },
   {
     name: 'demo 1a: RNN, unclipped (explodes)',

@@ -93,16 +93,18 @@ const normText = (run: ResolvedRunContext | null): string =>
   run?.normalization ? `(the model already uses ${run.normalization})` : 'add normalisation (LayerNorm)';
 
 /** The cures for a reason, in the terms of the run (clipping, optimiser, schedule, normalisation, initialisation). */
-export function cures(reason: MonitorEventReason, run: ResolvedRunContext | null): string {
+export function cures(reason: MonitorEventReason, run: ResolvedRunContext | null, recurrent = true): string {
   const init = run?.init ? ` (this run's: ${run.init})` : '';
+  // Recurrent advice only where there are recurrent weights (unknown: given).
+  const initExample = recurrent ? 'e.g. orthogonal recurrent weights with gain <= 1' : 'e.g. Kaiming for ReLU layers, Xavier for tanh';
   switch (reason) {
     case 'nonfinite':
-      return `Gradients overflowed. ${clipAdvice(run)}${run?.clip != null ? ' but a non-finite gradient cannot be clipped: skip such steps (optimizer.step({ skipIfNonfinite: true }))' : ''}; ${lrText(run)}, check the initialisation${init} (recurrent weights with spectral radius > 1 amplify gradients through time), ${normText(run)}${run?.clip != null ? '' : ', or skip such steps (optimizer.step({ skipIfNonfinite: true }))'}.`;
+      return `Gradients overflowed. ${clipAdvice(run)}${run?.clip != null ? ' but a non-finite gradient cannot be clipped: skip such steps (optimizer.step({ skipIfNonfinite: true }))' : ''}; ${lrText(run)}, check the initialisation${init}${recurrent ? ' (recurrent weights with spectral radius > 1 amplify gradients through time)' : ''}, ${normText(run)}${run?.clip != null ? '' : ', or skip such steps (optimizer.step({ skipIfNonfinite: true }))'}.`;
     case 'spike':
     case 'growth':
       return run?.clip != null
         ? `${clipAdvice(run)}: no action unless it repeats step after step — then ${lrText(run)} or add warm-up.`
-        : `Gradients are exploding. ${clipAdvice(run, 'Clip them (clipGradNorm, or adaptive clipping: AutoClip, ZClip)')}, ${lrText(run)} or add warm-up, and check the initialisation${init} (e.g. orthogonal recurrent weights with gain <= 1).`;
+        : `Gradients are exploding. ${clipAdvice(run, 'Clip them (clipGradNorm, or adaptive clipping: AutoClip, ZClip)')}, ${lrText(run)} or add warm-up, and check the initialisation${init} (${initExample}).`;
     case 'clip-pinned':
       return `Clipping is setting every step's size, not just trimming outliers: the threshold${run?.clip != null ? ` ${fmt(run.clip)}` : ''} is too low for this model's gradient scale, or the learning rate is too high. Raise maxNorm towards the median raw norm, or ${lrText(run)} and clip at a higher threshold.`;
     case 'spectral-radius':
@@ -131,7 +133,7 @@ export function makeEvent(
   layer: string | null,
   value: number,
   reference: number,
-  opts: { extra?: string; run?: ResolvedRunContext | null; what?: string; note?: string; diagnosis?: string } = {},
+  opts: { extra?: string; run?: ResolvedRunContext | null; what?: string; note?: string; diagnosis?: string; recurrent?: boolean } = {},
 ): MonitorEvent {
   const where = layer === null ? '' : ` in ${layer}`;
   let what = opts.what ?? '';
@@ -171,6 +173,6 @@ export function makeEvent(
         break;
     }
   }
-  const diagnosis = opts.diagnosis !== undefined ? opts.diagnosis : opts.note ? `${opts.note} ${cures(reason, opts.run ?? null)}` : cures(reason, opts.run ?? null);
+  const diagnosis = opts.diagnosis !== undefined ? opts.diagnosis : opts.note ? `${opts.note} ${cures(reason, opts.run ?? null, opts.recurrent)}` : cures(reason, opts.run ?? null, opts.recurrent);
   return { kind, reason, level, step, layer, value, reference, message: `step ${step}: ${kind}: ${what}${opts.extra ?? ''}`, diagnosis };
 }

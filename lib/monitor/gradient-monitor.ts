@@ -200,6 +200,11 @@ export class GradientMonitor {
     return this;
   }
 
+  /** The least level `options.print` writes to the console, or null when it prints nothing (the default). */
+  get printLevel(): MonitorEventLevel | null {
+    return this.opt.print;
+  }
+
   /** What the monitor knows of the run (a copy). */
   get runContext(): Readonly<ResolvedRunContext> {
     return { ...this.run };

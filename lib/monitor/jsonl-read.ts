@@ -19,6 +19,8 @@ interface Building {
   totalNorm: (number | null)[];
   norms: (number | null)[][];
   events: MonitorEvent[];
+  /** The monitor's count of recorded steps at the last step line (more than the lines when `every` > 1). */
+  recorded: number;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -56,7 +58,7 @@ export function historiesFromJsonl(text: string, source = 'jsonl'): MonitorHisto
       // A start line continues the run (a rotated file's first line) unless its names differ; a step
       // that does not increase starts a new run (below).
       if (!cur || cur.names.join('\0') !== (names as string[]).join('\0')) {
-        cur = { names: names as string[], historySize: num(o.historySize) ?? 0, steps: [], loss: [], totalNorm: [], norms: (names as string[]).map(() => []), events: [] };
+        cur = { names: names as string[], historySize: num(o.historySize) ?? 0, steps: [], loss: [], totalNorm: [], norms: (names as string[]).map(() => []), events: [], recorded: 0 };
         runs.push(cur);
       }
       continue;
@@ -69,7 +71,7 @@ export function historiesFromJsonl(text: string, source = 'jsonl'): MonitorHisto
       const norms = Array.isArray(o.norms) ? o.norms : [];
       if (run.steps.length && (step as number) <= run.steps[run.steps.length - 1]) {
         // The steps restart: another run appended to the same file.
-        cur = { ...run, steps: [], loss: [], totalNorm: [], norms: run.names.map(() => []), events: [] };
+        cur = { ...run, steps: [], loss: [], totalNorm: [], norms: run.names.map(() => []), events: [], recorded: 0 };
         runs.push(cur);
       }
       const c = cur as Building;
@@ -77,6 +79,7 @@ export function historiesFromJsonl(text: string, source = 'jsonl'): MonitorHisto
       c.loss.push(num(o.loss));
       c.totalNorm.push(num(o.totalNorm));
       c.names.forEach((_, k) => c.norms[k].push(num(norms[k])));
+      c.recorded = Math.max(c.recorded, num(o.recorded) ?? 0, c.steps.length);
     } else if (o.type === 'event') {
       const { type: _t, ...e } = o;
       const level = LEVELS.includes(e.level as MonitorEventLevel) ? (e.level as MonitorEventLevel) : 'warning';
@@ -120,7 +123,7 @@ function toHistory(b: Building): MonitorHistory {
     norms,
     events: b.events,
     summary: {
-      recorded: b.steps.length,
+      recorded: Math.max(b.recorded, b.steps.length),
       nonFiniteSteps: b.totalNorm.length - finite.length,
       maxTotalNorm: finite.length ? finite.reduce((a, v) => Math.max(a, v), -Infinity) : null,
       medianTotalNorm: Number.isFinite(med) ? med : null,

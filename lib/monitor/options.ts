@@ -76,9 +76,15 @@ export interface DivergeOptions {
   smoothing?: number;
   /** Steps before the running minimum starts (the first losses of a run are not a baseline). Default 50. */
   warmup?: number;
+  /**
+   * The rise must also undo at least this fraction of the progress made: of the fall from the smoothed
+   * loss after warm-up to the minimum (0 turns this off). A converged run's bump from 0.003 to 0.013 is
+   * 4× its minimum but undoes 4 % of its fall from 0.28: not divergence. Default 0.25.
+   */
+  retrace?: number;
 }
 
-const DIVERGE_KEYS = optionKeys<DivergeOptions>()(['factor', 'patience', 'smoothing', 'warmup']);
+const DIVERGE_KEYS = optionKeys<DivergeOptions>()(['factor', 'patience', 'smoothing', 'warmup', 'retrace']);
 
 /** Options of {@link GradientMonitor}; every figure has a default. */
 export interface MonitorOptions {
@@ -170,6 +176,13 @@ function positive(name: string, v: unknown, dflt: number): number {
   return v;
 }
 
+function fractionOrZero(name: string, v: unknown, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number') invalidArg(name, 'a number', v);
+  if (!(v >= 0 && v <= 1)) invalidArg(name, 'a number in [0, 1]', v, 'range');
+  return v;
+}
+
 function int(name: string, v: unknown, dflt: number, lo: number): number {
   return v === undefined ? dflt : checkInteger(name, v, lo, 2 ** 31 - 1);
 }
@@ -232,6 +245,7 @@ export function resolveDiverge(options: unknown, name: string): Required<Diverge
     patience: int(`${name}.patience`, di.patience, 20, 1),
     smoothing,
     warmup: int(`${name}.warmup`, di.warmup, 50, 0),
+    retrace: fractionOrZero(`${name}.retrace`, di.retrace, 0.25),
   };
 }
 

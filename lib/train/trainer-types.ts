@@ -130,6 +130,12 @@ export interface TrainerOptions<T = Tensor> extends GradientPolicy {
    * Records every step (`monitor.record(step, loss)`) after the backward pass and before any
    * clipping, so it sees the raw gradients; its events fire during the step. A step whose loss is
    * non-finite is recorded too (its gradients are zero: backward did not run), unless it throws.
+   * The Trainer also tells it the run (`monitor.describeRun`): the clip threshold (`clip.maxNorm`),
+   * the optimiser and its learning rate (again whenever the scheduler moves it), the scheduler and the
+   * model's normalisation layers, so the monitor never advises clipping to a clipped run and rates a
+   * spike the clip absorbed as 'info'. Unless `silent` or progress 'none', the monitor's warnings and
+   * errors are written to `stream` as they happen (info events are not; a monitor with its own `print`
+   * option prints instead).
    */
   monitor?: GradientMonitor;
 }

@@ -12,7 +12,7 @@ import { checkInteger, checkOptions, optionKeys } from '../validate/index.js';
 import { Module } from '../nn/module.js';
 import type { Loss } from '../nn/loss.js';
 import type { Tensor } from '../nn/tensor.js';
-import { GradientMonitor } from '../monitor/gradient-monitor.js';
+import { formatEvent, GradientMonitor } from '../monitor/gradient-monitor.js';
 import { describeRun } from './monitor-context.js';
 import { InterruptGuard } from './interrupt.js';
 import { BufferSnapshot } from './buffer-snapshot.js';
@@ -44,6 +44,9 @@ export class NonFiniteLossError extends GradGuardError {
 
 const isIterable = (v: unknown): boolean =>
   v !== null && typeof v === 'object' && (typeof (v as Iterable<unknown>)[Symbol.iterator] === 'function' || typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function');
+
+/** Monitors whose warnings a Trainer already prints (two Trainers sharing one monitor print once). */
+const printing = new WeakSet<GradientMonitor>();
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -105,7 +108,16 @@ export class Trainer<T = Tensor> {
     if (o.progress !== undefined && !['auto', 'bar', 'lines', 'none'].includes(o.progress)) invalidArg('options.progress', '"auto", "bar", "lines" or "none"', o.progress, 'range');
     if (o.logEvery !== undefined) checkInteger('options.logEvery', o.logEvery, 1, Number.MAX_SAFE_INTEGER);
     this.o = o;
-    if (o.monitor) o.monitor.describeRun(describeRun(this.policy, opt, o.scheduler, o.model));
+    if (o.monitor) {
+      o.monitor.describeRun(describeRun(this.policy, opt, o.scheduler, o.model));
+      // The console shows the monitor's warnings and errors (not its info events) beside the progress,
+      // unless the run is silent or the monitor prints them itself.
+      if (!o.silent && o.progress !== 'none' && o.monitor.printLevel === null && !printing.has(o.monitor)) {
+        printing.add(o.monitor);
+        const stream = o.stream ?? process.stderr;
+        o.monitor.on('all', (e) => void stream.write(`${formatEvent(e)}\n`), { minLevel: 'warning' });
+      }
+    }
   }
 
   /**

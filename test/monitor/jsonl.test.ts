@@ -59,6 +59,10 @@ describe('monitor JSONL output', () => {
     mon.close();
     const steps = lines(path).filter((l) => l.type === 'step').map((l) => l.step);
     expect(steps).toEqual([1, 26, 51, 60, 76, 77, 101]);
+    // The history read back has the lines' steps, and the monitor's count of recorded steps at the last one.
+    const [h] = monitor.readJsonl(path);
+    expect(h.steps).toEqual([1, 26, 51, 60, 76, 77, 101]);
+    expect(h.summary.recorded).toBe(101);
   });
 
   it('writes one complete line per write to a stream', () => {

@@ -26,6 +26,9 @@ describe('event levels', () => {
     expect(mon.eventLog.map((e) => [e.reason, e.level, e.step, e.layer])).toEqual([['spike', 'warning', 120, 'l2.weight']]);
     expect(mon.eventLog[0].diagnosis).toMatch(/Clip them/);
     expect(mon.eventLog[0].diagnosis).toMatch(/SGD lr 0\.1/);
+    // No recurrent weights here: the initialisation advice is not about them.
+    expect(mon.eventLog[0].diagnosis).toMatch(/Kaiming for ReLU layers/);
+    expect(mon.eventLog[0].diagnosis).not.toMatch(/recurrent/);
   });
 
   it('the same spike in a clipped run is info, says clipping absorbed it, and never advises clipping', () => {
@@ -117,6 +120,24 @@ describe('event levels', () => {
     expect(mon.eventLog.map((e) => [e.reason, e.level])).toEqual([['nonfinite', 'error'], ['nonfinite-loss', 'error'], ['loss-rise', 'error']]);
   });
 
+  it('a converged run’s loss bump near a tiny minimum is not divergence; undoing a quarter of the progress is', () => {
+    const run = (bump: number, retrace?: number) => {
+      const { store, fill } = noisyLayers(['a']);
+      const mon = new GradientMonitor(store, { names: ['a'], diverge: retrace === undefined ? {} : { retrace } });
+      for (let s = 1; s <= 600; s++) {
+        fill(0, 1);
+        mon.record(s, s <= 300 ? 0.5 * 0.97 ** s + 0.003 : s <= 400 ? bump : 0.003);
+      }
+      return mon.eventLog.filter((e) => e.kind === 'diverge').map((e) => [e.reason, e.level]);
+    };
+    // The smoothed minimum is ≈ 0.005 and the smoothed loss after warm-up ≈ 0.2: a bump to 0.04 takes
+    // the smoothed loss to 5× the minimum but undoes about 10 % of the fall; 0.2 undoes half of it.
+    expect(run(0.04)).toEqual([]);
+    expect(run(0.04, 0)).toEqual([['loss-rise', 'error']]); // the ratio alone, as before retrace
+    expect(run(0.2)).toEqual([['loss-rise', 'error']]);
+    expect(() => new GradientMonitor(noisyLayers(['a']).store, { diverge: { retrace: 2 } })).toThrow(/diverge\.retrace/);
+  });
+
   it('a collapse names the deepest layer whose parameters all went silent (dead ReLUs in layer 2 also silence layer 0 and 4.weight)', () => {
     const names = ['0.weight', '0.bias', '2.weight', '2.bias', '4.weight', '4.bias'];
     const { store, fill } = noisyLayers(names);
@@ -206,6 +227,36 @@ describe('level filters', () => {
     mixed({ print: 'info' });
     expect(lines.map((l) => /\[(\w+)\]/.exec(l)![1])).toEqual(['info', 'info', 'error']);
     expect(() => mixed({ print: 'loud' as never })).toThrow(/options\.print/);
+  });
+});
+
+describe('the Trainer’s console output', () => {
+  it('shows the monitor’s warnings and errors on its stream, not its info events; silent shows none', () => {
+    const model = () => new nn.Sequential(new nn.Linear(3, 4, { seed: 1 }), new nn.Tanh(), new nn.Linear(4, 1, { seed: 2 }));
+    const batch = { input: nn.tensor(Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)), [8, 3]), target: nn.tensor(new Float32Array(8).fill(0.3), [8, 1]) };
+    const nanBatch = { input: nn.tensor(new Float32Array(24).fill(NaN), [8, 3]), target: batch.target };
+    const run = (extra: Record<string, unknown>, monitorOptions: monitor.MonitorOptions = {}) => {
+      const out: string[] = [];
+      const m = model();
+      // One info event at step 1 (a detector that says so), and the divergence detector: the NaN batch is an error.
+      const info: monitor.Detector = { check: ({ step }) => (step === 1 ? [{ kind: 'explode', reason: 'spike', level: 'info', step, layer: null, value: 1, reference: 1, message: 'an info event', diagnosis: '' }] : []) };
+      const mon = new GradientMonitor(m, { detectors: [info, new monitor.DivergeDetector()], ...monitorOptions });
+      const t = new Trainer({ model: m, loss: new nn.MSELoss(), optimizer: (p) => new Adam(p), monitor: mon, handleSigint: false, progress: 'lines', logEvery: 1000, stream: { write: (c: string) => void out.push(c) }, ...extra });
+      t.step(batch);
+      t.step(nanBatch);
+      return { out: out.join(''), mon };
+    };
+    const loud = run({});
+    expect(loud.out).toMatch(/^gradguard monitor \[error\] step 2: diverge: loss is NaN\n  /m);
+    expect(loud.mon.eventLog.map((e) => e.level)).toEqual(['info', 'error']);
+    expect(loud.out).not.toContain('an info event');
+    expect(run({ silent: true }).out).toBe('');
+    expect(run({ progress: 'none' }).out).toBe('');
+    // The monitor prints itself (to the console): the Trainer does not print it a second time.
+    const lines: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((s: string) => void lines.push(s));
+    expect(run({}, { print: true }).out).toBe('');
+    expect(lines).toHaveLength(1);
   });
 });
 

@@ -98,5 +98,11 @@ describe('report level filter', () => {
     const table = monitor.summaryTable([{ name: 'r', history: mon }]);
     expect(table).toMatch(/errors \/ warnings\s*│\s*1 \/ 0/);
     expect(table).toMatch(/info events\s*│\s*1/);
+    // A history saved before levels existed (no level on its events, no levelCounts): its events count as warnings.
+    const old = JSON.parse(JSON.stringify(mon));
+    delete old.summary.levelCounts;
+    for (const e of old.events) delete e.level;
+    expect(monitor.summaryTable([{ name: 'r', history: old }])).toMatch(/errors \/ warnings\s*│\s*0 \/ 2/);
+    expect((monitor.reportSpec([{ name: 'r', history: old }]) as Spec).data.values.filter((v) => v.t === 'event').map((v) => v.series)).toEqual(['warning', 'warning']);
   });
 });

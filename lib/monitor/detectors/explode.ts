@@ -4,7 +4,7 @@
  * a 'warning', or 'info' when clipping absorbs it (a clipped run) or the loss is falling (a phase
  * change: a healthy model finding the solution).
  */
-import { likelyCause } from '../causes.js';
+import { isRecurrentWeight, likelyCause } from '../causes.js';
 import { makeEvent, type MonitorEvent, type MonitorEventLevel, type MonitorEventReason } from '../events.js';
 import { resolveExplode, type ExplodeOptions } from '../options.js';
 import { finiteMedian } from '../ring-buffer.js';
@@ -64,7 +64,7 @@ export class ExplodeDetector implements Detector {
         const also = bad.length === 0 ? '' : ` (also ${bad.slice(0, 4).join(', ')}${bad.length > 4 ? ` and ${bad.length - 4} more` : ''})`;
         const extra = `${also}; ${stats.nonFiniteCount} non-finite values`;
         const note = first >= 0 ? likelyCause(params, first, NaN, run, false) : '';
-        out.push(makeEvent('explode', 'nonfinite', 'error', step, first >= 0 ? names[first] : null, first >= 0 ? per[first] : stats.totalNorm, NaN, { extra, run, note }));
+        out.push(makeEvent('explode', 'nonfinite', 'error', step, first >= 0 ? names[first] : null, first >= 0 ? per[first] : stats.totalNorm, NaN, { extra, run, note, recurrent: names.some(isRecurrentWeight) }));
       }
       this.nonFiniteEpisode = true;
       return out;
@@ -116,7 +116,7 @@ export class ExplodeDetector implements Detector {
     } else {
       note = likelyCause(params, worst, per[worst], run, false);
     }
-    return [makeEvent('explode', worstReason, level, step, names[worst], worstValue, worstMedian, { extra, run, note, diagnosis })];
+    return [makeEvent('explode', worstReason, level, step, names[worst], worstValue, worstMedian, { extra, run, note, diagnosis, recurrent: names.some(isRecurrentWeight) })];
   }
 }
 

@@ -48,12 +48,21 @@ function run(cmd, argv, opts = {}) {
 // rather than by LSan suppressions, which match any frame of a stack (every addon allocation has
 // Node and V8 frames below it, so suppressing them would hide the addon's leaks too).
 const OURS = /gradguard(_devtools)?\.node|\/native\/(core|kernels|addon|devtools|mpi|tests)\//;
+// One leak with an addon frame is Node's, not ours: the Promise of an *Async call whose worker_thread
+// was terminated while it ran. napi_create_promise allocates the deferred's handle and only settling
+// frees it, which Node-API refuses once the environment is shutting down (napi_pending_exception), so
+// the 8 bytes stay (test/backend/worker-threads.test.ts does this on purpose). Matched exactly: the
+// allocation's first frame is napi_create_promise, called from PromiseWorker's constructor.
+const NODE_TEARDOWN_DEFERRED = /^\s*#1 0x[0-9a-f]+ in napi_create_promise [^\n]*\n(?:[^\n]*\n){0,2}?[^\n]*Promise::Deferred::New[^\n]*\n[^\n]*PromiseWorker::PromiseWorker/m;
 let ignoredLeaks = 0;
 let ignoredRaces = 0;
+let teardownDeferreds = 0;
 function ourLeaks(text) {
   const records = text.split(/\n(?=(?:Direct|Indirect) leak of )/).slice(1);
-  const ours = records.filter((r) => OURS.test(r.split('\n\n')[0]));
-  ignoredLeaks += records.length - ours.length;
+  const withAddon = records.filter((r) => OURS.test(r.split('\n\n')[0]));
+  const ours = withAddon.filter((r) => !NODE_TEARDOWN_DEFERRED.test(r.split('\n\n')[0]));
+  ignoredLeaks += records.length - withAddon.length;
+  teardownDeferreds += withAddon.length - ours.length;
   return ours;
 }
 
@@ -198,7 +207,7 @@ function addonSuite(name, { flags, ldflags, preload, pool, suites }) {
     ['run', '--config', 'vitest.sanitize.config.ts', '--reporter=dot', '--reporter=json', `--outputFile.json=${report}`, ...suites],
     { cwd: stage, env: venv });
   process.stdout.write(v.out.split('\n').filter((l) => /FAIL|✗|×|Error|Test Files|Tests /.test(l)).slice(0, 80).map((l) => `[${name}] ${l}`).join('\n') + '\n');
-  const before = { leaks: ignoredLeaks, races: ignoredRaces };
+  const before = { leaks: ignoredLeaks, races: ignoredRaces, deferreds: teardownDeferreds };
   const reports = findings(logDir, name);
   if (existsSync(report)) {
     const r = JSON.parse(readFileSync(report, 'utf8'));
@@ -213,7 +222,8 @@ function addonSuite(name, { flags, ldflags, preload, pool, suites }) {
     failed++;
   }
   failed += reports;
-  const left = ignoredLeaks - before.leaks ? `; ${ignoredLeaks - before.leaks} leak record(s) without an addon frame (V8, Node, system tools) left out` : '';
+  const left = (ignoredLeaks - before.leaks ? `; ${ignoredLeaks - before.leaks} leak record(s) without an addon frame (V8, Node, system tools) left out` : '') +
+    (teardownDeferreds - before.deferreds ? `; ${teardownDeferreds - before.deferreds} Promise handle(s) of calls in flight when their worker_thread was terminated (Node-API cannot free them) left out` : '');
   const races = ignoredRaces - before.races ? `; ${ignoredRaces - before.races} race report(s) without an addon frame (V8 platform, Node, libuv: uninstrumented) left out` : '';
   console.log(`${name}: done in ${secs(t)}${reports ? `, ${reports} sanitizer report(s)` : ''}${left}${races}`);
 }

@@ -44,6 +44,8 @@ std::vector<ConvGeometry> shapes() {
       geo(2, 3, 4, 1, 31, 1, 5, 1, 2, 0, 2),           // conv1d-like
       geo(9, 20, 33, 13, 14, 3, 3, 1, 1, 1, 1),        // several tiles, 9 samples (2 chunks of 5/4)
       geo(17, 3, 5, 6, 7, 3, 3, 1, 1, 1, 1),           // 17 samples: uneven chunk plan
+      geo(2, 4, 8, 9, 10, 3, 2, 1, 2, 2, 1, 2, 3, 4),  // direct path: stride, dilation, padding
+      geo(3, 3, 15, 7, 6, 3, 3, 2, 1, 1, 1, 1, 1, 3),  // multiplier 5: GEMM path
       geo(2, 0, 4, 3, 3, 1, 1),                        // no input channels: y = bias
   };
 }

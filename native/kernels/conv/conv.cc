@@ -123,11 +123,12 @@ void gather_row_panels(const ConvGeometry& g, const float* x, size_t r, size_t p
     while (len > 0) {
       const size_t jo = k % nr, n = std::min(len, nr - jo);
       float* d = dst + k / nr * kc * nr + jo;
+      // Pieces are at most nr floats: inline loops beat memcpy/memset calls here.
       if (src == nullptr) {
-        std::memset(d, 0, n * sizeof(float));
+        for (size_t e = 0; e < n; ++e) d[e] = 0.f;
       } else {
         if (sw == 1) {
-          std::memcpy(d, src, n * sizeof(float));
+          for (size_t e = 0; e < n; ++e) d[e] = src[e];
         } else {
           for (size_t e = 0; e < n; ++e) d[e] = src[e * sw];
         }
@@ -488,13 +489,19 @@ Status conv2d_backward(Isa isa, const ConvGeometry& g, const float* x, const flo
   const GemmKernels& k = gemm_kernels(isa);
   const size_t nr = k.nr;
   if (gb != nullptr) {
+    // float64 in 4 lanes (a fixed order: one dependency chain per lane, not per element).
     for (size_t o = 0; o < g.out_channels; ++o) {
-      double acc = accumulate ? gb[o] : 0.0;
+      double lanes[4] = {0.0, 0.0, 0.0, 0.0};
       for (size_t n = 0; n < g.batch; ++n) {
         const float* row = gy + (n * g.out_channels + o) * P;
-        for (size_t p = 0; p < P; ++p) acc += row[p];
+        size_t p = 0;
+        for (; p + 4 <= P; p += 4) {
+          for (size_t e = 0; e < 4; ++e) lanes[e] += row[p + e];
+        }
+        for (; p < P; ++p) lanes[p % 4] += row[p];
       }
-      gb[o] = static_cast<float>(acc);
+      const double acc = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+      gb[o] = static_cast<float>(accumulate ? gb[o] + acc : acc);
     }
   }
   if (gx != nullptr && g.x_size() != 0) {

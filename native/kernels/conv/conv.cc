@@ -11,6 +11,9 @@
 // each output tile is computed by one task in a fixed depth order, so results are bit-identical for
 // any thread count. gradWeight sums per-chunk partials (the plan depends on the batch alone) in
 // chunk order in float64; gradBias sums in float64. float32 accumulation in the micro-kernel.
+// The micro-kernel is called directly, not sgemm: sgemm inside a pool task would deadlock (it asks
+// num_threads(), which waits for the pool's call lock that the parallel_for caller holds).
+// Depthwise-like groups take a direct loop path instead (below).
 #include "kernels/conv/conv.h"
 
 #include <algorithm>

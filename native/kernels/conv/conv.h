@@ -1,7 +1,8 @@
 // 2-D convolution (conv1d is height 1), PyTorch's F.conv2d: NCHW input, weight
 // [out, in/groups, kh, kw], cross-correlation (the kernel is not flipped), zero padding, stride,
-// dilation, groups. The driver (conv.cc) runs on the ISA's SIMD GEMM (gemm.h): im2col into a reused
-// per-thread buffer, or the input itself for 1x1/stride 1/no padding. float32 accumulation.
+// dilation, groups. The driver (conv.cc) runs on the ISA's SIMD GEMM micro-kernel (gemm.h) as an
+// implicit GEMM (the im2col matrix is gathered straight into packed panels in per-thread buffers),
+// with a direct loop path for depthwise-like groups. float32 accumulation.
 #pragma once
 
 #include <cstddef>

@@ -204,9 +204,39 @@ void check_prepare() {
   for (ConvGeometry g : bad) CHECK(conv_prepare(&g) == Status::kInvalidArgument);
 }
 
+// The direct path's row kernels on every ISA against the scalar ones: vector tails (edge sizes),
+// axpy exact up to one FMA rounding per element, dot within a length-n float sum's bound.
+void check_row_kernels() {
+  for (size_t n : test::edge_sizes()) {
+    if (n > 5000) continue;
+    const std::vector<float> x = test::random_floats(n + 1, 11 + n),
+                             y0 = test::random_floats(n + 1, 12 + n);
+    std::vector<float> ref = y0;
+    scalar::conv_axpy_f32__scalar(n, 0.75f, x.data(), ref.data());
+    const float dref = scalar::conv_dot_f32__scalar(n, x.data(), y0.data());
+    double mag = 0.0;
+    for (size_t j = 0; j < n; ++j) mag += std::fabs(double(x[j]) * y0[j]);
+    const double eps = std::numeric_limits<float>::epsilon();
+    for (Isa isa : test::isas()) {
+      std::vector<float> y = y0;
+      conv_kernels(isa).axpy(n, 0.75f, x.data(), y.data());
+      for (size_t j = 0; j < n; ++j) {
+        CHECK_MSG(std::fabs(y[j] - ref[j]) <= 2 * eps * (std::fabs(ref[j]) + std::fabs(x[j])),
+                  "%s axpy n=%zu [%zu]", isa_name(isa), n, j);
+      }
+      CHECK_MSG(test::bits_equal(y[n], y0[n]), "%s axpy n=%zu wrote past the end", isa_name(isa),
+                n);
+      const float d = conv_kernels(isa).dot(n, x.data(), y0.data());
+      CHECK_MSG(std::fabs(d - dref) <= 2 * (double(n) + 4) * eps * mag + 1e-30,
+                "%s dot n=%zu: %g vs %g", isa_name(isa), n, d, dref);
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
+  check_row_kernels();
   check_prepare();
   check_against_reference(false);
   check_against_reference(true);

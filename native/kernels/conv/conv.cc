@@ -241,7 +241,8 @@ Status run_tasks(size_t count, const F& fn) {
 
 // ---- direct path: depthwise-like groups (one input channel, at most kDirectMaxOut outputs) ----
 // There a GEMM has at most kDirectMaxOut rows and depth kh·kw (the micro-kernel tile is mostly
-// padding); the direct loops below run along output rows instead (vectorisable when stride_w = 1).
+// padding); the direct loops below run along output rows with the ISA's row kernels (axpy, dot;
+// conv_dispatch.cc) when stride_w = 1, plain loops otherwise.
 // Measured (1 thread, CPU time): depthwise 64 ch 3×3, batch 32: 16.5 ms direct vs 40.8 ms GEMM;
 // LeNet 1→8 5×5 (8 outputs per input channel): 5.0 ms direct vs 2.0 ms GEMM, so it stays on GEMM.
 // Padding is skipped rather than multiplied (0·Inf gives 0 here, NaN on the GEMM path).
@@ -274,8 +275,8 @@ inline const float* in_row(const ConvGeometry& g, const float* plane, size_t i, 
   return plane + (static_cast<long>(i * g.stride_h) + hoff) * static_cast<long>(g.width) + woff;
 }
 
-Status direct_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias,
-                      float* y) {
+Status direct_forward(const ConvKernels& ck, const ConvGeometry& g, const float* x, const float* w,
+                      const float* bias, float* y) {
   const size_t og = g.out_channels / g.groups, P = g.out_height * g.out_width, OW = g.out_width;
   const size_t khw = g.kernel_h * g.kernel_w, sw = g.stride_w;
   return run_tasks(g.batch * g.out_channels, [&](size_t t) -> Status {
@@ -290,7 +291,7 @@ Status direct_forward(const ConvGeometry& g, const float* x, const float* w, con
                  float* __restrict yr = yo + i * OW;
                  const float* __restrict src = in_row(g, plane, i, ho, wo);
                  if (sw == 1) {
-                   for (size_t j = j0; j < j1; ++j) yr[j] += wv * src[j];
+                   ck.axpy(j1 - j0, wv, src + j0, yr + j0);
                  } else {
                    for (size_t j = j0; j < j1; ++j) yr[j] += wv * src[j * sw];
                  }
@@ -300,7 +301,8 @@ Status direct_forward(const ConvGeometry& g, const float* x, const float* w, con
   });
 }
 
-Status direct_grad_x(const ConvGeometry& g, const float* w, const float* gy, float* gx) {
+Status direct_grad_x(const ConvKernels& ck, const ConvGeometry& g, const float* w, const float* gy,
+                     float* gx) {
   const size_t og = g.out_channels / g.groups, P = g.out_height * g.out_width, OW = g.out_width;
   const size_t khw = g.kernel_h * g.kernel_w, sw = g.stride_w, HW = g.height * g.width;
   return run_tasks(g.batch * g.in_channels, [&](size_t t) -> Status {
@@ -316,7 +318,7 @@ Status direct_grad_x(const ConvGeometry& g, const float* w, const float* gy, flo
               float* __restrict dst = const_cast<float*>(in_row(g, plane, i, ho, wo));
               const float* __restrict gr = gyo + i * OW;
               if (sw == 1) {
-                for (size_t j = j0; j < j1; ++j) dst[j] += wv * gr[j];
+                ck.axpy(j1 - j0, wv, gr + j0, dst + j0);
               } else {
                 for (size_t j = j0; j < j1; ++j) dst[j * sw] += wv * gr[j];
               }
@@ -327,20 +329,8 @@ Status direct_grad_x(const ConvGeometry& g, const float* w, const float* gy, flo
   });
 }
 
-// Σ_j a[j]·b[j·sw] over [j0, j1) into 8 lanes (a fixed order: deterministic, vectorisable).
-inline void dot_lanes(const float* a, const float* b, size_t j0, size_t j1, size_t sw,
-                      float* lanes) {
-  size_t j = j0;
-  if (sw == 1) {
-    for (; j + 8 <= j1; j += 8) {
-      for (size_t e = 0; e < 8; ++e) lanes[e] += a[j + e] * b[j + e];
-    }
-  }
-  for (; j < j1; ++j) lanes[j % 8] += a[j] * b[j * sw];
-}
-
-Status direct_grad_w(const ConvGeometry& g, const float* x, const float* gy, float* gw,
-                     bool accumulate) {
+Status direct_grad_w(const ConvKernels& ck, const ConvGeometry& g, const float* x, const float* gy,
+                     float* gw, bool accumulate) {
   const size_t og = g.out_channels / g.groups, P = g.out_height * g.out_width, OW = g.out_width;
   const size_t khw = g.kernel_h * g.kernel_w, wsize = g.w_size(), sw = g.stride_w;
   const size_t per = ceil_div(g.batch, kWeightChunks), chunks = ceil_div(g.batch, per);
@@ -356,11 +346,16 @@ Status direct_grad_w(const ConvGeometry& g, const float* x, const float* gy, flo
       const float* gyo = gy + (n * g.out_channels + o) * P;
       for_taps(
           g, [&](size_t a, size_t b, size_t i0, size_t i1, size_t j0, size_t j1, long ho, long wo) {
-            float lanes[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
-            for (size_t i = i0; i < i1; ++i)
-              dot_lanes(gyo + i * OW, in_row(g, plane, i, ho, wo), j0, j1, sw, lanes);
-            float sum = 0.f;
-            for (float v : lanes) sum += v;
+            float sum = 0.f;  // rows in order; within a row the ISA's dot (fixed lanes)
+            for (size_t i = i0; i < i1; ++i) {
+              const float* gr = gyo + i * OW;
+              const float* src = in_row(g, plane, i, ho, wo);
+              if (sw == 1) {
+                sum += ck.dot(j1 - j0, gr + j0, src + j0);
+              } else {
+                for (size_t j = j0; j < j1; ++j) sum += gr[j] * src[j * sw];
+              }
+            }
             pw[a * g.kernel_w + b] += sum;
           });
     }
@@ -453,7 +448,7 @@ Status conv2d_forward(Isa isa, const ConvGeometry& g, const float* x, const floa
     }
     return Status::kOk;
   }
-  if (is_direct(g)) return direct_forward(g, x, w, bias, y);
+  if (is_direct(g)) return direct_forward(conv_kernels(isa), g, x, w, bias, y);
   const GemmKernels& k = gemm_kernels(isa);
   const size_t nr = k.nr;
   const size_t wg_size = packed_a_size(og, K, k.mr);
@@ -511,7 +506,7 @@ Status conv2d_backward(Isa isa, const ConvGeometry& g, const float* x, const flo
     if (og == 0) {
       std::fill(gx, gx + g.x_size(), 0.f);
     } else if (is_direct(g)) {
-      const Status s = direct_grad_x(g, w, gy, gx);
+      const Status s = direct_grad_x(conv_kernels(isa), g, w, gy, gx);
       if (s != Status::kOk) return s;
     } else {
       const bool direct = is_pointwise(g);
@@ -552,7 +547,7 @@ Status conv2d_backward(Isa isa, const ConvGeometry& g, const float* x, const flo
       if (!accumulate) std::fill(gw, gw + wsize, 0.f);
       return Status::kOk;
     }
-    if (is_direct(g)) return direct_grad_w(g, x, gy, gw, accumulate);
+    if (is_direct(g)) return direct_grad_w(conv_kernels(isa), g, x, gy, gw, accumulate);
     const size_t per = ceil_div(g.batch, kWeightChunks), chunks = ceil_div(g.batch, per);
     float* part = t_part.get(chunks * wsize);
     if (part == nullptr) return Status::kOutOfMemory;

@@ -39,6 +39,24 @@ Status conv2d_forward(Isa isa, const ConvGeometry& g, const float* x, const floa
 Status conv2d_backward(Isa isa, const ConvGeometry& g, const float* x, const float* w,
                        const float* gy, float* gx, float* gw, float* gb, bool accumulate);
 
+// Row kernels of the direct (depthwise) path, one row per ISA (conv_dispatch.cc): axpy adds
+// a·x[j] to y[j] for j < n; dot returns Σ x[j]·y[j] (float32 lanes, summed in a fixed order).
+using ConvAxpyFn = void (*)(size_t n, float a, const float* x, float* y);
+using ConvDotFn = float (*)(size_t n, const float* x, const float* y);
+struct ConvKernels {
+  ConvAxpyFn axpy;
+  ConvDotFn dot;
+};
+const ConvKernels& conv_kernels(Isa isa);
+
+#define GG_CONV_DECLARE(Enum, ns, ...)                                   \
+  namespace ns {                                                         \
+  void conv_axpy_f32__##ns(size_t n, float a, const float* x, float* y); \
+  float conv_dot_f32__##ns(size_t n, const float* x, const float* y);    \
+  }
+GG_ISA_LIST(GG_CONV_DECLARE)
+#undef GG_CONV_DECLARE
+
 namespace scalar {
 // The reference: direct loops, float64 accumulation per output element, rounded once.
 void conv2d_forward_ref__scalar(const ConvGeometry& g, const float* x, const float* w,

@@ -117,16 +117,18 @@ void gather_row(const ConvGeometry& g, const float* x, size_t r, size_t p, size_
   });
 }
 
-// The same row into B panels: element k goes to dst[(k / nr)·kc·nr + k % nr] (one depth row of
-// each panel), so a block of columns is packed in one walk.
-void gather_row_panels(const ConvGeometry& g, const float* x, size_t r, size_t p, size_t count,
-                       float* dst, size_t nr, size_t kc) {
+// The same row into B panels: element k goes to dst[(k / NR)·kc·NR + k % NR] (one depth row of
+// each panel), so a block of columns is packed in one walk. NR is a template argument so that
+// the divisions are shifts (this runs once per element of col).
+template <size_t NR>
+void gather_row_panels_nr(const ConvGeometry& g, const float* x, size_t r, size_t p, size_t count,
+                          float* dst, size_t kc) {
   const size_t sw = g.stride_w;
   walk_row(g, x, r, p, count, [&](size_t k, const float* src, size_t len) {
     while (len > 0) {
-      const size_t jo = k % nr, n = std::min(len, nr - jo);
-      float* d = dst + k / nr * kc * nr + jo;
-      // Pieces are at most nr floats: inline loops beat memcpy/memset calls here.
+      const size_t jo = k % NR, n = std::min(len, NR - jo);
+      float* d = dst + k / NR * kc * NR + jo;
+      // Pieces are at most NR floats: inline loops beat memcpy/memset calls here.
       if (src == nullptr) {
         for (size_t e = 0; e < n; ++e) d[e] = 0.f;
       } else {
@@ -141,6 +143,19 @@ void gather_row_panels(const ConvGeometry& g, const float* x, size_t r, size_t p
       len -= n;
     }
   });
+}
+
+using GatherPanelsFn = void (*)(const ConvGeometry&, const float*, size_t, size_t, size_t, float*,
+                                size_t);
+
+// The instance for the micro-kernel's tile width (every table's nr is one of these).
+GatherPanelsFn gather_row_panels_for(size_t nr) {
+  switch (nr) {
+    case 8: return gather_row_panels_nr<8>;
+    case 16: return gather_row_panels_nr<16>;
+    case 32: return gather_row_panels_nr<32>;
+    default: return nullptr;
+  }
 }
 
 // dst[p·ld + j] = rows[j·kc + p] for j < nc, p < kc: nc gathered rows of col into one B panel
@@ -453,6 +468,8 @@ Status conv2d_forward(Isa isa, const ConvGeometry& g, const float* x, const floa
   const size_t nr = k.nr;
   const size_t wg_size = packed_a_size(og, K, k.mr);
   float* wpk = t_wpk.get(g.groups * wg_size);
+  const GatherPanelsFn gather = gather_row_panels_for(nr);
+  if (gather == nullptr) return Status::kInternal;
   if (wpk == nullptr) return Status::kOutOfMemory;
   for (size_t q = 0; q < g.groups; ++q) {
     pack_a_all(false, w + q * og * K, K, og, K, k.mr, wpk + q * wg_size);
@@ -470,7 +487,7 @@ Status conv2d_forward(Isa isa, const ConvGeometry& g, const float* x, const floa
     auto pack_col = [&](size_t p0, size_t kc, size_t j0, size_t cols, float* dst) {
       const size_t padded = ceil_div(cols, nr) * nr;
       for (size_t p = 0; p < kc; ++p) {
-        gather_row_panels(g, xg, p0 + p, j0, cols, dst + p * nr, nr, kc);
+        gather(g, xg, p0 + p, j0, cols, dst + p * nr, kc);
         float* last = dst + (padded / nr - 1) * kc * nr + p * nr;  // zero the last panel's tail
         for (size_t j = cols - (padded - nr); j < nr; ++j) last[j] = 0.f;
       }

@@ -189,11 +189,21 @@ void transpose_rows(const float* rows, size_t nc, size_t kc, float* dst, size_t 
 // dst[p·mr + i]; op(A)(i, p) = a[i·lda + p], or a[p·lda + i] when `trans`.
 void pack_a(bool trans, const float* a, size_t lda, size_t mr, size_t i0, size_t rows, size_t p0,
             size_t kc, float* dst) {
-  for (size_t p = 0; p < kc; ++p) {
-    float* d = dst + p * mr;
-    for (size_t i = 0; i < mr; ++i) {
-      d[i] = i >= rows ? 0.f : trans ? a[(p0 + p) * lda + i0 + i] : a[(i0 + i) * lda + p0 + p];
+  if (trans) {  // op(A)(i, p) = a[p·lda + i]: each depth step is a contiguous run of rows
+    for (size_t p = 0; p < kc; ++p) {
+      float* d = dst + p * mr;
+      const float* src = a + (p0 + p) * lda + i0;
+      for (size_t i = 0; i < rows; ++i) d[i] = src[i];
+      for (size_t i = rows; i < mr; ++i) d[i] = 0.f;
     }
+    return;
+  }
+  for (size_t i = 0; i < rows; ++i) {  // contiguous reads along each row, strided writes
+    const float* src = a + (i0 + i) * lda + p0;
+    for (size_t p = 0; p < kc; ++p) dst[p * mr + i] = src[p];
+  }
+  for (size_t i = rows; i < mr; ++i) {
+    for (size_t p = 0; p < kc; ++p) dst[p * mr + i] = 0.f;
   }
 }
 

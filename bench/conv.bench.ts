@@ -52,6 +52,16 @@ function step(o: ops.Conv2dOptions): () => void {
   };
 }
 
+/** Process CPU seconds per call (user + system, every thread) over `reps` calls: on a shared
+ *  machine the wall-clock median also counts the time other processes hold the cores. */
+function cpuPerCall(fn: () => void, reps: number): number {
+  fn();
+  const c0 = process.cpuUsage();
+  for (let r = 0; r < reps; r++) fn();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6 / reps;
+}
+
 function main(): void {
   const probes = loadDevtools();
   const all = getNumThreads();
@@ -66,14 +76,16 @@ function main(): void {
     peak.set(t, f / timing.median / 1e9);
     console.log(`peak FMA rate, ${t} thread(s): ${peak.get(t)!.toFixed(1)} GFLOP/s (register-only ${info.isa} FMA loop)`);
   }
-  console.log('\nConv2d forward + backward (y, gradX, gradWeight, gradBias)\n| layer | contender | median ms | GFLOP/s | % peak | × pure-TS | × PyTorch 1t |\n|---|---|---|---|---|---|---|');
+  console.log('\nConv2d forward + backward (y, gradX, gradWeight, gradBias)\n| layer | contender | median ms | GFLOP/s | % peak | × pure-TS | × PyTorch 1t | CPU ms/call | GFLOP/s per CPU s |\n|---|---|---|---|---|---|---|---|---|');
   for (const layer of LAYERS) {
     const fn = step(layer.options);
     const times = new Map<string, number>();
+    const cpu = new Map<string, number>();
     for (const t of threadCounts) {
       useBackend('native');
       setNumThreads(t);
       times.set(`native ${t}t`, measure(`${layer.name} native ${t}t`, fn, { maxTime: quick ? 0.5 : 2 }).median);
+      cpu.set(`native ${t}t`, cpuPerCall(fn, quick ? 5 : 20));
     }
     if (!quick) {
       useBackend('js');
@@ -86,7 +98,9 @@ function main(): void {
       const gf = flops(layer.options) / sec / 1e9;
       const vsJs = times.has('pure-TS') && threads ? (times.get('pure-TS')! / sec).toFixed(1) : '—';
       const vsTorch = threads ? (layer.torchMs / 1e3 / sec).toFixed(2) : '—';
-      console.log(`| ${layer.name} | ${name} | ${(sec * 1e3).toFixed(2)} | ${gf.toFixed(1)} | ${pk ? ((100 * gf) / pk).toFixed(0) + '%' : '—'} | ${vsJs} | ${vsTorch} |`);
+      const c = cpu.get(name);
+      const cpuCols = c ? `${(c * 1e3).toFixed(2)} | ${(flops(layer.options) / c / 1e9).toFixed(1)}` : '— | —';
+      console.log(`| ${layer.name} | ${name} | ${(sec * 1e3).toFixed(2)} | ${gf.toFixed(1)} | ${pk ? ((100 * gf) / pk).toFixed(0) + '%' : '—'} | ${vsJs} | ${vsTorch} | ${cpuCols} |`);
     }
   }
   setNumThreads(all);

@@ -19,12 +19,12 @@ export const TRAIN_SIZE = 8000;
 export const TEST_SIZE = 2000;
 
 export function cnnConfigs(flags: DemoFlags): [CnnRunConfig, CnnRunConfig] {
-  const common = { epochs: flags.cnnEpochs, batch: 64, seed: flags.seed };
+  const common = { epochs: flags.cnnEpochs, batch: 64, seed: flags.seed, shape: DEMO_SHAPE };
   // The vanish detector's patience: a quarter of an epoch, so a short run can still report it.
   const mon = { vanish: { patience: 30 } };
   return [
-    { ...common, name: '3a plain CNN (20 conv)', kind: 'plain', optimizer: 'sgd', lr: 0.05, clip: null, cosine: false, initStd: 0.05, monitor: mon },
-    { ...common, name: '3b CNN + BN + residual + clip', kind: 'cured', optimizer: 'adam', lr: 0.003, clip: 1.0, cosine: true, initStd: 0, monitor: mon },
+    { ...common, name: '3a plain CNN (20 conv)', kind: 'plain', optimizer: 'sgd', lr: 0.05, clip: null, cosine: false, shift: 0, initStd: 0.05, monitor: mon },
+    { ...common, name: '3b CNN + BN + residual + clip', kind: 'cured', optimizer: 'adam', lr: 0.005, clip: 1.0, cosine: true, shift: 0, initStd: 0, monitor: mon },
   ];
 }
 

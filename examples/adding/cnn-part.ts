@@ -44,7 +44,9 @@ function describe(r: CnnRunResult): void {
   const explode = events.filter((e) => e.kind === 'explode');
   const shown = [...vanish.slice(0, 3), ...explode.slice(0, 2)];
   for (const e of shown) console.log(`  monitor: ${e.message}`);
-  if (shown[0]) console.log(`  diagnosis: ${shown[0].diagnosis}`);
+  // A clipped run already applies the cure for a spike: say so instead of repeating the advice.
+  if (shown[0] && r.config.clip !== null && shown[0].kind === 'explode') console.log(`  (the step was clipped to norm ${r.config.clip}: the update stayed bounded)`);
+  else if (shown[0]) console.log(`  diagnosis: ${shown[0].diagnosis}`);
   if (events.length > shown.length) console.log(`  (${events.length - shown.length} more monitor event${events.length - shown.length > 1 ? 's' : ''} in the report)`);
   picture(r);
   console.log(`  → test accuracy ${pct(r.testAccuracy)} on ${TEST_SIZE} held-out digits (chance 10 %), ${r.stepsRun} steps in ${r.seconds.toFixed(1)} s\n`);

@@ -45,7 +45,7 @@ function describe(r: CnnRunResult): void {
   const shown = [...vanish.slice(0, 3), ...explode.slice(0, 2)];
   for (const e of shown) console.log(`  monitor: ${e.message}`);
   // A clipped run already applies the cure for a spike: say so instead of repeating the advice.
-  if (shown[0] && r.config.clip !== null && shown[0].kind === 'explode') console.log(`  (the step was clipped to norm ${r.config.clip}: the update stayed bounded)`);
+  if (shown[0] && r.config.clip !== null && shown[0].kind === 'explode') console.log(`  (a spike relative to that layer's recent median; clipGradNorm ${r.config.clip} bounds every update of this run)`);
   else if (shown[0]) console.log(`  diagnosis: ${shown[0].diagnosis}`);
   if (events.length > shown.length) console.log(`  (${events.length - shown.length} more monitor event${events.length - shown.length > 1 ? 's' : ''} in the report)`);
   picture(r);

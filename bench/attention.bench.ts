@@ -101,8 +101,22 @@ async function main(): Promise<void> {
       console.log(`peak FMA rate, ${t} thread(s): ${peak.get(t)!.toFixed(1)} GFLOP/s`);
     }
   }
+  if (nativeAvailable()) {
+    // Memory first, while the process's peak RSS is low: the fused kernel keeps two 64×128 tiles per
+    // thread; an L×L score matrix per (batch, head) would be 4·L² bytes. The arrays themselves (q, k,
+    // v, out, grads) are allocated before measuring.
+    useBackend('native');
+    console.log('\n| attention memory, B 1, 4×64, causal | L | inputs+outputs MiB | peak RSS growth MiB | one L×L fp32 score matrix MiB |\n|---|---|---|---|---|');
+    for (const L of [256, 1024, 4096]) {
+      const w = attentionWork(1, 4, L, 64, true);
+      // the first call at this L: a kernel that allocated an L×L matrix would raise the peak here
+      const growth = rssGrowthMiB(w.step);
+      const io = (4 * 8 * L * 64 + 4 * L) * 4 / 2 ** 20;
+      console.log(`| | ${L} | ${io.toFixed(1)} | ${growth.toFixed(2)} | ${((4 * L * L) / 2 ** 20).toFixed(1)} |`);
+    }
+  }
   const works: Work[] = [attentionWork(8, 4, 128, 64, true), attentionWork(1, 4, 1024, 64, true), embeddingWork(10000, 256, 128 * 32), softmaxWork(8 * 4 * 128, 128), softmaxWork(1024, 1000)];
-  console.log('| workload | contender | median ms | GFLOP/s | % peak | × pure-TS | × PyTorch 1.13 (1 thread) |\n|---|---|---|---|---|---|---|');
+  console.log('\n| workload | contender | median ms | GFLOP/s | % peak | × pure-TS | × PyTorch 1.13 (1 thread) |\n|---|---|---|---|---|---|---|');
   for (const w of works) {
     const times = new Map<string, number>();
     if (nativeAvailable()) {
@@ -125,19 +139,6 @@ async function main(): Promise<void> {
       const vsJs = times.has('pure-TS') && name.startsWith('native') ? (times.get('pure-TS')! / t).toFixed(1) : '—';
       const vsTorch = w.torchMs && name.startsWith('native') ? (w.torchMs / (t * 1e3)).toFixed(2) : '—';
       console.log(`| ${w.name} | ${name} | ${(t * 1e3).toFixed(2)} | ${w.flops ? gf.toFixed(1) : '—'} | ${pk && w.flops ? ((100 * gf) / pk).toFixed(0) + '%' : '—'} | ${vsJs} | ${vsTorch} |`);
-    }
-  }
-  if (nativeAvailable()) {
-    // Memory: the fused kernel keeps two 64×128 tiles per thread; an L×L score matrix per (batch, head)
-    // would be 4·L² bytes. The arrays themselves (q, k, v, out, grads) are allocated before measuring.
-    useBackend('native');
-    console.log('\n| attention memory, B 1, 4×64, causal | L | inputs+outputs MiB | peak RSS growth MiB | one L×L fp32 score matrix MiB |\n|---|---|---|---|---|');
-    for (const L of [256, 1024, 4096]) {
-      const w = attentionWork(1, 4, L, 64, true);
-      w.step(); // warm: per-thread scratch and packing buffers exist afterwards
-      const growth = rssGrowthMiB(w.step);
-      const io = (4 * 8 * L * 64 + 4 * L) * 4 / 2 ** 20;
-      console.log(`| | ${L} | ${io.toFixed(1)} | ${growth.toFixed(2)} | ${((4 * L * L) / 2 ** 20).toFixed(1)} |`);
     }
   }
 }

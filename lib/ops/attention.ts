@@ -98,8 +98,9 @@ function forwardCall(q: unknown, k: unknown, v: unknown, out: unknown, lse: unkn
  * Scaled dot-product attention, per (batch, head): S = scale·q·kᵀ + mask (−∞ where j > i when causal),
  * P = softmax over the keys (max-subtracted), out = P·v, as PyTorch 1.13's written-out attention
  * (`softmax(q @ k.transpose(-2, -1) * scale + attn_mask) @ v`). Fused: the scores are computed in
- * blocks with an online softmax and never stored. Masked entries contribute nothing. A query row
- * whose every key is masked gives NaN in out and lse, as PyTorch does. lk = 0 gives out = 0.
+ * blocks with an online softmax and never stored. Masked entries (causal, or a -Infinity mask value)
+ * get probability 0 whatever q·k is there. A query row whose every key is masked gives NaN in out and
+ * lse, as PyTorch does. lk = 0 gives out = 0 (and lse = -Infinity).
  * @param q [batch, heads, lq, d].
  * @param k [batch, heads, lk, d].
  * @param v [batch, heads, lk, dv].

@@ -1,12 +1,18 @@
 // Threaded embedding drivers (embedding.h). The forward copies rows for blocks of positions; the
-// backward gives each thread a block of table rows, which it zeroes (unless accumulating) and then
-// fills by scanning every index in position order, adding the positions that land in its rows. No
+// backward gives each thread a block of table rows, which it fills by scanning every index in
+// position order, adding the positions that land in its rows (the first one copied when
+// overwriting), then zeroing the rows no position reached. No
 // two threads write one row, and each row's sum has one fixed order: bit-identical to the
 // single-threaded reference for any thread count. A row's add loop vectorises at baseline flags.
 #include "kernels/embedding/embedding.h"
 
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "core/memory.h"
 #include "core/thread_pool.h"
 
 namespace gradguard {
@@ -15,6 +21,42 @@ namespace {
 
 // Elements per parallel block: below this a task costs more than it saves.
 constexpr size_t kBlockElements = size_t{1} << 15;
+
+// Per-thread flags (one byte per table row of a block) for the backward's first-hit copy.
+thread_local ScratchBuffer t_seen;
+
+// Outputs larger than this are written with non-temporal stores: they do not fit the caches anyway,
+// and a streaming store skips reading each line before writing it (a third of the traffic here).
+constexpr size_t kStreamBytes = size_t{4} << 20;
+
+// dst[0, n) = src[0, n) + 0.0f (src null: 0), streaming when `stream` (values identical either
+// way).
+inline void put_row(float* dst, const float* src, size_t n, bool stream) {
+  size_t j = 0;
+#if defined(__SSE2__)
+  if (stream) {
+    for (; j < n && (reinterpret_cast<uintptr_t>(dst + j) & 15) != 0; ++j) {
+      dst[j] = src ? src[j] + 0.0f : 0.0f;
+    }
+    const __m128 zero = _mm_setzero_ps();
+    for (; j + 4 <= n; j += 4) {
+      _mm_stream_ps(dst + j, src ? _mm_add_ps(_mm_loadu_ps(src + j), zero) : zero);
+    }
+  }
+#else
+  (void)stream;
+#endif
+  for (; j < n; ++j) dst[j] = src ? src[j] + 0.0f : 0.0f;
+}
+
+// Orders this thread's streaming stores before the pool's join publishes the results.
+inline void stream_fence(bool stream) {
+#if defined(__SSE2__)
+  if (stream) _mm_sfence();
+#else
+  (void)stream;
+#endif
+}
 
 size_t grain_for(size_t per_item) {
   const size_t g = kBlockElements / (per_item + 1);
@@ -27,10 +69,24 @@ Status embedding_forward_f32(const int32_t* idx, size_t n, const float* w, size_
                              float* y) {
   if (embedding_first_bad_index(idx, n, num) != n) return Status::kInvalidArgument;
   if (n == 0 || dim == 0) return Status::kOk;
+  const bool stream = n * dim * sizeof(float) >= kStreamBytes;
   parallel_for(0, n, grain_for(dim), [&](size_t lo, size_t hi) {
     for (size_t p = lo; p < hi; ++p) {
-      std::memcpy(y + p * dim, w + static_cast<size_t>(idx[p]) * dim, dim * sizeof(float));
+      if (stream) {
+        // w's rows are copied bit for bit: the + 0.0f of put_row would turn -0 into +0
+        const float* src = w + static_cast<size_t>(idx[p]) * dim;
+        float* dst = y + p * dim;
+        size_t j = 0;
+#if defined(__SSE2__)
+        for (; j < dim && (reinterpret_cast<uintptr_t>(dst + j) & 15) != 0; ++j) dst[j] = src[j];
+        for (; j + 4 <= dim; j += 4) _mm_stream_ps(dst + j, _mm_loadu_ps(src + j));
+#endif
+        for (; j < dim; ++j) dst[j] = src[j];
+      } else {
+        std::memcpy(y + p * dim, w + static_cast<size_t>(idx[p]) * dim, dim * sizeof(float));
+      }
     }
+    stream_fence(stream);
   });
   return Status::kOk;
 }
@@ -44,15 +100,44 @@ Status embedding_backward_f32(const int32_t* idx, size_t n, const float* gy, siz
   const size_t threads = static_cast<size_t>(num_threads());
   size_t grain = (num + 4 * threads - 1) / (4 * threads);
   if (grain < grain_for(dim)) grain = grain_for(dim);
+  const bool stream = !accumulate && num * dim * sizeof(float) >= kStreamBytes;
   parallel_for(0, num, grain, [&](size_t lo, size_t hi) {
-    if (!accumulate) std::memset(gw + lo * dim, 0, (hi - lo) * dim * sizeof(float));
+    // Overwriting: a row's first position is copied (+ 0.0f, so -0 becomes +0 exactly as 0 + -0
+    // does in the reference) and only the rows no position reaches are zeroed afterwards, which
+    // saves zeroing and re-reading every hit row. Without the flag scratch, zero everything first.
+    uint8_t* seen =
+        accumulate ? nullptr : reinterpret_cast<uint8_t*>(t_seen.get((hi - lo) / 4 + 1));
+    if (!accumulate && seen == nullptr)
+      std::memset(gw + lo * dim, 0, (hi - lo) * dim * sizeof(float));
+    if (seen != nullptr) std::memset(seen, 0, hi - lo);
     for (size_t p = 0; p < n; ++p) {
       const long r = idx[p];
       if (r < static_cast<long>(lo) || r >= static_cast<long>(hi) || r == padding_idx) continue;
       float* __restrict row = gw + static_cast<size_t>(r) * dim;
       const float* __restrict src = gy + p * dim;
-      for (size_t j = 0; j < dim; ++j) row[j] += src[j];
+      if (seen != nullptr && !seen[r - lo]) {
+        seen[r - lo] = 1;
+        put_row(row, src, dim, stream);
+      } else {
+        for (size_t j = 0; j < dim; ++j) row[j] += src[j];
+      }
     }
+    if (seen == nullptr) return;
+    for (size_t r = lo; r < hi;) {
+      if (seen[r - lo]) {
+        ++r;
+        continue;
+      }
+      size_t end = r + 1;  // a run of rows nothing reached
+      while (end < hi && !seen[end - lo]) ++end;
+      if (stream) {
+        put_row(gw + r * dim, nullptr, (end - r) * dim, true);
+      } else {
+        std::memset(gw + r * dim, 0, (end - r) * dim * sizeof(float));
+      }
+      r = end;
+    }
+    stream_fence(stream);
   });
   return Status::kOk;
 }

@@ -18,7 +18,8 @@ struct SoftmaxRowKernels {
   // max(x), NaN if any element is NaN, -inf when n == 0.
   float (*row_max)(const float* x, size_t n);
   // y = e^(x - m) (NaN where x - m is NaN) and returns sum(y) in float64. y may be x, or null to
-  // get the sum only.
+  // get the sum only. The vector loops give 0 where x - m < -86 (e^-86 = 4.5e-38); the scalar
+  // reference keeps the subnormal values there.
   double (*exp_sum)(const float* x, size_t n, float m, float* y);
   // y *= s.
   void (*scale)(float* y, size_t n, float s);

@@ -1,7 +1,8 @@
 // AVX2 softmax row loops (softmax.h): 8 lanes with masked tails; e^x is the activation family's
-// Cephes exp (vec_math_avx2.h, ~1 ulp) with NaN blended back; sums in float64 (two 4-lane halves
-// per step, then lane pairs), so they differ from the scalar reference's element order in the last
-// float64 bits only. Compiled with -mavx2 -mfma; no library templates, no dynamic initialisers.
+// Cephes exp (vec_math_avx2.h, ~1 ulp) with NaN blended back and results below e^-86 flushed to 0;
+// sums in float64 (two 4-lane halves per step, then lane pairs), so they differ from the scalar
+// reference's element order in the last float64 bits only. Compiled with -mavx2 -mfma; no library
+// templates, no dynamic initialisers.
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
@@ -16,8 +17,16 @@ namespace kernels {
 namespace avx2 {
 namespace {
 
-// e^v with NaN lanes kept NaN (exp_neg8 leaves them undefined).
-inline __m256 exp8(__m256 v) { return _mm256_blendv_ps(exp_neg8(v), v, isnan8(v)); }
+// e^v with NaN lanes kept NaN (exp_neg8 leaves them undefined), and 0 below e^-86 (4.5e-38, near
+// FLT_MIN): exp_neg8 would build those results from subnormal products, which cost a microcode
+// assist per lane on x86 (masked -inf entries are half of a causal tile), and a probability that
+// small is 0 to float32 sums of at least 1 anyway.
+inline __m256 exp8(__m256 v) {
+  const __m256 lo = _mm256_set1_ps(-86.0f);
+  const __m256 tiny = _mm256_cmp_ps(v, lo, _CMP_LT_OQ);
+  const __m256 e = _mm256_andnot_ps(tiny, exp_neg8(_mm256_max_ps(v, lo)));
+  return _mm256_blendv_ps(e, v, isnan8(v));
+}
 
 // acc += the 8 floats of v as float64 (lo/hi halves into two accumulators).
 inline void add_pd(__m256 v, __m256d* lo, __m256d* hi) {

@@ -17,7 +17,12 @@ namespace {
 
 using D = float64x2_t;
 
-inline F exp4(F v) { return sel(isnan4(v), v, exp_neg4(v)); }
+// e^v, NaN kept, 0 below e^-86 (as exp8 in softmax_avx2.cc: no subnormal intermediate products).
+inline F exp4(F v) {
+  const F lo = dup(-86.0f);
+  const F e = sel(vcltq_f32(v, lo), dup(0.0f), exp_neg4(vmaxq_f32(v, lo)));
+  return sel(isnan4(v), v, e);
+}
 
 // 4 floats from p (r < 4: the first r, the others `fill`).
 inline F ld(const float* p, size_t r, float fill) {

@@ -1,9 +1,9 @@
 // NEON pooling planes (pool.h): 4 output columns per step over the interior columns, each lane
 // computing its window in the scalar reference's order (rows, then columns; max: first maximum,
 // first NaN; avg: float64 sums in two float64x2 halves), so results are bit-identical to
-// pool_scalar.cc. Stride 1 loads contiguously, other strides lane by lane. Edge columns and the
-// tail take the scalar window. No inline library templates, no namespace-scope dynamic
-// initialisers.
+// pool_scalar.cc. Stride 1 loads contiguously, other strides lane by lane. Edge columns take the
+// scalar window; the last block of a row overlaps the one before it. No inline library templates,
+// no namespace-scope dynamic initialisers.
 #if defined(__aarch64__)
 #include <arm_neon.h>
 
@@ -45,8 +45,10 @@ void max_plane__neon(const float* x, const PoolGeometry& g, float* y, int32_t* i
     for (; j < in.lo; ++j) scalar::max_window(x, g, i, j, y, idx);
     if (a0 < a1) {
       const long hs = static_cast<long>(i * g.sh) - static_cast<long>(g.ph);
-      for (; j + 4 <= in.hi; j += 4) {
-        const size_t c0 = j * g.sw - g.pw;
+      // Blocks of 4 interior columns; the last one overlaps its neighbour instead of leaving a
+      // scalar tail (the overlapped outputs are recomputed to the same bits).
+      for (size_t jb = in.lo; in.hi >= in.lo + 4; jb = jb + 8 <= in.hi ? jb + 4 : in.hi - 4) {
+        const size_t c0 = jb * g.sw - g.pw;
         float32x4_t best = vdupq_n_f32(0.f);
         int32x4_t at = vdupq_n_s32(0);
         bool first = true;
@@ -70,8 +72,12 @@ void max_plane__neon(const float* x, const PoolGeometry& g, float* y, int32_t* i
             at = vbslq_s32(take, vi, at);
           }
         }
-        vst1q_f32(y + i * g.ow + j, best);
-        if (idx) vst1q_s32(idx + i * g.ow + j, at);
+        vst1q_f32(y + i * g.ow + jb, best);
+        if (idx) vst1q_s32(idx + i * g.ow + jb, at);
+        if (jb + 4 == in.hi) {
+          j = in.hi;
+          break;
+        }
       }
     }
     for (; j < g.ow; ++j) scalar::max_window(x, g, i, j, y, idx);
@@ -90,8 +96,9 @@ void avg_plane__neon(const float* x, const PoolGeometry& g, bool include_pad, fl
     const float64x2_t div = vdupq_n_f64(static_cast<double>(rows * static_cast<long>(g.kw)));
     size_t j = 0;
     for (; j < in.lo; ++j) scalar::avg_window(x, g, include_pad, i, j, y);
-    for (; j + 4 <= in.hi; j += 4) {
-      const size_t c0 = j * g.sw - g.pw;
+    // As max_plane: blocks of 4, the last one overlapping its neighbour.
+    for (size_t jb = in.lo; in.hi >= in.lo + 4; jb = jb + 8 <= in.hi ? jb + 4 : in.hi - 4) {
+      const size_t c0 = jb * g.sw - g.pw;
       float64x2_t lo = vdupq_n_f64(0.0), hi = vdupq_n_f64(0.0);
       for (size_t a = a0; a < a1; ++a) {
         const size_t r = static_cast<size_t>(hs + static_cast<long>(a * g.dh));
@@ -103,7 +110,11 @@ void avg_plane__neon(const float* x, const PoolGeometry& g, bool include_pad, fl
       }
       const float32x4_t out =
           vcombine_f32(vcvt_f32_f64(vdivq_f64(lo, div)), vcvt_f32_f64(vdivq_f64(hi, div)));
-      vst1q_f32(y + i * g.ow + j, out);
+      vst1q_f32(y + i * g.ow + jb, out);
+      if (jb + 4 == in.hi) {
+        j = in.hi;
+        break;
+      }
     }
     for (; j < g.ow; ++j) scalar::avg_window(x, g, include_pad, i, j, y);
   }

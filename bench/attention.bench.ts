@@ -34,8 +34,10 @@ function attentionWork(batch: number, heads: number, L: number, d: number, causa
   const s = { batch, heads, lq: L, lk: L, d, dv: d, causal };
   const n = batch * heads * L * d;
   const q = fill(n, 1), k = fill(n, 2), v = fill(n, 3), go = fill(n, 4);
-  const out = new Float32Array(n), lse = new Float32Array(batch * heads * L);
-  const grads = { gradQ: new Float32Array(n), gradK: new Float32Array(n), gradV: new Float32Array(n) };
+  // outputs written once here: fresh typed arrays are lazily mapped, and their first touch would
+  // count as the kernel's memory below
+  const out = new Float32Array(n).fill(1), lse = new Float32Array(batch * heads * L).fill(1);
+  const grads = { gradQ: new Float32Array(n).fill(1), gradK: new Float32Array(n).fill(1), gradV: new Float32Array(n).fill(1) };
   const flops = 14 * batch * heads * L * L * d * (causal ? 0.5 : 1);
   return {
     name: `attention B ${batch}, ${heads}×${d}, L ${L}${causal ? ', causal' : ''}`,

@@ -4,7 +4,7 @@
  * original Transformer, PyTorch's default) or pre-norm (`normFirst`). Built from the modules
  * MultiheadAttention, Linear, LayerNorm and ReLU/GELU, with PyTorch's submodule names.
  */
-import { dropout as dropoutOp, dropoutBackward } from '../ops/index.js';
+import { Dropout } from './dropout.js';
 import { invalidArg } from '../errors.js';
 import { checkBoolean, checkOptions, finiteOr, optionKeys } from '../validate/index.js';
 import { GELU, ReLU } from './activation.js';
@@ -14,43 +14,6 @@ import { Linear } from './linear.js';
 import { Module } from './module.js';
 import { LayerNorm } from './normalization.js';
 import { Buffer, checkGrad, checkTensor, shapeError, type Tensor } from './tensor.js';
-
-/**
- * Elementwise dropout as a module, internal to the Transformer layer (submodules `dropout`,
- * `dropout1`, `dropout2` as PyTorch names them): y = x·mask/(1 − p) in training, x itself in eval or
- * when p = 0. Draws from the global generator (`manualSeed`), as PyTorch's dropout does.
- */
-class Dropout extends Module {
-  readonly p: number;
-  private mask = new Uint8Array(0);
-  private shape: readonly number[] | null = null;
-  private active = false;
-  private readonly y = new Buffer();
-  private readonly gx = new Buffer();
-
-  constructor(p: number) {
-    super();
-    this.p = p;
-  }
-
-  override toString(): string {
-    return `Dropout(p=${this.p})`;
-  }
-
-  forward(x: Tensor): Tensor {
-    this.shape = x.shape;
-    this.active = this.training && this.p > 0;
-    if (!this.active) return x;
-    if (this.mask.length !== x.data.length) this.mask = new Uint8Array(x.data.length);
-    return { data: dropoutOp(x.data, this.y.get(x.data.length), this.mask, { p: this.p }), shape: x.shape };
-  }
-
-  backward(gradOut: Tensor): Tensor {
-    const shape = this.shape ?? this.noForward();
-    if (!this.active) return gradOut;
-    return { data: dropoutBackward(gradOut.data, this.mask, this.gx.get(gradOut.data.length), { p: this.p }), shape };
-  }
-}
 
 /** out = a + b elementwise (a residual add; one monomorphic loop the JIT keeps optimised). */
 function add(a: Float32Array, b: Float32Array, out: Float32Array): void {

@@ -62,8 +62,9 @@ export {
  * Functional kernels with PyTorch semantics, row-major, in place on your Float32Arrays: matmul
  * (`torch.addmm`), linear forward/backward (weight [out, in]), elementwise activations and their
  * backward passes, losses that return their value and write their gradient, the residual add,
- * BatchNorm1d/LayerNorm and one-layer RNN/LSTM/GRU forward and backward through time, embedding lookup,
- * softmax/log-softmax and fused scaled dot-product attention (matmul, linear, normalisation, recurrent,
+ * Conv1d/Conv2d, max/average/adaptive pooling, dropout, BatchNorm1d/BatchNorm2d/LayerNorm, one-layer
+ * RNN/LSTM/GRU forward and backward through time, embedding lookup, softmax/log-softmax and fused
+ * scaled dot-product attention (the matmul, linear, convolution, pooling, normalisation, recurrent,
  * embedding, softmax and attention ops also as `…Async`, off the main thread). Every function validates
  * its arguments (TypeError/RangeError naming the argument) before any work.
  */
@@ -77,8 +78,9 @@ export * as monitor from './monitor/index.js';
 export { GradientMonitor } from './monitor/gradient-monitor.js';
 /**
  * Layers with an explicit forward and backward (PyTorch `torch.nn` without autograd): Module,
- * Linear, activations, Sequential/Residual, RNN/LSTM/GRU, BatchNorm1d/LayerNorm, losses, state dicts
- * and binary checkpoints.
+ * Linear, activations, Sequential/Residual, Conv1d/Conv2d, pooling, Dropout, RNN/LSTM/GRU (stacked,
+ * bidirectional), Embedding, MultiheadAttention, TransformerEncoderLayer, BatchNorm1d/BatchNorm2d/
+ * LayerNorm, losses, state dicts and binary checkpoints.
  */
 export * as nn from './nn/index.js';
 /**

@@ -5,6 +5,7 @@ import { ops } from '../../lib/index.js';
 import { targets, useTarget } from '../helpers/targets.js';
 import { lcgFloats } from '../helpers/random.js';
 import { geo, lengths, opts2d, refForward, type Geo } from './conv-ref.js';
+import { centralDiff, expectGradClose } from '../helpers/gradcheck.js';
 
 function loss(s: Geo, gy: Float32Array, x: Float64Array, w: Float64Array, b: Float64Array): number {
   const y = refForward(s, x, w, b);
@@ -13,27 +14,9 @@ function loss(s: Geo, gy: Float32Array, x: Float64Array, w: Float64Array, b: Flo
   return L;
 }
 
-function numGrad(f: () => number, t: Float64Array, h = 1e-3): Float64Array {
-  const g = new Float64Array(t.length);
-  for (let i = 0; i < t.length; i++) {
-    const keep = t[i];
-    t[i] = keep + h;
-    const up = f();
-    t[i] = keep - h;
-    const down = f();
-    t[i] = keep;
-    g[i] = (up - down) / (2 * h);
-  }
-  return g;
-}
+const numGrad = (f: () => number, t: Float64Array, h = 1e-3): Float64Array => centralDiff(f, t, h);
 
-function expectClose(actual: Float32Array, expected: Float64Array, what: string): void {
-  let scale = 1e-3;
-  for (const e of expected) scale = Math.max(scale, Math.abs(e));
-  for (let i = 0; i < expected.length; i++) {
-    if (!(Math.abs(actual[i] - expected[i]) <= 1e-4 * scale)) throw new Error(`${what}[${i}]: backward ${actual[i]}, finite difference ${expected[i]} (scale ${scale})`);
-  }
-}
+const expectClose = (actual: Float32Array, expected: Float64Array, what: string): void => expectGradClose(actual, expected, what, { rel: 1e-4, floor: 1e-3 });
 
 const CASES: [string, Geo][] = [
   ['3x3 pad 1', geo({ n: 2, ci: 3, co: 2, h: 5, w: 6, kh: 3, kw: 3, ph: 1, pw: 1 })],

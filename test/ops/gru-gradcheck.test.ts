@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ops } from '../../lib/index.js';
 import { targets, useTarget } from '../helpers/targets.js';
 import { lcgFloats } from '../helpers/random.js';
+import { centralDiff, expectGradClose } from '../helpers/gradcheck.js';
 
 const rand = lcgFloats;
 const sig = (v: number): number => 1 / (1 + Math.exp(-v));
@@ -50,30 +51,9 @@ function loss(d: Dims, a: Float64Array[], gO: Float32Array, gH: Float32Array): n
   return L;
 }
 
-function numGrad(f: () => number, t: Float64Array, h = 1e-6): Float64Array {
-  const g = new Float64Array(t.length);
-  for (let i = 0; i < t.length; i++) {
-    const keep = t[i];
-    t[i] = keep + h;
-    const up = f();
-    t[i] = keep - h;
-    const down = f();
-    t[i] = keep;
-    g[i] = (up - down) / (2 * h);
-  }
-  return g;
-}
+const numGrad = (f: () => number, t: Float64Array, h = 1e-6): Float64Array => centralDiff(f, t, h);
 
-function expectClose(actual: Float32Array, expected: Float64Array, what: string): void {
-  let scale = 1e-2;
-  for (const e of expected) scale = Math.max(scale, Math.abs(e));
-  for (let i = 0; i < expected.length; i++) {
-    if (!(Math.abs(actual[i] - expected[i]) <= 1e-3 * scale)) {
-      throw new Error(`${what}[${i}]: backward ${actual[i]}, finite difference ${expected[i]} (scale ${scale})`);
-    }
-  }
-  expect(actual.length).toBe(expected.length);
-}
+const expectClose = (actual: Float32Array, expected: Float64Array, what: string): void => expectGradClose(actual, expected, what, { rel: 1e-3, floor: 1e-2 });
 
 function run(d: Dims, seed: number, gain = 0.6): void {
   const { T, B, I, H } = d;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ops } from '../../lib/index.js';
 import { targets, useTarget } from '../helpers/targets.js';
 import { lcgFloats } from '../helpers/random.js';
+import { centralDiff, expectGradClose } from '../helpers/gradcheck.js';
 
 const rand = lcgFloats;
 
@@ -44,30 +45,9 @@ function lnLoss(m: number, d: number, gy: Float32Array, eps: number): Loss {
 }
 
 /** Central-difference gradient of `loss` w.r.t. argument `which` (0 x, 1 w, 2 b). */
-function numGrad(loss: Loss, args: Float64Array[], which: number, h = 1e-6): Float64Array {
-  const t = args[which];
-  const g = new Float64Array(t.length);
-  for (let i = 0; i < t.length; i++) {
-    const keep = t[i];
-    t[i] = keep + h;
-    const up = loss(args[0], args[1], args[2]);
-    t[i] = keep - h;
-    const down = loss(args[0], args[1], args[2]);
-    t[i] = keep;
-    g[i] = (up - down) / (2 * h);
-  }
-  return g;
-}
+const numGrad = (loss: Loss, args: Float64Array[], which: number, h = 1e-6): Float64Array => centralDiff(() => loss(args[0], args[1], args[2]), args[which], h);
 
-function expectClose(actual: Float32Array, expected: Float64Array, what: string): void {
-  let scale = 1e-3;
-  for (const e of expected) scale = Math.max(scale, Math.abs(e));
-  for (let i = 0; i < expected.length; i++) {
-    if (!(Math.abs(actual[i] - expected[i]) <= 2e-4 * scale)) {
-      throw new Error(`${what}[${i}]: backward ${actual[i]}, finite difference ${expected[i]} (scale ${scale})`);
-    }
-  }
-}
+const expectClose = (actual: Float32Array, expected: Float64Array, what: string): void => expectGradClose(actual, expected, what, { rel: 2e-4, floor: 1e-3 });
 
 function check(loss: Loss, x: Float32Array, w: Float32Array, b: Float32Array, g: ops.NormGrads): void {
   const args = [Float64Array.from(x), Float64Array.from(w), Float64Array.from(b)];

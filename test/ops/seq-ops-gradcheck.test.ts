@@ -6,30 +6,15 @@ import { ops } from '../../lib/index.js';
 import { targets, useTarget } from '../helpers/targets.js';
 import { lcgFloats } from '../helpers/random.js';
 import { refAttention, type RefDims } from '../helpers/attention-ref.js';
+import { centralDiff, expectGradClose } from '../helpers/gradcheck.js';
 
 /** Central-difference gradient of loss(x) with step h. */
 function numGrad(loss: (x: Float64Array) => number, x0: ArrayLike<number>, h = 1e-5): Float64Array {
   const x = Float64Array.from(x0);
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const keep = x[i];
-    x[i] = keep + h;
-    const up = loss(x);
-    x[i] = keep - h;
-    const down = loss(x);
-    x[i] = keep;
-    g[i] = (up - down) / (2 * h);
-  }
-  return g;
+  return centralDiff(() => loss(x), x, h);
 }
 
-function expectClose(actual: Float32Array, expected: Float64Array, what: string): void {
-  let scale = 1e-3;
-  for (const e of expected) scale = Math.max(scale, Math.abs(e));
-  for (let i = 0; i < expected.length; i++) {
-    if (!(Math.abs(actual[i] - expected[i]) <= 2e-4 * scale)) throw new Error(`${what}[${i}]: backward ${actual[i]}, finite difference ${expected[i]} (scale ${scale})`);
-  }
-}
+const expectClose = (actual: Float32Array, expected: Float64Array, what: string): void => expectGradClose(actual, expected, what, { rel: 2e-4, floor: 1e-3 });
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   let s = 0;

@@ -34,14 +34,11 @@ export interface BatchNorm1dOptions {
 const BATCH_NORM_OPTION_KEYS = optionKeys<BatchNorm1dOptions>()(['eps', 'momentum', 'affine']);
 
 /**
- * Batch normalisation over x [batch, features] (PyTorch `nn.BatchNorm1d` with 2-D input), over
- * {@link ops.batchNorm1d}. Training mode normalises with the batch statistics and updates the running
- * mean and unbiased variance (buffers `running_mean`, `running_var`: saved in the state dict); eval
- * mode uses the running statistics. Parameters "weight" (γ, ones) and "bias" (β, zeros) unless
- * `affine: false`.
+ * What BatchNorm1d and BatchNorm2d share: the options, γ and β, the running statistics (buffers
+ * `running_mean`, `running_var`) and the arguments both ops take.
  */
-export class BatchNorm1d extends Module {
-  /** Features C. */
+abstract class BatchNormBase extends Module {
+  /** Features (channels) C. */
   readonly numFeatures: number;
   /** Added to the variance. */
   readonly eps: number;
@@ -55,9 +52,57 @@ export class BatchNorm1d extends Module {
   readonly runningMean: Float32Array;
   /** Running unbiased variance [C] (buffer `running_var`, starts at 1). */
   readonly runningVar: Float32Array;
-  private cache: { x: Tensor; saved: BatchNorm1dSaved } | null = null;
   private readonly gx = new Buffer();
   private readonly y = new Buffer();
+
+  /** @internal */
+  protected constructor(label: string, numFeatures: number, options: BatchNorm1dOptions | undefined) {
+    checkOptions(`new nn.${label}: options`, options, BATCH_NORM_OPTION_KEYS, ['trackRunningStats']);
+    super();
+    this.numFeatures = checkSize(`${label} numFeatures`, numFeatures);
+    this.eps = finiteOption(`${label} options.eps`, options?.eps, 1e-5, 0);
+    this.momentum = finiteOption(`${label} options.momentum`, options?.momentum, 0.1, 0);
+    const affine = options?.affine !== false;
+    this.weight = affine ? this.addParameter('weight', [numFeatures]) : null;
+    this.weight?.data.fill(1);
+    this.bias = affine ? this.addParameter('bias', [numFeatures]) : null;
+    this.runningMean = this.addBuffer('running_mean', [numFeatures], 0);
+    this.runningVar = this.addBuffer('running_var', [numFeatures], 1);
+  }
+
+  /** @internal The forward op's options, its output an n-element buffer this module reuses. */
+  protected forwardOptions(n: number) {
+    return {
+      weight: this.weight?.data ?? null,
+      bias: this.bias?.data ?? null,
+      runningMean: this.runningMean,
+      runningVar: this.runningVar,
+      training: this.training,
+      momentum: this.momentum,
+      eps: this.eps,
+      out: this.y.get(n),
+    };
+  }
+
+  /** @internal The backward op's options: gradX an n-element reused buffer, γ/β gradients accumulated. */
+  protected backwardOptions(n: number) {
+    return {
+      weight: this.weight?.data ?? null,
+      gradX: this.gx.get(n),
+      ...(this.weight && this.bias ? { gradWeight: this.weight.grad, gradBias: this.bias.grad, accumulate: true } : {}),
+    };
+  }
+}
+
+/**
+ * Batch normalisation over x [batch, features] (PyTorch `nn.BatchNorm1d` with 2-D input), over
+ * {@link ops.batchNorm1d}. Training mode normalises with the batch statistics and updates the running
+ * mean and unbiased variance (buffers `running_mean`, `running_var`: saved in the state dict); eval
+ * mode uses the running statistics. Parameters "weight" (γ, ones) and "bias" (β, zeros) unless
+ * `affine: false`.
+ */
+export class BatchNorm1d extends BatchNormBase {
+  private cache: { x: Tensor; saved: BatchNorm1dSaved } | null = null;
 
   /**
    * @param numFeatures C, an integer >= 1.
@@ -65,17 +110,7 @@ export class BatchNorm1d extends Module {
    * @throws {TypeError|RangeError} a bad size or option.
    */
   constructor(numFeatures: number, options?: BatchNorm1dOptions) {
-    checkOptions('new nn.BatchNorm1d: options', options, BATCH_NORM_OPTION_KEYS, ['trackRunningStats']);
-    super();
-    this.numFeatures = checkSize('BatchNorm1d numFeatures', numFeatures);
-    this.eps = finiteOption('BatchNorm1d options.eps', options?.eps, 1e-5, 0);
-    this.momentum = finiteOption('BatchNorm1d options.momentum', options?.momentum, 0.1, 0);
-    const affine = options?.affine !== false;
-    this.weight = affine ? this.addParameter('weight', [numFeatures]) : null;
-    this.weight?.data.fill(1);
-    this.bias = affine ? this.addParameter('bias', [numFeatures]) : null;
-    this.runningMean = this.addBuffer('running_mean', [numFeatures], 0);
-    this.runningVar = this.addBuffer('running_var', [numFeatures], 1);
+    super('BatchNorm1d', numFeatures, options);
   }
 
   override toString(): string {
@@ -93,16 +128,7 @@ export class BatchNorm1d extends Module {
     if (x.shape.length !== 2 || x.shape[1] !== this.numFeatures) shapeError(where, `[batch, ${this.numFeatures}]`, x.shape);
     const [n, c] = x.shape;
     if (this.training && n < 2) invalidArg(where, 'a batch of at least 2 in training mode (batch statistics)', n, 'range');
-    const r = batchNorm1d(x.data, [n, c], {
-      weight: this.weight?.data ?? null,
-      bias: this.bias?.data ?? null,
-      runningMean: this.runningMean,
-      runningVar: this.runningVar,
-      training: this.training,
-      momentum: this.momentum,
-      eps: this.eps,
-      out: this.y.get(n * c),
-    });
+    const r = batchNorm1d(x.data, [n, c], this.forwardOptions(n * c));
     this.cache = { x, saved: r };
     return { data: r.y, shape: x.shape };
   }
@@ -118,11 +144,7 @@ export class BatchNorm1d extends Module {
     const c = this.cache ?? this.noForward();
     checkGrad(this.where('backward', 'gradOut'), gradOut, c.x.shape);
     const [n, f] = c.x.shape;
-    const g = batchNorm1dBackward(gradOut.data, c.x.data, [n, f], c.saved, {
-      weight: this.weight?.data ?? null,
-      gradX: this.gx.get(n * f),
-      ...(this.weight && this.bias ? { gradWeight: this.weight.grad, gradBias: this.bias.grad, accumulate: true } : {}),
-    });
+    const g = batchNorm1dBackward(gradOut.data, c.x.data, [n, f], c.saved, this.backwardOptions(n * f));
     return { data: g.gradX, shape: c.x.shape };
   }
 }
@@ -219,24 +241,8 @@ export type BatchNorm2dOptions = BatchNorm1dOptions;
  * updates the running mean and unbiased variance (buffers `running_mean`, `running_var`); eval mode
  * uses the running ones. Parameters "weight" (γ, ones) and "bias" (β, zeros) unless `affine: false`.
  */
-export class BatchNorm2d extends Module {
-  /** Channels C. */
-  readonly numFeatures: number;
-  /** Added to the variance. */
-  readonly eps: number;
-  /** Running-statistics update rate. */
-  readonly momentum: number;
-  /** γ [C], or null without affine. */
-  readonly weight: Parameter | null;
-  /** β [C], or null without affine. */
-  readonly bias: Parameter | null;
-  /** Running mean [C] (buffer `running_mean`, starts at 0). */
-  readonly runningMean: Float32Array;
-  /** Running unbiased variance [C] (buffer `running_var`, starts at 1). */
-  readonly runningVar: Float32Array;
+export class BatchNorm2d extends BatchNormBase {
   private cache: { x: Tensor; shape: [number, number, number, number]; saved: BatchNorm2dSaved } | null = null;
-  private readonly gx = new Buffer();
-  private readonly y = new Buffer();
 
   /**
    * @param numFeatures C, an integer >= 1.
@@ -244,17 +250,7 @@ export class BatchNorm2d extends Module {
    * @throws {TypeError|RangeError} a bad size or option.
    */
   constructor(numFeatures: number, options?: BatchNorm2dOptions) {
-    checkOptions('new nn.BatchNorm2d: options', options, BATCH_NORM_OPTION_KEYS, ['trackRunningStats']);
-    super();
-    this.numFeatures = checkSize('BatchNorm2d numFeatures', numFeatures);
-    this.eps = finiteOption('BatchNorm2d options.eps', options?.eps, 1e-5, 0);
-    this.momentum = finiteOption('BatchNorm2d options.momentum', options?.momentum, 0.1, 0);
-    const affine = options?.affine !== false;
-    this.weight = affine ? this.addParameter('weight', [numFeatures]) : null;
-    this.weight?.data.fill(1);
-    this.bias = affine ? this.addParameter('bias', [numFeatures]) : null;
-    this.runningMean = this.addBuffer('running_mean', [numFeatures], 0);
-    this.runningVar = this.addBuffer('running_var', [numFeatures], 1);
+    super('BatchNorm2d', numFeatures, options);
   }
 
   override toString(): string {
@@ -274,16 +270,7 @@ export class BatchNorm2d extends Module {
     const [n, , h, w] = shape;
     // PyTorch: "Expected more than 1 value per channel when training".
     if (this.training && n * h * w < 2) invalidArg(where, 'more than 1 value per channel (N·H·W >= 2) in training mode', `shape [${x.shape.join(', ')}]`, 'range');
-    const r = batchNorm2d(x.data, shape, {
-      weight: this.weight?.data ?? null,
-      bias: this.bias?.data ?? null,
-      runningMean: this.runningMean,
-      runningVar: this.runningVar,
-      training: this.training,
-      momentum: this.momentum,
-      eps: this.eps,
-      out: this.y.get(x.data.length),
-    });
+    const r = batchNorm2d(x.data, shape, this.forwardOptions(x.data.length));
     this.cache = { x, shape: [...shape], saved: r };
     return { data: r.y, shape: x.shape };
   }
@@ -298,11 +285,7 @@ export class BatchNorm2d extends Module {
   backward(gradOut: Tensor): Tensor {
     const c = this.cache ?? this.noForward();
     checkGrad(this.where('backward', 'gradOut'), gradOut, c.x.shape);
-    const g = batchNorm2dBackward(gradOut.data, c.x.data, c.shape, c.saved, {
-      weight: this.weight?.data ?? null,
-      gradX: this.gx.get(c.x.data.length),
-      ...(this.weight && this.bias ? { gradWeight: this.weight.grad, gradBias: this.bias.grad, accumulate: true } : {}),
-    });
+    const g = batchNorm2dBackward(gradOut.data, c.x.data, c.shape, c.saved, this.backwardOptions(c.x.data.length));
     return { data: g.gradX, shape: c.x.shape };
   }
 }

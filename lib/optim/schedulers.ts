@@ -17,7 +17,7 @@ function num(name: string, v: unknown, dflt: number, ok: (x: number) => boolean,
 const finiteNonNeg = (x: number): boolean => x >= 0 && Number.isFinite(x);
 
 /** Base of the epoch-indexed schedules: `lr = rateAt(epoch)`. */
-abstract class EpochScheduler {
+export abstract class EpochScheduler {
   /** The optimiser whose `lr` this scheduler writes. */
   readonly optimizer: Optimizer;
   /** The optimiser's lr when the scheduler was created (PyTorch `initial_lr`). */

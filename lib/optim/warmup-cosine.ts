@@ -4,8 +4,9 @@
  * schedulers chained by SequentialLR for this; one closed form is simpler to checkpoint and test.
  */
 import { invalidArg } from '../errors.js';
-import { checkInteger, checkObject, checkOptions, optionKeys } from '../validate/index.js';
-import { checkOptimizer, type Optimizer } from './optimizer.js';
+import { checkInteger, checkOptions, optionKeys } from '../validate/index.js';
+import type { Optimizer } from './optimizer.js';
+import { EpochScheduler } from './schedulers.js';
 
 /** Options of {@link WarmupCosineLR}. */
 export interface WarmupCosineLROptions {
@@ -27,19 +28,13 @@ const KEYS = optionKeys<WarmupCosineLROptions>()(['warmupSteps', 'totalSteps', '
  * above zero; step() is meant to be called once per optimiser step (the Trainer's default).
  * @see https://github.com/karpathy/nanoGPT/blob/master/train.py
  */
-export class WarmupCosineLR {
-  /** The optimiser whose `lr` this scheduler writes. */
-  readonly optimizer: Optimizer;
-  /** The optimiser's lr at construction: the peak, reached at the end of the warm-up. */
-  readonly baseLr: number;
+export class WarmupCosineLR extends EpochScheduler {
   /** Steps of linear warm-up. */
   readonly warmupSteps: number;
   /** Where the cosine reaches etaMin. */
   readonly totalSteps: number;
   /** The floor. */
   readonly etaMin: number;
-  /** Steps taken so far (0 after construction). */
-  lastEpoch = 0;
 
   /**
    * Sets the optimiser's lr to the schedule's first value.
@@ -48,9 +43,8 @@ export class WarmupCosineLR {
    * @throws {TypeError|RangeError} optimizer not a gradguard Optimizer; a step count that is not an integer in range; etaMin not finite >= 0.
    */
   constructor(optimizer: Optimizer, options: WarmupCosineLROptions) {
+    super(optimizer);
     const o = checkOptions('new WarmupCosineLR: options', options, KEYS);
-    this.optimizer = checkOptimizer('optimizer', optimizer);
-    this.baseLr = optimizer.lr;
     this.warmupSteps = checkInteger('options.warmupSteps', o.warmupSteps, 0, Number.MAX_SAFE_INTEGER);
     this.totalSteps = checkInteger('options.totalSteps', o.totalSteps, Math.max(1, this.warmupSteps), Number.MAX_SAFE_INTEGER);
     const eta = o.etaMin ?? 0;
@@ -71,36 +65,5 @@ export class WarmupCosineLR {
     const span = this.totalSteps - w;
     const progress = span > 0 ? Math.min(1, (e - w) / span) : 1;
     return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos(Math.PI * progress))) / 2;
-  }
-
-  /** Advances one step and sets the optimiser's learning rate; returns it. */
-  step(): number {
-    this.lastEpoch++;
-    this.optimizer.lr = this.rateAt(this.lastEpoch);
-    return this.optimizer.lr;
-  }
-
-  /** The learning rate set by the last step (PyTorch `get_last_lr()[0]`). */
-  getLastLr(): number {
-    return this.optimizer.lr;
-  }
-
-  /** JSON-safe progress (the step count), for checkpoints. */
-  state(): {
-    /** Steps taken so far. */
-    lastEpoch: number;
-  } {
-    return { lastEpoch: this.lastEpoch };
-  }
-
-  /**
-   * Resumes from `state()`: the step count, and the optimiser's lr for that step.
-   * @param state a value from `state()`; `lastEpoch` must be an integer >= 0.
-   * @throws {TypeError|RangeError} a malformed state.
-   */
-  loadState(state: { lastEpoch: number }): void {
-    const s = checkObject('state', state);
-    this.lastEpoch = checkInteger('state.lastEpoch', s.lastEpoch, 0, Number.MAX_SAFE_INTEGER);
-    this.optimizer.lr = this.rateAt(this.lastEpoch);
   }
 }

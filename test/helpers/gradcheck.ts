@@ -34,3 +34,28 @@ export function expectGradClose(actual: Float32Array, expected: Float64Array, wh
     }
   }
 }
+
+/**
+ * A module-level check on float32 data: for each [name, data, grad] (a parameter or input, and the
+ * gradient backward gave for it), about `samples` evenly spaced elements (all of a small tensor) are
+ * perturbed by ±h and the central difference of L compared with grad: |num − grad| ≤ atol + rtol·|num|.
+ * Returns how many elements were checked.
+ */
+export function checkSampledGrads(L: () => number, cases: readonly [string, Float32Array, Float32Array][], opts: { h: number; samples: number; atol: number; rtol: number }): number {
+  let checked = 0;
+  for (const [name, data, grad] of cases) {
+    const stride = Math.max(1, Math.floor(data.length / opts.samples));
+    for (let i = 0; i < data.length; i += stride) {
+      const v = data[i];
+      data[i] = v + opts.h;
+      const lp = L();
+      data[i] = v - opts.h;
+      const lm = L();
+      data[i] = v;
+      const num = (lp - lm) / (2 * opts.h);
+      if (Math.abs(num - grad[i]) > opts.atol + opts.rtol * Math.abs(num)) expect.fail(`${name}[${i}]: backward ${grad[i]}, finite difference ${num}`);
+      checked++;
+    }
+  }
+  return checked;
+}

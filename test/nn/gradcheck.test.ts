@@ -5,31 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { nn } from '../../lib/index.js';
 import { randomFloats, targets, useTarget } from '../helpers/targets.js';
+import { checkSampledGrads } from '../helpers/gradcheck.js';
 
 function gradcheck(model: nn.Module, loss: nn.Loss, x: nn.Tensor, y: nn.Tensor, checkInput = true): void {
   const L = (): number => loss.forward(model.forward(x), y);
   model.zeroGrad();
   L();
   const gx = model.backward(loss.backward()).data.slice();
-  const h = 1e-2;
   const cases: [string, Float32Array, Float32Array][] = model.namedParameters().map(([n, p]) => [n, p.data, p.grad.slice()]);
   if (checkInput) cases.push(['input', x.data, gx]);
-  let checked = 0;
-  for (const [name, data, grad] of cases) {
-    // Every element of small tensors, a spread of elements of larger ones.
-    const stride = Math.max(1, Math.floor(data.length / 12));
-    for (let i = 0; i < data.length; i += stride) {
-      const v = data[i];
-      data[i] = v + h;
-      const lp = L();
-      data[i] = v - h;
-      const lm = L();
-      data[i] = v;
-      const num = (lp - lm) / (2 * h);
-      if (Math.abs(num - grad[i]) > 3e-3 + 2e-2 * Math.abs(num)) expect.fail(`${name}[${i}]: backward ${grad[i]}, finite difference ${num}`);
-      checked++;
-    }
-  }
+  const checked = checkSampledGrads(L, cases, { h: 1e-2, samples: 12, atol: 3e-3, rtol: 2e-2 });
   expect(checked).toBeGreaterThan(20);
 }
 

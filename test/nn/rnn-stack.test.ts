@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { nn, Rng } from '../../lib/index.js';
 import { randomFloats, targets, useTarget } from '../helpers/targets.js';
+import { checkSampledGrads } from '../helpers/gradcheck.js';
 
 type Rec = nn.RNN | nn.LSTM | nn.GRU;
 type Kind = 'rnn' | 'lstm' | 'gru';
@@ -41,22 +42,7 @@ function gradcheck(m: Rec, x: nn.Tensor, h0: nn.Tensor, c0: nn.Tensor | null, be
   const cases: [string, Float32Array, Float32Array][] = m.namedParameters().map(([n, p]) => [n, p.data, p.grad.slice()]);
   cases.push(['input', x.data, gx], ['h0', h0.data, m.gradH0.data.slice()]);
   if (c0 && m instanceof nn.LSTM) cases.push(['c0', c0.data, m.gradC0.data.slice()]);
-  const h = 1e-2;
-  let checked = 0;
-  for (const [name, data, grad] of cases) {
-    const stride = Math.max(1, Math.floor(data.length / 10));
-    for (let i = 0; i < data.length; i += stride) {
-      const v = data[i];
-      data[i] = v + h;
-      const lp = L();
-      data[i] = v - h;
-      const lm = L();
-      data[i] = v;
-      const num = (lp - lm) / (2 * h);
-      if (Math.abs(num - grad[i]) > 3e-3 + 2e-2 * Math.abs(num)) expect.fail(`${name}[${i}]: backward ${grad[i]}, finite difference ${num}`);
-      checked++;
-    }
-  }
+  const checked = checkSampledGrads(L, cases, { h: 1e-2, samples: 10, atol: 3e-3, rtol: 2e-2 });
   expect(checked).toBeGreaterThan(40);
 }
 

@@ -45,10 +45,12 @@ function windows(rng: Rng): { tokens: Int32Array; labels: Int32Array; next(): vo
  * The Transformer example's training (its defaults: 2 layers, d 64, 4 heads, ff 256, AdamW lr 3e-3
  * weight decay 0.01, 100 warm-up steps then cosine, clipGradNorm 1.0, seed 1).
  * @param steps training steps (the example's default is 1,500).
+ * @param seed the example's --seed (default 1).
+ * @param layers the example's --layers (default 2).
  */
-export function transformerRun(steps: number): GradientMonitor {
-  const rng = new Rng(1);
-  const model = new CharTransformer({ vocab: V, context: SEQ, dModel: 64, heads: 4, layers: 2, dimFeedforward: 256, dropout: 0, rng });
+export function transformerRun(steps: number, seed = 1, layers = 2): GradientMonitor {
+  const rng = new Rng(seed);
+  const model = new CharTransformer({ vocab: V, context: SEQ, dModel: 64, heads: 4, layers, dimFeedforward: 256, dropout: 0, rng });
   const store = model.paramStore();
   const optimizer = new AdamW(store, { lr: 3e-3, weightDecay: 0.01 });
   const scheduler = new WarmupCosineLR(optimizer, { warmupSteps: 100, totalSteps: Math.max(steps, 100) });

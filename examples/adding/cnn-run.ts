@@ -4,7 +4,7 @@
 // Test accuracy on the held-out digits at the end of each epoch, in eval mode (BatchNorm's running
 // statistics). The per-layer picture: the gradient norms of the first, middle and last convolution.
 import { Adam, clipGradsWithNorm, CosineAnnealingLR, GradientMonitor, nn, Rng, SGD, type monitor } from '../../lib/index.js';
-import { curedCnn, DEMO_SHAPE, plainCnn, type CnnModel } from './cnn-models.js';
+import { curedCnn, plainCnn, type CnnModel, type CnnShape } from './cnn-models.js';
 import { permutation, SIDE, type DigitSet, type MnistSplit } from './mnist.js';
 
 export interface CnnRunConfig {
@@ -18,6 +18,10 @@ export interface CnnRunConfig {
   clip: number | null;
   /** Cosine decay of the learning rate to 0 over the run (per step). */
   cosine: boolean;
+  /** Random translation of each training image by up to this many pixels (0: none). */
+  shift: number;
+  /** The network's widths, depths and head (cnn-models.ts). */
+  shape: CnnShape;
   /** The plain network's weight std (N(0, std²)). */
   initStd: number;
   seed: number;
@@ -72,12 +76,25 @@ export function accuracy(model: nn.Module, set: DigitSet): number {
   return correct / set.n;
 }
 
+/** Image k of `src` moved by (dy, dx) pixels into slot i of `dst`; uncovered pixels get the background. */
+function shifted(src: Float32Array, k: number, dst: Float32Array, i: number, dy: number, dx: number): void {
+  const px = SIDE * SIDE;
+  const bg = src[k * px]; // a corner pixel: MNIST's corners are background
+  for (let r = 0; r < SIDE; r++) {
+    const sr = r - dy;
+    for (let c = 0; c < SIDE; c++) {
+      const sc = c - dx;
+      dst[i * px + r * SIDE + c] = sr >= 0 && sr < SIDE && sc >= 0 && sc < SIDE ? src[k * px + sr * SIDE + sc] : bg;
+    }
+  }
+}
+
 /** Steps at which the per-layer picture samples the norms: 1, 2, 5, 10, 20, 50, … and the last. */
 const sampled = (step: number): boolean => /^[125]0*$/.test(String(step));
 
 export function buildCnn(cfg: CnnRunConfig): CnnModel {
   const rng = new Rng(cfg.seed);
-  return cfg.kind === 'plain' ? plainCnn(DEMO_SHAPE, cfg.initStd, rng) : curedCnn(DEMO_SHAPE, rng);
+  return cfg.kind === 'plain' ? plainCnn(cfg.shape, cfg.initStd, rng) : curedCnn(cfg.shape, rng);
 }
 
 export function runCnn(cfg: CnnRunConfig, data: MnistSplit, hooks: CnnRunHooks = {}): CnnRunResult {
@@ -108,7 +125,8 @@ export function runCnn(cfg: CnnRunConfig, data: MnistSplit, hooks: CnnRunHooks =
     for (let b = 0; b < perEpoch; b++) {
       for (let i = 0; i < cfg.batch; i++) {
         const k = order[b * cfg.batch + i];
-        x.set(train.images.subarray(k * px, (k + 1) * px), i * px);
+        if (cfg.shift > 0) shifted(train.images, k, x, i, Math.floor(shuffle.nextDouble() * (2 * cfg.shift + 1)) - cfg.shift, Math.floor(shuffle.nextDouble() * (2 * cfg.shift + 1)) - cfg.shift);
+        else x.set(train.images.subarray(k * px, (k + 1) * px), i * px);
         y[i] = train.labels[k];
       }
       step++;

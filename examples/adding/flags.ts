@@ -24,7 +24,7 @@ export interface DemoFlags {
 }
 
 /** Part 3's default length: epochs over the 8,000 training digits. */
-export const CNN_EPOCHS = 4;
+export const CNN_EPOCHS = 5;
 
 export const USAGE = `usage: npm run demo -- [--part P[,Q…]] [--steps N[,M]] [--seq N[,M]] [--lr X[,Y]] [--cnn-epochs N] [--threads N] [--backend js|native] [--seed N] [--out DIR]
   --part: 1 (RNN), 2 (LSTM), cnn (deep CNNs on MNIST digits); default all three

@@ -44,6 +44,8 @@ std::vector<ConvGeometry> shapes() {
       geo(2, 3, 4, 1, 31, 1, 5, 1, 2, 0, 2),           // conv1d-like
       geo(9, 20, 33, 13, 14, 3, 3, 1, 1, 1, 1),        // several tiles, 9 samples (2 chunks of 5/4)
       geo(17, 3, 5, 6, 7, 3, 3, 1, 1, 1, 1),           // 17 samples: uneven chunk plan
+      geo(2, 4, 8, 9, 10, 3, 2, 1, 2, 2, 1, 2, 3, 4),  // direct path: stride, dilation, padding
+      geo(3, 3, 15, 7, 6, 3, 3, 2, 1, 1, 1, 1, 1, 3),  // multiplier 5: GEMM path
       geo(2, 0, 4, 3, 3, 1, 1),                        // no input channels: y = bias
   };
 }
@@ -202,9 +204,39 @@ void check_prepare() {
   for (ConvGeometry g : bad) CHECK(conv_prepare(&g) == Status::kInvalidArgument);
 }
 
+// The direct path's row kernels on every ISA against the scalar ones: vector tails (edge sizes),
+// axpy exact up to one FMA rounding per element, dot within a length-n float sum's bound.
+void check_row_kernels() {
+  for (size_t n : test::edge_sizes()) {
+    if (n > 5000) continue;
+    const std::vector<float> x = test::random_floats(n + 1, 11 + n),
+                             y0 = test::random_floats(n + 1, 12 + n);
+    std::vector<float> ref = y0;
+    scalar::conv_axpy_f32__scalar(n, 0.75f, x.data(), ref.data());
+    const float dref = scalar::conv_dot_f32__scalar(n, x.data(), y0.data());
+    double mag = 0.0;
+    for (size_t j = 0; j < n; ++j) mag += std::fabs(double(x[j]) * y0[j]);
+    const double eps = std::numeric_limits<float>::epsilon();
+    for (Isa isa : test::isas()) {
+      std::vector<float> y = y0;
+      conv_kernels(isa).axpy(n, 0.75f, x.data(), y.data());
+      for (size_t j = 0; j < n; ++j) {
+        CHECK_MSG(std::fabs(y[j] - ref[j]) <= 2 * eps * (std::fabs(ref[j]) + std::fabs(x[j])),
+                  "%s axpy n=%zu [%zu]", isa_name(isa), n, j);
+      }
+      CHECK_MSG(test::bits_equal(y[n], y0[n]), "%s axpy n=%zu wrote past the end", isa_name(isa),
+                n);
+      const float d = conv_kernels(isa).dot(n, x.data(), y0.data());
+      CHECK_MSG(std::fabs(d - dref) <= 2 * (double(n) + 4) * eps * mag + 1e-30,
+                "%s dot n=%zu: %g vs %g", isa_name(isa), n, d, dref);
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
+  check_row_kernels();
   check_prepare();
   check_against_reference(false);
   check_against_reference(true);

@@ -151,6 +151,15 @@ describe.each(targets)('CNN modules on $name', (t) => {
     expectClose(c.bias!.grad, want.gradBias, 1e-6);
   });
 
+  it('an empty batch flows through Conv2d, the pools and Dropout (batch 0: no work, right shapes)', () => {
+    const m = new nn.Sequential(new nn.Conv2d(3, 4, 3, { padding: 1, seed: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.AvgPool2d(2), new nn.AdaptiveAvgPool2d(1), new nn.Dropout(0.5, { seed: 2 }));
+    const y = m.forward(T(new Float32Array(0), [0, 3, 8, 8]));
+    expect(y.shape).toEqual([0, 4, 1, 1]);
+    m.zeroGrad();
+    expect(m.backward(T(new Float32Array(0), [0, 4, 1, 1])).shape).toEqual([0, 3, 8, 8]);
+    expect(m.parameters().every((p) => p.grad.every((v) => v === 0))).toBe(true);
+  });
+
   it('input errors name the module and both shapes, before anything is written', () => {
     const c = new nn.Conv2d(3, 4, 3);
     expect(() => c.forward(rand([2, 2, 5, 5], 1))).toThrow(/Conv2d\(3→4, k=3\)\.forward\(x\): expected shape \[N, 3, H, W\] or \[3, H, W\], got shape \[2, 2, 5, 5\]/);

@@ -1,7 +1,8 @@
 // 2-D convolution (conv1d is height 1), PyTorch's F.conv2d: NCHW input, weight
 // [out, in/groups, kh, kw], cross-correlation (the kernel is not flipped), zero padding, stride,
-// dilation, groups. The driver (conv.cc) runs on the ISA's SIMD GEMM (gemm.h): im2col into a reused
-// per-thread buffer, or the input itself for 1x1/stride 1/no padding. float32 accumulation.
+// dilation, groups. The driver (conv.cc) runs on the ISA's SIMD GEMM micro-kernel (gemm.h) as an
+// implicit GEMM (the im2col matrix is gathered straight into packed panels in per-thread buffers),
+// with a direct loop path for depthwise-like groups. float32 accumulation.
 #pragma once
 
 #include <cstddef>
@@ -37,6 +38,24 @@ Status conv2d_forward(Isa isa, const ConvGeometry& g, const float* x, const floa
 // plan that depends on the batch only, and gw's per-chunk partials are reduced in chunk order.
 Status conv2d_backward(Isa isa, const ConvGeometry& g, const float* x, const float* w,
                        const float* gy, float* gx, float* gw, float* gb, bool accumulate);
+
+// Row kernels of the direct (depthwise) path, one row per ISA (conv_dispatch.cc): axpy adds
+// a·x[j] to y[j] for j < n; dot returns Σ x[j]·y[j] (float32 lanes, summed in a fixed order).
+using ConvAxpyFn = void (*)(size_t n, float a, const float* x, float* y);
+using ConvDotFn = float (*)(size_t n, const float* x, const float* y);
+struct ConvKernels {
+  ConvAxpyFn axpy;
+  ConvDotFn dot;
+};
+const ConvKernels& conv_kernels(Isa isa);
+
+#define GG_CONV_DECLARE(Enum, ns, ...)                                   \
+  namespace ns {                                                         \
+  void conv_axpy_f32__##ns(size_t n, float a, const float* x, float* y); \
+  float conv_dot_f32__##ns(size_t n, const float* x, const float* y);    \
+  }
+GG_ISA_LIST(GG_CONV_DECLARE)
+#undef GG_CONV_DECLARE
 
 namespace scalar {
 // The reference: direct loops, float64 accumulation per output element, rounded once.

@@ -1,7 +1,8 @@
 // Reference convolution (F.conv2d and its backward) in direct loops: every output element is one
 // float64 sum in a fixed order, rounded once to float32 (at least as accurate as PyTorch's float32
-// kernels). Padding is a real 0 in every product (0 * Inf = NaN, as the formula and im2col-based
-// kernels give); gx gathers (each input element sums the terms that read it).
+// kernels), and the direct path's row kernels (axpy, an 8-lane dot). Padding is a real 0 in every
+// product (0 * Inf = NaN, as the formula and im2col-based kernels give); gx gathers (each input
+// element sums the terms that read it).
 #include "kernels/conv/conv.h"
 
 namespace gradguard {
@@ -19,6 +20,17 @@ inline long pos(size_t out, size_t stride, size_t tap, size_t dilation, size_t p
 }
 
 }  // namespace
+
+void conv_axpy_f32__scalar(size_t n, float a, const float* x, float* y) {
+  for (size_t j = 0; j < n; ++j) y[j] += a * x[j];
+}
+
+float conv_dot_f32__scalar(size_t n, const float* x, const float* y) {
+  float lanes[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+  for (size_t j = 0; j < n; ++j) lanes[j % 8] += x[j] * y[j];
+  return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
+         ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
 
 void conv2d_forward_ref__scalar(const ConvGeometry& g, const float* x, const float* w,
                                 const float* bias, float* y) {

@@ -6,6 +6,8 @@
 import { demoConfigs } from '../../examples/adding/demo.js';
 import { parseFlags } from '../../examples/adding/flags.js';
 import { runAdding } from '../../examples/adding/run.js';
+import { charLstmRun, transformerRun } from './char-runs.js';
+import { cnnRun } from './cnn-runs.js';
 import { Adam, CosineAnnealingLR, GradientMonitor, nn, Rng, SGD, Trainer, type train } from '../../lib/index.js';
 
 type Batch = train.Batch;
@@ -114,10 +116,19 @@ export const RUNS: EvalRun[] = [
   { name: 'MLP, Adam, unclipped', run: (s) => mlp({ steps: s.short ? 1500 : 3000, optimizer: 'adam' }) },
   { name: 'MLP, SGD momentum, unclipped (the lr-spike run without its spike)', run: (s) => mlp({ steps: s.short ? 1500 : 3000, optimizer: 'sgd' }) },
   { name: 'MLP, SGD momentum, cosine LR, clipped 1.0', run: (s) => mlp({ steps: s.short ? 1500 : 3000, optimizer: 'sgd', clip: 1, cosine: true }) },
+  { name: 'demo 3b: CNN, 20 conv + Kaiming, BN, residual, clipped (MNIST)', run: (s) => cnnRun('cured', s.short) },
+  { name: 'Transformer example (names)', run: (s) => transformerRun(s.short ? 300 : 1500) },
+  { name: 'char-LSTM example (names)', run: (s) => charLstmRun(s.short ? 300 : 1500) },
   {
     name: 'demo 1a: RNN, unclipped (explodes)',
     fault: { onset: 1, layer: /weight_hh/, what: 'recurrent weights orthogonal × 1.5, no clipping: explodes from the start' },
     run: () => runAdding({ ...c1a, steps: 1500 }).monitor,
+  },
+  {
+    name: 'demo 3a: plain CNN, 20 conv (MNIST)',
+    fault: { onset: 1, layer: /^(0|2|4)\./, what: 'conv → ReLU ×20, weights N(0, 0.05²), SGD, no clipping: the first convolutions\' gradients vanish from the start' },
+    // One epoch is enough to score a fault from step 1 (the scoring looks at its first 5 steps and before).
+    run: (s) => cnnRun('plain', s.short, 1),
   },
   {
     name: 'MLP, SGD: learning-rate spike',

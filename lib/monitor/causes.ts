@@ -83,6 +83,16 @@ const l2 = (a: Float32Array): number => {
 export const layerOf = (name: string): string => (name.includes('.') ? name.slice(0, name.lastIndexOf('.')) : name);
 
 /**
+ * A weight's scale against its fan-in: RMS × √fan-in (≈ 0.58 for PyTorch's default U(±1/√fan-in), 1 for
+ * Xavier/LeCun, 1.41 for Kaiming), or null for a bias, an unknown shape or no weights.
+ */
+export function initScale(p: ParamView): number | null {
+  if (!p.data || !p.shape || p.shape.length < 2 || p.data.length === 0) return null;
+  const fanIn = p.shape.slice(1).reduce((a, b) => a * b, 1);
+  return (l2(p.data) / Math.sqrt(p.data.length)) * Math.sqrt(fanIn);
+}
+
+/**
  * The likely cause of an event on parameter `i`, in the seed's terms (depth, initialisation scale,
  * learning rate, recurrent spectral radius; saturated activations are not visible from the
  * gradients and weights alone), with the figure behind it; '' when nothing stands out.
@@ -98,10 +108,8 @@ export function likelyCause(params: readonly ParamView[], i: number, gradNorm: n
     else if (vanishing && rho < 0.9) out.push(`recurrent spectral radius of ${rec!.name} ≈ ${fmt(rho)} < 1 (gradients through time shrink ≈ ${fmt(rho)}× per step)`);
   }
   const p = params[i];
-  if (p.data && p.shape && p.shape.length >= 2 && p.data.length > 0) {
-    const fanIn = p.shape.slice(1).reduce((a, b) => a * b, 1);
-    const rms = l2(p.data) / Math.sqrt(p.data.length);
-    const scale = rms * Math.sqrt(fanIn); // ≈ 0.58 for PyTorch's default U(±1/√fanIn), 1 for Xavier/LeCun, 1.41 for Kaiming
+  const scale = initScale(p);
+  if (scale !== null) {
     if (scale > 3) out.push(`initialisation scale: weights' RMS is ${fmt(scale)}/√fan-in (default ≈ 0.58, Kaiming ≈ 1.4): too large`);
     else if (scale < 0.1) out.push(`initialisation scale: weights' RMS is ${fmt(scale)}/√fan-in (default ≈ 0.58): too small`);
   }

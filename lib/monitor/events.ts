@@ -38,6 +38,8 @@ export type MonitorEventReason =
   | 'floor'
   /** A layer's gradient norm stayed orders of magnitude below the other layers'. */
   | 'ratio'
+  /** From the first steps of the run, a layer's gradient norm is orders of magnitude below the layers after it (nearer the output): vanishing with depth. */
+  | 'depth'
   /** A layer's gradient fell to (nearly) zero from its recent level within a few steps: dead units or a detached layer. */
   | 'collapse'
   /** The loss is NaN or ±Infinity. */
@@ -115,6 +117,8 @@ export function cures(reason: MonitorEventReason, run: ResolvedRunContext | null
       return `Gradients are vanishing: this layer barely learns. Check that it is connected to the loss, use an initialisation that keeps activations in range${init} (Kaiming/Xavier, orthogonal recurrent weights), gated units (LSTM) or residual connections, and ${normText(run)}.`;
     case 'ratio':
       return `Gradients are vanishing relative to the other layers. Use residual connections or gated units (LSTM), ${normText(run)}, non-saturating activations (ReLU/GELU) and an initialisation matched to them${init} (Kaiming).`;
+    case 'depth':
+      return `Gradients vanish with depth from the first step: the signal shrinks layer by layer, so the layers nearest the input do not learn. Initialise for the activations${init} (Kaiming for ReLU, Xavier for tanh), ${run?.normalization ? `check the normalisation (the model uses ${run.normalization})` : 'add normalisation (BatchNorm/LayerNorm)'}, add residual connections, or make the network shallower.`;
     case 'collapse':
       return `The gradient stopped reaching this layer: its units are dead or saturated (every ReLU inactive, or tanh/sigmoid pinned at ±1 where their slope is 0 — typically after too-large updates: ${lrText(run)}; LeakyReLU, a lower initial bias, normalisation), or a bug detaches or zeroes it (a missing backward, a zeroGrad after backward, a frozen parameter).`;
     case 'nonfinite-loss':
@@ -159,6 +163,9 @@ export function makeEvent(
         break;
       case 'ratio':
         what = `gradient norm${where} ${fmt(value)} is ${fmt(reference / value)}× below the other layers' median ${fmt(reference)}`;
+        break;
+      case 'depth':
+        what = `gradient norm${where} ${fmt(value)} is ${fmt(reference / value)}× below the largest of the layers after it, ${fmt(reference)}`;
         break;
       case 'collapse':
         what = `gradient norm${where} fell to ${fmt(value)} from its recent median ${fmt(reference)}`;

@@ -62,9 +62,21 @@ export interface VanishOptions {
   ratio?: number;
   /** Consecutive steps either condition must hold before an event. Default 100. */
   patience?: number;
+  /**
+   * The start-of-run check (a deep plain network whose gradients vanish from step 1 is flagged after
+   * `startSteps` steps, not `patience`): a parameter whose norm is below `startRatio` × the largest
+   * norm among the parameters after it (nearer the output) on each of the first `startSteps`
+   * recorded steps. Default 3; 0 turns the check off.
+   */
+  startSteps?: number;
+  /**
+   * The start-of-run check's ratio. Default 1e-6: the plain 20-convolution CNN of the demo's part 3
+   * has its first convolutions ≈ 1e-9 × its head on the first steps; on the evaluation's healthy runs the lowest figure is 1.4e-4 (the cured CNN's residual branches), most are above 1e-2.
+   */
+  startRatio?: number;
 }
 
-const VANISH_KEYS = optionKeys<VanishOptions>()(['floor', 'ratio', 'patience']);
+const VANISH_KEYS = optionKeys<VanishOptions>()(['floor', 'ratio', 'patience', 'startSteps', 'startRatio']);
 
 /** Loss-divergence detector: a non-finite loss at once, or the smoothed loss far above its running minimum. */
 export interface DivergeOptions {
@@ -231,6 +243,8 @@ export function resolveVanish(options: unknown, name: string): Required<VanishOp
     floor: positive(`${name}.floor`, va.floor, 1e-8),
     ratio: positive(`${name}.ratio`, va.ratio, 1e-4),
     patience: int(`${name}.patience`, va.patience, 100, 1),
+    startSteps: int(`${name}.startSteps`, va.startSteps, 3, 0),
+    startRatio: positive(`${name}.startRatio`, va.startRatio, 1e-6),
   };
 }
 

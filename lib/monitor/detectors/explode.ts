@@ -1,8 +1,9 @@
 /**
  * Exploding gradients: a non-finite norm at once (error), a layer's norm far above its recent median
  * (a spike), or the median of its last few norms far above it (sustained growth). A spike or growth is
- * a 'warning', or 'info' when clipping absorbs it (a clipped run) or the loss is falling (a phase
- * change: a healthy model finding the solution).
+ * a 'warning', or 'info' when clipping absorbs it (a clipped run), when the loss is falling (a phase
+ * change: a healthy model finding the solution), or for growth that leaves the layer still below the
+ * other layers' median norm (a layer catching up, e.g. a branch initialised at zero).
  */
 import { isRecurrentWeight, likelyCause } from '../causes.js';
 import { makeEvent, type MonitorEvent, type MonitorEventLevel, type MonitorEventReason } from '../events.js';
@@ -16,7 +17,8 @@ import { lossFalling } from './loss-trend.js';
  * a layer whose norm exceeds `factor` × its median over the last `window` steps ('spike'), and a layer
  * whose median over the last `growthSteps` steps exceeds `growthFactor` × that median ('growth'). One
  * event per burst: `cooldown` steps pass before the next spike or growth event. Spikes and growth are
- * 'warning's, or 'info' in a clipped run (the clip absorbed them) or while the loss falls.
+ * 'warning's, or 'info' in a clipped run (the clip absorbed them), while the loss falls, or (growth
+ * only) while the layer stays below the other layers' median norm.
  */
 export class ExplodeDetector implements Detector {
   private readonly opt: Required<ExplodeOptions>;
@@ -106,9 +108,16 @@ export class ExplodeDetector implements Detector {
     let extra = worstReason === 'growth' ? ` over the last ${growthSteps} steps` : '';
     let note = '';
     let diagnosis: string | undefined;
+    let others = NaN;
     if (run.clip !== null) {
       level = 'info';
       extra += stats.totalNorm > run.clip ? `; clipping at ${formatClip(run.clip)} scaled this step's total norm ${formatClip(stats.totalNorm)} down` : `; the total norm ${formatClip(stats.totalNorm)} stayed under the clip threshold ${formatClip(run.clip)}`;
+    } else if (worstReason === 'growth' && per[worst] < (others = othersMedian(per, worst))) {
+      // Growing towards the rest of the network, not past it: a layer catching up (a residual branch
+      // whose last BatchNorm starts at γ = 0 has gradient 0 at step 1 and grows for dozens of steps).
+      level = 'info';
+      extra += `; still below the other layers' median ${formatClip(others)} (a layer catching up with the rest)`;
+      diagnosis = 'A layer whose gradient grows from a small start towards the other layers\' is usually waking up (a branch or scale initialised at zero): no action unless it grows past them.';
     } else if (lossFalling(input.losses, input.loss)) {
       level = 'info';
       extra += '; the loss is falling (a phase change: the model is finding the solution)';
@@ -121,3 +130,9 @@ export class ExplodeDetector implements Detector {
 }
 
 const formatClip = (v: number): string => String(+v.toPrecision(3));
+
+/** The median of the finite norms other than `skip`'s (NaN when there are none); only when an event fires. */
+function othersMedian(per: Float64Array, skip: number): number {
+  const rest = Float64Array.from(per.filter((v, j) => j !== skip && Number.isFinite(v)));
+  return finiteMedian(rest);
+}

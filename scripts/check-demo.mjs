@@ -39,6 +39,7 @@ if (parts.includes('cnn')) {
     [`3(a) plain CNN stays near chance (< ${c.chanceCeiling})`, typeof c.part3aTestAccuracy === 'number' && c.part3aTestAccuracy < c.chanceCeiling, `test accuracy ${c.part3aTestAccuracy}`],
     ['3(a) the monitor names a layer whose gradients vanish or explode', typeof c.part3aNamedBy === 'string' && /^step \d+: (vanish|explode): .* in \d+\.(weight|bias) /.test(c.part3aNamedBy), `${c.part3aEvents} events; first: ${c.part3aNamedBy}`],
     [`3(b) cured CNN test accuracy >= ${c.targetAccuracy}`, typeof c.part3bTestAccuracy === 'number' && c.part3bTestAccuracy >= c.targetAccuracy, `test accuracy ${c.part3bTestAccuracy} in ${c.part3bSeconds?.toFixed?.(1)} s`],
+    ['3(b) (healthy): no monitor warning or error', Array.isArray(c.part3bWarnings) && c.part3bWarnings.length === 0, c.part3bWarnings?.join('; ') || 'none'],
   );
 }
 if (parts.includes('1') || parts.includes('2')) {

@@ -169,5 +169,7 @@ describe('when the prebuild cannot be used', () => {
     expect(log).not.toMatch(/nodejs\.org|Downloading/i);
     const r = run('use.mjs', bareEnv());
     expect(r.out?.info).toMatchObject({ backend: 'native', binary: 'build/Release/gradguard.node' });
-  });
+    // A whole source build of the addon: about 50 s on 2 idle cores, more under load; the npm rebuild's
+    // own limit (600 s) is the one that matters, not vitest's 60 s default.
+  }, 600_000);
 });

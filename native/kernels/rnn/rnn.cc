@@ -46,6 +46,7 @@ void for_rows(size_t rows, size_t floats_per_row, const F& fn) {
 // does not fit in cache, so this pass is bound by how well the reads stream).
 void column_sums(const float* m, size_t rows, size_t cols, size_t ld, double* sum) {
   constexpr size_t kMaxBlock = 1024, kAlign = 64;
+  if (cols == 0) return;  // hidden size 0: no column, and a block width of 0 below
   const size_t threads = static_cast<size_t>(num_threads());
   size_t block = (cols + threads - 1) / threads;
   block = (block + kAlign - 1) / kAlign * kAlign;

@@ -29,10 +29,12 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
  * The runs in a monitor JSONL text, as histories (oldest run first).
  * @param text the file's contents (several files concatenated, oldest first, also work).
  * @param source a name for error messages (a file path).
+ * @throws {TypeError} text or source not a string.
  * @throws {GradGuardError} `ERR_GRADGUARD_BAD_JSONL`: a line that is not JSON (other than a cut-off last line), lines before a start line, no start line at all.
  */
 export function historiesFromJsonl(text: string, source = 'jsonl'): MonitorHistory[] {
   if (typeof text !== 'string') invalidArg('text', 'a string', text);
+  if (typeof source !== 'string') invalidArg('source', 'a string (the name errors cite)', source);
   const lines = text.split('\n');
   const runs: Building[] = [];
   let cur: Building | null = null;

@@ -1,7 +1,7 @@
 import { ops } from '../../../lib/index.js';
 import type { OpHandler } from './types.js';
-import { f32Input } from './matmul.js';
-import { boolParam, numParam } from './util.js';
+import { runConvCase } from './conv-case.js';
+import { numParam } from './util.js';
 
 /** F.conv1d forward and backward (NCL, weight [out, in/groups, k]). */
 export const conv1dOp: OpHandler = {
@@ -20,25 +20,6 @@ export const conv1dOp: OpHandler = {
       dilation: numParam(c, 'dilation'),
       groups: numParam(c, 'groups'),
     };
-    const hasBias = boolParam(c, 'bias');
-    const x = f32Input(c, 'x');
-    const w = f32Input(c, 'weight');
-    const bias = hasBias ? f32Input(c, 'bias') : null;
-    const gy = f32Input(c, 'grad_y');
-    const yShape = [options.batch, options.outChannels, ops.conv1dOutputLength(options)];
-    // Output buffers start as garbage: the op must overwrite them (accumulate is off).
-    const y = new Float32Array(yShape.reduce((a, b) => a * b, 1)).fill(NaN);
-    ops.conv1dForward(x.data, w.data, bias ? bias.data : null, y, options);
-    const gradX = new Float32Array(x.data.length).fill(NaN);
-    const gradWeight = new Float32Array(w.data.length).fill(NaN);
-    const gradBias = hasBias ? new Float32Array(options.outChannels).fill(NaN) : null;
-    ops.conv1dBackward(x.data, w.data, gy.data, { gradX, gradWeight, gradBias }, options);
-    const outputs: Record<string, { shape: number[]; data: Float32Array }> = {
-      y: { shape: yShape, data: y },
-      grad_x: { shape: x.shape, data: gradX },
-      grad_weight: { shape: w.shape, data: gradWeight },
-    };
-    if (gradBias && bias) outputs.grad_bias = { shape: bias.shape, data: gradBias };
-    return { outputs };
+    return runConvCase(c, options, [options.batch, options.outChannels, ops.conv1dOutputLength(options)], ops.conv1dForward, ops.conv1dBackward);
   },
 };

@@ -1,8 +1,8 @@
 import { ops } from '../../../lib/index.js';
 import type { OpHandler } from './types.js';
-import { f32Input } from './matmul.js';
+import { runConvCase } from './conv-case.js';
 import { FormatError, type GoldenCase } from '../format.js';
-import { boolParam, numParam } from './util.js';
+import { numParam } from './util.js';
 
 /** A `[h, w]` list param of integers. */
 function pairParam(c: GoldenCase, name: string): [number, number] {
@@ -29,26 +29,6 @@ export const conv2dOp: OpHandler = {
       dilation: pairParam(c, 'dilation'),
       groups: numParam(c, 'groups'),
     };
-    const hasBias = boolParam(c, 'bias');
-    const x = f32Input(c, 'x');
-    const w = f32Input(c, 'weight');
-    const bias = hasBias ? f32Input(c, 'bias') : null;
-    const gy = f32Input(c, 'grad_y');
-    const [oh, ow] = ops.conv2dOutputSize(options);
-    const yShape = [options.batch, options.outChannels, oh, ow];
-    // Output buffers start as garbage: the op must overwrite them (accumulate is off).
-    const y = new Float32Array(yShape.reduce((a, b) => a * b, 1)).fill(NaN);
-    ops.conv2dForward(x.data, w.data, bias ? bias.data : null, y, options);
-    const gradX = new Float32Array(x.data.length).fill(NaN);
-    const gradWeight = new Float32Array(w.data.length).fill(NaN);
-    const gradBias = hasBias ? new Float32Array(options.outChannels).fill(NaN) : null;
-    ops.conv2dBackward(x.data, w.data, gy.data, { gradX, gradWeight, gradBias }, options);
-    const outputs: Record<string, { shape: number[]; data: Float32Array }> = {
-      y: { shape: yShape, data: y },
-      grad_x: { shape: x.shape, data: gradX },
-      grad_weight: { shape: w.shape, data: gradWeight },
-    };
-    if (gradBias && bias) outputs.grad_bias = { shape: bias.shape, data: gradBias };
-    return { outputs };
+    return runConvCase(c, options, [options.batch, options.outChannels, ...ops.conv2dOutputSize(options)], ops.conv2dForward, ops.conv2dBackward);
   },
 };

@@ -2,6 +2,7 @@
 // keeps no per-environment state in globals, so several worker_threads may load it at once.
 #include <napi.h>
 
+#include "addon/async_staging.h"
 #include "addon/bindings.h"
 
 namespace {
@@ -24,6 +25,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   return exports;
 }
 
+// Init's exports with every *Async one wrapped so its buffers are pinned or copied
+// (async_staging.h); apart from Init so that any export added there is covered.
+Napi::Object InitStaged(Napi::Env env, Napi::Object exports) {
+  Init(env, exports);
+  gradguard::addon::stage_async_exports(env, exports);
+  return exports;
+}
+
 }  // namespace
 
-NODE_API_MODULE(gradguard, Init)
+NODE_API_MODULE(gradguard, InitStaged)

@@ -1,11 +1,13 @@
 // Aligned buffers for flat parameter stores: native memory handed to JS as an external ArrayBuffer
-// (freed by its finalizer). Where a runtime forbids external buffers, a plain ArrayBuffer is used.
+// (freed by its finalizer, or after the last *Async call that pinned it: core/exported_memory.h).
+// Where a runtime forbids external buffers, a plain ArrayBuffer is used.
 #include <napi.h>
 
 #include <string>
 
 #include "addon/args.h"
 #include "addon/bindings.h"
+#include "core/exported_memory.h"
 #include "core/memory.h"
 #include "core/status.h"
 
@@ -28,13 +30,14 @@ Napi::Value AllocateBuffer(const Napi::CallbackInfo& info) {
         const size_t n = reinterpret_cast<size_t>(hint);
         int64_t unused = 0;
         napi_adjust_external_memory(fin_env, -static_cast<int64_t>(n), &unused);
-        free_buffer(data, n);
+        release_exported(data);  // frees now, or after the last *Async call using it
       },
       reinterpret_cast<void*>(bytes), &ab);
   if (st != napi_ok) {
     free_buffer(p, bytes);
     return env.Null();  // external buffers not allowed here: the caller falls back to ArrayBuffer
   }
+  track_exported(p, bytes);  // before JS can see it: async calls pin it (async_staging.h)
   int64_t adjusted = 0;
   napi_adjust_external_memory(env, static_cast<int64_t>(bytes), &adjusted);
   return Napi::Value(env, ab);

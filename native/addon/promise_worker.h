@@ -1,12 +1,13 @@
 // Base class of every *Async call: owns a Promise, keeps its JS inputs referenced until it settles,
 // and runs compute() on a libuv worker thread.
 // RULE: compute() touches no JS value (no napi_env, no Napi:: object): it runs off the main thread.
-// A reference keeps a typed array alive, not its memory: N-API cannot pin a backing store, so a
-// transfer (postMessage, structuredClone) or a resize during the call leaves compute() with raw
-// pointers the array no longer owns. The TS layer refuses resizable buffers up front; OnOK checks
-// every kept typed array still has the length it had at the call (a detached array has length 0;
-// the memory of a live one cannot move) and otherwise rejects with ERR_GRADGUARD_DETACHED, so a
-// lost result is never reported as a success.
+// A reference keeps a typed array alive, not its memory: N-API cannot pin a backing store. So every
+// *Async export goes through async_staging.h first, which pins addon-exported memory and copies
+// JS-owned memory into scratch: compute() never sees a pointer a transfer could free. The worker
+// takes that staging (if any) and, in OnOK, rejects with ERR_GRADGUARD_DETACHED when a kept typed
+// array or a staged original lost its length or memory meanwhile (a detached array has length 0;
+// the memory of a live one cannot move), writing nothing back; otherwise it copies the staged
+// results back before resolving. A lost result is never reported as a success.
 #pragma once
 
 #include <napi.h>
@@ -14,11 +15,13 @@
 #include <cstdint>
 #include <exception>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "addon/args.h"
+#include "addon/async_staging.h"
 #include "core/status.h"
 
 namespace gradguard {
@@ -27,7 +30,10 @@ namespace addon {
 class PromiseWorker : public Napi::AsyncWorker {
  public:
   explicit PromiseWorker(Napi::Env env, const char* name)
-      : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)), name_(name) {}
+      : Napi::AsyncWorker(env, name),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        name_(name),
+        staging_(AsyncStaging::take()) {}
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
@@ -72,7 +78,8 @@ class PromiseWorker : public Napi::AsyncWorker {
   void OnOK() override {
     settle([this] {
       Napi::Env env = Env();
-      const std::string moved = first_moved(env);
+      std::string moved = first_moved(env);
+      if (moved.empty() && staging_) moved = staging_->first_moved(env);
       if (!moved.empty()) {
         Napi::Error e = Napi::Error::New(
             env, std::string(Name()) + ": " + moved +
@@ -88,6 +95,7 @@ class PromiseWorker : public Napi::AsyncWorker {
         deferred_.Reject(e.Value());
         return;
       }
+      if (staging_) staging_->write_back(env);
       try {
         deferred_.Resolve(result(env));
       } catch (const Napi::Error& e) {
@@ -178,6 +186,9 @@ class PromiseWorker : public Napi::AsyncWorker {
   std::vector<Napi::ObjectReference> refs_;
   std::vector<Watched> watched_;
   std::vector<WatchedList> lists_;
+  // The copies and pins made for this call (null when it did not come through the wrapper):
+  // released with the worker, after it settled.
+  std::unique_ptr<AsyncStaging> staging_;
   Status status_ = Status::kOk;
 };
 

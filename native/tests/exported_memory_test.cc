@@ -2,13 +2,14 @@
 // pool behind the copies of JS-owned memory: a released allocation is freed only at its last unpin,
 // pins find the allocation from any pointer inside it and nothing outside, concurrent pin/unpin
 // from many threads loses no count, and the pool hands released blocks back instead of new ones.
+#include "core/exported_memory.h"
+
 #include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <thread>
 #include <vector>
 
-#include "core/exported_memory.h"
 #include "core/memory.h"
 #include "core/scratch_pool.h"
 #include "test_util.h"
@@ -53,12 +54,12 @@ void test_ranges() {
   const size_t bytes = 256;
   auto* p = static_cast<uint8_t*>(allocate_buffer(bytes));
   track_exported(p, bytes);
-  CHECK(pin_exported(p + bytes, 1) == nullptr);    // starts past the end
-  CHECK(pin_exported(p + 200, 57) == nullptr);     // runs past the end
-  CHECK(pin_exported(p - 1, 4) == nullptr);        // starts before
+  CHECK(pin_exported(p + bytes, 1) == nullptr);  // starts past the end
+  CHECK(pin_exported(p + 200, 57) == nullptr);   // runs past the end
+  CHECK(pin_exported(p - 1, 4) == nullptr);      // starts before
   uint8_t local[16];
   CHECK(pin_exported(local, sizeof local) == nullptr);  // not exported at all
-  const void* end = pin_exported(p + 200, 56);     // ends exactly at the end
+  const void* end = pin_exported(p + 200, 56);          // ends exactly at the end
   CHECK(end == p);
   unpin_exported(end);
   // A large (mmap, huge-page) allocation is found the same way.

@@ -161,9 +161,10 @@ if (want('tsan-cpp')) {
 }
 
 // 3./4. The addon built with a sanitizer in a staging copy, under vitest suites.
-const SUITES = ['test/grad', 'test/ops', 'test/nn-ops', 'test/optim', 'test/nn', 'test/backend/worker-threads.test.ts'];
+const SUITES = ['test/grad', 'test/ops', 'test/nn-ops', 'test/optim', 'test/nn', 'test/backend/worker-threads.test.ts',
+  'test/backend/async-transfer.test.ts'];
 const ASYNC_SUITES = ['test/grad/async-buffers.test.ts', 'test/ops/async-buffers.test.ts', 'test/nn-ops/async-buffers.test.ts',
-  'test/nn-ops/async.test.ts', 'test/backend/worker-threads.test.ts'];
+  'test/nn-ops/async.test.ts', 'test/backend/worker-threads.test.ts', 'test/backend/async-transfer.test.ts'];
 const gcc = (lib) => run('gcc', [`-print-file-name=${lib}`]).out.trim();
 
 function addonSuite(name, { flags, ldflags, preload, pool, suites }) {

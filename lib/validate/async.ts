@@ -47,14 +47,15 @@ function detachedError(name: string): GradGuardError {
 
 /**
  * Runs an *Async backend call under the buffer rule (DESIGN §4: while an *Async call runs, its
- * buffers belong to it). N-API cannot pin a backing store, so the worker thread reads and writes
- * through the pointers it got when the call started. Hence:
+ * buffers belong to it). The native addon never lets its worker thread use memory JS could free:
+ * it pins the memory it exported and copies any other (native/addon/async_staging.h), so a
+ * transfer loses the result but touches no freed memory. Hence:
  *  - before the call, an array over a resizable ArrayBuffer or growable SharedArrayBuffer is a
  *    TypeError naming it (a shrink would decommit memory under the worker);
  *  - after it, an array whose length changed (detached by a transfer, or resized) fails the call
  *    with GradGuardError `ERR_GRADGUARD_DETACHED` naming it, whether the backend resolved or
  *    rejected (the native addon rejects too, from its own check on completion).
- * A transfer is still the caller's bug: the memory then belongs to the receiver, which may free it.
+ * A transfer is still the caller's bug: its result is lost.
  */
 export async function runAsync<T>(args: readonly AsyncArg[], call: () => Promise<T>): Promise<T> {
   // Element lengths, not byteLength: the same test (a detached view has length 0) at a fifth of

@@ -79,13 +79,18 @@ AsyncStaging::~AsyncStaging() {
   for (const void* p : pins_) unpin_exported(p);
   napi_handle_scope scope = nullptr;
   const bool scoped = napi_open_handle_scope(env_, &scope) == napi_ok;
-  for (Group& g : groups_) {
+  if (buffer_ != nullptr) {
     napi_value ab = nullptr;
-    if (g.capacity != 0 && napi_get_reference_value(env_, g.buffer, &ab) == napi_ok && ab) {
-      napi_detach_arraybuffer(env_, ab);  // its finalizer returns the block to the pool
+    if (capacity_ != 0 && napi_get_reference_value(env_, buffer_, &ab) == napi_ok && ab) {
+      napi_detach_arraybuffer(env_, ab);  // any stray scratch view now reads as detached
     }
-    napi_delete_reference(env_, g.buffer);
+    napi_delete_reference(env_, buffer_);
   }
+  // Back to the pool now, not from the buffer's finalizer: that runs a loop turn later (or at a
+  // GC), after the next call of a loop has already taken a fresh block and paid its page faults.
+  // Safe: the scratch views never reach user code (the bindings return numbers, plain objects or
+  // undefined, and the TS layer returns the caller's own arrays), and the work is done.
+  if (capacity_ != 0) scratch_release(scratch_, capacity_);
   for (View& v : views_) napi_delete_reference(env_, v.orig);
   if (scoped) napi_close_handle_scope(env_, scope);
 }
@@ -145,12 +150,17 @@ void AsyncStaging::collect(napi_value v, size_t arg, uint32_t element) {
   index_.emplace(key, views_.size() - 1);
 }
 
-// One scratch block per ArrayBuffer, covering its views; copies them in and makes the scratch
-// views.
+// One scratch block for the whole call (one external ArrayBuffer: creating and finalizing one per
+// tensor cost microseconds each, milliseconds for a list of a thousand); in it, one 64-byte-aligned
+// region per original ArrayBuffer covering that buffer's views, so views that overlap keep
+// overlapping. Copies the views in and makes the scratch views.
 void AsyncStaging::build_groups() {
   std::map<uint8_t*, std::vector<size_t>> by_base;
   for (size_t i = 0; i < views_.size(); ++i) by_base[views_[i].base].push_back(i);
   groups_.reserve(by_base.size());
+  std::vector<std::vector<Range>> copy_in;
+  copy_in.reserve(by_base.size());
+  size_t total = 0;
   for (auto& kv : by_base) {
     std::vector<Range> all, write;
     for (size_t i : kv.second) {
@@ -159,42 +169,46 @@ void AsyncStaging::build_groups() {
       if (!v.read_only) write.push_back({v.offset, v.offset + v.bytes});
     }
     all = merged(std::move(all));
-    // 8-aligned start: every view keeps an offset its element size divides.
+    // An 8-aligned start: every view keeps an offset its element size divides.
     const size_t lo = all.front().first & ~size_t{7};
-    const size_t span = all.back().second - lo;
-    Group g{kv.first, lo, nullptr, 0, nullptr, merged(std::move(write))};
-    napi_value ab = nullptr;
-    g.scratch = scratch_acquire(span, &g.capacity);
-    if (g.scratch == nullptr) throw_status(env_, Status::kOutOfMemory, "staging an *Async call");
-    const napi_status st = napi_create_external_arraybuffer(
-        env_, g.scratch, span,
-        [](napi_env, void* data, void* hint) {
-          scratch_release(data, reinterpret_cast<size_t>(hint));
-        },
-        reinterpret_cast<void*>(g.capacity), &ab);
-    if (st != napi_ok) {
-      // A runtime without external buffers: a plain one (never seen by JS, so just as safe).
-      scratch_release(g.scratch, g.capacity);
-      g.capacity = 0;
-      if (napi_create_arraybuffer(env_, span, &g.scratch, &ab) != napi_ok) {
-        throw_status(env_, Status::kOutOfMemory, "staging an *Async call");
-      }
+    groups_.push_back(Group{kv.first, lo, total, merged(std::move(write))});
+    total += (all.back().second - lo + 63) & ~size_t{63};
+    copy_in.push_back(std::move(all));
+  }
+  napi_value ab = nullptr;
+  scratch_ = scratch_acquire(total, &capacity_);
+  if (scratch_ == nullptr) throw_status(env_, Status::kOutOfMemory, "staging an *Async call");
+  const napi_status st = napi_create_external_arraybuffer(
+      env_, scratch_, total,
+      // Nothing to do here: the destructor gives the block back (see there).
+      [](napi_env, void*, void*) {}, nullptr, &ab);
+  if (st != napi_ok) {
+    // A runtime without external buffers: a plain one (never seen by JS, so just as safe).
+    scratch_release(scratch_, capacity_);
+    capacity_ = 0;
+    if (napi_create_arraybuffer(env_, total, &scratch_, &ab) != napi_ok) {
+      throw_status(env_, Status::kOutOfMemory, "staging an *Async call");
     }
-    if (napi_create_reference(env_, ab, 1, &g.buffer) != napi_ok) {
-      if (g.capacity != 0) napi_detach_arraybuffer(env_, ab);
-      throw_napi(env_, "reference");
+  }
+  if (napi_create_reference(env_, ab, 1, &buffer_) != napi_ok) {
+    if (capacity_ != 0) napi_detach_arraybuffer(env_, ab);
+    throw_napi(env_, "reference");
+  }
+  uint8_t* scratch = static_cast<uint8_t*>(scratch_);
+  size_t g = 0;
+  for (auto& kv : by_base) {
+    const Group& gr = groups_[g];
+    for (const Range& r : copy_in[g]) {
+      std::memcpy(scratch + gr.pos + (r.first - gr.lo), kv.first + r.first, r.second - r.first);
     }
-    groups_.push_back(std::move(g));
-    const Group& gr = groups_.back();
-    uint8_t* scratch = static_cast<uint8_t*>(gr.scratch);
-    for (const Range& r : all)
-      std::memcpy(scratch + (r.first - lo), kv.first + r.first, r.second - r.first);
     for (size_t i : kv.second) {
       View& v = views_[i];
-      if (napi_create_typedarray(env_, v.type, v.length, ab, v.offset - lo, &v.sub) != napi_ok) {
+      if (napi_create_typedarray(env_, v.type, v.length, ab, gr.pos + (v.offset - gr.lo), &v.sub) !=
+          napi_ok) {
         throw_napi(env_, "typed array");
       }
     }
+    ++g;
   }
 }
 
@@ -247,7 +261,7 @@ napi_value AsyncStaging::substitute(napi_value v, size_t arg, uint32_t element) 
 std::vector<napi_value> AsyncStaging::stage(const Napi::CallbackInfo& info) {
   const size_t n = info.Length();
   for (size_t i = 0; i < n; ++i) collect(info[i], i, kNoElement);
-  build_groups();
+  if (!views_.empty()) build_groups();
   std::vector<napi_value> args(n);
   for (size_t i = 0; i < n; ++i)
     args[i] = views_.empty() ? info[i] : substitute(info[i], i, kNoElement);
@@ -273,10 +287,10 @@ std::string AsyncStaging::first_moved(napi_env env) const {
 }
 
 void AsyncStaging::write_back(napi_env) const {
+  const uint8_t* scratch = static_cast<const uint8_t*>(scratch_);
   for (const Group& g : groups_) {
-    const uint8_t* scratch = static_cast<const uint8_t*>(g.scratch);
     for (const Range& r : g.write) {
-      std::memcpy(g.base + r.first, scratch + (r.first - g.lo), r.second - r.first);
+      std::memcpy(g.base + r.first, scratch + g.pos + (r.first - g.lo), r.second - r.first);
     }
   }
 }

@@ -9,10 +9,11 @@
 //  - a SharedArrayBuffer's memory is kept alive by the reference the worker holds (it cannot be
 //    detached), so it runs zero-copy too;
 //  - any other (JS-owned) memory is copied into addon-owned scratch (core/scratch_pool.h), one
-//    block per ArrayBuffer so views that overlap keep overlapping, and the binding gets views of
-//    the scratch instead. When the call settles, on the main thread, the originals are re-checked:
-//    if one was detached or resized the Promise rejects with ERR_GRADGUARD_DETACHED and nothing is
-//    written; otherwise the scratch is copied back (except arguments the export only reads).
+//    block per call with a region per ArrayBuffer so views that overlap keep overlapping, and the
+//    binding gets views of the scratch instead. When the call settles, on the main thread, the
+//    originals are re-checked: if one was detached or resized the Promise rejects with
+//    ERR_GRADGUARD_DETACHED and nothing is written; otherwise the scratch is copied back (except
+//    arguments the export only reads).
 // The binding then builds its worker as before; the worker takes the staging (take()) and calls
 // first_moved()/write_back() when it settles. The cost is two copies of the JS-owned bytes per call
 // (bench/async-transfer.bench.ts measures it).
@@ -74,11 +75,9 @@ class AsyncStaging {
   };
 
   struct Group {
-    uint8_t* base;
-    size_t lo;  // the scratch holds base[lo, lo + scratch bytes)
-    void* scratch;
-    size_t capacity;           // 0: a plain ArrayBuffer (no pool block)
-    napi_ref buffer;           // the scratch ArrayBuffer
+    uint8_t* base;  // the original ArrayBuffer's memory
+    size_t lo;      // its bytes from lo on sit at scratch_ + pos
+    size_t pos;
     std::vector<Range> write;  // to copy back, relative to base
   };
 
@@ -93,6 +92,9 @@ class AsyncStaging {
   std::map<std::tuple<const void*, int, size_t>, size_t> index_;
   std::vector<Group> groups_;
   std::vector<const void*> pins_;
+  void* scratch_ = nullptr;    // one block for every group
+  size_t capacity_ = 0;        // 0: a plain ArrayBuffer (no pool block)
+  napi_ref buffer_ = nullptr;  // the scratch ArrayBuffer
 };
 
 // Replaces every function export whose name ends in "Async" with a wrapper that stages its

@@ -39,6 +39,10 @@ function runChild(scenario: 'user' | 'exported', rounds: number): Record<string,
   const r = spawnSync(process.execPath, ['--expose-gc', child, join(root, file as string), scenario, String(rounds)], {
     encoding: 'utf8',
     timeout: 240_000,
+    // Under test:sanitize's ASan run, LeakSanitizer would turn Node's own teardown leaks (the
+    // Promise handles of calls in flight in a terminated worker) into exit status 23; the leak
+    // records still go to the sanitizer logs, which the script judges.
+    env: { ...process.env, LSAN_OPTIONS: [process.env.LSAN_OPTIONS, 'exitcode=0'].filter(Boolean).join(':') },
   });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);

@@ -5,6 +5,7 @@
  * zero-copy), at several sizes, with the sync form as the floor. Variants alternate call by call
  * in one process, so load drifts hit them alike; each row is the median of per-call times
  * (steady state: the scratch blocks come from the pool after the first call).
+ * The last rows take a list of many small tensors (the per-tensor cost of staging).
  * Columns: median µs per call for each variant, the copy's extra µs (user − exported) and the
  * ratio user / exported. `clipGradNormAsync` is given a maxNorm that makes it scale (read + write),
  * `getTotalNormAsync` only reads (its copy is not written back).
@@ -15,8 +16,9 @@ import { backendInfo, clipGradNorm, clipGradNormAsync, createParamStore, getTota
 const QUICK = process.argv.includes('--quick');
 const SIZES = QUICK ? [1024, 262_144] : [256, 4096, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216];
 
-type Call = (g: Float32Array) => unknown;
-const OPS: { name: string; sync: Call; async: (g: Float32Array) => Promise<unknown> }[] = [
+type Grads = Float32Array | Float32Array[];
+type Call = (g: Grads) => unknown;
+const OPS: { name: string; sync: Call; async: (g: Grads) => Promise<unknown> }[] = [
   { name: 'getTotalNormAsync', sync: (g) => getTotalNorm(g), async: (g) => getTotalNormAsync(g) },
   // maxNorm below the norm: every call scales (the values shrink towards 0 but stay normal for
   // the few hundred calls of a run, and the work per call is the same).
@@ -53,6 +55,27 @@ async function row(op: (typeof OPS)[number], n: number): Promise<string> {
   return `| ${op.name} | ${n.toLocaleString('en')} (${mb < 1 ? mb.toFixed(3) : mb.toFixed(1)} MB) | ${s.toFixed(1)} | ${e.toFixed(1)} | ${u.toFixed(1)} | ${(u - e).toFixed(1)} | ${(u / e).toFixed(2)} | ${calls} |`;
 }
 
+/** A list of many small tensors: the per-tensor cost of staging (one scratch view each). */
+async function listRow(op: (typeof OPS)[number], tensors: number, n: number): Promise<string> {
+  const user = Array.from({ length: tensors }, () => new Float32Array(n).fill(1));
+  const store = createParamStore(Array.from({ length: tensors }, () => [n]));
+  const exported = store.grads.views.map((v) => v.fill(1));
+  const calls = QUICK ? 10 : 60;
+  const t = { exported: [] as number[], user: [] as number[] };
+  const run = (g: Float32Array[]): Promise<unknown> => op.async(g);
+  await run(user);
+  await run(exported);
+  for (let i = 0; i < calls; ++i) {
+    for (const which of ['user', 'exported'] as const) {
+      const t0 = now();
+      await run(which === 'user' ? user : exported);
+      t[which].push(now() - t0);
+    }
+  }
+  const [e, u] = [median(t.exported), median(t.user)];
+  return `| ${op.name} | ${tensors} tensors × ${n} | – | ${e.toFixed(1)} | ${u.toFixed(1)} | ${(u - e).toFixed(1)} | ${(u / e).toFixed(2)} | ${calls} |`;
+}
+
 async function main(): Promise<void> {
   if (!nativeAvailable()) {
     console.log('async-transfer bench: the native addon is not available; nothing to measure');
@@ -64,6 +87,7 @@ async function main(): Promise<void> {
   console.log('| call | floats | sync µs | exported µs | user µs | copy extra µs | user / exported | calls |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const op of OPS) for (const n of SIZES) console.log(await row(op, n));
+  for (const op of OPS) console.log(await listRow(op, QUICK ? 100 : 1000, 256));
 }
 
 void main();

@@ -30,22 +30,55 @@ export function measure(name: string, fn: () => void, opts: { maxTime?: number; 
 
 let noProbes: string | undefined;
 
-/** The machine's streaming bandwidth with `threads` threads, in GB/s: read (bytes read per second)
- *  and copy (bytes read + written per second), over 256 MiB buffers, far beyond the caches; null
- *  (said once) where the devtools addon is not built for this machine (an emulated ARM64 run has
- *  only the shipped prebuild): the tables then leave the roofline columns blank. */
-export function bandwidth(threads: number): { read: number; copy: number } | null {
-  let probes: ReturnType<typeof loadDevtools>;
+/** The devtools probes, or null (said once) where the devtools addon is not built for this machine
+ *  (an emulated ARM64 run has only the shipped prebuild): the tables then leave the roofline columns
+ *  blank. */
+function probes(): ReturnType<typeof loadDevtools> | null {
   try {
-    probes = loadDevtools();
+    return loadDevtools();
   } catch (err) {
     if (noProbes === undefined) console.log(`bandwidth probes unavailable: ${(noProbes = (err as Error).message)}; no roofline figures`);
     return null;
   }
-  const n = 64 * 1024 * 1024;
-  const a = new Float32Array(n).fill(1);
-  const b = new Float32Array(n).fill(2);
-  const r = measure(`read ${threads}t`, () => void probes.streamRead(a, threads), { maxTime: 1 });
-  const c = measure(`copy ${threads}t`, () => probes.streamCopy(b, a, threads), { maxTime: 1 });
+}
+
+// The probes' 256 MiB buffers (far beyond the caches), made once: a repeated bench (--repeat) probes
+// every run, and fresh buffers each time would time page faults and grow the heap.
+const PROBE_FLOATS = 64 * 1024 * 1024;
+let probeBuffers: Float32Array[] | undefined;
+function buffers(): Float32Array[] {
+  probeBuffers ??= [1, 2, 0.5].map((v) => new Float32Array(PROBE_FLOATS).fill(v));
+  return probeBuffers;
+}
+
+/** The machine's streaming bandwidth with `threads` threads, in GB/s: read (bytes read per second)
+ *  and copy (bytes read + written per second), over 256 MiB buffers; null without the probes. */
+export function bandwidth(threads: number): { read: number; copy: number } | null {
+  const p = probes();
+  if (!p) return null;
+  const [a, b] = buffers();
+  const n = PROBE_FLOATS;
+  const r = measure(`read ${threads}t`, () => void p.streamRead(a, threads), { maxTime: 1 });
+  const c = measure(`copy ${threads}t`, () => p.streamCopy(b, a, threads), { maxTime: 1 });
   return { read: (n * 4) / r.median / 1e9, copy: (2 * n * 4) / c.median / 1e9 };
+}
+
+/** A plain C++ float64 sum-of-squares loop over 256 MiB with `threads` threads, in GB/s read: the
+ *  hand-written peer of getTotalNorm; null without the probes. */
+export function sumSquaresStream(threads: number): number | null {
+  const p = probes();
+  if (!p) return null;
+  const [a] = buffers();
+  const t = measure(`sum of squares ${threads}t`, () => void p.streamSumSquares(a, threads), { maxTime: 1 });
+  return (PROBE_FLOATS * 4) / t.median / 1e9;
+}
+
+/** STREAM triad bandwidth (a = b + s·c, 12 bytes per float32 element counted, as STREAM counts)
+ *  with `threads` threads, in GB/s, over 256 MiB arrays; null without the probes. */
+export function triadBandwidth(threads: number): number | null {
+  const p = probes();
+  if (!p) return null;
+  const [a, b, c] = buffers();
+  const t = measure(`triad ${threads}t`, () => p.streamTriad(c, a, b, 0.5, threads), { maxTime: 1 });
+  return (PROBE_FLOATS * 12) / t.median / 1e9;
 }

@@ -4,12 +4,13 @@
  * params/s and GB/s (Adam moves 28 bytes per parameter: reads p, g, m, v, writes p, m, v; SGD with
  * momentum 20: reads p, g, buf, writes p, buf). State is allocated and touched before timing, so
  * these are steady-state figures; the first step (page faults on fresh state) is reported apart.
- * Native runs on 1 and all threads; GB/s is compared with the copy bandwidth measured in this run.
+ * Native runs on 1 and all threads; GB/s is compared with the copy bandwidth and with the STREAM triad
+ * bandwidth measured in this run (the roofline: the step's bytes at the triad rate, per thread count).
  * Run: npx tsx bench/optim.bench.ts [--params N] [--tensors K] [--quick]
  */
 import { cpus } from 'node:os';
 import { Adam, backendInfo, createParamStore, getNumThreads, nativeAvailable, SGD, setNumThreads, useBackend, type Optimizer } from '../lib/index.js';
-import { bandwidth, measure } from './harness.js';
+import { bandwidth, measure, triadBandwidth } from './harness.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(name);
@@ -44,9 +45,10 @@ function params(layout: (typeof LAYOUTS)[number]) {
 const allThreads = nativeAvailable() ? getNumThreads() : 1;
 const threadCounts = [...new Set([1, allThreads])];
 const bw = new Map(nativeAvailable() ? threadCounts.map((t) => [t, bandwidth(t)] as const) : []);
+const triad = new Map(nativeAvailable() ? threadCounts.map((t) => [t, triadBandwidth(t)] as const) : []);
 console.log(`\noptimiser step over ${(TOTAL / 1e6).toFixed(1)}M params; ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ISA ${backendInfo().isa}`);
-for (const [t, b] of bw) if (b) console.log(`memory bandwidth, ${t} thread(s): copy (read+write) ${b.copy.toFixed(1)} GB/s`);
-console.log('\n| optimiser | layout | backend | threads | first ms | median ms/step | Gparam/s | GB/s | % copy bandwidth | × pure-TS |\n|---|---|---|---|---|---|---|---|---|---|');
+for (const [t, b] of bw) if (b) console.log(`memory bandwidth, ${t} thread(s): copy (read+write) ${b.copy.toFixed(1)} GB/s, triad ${triad.get(t)?.toFixed(1) ?? '—'} GB/s`);
+console.log('\n| optimiser | layout | backend | threads | first ms | median ms/step | Gparam/s | GB/s | % copy bandwidth | % triad roofline | × pure-TS |\n|---|---|---|---|---|---|---|---|---|---|---|');
 for (const c of CASES) {
   for (const layout of LAYOUTS) {
     const runs: { backend: 'native' | 'js'; threads: number }[] = [
@@ -66,8 +68,9 @@ for (const c of CASES) {
       if (r.backend === 'js') jsMs = ms;
       const gbs = (c.bytesPerParam * TOTAL) / (ms / 1e3) / 1e9;
       const copy = r.backend === 'native' ? bw.get(r.threads)?.copy : undefined;
+      const tri = r.backend === 'native' ? triad.get(r.threads) : undefined;
       console.log(
-        `| ${c.name} | ${layout} | ${r.backend === 'native' ? 'native/' + backendInfo().isa : 'pure-TS'} | ${r.threads} | ${firstMs.toFixed(1)} | ${ms.toFixed(1)} | ${(TOTAL / (ms / 1e3) / 1e9).toFixed(2)} | ${gbs.toFixed(1)} | ${copy ? ((100 * gbs) / copy).toFixed(0) + '%' : '—'} | ${r.backend === 'native' ? (jsMs / ms).toFixed(1) : '1.0'} |`,
+        `| ${c.name} | ${layout} | ${r.backend === 'native' ? 'native/' + backendInfo().isa : 'pure-TS'} | ${r.threads} | ${firstMs.toFixed(1)} | ${ms.toFixed(1)} | ${(TOTAL / (ms / 1e3) / 1e9).toFixed(2)} | ${gbs.toFixed(1)} | ${copy ? ((100 * gbs) / copy).toFixed(0) + '%' : '—'} | ${tri ? ((100 * gbs) / tri).toFixed(0) + '%' : '—'} | ${r.backend === 'native' ? (jsMs / ms).toFixed(1) : '1.0'} |`,
       );
     }
   }

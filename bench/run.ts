@@ -1,6 +1,8 @@
 // npm run bench: the gradient toolkit on the workloads W1 and W2 (../shared/bench/workloads.json),
 // native (1 thread and all threads) and pure-TS, separate arrays and flat store, beside the memory
 // bandwidth measured in the same run. Prints a table; writes bench/results/latest.json.
+// --repeat N: instead, N interleaved runs of W1's getTotalNorm and clipping clipGradNorm, each rated
+// against the bandwidth measured in that run, with min/median per variant (bench/clip-repeat.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -8,11 +10,15 @@ import { fileURLToPath } from 'node:url';
 import { backendInfo, getNumThreads, nativeAvailable, setNumThreads, useBackend } from '../lib/index.js';
 import { BYTES_PER_ELEMENT, LAYOUTS, loadWorkloads, OPS } from './cases.js';
 import { contender, makeGrads } from './grad-contenders.js';
-import { bandwidth, measure } from './harness.js';
+import { runClipRepeat } from './clip-repeat.js';
+import { bandwidth, measure, sumSquaresStream } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 const quick = process.argv.includes('--quick');
+const repeatAt = process.argv.indexOf('--repeat');
+const repeat = repeatAt >= 0 ? Number(process.argv[repeatAt + 1]) : 0;
+if (repeatAt >= 0 && !(Number.isInteger(repeat) && repeat >= 1)) throw new Error(`bench: --repeat takes a run count >= 1, got ${process.argv[repeatAt + 1]}`);
 if (!nativeAvailable()) throw new Error('bench: the native addon is required');
 const allThreads = getNumThreads();
 const threadCounts = [...new Set([1, allThreads])];
@@ -23,6 +29,14 @@ const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`gradguard ${info.version} bench — ${cpu}, ${cpus().length} cores, ISA ${info.isa}, Node ${process.version}`);
 const bw = new Map(threadCounts.map((t) => [t, bandwidth(t)]));
 for (const [t, b] of bw) if (b) console.log(`memory bandwidth, ${t} thread(s): read ${b.read.toFixed(1)} GB/s, copy (read+write) ${b.copy.toFixed(1)} GB/s`);
+for (const t of threadCounts) {
+  const g = sumSquaresStream(t);
+  if (g !== null) console.log(`plain C sum-of-squares stream (getTotalNorm's peer), ${t} thread(s): ${g.toFixed(1)} GB/s`);
+}
+if (repeat > 0) {
+  runClipRepeat(repeat);
+  process.exit(0);
+}
 
 const fmtMs = (s: number) => (s * 1e3).toFixed(3);
 console.log('\n| workload | layout | op | backend | threads | first ms | median ms | Gelem/s | GB/s | % roofline | × pure-TS |');

@@ -13,6 +13,10 @@ export interface Devtools {
   streamRead(data: Float32Array, threads: number): number;
   /** Copies `src` into `dst` (same length) on `threads` threads. */
   streamCopy(dst: Float32Array, src: Float32Array, threads: number): void;
+  /** Float64 sum of squares of `data` by a plain C++ loop on `threads` threads (the norm's peer). */
+  streamSumSquares(data: Float32Array, threads: number): number;
+  /** STREAM triad `a = b + s * c` (float32, same lengths) on `threads` threads. */
+  streamTriad(a: Float32Array, b: Float32Array, c: Float32Array, s: number, threads: number): void;
   /** Float32 FLOPs done by `threads` register-only FMA loops of `isa`, `iterations` each, at once. */
   fmaPeak(iterations: number, threads: number, isa: string): number;
   /** Throws std::bad_alloc on the calling thread or in a pool task of `threads` threads. */

@@ -141,7 +141,7 @@ if (want('asan-cpp')) ctestSuite('asan-cpp', 'build-asan', ASAN_FLAGS);
 
 // 2. TSan: the thread pool and the kernels that run on it (norm/optim/gemm/rnn are multi-threaded).
 if (want('tsan-cpp')) {
-  ctestSuite('tsan-cpp', 'build-tsan', TSAN_FLAGS, '^(thread_pool|norm|optim|rnn|normalization|exported_memory)_test$');
+  ctestSuite('tsan-cpp', 'build-tsan', TSAN_FLAGS, '^(thread_pool|thread_pool_nested|norm|norm_clip_parts|optim|rnn|normalization|exported_memory)_test$');
   const t = Date.now();
   const mpicxx = run('mpicxx', ['--showme:version']);
   if (mpicxx.status !== 0) {

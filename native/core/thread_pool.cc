@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -47,10 +48,8 @@ class ThreadPool {
     stop_workers();
   }
 
-  int size() {
-    std::lock_guard<std::mutex> call(call_mu_);
-    return static_cast<int>(workers_.size()) + 1;
-  }
+  // Lock-free: a task may ask (the running job holds call_mu_ until every task has finished).
+  int size() const { return size_.load(std::memory_order_acquire); }
 
   void resize(int n) {
     std::lock_guard<std::mutex> call(call_mu_);
@@ -66,10 +65,8 @@ class ThreadPool {
     // Block indices must fit the 32-bit claim counter (partitions never change results).
     if ((end - begin) / grain >= kClosed - 1) grain = (end - begin) / (kClosed - 2) + 1;
     const size_t blocks = (end - begin + grain - 1) / grain;
-    // Close the previous job to late claimers before its description is overwritten: every block
-    // of it has finished (done_ reached its count), so nobody holds a claim on it.
-    const uint32_t gen = static_cast<uint32_t>(state_.load(std::memory_order_relaxed) >> 32) + 1;
-    state_.store(pack(gen, kClosed), std::memory_order_seq_cst);
+    const uint32_t gen = close_previous_job();
+    job_static_.store(false, std::memory_order_release);
     job_begin_.store(begin, std::memory_order_release);
     job_end_.store(end, std::memory_order_release);
     job_grain_.store(grain, std::memory_order_release);
@@ -77,22 +74,38 @@ class ThreadPool {
     job_fn_.store(fn, std::memory_order_release);
     job_ctx_.store(ctx, std::memory_order_release);
     done_.store(0, std::memory_order_relaxed);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      state_.store(pack(gen, 0), std::memory_order_release);  // open: blocks can be claimed
-    }
-    cv_work_.notify_all();
+    open_job(gen);
     t_inside_task = true;
-    work(gen);
+    work(gen, 0);
     t_inside_task = false;
     // Wait only for blocks that were claimed: a worker that has not woken up yet (descheduled on a
     // busy machine) claims nothing and is not waited for; the caller ran its share instead.
-    for (int spin = 0; spin < kSpinRounds && done_.load(std::memory_order_acquire) != blocks;
-         ++spin) {
-      cpu_relax();
+    wait_done(blocks);
+  }
+
+  // parallel_parts: part p on participant p (0 = this thread, p = worker p). A part is claimed by a
+  // CAS of its slot from (gen << 1) to (gen << 1) | 1; the slots are reset after the description
+  // is written, so a successful claim reads the description of job `gen` (which cannot finish, and
+  // so cannot be rewritten, before the claimed part is done).
+  void run_parts(RangeFn fn, void* ctx) {
+    std::lock_guard<std::mutex> call(call_mu_);
+    const size_t parts = workers_.size() + 1;
+    const uint32_t gen = close_previous_job();
+    job_static_.store(true, std::memory_order_release);
+    job_blocks_.store(parts, std::memory_order_release);
+    job_fn_.store(fn, std::memory_order_release);
+    job_ctx_.store(ctx, std::memory_order_release);
+    done_.store(0, std::memory_order_relaxed);
+    for (size_t p = 0; p < parts; ++p) slots_[p].store(slot_free(gen), std::memory_order_release);
+    open_job(gen);
+    t_inside_task = true;
+    // Our own part first, then any part whose worker has not started it: that worker was not
+    // running when the job opened (descheduled), and waiting for it would stall the whole job.
+    for (size_t p = 0; p < parts; ++p) {
+      if (claim_part(gen, p)) run_part(fn, ctx, p, parts);
     }
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_done_.wait(lock, [&] { return done_.load(std::memory_order_acquire) == blocks; });
+    t_inside_task = false;
+    wait_done(parts);
   }
 
  private:
@@ -100,11 +113,16 @@ class ThreadPool {
     if (n < 1) n = 1;
     if (n > 1024) n = 1024;
     stop_ = false;
+    // No worker runs here (stop_workers joined them), so the slot array can be replaced.
+    slots_.reset(new std::atomic<uint64_t>[static_cast<size_t>(n)]);
+    for (int i = 0; i < n; ++i) slots_[i].store(kSlotStale, std::memory_order_relaxed);
     // A worker starts from the generation current now: one read later could miss the first job.
     const uint32_t start_generation = gen_of(state_.load(std::memory_order_relaxed));
     for (int i = 1; i < n; ++i) {
-      workers_.emplace_back([this, start_generation] { worker_loop(start_generation); });
+      workers_.emplace_back(
+          [this, start_generation, i] { worker_loop(start_generation, static_cast<size_t>(i)); });
     }
+    size_.store(n, std::memory_order_release);
   }
 
   void stop_workers() {
@@ -115,6 +133,7 @@ class ThreadPool {
     cv_work_.notify_all();
     for (std::thread& t : workers_) t.join();
     workers_.clear();
+    size_.store(1, std::memory_order_release);
   }
 
   static constexpr uint32_t kClosed = 0xffffffffu;
@@ -122,13 +141,61 @@ class ThreadPool {
     return (static_cast<uint64_t>(gen) << 32) | next;
   }
   static uint32_t gen_of(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
+  // A part slot: (generation << 1) | claimed. kSlotStale matches no open job's free value.
+  static constexpr uint64_t kSlotStale = 1;
+  static uint64_t slot_free(uint32_t gen) { return static_cast<uint64_t>(gen) << 1; }
 
-  // Claims blocks of job `gen` until none are left (or the job is gone), runs each, counts it done.
+  // Closes the previous job to late claimers before its description is overwritten: every block
+  // of it has finished (done_ reached its count), so nobody holds a claim on it. Returns the new
+  // job's generation.
+  uint32_t close_previous_job() {
+    const uint32_t gen = gen_of(state_.load(std::memory_order_relaxed)) + 1;
+    state_.store(pack(gen, kClosed), std::memory_order_seq_cst);
+    return gen;
+  }
+
+  void open_job(uint32_t gen) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      state_.store(pack(gen, 0), std::memory_order_release);  // open: blocks can be claimed
+    }
+    cv_work_.notify_all();
+  }
+
+  void wait_done(size_t blocks) {
+    for (int spin = 0; spin < kSpinRounds && done_.load(std::memory_order_acquire) != blocks;
+         ++spin) {
+      cpu_relax();
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_done_.wait(lock, [&] { return done_.load(std::memory_order_acquire) == blocks; });
+  }
+
+  void block_done(size_t blocks) {
+    if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == blocks) {
+      std::lock_guard<std::mutex> lock(mu_);  // the caller may be about to sleep on cv_done_
+      cv_done_.notify_one();
+    }
+  }
+
+  bool claim_part(uint32_t gen, size_t part) {
+    uint64_t expect = slot_free(gen);
+    return slots_[part].compare_exchange_strong(expect, expect | 1, std::memory_order_acq_rel,
+                                                std::memory_order_relaxed);
+  }
+
+  void run_part(RangeFn fn, void* ctx, size_t part, size_t parts) {
+    fn(ctx, part, parts);
+    block_done(parts);
+  }
+
+  // Claims blocks of job `gen` until none are left (or the job is gone), runs each, counts it done;
+  // of a parallel_parts job, only part `self` (this thread's participant index).
   // A claim is a CAS on (generation, next block): it succeeds only while job `gen` is open, so the
   // job description read before it is the one of `gen`. run() closes the job (a new state_ value)
   // before rewriting the description, and the description is read with acquire, so a claimer that
   // saw a rewritten field also sees the close and its CAS fails.
-  void work(uint32_t gen) {
+  void work(uint32_t gen, size_t self) {
     int closed_spins = 0;
     for (;;) {
       uint64_t v = state_.load(std::memory_order_acquire);
@@ -139,6 +206,15 @@ class ThreadPool {
         const uint32_t next = static_cast<uint32_t>(v);
         if (gen_of(v) != gen) return;
         if (next == kClosed) break;  // being set up: look again below
+        if (job_static_.load(std::memory_order_acquire)) {
+          // A stale flag (a later job's) is harmless: that job reset no slot to slot_free(gen).
+          if (claim_part(gen, self)) {
+            run_part(job_fn_.load(std::memory_order_acquire),
+                     job_ctx_.load(std::memory_order_acquire), self,
+                     job_blocks_.load(std::memory_order_acquire));
+          }
+          return;
+        }
         blocks = job_blocks_.load(std::memory_order_acquire);
         if (next >= blocks) return;
         const size_t begin = job_begin_.load(std::memory_order_acquire);
@@ -161,14 +237,11 @@ class ThreadPool {
         continue;
       }
       fn(ctx, lo, hi);
-      if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == blocks) {
-        std::lock_guard<std::mutex> lock(mu_);  // the caller may be about to sleep on cv_done_
-        cv_done_.notify_one();
-      }
+      block_done(blocks);
     }
   }
 
-  void worker_loop(uint32_t seen) {
+  void worker_loop(uint32_t seen, size_t self) {
     t_inside_task = true;
     for (;;) {
       // Spin briefly before sleeping: kernels often run several parallel regions back to back
@@ -184,7 +257,7 @@ class ThreadPool {
         if (stop_) return;
         seen = gen_of(state_.load(std::memory_order_relaxed));
       }
-      work(seen);
+      work(seen, self);
     }
   }
 
@@ -194,15 +267,18 @@ class ThreadPool {
   std::condition_variable cv_done_;
   std::vector<std::thread> workers_;
   bool stop_ = false;
+  std::atomic<int> size_{1};  // workers_.size() + 1, readable without call_mu_
 
   // (generation << 32) | next block to claim (kClosed while the job is being set up).
   std::atomic<uint64_t> state_{0};
   std::atomic<size_t> done_{0};  // blocks of the current job finished
   // The current job; atomics only so a claimer's read racing a rewrite is defined (a claim that
   // read stale values fails its CAS and is retried).
+  std::atomic<bool> job_static_{false};  // a parallel_parts job: blocks are parts, one per thread
   std::atomic<size_t> job_begin_{0}, job_end_{0}, job_grain_{1}, job_blocks_{0};
   std::atomic<RangeFn> job_fn_{nullptr};
   std::atomic<void*> job_ctx_{nullptr};
+  std::unique_ptr<std::atomic<uint64_t>[]> slots_;  // one per participant, parallel_parts claims
 };
 ThreadPool& pool() {
   // Destroyed at process exit, after every environment is gone: workers are joined, not leaked.
@@ -224,9 +300,13 @@ int usable_cores() {
   return n > 0 ? static_cast<int>(n) : 1;
 }
 
-int num_threads() { return pool().size(); }
+int num_threads() { return t_inside_task ? 1 : pool().size(); }
 
-void set_num_threads(int n) { pool().resize(n); }
+bool set_num_threads(int n) {
+  if (t_inside_task) return false;  // resizing waits for the running job: this task's own
+  pool().resize(n);
+  return true;
+}
 
 void parallel_for_impl(size_t begin, size_t end, size_t grain, RangeFn fn, void* ctx) {
   if (end <= begin) return;
@@ -237,6 +317,14 @@ void parallel_for_impl(size_t begin, size_t end, size_t grain, RangeFn fn, void*
   }
   ThreadPool& p = pool();
   p.run(begin, end, grain, fn, ctx);
+}
+
+void parallel_parts_impl(RangeFn fn, void* ctx) {
+  if (t_inside_task || pool().size() == 1) {
+    fn(ctx, 0, 1);
+    return;
+  }
+  pool().run_parts(fn, ctx);
 }
 
 }  // namespace gradguard

@@ -50,6 +50,29 @@ Napi::Value StreamCopy(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// (data: Float32Array, threads) -> number: the float64 sum of squares (plain C++ loop)
+Napi::Value StreamSumSquares(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 2);
+  const kernels::Span s = float32_span(info.Env(), info[0], "data");
+  use_threads(info, 1);
+  return Napi::Number::New(info.Env(), kernels::stream_sum_squares(s.data, s.size));
+}
+
+// (a: Float32Array, b: Float32Array, c: Float32Array, s, threads) -> undefined: a = b + s * c
+Napi::Value StreamTriad(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 5);
+  const kernels::Span a = float32_span(info.Env(), info[0], "a");
+  const kernels::Span b = float32_span(info.Env(), info[1], "b");
+  const kernels::Span c = float32_span(info.Env(), info[2], "c");
+  if (a.size != b.size || a.size != c.size) {
+    throw_range(info.Env(), "a, b and c must have the same length");
+  }
+  const double s = arg_number(info, 3, "s");
+  use_threads(info, 4);
+  kernels::stream_triad(a.data, b.data, c.data, static_cast<float>(s), a.size);
+  return info.Env().Undefined();
+}
+
 // (iterations, threads, isa) -> float32 flops performed by `threads` copies of the register-only
 // FMA loop of `isa` (the library's active ISA, as backendInfo().isa names it), run at once on the
 // pool (time it from JS: flops / seconds = peak).
@@ -102,11 +125,15 @@ namespace {
 using gradguard::addon::FmaPeak;
 using gradguard::addon::StreamCopy;
 using gradguard::addon::StreamRead;
+using gradguard::addon::StreamSumSquares;
+using gradguard::addon::StreamTriad;
 using gradguard::addon::TestThrowBadAlloc;
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("streamRead", Napi::Function::New(env, StreamRead, "streamRead"));
   exports.Set("streamCopy", Napi::Function::New(env, StreamCopy, "streamCopy"));
+  exports.Set("streamSumSquares", Napi::Function::New(env, StreamSumSquares, "streamSumSquares"));
+  exports.Set("streamTriad", Napi::Function::New(env, StreamTriad, "streamTriad"));
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak, "fmaPeak"));
   exports.Set("testThrowBadAlloc",
               Napi::Function::New(env, TestThrowBadAlloc, "testThrowBadAlloc"));

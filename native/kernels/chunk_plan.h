@@ -15,6 +15,7 @@ struct Chunk {
   size_t tensor;  // index into the span list
   size_t offset;  // first element within that tensor
   size_t size;    // elements, at most kChunk
+  size_t first;   // elements of all chunks before this one (its position in the whole list)
 };
 
 struct ChunkPlan {
@@ -28,17 +29,46 @@ struct ChunkPlan {
       elements += spans[t].size;
       for (size_t off = 0; off < spans[t].size; off += kChunk) {
         const size_t len = spans[t].size - off < kChunk ? spans[t].size - off : kChunk;
-        chunks.push_back(Chunk{t, off, len});
+        chunks.push_back(Chunk{t, off, len, elements - spans[t].size + off});
       }
     }
   }
 
+  // Whether a pass over the plan is worth a parallel region (else run it inline).
+  bool parallel() const { return elements >= kParallelMinElements; }
+
+  // The chunks [*lo, *hi) of part `part` of `parts`: contiguous runs of about elements / parts
+  // elements each, cut at chunk boundaries, covering every chunk once over the parts. The cut
+  // depends on the plan and `parts` only, so two passes with the same parts cut alike.
+  void part_range(size_t part, size_t parts, size_t* lo, size_t* hi) const {
+    *lo = first_chunk_at(elements / parts * part + elements % parts * part / parts);
+    *hi =
+        part + 1 == parts
+            ? chunks.size()
+            : first_chunk_at(elements / parts * (part + 1) + elements % parts * (part + 1) / parts);
+  }
+
   // Block size for parallel_for: one block (inline) below kParallelMinElements, else about 64.
   size_t grain() const {
-    constexpr size_t kParallelMinElements = size_t{1} << 16;  // waking the pool costs more
-    if (elements < kParallelMinElements) return chunks.size() + 1;
+    if (!parallel()) return chunks.size() + 1;
     const size_t g = chunks.size() / 64;
     return g > 0 ? g : 1;
+  }
+
+ private:
+  static constexpr size_t kParallelMinElements = size_t{1} << 16;  // waking the pool costs more
+
+  // Index of the first chunk that starts at or after element e (chunks.size() if none).
+  size_t first_chunk_at(size_t e) const {
+    size_t lo = 0, hi = chunks.size();
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo) / 2;
+      if (chunks[mid].first < e)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    return lo;
   }
 };
 

@@ -31,33 +31,33 @@ double root(double sum, double p) {
   return std::pow(sum, 1.0 / p);
 }
 
-// The p-norm over a built plan's chunks (see multi_tensor_norm).
-double norm_over_plan(const NormKernels& k, const ChunkPlan& plan, const Span* spans, size_t count,
-                      double p, double* per_tensor) {
-  const size_t nchunks = plan.chunks.size();
-  std::vector<double>& partial = scratch<double>();
-  partial.assign(nchunks, 0.0);
-  const Chunk* chunks = plan.chunks.data();
-  double* out = partial.data();
+// Each chunk's partial of the p-norm (|x|^p summed, or max |x| for p = +Inf) into out[c], for the
+// chunks [lo, hi).
+void reduce_chunks(const NormKernels& k, const Chunk* chunks, const Span* spans, double p,
+                   size_t lo, size_t hi, double* out) {
   const bool inf = std::isinf(p);
-
-  parallel_for(0, nchunks, plan.grain(), [&](size_t lo, size_t hi) {
-    for (size_t c = lo; c < hi; ++c) {
-      const Chunk& ch = chunks[c];
-      const float* data = spans[ch.tensor].data + ch.offset;
-      if (inf) {
-        out[c] = bits_to_float(k.max_abs_bits(data, ch.size));
-      } else if (p == 2.0) {
-        out[c] = k.sum_squares(data, ch.size);
-      } else if (p == 1.0) {
-        out[c] = k.sum_abs(data, ch.size);
-      } else {
-        out[c] = k.sum_abs_pow(data, ch.size, p);
-      }
+  for (size_t c = lo; c < hi; ++c) {
+    const Chunk& ch = chunks[c];
+    const float* data = spans[ch.tensor].data + ch.offset;
+    if (inf) {
+      out[c] = bits_to_float(k.max_abs_bits(data, ch.size));
+    } else if (p == 2.0) {
+      out[c] = k.sum_squares(data, ch.size);
+    } else if (p == 1.0) {
+      out[c] = k.sum_abs(data, ch.size);
+    } else {
+      out[c] = k.sum_abs_pow(data, ch.size, p);
     }
-  });
+  }
+}
 
-  // Combine in order: per tensor, then over tensors.
+// The p-norm from the chunk partials, combined in order: per tensor, then over tensors (so the
+// bits never depend on which thread computed which partial).
+double combine_partials(const ChunkPlan& plan, size_t count, double p, const double* out,
+                        double* per_tensor) {
+  const Chunk* chunks = plan.chunks.data();
+  const size_t nchunks = plan.chunks.size();
+  const bool inf = std::isinf(p);
   double total = 0.0;
   bool any_nan = false;
   size_t c = 0;
@@ -82,11 +82,38 @@ double norm_over_plan(const NormKernels& k, const ChunkPlan& plan, const Span* s
   return root(total, p);
 }
 
+// The p-norm over a built plan's chunks (see multi_tensor_norm), blocks handed out dynamically.
+double norm_over_plan(const NormKernels& k, const ChunkPlan& plan, const Span* spans, size_t count,
+                      double p, double* per_tensor) {
+  std::vector<double>& partial = scratch<double>();
+  partial.assign(plan.chunks.size(), 0.0);
+  const Chunk* chunks = plan.chunks.data();
+  double* out = partial.data();
+  parallel_for(0, plan.chunks.size(), plan.grain(),
+               [&](size_t lo, size_t hi) { reduce_chunks(k, chunks, spans, p, lo, hi, out); });
+  return combine_partials(plan, count, p, out, per_tensor);
+}
+
 // x *= s over a built plan's chunks.
 void scale_over_plan(const NormKernels& k, const ChunkPlan& plan, const Span* spans, float s) {
   const Chunk* chunks = plan.chunks.data();
   parallel_for(0, plan.chunks.size(), plan.grain(), [&](size_t lo, size_t hi) {
     for (size_t c = lo; c < hi; ++c) k.scale(chunk_data(spans, chunks[c]), chunks[c].size, s);
+  });
+}
+
+// Runs fn(lo, hi) over the plan's chunks cut into the pool's parts (parallel_parts: part i on the
+// same thread every time), or over all chunks inline when the plan is too small for the pool.
+template <typename F>
+void over_parts(const ChunkPlan& plan, const F& fn) {
+  if (!plan.parallel()) {
+    fn(size_t{0}, plan.chunks.size());
+    return;
+  }
+  parallel_parts([&](size_t part, size_t parts) {
+    size_t lo = 0, hi = 0;
+    plan.part_range(part, parts, &lo, &hi);
+    fn(lo, hi);
   });
 }
 
@@ -104,17 +131,31 @@ void multi_tensor_scale(Isa isa, const Span* spans, size_t count, float s) {
   scale_over_plan(norm_kernels(isa), plan, spans, s);
 }
 
+// The clip's two passes run over the same parts (each thread reads, then scales, the same chunks,
+// so what the read pass left in its core's caches is reused) and the scaling pass walks each part
+// backwards: the chunks read last, still in the L2 and last-level caches, are scaled first, before
+// the rest of the pass evicts them. The partials and the order they are combined in are those of
+// multi_tensor_norm, so the total has the same bits for any thread count.
 Status multi_tensor_clip_by_norm(Isa isa, const Span* spans, size_t count, double max_norm,
                                  double p, bool error_if_nonfinite, double* total_norm,
                                  double* per_tensor) {
   const NormKernels& k = norm_kernels(isa);
   ChunkPlan& plan = chunk_plan_for_this_thread();
   plan.build(spans, count);
-  const double total = norm_over_plan(k, plan, spans, count, p, per_tensor);
+  std::vector<double>& partial = scratch<double>();
+  partial.assign(plan.chunks.size(), 0.0);
+  const Chunk* chunks = plan.chunks.data();
+  double* out = partial.data();
+  over_parts(plan, [&](size_t lo, size_t hi) { reduce_chunks(k, chunks, spans, p, lo, hi, out); });
+  const double total = combine_partials(plan, count, p, out, per_tensor);
   *total_norm = total;
   if (error_if_nonfinite && !std::isfinite(total)) return Status::kNonFinite;
   const double coef = clip_coefficient(max_norm, total);
-  if (!(coef >= 1.0)) scale_over_plan(k, plan, spans, static_cast<float>(coef));
+  if (coef >= 1.0) return Status::kOk;  // no clipping: the read pass was all
+  const float s = static_cast<float>(coef);
+  over_parts(plan, [&](size_t lo, size_t hi) {
+    for (size_t c = hi; c-- > lo;) k.scale(chunk_data(spans, chunks[c]), chunks[c].size, s);
+  });
   return Status::kOk;
 }
 

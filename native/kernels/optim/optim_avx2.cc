@@ -1,6 +1,8 @@
 // AVX2 optimiser kernels: 8 float32 lanes, masked loads/stores for the tail, the scalar
 // reference's operation order (the compiler may still contract a multiply and an add into an FMA,
-// so results can differ from scalar by an ulp). AMSGrad's max propagates NaN like torch.maximum.
+// so results can differ from scalar by an ulp), except that Adam multiplies sqrt(v) by
+// 1 / sqrt(1 - beta2^t) where the reference divides (within an ulp; AdamConsts::inv_bc2_sqrt says
+// why). AMSGrad's max propagates NaN like torch.maximum.
 // Compiled with -mavx2 -mfma; no inline library templates, no namespace-scope initialisers.
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -47,7 +49,7 @@ void adam_f32__avx2(float* p, const float* g, float* m, float* v, float* vmax, s
   const __m256 decay = _mm256_set1_ps(c.decay);
   const __m256 b1 = _mm256_set1_ps(c.beta1), omb1 = _mm256_set1_ps(c.one_minus_beta1);
   const __m256 b2 = _mm256_set1_ps(c.beta2), omb2 = _mm256_set1_ps(c.one_minus_beta2);
-  const __m256 step = _mm256_set1_ps(c.step_size), bc2 = _mm256_set1_ps(c.bc2_sqrt);
+  const __m256 step = _mm256_set1_ps(c.step_size), inv_bc2 = _mm256_set1_ps(c.inv_bc2_sqrt);
   const __m256 eps = _mm256_set1_ps(c.eps);
   const bool use_wd = !c.decoupled && c.weight_decay != 0.f;
   for (size_t i = 0; i < n; i += 8) {
@@ -70,7 +72,7 @@ void adam_f32__avx2(float* p, const float* g, float* m, float* v, float* vmax, s
       vi = _mm256_blendv_ps(_mm256_max_ps(a, vi), a, _mm256_cmp_ps(a, a, _CMP_UNORD_Q));
       store8(vmax + i, vi, full, mask);
     }
-    const __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), bc2), eps);
+    const __m256 denom = _mm256_fmadd_ps(_mm256_sqrt_ps(vi), inv_bc2, eps);
     store8(p + i, _mm256_sub_ps(pi, _mm256_div_ps(_mm256_mul_ps(step, mi), denom)), full, mask);
   }
 }

@@ -1,5 +1,7 @@
 // AVX-512F optimiser kernels: 16 float32 lanes, masked loads/stores for the tail, the scalar
-// reference's operation order (FMA contraction may differ by an ulp). AMSGrad's max propagates NaN.
+// reference's operation order (FMA contraction may differ by an ulp), except that Adam multiplies
+// sqrt(v) by 1 / sqrt(1 - beta2^t) where the reference divides (within an ulp; see
+// AdamConsts::inv_bc2_sqrt for why). AMSGrad's max propagates NaN.
 // Compiled with -mavx512f -mfma; no inline library templates, no namespace-scope initialisers.
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -51,7 +53,7 @@ void adam_f32__avx512(float* p, const float* g, float* m, float* v, float* vmax,
   const __m512 decay = _mm512_set1_ps(c.decay);
   const __m512 b1 = _mm512_set1_ps(c.beta1), omb1 = _mm512_set1_ps(c.one_minus_beta1);
   const __m512 b2 = _mm512_set1_ps(c.beta2), omb2 = _mm512_set1_ps(c.one_minus_beta2);
-  const __m512 step = _mm512_set1_ps(c.step_size), bc2 = _mm512_set1_ps(c.bc2_sqrt);
+  const __m512 step = _mm512_set1_ps(c.step_size), inv_bc2 = _mm512_set1_ps(c.inv_bc2_sqrt);
   const __m512 eps = _mm512_set1_ps(c.eps);
   const bool use_wd = !c.decoupled && c.weight_decay != 0.f;
   for (size_t i = 0; i < n; i += 16) {
@@ -73,7 +75,7 @@ void adam_f32__avx512(float* p, const float* g, float* m, float* v, float* vmax,
       vi = _mm512_mask_mov_ps(_mm512_max_ps(a, vi), _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), a);
       _mm512_mask_storeu_ps(vmax + i, k, vi);
     }
-    const __m512 denom = _mm512_add_ps(_mm512_div_ps(_mm512_sqrt_ps(vi), bc2), eps);
+    const __m512 denom = _mm512_fmadd_ps(_mm512_sqrt_ps(vi), inv_bc2, eps);
     _mm512_mask_storeu_ps(p + i, k,
                           _mm512_sub_ps(pi, _mm512_div_ps(_mm512_mul_ps(step, mi), denom)));
   }

@@ -21,7 +21,9 @@ AdamConsts adam_consts(double lr, double beta1, double beta2, double eps, double
   c.weight_decay = decoupled ? 0.f : static_cast<float>(weight_decay);
   c.decay = decoupled ? static_cast<float>(1.0 - lr * weight_decay) : 1.f;
   c.step_size = static_cast<float>(lr / (1.0 - std::pow(beta1, step)));
-  c.bc2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(beta2, step)));
+  const double bc2 = std::sqrt(1.0 - std::pow(beta2, step));
+  c.bc2_sqrt = static_cast<float>(bc2);
+  c.inv_bc2_sqrt = static_cast<float>(1.0 / bc2);  // +Inf when beta2 = 1, as x / 0 would give
   c.grad_scale = static_cast<float>(grad_scale);
   c.amsgrad = amsgrad;
   c.maximize = maximize;

@@ -41,7 +41,7 @@ void check_invariants(const GemmBlocking& b, const CacheSizes& c, size_t mr, siz
 }
 
 void test_rules() {
-  // Zen 5 / Zen 4 / Sapphire Rapids-like sizes, 12x32 (AVX-512) and 6x16 (AVX2).
+  // Zen 5 / Zen 4 / Sapphire Rapids-like sizes, 12x32 and 14x32 (AVX-512) and 6x16 (AVX2).
   {
     const CacheSizes c = sizes(48 * KiB, 1 * MiB, 32 * MiB, 2, 16);  // SMT pairs, 8-core CCX
     const GemmBlocking b = derive_gemm_blocking(c, 12, 32);

@@ -145,6 +145,7 @@ PackAFn pack_a_for(size_t mr) {
     case 6: return pack_a_panel<6>;
     case 8: return pack_a_panel<8>;
     case 12: return pack_a_panel<12>;
+    case 14: return pack_a_panel<14>;
     default: return nullptr;
   }
 }

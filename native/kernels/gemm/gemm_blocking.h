@@ -34,7 +34,10 @@ constexpr size_t kFallbackL1d = size_t{32} << 10;
 constexpr size_t kFallbackL2 = size_t{512} << 10;
 constexpr size_t kFallbackL3PerThread = size_t{2} << 20;
 constexpr size_t kMinKc = 64, kMaxKc = 512;
-constexpr size_t kMaxMc = 1024;  // rounded down to a multiple of mr
+// Rows of an A block at most (rounded down to a multiple of mr): past ~500 rows a bigger block
+// gains nothing (a B micro-panel is already reused by 30+ tiles) but coarsens the tasks, and on a
+// shared core the other tenant's lines take part of the L2 the rule counts on (BLIS's SKX value).
+constexpr size_t kMaxMc = 480;
 constexpr size_t kMinNc = 256, kMaxNc = 4096;
 constexpr size_t kMaxMo = 4096;
 

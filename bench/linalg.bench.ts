@@ -168,6 +168,7 @@ function openblasComparison(threadCounts: number[], peak: Map<number, number>, i
   console.log(`\nSGEMM vs OpenBLAS, same run, interleaved, ${rounds} round(s)\n| round | shape | threads | gradguard GFLOP/s | % peak | OpenBLAS GFLOP/s | OpenBLAS % peak | gradguard ÷ OpenBLAS | gradguard ${threadCounts.at(-1)}t ÷ 1t |\n|---|---|---|---|---|---|---|---|---|`);
   if ('missing' in harness) console.log(`| — | — | — | — | — | OpenBLAS not installed (apt-get install libopenblas-dev): ${harness.missing} | — | — | — |`);
   const worst = new Map<string, number>();
+  const worstScaling = new Map<string, number>();
   for (let round = 1; round <= rounds; round++) {
     for (const shape of OPENBLAS_SHAPES) {
       const [m, n, k] = shape;
@@ -181,7 +182,9 @@ function openblasComparison(threadCounts: number[], peak: Map<number, number>, i
         const ob = 'bin' in harness ? flops / openblasMedian(harness.bin, shape, t, seconds).median / 1e9 : undefined;
         const pk = peak.get(t)!;
         const g = gg.get(t)!;
-        const scaling = t === threadCounts.at(-1) && t > 1 ? `${(g / gg.get(1)!).toFixed(2)}×` : '—';
+        const last = t === threadCounts.at(-1) && t > 1;
+        const scaling = last ? `${(g / gg.get(1)!).toFixed(2)}×` : '—';
+        if (last) worstScaling.set(shape.join('×'), Math.min(worstScaling.get(shape.join('×')) ?? Infinity, g / gg.get(1)!));
         if (ob !== undefined) {
           const key = `${shape.join('×')} ${t}t`;
           worst.set(key, Math.min(worst.get(key) ?? Infinity, g / ob));
@@ -193,6 +196,7 @@ function openblasComparison(threadCounts: number[], peak: Map<number, number>, i
     }
   }
   for (const [key, r] of worst) console.log(`worst same-run ratio to OpenBLAS, ${key}: ${r.toFixed(2)}`);
+  for (const [key, r] of worstScaling) console.log(`worst ${threadCounts.at(-1)}-thread scaling over the rounds, ${key}: ${r.toFixed(2)}×`);
 }
 
 main().catch((err) => {

@@ -191,12 +191,16 @@ size_t threads_for(size_t m, size_t n, size_t k) {
 }
 
 // Rows of C per task: at most mc (the A block that stays in L2), evened out so the last block is
-// not a sliver (m = 1024 with mc = 1020 runs as 2 x 516, not 1020 + 4), and cut finer when the
-// columns alone cannot give every thread several tasks (a tall, thin product). A multiple of mr.
-size_t task_rows(size_t rows, size_t mc, size_t mr, size_t threads, size_t b_panels) {
+// not a sliver (m = 1024 with mc = 476 runs as 3 x 342, not 476 + 476 + 72), and cut finer when the
+// columns alone give fewer than kMinTasks tasks (a tall, thin product), down to 4 micro-tiles of
+// rows. A multiple of mr. Independent of the thread count, so a per-block reduction over these
+// blocks (the sum-of-squares epilogue) combines the same partials on any number of threads.
+constexpr size_t kMinTasks = 32;
+size_t task_rows(size_t rows, size_t mc, size_t mr, size_t b_panels) {
   size_t blocks = ceil_div(rows, mc);
-  if (threads > 1 && blocks * b_panels < 4 * threads) {
-    blocks = min_sz(ceil_div(4 * threads, b_panels), ceil_div(rows, mr));
+  if (blocks * b_panels < kMinTasks) {
+    const size_t finest = ceil_div(rows, 4 * mr);
+    blocks = min_sz(ceil_div(kMinTasks, b_panels), finest > blocks ? finest : blocks);
   }
   return ceil_div(ceil_div(rows, blocks), mr) * mr;
 }
@@ -283,7 +287,7 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
             }
           }
         });
-        const size_t mc = task_rows(mo, blk.mc, mr, threads, b_panels);
+        const size_t mc = task_rows(mo, blk.mc, mr, b_panels);
         const size_t m_blocks = ceil_div(mo, mc);
         const TaskGrid grid = task_grid(threads, m_blocks, b_panels, nr);
         const size_t task_panels = grid.panels, col_tasks = grid.col_tasks;
@@ -331,7 +335,10 @@ bool sgemm_short_a(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size
   if (m > blk.mo || n > blk.nc || pack_a == nullptr || pack_b == nullptr || blk.mc % mr != 0) {
     return false;
   }
-  if (packed_b == nullptr && m > blk.mc) return false;  // B would be packed once per row block
+  // Packing B per task pays when every B panel is packed once (one row block: m <= mc) and there
+  // are enough column tasks to share out (else the driver's row blocks give the parallelism).
+  const bool pack_own_b = packed_b == nullptr;
+  if (pack_own_b && (m > blk.mc || ceil_div(n, nr) < kMinTasks / 4)) return false;
   const size_t a_panels = ceil_div(m, mr);
   const size_t kc_step = ceil_div(k, ceil_div(k, blk.kc));
   const size_t slices = ceil_div(k, kc_step);
@@ -359,7 +366,7 @@ bool sgemm_short_a(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size
     }
   });
   const size_t b_panels = ceil_div(n, nr);
-  const size_t mc = task_rows(m, blk.mc, mr, threads, b_panels);
+  const size_t mc = pack_own_b ? a_panels * mr : task_rows(m, blk.mc, mr, b_panels);
   const size_t m_blocks = ceil_div(m, mc);
   const TaskGrid grid = task_grid(threads, m_blocks, b_panels, nr);
   const size_t task_panels = grid.panels, col_tasks = grid.col_tasks;

@@ -1,11 +1,16 @@
 // SGEMM and Linear forward+backward: GFLOP/s, fraction of the peak FMA rate measured in the same run
 // by a register-only FMA loop, and ratios to the pure-TS backend and to @tensorflow/tfjs (CPU and
 // wasm backends). One factory per contender; the shapes are listed once here (issue 3).
+// Then SGEMM against OpenBLAS in the same run (issue 15 §3): bench/c/sgemm_openblas.c, compiled here
+// with cc and run as a child per measurement (OPENBLAS_NUM_THREADS = the thread count), interleaved
+// with gradguard's runs over several rounds; each round prints GFLOP/s, % of the FMA peak measured
+// in this run, the ratio to OpenBLAS and the 2-thread scaling, and the blocking gradguard ran with.
 // Run: npx tsx bench/linalg.bench.ts [--quick]   (part of npm run bench)
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { cpus } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDevtools } from '../scripts/devtools.js';
@@ -121,7 +126,77 @@ async function main(): Promise<void> {
   };
   table('SGEMM C = A·B, (m, n, k)', GEMM_SHAPES, gemmContenders(threadCounts), ([m, n, k]) => 2 * m * n * k);
   table('Linear forward + backward, (batch, in, out)', LINEAR_SHAPES, linearContenders(threadCounts), ([b, i, o]) => 6 * b * i * o);
+  openblasComparison(threadCounts, peak, info.isa, probes);
   setNumThreads(all);
+}
+
+const OPENBLAS_SHAPES: [number, number, number][] = [[1024, 1024, 1024], [64, 256, 256]];
+
+/** Compiles bench/c/sgemm_openblas.c against -lopenblas; the binary, or why it could not. */
+function buildOpenblasHarness(): { bin: string } | { missing: string } {
+  const bin = join(tmpdir(), `gradguard-sgemm-openblas-${process.pid}`);
+  const cc = spawnSync('cc', ['-O2', '-o', bin, join(here, 'c', 'sgemm_openblas.c'), '-lopenblas'], { encoding: 'utf8' });
+  if (cc.error || cc.status !== 0) return { missing: (cc.error?.message ?? cc.stderr).split('\n')[0] ?? 'cc failed' };
+  return { bin };
+}
+
+/** One OpenBLAS median (seconds) for a shape at `threads`, from a child process. */
+function openblasMedian(bin: string, [m, n, k]: [number, number, number], threads: number, seconds: number): { median: number; core: string } {
+  const r = spawnSync(bin, [String(seconds), String(m), String(n), String(k)], {
+    encoding: 'utf8',
+    env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) },
+  });
+  if (r.status !== 0) throw new Error(`sgemm_openblas ${m} ${n} ${k} failed: ${r.stderr}`);
+  const row = JSON.parse(r.stdout.trim().split('\n')[0]!) as { median: number; core: string; threads: number };
+  if (row.threads !== threads) throw new Error(`sgemm_openblas ran ${row.threads} threads, asked ${threads}`);
+  return row;
+}
+
+/** gradguard vs OpenBLAS on the same shapes, interleaved (gradguard, OpenBLAS, next thread count...)
+ *  over several rounds: every row is a same-run comparison. */
+function openblasComparison(threadCounts: number[], peak: Map<number, number>, isa: string, probes: ReturnType<typeof loadDevtools>): void {
+  const blk = probes.gemmBlocking(isa);
+  const kib = (b: number) => (b ? `${Math.round(b / 1024)} KiB` : 'not reported');
+  console.log(
+    `\nSGEMM blocking (${isa}): ${blk.mr}×${blk.nr} micro-tile, kc ${blk.kc}, mc ${blk.mc}, nc ${blk.nc}, mo ${blk.mo} ` +
+      `(from L1d ${kib(blk.l1d)}, L2 ${kib(blk.l2)}${blk.l2Sharing > 1 ? ` / ${blk.l2Sharing} CPUs` : ''}, ` +
+      `L3 ${kib(blk.l3)}${blk.l3Sharing > 1 ? ` / ${blk.l3Sharing} CPUs` : ''})`,
+  );
+  const rounds = quick ? 1 : 3;
+  const seconds = quick ? 0.3 : 1;
+  const harness = buildOpenblasHarness();
+  console.log(`\nSGEMM vs OpenBLAS, same run, interleaved, ${rounds} round(s)\n| round | shape | threads | gradguard GFLOP/s | % peak | OpenBLAS GFLOP/s | OpenBLAS % peak | gradguard ÷ OpenBLAS | gradguard ${threadCounts.at(-1)}t ÷ 1t |\n|---|---|---|---|---|---|---|---|---|`);
+  if ('missing' in harness) console.log(`| — | — | — | — | — | OpenBLAS not installed (apt-get install libopenblas-dev): ${harness.missing} | — | — | — |`);
+  const worst = new Map<string, number>();
+  const worstScaling = new Map<string, number>();
+  for (let round = 1; round <= rounds; round++) {
+    for (const shape of OPENBLAS_SHAPES) {
+      const [m, n, k] = shape;
+      const a = fill(m * k, 1), b = fill(k * n, 2), c = new Float32Array(m * n);
+      const flops = 2 * m * n * k;
+      const gg = new Map<number, number>();
+      for (const t of threadCounts) {
+        useBackend('native');
+        setNumThreads(t);
+        gg.set(t, flops / measure(`sgemm ${shape} ${t}t round ${round}`, () => ops.matmul(a, b, c, { m, n, k }), { maxTime: seconds }).median / 1e9);
+        const ob = 'bin' in harness ? flops / openblasMedian(harness.bin, shape, t, seconds).median / 1e9 : undefined;
+        const pk = peak.get(t)!;
+        const g = gg.get(t)!;
+        const last = t === threadCounts.at(-1) && t > 1;
+        const scaling = last ? `${(g / gg.get(1)!).toFixed(2)}×` : '—';
+        if (last) worstScaling.set(shape.join('×'), Math.min(worstScaling.get(shape.join('×')) ?? Infinity, g / gg.get(1)!));
+        if (ob !== undefined) {
+          const key = `${shape.join('×')} ${t}t`;
+          worst.set(key, Math.min(worst.get(key) ?? Infinity, g / ob));
+        }
+        console.log(
+          `| ${round} | ${shape.join('×')} | ${t} | ${g.toFixed(1)} | ${((100 * g) / pk).toFixed(0)}% | ${ob?.toFixed(1) ?? 'not installed'} | ${ob ? ((100 * ob) / pk).toFixed(0) + '%' : '—'} | ${ob ? (g / ob).toFixed(2) : '—'} | ${scaling} |`,
+        );
+      }
+    }
+  }
+  for (const [key, r] of worst) console.log(`worst same-run ratio to OpenBLAS, ${key}: ${r.toFixed(2)}`);
+  for (const [key, r] of worstScaling) console.log(`worst ${threadCounts.at(-1)}-thread scaling over the rounds, ${key}: ${r.toFixed(2)}×`);
 }
 
 main().catch((err) => {

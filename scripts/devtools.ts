@@ -8,6 +8,22 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** What {@link Devtools.gemmBlocking} reports: the micro-tile, the cache blocking and the cache sizes it came from. */
+export interface GemmBlockingInfo {
+  isa: string;
+  mr: number;
+  nr: number;
+  kc: number;
+  mc: number;
+  nc: number;
+  mo: number;
+  l1d: number;
+  l2: number;
+  l3: number;
+  l2Sharing: number;
+  l3Sharing: number;
+}
+
 export interface Devtools {
   /** Reads every byte of `data` once on `threads` threads; returns a checksum (keeps the reads alive). */
   streamRead(data: Float32Array, threads: number): number;
@@ -19,6 +35,8 @@ export interface Devtools {
   streamTriad(a: Float32Array, b: Float32Array, c: Float32Array, s: number, threads: number): void;
   /** Float32 FLOPs done by `threads` register-only FMA loops of `isa`, `iterations` each, at once. */
   fmaPeak(iterations: number, threads: number, isa: string): number;
+  /** The SGEMM blocking the library derived for `isa` from the CPU's reported caches (bytes; 0: not reported, fallback used). */
+  gemmBlocking(isa: string): GemmBlockingInfo;
   /** Throws std::bad_alloc on the calling thread or in a pool task of `threads` threads. */
   testThrowBadAlloc(where: 'caller' | 'pool', threads: number): never;
 }

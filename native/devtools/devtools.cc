@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "addon/args.h"
+#include "core/cache_info.h"
 #include "core/dispatch.h"
 #include "core/thread_pool.h"
+#include "kernels/gemm/gemm_blocking.h"
 #include "kernels/stream/peak.h"
 #include "kernels/stream/stream.h"
 
@@ -99,6 +101,39 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), total + (sinks[0] == 12345.f ? 1 : 0));
 }
 
+// (isa) -> { isa, mr, nr, kc, mc, nc, mo, l1d, l2, l3, l2Sharing, l3Sharing }: the SGEMM blocking
+// the library derived from the caches this CPU reports (sizes in bytes, 0 where nothing was
+// reported and the documented fallback applies), for the bench to print what it ran with. The
+// production addon derives the same values from the same pure function and the same reports.
+Napi::Value GemmBlockingInfo(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 1);
+  const std::string isa_name = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  Isa isa;
+  if (!parse_isa(isa_name.c_str(), &isa) || !isa_supported(isa)) {
+    throw_range(info.Env(), "isa must name an ISA this CPU runs, got '" + isa_name + "'");
+  }
+  const kernels::GemmBlocking& b = kernels::gemm_blocking(isa);
+  const CacheSizes& c = cache_sizes();
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  const auto set = [&](const char* key, size_t v) {
+    out.Set(key, Napi::Number::New(env, static_cast<double>(v)));
+  };
+  out.Set("isa", Napi::String::New(env, isa_name));
+  set("mr", b.mr);
+  set("nr", b.nr);
+  set("kc", b.kc);
+  set("mc", b.mc);
+  set("nc", b.nc);
+  set("mo", b.mo);
+  set("l1d", c.l1d);
+  set("l2", c.l2);
+  set("l3", c.l3);
+  set("l2Sharing", c.l2_sharing);
+  set("l3Sharing", c.l3_sharing);
+  return out;
+}
+
 // ('caller' | 'pool', threads) -> never returns: throws std::bad_alloc on the calling thread or
 // inside a thread-pool task, for the test that a native exception becomes a JS Error, not an abort
 // (this addon is built with the production addon's exception flags and links the same pool).
@@ -123,6 +158,7 @@ Napi::Value TestThrowBadAlloc(const Napi::CallbackInfo& info) {
 namespace {
 
 using gradguard::addon::FmaPeak;
+using gradguard::addon::GemmBlockingInfo;
 using gradguard::addon::StreamCopy;
 using gradguard::addon::StreamRead;
 using gradguard::addon::StreamSumSquares;
@@ -135,6 +171,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("streamSumSquares", Napi::Function::New(env, StreamSumSquares, "streamSumSquares"));
   exports.Set("streamTriad", Napi::Function::New(env, StreamTriad, "streamTriad"));
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak, "fmaPeak"));
+  exports.Set("gemmBlocking", Napi::Function::New(env, GemmBlockingInfo, "gemmBlocking"));
   exports.Set("testThrowBadAlloc",
               Napi::Function::New(env, TestThrowBadAlloc, "testThrowBadAlloc"));
   return exports;

@@ -103,7 +103,7 @@ void check_problem(Isa isa, const Problem& p) {
 }
 
 void test_edge_tiles() {
-  const size_t ms[] = {0, 1, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13};
+  const size_t ms[] = {0, 1, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 27, 29};
   const size_t ns[] = {0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33};
   const size_t ks[] = {1, 2, 7};
   uint32_t seed = 1;
@@ -237,22 +237,23 @@ void test_thread_determinism() {
   set_num_threads(saved);
 }
 
-// A panel with few valid rows (the AVX2 kernel runs only those rows' FMAs) gives the same bits as
-// the same rows inside a full panel: C rows 0..r-1 of an r-row product equal those of a 12-row one.
+// A panel with few valid rows (the AVX2 and AVX-512 kernels run only those rows' FMAs) gives the
+// same bits as the same rows inside a full panel: C rows 0..r-1 of an r-row product equal those of
+// a 14-row one (a full AVX-512 panel; two full AVX2 panels and a short one).
 void test_short_panels_match_full() {
   const size_t n = 37, k = 300;
-  const std::vector<float> a = test::random_floats(12 * k, 77), b = test::random_floats(k * n, 78);
+  const std::vector<float> a = test::random_floats(14 * k, 77), b = test::random_floats(k * n, 78);
   for (Isa isa : test::isas()) {
-    std::vector<float> full(12 * n);
-    CHECK(sgemm(isa, false, false, 12, n, k, 1.f, a.data(), k, b.data(), n, 0.f, full.data(), n) ==
+    std::vector<float> full(14 * n);
+    CHECK(sgemm(isa, false, false, 14, n, k, 1.f, a.data(), k, b.data(), n, 0.f, full.data(), n) ==
           Status::kOk);
-    for (size_t r = 1; r <= 5; ++r) {
+    for (size_t r = 1; r <= 13; ++r) {
       std::vector<float> part(r * n);
       CHECK(sgemm(isa, false, false, r, n, k, 1.f, a.data(), k, b.data(), n, 0.f, part.data(), n) ==
             Status::kOk);
       bool same = true;
       for (size_t i = 0; same && i < part.size(); ++i) same = test::bits_equal(part[i], full[i]);
-      CHECK_MSG(same, "%s: %zu-row product differs from the same rows of a 12-row one",
+      CHECK_MSG(same, "%s: %zu-row product differs from the same rows of a 14-row one",
                 isa_name(isa), r);
     }
   }

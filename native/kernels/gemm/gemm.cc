@@ -1,6 +1,7 @@
 // Blocked SGEMM driver (BLIS loop nest): packs B into kc x NR and A into MR x kc panels (resolving
 // transposes), then runs the ISA's micro-kernel over C tiles. float32 accumulation in a fixed k
 // order, unlike PyTorch's BLAS: bit-identical for any thread count, rounding differs slightly.
+#include <atomic>
 #include <cstring>
 
 #if defined(__SSE2__)
@@ -10,15 +11,14 @@
 #include "core/memory.h"
 #include "core/thread_pool.h"
 #include "kernels/gemm/gemm.h"
+#include "kernels/gemm/gemm_blocking.h"
 
 namespace gradguard {
 namespace kernels {
 namespace {
 
-constexpr size_t kKc = 256;        // depth of a packed slice: a B micro-panel (kc x 16) fits L1
-constexpr size_t kMc = 72;         // rows of C per task: the A block (mc x kc) stays in L2
-constexpr size_t kNc = 4096;       // columns of B packed at once (kc x nc in L3)
-constexpr size_t kMo = 4096;       // rows of A packed at once
+// kc, mc, nc and mo (the cache blocking) come from gemm_blocking(isa), derived from the CPU's
+// caches.
 constexpr size_t kTaskCols = 256;  // columns of C per task, at most
 constexpr size_t kPackCols = 128;  // columns of a transposed B per packing job
 constexpr size_t kPackRows = 16;   // rows of a plain B per packing job (whole rows read in order)
@@ -145,6 +145,7 @@ PackAFn pack_a_for(size_t mr) {
     case 6: return pack_a_panel<6>;
     case 8: return pack_a_panel<8>;
     case 12: return pack_a_panel<12>;
+    case 14: return pack_a_panel<14>;
     default: return nullptr;
   }
 }
@@ -189,7 +190,22 @@ size_t threads_for(size_t m, size_t n, size_t k) {
   return small ? 1 : static_cast<size_t>(num_threads());
 }
 
-// Tasks are (kMc rows) x (panels * nr columns) blocks of C; enough of them to keep every thread
+// Rows of C per task: at most mc (the A block that stays in L2), evened out so the last block is
+// not a sliver (m = 1024 with mc = 476 runs as 3 x 342, not 476 + 476 + 72), and cut finer when the
+// columns alone give fewer than kMinTasks tasks (a tall, thin product), down to 4 micro-tiles of
+// rows. A multiple of mr. Independent of the thread count, so a per-block reduction over these
+// blocks (the sum-of-squares epilogue) combines the same partials on any number of threads.
+constexpr size_t kMinTasks = 32;
+size_t task_rows(size_t rows, size_t mc, size_t mr, size_t b_panels) {
+  size_t blocks = ceil_div(rows, mc);
+  if (blocks * b_panels < kMinTasks) {
+    const size_t finest = ceil_div(rows, 4 * mr);
+    blocks = min_sz(ceil_div(kMinTasks, b_panels), finest > blocks ? finest : blocks);
+  }
+  return ceil_div(ceil_div(rows, blocks), mr) * mr;
+}
+
+// Tasks are (task_rows) x (panels * nr columns) blocks of C; enough of them to keep every thread
 // busy. The tile grid (and so every result bit) does not depend on them.
 struct TaskGrid {
   size_t panels;     // B panels per task
@@ -207,9 +223,10 @@ TaskGrid task_grid(size_t threads, size_t m_blocks, size_t b_panels, size_t nr) 
 }
 
 // Offset (floats) of the packed (jc, pc) block in a whole pre-packed B: every earlier column block
-// is kNc wide (a multiple of nr) and k deep; earlier slices of this block are panels * nr wide.
-size_t packed_block_offset(size_t k, size_t n, size_t nr, size_t jc, size_t pc) {
-  const size_t nc = min_sz(kNc, n - jc);
+// is nc_max wide (the blocking's nc, a multiple of nr) and k deep; earlier slices of this block are
+// panels * nr wide.
+size_t packed_block_offset(size_t k, size_t n, size_t nr, size_t nc_max, size_t jc, size_t pc) {
+  const size_t nc = min_sz(nc_max, n - jc);
   return jc * k + ceil_div(nc, nr) * nr * pc;
 }
 
@@ -223,32 +240,33 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
     return Status::kOk;
   }
   const GemmKernels& kern = gemm_kernels(isa);
+  const GemmBlocking& blk = gemm_blocking(isa);
   const size_t mr = kern.mr, nr = kern.nr;
   const PackAFn pack_a = pack_a_for(mr);
   const PackBFn pack_b = pack_b_for(nr);
-  if (pack_a == nullptr || pack_b == nullptr || kMc % mr != 0) return Status::kInternal;
+  if (pack_a == nullptr || pack_b == nullptr || blk.mc % mr != 0) return Status::kInternal;
 
   const size_t threads = threads_for(m, n, k);
   const bool threaded = threads > 1;
 
   // Depth slices of (nearly) equal size: k = 257 runs as 129 + 128, not 256 + 1.
-  const size_t kc_step = ceil_div(k, ceil_div(k, kKc));
-  const size_t nc_max = min_sz(n, kNc), kc_max = kc_step, mo_max = min_sz(m, kMo);
+  const size_t kc_step = ceil_div(k, ceil_div(k, blk.kc));
+  const size_t nc_max = min_sz(n, blk.nc), kc_max = kc_step, mo_max = min_sz(m, blk.mo);
   float* bp_own = packed_b != nullptr ? nullptr : t_pack_b.get(ceil_div(nc_max, nr) * nr * kc_max);
   float* ap = t_pack_a.get(ceil_div(mo_max, mr) * mr * kc_max);
   if (ap == nullptr || (packed_b == nullptr && bp_own == nullptr)) return Status::kOutOfMemory;
 
-  for (size_t jc = 0; jc < n; jc += kNc) {
-    const size_t nc = min_sz(kNc, n - jc);
+  for (size_t jc = 0; jc < n; jc += blk.nc) {
+    const size_t nc = min_sz(blk.nc, n - jc);
     const size_t b_panels = ceil_div(nc, nr);
     for (size_t pc = 0; pc < k; pc += kc_step) {
       const size_t kc = min_sz(kc_step, k - pc);
       // Later slices accumulate onto the C the first slice wrote (the k order is always the same).
       const float beta_eff = pc == 0 ? beta : 1.f;
       const float* bp =
-          packed_b != nullptr ? packed_b + packed_block_offset(k, n, nr, jc, pc) : bp_own;
-      for (size_t io = 0; io < m; io += kMo) {
-        const size_t mo = min_sz(kMo, m - io);
+          packed_b != nullptr ? packed_b + packed_block_offset(k, n, nr, blk.nc, jc, pc) : bp_own;
+      for (size_t io = 0; io < m; io += blk.mo) {
+        const size_t mo = min_sz(blk.mo, m - io);
         const size_t a_panels = ceil_div(mo, mr);
         // Pack this A block, and the B block too on the first row pass, in one parallel region.
         // A plain B is packed in jobs of whole rows, a transposed one in jobs of whole columns.
@@ -269,14 +287,15 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
             }
           }
         });
-        const size_t m_blocks = ceil_div(mo, kMc);
+        const size_t mc = task_rows(mo, blk.mc, mr, b_panels);
+        const size_t m_blocks = ceil_div(mo, mc);
         const TaskGrid grid = task_grid(threads, m_blocks, b_panels, nr);
         const size_t task_panels = grid.panels, col_tasks = grid.col_tasks;
         run_range(threaded, m_blocks * col_tasks, 1, [&](size_t lo, size_t hi) {
           for (size_t t = lo; t < hi; ++t) {
             const size_t mb = t / col_tasks, ct = t % col_tasks;
-            const size_t ip_begin = mb * kMc / mr;
-            const size_t ip_end = min_sz(ceil_div(mb * kMc + kMc, mr), a_panels);
+            const size_t ip_begin = mb * mc / mr;
+            const size_t ip_end = min_sz(ceil_div(mb * mc + mc, mr), a_panels);
             const size_t jp_begin = ct * task_panels;
             const size_t jp_end = min_sz(jp_begin + task_panels, b_panels);
             for (size_t jp = jp_begin; jp < jp_end; ++jp) {
@@ -296,25 +315,36 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
   return Status::kOk;
 }
 
-// sgemm_packed for a short A (an RNN step: m = batch): A is packed for every depth slice at once
-// (inline when small), then ONE parallel region computes C, each task running all depth slices of
-// its tiles in order. Same tiles, same slice order per tile, same micro-kernel calls as
-// sgemm_driver, so the same bits; but 1 parallel region per call instead of 2 per depth slice.
-// Returns false (nothing done) when A is too large to pack whole.
-bool sgemm_packed_short_a(Isa isa, bool trans_a, size_t m, size_t n, size_t k, float alpha,
-                          const float* a, size_t lda, const float* packed_b, float beta, float* c,
-                          size_t ldc, Status* status) {
+// sgemm and sgemm_packed for a short A (an RNN step: m = batch; the 64 x 256 x 256 product): A is
+// packed for every depth slice at once (inline when small), then ONE parallel region computes C,
+// each task running all depth slices of its tiles in order. Without a pre-packed B (packed_b null)
+// each task packs its own columns of B, slice by slice, into its thread's buffer: A fits one row
+// block (m <= mc), so every B panel is still packed once, and packing runs in the same region as
+// the compute (no fork/join between them). Same tiles, same slice order per tile, same micro-kernel
+// calls as sgemm_driver, so the same bits; but 1 parallel region per call instead of 2 per depth
+// slice. Returns false (nothing done) when A is too large to pack whole.
+bool sgemm_short_a(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
+                   const float* a, size_t lda, const float* b, size_t ldb, const float* packed_b,
+                   float beta, float* c, size_t ldc, Status* status) {
   constexpr size_t kMaxPackedA = size_t{1} << 20;  // floats (4 MiB)
   const GemmKernels& kern = gemm_kernels(isa);
+  const GemmBlocking& blk = gemm_blocking(isa);
   const size_t mr = kern.mr, nr = kern.nr;
   const PackAFn pack_a = pack_a_for(mr);
-  if (m > kMo || n > kNc || pack_a == nullptr || kMc % mr != 0) return false;
+  const PackBFn pack_b = pack_b_for(nr);
+  if (m > blk.mo || n > blk.nc || pack_a == nullptr || pack_b == nullptr || blk.mc % mr != 0) {
+    return false;
+  }
+  // Packing B per task pays when every B panel is packed once (one row block: m <= mc) and there
+  // are enough column tasks to share out (else the driver's row blocks give the parallelism).
+  const bool pack_own_b = packed_b == nullptr;
+  if (pack_own_b && (m > blk.mc || ceil_div(n, nr) < kMinTasks / 4)) return false;
   const size_t a_panels = ceil_div(m, mr);
-  const size_t kc_step = ceil_div(k, ceil_div(k, kKc));
+  const size_t kc_step = ceil_div(k, ceil_div(k, blk.kc));
   const size_t slices = ceil_div(k, kc_step);
   // Every slice is laid out kc_step deep (the last, shorter one too), so the buffer holds
   // slices * kc_step >= k depth steps per panel: sized by k alone, a short last slice of a panel
-  // past the first was written past the end (k > kKc, k % kc_step != 0, m > mr).
+  // past the first was written past the end (k > kc, k % kc_step != 0, m > mr).
   const size_t a_floats = slices * a_panels * mr * kc_step;
   if (a_floats > kMaxPackedA) return false;
   float* ap = t_pack_a.get(a_floats);
@@ -336,22 +366,39 @@ bool sgemm_packed_short_a(Isa isa, bool trans_a, size_t m, size_t n, size_t k, f
     }
   });
   const size_t b_panels = ceil_div(n, nr);
-  const size_t m_blocks = ceil_div(m, kMc);
+  const size_t mc = pack_own_b ? a_panels * mr : task_rows(m, blk.mc, mr, b_panels);
+  const size_t m_blocks = ceil_div(m, mc);
   const TaskGrid grid = task_grid(threads, m_blocks, b_panels, nr);
   const size_t task_panels = grid.panels, col_tasks = grid.col_tasks;
+  std::atomic<bool> out_of_memory{false};
   run_range(threaded, m_blocks * col_tasks, 1, [&](size_t lo, size_t hi) {
+    // This thread's B panels for one task and slice (packed_b null), reused by its next task.
+    float* own_b = packed_b != nullptr ? nullptr : t_pack_b.get(task_panels * nr * kc_step);
+    if (packed_b == nullptr && own_b == nullptr) {
+      out_of_memory.store(true, std::memory_order_relaxed);
+      return;
+    }
     for (size_t t = lo; t < hi; ++t) {
       const size_t mb = t / col_tasks, ct = t % col_tasks;
-      const size_t ip_begin = mb * kMc / mr;
-      const size_t ip_end = min_sz(ceil_div(mb * kMc + kMc, mr), a_panels);
+      const size_t ip_begin = mb * mc / mr;
+      const size_t ip_end = min_sz(ceil_div(mb * mc + mc, mr), a_panels);
       const size_t jp_begin = ct * task_panels;
       const size_t jp_end = min_sz(jp_begin + task_panels, b_panels);
       for (size_t sl = 0; sl < slices; ++sl) {
         const size_t pc = sl * kc_step, kc = min_sz(kc_step, k - pc);
         const float beta_eff = pc == 0 ? beta : 1.f;
-        const float* bp = packed_b + packed_block_offset(k, n, nr, 0, pc);
+        const float* bp = own_b;  // holds panels jp_begin.. of this slice
+        size_t jp_base = jp_begin;
+        if (packed_b != nullptr) {
+          bp = packed_b + packed_block_offset(k, n, nr, blk.nc, 0, pc);
+          jp_base = 0;
+        } else {
+          const size_t j0 = jp_begin * nr;
+          pack_b(trans_b, b, ldb, pc, kc, 0, kc, j0, min_sz((jp_end - jp_begin) * nr, n - j0),
+                 own_b);
+        }
         for (size_t jp = jp_begin; jp < jp_end; ++jp) {
-          const float* bpanel = bp + jp * nr * kc;
+          const float* bpanel = bp + (jp - jp_base) * nr * kc;
           const size_t cols = min_sz(nr, n - jp * nr);
           for (size_t ip = ip_begin; ip < ip_end; ++ip) {
             const size_t rows = min_sz(mr, m - ip * mr);
@@ -362,7 +409,7 @@ bool sgemm_packed_short_a(Isa isa, bool trans_a, size_t m, size_t n, size_t k, f
       }
     }
   });
-  *status = Status::kOk;
+  *status = out_of_memory.load() ? Status::kOutOfMemory : Status::kOk;
   return true;
 }
 
@@ -374,6 +421,15 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
   if (m == 0 || n == 0) return Status::kOk;
   if (ldc < n || lda < (trans_a ? m : k) || ldb < (trans_b ? k : n)) {
     return Status::kInvalidArgument;
+  }
+  if (k == 0 || alpha == 0.f) {
+    scale_c(m, n, beta, c, ldc);
+    return Status::kOk;
+  }
+  Status s = Status::kOk;
+  if (sgemm_short_a(isa, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, nullptr, beta, c, ldc,
+                    &s)) {
+    return s;
   }
   return sgemm_driver(isa, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, nullptr, beta, c, ldc);
 }
@@ -388,19 +444,20 @@ Status sgemm_pack_b(Isa isa, bool trans_b, size_t k, size_t n, const float* b, s
   if (k == 0 || n == 0) return Status::kOk;
   if (ldb < (trans_b ? k : n)) return Status::kInvalidArgument;
   const size_t nr = gemm_kernels(isa).nr;
+  const GemmBlocking& blk = gemm_blocking(isa);
   const PackBFn pack_b = pack_b_for(nr);
   if (pack_b == nullptr) return Status::kInternal;
   // The same slicing as the driver, so it finds each (jc, pc) block where it would have packed it.
-  const size_t kc_step = ceil_div(k, ceil_div(k, kKc));
+  const size_t kc_step = ceil_div(k, ceil_div(k, blk.kc));
   size_t blocks = 0;
-  for (size_t jc = 0; jc < n; jc += kNc) blocks += ceil_div(k, kc_step);
+  for (size_t jc = 0; jc < n; jc += blk.nc) blocks += ceil_div(k, kc_step);
   const size_t per_jc = ceil_div(k, kc_step);
   parallel_for(0, blocks, 1, [&](size_t lo, size_t hi) {
     for (size_t t = lo; t < hi; ++t) {
-      const size_t jc = t / per_jc * kNc, pc = t % per_jc * kc_step;
-      const size_t nc = min_sz(kNc, n - jc), kc = min_sz(kc_step, k - pc);
+      const size_t jc = t / per_jc * blk.nc, pc = t % per_jc * kc_step;
+      const size_t nc = min_sz(blk.nc, n - jc), kc = min_sz(kc_step, k - pc);
       pack_b(trans_b, b, ldb, pc, kc, 0, kc, jc, nc,
-             packed + packed_block_offset(k, n, nr, jc, pc));
+             packed + packed_block_offset(k, n, nr, blk.nc, jc, pc));
     }
   });
   return Status::kOk;
@@ -416,7 +473,8 @@ Status sgemm_packed(Isa isa, bool trans_a, size_t m, size_t n, size_t k, float a
     return Status::kOk;
   }
   Status s = Status::kOk;
-  if (sgemm_packed_short_a(isa, trans_a, m, n, k, alpha, a, lda, packed_b, beta, c, ldc, &s)) {
+  if (sgemm_short_a(isa, trans_a, false, m, n, k, alpha, a, lda, nullptr, 0, packed_b, beta, c, ldc,
+                    &s)) {
     return s;
   }
   return sgemm_driver(isa, trans_a, false, m, n, k, alpha, a, lda, nullptr, 0, packed_b, beta, c,

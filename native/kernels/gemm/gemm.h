@@ -58,7 +58,7 @@ void gemm_f32_6x16__avx2(size_t kc, const float* ap, const float* bp, float* c, 
                          size_t mr, size_t nr, float alpha, float beta);
 }  // namespace avx2
 namespace avx512 {
-void gemm_f32_12x32__avx512(size_t kc, const float* ap, const float* bp, float* c, size_t ldc,
+void gemm_f32_14x32__avx512(size_t kc, const float* ap, const float* bp, float* c, size_t ldc,
                             size_t mr, size_t nr, float alpha, float beta);
 }  // namespace avx512
 namespace neon {

@@ -12,7 +12,7 @@ constexpr KernelTable<GemmKernels> kGemm = [] {
   if constexpr (isa_built(Isa::kNeon)) t.set(Isa::kNeon, {neon::gemm_f32_8x8__neon, 8, 8});
   if constexpr (isa_built(Isa::kAvx2)) t.set(Isa::kAvx2, {avx2::gemm_f32_6x16__avx2, 6, 16});
   if constexpr (isa_built(Isa::kAvx512)) {
-    t.set(Isa::kAvx512, {avx512::gemm_f32_12x32__avx512, 12, 32});
+    t.set(Isa::kAvx512, {avx512::gemm_f32_14x32__avx512, 14, 32});
   }
   return t;
 }();

@@ -2,6 +2,7 @@
 // transposes), then runs the ISA's micro-kernel over C tiles. float32 accumulation in a fixed k
 // order, unlike PyTorch's BLAS: bit-identical for any thread count, rounding differs slightly.
 #include <cstring>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <xmmintrin.h>
@@ -213,13 +214,59 @@ size_t packed_block_offset(size_t k, size_t n, size_t nr, size_t jc, size_t pc) 
   return jc * k + ceil_div(nc, nr) * nr * pc;
 }
 
+// ---- Sum-of-squares epilogue (sgemm_sumsq) ----
+// Σ c² of one finished micro-tile in float64, read while the tile is still in L1. Four lanes in a
+// fixed pattern (column j goes to lane j % 4, the tail to lane 0) so the compiler can vectorise it
+// and the result depends only on the tile, never on which thread ran it.
+double tile_sumsq(const float* c, size_t ldc, size_t rows, size_t cols) {
+  double acc[4] = {0.0, 0.0, 0.0, 0.0};
+  for (size_t i = 0; i < rows; ++i) {
+    const float* row = c + i * ldc;
+    size_t j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      for (size_t l = 0; l < 4; ++l) {
+        const double v = row[j + l];
+        acc[l] += v * v;
+      }
+    }
+    for (; j < cols; ++j) {
+      const double v = row[j];
+      acc[0] += v * v;
+    }
+  }
+  return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
+// Tiles of `t` along a dimension of `total` cut into blocks of `block` (each block restarts the
+// tiling), and the index of the first tile of the block starting at `start`.
+size_t tiles_along(size_t total, size_t block, size_t t) {
+  return total / block * ceil_div(block, t) + ceil_div(total % block, t);
+}
+size_t first_tile(size_t start, size_t block, size_t t) {
+  return start / block * ceil_div(block, t);
+}
+
+// One float64 slot per C micro-tile (row-major over the tile grid), written by whichever thread
+// finishes the tile and summed in index order afterwards: the total is the same for any thread
+// count. Kept per calling thread so steady-state calls do not allocate.
+thread_local std::vector<double> t_tile_sumsq;
+
+// Σ c² over C [m x n] in row order (the paths that never run the micro-kernel).
+double plain_sumsq(size_t m, size_t n, const float* c, size_t ldc) {
+  double s = 0.0;
+  for (size_t i = 0; i < m; ++i) s += tile_sumsq(c + i * ldc, ldc, 1, n);
+  return s;
+}
+
 // The driver behind sgemm and sgemm_packed: with packed_b set, B is read from that whole pre-packed
-// copy (sgemm_pack_b) and b/ldb/trans_b are unused.
+// copy (sgemm_pack_b) and b/ldb/trans_b are unused. With sumsq set, *sumsq = Σ C² of the result
+// (the tile epilogue above).
 Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
                     const float* a, size_t lda, const float* b, size_t ldb, const float* packed_b,
-                    float beta, float* c, size_t ldc) {
+                    float beta, float* c, size_t ldc, double* sumsq = nullptr) {
   if (k == 0 || alpha == 0.f) {
     scale_c(m, n, beta, c, ldc);
+    if (sumsq != nullptr) *sumsq = plain_sumsq(m, n, c, ldc);
     return Status::kOk;
   }
   const GemmKernels& kern = gemm_kernels(isa);
@@ -237,6 +284,12 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
   float* bp_own = packed_b != nullptr ? nullptr : t_pack_b.get(ceil_div(nc_max, nr) * nr * kc_max);
   float* ap = t_pack_a.get(ceil_div(mo_max, mr) * mr * kc_max);
   if (ap == nullptr || (packed_b == nullptr && bp_own == nullptr)) return Status::kOutOfMemory;
+  const size_t tile_cols = tiles_along(n, kNc, nr);
+  double* slots = nullptr;
+  if (sumsq != nullptr) {
+    t_tile_sumsq.assign(tiles_along(m, kMo, mr) * tile_cols, 0.0);
+    slots = t_tile_sumsq.data();
+  }
 
   for (size_t jc = 0; jc < n; jc += kNc) {
     const size_t nc = min_sz(kNc, n - jc);
@@ -286,12 +339,21 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
                 const size_t rows = min_sz(mr, mo - ip * mr);
                 float* ctile = c + (io + ip * mr) * ldc + jc + jp * nr;
                 kern.micro(kc, ap + ip * mr * kc, bpanel, ctile, ldc, rows, cols, alpha, beta_eff);
+                if (slots != nullptr && pc + kc == k) {  // the tile is final and still in L1
+                  slots[(first_tile(io, kMo, mr) + ip) * tile_cols + first_tile(jc, kNc, nr) + jp] =
+                      tile_sumsq(ctile, ldc, rows, cols);
+                }
               }
             }
           }
         });
       }
     }
+  }
+  if (slots != nullptr) {
+    double s = 0.0;
+    for (const double v : t_tile_sumsq) s += v;
+    *sumsq = s;
   }
   return Status::kOk;
 }
@@ -376,6 +438,18 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
     return Status::kInvalidArgument;
   }
   return sgemm_driver(isa, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, nullptr, beta, c, ldc);
+}
+
+Status sgemm_sumsq(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
+                   const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c,
+                   size_t ldc, double* sumsq) {
+  *sumsq = 0.0;
+  if (m == 0 || n == 0) return Status::kOk;
+  if (ldc < n || lda < (trans_a ? m : k) || ldb < (trans_b ? k : n)) {
+    return Status::kInvalidArgument;
+  }
+  return sgemm_driver(isa, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, nullptr, beta, c, ldc,
+                      sumsq);
 }
 
 size_t sgemm_packed_b_size(Isa isa, size_t k, size_t n) {

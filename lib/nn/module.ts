@@ -176,6 +176,7 @@ export abstract class Module {
       p.data = store.params.views[i];
       p.grad = store.grads.views[i];
       p.store = store;
+      p.storeIndex = i;
       p.name = name;
     });
     this.packed = store;
@@ -186,7 +187,10 @@ export abstract class Module {
     return this.packed === store || [...this.ownChildren.values()].some((c) => c.packedHereOrBelow(store));
   }
 
-  /** Sets every parameter's gradient to zero (one memory pass when packed). */
+  /**
+   * Sets every parameter's gradient to zero (one memory pass when packed). When packed this starts
+   * a new generation of the store's fused gradient norms (ParamStore.gradNorms).
+   */
   zeroGrad(): void {
     const named = this.parameters();
     if (this.packed && named.every((p) => p.store === this.packed)) {

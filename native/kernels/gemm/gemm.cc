@@ -11,6 +11,7 @@
 #include "core/memory.h"
 #include "core/thread_pool.h"
 #include "kernels/gemm/gemm.h"
+#include "kernels/gemm/tile_sumsq.h"
 
 namespace gradguard {
 namespace kernels {
@@ -215,28 +216,6 @@ size_t packed_block_offset(size_t k, size_t n, size_t nr, size_t jc, size_t pc) 
 }
 
 // ---- Sum-of-squares epilogue (sgemm_sumsq) ----
-// Σ c² of one finished micro-tile in float64, read while the tile is still in L1. Four lanes in a
-// fixed pattern (column j goes to lane j % 4, the tail to lane 0) so the compiler can vectorise it
-// and the result depends only on the tile, never on which thread ran it.
-double tile_sumsq(const float* c, size_t ldc, size_t rows, size_t cols) {
-  double acc[4] = {0.0, 0.0, 0.0, 0.0};
-  for (size_t i = 0; i < rows; ++i) {
-    const float* row = c + i * ldc;
-    size_t j = 0;
-    for (; j + 4 <= cols; j += 4) {
-      for (size_t l = 0; l < 4; ++l) {
-        const double v = row[j + l];
-        acc[l] += v * v;
-      }
-    }
-    for (; j < cols; ++j) {
-      const double v = row[j];
-      acc[0] += v * v;
-    }
-  }
-  return (acc[0] + acc[1]) + (acc[2] + acc[3]);
-}
-
 // Tiles of `t` along a dimension of `total` cut into blocks of `block` (each block restarts the
 // tiling), and the index of the first tile of the block starting at `start`.
 size_t tiles_along(size_t total, size_t block, size_t t) {
@@ -251,8 +230,8 @@ size_t first_tile(size_t start, size_t block, size_t t) {
 // count. Kept per calling thread so steady-state calls do not allocate.
 thread_local std::vector<double> t_tile_sumsq;
 
-// Σ c² over C [m x n] in row order (the paths that never run the micro-kernel).
-double plain_sumsq(size_t m, size_t n, const float* c, size_t ldc) {
+// Σ c² over C [m x n], one row at a time in order (the paths that never run the micro-kernel).
+double plain_sumsq(TileSumsqFn tile_sumsq, size_t m, size_t n, const float* c, size_t ldc) {
   double s = 0.0;
   for (size_t i = 0; i < m; ++i) s += tile_sumsq(c + i * ldc, ldc, 1, n);
   return s;
@@ -266,7 +245,7 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
                     float beta, float* c, size_t ldc, double* sumsq = nullptr) {
   if (k == 0 || alpha == 0.f) {
     scale_c(m, n, beta, c, ldc);
-    if (sumsq != nullptr) *sumsq = plain_sumsq(m, n, c, ldc);
+    if (sumsq != nullptr) *sumsq = plain_sumsq(tile_sumsq_kernel(isa), m, n, c, ldc);
     return Status::kOk;
   }
   const GemmKernels& kern = gemm_kernels(isa);
@@ -286,6 +265,7 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
   if (ap == nullptr || (packed_b == nullptr && bp_own == nullptr)) return Status::kOutOfMemory;
   const size_t tile_cols = tiles_along(n, kNc, nr);
   double* slots = nullptr;
+  const TileSumsqFn tile_sumsq = tile_sumsq_kernel(isa);
   if (sumsq != nullptr) {
     t_tile_sumsq.assign(tiles_along(m, kMo, mr) * tile_cols, 0.0);
     slots = t_tile_sumsq.data();
@@ -339,7 +319,18 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
                 const size_t rows = min_sz(mr, mo - ip * mr);
                 float* ctile = c + (io + ip * mr) * ldc + jc + jp * nr;
                 kern.micro(kc, ap + ip * mr * kc, bpanel, ctile, ldc, rows, cols, alpha, beta_eff);
-                if (slots != nullptr && pc + kc == k) {  // the tile is final and still in L1
+              }
+            }
+            // The task's tiles are final on the last slice: sum each into its slot now, while the
+            // block (kMc x task columns) is still in L2. Not right after each micro-kernel call:
+            // a load of a just-stored tile waits for the stores' cache-line fills from memory
+            // (C is usually not cached), which serialised them and cost as much as a read pass.
+            if (slots != nullptr && pc + kc == k) {
+              for (size_t jp = jp_begin; jp < jp_end; ++jp) {
+                const size_t cols = min_sz(nr, nc - jp * nr);
+                for (size_t ip = ip_begin; ip < ip_end; ++ip) {
+                  const size_t rows = min_sz(mr, mo - ip * mr);
+                  const float* ctile = c + (io + ip * mr) * ldc + jc + jp * nr;
                   slots[(first_tile(io, kMo, mr) + ip) * tile_cols + first_tile(jc, kNc, nr) + jp] =
                       tile_sumsq(ctile, ldc, rows, cols);
                 }

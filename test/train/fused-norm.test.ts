@@ -4,7 +4,7 @@
 // never reported (read pass), and the fused total equals getTotalNorm within 1e-12 relative and is
 // bit-identical across thread counts. On every backend and ISA.
 import { describe, expect, it } from 'vitest';
-import { agcClip, AutoClip, clipGradNorm, clipGradNormAndStep, clipGradsWithNorm, clipGradValue, fusedTotalNorm, getNumThreads, getTotalNorm, nn, setNumThreads, SGD, Trainer, ZClip } from '../../lib/index.js';
+import { agcClip, AutoClip, l1Penalty, l2Penalty, clipGradNorm, clipGradNormAndStep, clipGradsWithNorm, clipGradValue, fusedTotalNorm, getNumThreads, getTotalNorm, nn, setNumThreads, SGD, Trainer, ZClip } from '../../lib/index.js';
 import { randomFloats, targets, useTarget } from '../helpers/targets.js';
 
 const T = (data: Float32Array, shape: number[]): nn.Tensor => nn.tensor(data, shape);
@@ -89,6 +89,9 @@ describe.each(targets)('fused gradient norm on $name', (t) => {
       ['grads.zero()', () => store.grads.zero()],
       ['zeroGrad()', () => m.zeroGrad()],
       ['gradNorms.invalidate()', () => store.gradNorms.invalidate()],
+      ['l1Penalty', () => l1Penalty(store, 1e-3)],
+      ['l2Penalty', () => l2Penalty(store, 1e-3)],
+      ['l2Penalty on entries', () => l2Penalty(m.parameters(), 1e-3)],
     ];
     for (const [name, mod] of mods) {
       backward(m);

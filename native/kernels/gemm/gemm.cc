@@ -225,9 +225,9 @@ size_t first_tile(size_t start, size_t block, size_t t) {
   return start / block * ceil_div(block, t);
 }
 
-// One float64 slot per C micro-tile (row-major over the tile grid), written by whichever thread
-// finishes the tile and summed in index order afterwards: the total is the same for any thread
-// count. Kept per calling thread so steady-state calls do not allocate.
+// One float64 slot per C strip (kMc rows x one micro-tile's nr columns, row-major over the strip
+// grid), written by whichever thread finishes the strip and summed in index order afterwards: the
+// total is the same for any thread count. Kept per calling thread: steady state does not allocate.
 thread_local std::vector<double> t_tile_sumsq;
 
 // Σ c² over C [m x n], one row at a time in order (the paths that never run the micro-kernel).
@@ -267,7 +267,7 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
   double* slots = nullptr;
   const TileSumsqFn tile_sumsq = tile_sumsq_kernel(isa);
   if (sumsq != nullptr) {
-    t_tile_sumsq.assign(tiles_along(m, kMo, mr) * tile_cols, 0.0);
+    t_tile_sumsq.assign(tiles_along(m, kMo, kMc) * tile_cols, 0.0);
     slots = t_tile_sumsq.data();
   }
 
@@ -321,19 +321,18 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
                 kern.micro(kc, ap + ip * mr * kc, bpanel, ctile, ldc, rows, cols, alpha, beta_eff);
               }
             }
-            // The task's tiles are final on the last slice: sum each into its slot now, while the
-            // block (kMc x task columns) is still in L2. Not right after each micro-kernel call:
-            // a load of a just-stored tile waits for the stores' cache-line fills from memory
-            // (C is usually not cached), which serialised them and cost as much as a read pass.
+            // The task's tiles are final on the last slice: sum each kMc x nr strip (one B panel
+            // of this row block) into its slot now, while the block is still in L2. Not right
+            // after each micro-kernel call: a load of a just-stored tile waits for the stores'
+            // cache-line fills from memory (C is usually not cached), which serialised them and
+            // cost as much as a read pass. Strips, like tiles, do not depend on the thread count.
             if (slots != nullptr && pc + kc == k) {
+              const size_t r0 = mb * kMc, rows = min_sz(kMc, mo - r0);
+              double* row_slots =
+                  slots + (first_tile(io, kMo, kMc) + mb) * tile_cols + first_tile(jc, kNc, nr);
               for (size_t jp = jp_begin; jp < jp_end; ++jp) {
-                const size_t cols = min_sz(nr, nc - jp * nr);
-                for (size_t ip = ip_begin; ip < ip_end; ++ip) {
-                  const size_t rows = min_sz(mr, mo - ip * mr);
-                  const float* ctile = c + (io + ip * mr) * ldc + jc + jp * nr;
-                  slots[(first_tile(io, kMo, mr) + ip) * tile_cols + first_tile(jc, kNc, nr) + jp] =
-                      tile_sumsq(ctile, ldc, rows, cols);
-                }
+                row_slots[jp] = tile_sumsq(c + (io + r0) * ldc + jc + jp * nr, ldc, rows,
+                                           min_sz(nr, nc - jp * nr));
               }
             }
           }

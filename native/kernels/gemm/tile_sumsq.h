@@ -1,6 +1,7 @@
-// Σ c² (float64) of one finished GEMM output tile (rows x cols, row stride ldc): the epilogue of
-// sgemm_sumsq, run on each micro-tile right after the micro-kernel wrote it (still in L1). Each ISA
-// sums in its own fixed lane pattern, so a tile's sum depends only on the tile and the ISA.
+// Σ c² (float64) of one finished block of GEMM output (rows x cols, row stride ldc): the epilogue
+// of sgemm_sumsq, run on each strip of C (a row block x one micro-tile's columns) right after the
+// task that computed it finished (still in L2). Each ISA sums in its own fixed lane pattern, so a
+// strip's sum depends only on the strip and the ISA.
 #pragma once
 
 #include <cstddef>

@@ -16,6 +16,17 @@ double tile_sumsq_f32__avx2(const float* c, size_t ldc, size_t rows, size_t cols
   for (size_t i = 0; i < rows; ++i) {
     const float* row = c + i * ldc;
     size_t j = 0;
+    if (cols == 16) {  // the micro-kernel's full width: one row without a loop
+      const __m256d d0 = _mm256_cvtps_pd(_mm_loadu_ps(row));
+      const __m256d d1 = _mm256_cvtps_pd(_mm_loadu_ps(row + 4));
+      const __m256d d2 = _mm256_cvtps_pd(_mm_loadu_ps(row + 8));
+      const __m256d d3 = _mm256_cvtps_pd(_mm_loadu_ps(row + 12));
+      a0 = _mm256_fmadd_pd(d0, d0, a0);
+      a1 = _mm256_fmadd_pd(d1, d1, a1);
+      a0 = _mm256_fmadd_pd(d2, d2, a0);
+      a1 = _mm256_fmadd_pd(d3, d3, a1);
+      continue;
+    }
     for (; j + 8 <= cols; j += 8) {
       const __m256d d0 = _mm256_cvtps_pd(_mm_loadu_ps(row + j));
       const __m256d d1 = _mm256_cvtps_pd(_mm_loadu_ps(row + j + 4));

@@ -197,7 +197,10 @@ export abstract class Module {
       this.packed.grads.zero();
       return;
     }
-    for (const p of named) p.grad.fill(0);
+    for (const p of named) {
+      p.grad.fill(0);
+      p.store?.gradNorms.invalidate(); // part of a store zeroed: its fused norms no longer hold
+    }
   }
 
   /**

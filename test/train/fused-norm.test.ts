@@ -88,6 +88,7 @@ describe.each(targets)('fused gradient norm on $name', (t) => {
       ['agcClip', () => agcClip(store.params, store.grads, { clipping: 1e-6 })],
       ['grads.zero()', () => store.grads.zero()],
       ['zeroGrad()', () => m.zeroGrad()],
+      ['zeroGrad() of a child', () => m.namedChildren()[2][1].zeroGrad()],
       ['gradNorms.invalidate()', () => store.gradNorms.invalidate()],
       ['l1Penalty', () => l1Penalty(store, 1e-3)],
       ['l2Penalty', () => l2Penalty(store, 1e-3)],

@@ -122,6 +122,37 @@ describe.each(targets)('fused gradient norm on $name', (t) => {
     }
   });
 
+  /** zeroGrad, forward, MSE loss on a random target, backward, for any model and input. */
+  function backwardOn(m: nn.Module, x: nn.Tensor, seed = 5): void {
+    const loss = new nn.MSELoss();
+    m.zeroGrad();
+    const y = m.forward(x);
+    loss.forward(y, T(randomFloats(y.data.length, seed), [...y.shape]));
+    m.backward(loss.backward());
+  }
+
+  it.each([
+    ['LayerNorm', () => new nn.Sequential(new nn.Linear(13, 8, { seed: 1 }), new nn.LayerNorm(8), new nn.ReLU(), new nn.Linear(8, 3, { seed: 2 })), () => T(randomFloats(6 * 13, 1), [6, 13])],
+    ['BatchNorm1d', () => new nn.Sequential(new nn.Linear(13, 8, { seed: 1 }), new nn.BatchNorm1d(8), new nn.Linear(8, 3, { seed: 2 })), () => T(randomFloats(6 * 13, 2), [6, 13])],
+    ['Conv1d', () => new nn.Sequential(new nn.Conv1d(2, 4, 3, { seed: 1 }), new nn.Flatten(), new nn.Linear(4 * 7, 3, { seed: 2 })), () => T(randomFloats(5 * 2 * 9, 3), [5, 2, 9])],
+    ['LSTM', () => new nn.Sequential(new nn.LSTM(5, 6, { seed: 1 }), new nn.LastTimeStep(), new nn.Linear(6, 3, { seed: 2 })), () => T(randomFloats(4 * 3 * 5, 4), [4, 3, 5])],
+  ] as const)('%s reports its small gradients right after its backward: the total is current and equals getTotalNorm within 1e-12', (_, make, input) => {
+    const m = make();
+    const store = m.paramStore();
+    backwardOn(m, input());
+    expect(store.gradNorms.isCurrent()).toBe(true);
+    expect(rel(fusedTotalNorm(store.grads)!, getTotalNorm(store.grads))).toBeLessThanOrEqual(1e-12);
+  });
+
+  it('a gradient over 1 MiB that no kernel summed is left unreported (read pass)', () => {
+    const D = (1 << 18) + 16;
+    const m = new nn.Sequential(new nn.LayerNorm(D), new nn.Linear(D, 1, { seed: 1 }));
+    const store = m.paramStore();
+    backwardOn(m, T(randomFloats(2 * D, 6), [2, D]));
+    expect(store.gradNorms.isCurrent()).toBe(false);
+    expect(fusedTotalNorm(store.grads)).toBeNull();
+  });
+
   it('a module that writes its gradient by hand is never reported: the store falls back', () => {
     class Scale extends nn.Module {
       readonly w = this.addParameter('w', [3]);

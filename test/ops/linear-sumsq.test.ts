@@ -109,6 +109,11 @@ describe.each(targets)('ops.linearBackward sumSquares on $name', (t) => {
     expect(ss).toEqual(sync.sumSquares);
   });
 
+  it('the Async form refuses a sumSquares over a resizable buffer (it keeps a raw pointer into it)', async () => {
+    const ss = new Float64Array(new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer)(16, { maxByteLength: 64 }));
+    await expect(ops.linearBackwardAsync(randomFloats(6, 1), randomFloats(6, 2), randomFloats(4, 3), { gradWeight: new Float32Array(6) }, { batch: 2, inFeatures: 3, outFeatures: 2, sumSquares: ss })).rejects.toThrow(/options\.sumSquares/);
+  });
+
   it('refuses a bad sumSquares before writing anything, naming it', () => {
     const gw = new Float32Array(6).fill(7);
     const call = (sumSquares: unknown) => () =>

@@ -2,6 +2,8 @@
 export { GradGuardError, NonFiniteGradientError } from './errors.js';
 export { FlatTensors } from './validate/flat-tensors.js';
 export { createParamStore, type ParamStore } from './param-store.js';
+export { fusedTotalNorm } from './param-store.js';
+export type { GradNormSlots } from './validate/grad-norm-slots.js';
 export type { TensorsLike } from './validate/index.js';
 export {
   backendInfo,

@@ -1,6 +1,7 @@
 import { getBackend } from './backend/index.js';
 import { invalidArg } from './errors.js';
 import { FlatTensors, layoutSegments } from './validate/flat-tensors.js';
+import { GradNormSlots, registerGradNormSlots } from './validate/grad-norm-slots.js';
 
 /** Parameters and their gradients, each set in one contiguous, 64-byte-aligned buffer. */
 export interface ParamStore {
@@ -10,6 +11,32 @@ export interface ParamStore {
   readonly grads: FlatTensors;
   /** Total number of parameters (padding excluded). */
   readonly size: number;
+  /**
+   * Fused gradient norms: one float64 Σ g² per gradient, reported by the backward kernels that
+   * wrote it (`nn.Linear`), and whether they are current. The Trainer and `clipGradNormAndStep`
+   * use them instead of a read pass when every gradient was reported since the last
+   * `zeroGrad`/`grads.zero()` and no library function modified a gradient since. If you write
+   * gradients yourself after a layer's backward (adding noise, editing `grad` arrays), call
+   * `store.gradNorms.invalidate()`; gradients written by your own backward code are simply not
+   * reported, so those steps take the read pass.
+   */
+  readonly gradNorms: GradNormSlots;
+}
+
+// Stores by their grads FlatTensors, so a consumer handed `store.grads` (or an optimiser's grads)
+// finds the slots; another FlatTensors over the same buffer (other segments) does not.
+const storeOfGrads = new WeakMap<FlatTensors, GradNormSlots>();
+
+/**
+ * The current fused L2 norm of `grads` when it is a ParamStore's `grads` whose sums are all current
+ * (see {@link ParamStore.gradNorms}), else null (take the read pass). Equal to
+ * `getTotalNorm(grads)` within ~1e-12 relative, not bitwise: the kernels sum per GEMM tile, the read
+ * pass per fixed chunk; each is bit-identical for any thread count on one ISA.
+ * @param grads a gradient list as the public functions take it.
+ */
+export function fusedTotalNorm(grads: unknown): number | null {
+  if (!(grads instanceof FlatTensors)) return null;
+  return storeOfGrads.get(grads)?.totalNorm() ?? null;
 }
 
 /**
@@ -30,5 +57,9 @@ export function createParamStore(shapes: readonly (readonly number[])[]): ParamS
   });
   const { segments, total } = layoutSegments(sizes);
   const make = () => new FlatTensors(new Float32Array(getBackend().allocate(total * 4), 0, total), segments, shapes.map((s) => [...s]));
-  return { params: make(), grads: make(), size: sizes.reduce((a, b) => a + b, 0) };
+  const grads = make();
+  const gradNorms = new GradNormSlots(shapes.length);
+  registerGradNormSlots(grads.base.buffer, gradNorms);
+  storeOfGrads.set(grads, gradNorms);
+  return { params: make(), grads, size: sizes.reduce((a, b) => a + b, 0), gradNorms };
 }

@@ -85,8 +85,8 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
   );
   const [linearForward, linearForwardAsync] = nativePair(addon.linearForward, addon.linearForwardAsync)((_, x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, s: LinearShape) => [x, w, b, y, s.batch, s.inFeatures, s.outFeatures],
   );
-  const [linearBackward, linearBackwardAsync] = nativePair(addon.linearBackward, addon.linearBackwardAsync)((_, x: Float32Array, w: Float32Array, gy: Float32Array, g: LinearGrads, s: LinearShape, acc: boolean) =>
-      [x, w, gy, g.gradX, g.gradWeight, g.gradBias, s.batch, s.inFeatures, s.outFeatures, acc],
+  const [linearBackward, linearBackwardAsync] = nativePair(addon.linearBackward, addon.linearBackwardAsync)((_, x: Float32Array, w: Float32Array, gy: Float32Array, g: LinearGrads, s: LinearShape, acc: boolean, ss?: Float64Array | null) =>
+      [x, w, gy, g.gradX, g.gradWeight, g.gradBias, s.batch, s.inFeatures, s.outFeatures, acc, ss ?? null],
   );
   const [batchNormForward, batchNormForwardAsync] = nativePair(addon.batchNormForward, addon.batchNormForwardAsync)((_, a: BatchNormForwardArgs) =>
     [a.x, a.n, a.c, a.weight, a.bias, a.runningMean, a.runningVar, a.training, a.momentum, a.eps, a.y, a.saveMean, a.saveInvstd],

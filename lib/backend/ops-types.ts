@@ -306,8 +306,11 @@ export interface OpsBackend {
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, s: MatmulShape): void;
   /** y = x·weightᵀ + bias. */
   linearForward(x: Float32Array, weight: Float32Array, bias: Float32Array | null, y: Float32Array, s: LinearShape): void;
-  /** gradX = gradY·weight, gradWeight (+)= gradYᵀ·x, gradBias (+)= Σ_batch gradY; null outputs are skipped. */
-  linearBackward(x: Float32Array, weight: Float32Array, gradY: Float32Array, g: LinearGrads, s: LinearShape, accumulate: boolean): void;
+  /**
+   * gradX = gradY·weight, gradWeight (+)= gradYᵀ·x, gradBias (+)= Σ_batch gradY; null outputs are skipped.
+   * With sumSquares (length >= 2): [0] = Σ gradWeight², [1] = Σ gradBias² (float64) of the values written, 0 for a skipped output.
+   */
+  linearBackward(x: Float32Array, weight: Float32Array, gradY: Float32Array, g: LinearGrads, s: LinearShape, accumulate: boolean, sumSquares?: Float64Array | null): void;
   /** y = f(x) elementwise. */
   activationForward(f: ActivationArgs, x: Float32Array, y: Float32Array): void;
   /** gradX = gradY·f'(x) elementwise. */

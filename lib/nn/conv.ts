@@ -161,6 +161,7 @@ export class Conv2d extends Module {
     checkGrad(this.where('backward', 'gradOut'), gradOut, c.yShape);
     const gradX = this.gx.get(c.x.data.length);
     conv2dBackward(c.x.data, this.weight.data, gradOut.data, { gradX, gradWeight: this.weight.grad, gradBias: this.bias?.grad ?? null }, { ...this.opts(c.f), accumulate: true });
+    this.reportGradsPostHoc(); // fused gradient norm: sums taken while the gradients are warm
     return { data: gradX, shape: c.x.shape };
   }
 }
@@ -257,6 +258,7 @@ export class Conv1d extends Module {
     checkGrad(this.where('backward', 'gradOut'), gradOut, c.yShape);
     const gradX = this.gx.get(c.x.data.length);
     conv1dBackward(c.x.data, this.weight.data, gradOut.data, { gradX, gradWeight: this.weight.grad, gradBias: this.bias?.grad ?? null }, { ...this.opts(c.f), accumulate: true });
+    this.reportGradsPostHoc(); // fused gradient norm: sums taken while the gradients are warm
     return { data: gradX, shape: c.x.shape };
   }
 }

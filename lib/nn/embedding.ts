@@ -132,6 +132,7 @@ export class Embedding extends Module {
     const ix = this.indices ?? this.noForward();
     checkGrad(this.where('backward', 'gradOut'), gradOut, [...ix.shape, this.embeddingDim]);
     embeddingBackward(ix.data, gradOut.data, this.weight.grad, { ...this.opOptions, accumulate: true });
+    this.reportGradsPostHoc(); // fused gradient norm (only for tables up to 1 MiB)
     return this.noGrad;
   }
 }

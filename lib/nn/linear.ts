@@ -31,6 +31,8 @@ export class Linear extends Module {
   private x: Tensor | null = null;
   private readonly y = new Buffer();
   private readonly gx = new Buffer();
+  // Receives Σ gradWeight², Σ gradBias² from linearBackward (the fused gradient norm's inputs).
+  private readonly sumSq = new Float64Array(2);
 
   /**
    * Weight and bias ~ U(−1/√in, 1/√in), PyTorch's default (kaiming_uniform with a = √5).
@@ -71,7 +73,9 @@ export class Linear extends Module {
   }
 
   /**
-   * Accumulates weight.grad += gradOutᵀ·x, bias.grad += Σ gradOut; returns gradOut·W.
+   * Accumulates weight.grad += gradOutᵀ·x, bias.grad += Σ gradOut; returns gradOut·W. When packed,
+   * reports both gradients' sums of squares (from the GEMM epilogue and the bias reduction, no
+   * extra pass) to the store's fused gradient norms.
    * @param gradOut ∂loss/∂y [..., out].
    * @returns ∂loss/∂x [..., in].
    * @throws {GradGuardError} `ERR_GRADGUARD_NO_FORWARD` before any forward.
@@ -87,8 +91,12 @@ export class Linear extends Module {
       this.weight.data,
       gradOut.data,
       { gradX, gradWeight: this.weight.grad, gradBias: this.bias?.grad ?? null },
-      { batch, inFeatures: this.inFeatures, outFeatures: this.outFeatures, accumulate: true },
+      { batch, inFeatures: this.inFeatures, outFeatures: this.outFeatures, accumulate: true, ...(this.weight.store ? { sumSquares: this.sumSq } : {}) },
     );
+    if (this.weight.store) {
+      this.weight.reportGradSumSquares(this.sumSq[0]);
+      this.bias?.reportGradSumSquares(this.sumSq[1]);
+    }
     return { data: gradX, shape: x.shape };
   }
 }

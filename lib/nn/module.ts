@@ -10,6 +10,7 @@
  * which clipping and optimiser steps run over one contiguous range.
  */
 import { GradGuardError, invalidArg } from '../errors.js';
+import { getBackend } from '../backend/index.js';
 import { createParamStore, type ParamStore } from '../param-store.js';
 import { Parameter } from './parameter.js';
 import { encodeFloat32, loadIntoSlots, type StateDict, type StateSlot } from './state-dict.js';
@@ -23,6 +24,9 @@ export interface StateDictOptions {
 }
 
 const STATE_DICT_OPTION_KEYS = optionKeys<StateDictOptions>()(['encoding']);
+
+/** Gradients up to this many elements (1 MiB) are summed right after their backward, cache-warm. */
+const POST_HOC_MAX_ELEMENTS = 1 << 18;
 
 /**
  * Base class of every layer (PyTorch `nn.Module`, with an explicit backward instead of autograd).
@@ -80,6 +84,21 @@ export abstract class Module {
     const p = new Parameter(name, shape);
     this.ownParams.set(name, p);
     return p;
+  }
+
+  /**
+   * @internal For layers whose kernels do not return their gradients' sums of squares: reports
+   * Σ g² of this module's own packed parameters' gradients to the store's fused norms, computed
+   * now, right after the backward wrote them (still in cache), in one native norm call. A gradient
+   * over 1 MiB is left unreported (a step then takes the read pass rather than a second one here).
+   */
+  protected reportGradsPostHoc(): void {
+    const ps: Parameter[] = [];
+    for (const p of this.ownParams.values()) if (p.store !== null && p.grad.length <= POST_HOC_MAX_ELEMENTS) ps.push(p);
+    if (ps.length === 0) return;
+    const per = new Float64Array(ps.length);
+    getBackend().norm({ views: ps.map((p) => p.grad), flat: null }, 2, per);
+    for (let i = 0; i < ps.length; i++) ps[i].reportGradSumSquares(per[i] * per[i]);
   }
 
   /** @internal Declares a buffer (saved in the state dict, not trained). */
@@ -176,6 +195,7 @@ export abstract class Module {
       p.data = store.params.views[i];
       p.grad = store.grads.views[i];
       p.store = store;
+      p.storeIndex = i;
       p.name = name;
     });
     this.packed = store;
@@ -186,14 +206,20 @@ export abstract class Module {
     return this.packed === store || [...this.ownChildren.values()].some((c) => c.packedHereOrBelow(store));
   }
 
-  /** Sets every parameter's gradient to zero (one memory pass when packed). */
+  /**
+   * Sets every parameter's gradient to zero (one memory pass when packed). When packed this starts
+   * a new generation of the store's fused gradient norms (ParamStore.gradNorms).
+   */
   zeroGrad(): void {
     const named = this.parameters();
     if (this.packed && named.every((p) => p.store === this.packed)) {
       this.packed.grads.zero();
       return;
     }
-    for (const p of named) p.grad.fill(0);
+    for (const p of named) {
+      p.grad.fill(0);
+      p.store?.gradNorms.invalidate(); // part of a store zeroed: its fused norms no longer hold
+    }
   }
 
   /**

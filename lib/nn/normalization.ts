@@ -145,6 +145,7 @@ export class BatchNorm1d extends BatchNormBase {
     checkGrad(this.where('backward', 'gradOut'), gradOut, c.x.shape);
     const [n, f] = c.x.shape;
     const g = batchNorm1dBackward(gradOut.data, c.x.data, [n, f], c.saved, this.backwardOptions(n * f));
+    this.reportGradsPostHoc(); // fused gradient norm: sums taken while the gradients are warm
     return { data: g.gradX, shape: c.x.shape };
   }
 }
@@ -228,6 +229,7 @@ export class LayerNorm extends Module {
       gradX: this.gx.get(c.x.data.length),
       ...(this.weight && this.bias ? { gradWeight: this.weight.grad, gradBias: this.bias.grad, accumulate: true } : {}),
     });
+    this.reportGradsPostHoc(); // fused gradient norm: sums taken while the gradients are warm
     return { data: g.gradX, shape: c.x.shape };
   }
 }
@@ -286,6 +288,7 @@ export class BatchNorm2d extends BatchNormBase {
     const c = this.cache ?? this.noForward();
     checkGrad(this.where('backward', 'gradOut'), gradOut, c.x.shape);
     const g = batchNorm2dBackward(gradOut.data, c.x.data, c.shape, c.saved, this.backwardOptions(c.x.data.length));
+    this.reportGradsPostHoc(); // fused gradient norm: sums taken while the gradients are warm
     return { data: g.gradX, shape: c.x.shape };
   }
 }

@@ -23,6 +23,19 @@ export class Parameter {
   grad: Float32Array;
   /** @internal The store holding data and grad, if packed. */
   store: ParamStore | null = null;
+  /** @internal This parameter's tensor index in `store` (-1 until packed). */
+  storeIndex = -1;
+
+  /**
+   * Reports Σ grad² (float64) of this parameter's gradient as just written by a tracked kernel, for
+   * the fused gradient norm (ParamStore.gradNorms); a no-op unless packed and `grad` is still the
+   * store's view.
+   * @param sumSquares Σ grad² of the whole gradient after the write.
+   */
+  reportGradSumSquares(sumSquares: number): void {
+    const s = this.store;
+    if (s !== null && s.grads.views[this.storeIndex] === this.grad) s.gradNorms.report(this.storeIndex, sumSquares);
+  }
 
   /**
    * A zero-filled parameter with a zero gradient.

@@ -258,6 +258,7 @@ abstract class RecurrentBase extends Module {
     const S = this.states * B * H;
     const gradInput = this.gIn.get(T * B * this.inputSize);
     this.stack.backward(gradOut.data, gradHN, gradCN, gradInput, this.gH0.get(S), this.lstm ? this.gC0.get(S) : null);
+    this.reportGradsPostHoc(); // fused gradient norm: sums taken while the gradients are warm
     return { data: gradInput, shape: x.shape };
   }
 }

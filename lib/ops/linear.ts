@@ -1,7 +1,7 @@
 /** `F.linear` forward and backward (weight [out, in], PyTorch's layout), sync and async. */
 import { getBackend } from '../backend/index.js';
 import type { LinearGrads, LinearShape } from '../backend/ops-types.js';
-import { checkBoolean, checkDim, checkDisjoint, checkDisjointPair, checkOptions, optionKeys, exactly, f32, optionalF32, runAsync, type AsyncArg } from '../validate/index.js';
+import { checkBoolean, checkDim, checkDisjoint, checkDisjointPair, checkOptions, optionKeys, exactly, f32, optionalF32, optionalF64AtLeast, runAsync, type AsyncArg } from '../validate/index.js';
 
 /** Shape of {@link linearForward}: x [batch, inFeatures], weight [outFeatures, inFeatures]. */
 export interface LinearOptions {
@@ -88,13 +88,24 @@ export interface LinearGradOutputs {
 
 const LINEAR_GRAD_KEYS = optionKeys<LinearGradOutputs>()(['gradX', 'gradWeight', 'gradBias']);
 
-/** Shape of {@link linearBackward}, as {@link LinearOptions}, and whether to accumulate. */
+/** Shape of {@link linearBackward}, as {@link LinearOptions}, whether to accumulate, and where to report sums of squares. */
 export interface LinearBackwardOptions extends LinearOptions {
   /** Add into gradWeight/gradBias instead of overwriting them (gradX is always overwritten). Default false. */
   accumulate?: boolean;
+  /**
+   * Receives the float64 sums of squares of the gradients written: `[0]` = Σ gradWeight², `[1]` =
+   * Σ gradBias², of their final values (after accumulation); 0 for an output that was skipped.
+   * A Float64Array of length >= 2 (only the first two are written), sharing no memory with the
+   * other arrays. Native: gradWeight's sum comes from the GEMM's tile epilogue while each tile is in
+   * L1, and gradBias's from the bias reduction, so no extra pass; bit-identical for any thread count
+   * on one ISA; equal to a float64 sum over the gradient within ~1e-12 relative (summed per tile, not
+   * in element order, so not bitwise). This is how `nn.Linear` keeps a clipped step free of a norm
+   * pass (see `ParamStore.sumSquares`).
+   */
+  sumSquares?: Float64Array;
 }
 
-const LINEAR_BACKWARD_KEYS = optionKeys<LinearBackwardOptions>()([...LINEAR_KEYS, 'accumulate']);
+const LINEAR_BACKWARD_KEYS = optionKeys<LinearBackwardOptions>()([...LINEAR_KEYS, 'accumulate', 'sumSquares']);
 
 function linearBwdArgs(x: unknown, weight: unknown, gradY: unknown, grads: unknown, options: unknown) {
   const X = f32('x', x);
@@ -108,6 +119,7 @@ function linearBwdArgs(x: unknown, weight: unknown, gradY: unknown, grads: unkno
   };
   const s = linearShape('ops.linearBackward(Async)', options, LINEAR_BACKWARD_KEYS);
   const accumulate = checkBoolean('options.accumulate', (options as LinearBackwardOptions).accumulate, false);
+  const SS = optionalF64AtLeast('options.sumSquares', (options as LinearBackwardOptions).sumSquares, 2);
   exactly('x', X, s.batch * s.inFeatures, 'batch·inFeatures');
   exactly('weight', W, s.outFeatures * s.inFeatures, 'outFeatures·inFeatures');
   exactly('gradY', GY, s.batch * s.outFeatures, 'batch·outFeatures');
@@ -118,21 +130,28 @@ function linearBwdArgs(x: unknown, weight: unknown, gradY: unknown, grads: unkno
     [['grads.gradX', G.gradX], ['grads.gradWeight', G.gradWeight], ['grads.gradBias', G.gradBias]],
     [['x', X], ['weight', W], ['gradY', GY]],
   );
-  return [X, W, GY, G, s, accumulate] as const;
+  if (SS) {
+    for (const [n, t] of [['x', X], ['weight', W], ['gradY', GY], ['grads.gradX', G.gradX], ['grads.gradWeight', G.gradWeight], ['grads.gradBias', G.gradBias]] as const) {
+      checkDisjointPair('options.sumSquares', SS, n, t);
+    }
+  }
+  return [X, W, GY, G, s, accumulate, SS] as const;
 }
 
 /**
  * The backward of {@link linearForward}: gradX = gradY·weight, gradWeight (+)= gradYᵀ·x,
  * gradBias (+)= Σ_batch gradY (PyTorch's `F.linear` autograd). Any of the three may be omitted
  * (skipped); with `accumulate` gradWeight and gradBias are added to, as autograd accumulates `.grad`.
- * @throws {TypeError} an argument that is not a Float32Array.
+ * With `options.sumSquares` the float64 sums of squares of gradWeight and gradBias come back too, at
+ * no extra pass (the input to a fused gradient-norm; see {@link LinearBackwardOptions.sumSquares}).
+ * @throws {TypeError} an argument that is not a Float32Array (sumSquares: not a Float64Array).
  * @throws {RangeError} a length that does not match the shape, or an output sharing memory with an
  *   input or with another output.
  * @param x the forward's input, [batch, inFeatures].
  * @param weight [outFeatures, inFeatures].
  * @param gradY ∂loss/∂y, [batch, outFeatures].
  * @param grads where to write gradX, gradWeight and gradBias.
- * @param options the three dimensions and `accumulate` (default false).
+ * @param options the three dimensions, `accumulate` (default false) and `sumSquares`.
  */
 export function linearBackward(x: Float32Array, weight: Float32Array, gradY: Float32Array, grads: LinearGradOutputs, options: LinearBackwardOptions): void {
   getBackend().linearBackward(...linearBwdArgs(x, weight, gradY, grads, options));
@@ -152,7 +171,7 @@ export function linearBackward(x: Float32Array, weight: Float32Array, gradY: Flo
  */
 export async function linearBackwardAsync(x: Float32Array, weight: Float32Array, gradY: Float32Array, grads: LinearGradOutputs, options: LinearBackwardOptions): Promise<void> {
   const args = linearBwdArgs(x, weight, gradY, grads, options);
-  const [X, W, GY, G] = args;
-  const arrays: AsyncArg[] = [['x', X], ['weight', W], ['gradY', GY], ['grads.gradX', G.gradX], ['grads.gradWeight', G.gradWeight], ['grads.gradBias', G.gradBias]];
+  const [X, W, GY, G, , , SS] = args;
+  const arrays: AsyncArg[] = [['x', X], ['weight', W], ['gradY', GY], ['grads.gradX', G.gradX], ['grads.gradWeight', G.gradWeight], ['grads.gradBias', G.gradBias], ['options.sumSquares', SS]];
   await runAsync(arrays, () => getBackend().linearBackwardAsync(...args));
 }

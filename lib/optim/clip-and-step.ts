@@ -5,6 +5,7 @@
 import { clipCoefficient } from '../backend/types.js';
 import { checkNormType, checkNonNegative, checkOptions, optionKeys, checkBoolean } from '../validate/index.js';
 import { getTotalNorm } from '../grad/total-norm.js';
+import { fusedTotalNorm } from '../param-store.js';
 import { checkOptimizer, type Optimizer } from './optimizer.js';
 
 /** Options of {@link clipGradNormAndStep}. */
@@ -32,6 +33,10 @@ export interface ClipAndStepResult {
  * result within float32 rounding (PyTorch `clip_grad_norm_` followed by `optimizer.step()`), except that
  * the gradient arrays are not modified. Equivalent to the pattern
  * `const total = getTotalNorm(grads); opt.step({ gradScale: Math.min(1, maxNorm / (total + 1e-6)) })`.
+ * For normType 2 over a ParamStore whose gradients were all written by tracked kernels since the
+ * last zeroGrad (`nn.Linear`; see `ParamStore.gradNorms`), the norm is the fused one and there is
+ * no norm pass at all: equal to getTotalNorm within ~1e-12 relative (summed per GEMM tile, not per
+ * chunk, so not bitwise), bit-identical for any thread count. Otherwise the read pass, as before.
  * @param optimizer any optimiser (SGD, Adam, AdamW); its gradients are read, not written.
  * @param maxNorm the largest allowed total norm, >= 0.
  * @param options norm order (default 2) and `skipIfNonfinite` (default true).
@@ -43,7 +48,8 @@ export function clipGradNormAndStep(optimizer: Optimizer, maxNorm: number, optio
   checkNonNegative('maxNorm', maxNorm);
   const normType = o.normType === undefined ? 2 : checkNormType('options.normType', o.normType);
   const skip = checkBoolean('options.skipIfNonfinite', o.skipIfNonfinite, true);
-  const totalNorm = getTotalNorm(optimizer.grads(), normType);
+  const grads = optimizer.grads();
+  const totalNorm = (normType === 2 ? fusedTotalNorm(grads) : null) ?? getTotalNorm(grads, normType);
   const gradScale = clipCoefficient(maxNorm, totalNorm);
   const r = optimizer.step({ gradScale, skipIfNonfinite: skip, totalNorm });
   return { totalNorm, gradScale, skipped: r.skipped };

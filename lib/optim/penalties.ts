@@ -4,6 +4,7 @@
  */
 import { invalidArg } from '../errors.js';
 import { ParamList, type OptimParams } from './param-list.js';
+import { invalidateGradNormsOf } from '../validate/index.js';
 
 function checkLambda(v: unknown): number {
   if (typeof v !== 'number') invalidArg('lambda', 'a number', v);
@@ -19,6 +20,7 @@ function walkPenalty(params: OptimParams, lambda: number, addTensor: (p: Float32
   const l = checkLambda(lambda);
   const list = new ParamList('params', params);
   const grads = list.grads().views;
+  invalidateGradNormsOf(grads); // the penalty changes the gradients: fused norms are stale
   const ps = list.params.views;
   const lf = Math.fround(l);
   let sum = 0;

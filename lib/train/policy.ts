@@ -11,10 +11,11 @@ import { AutoClip } from '../grad/autoclip.js';
 import { clipGradValue } from '../grad/clip-grad-value.js';
 import { gradStats } from '../grad/grad-stats.js';
 import { getTotalNorm } from '../grad/total-norm.js';
+import { fusedTotalNorm } from '../param-store.js';
 import { ZClip } from '../grad/zclip.js';
 import { clipCoefficient } from '../backend/types.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { checkNonNegative, checkNormType, checkOptions, checkPositiveFinite, optionKeys } from '../validate/index.js';
+import { checkBoolean, checkNonNegative, checkNormType, checkOptions, checkPositiveFinite, optionKeys } from '../validate/index.js';
 
 /**
  * What the Trainer does to the gradients between backward and the optimiser step, in this order:
@@ -29,6 +30,12 @@ export interface GradientPolicy {
     maxNorm: number;
     /** Norm order, p > 0 or Infinity. Default 2. */
     normType?: number;
+    /**
+     * Use the fused L2 norm (sums of squares reported by the backward kernels, see
+     * `ParamStore.gradNorms`) when it is current, instead of a read pass over every gradient.
+     * Default true; false always takes the read pass (for measurement). Only for normType 2.
+     */
+    fusedNorm?: boolean;
   };
   /** Clamp every gradient element to [−clipValue, clipValue] (PyTorch `clip_grad_value_`). */
   clipValue?: number;
@@ -42,7 +49,7 @@ export interface GradientPolicy {
 
 /** The keys of GradientPolicy (part of TrainerOptions) and of its `clip`. */
 export const POLICY_OPTION_KEYS = optionKeys<GradientPolicy>()(['clip', 'clipValue', 'agc', 'adaptive', 'nonFinite']);
-const CLIP_OPTION_KEYS = optionKeys<NonNullable<GradientPolicy['clip']>>()(['maxNorm', 'normType']);
+const CLIP_OPTION_KEYS = optionKeys<NonNullable<GradientPolicy['clip']>>()(['maxNorm', 'normType', 'fusedNorm']);
 
 /** A checked policy. */
 export interface CheckedPolicy {
@@ -52,16 +59,20 @@ export interface CheckedPolicy {
   agc: AgcOptions | null;
   adaptive: AutoClip | ZClip | null;
   nonFinite: 'skip' | 'throw';
+  /** Take the fused norm when current (clip.fusedNorm, default true). */
+  fusedNorm: boolean;
 }
 
 /** @throws {TypeError|RangeError} naming the bad option. */
 export function checkPolicy(o: Record<string, unknown>, where = 'new Trainer: options'): CheckedPolicy {
   let maxNorm: number | null = null;
   let normType = 2;
+  let fusedNorm = true;
   if (o.clip !== undefined) {
     const c = checkOptions(`${where}.clip`, o.clip, CLIP_OPTION_KEYS);
     maxNorm = checkNonNegative('options.clip.maxNorm', c.maxNorm);
     if (c.normType !== undefined) normType = checkNormType('options.clip.normType', c.normType);
+    fusedNorm = checkBoolean('options.clip.fusedNorm', c.fusedNorm, true);
   }
   const clipValue = o.clipValue === undefined ? null : checkNonNegative('options.clipValue', o.clipValue);
   let agc: AgcOptions | null = null;
@@ -77,7 +88,7 @@ export function checkPolicy(o: Record<string, unknown>, where = 'new Trainer: op
   }
   const nonFinite = o.nonFinite ?? 'skip';
   if (nonFinite !== 'skip' && nonFinite !== 'throw') invalidArg('options.nonFinite', '"skip" or "throw"', nonFinite, 'range');
-  return { maxNorm, normType, clipValue, agc, adaptive: (o.adaptive as AutoClip | ZClip | undefined) ?? null, nonFinite: nonFinite as 'skip' | 'throw' };
+  return { maxNorm, normType, clipValue, agc, adaptive: (o.adaptive as AutoClip | ZClip | undefined) ?? null, nonFinite: nonFinite as 'skip' | 'throw', fusedNorm };
 }
 
 export interface PolicyOutcome {
@@ -95,7 +106,10 @@ export interface PolicyOutcome {
  * @throws {NonFiniteGradientError} non-finite gradients under nonFinite 'throw' (nothing updated).
  */
 export function applyPolicyAndStep(p: CheckedPolicy, params: FlatTensors, grads: FlatTensors, optimizer: Optimizer, names: readonly string[]): PolicyOutcome {
-  const gradNorm = getTotalNorm(grads, p.normType);
+  // The L2 norm the backward kernels already summed, when every gradient reported it and nothing
+  // changed one since (a NaN/Inf gradient makes its sum non-finite too); else the read pass.
+  const fused = p.fusedNorm && p.normType === 2 ? fusedTotalNorm(grads) : null;
+  const gradNorm = fused ?? getTotalNorm(grads, p.normType);
   if (!Number.isFinite(gradNorm)) {
     if (p.nonFinite === 'throw') {
       const s = gradStats(grads);

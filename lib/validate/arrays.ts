@@ -59,6 +59,14 @@ export function optLength(name: string, t: unknown, len: number): Float32Array |
   return t === undefined || t === null ? null : checkLength(name, t, len);
 }
 
+/** An optional Float64Array of at least `len` elements (undefined/null: none). */
+export function optionalF64AtLeast(name: string, t: unknown, len: number): Float64Array | null {
+  if (t === undefined || t === null) return null;
+  if (!(t instanceof Float64Array)) invalidArg(name, `a Float64Array of at least ${len} elements`, t);
+  if (t.length < len) invalidArg(name, `a Float64Array of at least ${len} elements`, t, 'range');
+  return t;
+}
+
 /** A Float64Array of exactly `len` elements. */
 export function checkF64(name: string, t: unknown, len: number): Float64Array {
   if (!(t instanceof Float64Array)) invalidArg(name, 'a Float64Array', t);

@@ -1,4 +1,5 @@
 import { invalidArg } from '../errors.js';
+import { invalidateGradNormsOf } from './grad-norm-slots.js';
 
 /**
  * FlatTensors: many tensors in one contiguous Float32Array (DESIGN.md §4). Every tensor is a view
@@ -59,6 +60,7 @@ export class FlatTensors implements Iterable<Float32Array> {
   /** Sets every element (padding included) to zero: one memory pass. */
   zero(): void {
     this.base.fill(0);
+    invalidateGradNormsOf([this.base]); // new values: any fused gradient norms are stale
   }
 }
 

@@ -4,3 +4,4 @@ export * from './arrays.js';
 export * from './async.js';
 export * from './overlap.js';
 export * from './tensors.js';
+export * from './grad-norm-slots.js';

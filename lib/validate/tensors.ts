@@ -4,6 +4,7 @@ import { FlatTensors } from './flat-tensors.js';
 import { CACHE_MIN_TENSORS, lookupList, rememberList, type ListEntry } from '../list-cache.js';
 import { checkFloat32Array, isDetached } from './arrays.js';
 import { checkNoOverlap } from './overlap.js';
+import { invalidateGradNormsOf } from './grad-norm-slots.js';
 
 /** A list of tensors as the public API accepts it. */
 export type TensorsLike = Float32Array | readonly Float32Array[] | FlatTensors;
@@ -21,6 +22,13 @@ export interface TensorSet {
 
 /** Validates a tensor list argument and returns it in backend form. */
 export function checkTensors(name: string, value: unknown, opts: { inPlace: boolean }): TensorSet {
+  const set = checkTensorSet(name, value, opts);
+  // Whatever writes tensors in place may write gradients: their fused norms are stale from here.
+  if (opts.inPlace) invalidateGradNormsOf(set.flat ? [set.flat.base] : set.views);
+  return set;
+}
+
+function checkTensorSet(name: string, value: unknown, opts: { inPlace: boolean }): TensorSet {
   if (value instanceof FlatTensors) {
     if (isDetached(value.base)) {
       invalidArg(name, 'a FlatTensors over a live ArrayBuffer (it is detached)', value);

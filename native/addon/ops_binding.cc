@@ -142,10 +142,11 @@ struct LinearBwdArgs {
   bool has_gx, has_gw, has_gb;
   size_t batch, in, out;
   bool accumulate;
+  double* sumsq;  // optional [2]: Σ gradWeight², Σ gradBias² of what was written (0 if skipped)
 };
 
 // (x, weight, gradY, gradX|null, gradWeight|null, gradBias|null, batch, inFeatures, outFeatures,
-//  accumulate)
+//  accumulate[, sumSquares: Float64Array(>= 2)|null])
 LinearBwdArgs linear_bwd_args(const Napi::CallbackInfo& info) {
   GG_REQUIRE_ARGS(info, 10);
   LinearBwdArgs r;
@@ -159,6 +160,7 @@ LinearBwdArgs linear_bwd_args(const Napi::CallbackInfo& info) {
   r.in = arg_dim(info, 7, "inFeatures");
   r.out = arg_dim(info, 8, "outFeatures");
   r.accumulate = arg_bool(info, 9, "accumulate");
+  r.sumsq = optional_float64_out(info, 10, "sumSquares", 2);
   need(info, r.gy, r.batch, r.out, "gradY");
   if (r.has_gx) {
     need(info, r.w, r.out, r.in, "weight");
@@ -173,6 +175,7 @@ LinearBwdArgs linear_bwd_args(const Napi::CallbackInfo& info) {
 }
 
 Status run_linear_bwd(Isa isa, const LinearBwdArgs& r) {
+  double ss_w = 0.0, ss_b = 0.0;
   if (r.has_gx && r.batch != 0 && r.in != 0) {
     // dx [batch, in] = dy [batch, out] . W [out, in]
     const Status s = kernels::sgemm(isa, false, false, r.batch, r.in, r.out, 1.0f, r.gy.data, r.out,
@@ -181,8 +184,14 @@ Status run_linear_bwd(Isa isa, const LinearBwdArgs& r) {
   }
   if (r.has_gw && r.out != 0 && r.in != 0) {
     // dW [out, in] (+)= dy^T . x, dy stored [batch, out]
-    const Status s = kernels::sgemm(isa, true, false, r.out, r.in, r.batch, 1.0f, r.gy.data, r.out,
-                                    r.x.data, r.in, r.accumulate ? 1.0f : 0.0f, r.gw.data, r.in);
+    // With sumSquares, Σ dW² comes from the GEMM's tile epilogue (no pass of its own).
+    const float beta = r.accumulate ? 1.0f : 0.0f;
+    const Status s =
+        r.sumsq != nullptr
+            ? kernels::sgemm_sumsq(isa, true, false, r.out, r.in, r.batch, 1.0f, r.gy.data, r.out,
+                                   r.x.data, r.in, beta, r.gw.data, r.in, &ss_w)
+            : kernels::sgemm(isa, true, false, r.out, r.in, r.batch, 1.0f, r.gy.data, r.out,
+                             r.x.data, r.in, beta, r.gw.data, r.in);
     if (s != Status::kOk) return s;
   }
   if (r.has_gb) {
@@ -197,7 +206,15 @@ Status run_linear_bwd(Isa isa, const LinearBwdArgs& r) {
       const float* row = r.gy.data + b * r.out;
       for (size_t j = 0; j < r.out; ++j) acc[j] += row[j];
     }
-    for (size_t j = 0; j < r.out; ++j) r.gb.data[j] = static_cast<float>(acc[j]);
+    for (size_t j = 0; j < r.out; ++j) {
+      const float v = static_cast<float>(acc[j]);
+      r.gb.data[j] = v;
+      ss_b += static_cast<double>(v) * v;  // of the stored float32, in column order
+    }
+  }
+  if (r.sumsq != nullptr) {
+    r.sumsq[0] = ss_w;
+    r.sumsq[1] = ss_b;
   }
   return Status::kOk;
 }
@@ -228,7 +245,7 @@ Napi::Value LinearBackwardAsync(const Napi::CallbackInfo& info) {
   const LinearBwdArgs r = linear_bwd_args(info);
   const Isa isa = active_isa();
   return queue_async(
-      info, "linearBackwardAsync", {0, 1, 2, 3, 4, 5}, [=] { return run_linear_bwd(isa, r); },
+      info, "linearBackwardAsync", {0, 1, 2, 3, 4, 5, 10}, [=] { return run_linear_bwd(isa, r); },
       [](Napi::Env env) { return env.Undefined(); });
 }
 

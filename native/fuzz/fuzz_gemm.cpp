@@ -4,7 +4,8 @@
 // shapes need (ASan sees any read or write past them). Checks, per ISA: a too-small leading
 // dimension is kInvalidArgument and writes nothing; padding columns of C are never written;
 // beta == 0 never reads C (C is filled with NaN); the result agrees with the scalar triple loop
-// within float32 round-off of |alpha| * sum |a||b| + |beta c|; sgemm_packed == sgemm bit for bit.
+// within float32 round-off of |alpha| * sum |a||b| + |beta c|; sgemm_packed == sgemm bit for bit;
+// sgemm_sumsq == sgemm bit for bit, and its sum of squares is a float64 sum over C within 1e-12.
 #include <cmath>
 #include <vector>
 
@@ -125,6 +126,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t len) {
                      "NaN-ness vs scalar reference", name, c.data[e], ref[e]);
         }
       }
+    }
+    // sgemm_sumsq: the same C bit for bit, and Σ C² within 1e-12 of a float64 sum over it.
+    {
+      Buffer c3(c_len, c_misalign);
+      if (c_len) std::memcpy(c3.data, c0.data(), c_len * sizeof(float));
+      double ss = -1.0;
+      FUZZ_CHECK(sgemm_sumsq(isa, ta, tb, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c3.data, ldc, &ss) ==
+                     Status::kOk,
+                 "sgemm_sumsq status", name, 1, 0);
+      double want = 0.0;
+      for (size_t r = 0; r < m; ++r) {
+        for (size_t j = 0; j < n; ++j) {
+          const size_t e = r * ldc + j;
+          FUZZ_CHECK(fuzz::bits_equal(c3.data[e], c.data[e]) || (std::isnan(c3.data[e]) && std::isnan(c.data[e])),
+                     "sgemm_sumsq C vs sgemm", name, c3.data[e], c.data[e]);
+          want += double(c3.data[e]) * c3.data[e];
+        }
+      }
+      FUZZ_CHECK(std::isnan(want) ? std::isnan(ss) : (ss == want || std::fabs(ss - want) <= 1e-12 * std::fabs(want)),
+                 "sgemm_sumsq sum vs float64", name, ss, want);
     }
     // The packed-B path gives the same bits as sgemm on this ISA.
     if (m > 0 && n > 0 && k > 0) {

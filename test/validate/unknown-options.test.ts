@@ -60,7 +60,7 @@ describe('the examples of issue 16 are TypeErrors, with a suggestion', () => {
 
   it('new Trainer({ ..., clipp: { maxNorm: 1 } }), and nested clip, agc and checkpoint keys, before the model is packed', () => {
     expect(thrown(() => new Trainer(trainer({ clipp: { maxNorm: 1 } })))).toEqual(typeError(/^new Trainer: options\.clipp is not an option \(did you mean clip\?\)/));
-    expect(thrown(() => new Trainer(trainer({ clip: { maxnorm: 1 } })))).toEqual(typeError(/^new Trainer: options\.clip\.maxnorm is not an option \(did you mean maxNorm\?\); the options are maxNorm, normType$/));
+    expect(thrown(() => new Trainer(trainer({ clip: { maxnorm: 1 } })))).toEqual(typeError(/^new Trainer: options\.clip\.maxnorm is not an option \(did you mean maxNorm\?\); the options are maxNorm, normType, fusedNorm$/));
     expect(thrown(() => new Trainer(trainer({ agc: { clip: 0.1 } })))).toEqual(typeError(/^new Trainer: options\.agc\.clip is not an option; the options are clipping, eps, shapes$/));
     const model = new nn.Linear(1, 1);
     const weight = model.weight.data;

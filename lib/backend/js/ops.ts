@@ -112,17 +112,28 @@ export function createJsOps(): Omit<OpsBackend, 'batchNormForward' | 'batchNormB
       if (bias) for (let r = 0; r < batch; r++) y.set(bias.subarray(0, outF), r * outF);
       matmulJs(x, w, y, batch, outF, inF, false, true, 1, bias ? 1 : 0);
     },
-    linearBackward(x, w, gy, g, s, accumulate) {
+    linearBackward(x, w, gy, g, s, accumulate, sumSquares) {
       const { batch, inFeatures: inF, outFeatures: outF } = s;
       if (g.gradX && batch !== 0 && inF !== 0) matmulJs(gy, w, g.gradX, batch, inF, outF, false, false, 1, 0);
       if (g.gradWeight && outF !== 0 && inF !== 0) matmulJs(gy, x, g.gradWeight, outF, inF, batch, true, false, 1, accumulate ? 1 : 0);
       const gb = g.gradBias;
+      let ssB = 0;
       if (gb) {
         for (let j = 0; j < outF; j++) {
           let acc = accumulate ? gb[j] : 0;
           for (let r = 0; r < batch; r++) acc += gy[r * outF + j];
           gb[j] = acc;
+          ssB += gb[j] * gb[j]; // of the stored float32, as the native glue
         }
+      }
+      if (sumSquares) {
+        // The reference sums in row order; the native GEMM epilogue sums per tile (same value
+        // within float64 rounding, not bitwise).
+        let ssW = 0;
+        const gw = g.gradWeight;
+        if (gw) for (let i = 0; i < outF * inF; i++) ssW += gw[i] * gw[i];
+        sumSquares[0] = ssW;
+        sumSquares[1] = ssB;
       }
     },
     activationForward,

@@ -3,6 +3,7 @@
 // order, unlike PyTorch's BLAS: bit-identical for any thread count, rounding differs slightly.
 #include <atomic>
 #include <cstring>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <xmmintrin.h>
@@ -12,6 +13,7 @@
 #include "core/thread_pool.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/gemm/gemm_blocking.h"
+#include "kernels/gemm/tile_sumsq.h"
 
 namespace gradguard {
 namespace kernels {
@@ -230,13 +232,39 @@ size_t packed_block_offset(size_t k, size_t n, size_t nr, size_t nc_max, size_t 
   return jc * k + ceil_div(nc, nr) * nr * pc;
 }
 
+// ---- Sum-of-squares epilogue (sgemm_sumsq) ----
+// Tiles of `t` along a dimension of `total` cut into blocks of `block` (each block restarts the
+// tiling), and the index of the first tile of the block starting at `start`.
+size_t tiles_along(size_t total, size_t block, size_t t) {
+  return total / block * ceil_div(block, t) + ceil_div(total % block, t);
+}
+size_t first_tile(size_t start, size_t block, size_t t) {
+  return start / block * ceil_div(block, t);
+}
+
+// One float64 slot per C strip (a task's rows x one micro-tile's nr columns), indexed by the strip's
+// first row panel and its column tile, written by whichever thread finishes the strip and summed in
+// index order afterwards (slots no strip starts at stay 0): the strips come from task_rows, which
+// does not depend on the thread count, so neither does the total. Kept per calling thread: steady
+// state does not allocate.
+thread_local std::vector<double> t_tile_sumsq;
+
+// Σ c² over C [m x n], one row at a time in order (the paths that never run the micro-kernel).
+double plain_sumsq(TileSumsqFn tile_sumsq, size_t m, size_t n, const float* c, size_t ldc) {
+  double s = 0.0;
+  for (size_t i = 0; i < m; ++i) s += tile_sumsq(c + i * ldc, ldc, 1, n);
+  return s;
+}
+
 // The driver behind sgemm and sgemm_packed: with packed_b set, B is read from that whole pre-packed
-// copy (sgemm_pack_b) and b/ldb/trans_b are unused.
+// copy (sgemm_pack_b) and b/ldb/trans_b are unused. With sumsq set, *sumsq = Σ C² of the result
+// (the tile epilogue above).
 Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
                     const float* a, size_t lda, const float* b, size_t ldb, const float* packed_b,
-                    float beta, float* c, size_t ldc) {
+                    float beta, float* c, size_t ldc, double* sumsq = nullptr) {
   if (k == 0 || alpha == 0.f) {
     scale_c(m, n, beta, c, ldc);
+    if (sumsq != nullptr) *sumsq = plain_sumsq(tile_sumsq_kernel(isa), m, n, c, ldc);
     return Status::kOk;
   }
   const GemmKernels& kern = gemm_kernels(isa);
@@ -255,6 +283,13 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
   float* bp_own = packed_b != nullptr ? nullptr : t_pack_b.get(ceil_div(nc_max, nr) * nr * kc_max);
   float* ap = t_pack_a.get(ceil_div(mo_max, mr) * mr * kc_max);
   if (ap == nullptr || (packed_b == nullptr && bp_own == nullptr)) return Status::kOutOfMemory;
+  const size_t tile_cols = tiles_along(n, blk.nc, nr);
+  double* slots = nullptr;
+  const TileSumsqFn tile_sumsq = tile_sumsq_kernel(isa);
+  if (sumsq != nullptr) {
+    t_tile_sumsq.assign(ceil_div(m, mr) * tile_cols, 0.0);
+    slots = t_tile_sumsq.data();
+  }
 
   for (size_t jc = 0; jc < n; jc += blk.nc) {
     const size_t nc = min_sz(blk.nc, n - jc);
@@ -307,10 +342,29 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
                 kern.micro(kc, ap + ip * mr * kc, bpanel, ctile, ldc, rows, cols, alpha, beta_eff);
               }
             }
+            // The task's tiles are final on the last slice: sum each mc x nr strip (one B panel
+            // of this row block) into its slot now, while the block is still in L2. Not right
+            // after each micro-kernel call: a load of a just-stored tile waits for the stores'
+            // cache-line fills from memory (C is usually not cached), which serialised them and
+            // cost as much as a read pass. Strips, like tiles, do not depend on the thread count.
+            if (slots != nullptr && pc + kc == k) {
+              const size_t r0 = mb * mc, rows = min_sz(mc, mo - r0);
+              double* row_slots =
+                  slots + (io + r0) / mr * tile_cols + first_tile(jc, blk.nc, nr);
+              for (size_t jp = jp_begin; jp < jp_end; ++jp) {
+                row_slots[jp] = tile_sumsq(c + (io + r0) * ldc + jc + jp * nr, ldc, rows,
+                                           min_sz(nr, nc - jp * nr));
+              }
+            }
           }
         });
       }
     }
+  }
+  if (slots != nullptr) {
+    double s = 0.0;
+    for (const double v : t_tile_sumsq) s += v;
+    *sumsq = s;
   }
   return Status::kOk;
 }
@@ -432,6 +486,18 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
     return s;
   }
   return sgemm_driver(isa, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, nullptr, beta, c, ldc);
+}
+
+Status sgemm_sumsq(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
+                   const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c,
+                   size_t ldc, double* sumsq) {
+  *sumsq = 0.0;
+  if (m == 0 || n == 0) return Status::kOk;
+  if (ldc < n || lda < (trans_a ? m : k) || ldb < (trans_b ? k : n)) {
+    return Status::kInvalidArgument;
+  }
+  return sgemm_driver(isa, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, nullptr, beta, c, ldc,
+                      sumsq);
 }
 
 size_t sgemm_packed_b_size(Isa isa, size_t k, size_t n) {

@@ -1,0 +1,158 @@
+// sgemm_sumsq (the GEMM's sum-of-squares epilogue) on every ISA this machine has: C equals sgemm's
+// bit for bit, the returned Σ C² equals a float64 sum over the final C within 1e-12 relative (tile
+// order differs from row order), and it is bit-identical at 1, 2, 3 and 8 threads. Edge tiles,
+// several depth slices, beta accumulation, empty and k == 0 products, NaN/Inf and huge values.
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "kernels/gemm/gemm.h"
+#include "kernels/gemm/tile_sumsq.h"
+#include "test_util.h"
+
+using namespace gradguard;
+using namespace gradguard::kernels;
+
+namespace {
+
+struct Case {
+  bool ta, tb;
+  size_t m, n, k;
+  float alpha, beta;
+};
+
+double ref_sumsq(const std::vector<float>& c, size_t m, size_t n, size_t ldc) {
+  double s = 0.0;
+  for (size_t i = 0; i < m; ++i) {
+    for (size_t j = 0; j < n; ++j) s += double(c[i * ldc + j]) * double(c[i * ldc + j]);
+  }
+  return s;
+}
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// Runs one case on `isa`; returns the sum, checks C against sgemm and the sum against float64.
+double run_case(Isa isa, const Case& t, uint32_t seed, const std::vector<float>* a_in = nullptr) {
+  const size_t lda = (t.ta ? t.m : t.k) + 1, ldb = (t.tb ? t.k : t.n) + 2, ldc = t.n + 3;
+  const std::vector<float> a =
+      a_in ? *a_in : test::random_floats((t.ta ? t.k : t.m) * lda + 1, seed);
+  const std::vector<float> b = test::random_floats((t.tb ? t.n : t.k) * ldb + 1, seed + 1);
+  const std::vector<float> c0 = test::random_floats(t.m * ldc + 1, seed + 2);
+  std::vector<float> c1 = c0, c2 = c0;
+  CHECK(sgemm(isa, t.ta, t.tb, t.m, t.n, t.k, t.alpha, a.data(), lda, b.data(), ldb, t.beta,
+              c1.data(), ldc) == Status::kOk);
+  double s = -1.0;
+  CHECK(sgemm_sumsq(isa, t.ta, t.tb, t.m, t.n, t.k, t.alpha, a.data(), lda, b.data(), ldb, t.beta,
+                    c2.data(), ldc, &s) == Status::kOk);
+  CHECK_MSG(std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float)) == 0,
+            "%s %zux%zux%zu: C differs from sgemm", isa_name(isa), t.m, t.n, t.k);
+  const double e = ref_sumsq(c2, t.m, t.n, ldc);
+  CHECK_MSG(test::close(s, e, 1e-12, 0.0), "%s %zux%zux%zu ta=%d tb=%d: sumsq %.17g expected %.17g",
+            isa_name(isa), t.m, t.n, t.k, t.ta, t.tb, s, e);
+  return s;
+}
+
+void test_shapes_and_threads() {
+  const int saved = num_threads();
+  std::vector<Case> cases;
+  // Edge tiles of every micro-kernel (4x8, 6x16, 8x8, 12x32), one and several depth slices, the
+  // weight-gradient shape (trans_a, beta 1) and a plain product.
+  for (size_t m : {1, 5, 11, 12, 13, 73, 145}) {
+    for (size_t n : {1, 7, 17, 31, 33, 65}) cases.push_back({true, false, m, n, 9, 1.f, 1.f});
+  }
+  cases.push_back({false, false, 300, 300, 300, 0.9f, 0.3f});
+  cases.push_back({true, false, 130, 530, 600, 1.f, 1.f});  // 3 depth slices
+  cases.push_back({false, true, 200, 70, 257, 1.f, 0.f});
+  cases.push_back({true, true, 97, 301, 64, -2.f, 0.5f});
+  cases.push_back({true, false, 4200, 40, 8, 1.f, 1.f});  // more rows than one A block (kMo)
+  cases.push_back({true, false, 40, 4200, 8, 1.f, 0.f});  // more columns than one B block (kNc)
+  uint32_t seed = 100;
+  for (Isa isa : test::isas()) {
+    for (const Case& t : cases) {
+      set_num_threads(1);
+      const double one = run_case(isa, t, seed);
+      for (int threads : {2, 3, 8}) {
+        set_num_threads(threads);
+        const double many = run_case(isa, t, seed);
+        CHECK_MSG(same_bits(one, many), "%s %zux%zux%zu: threads=%d sum %.17g vs %.17g",
+                  isa_name(isa), t.m, t.n, t.k, threads, many, one);
+      }
+      ++seed;
+    }
+  }
+  set_num_threads(saved);
+}
+
+void test_empty_and_no_depth() {
+  for (Isa isa : test::isas()) {
+    double s = -1.0;
+    CHECK(sgemm_sumsq(isa, false, false, 0, 4, 4, 1.f, nullptr, 4, nullptr, 4, 0.f, nullptr, 4,
+                      &s) == Status::kOk);
+    CHECK(s == 0.0);
+    // k == 0: C = beta * C, and the sum is of that C.
+    run_case(isa, {true, false, 13, 17, 0, 1.f, 1.f}, 7);
+    run_case(isa, {true, false, 13, 17, 0, 1.f, 0.f}, 8);
+    run_case(isa, {false, false, 13, 17, 5, 0.f, 0.5f}, 9);  // alpha == 0
+    // Too small a leading dimension: refused, sum 0.
+    std::vector<float> c(16);
+    s = -1.0;
+    CHECK(sgemm_sumsq(isa, false, false, 2, 8, 2, 1.f, c.data(), 2, c.data(), 8, 0.f, c.data(), 7,
+                      &s) == Status::kInvalidArgument);
+    CHECK(s == 0.0);
+  }
+}
+
+// Values whose float32 squares overflow still give the true float64 sum; NaN and Inf propagate.
+void test_huge_and_nonfinite() {
+  for (Isa isa : test::isas()) {
+    const Case t{true, false, 13, 19, 3, 1.f, 0.f};
+    std::vector<float> a = test::random_floats(3 * 14 + 1, 31);
+    for (float& v : a) v *= 1e20f;  // C ~ 1e20: its float32 squares overflow
+    const double s = run_case(isa, t, 31, &a);
+    CHECK(std::isfinite(s) && s > 1e36);
+    a[5] = std::numeric_limits<float>::quiet_NaN();
+    CHECK(std::isnan(run_case(isa, t, 32, &a)));
+    a[5] = std::numeric_limits<float>::infinity();
+    const double inf = run_case(isa, t, 33, &a);
+    CHECK(std::isinf(inf) || std::isnan(inf));  // Inf * 0 products may be NaN, as in C itself
+  }
+}
+
+// Each ISA's tile kernel against a float64 sum over the tile, on every tile shape up to 13 x 35
+// (vector tails of 4, 8 and 16 lanes), with a row stride; NaN and Inf propagate.
+void test_tile_kernels() {
+  const size_t ldc = 40;
+  const std::vector<float> c = test::random_floats(14 * ldc, 91, -3.f, 3.f);
+  for (Isa isa : test::isas()) {
+    const TileSumsqFn f = tile_sumsq_kernel(isa);
+    for (size_t rows = 0; rows <= 13; ++rows) {
+      for (size_t cols = 0; cols <= 35; ++cols) {
+        double e = 0.0;
+        for (size_t i = 0; i < rows; ++i) {
+          for (size_t j = 0; j < cols; ++j) e += double(c[i * ldc + j]) * c[i * ldc + j];
+        }
+        const double got = f(c.data(), ldc, rows, cols);
+        CHECK_MSG(test::close(got, e, 1e-13, 0.0), "%s tile %zux%zu: %.17g expected %.17g",
+                  isa_name(isa), rows, cols, got, e);
+      }
+    }
+    std::vector<float> d = c;
+    d[ldc + 17] = std::numeric_limits<float>::quiet_NaN();
+    CHECK(std::isnan(f(d.data(), ldc, 3, 19)));
+    d[ldc + 17] = -std::numeric_limits<float>::infinity();
+    CHECK(std::isinf(f(d.data(), ldc, 3, 19)));
+    CHECK(f(d.data(), ldc, 3, 17) == f(c.data(), ldc, 3, 17));  // the poisoned column not read
+  }
+}
+
+}  // namespace
+
+int main() {
+  test_tile_kernels();
+  test_shapes_and_threads();
+  test_empty_and_no_depth();
+  test_huge_and_nonfinite();
+  return test::finish("gemm_sumsq_test");
+}

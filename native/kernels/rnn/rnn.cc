@@ -87,11 +87,11 @@ void transpose_into(const float* src, size_t rows, size_t cols, bool accumulate,
 }
 
 // grad_w_ih [GH, I] and grad_w_hh [GH, H] (overwritten, or added to) from the gate gradients of
-// every step (dgi [T*B, GH] the input side, dgh the recurrent side: the same array except in a GRU).
-// Each is computed transposed, grad_w^T = X^T * dg, then transposed into place: the T*B-deep gate
-// gradients are then packed as GEMM's B operand, whole rows copied in order, where the plain form
-// (dg^T * X) packed them as a transposed A, 48 bytes from every 4 KB row, which took a third of
-// those products' time on the LSTM bench case (perf). Every sum runs over the steps in order as
+// every step (dgi [T*B, GH] the input side, dgh the recurrent side: the same array except in a
+// GRU). Each is computed transposed, grad_w^T = X^T * dg, then transposed into place: the T*B-deep
+// gate gradients are then packed as GEMM's B operand, whole rows copied in order, where the plain
+// form (dg^T * X) packed them as a transposed A, 48 bytes from every 4 KB row, which took a third
+// of those products' time on the LSTM bench case (perf). Every sum runs over the steps in order as
 // before. h_{t-1} of every step (h0, then hidden[0 .. T-2]) is copied into one [T*B, H] operand.
 // (Packing dg once with sgemm_pack_b for both products measured slower: sgemm_packed then streams
 // the 13 MB packed copy from memory once per row block instead of once.)

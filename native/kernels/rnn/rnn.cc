@@ -25,6 +25,7 @@ namespace {
 thread_local ScratchBuffer t_packed_whh;  // weight_hh packed for the step GEMMs
 thread_local ScratchBuffer t_backward;    // the backward's gate gradients, dh and dc
 thread_local ScratchBuffer t_gru_step;    // a GRU forward step's h_{t-1} W_hh^T [B, 3H]
+thread_local ScratchBuffer t_step_cat;    // [w_hh | w_ih] and a backward step's [dh | grad_x]
 thread_local ScratchBuffer t_weight_t;    // transposed weight gradients and every step's h_{t-1}
 
 // Runs fn(row_begin, row_end) over the batch rows of one step, split across the pool once the step
@@ -225,11 +226,28 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
   // dgates [T, B, GH] (a GRU has two: the input side dgi, then the recurrent side dgh, which differ
   // in the n block), then dh and dc [B, H], in one per-thread buffer; w_hh packed (as op(B) of
   // dh_{t-1} = dgates_t * w_hh) for all steps in another.
-  const size_t packed_floats = T > 0 && B > 0 ? sgemm_packed_b_size(isa, GH, H) : 0;
+  // RNN and LSTM (one dgates for both sides) also form grad_x step by step in the same product:
+  // [dh_{t-1} | grad_x_t] = dgates_t * [w_hh | w_ih], out of a [B, H + I] tile copied into place.
+  // The alternative, one T*B-row product after the loop, packs all of dgates (13 MB on the LSTM
+  // bench case) as its A operand from memory: about 4% of an LSTM fwd+bwd (perf); here each step's
+  // dgates is packed once, from cache, for both outputs.
+  const bool fused_gx = !gru;
+  const size_t n_step = fused_gx ? H + I : H;  // columns of the step product
+  const size_t packed_floats = T > 0 && B > 0 ? sgemm_packed_b_size(isa, GH, n_step) : 0;
   const size_t dg_floats = (gru ? 2 : 1) * T * B * GH;
   float* dgs = t_backward.get(dg_floats + 2 * B * H + 1);
   float* packed = packed_floats > 0 ? t_packed_whh.get(packed_floats) : nullptr;
   if (dgs == nullptr || (packed_floats > 0 && packed == nullptr)) return Status::kOutOfMemory;
+  float* wcat = nullptr;  // [w_hh | w_ih] [GH, H + I], then the step's [B, H + I] product
+  if (fused_gx && packed_floats > 0) {
+    wcat = t_step_cat.get(GH * n_step + B * n_step);
+    if (wcat == nullptr) return Status::kOutOfMemory;
+    for (size_t g = 0; g < GH; ++g) {
+      std::memcpy(wcat + g * n_step, w_hh + g * H, H * sizeof(float));
+      std::memcpy(wcat + g * n_step + H, w_ih + g * I, I * sizeof(float));
+    }
+  }
+  float* step_out = wcat != nullptr ? wcat + GH * n_step : nullptr;
   float* dgh = gru ? dgs + T * B * GH : dgs;  // the recurrent side's gate gradients
   float* dh = dgs + dg_floats;
   float* dc = dh + B * H;
@@ -244,7 +262,8 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
     std::memset(dc, 0, B * H * sizeof(float));
   }
   if (packed_floats > 0) {
-    Status s = sgemm_pack_b(isa, false, GH, H, w_hh, H, packed);
+    Status s = fused_gx ? sgemm_pack_b(isa, false, GH, n_step, wcat, n_step, packed)
+                        : sgemm_pack_b(isa, false, GH, H, w_hh, H, packed);
     if (s != Status::kOk) return s;
   }
   for (size_t t = T; t-- > 0 && B > 0;) {
@@ -278,16 +297,24 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
                          go ? go + lo * H : nullptr, clip, dc + lo * H, dg + lo * GH);
       });
     }
-    // dh_{t-1} = dgates_t * w_hh
-    Status s = sgemm_packed(isa, false, B, H, GH, 1.f, dg, GH, packed, 0.f, dh, H);
+    // [dh_{t-1} | grad_x_t] = dgates_t * [w_hh | w_ih]
+    Status s = sgemm_packed(isa, false, B, n_step, GH, 1.f, dg, GH, packed, 0.f, step_out, n_step);
     if (s != Status::kOk) return s;
+    float* gxt = grad_x + t * B * I;
+    for (size_t b = 0; b < B; ++b) {
+      std::memcpy(dh + b * H, step_out + b * n_step, H * sizeof(float));
+      std::memcpy(gxt + b * I, step_out + b * n_step + H, I * sizeof(float));
+    }
   }
   if (B * H > 0) {
     std::memcpy(grad_h0, dh, B * H * sizeof(float));
     if (lstm) std::memcpy(grad_c0, dc, B * H * sizeof(float));
   }
-  Status s = sgemm(isa, false, false, T * B, I, GH, 1.f, dgs, GH, w_ih, I, 0.f, grad_x, I);
-  if (s != Status::kOk) return s;
+  Status s = Status::kOk;
+  if (!fused_gx) {
+    s = sgemm(isa, false, false, T * B, I, GH, 1.f, dgs, GH, w_ih, I, 0.f, grad_x, I);
+    if (s != Status::kOk) return s;
+  }
   s = weight_grads(isa, d, G, x, h0, hidden, dgs, dgh, grad_w_ih, grad_w_hh, accumulate);
   if (s != Status::kOk) return s;
   if (grad_b_ih || grad_b_hh) {

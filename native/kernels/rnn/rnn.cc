@@ -93,7 +93,7 @@ void transpose_into(const float* src, size_t rows, size_t cols, bool accumulate,
 // gate gradients are then packed as GEMM's B operand, whole rows copied in order, where the plain
 // form (dg^T * X) packed them as a transposed A, 48 bytes from every 4 KB row, which took a third
 // of those products' time on the LSTM bench case (perf). Every sum runs over the steps in order as
-// before. h_{t-1} of every step (h0, then hidden[0 .. T-2]) is copied into one [T*B, H] operand.
+// before. h_{t-1} of every step (h0, then hidden[0 .. T-2]) is copied into one operand.
 // (Packing dg once with sgemm_pack_b for both products measured slower: sgemm_packed then streams
 // the 13 MB packed copy from memory once per row block instead of once.)
 Status weight_grads(Isa isa, const RecurrentDims& d, size_t G, const float* x, const float* h0,
@@ -108,14 +108,27 @@ Status weight_grads(Isa isa, const RecurrentDims& d, size_t G, const float* x, c
     }
     return Status::kOk;
   }
-  float* wt = t_weight_t.get((I + H) * GH + TB * H);
+  // One operand [T*B, I + H] = [x_t | h_{t-1}] per row when both products share dg (RNN, LSTM):
+  // a single product then packs dg once, with I + H rows of output (a whole number of micro-tile
+  // rows more often than I or H alone). A GRU keeps the two operands apart: [T*B, H] of h_{t-1}.
+  const bool shared = dgh == dgi;
+  const size_t ld = shared ? I + H : H;
+  float* wt = t_weight_t.get((I + H) * GH + TB * ld);
   if (wt == nullptr) return Status::kOutOfMemory;
-  float* hp = wt + (I + H) * GH;  // [T*B, H]: h_{t-1} for every step
-  std::memcpy(hp, h0, B * H * sizeof(float));
-  std::memcpy(hp + B * H, hidden, (TB - B) * H * sizeof(float));
-  Status s = sgemm(isa, true, false, I, GH, TB, 1.f, x, I, dgi, GH, 0.f, wt, GH);
-  if (s != Status::kOk) return s;
-  s = sgemm(isa, true, false, H, GH, TB, 1.f, hp, H, dgh, GH, 0.f, wt + I * GH, GH);
+  float* xh = wt + (I + H) * GH;
+  float* hp = shared ? xh + I : xh;  // h_{t-1} of row r at hp + r * ld
+  for (size_t r = 0; r < TB; ++r) {
+    if (shared) std::memcpy(xh + r * ld, x + r * I, I * sizeof(float));
+    std::memcpy(hp + r * ld, r < B ? h0 + r * H : hidden + (r - B) * H, H * sizeof(float));
+  }
+  Status s = Status::kOk;
+  if (shared) {
+    s = sgemm(isa, true, false, I + H, GH, TB, 1.f, xh, ld, dgi, GH, 0.f, wt, GH);
+  } else {
+    s = sgemm(isa, true, false, I, GH, TB, 1.f, x, I, dgi, GH, 0.f, wt, GH);
+    if (s != Status::kOk) return s;
+    s = sgemm(isa, true, false, H, GH, TB, 1.f, hp, ld, dgh, GH, 0.f, wt + I * GH, GH);
+  }
   if (s != Status::kOk) return s;
   transpose_into(wt, GH, I, accumulate, grad_w_ih);
   transpose_into(wt + I * GH, GH, H, accumulate, grad_w_hh);

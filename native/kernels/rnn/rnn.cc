@@ -25,6 +25,8 @@ namespace {
 thread_local ScratchBuffer t_packed_whh;  // weight_hh packed for the step GEMMs
 thread_local ScratchBuffer t_backward;    // the backward's gate gradients, dh and dc
 thread_local ScratchBuffer t_gru_step;    // a GRU forward step's h_{t-1} W_hh^T [B, 3H]
+thread_local ScratchBuffer t_step_cat;    // [w_hh | w_ih] and a backward step's [dh | grad_x]
+thread_local ScratchBuffer t_weight_t;    // transposed weight gradients and every step's h_{t-1}
 
 // Runs fn(row_begin, row_end) over the batch rows of one step, split across the pool once the step
 // is big enough to pay for a parallel region (each row's result is the same either way).
@@ -63,6 +65,74 @@ void column_sums(const float* m, size_t rows, size_t cols, size_t ld, double* su
       for (size_t j = 0; j < n; ++j) sum[j0 + j] = acc[j];
     }
   });
+}
+
+// dst [rows, cols] = src^T (src [cols, rows]), added to dst when accumulate is set. Blocks of 32 x
+// 32 keep both sides' lines in cache; rows are split across threads (elementwise: same bits).
+void transpose_into(const float* src, size_t rows, size_t cols, bool accumulate, float* dst) {
+  constexpr size_t kBlock = 32;
+  parallel_for(0, (rows + kBlock - 1) / kBlock, 4, [&](size_t lo, size_t hi) {
+    for (size_t i0 = lo * kBlock; i0 < hi * kBlock && i0 < rows; i0 += kBlock) {
+      const size_t i1 = i0 + kBlock < rows ? i0 + kBlock : rows;
+      for (size_t j0 = 0; j0 < cols; j0 += kBlock) {
+        const size_t j1 = j0 + kBlock < cols ? j0 + kBlock : cols;
+        for (size_t i = i0; i < i1; ++i) {
+          float* row = dst + i * cols;
+          for (size_t j = j0; j < j1; ++j) {
+            row[j] = accumulate ? row[j] + src[j * rows + i] : src[j * rows + i];
+          }
+        }
+      }
+    }
+  });
+}
+
+// grad_w_ih [GH, I] and grad_w_hh [GH, H] (overwritten, or added to) from the gate gradients of
+// every step (dgi [T*B, GH] the input side, dgh the recurrent side: the same array except in a
+// GRU). Each is computed transposed, grad_w^T = X^T * dg, then transposed into place: the T*B-deep
+// gate gradients are then packed as GEMM's B operand, whole rows copied in order, where the plain
+// form (dg^T * X) packed them as a transposed A, 48 bytes from every 4 KB row, which took a third
+// of those products' time on the LSTM bench case (perf). Every sum runs over the steps in order as
+// before. h_{t-1} of every step (h0, then hidden[0 .. T-2]) is copied into one operand.
+// (Packing dg once with sgemm_pack_b for both products measured slower: sgemm_packed then streams
+// the 13 MB packed copy from memory once per row block instead of once.)
+Status weight_grads(Isa isa, const RecurrentDims& d, size_t G, const float* x, const float* h0,
+                    const float* hidden, const float* dgi, const float* dgh, float* grad_w_ih,
+                    float* grad_w_hh, bool accumulate) {
+  const size_t T = d.seq_len, B = d.batch, I = d.input_size, H = d.hidden_size;
+  const size_t GH = G * H, TB = T * B;
+  if (TB == 0) {
+    if (!accumulate) {
+      std::memset(grad_w_ih, 0, GH * I * sizeof(float));
+      std::memset(grad_w_hh, 0, GH * H * sizeof(float));
+    }
+    return Status::kOk;
+  }
+  // One operand [T*B, I + H] = [x_t | h_{t-1}] per row when both products share dg (RNN, LSTM):
+  // a single product then packs dg once, with I + H rows of output (a whole number of micro-tile
+  // rows more often than I or H alone). A GRU keeps the two operands apart: [T*B, H] of h_{t-1}.
+  const bool shared = dgh == dgi;
+  const size_t ld = shared ? I + H : H;
+  float* wt = t_weight_t.get((I + H) * GH + TB * ld);
+  if (wt == nullptr) return Status::kOutOfMemory;
+  float* xh = wt + (I + H) * GH;
+  float* hp = shared ? xh + I : xh;  // h_{t-1} of row r at hp + r * ld
+  for (size_t r = 0; r < TB; ++r) {
+    if (shared) std::memcpy(xh + r * ld, x + r * I, I * sizeof(float));
+    std::memcpy(hp + r * ld, r < B ? h0 + r * H : hidden + (r - B) * H, H * sizeof(float));
+  }
+  Status s = Status::kOk;
+  if (shared) {
+    s = sgemm(isa, true, false, I + H, GH, TB, 1.f, xh, ld, dgi, GH, 0.f, wt, GH);
+  } else {
+    s = sgemm(isa, true, false, I, GH, TB, 1.f, x, I, dgi, GH, 0.f, wt, GH);
+    if (s != Status::kOk) return s;
+    s = sgemm(isa, true, false, H, GH, TB, 1.f, hp, ld, dgh, GH, 0.f, wt + I * GH, GH);
+  }
+  if (s != Status::kOk) return s;
+  transpose_into(wt, GH, I, accumulate, grad_w_ih);
+  transpose_into(wt + I * GH, GH, H, accumulate, grad_w_hh);
+  return Status::kOk;
 }
 
 }  // namespace
@@ -169,11 +239,28 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
   // dgates [T, B, GH] (a GRU has two: the input side dgi, then the recurrent side dgh, which differ
   // in the n block), then dh and dc [B, H], in one per-thread buffer; w_hh packed (as op(B) of
   // dh_{t-1} = dgates_t * w_hh) for all steps in another.
-  const size_t packed_floats = T > 0 && B > 0 ? sgemm_packed_b_size(isa, GH, H) : 0;
+  // RNN and LSTM (one dgates for both sides) also form grad_x step by step in the same product:
+  // [dh_{t-1} | grad_x_t] = dgates_t * [w_hh | w_ih], out of a [B, H + I] tile copied into place.
+  // The alternative, one T*B-row product after the loop, packs all of dgates (13 MB on the LSTM
+  // bench case) as its A operand from memory: about 4% of an LSTM fwd+bwd (perf); here each step's
+  // dgates is packed once, from cache, for both outputs.
+  const bool fused_gx = !gru;
+  const size_t n_step = fused_gx ? H + I : H;  // columns of the step product
+  const size_t packed_floats = T > 0 && B > 0 ? sgemm_packed_b_size(isa, GH, n_step) : 0;
   const size_t dg_floats = (gru ? 2 : 1) * T * B * GH;
   float* dgs = t_backward.get(dg_floats + 2 * B * H + 1);
   float* packed = packed_floats > 0 ? t_packed_whh.get(packed_floats) : nullptr;
   if (dgs == nullptr || (packed_floats > 0 && packed == nullptr)) return Status::kOutOfMemory;
+  float* wcat = nullptr;  // [w_hh | w_ih] [GH, H + I], then the step's [B, H + I] product
+  if (fused_gx && packed_floats > 0) {
+    wcat = t_step_cat.get(GH * n_step + B * n_step);
+    if (wcat == nullptr) return Status::kOutOfMemory;
+    for (size_t g = 0; g < GH; ++g) {
+      std::memcpy(wcat + g * n_step, w_hh + g * H, H * sizeof(float));
+      std::memcpy(wcat + g * n_step + H, w_ih + g * I, I * sizeof(float));
+    }
+  }
+  float* step_out = wcat != nullptr ? wcat + GH * n_step : nullptr;
   float* dgh = gru ? dgs + T * B * GH : dgs;  // the recurrent side's gate gradients
   float* dh = dgs + dg_floats;
   float* dc = dh + B * H;
@@ -188,7 +275,8 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
     std::memset(dc, 0, B * H * sizeof(float));
   }
   if (packed_floats > 0) {
-    Status s = sgemm_pack_b(isa, false, GH, H, w_hh, H, packed);
+    Status s = fused_gx ? sgemm_pack_b(isa, false, GH, n_step, wcat, n_step, packed)
+                        : sgemm_pack_b(isa, false, GH, H, w_hh, H, packed);
     if (s != Status::kOk) return s;
   }
   for (size_t t = T; t-- > 0 && B > 0;) {
@@ -222,29 +310,26 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
                          go ? go + lo * H : nullptr, clip, dc + lo * H, dg + lo * GH);
       });
     }
-    // dh_{t-1} = dgates_t * w_hh
-    Status s = sgemm_packed(isa, false, B, H, GH, 1.f, dg, GH, packed, 0.f, dh, H);
+    // [dh_{t-1} | grad_x_t] = dgates_t * [w_hh | w_ih]
+    Status s = sgemm_packed(isa, false, B, n_step, GH, 1.f, dg, GH, packed, 0.f, step_out, n_step);
     if (s != Status::kOk) return s;
+    float* gxt = grad_x + t * B * I;
+    for (size_t b = 0; b < B; ++b) {
+      std::memcpy(dh + b * H, step_out + b * n_step, H * sizeof(float));
+      std::memcpy(gxt + b * I, step_out + b * n_step + H, I * sizeof(float));
+    }
   }
   if (B * H > 0) {
     std::memcpy(grad_h0, dh, B * H * sizeof(float));
     if (lstm) std::memcpy(grad_c0, dc, B * H * sizeof(float));
   }
-  const float beta = accumulate ? 1.f : 0.f;
-  Status s = sgemm(isa, false, false, T * B, I, GH, 1.f, dgs, GH, w_ih, I, 0.f, grad_x, I);
-  if (s != Status::kOk) return s;
-  s = sgemm(isa, true, false, GH, I, T * B, 1.f, dgs, GH, x, I, beta, grad_w_ih, I);
-  if (s != Status::kOk) return s;
-  // grad_w_hh = sum_t dgates_t^T * h_{t-1}: step 0 against h0, steps 1..T-1 against hidden[0..T-2].
-  if (T == 0) {
-    if (!accumulate) std::memset(grad_w_hh, 0, GH * H * sizeof(float));
-  } else {
-    s = sgemm(isa, true, false, GH, H, B, 1.f, dgh, GH, h0, H, beta, grad_w_hh, H);
-    if (s != Status::kOk) return s;
-    s = sgemm(isa, true, false, GH, H, (T - 1) * B, 1.f, dgh + B * GH, GH, hidden, H, 1.f,
-              grad_w_hh, H);
+  Status s = Status::kOk;
+  if (!fused_gx) {
+    s = sgemm(isa, false, false, T * B, I, GH, 1.f, dgs, GH, w_ih, I, 0.f, grad_x, I);
     if (s != Status::kOk) return s;
   }
+  s = weight_grads(isa, d, G, x, h0, hidden, dgs, dgh, grad_w_ih, grad_w_hh, accumulate);
+  if (s != Status::kOk) return s;
   if (grad_b_ih || grad_b_hh) {
     std::vector<double> sum(GH, 0.0), sum_h;
     column_sums(dgs, T * B, GH, GH, sum.data());

@@ -1,7 +1,6 @@
-// The RNN/LSTM step kernels' table (core/kernel_table.h). Baseline flags: only takes the addresses
-// of ISA functions. AVX-512 takes the AVX2 epilogues (its base): the epilogue is a small share of a
-// step next to its GEMM, whose micro-kernel is the part with a 16-lane version; a 16-lane copy of
-// the Cephes math would add code without measurable gain.
+// The RNN/LSTM/GRU step kernels' table (core/kernel_table.h). Baseline flags: only takes the
+// addresses of ISA functions. AVX-512 has its own 16-lane epilogues: at 8 lanes they were a tenth
+// of an LSTM step once the step GEMMs ran on the 16-lane micro-kernel (perf).
 #include "core/kernel_table.h"
 #include "kernels/rnn/rnn_gates.h"
 
@@ -19,6 +18,7 @@ constexpr KernelTable<RnnGateKernels> kRnnGates = [] {
   KernelTable<RnnGateKernels> t(GG_RNN_GATES_ROW(scalar));
   if constexpr (isa_built(Isa::kNeon)) t.set(Isa::kNeon, GG_RNN_GATES_ROW(neon));
   if constexpr (isa_built(Isa::kAvx2)) t.set(Isa::kAvx2, GG_RNN_GATES_ROW(avx2));
+  if constexpr (isa_built(Isa::kAvx512)) t.set(Isa::kAvx512, GG_RNN_GATES_ROW(avx512));
   return t;
 }();
 

@@ -62,7 +62,8 @@ void check_gw_tile() {
                        size_t{28}, size_t{33}}) {
       for (size_t mo = 1; mo <= ck.gw_mo; ++mo) {
         for (size_t nt = 1; nt <= ck.gw_nt; nt += 2) {
-          const size_t samples = 2, rows = 3, gy_ch = rows * len + 1, x_row = len + 40;
+          const size_t samples = 2, rows = 3, gy_row = len + 2, gy_ch = rows * gy_row + 1;
+          const size_t x_row = len + 40;
           const size_t gy_sample = ck.gw_mo * gy_ch + 2, x_sample = rows * x_row + 40;
           std::vector<float> gy = test::random_floats(samples * gy_sample, 21 + len);
           std::vector<float> xb = test::random_floats(samples * x_sample + 64, 22 + len);
@@ -83,8 +84,8 @@ void check_gw_tile() {
           }
           const size_t ldc = ck.gw_nt + 1;
           std::vector<float> c(ck.gw_mo * ldc, 0.5f);
-          ck.gw_tile(samples, rows, len, gy.data(), gy_sample, gy_ch, mo, xb.data(), x_sample,
-                     x_row, offs.data(), nt, c.data(), ldc);
+          ck.gw_tile(samples, rows, len, gy.data(), gy_sample, gy_ch, gy_row, mo, xb.data(),
+                     x_sample, x_row, offs.data(), nt, c.data(), ldc);
           for (size_t i = 0; i < ck.gw_mo; ++i) {
             for (size_t t = 0; t < ldc; ++t) {
               const float got = c[i * ldc + t];
@@ -96,7 +97,7 @@ void check_gw_tile() {
               for (size_t s = 0; s < samples; ++s) {
                 for (size_t h = 0; h < rows; ++h) {
                   for (size_t j = 0; j < len; ++j) {
-                    const double v = double(gy[s * gy_sample + i * gy_ch + h * len + j]) *
+                    const double v = double(gy[s * gy_sample + i * gy_ch + h * gy_row + j]) *
                                      xb[s * x_sample + offs[t] + h * x_row + j];
                     ref += v, mag += std::fabs(v);
                   }

@@ -48,14 +48,14 @@ using ConvDotFn = float (*)(size_t n, const float* x, const float* y);
 // of gathering im2col panels. tile: c[i·ldc + j] = Σ_p ap[p·mr + i] · xb[offs[p] + j] for i < rows
 // (<= tile_mr, the rows stored), j < tile_nr (all stored), p < kc in order; ap is a packed
 // [kc × tile_mr] weight panel. gw_tile: c[i·ldc + t] += Σ_{s, h, j < len} gy[s·gy_sample + i·gy_ch
-// + h·len + j] · xb[s·x_sample + offs[t] + h·x_row + j] for i < mo (<= gw_mo), t < nt (<= gw_nt),
-// in a fixed order; nothing past j = len is read into a product.
+// + h·gy_row + j] · xb[s·x_sample + offs[t] + h·x_row + j] for i < mo (<= gw_mo), t < nt (<=
+// gw_nt), in a fixed order; nothing past j = len is read into a product.
 using ConvTileFn = void (*)(size_t kc, const float* ap, const float* xb, const size_t* offs,
                             float* c, size_t ldc, size_t rows);
 using ConvGwTileFn = void (*)(size_t samples, size_t rows, size_t len, const float* gy,
-                              size_t gy_sample, size_t gy_ch, size_t mo, const float* xb,
-                              size_t x_sample, size_t x_row, const size_t* offs, size_t nt,
-                              float* c, size_t ldc);
+                              size_t gy_sample, size_t gy_ch, size_t gy_row, size_t mo,
+                              const float* xb, size_t x_sample, size_t x_row, const size_t* offs,
+                              size_t nt, float* c, size_t ldc);
 struct ConvKernels {
   ConvAxpyFn axpy;
   ConvDotFn dot;
@@ -66,16 +66,16 @@ struct ConvKernels {
 };
 const ConvKernels& conv_kernels(Isa isa);
 
-#define GG_CONV_DECLARE(Enum, ns, ...)                                                      \
-  namespace ns {                                                                            \
-  void conv_axpy_f32__##ns(size_t n, float a, const float* x, float* y);                    \
-  float conv_dot_f32__##ns(size_t n, const float* x, const float* y);                       \
-  void conv_tile_f32__##ns(size_t kc, const float* ap, const float* xb, const size_t* offs, \
-                           float* c, size_t ldc, size_t rows);                              \
-  void conv_gw_tile_f32__##ns(size_t samples, size_t rows, size_t len, const float* gy,     \
-                              size_t gy_sample, size_t gy_ch, size_t mo, const float* xb,   \
-                              size_t x_sample, size_t x_row, const size_t* offs, size_t nt, \
-                              float* c, size_t ldc);                                        \
+#define GG_CONV_DECLARE(Enum, ns, ...)                                                            \
+  namespace ns {                                                                                  \
+  void conv_axpy_f32__##ns(size_t n, float a, const float* x, float* y);                          \
+  float conv_dot_f32__##ns(size_t n, const float* x, const float* y);                             \
+  void conv_tile_f32__##ns(size_t kc, const float* ap, const float* xb, const size_t* offs,       \
+                           float* c, size_t ldc, size_t rows);                                    \
+  void conv_gw_tile_f32__##ns(size_t samples, size_t rows, size_t len, const float* gy,           \
+                              size_t gy_sample, size_t gy_ch, size_t gy_row, size_t mo,           \
+                              const float* xb, size_t x_sample, size_t x_row, const size_t* offs, \
+                              size_t nt, float* c, size_t ldc);                                   \
   }
 GG_ISA_LIST(GG_CONV_DECLARE)
 #undef GG_CONV_DECLARE

@@ -47,9 +47,9 @@ void conv_tile_f32__avx2(size_t kc, const float* ap, const float* xb, const size
 
 // 3 output channels x 4 taps; per 8 columns 3 + 4 loads and 12 FMAs.
 void conv_gw_tile_f32__avx2(size_t samples, size_t rows, size_t len, const float* gy,
-                            size_t gy_sample, size_t gy_ch, size_t mo, const float* xb,
-                            size_t x_sample, size_t x_row, const size_t* offs, size_t nt, float* c,
-                            size_t ldc) {
+                            size_t gy_sample, size_t gy_ch, size_t gy_row, size_t mo,
+                            const float* xb, size_t x_sample, size_t x_row, const size_t* offs,
+                            size_t nt, float* c, size_t ldc) {
   __m256 acc[3][4];
   for (int i = 0; i < 3; ++i) {
     for (int t = 0; t < 4; ++t) acc[i][t] = _mm256_setzero_ps();
@@ -61,7 +61,7 @@ void conv_gw_tile_f32__avx2(size_t samples, size_t rows, size_t len, const float
   const __m256i tail = tail_mask8(static_cast<long>(len - full));
   for (size_t s = 0; s < samples; ++s) {
     for (size_t h = 0; h < rows; ++h) {
-      const float* g = gy + s * gy_sample + h * len;
+      const float* g = gy + s * gy_sample + h * gy_row;
       const float* x = xb + s * x_sample + h * x_row;
       for (size_t j = 0; j < len; j += 8) {
         const bool f = j < full;

@@ -41,14 +41,16 @@ void conv_tile_f32__avx512(size_t kc, const float* ap, const float* xb, const si
 // 4 output channels x 6 taps; per 16 columns 4 + 6 loads and 24 FMAs. The accumulators are 24
 // named registers (an array of them is kept in memory by GCC across this loop nest).
 void conv_gw_tile_f32__avx512(size_t samples, size_t rows, size_t len, const float* gy,
-                              size_t gy_sample, size_t gy_ch, size_t mo, const float* xb,
-                              size_t x_sample, size_t x_row, const size_t* offs, size_t nt,
-                              float* c, size_t ldc) {
+                              size_t gy_sample, size_t gy_ch, size_t gy_row, size_t mo,
+                              const float* xb, size_t x_sample, size_t x_row, const size_t* offs,
+                              size_t nt, float* c, size_t ldc) {
 #define GG_ACC(i)                                                                                \
   __m512 a##i##0 = _mm512_setzero_ps(), a##i##1 = a##i##0, a##i##2 = a##i##0, a##i##3 = a##i##0, \
          a##i##4 = a##i##0, a##i##5 = a##i##0;
   GG_ACC(0)
-  GG_ACC(1) GG_ACC(2) GG_ACC(3)
+  GG_ACC(1)
+  GG_ACC(2)
+  GG_ACC(3)
 #undef GG_ACC
       // Rows and taps past mo / nt repeat the last valid one (read, never stored).
       const size_t g1 = (mo > 1 ? 1 : 0) * gy_ch,
@@ -60,7 +62,7 @@ void conv_gw_tile_f32__avx512(size_t samples, size_t rows, size_t len, const flo
   const __mmask16 tail = tail_mask16(len - full);
   for (size_t s = 0; s < samples; ++s) {
     for (size_t h = 0; h < rows; ++h) {
-      const float* g = gy + s * gy_sample + h * len;
+      const float* g = gy + s * gy_sample + h * gy_row;
       const float* x = xb + s * x_sample + h * x_row;
       for (size_t j = 0; j < len; j += 16) {
         const __mmask16 m = j < full ? static_cast<__mmask16>(0xFFFF) : tail;

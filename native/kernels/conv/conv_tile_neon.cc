@@ -43,9 +43,9 @@ void conv_tile_f32__neon(size_t kc, const float* ap, const float* xb, const size
 
 // 4 output channels x 6 taps; per 4 columns 4 + 6 loads and 24 FMAs; row tails in scalar sums.
 void conv_gw_tile_f32__neon(size_t samples, size_t rows, size_t len, const float* gy,
-                            size_t gy_sample, size_t gy_ch, size_t mo, const float* xb,
-                            size_t x_sample, size_t x_row, const size_t* offs, size_t nt, float* c,
-                            size_t ldc) {
+                            size_t gy_sample, size_t gy_ch, size_t gy_row, size_t mo,
+                            const float* xb, size_t x_sample, size_t x_row, const size_t* offs,
+                            size_t nt, float* c, size_t ldc) {
   float32x4_t acc[4][6];
   float rest[4][6];
   for (int i = 0; i < 4; ++i) {
@@ -57,7 +57,7 @@ void conv_gw_tile_f32__neon(size_t samples, size_t rows, size_t len, const float
   const size_t full = len / 4 * 4;
   for (size_t s = 0; s < samples; ++s) {
     for (size_t h = 0; h < rows; ++h) {
-      const float* g = gy + s * gy_sample + h * len;
+      const float* g = gy + s * gy_sample + h * gy_row;
       const float* x = xb + s * x_sample + h * x_row;
       for (size_t j = 0; j < full; j += 4) {
         float32x4_t gv[4];

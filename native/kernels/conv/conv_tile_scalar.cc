@@ -25,15 +25,15 @@ void conv_tile_f32__scalar(size_t kc, const float* ap, const float* xb, const si
 }
 
 void conv_gw_tile_f32__scalar(size_t samples, size_t rows, size_t len, const float* gy,
-                              size_t gy_sample, size_t gy_ch, size_t mo, const float* xb,
-                              size_t x_sample, size_t x_row, const size_t* offs, size_t nt,
-                              float* c, size_t ldc) {
+                              size_t gy_sample, size_t gy_ch, size_t gy_row, size_t mo,
+                              const float* xb, size_t x_sample, size_t x_row, const size_t* offs,
+                              size_t nt, float* c, size_t ldc) {
   for (size_t i = 0; i < mo && i < 2; ++i) {
     for (size_t t = 0; t < nt && t < 2; ++t) {
       double acc = 0.0;
       for (size_t s = 0; s < samples; ++s) {
         for (size_t h = 0; h < rows; ++h) {
-          const float* g = gy + s * gy_sample + i * gy_ch + h * len;
+          const float* g = gy + s * gy_sample + i * gy_ch + h * gy_row;
           const float* x = xb + s * x_sample + offs[t] + h * x_row;
           for (size_t j = 0; j < len; ++j) acc += double(g[j]) * x[j];
         }

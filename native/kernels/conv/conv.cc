@@ -13,7 +13,8 @@
 // chunk order in float64; gradBias sums in float64. float32 accumulation in the micro-kernel.
 // The micro-kernel is called directly, not sgemm: sgemm inside a pool task would deadlock (it asks
 // num_threads(), which waits for the pool's call lock that the parallel_for caller holds).
-// Depthwise-like groups take a direct loop path instead (below).
+// Depthwise-like groups take a direct loop path instead (below); stride-1 convolutions take the
+// unit-stride path (conv_unit.cc) for the directions it applies to.
 #include "kernels/conv/conv.h"
 
 #include <algorithm>

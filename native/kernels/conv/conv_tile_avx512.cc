@@ -52,9 +52,9 @@ void conv_gw_tile_f32__avx512(size_t samples, size_t rows, size_t len, const flo
   GG_ACC(2)
   GG_ACC(3)
 #undef GG_ACC
-      // Rows and taps past mo / nt repeat the last valid one (read, never stored).
-      const size_t g1 = (mo > 1 ? 1 : 0) * gy_ch,
-                   g2 = (mo > 2 ? 2 : mo - 1) * gy_ch, g3 = (mo > 3 ? 3 : mo - 1) * gy_ch;
+  // Rows and taps past mo / nt repeat the last valid one (read, never stored).
+  const size_t g1 = (mo > 1 ? 1 : 0) * gy_ch, g2 = (mo > 2 ? 2 : mo - 1) * gy_ch,
+               g3 = (mo > 3 ? 3 : mo - 1) * gy_ch;
   const size_t x0 = offs[0], x1 = offs[nt > 1 ? 1 : 0], x2 = offs[nt > 2 ? 2 : nt - 1],
                x3 = offs[nt > 3 ? 3 : nt - 1], x4 = offs[nt > 4 ? 4 : nt - 1],
                x5 = offs[nt > 5 ? 5 : nt - 1];

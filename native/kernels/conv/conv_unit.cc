@@ -21,7 +21,7 @@ constexpr size_t kSampleBlock = 2;   // samples per gradWeight tile call
 constexpr size_t kAlign = 16;        // floats: gradWeight's frame and gY rows start on 64 bytes
 
 thread_local ScratchBuffer t_frame;  // padded input frames of a task
-thread_local ScratchBuffer t_out;    // a task's outputs at flat positions (row width Wp)
+thread_local ScratchBuffer t_out;    // a task's outputs at flat positions; gradWeight: gY rows
 thread_local ScratchBuffer t_wpk;    // packed weight panels, on the calling thread
 thread_local ScratchBuffer t_offs;   // tap offsets, on the calling thread
 thread_local ScratchBuffer t_part;   // gradWeight partials, on the calling thread

@@ -5,7 +5,8 @@
 // is a contiguous run of the frame, which the ISA's tile (conv.h, ConvKernels::tile) reads in
 // place. The w >= OW columns of f are computed and dropped. gradX of a unit-stride conv is the
 // same convolution of gY (padded by dil·(k−1) − pad) with the flipped, transposed weights;
-// gradWeight is dot products of gY rows with shifted frame rows (ConvKernels::gw_tile).
+// gradWeight is dot products of gY rows with shifted frame rows (ConvKernels::gw_tile), on frames
+// and gY copies whose rows start on 64-byte boundaries (aligned loads; masked row tails).
 #pragma once
 
 #include "kernels/conv/conv.h"

@@ -37,6 +37,23 @@ function flops(o: ops.Conv2dOptions): number {
   return 3 * 2 * o.batch * o.outChannels * oh * ow * (o.inChannels / (o.groups ?? 1)) * k;
 }
 
+type Part = 'forward' | 'gradX' | 'gradWeight + gradBias';
+const PARTS: Part[] = ['forward', 'gradX', 'gradWeight + gradBias'];
+
+/** One direction of the step alone (a third of its multiply-adds): where the time goes. */
+function part(o: ops.Conv2dOptions, which: Part): () => void {
+  const [oh, ow] = ops.conv2dOutputSize(o);
+  const k = typeof o.kernelSize === 'number' ? o.kernelSize * o.kernelSize : o.kernelSize[0] * o.kernelSize[1];
+  const x = fill(o.batch * o.inChannels * o.height * o.width, 1);
+  const w = fill(o.outChannels * (o.inChannels / (o.groups ?? 1)) * k, 2);
+  const b = fill(o.outChannels, 3);
+  const y = new Float32Array(o.batch * o.outChannels * oh * ow);
+  const gy = fill(y.length, 4);
+  if (which === 'forward') return () => ops.conv2dForward(x, w, b, y, o);
+  const grads = which === 'gradX' ? { gradX: new Float32Array(x.length) } : { gradWeight: new Float32Array(w.length), gradBias: new Float32Array(o.outChannels) };
+  return () => ops.conv2dBackward(x, w, gy, grads, o);
+}
+
 function step(o: ops.Conv2dOptions): () => void {
   const [oh, ow] = ops.conv2dOutputSize(o);
   const k = typeof o.kernelSize === 'number' ? o.kernelSize * o.kernelSize : o.kernelSize[0] * o.kernelSize[1];
@@ -76,6 +93,12 @@ function main(): void {
     peak.set(t, f / timing.median / 1e9);
     console.log(`peak FMA rate, ${t} thread(s): ${peak.get(t)!.toFixed(1)} GFLOP/s (register-only ${info.isa} FMA loop)`);
   }
+  // The same loop in process CPU time, for the CPU-time columns (wall clock also counts the time
+  // other processes hold the core).
+  setNumThreads(1);
+  let pf = 0;
+  const peakCpu1 = ((pf = probes.fmaPeak(2e7, 1, info.isa)), pf / cpuPerCall(() => void probes.fmaPeak(2e7, 1, info.isa), quick ? 5 : 20) / 1e9);
+  console.log(`peak FMA rate, 1 thread, per CPU second: ${peakCpu1.toFixed(1)} GFLOP/s`);
   console.log('\nConv2d forward + backward (y, gradX, gradWeight, gradBias)\n| layer | contender | median ms | GFLOP/s | % peak | × pure-TS | × PyTorch 1t | CPU ms/call | GFLOP/s per CPU s |\n|---|---|---|---|---|---|---|---|---|');
   for (const layer of LAYERS) {
     const fn = step(layer.options);
@@ -101,6 +124,18 @@ function main(): void {
       const c = cpu.get(name);
       const cpuCols = c ? `${(c * 1e3).toFixed(2)} | ${(flops(layer.options) / c / 1e9).toFixed(1)}` : '— | —';
       console.log(`| ${layer.name} | ${name} | ${(sec * 1e3).toFixed(2)} | ${gf.toFixed(1)} | ${pk ? ((100 * gf) / pk).toFixed(0) + '%' : '—'} | ${vsJs} | ${vsTorch} | ${cpuCols} |`);
+    }
+  }
+  // Per direction, native on one thread, in CPU time (the shared-machine-proof column): the
+  // unit-stride path's forward and gradX against its gradWeight.
+  console.log('\nPer direction, native 1 thread (CPU time per call)\n| layer | direction | CPU ms/call | GFLOP/s per CPU s | % peak per CPU s |\n|---|---|---|---|---|');
+  useBackend('native');
+  setNumThreads(1);
+  for (const layer of LAYERS) {
+    for (const which of PARTS) {
+      const c = cpuPerCall(part(layer.options, which), quick ? 5 : 20);
+      const gf = flops(layer.options) / 3 / c / 1e9;
+      console.log(`| ${layer.name} | ${which} | ${(c * 1e3).toFixed(2)} | ${gf.toFixed(1)} | ${((100 * gf) / peakCpu1).toFixed(0)}% |`);
     }
   }
   setNumThreads(all);

@@ -13,7 +13,8 @@
 // chunk order in float64; gradBias sums in float64. float32 accumulation in the micro-kernel.
 // The micro-kernel is called directly, not sgemm: sgemm inside a pool task would deadlock (it asks
 // num_threads(), which waits for the pool's call lock that the parallel_for caller holds).
-// Depthwise-like groups take a direct loop path instead (below).
+// Depthwise-like groups take a direct loop path instead (below); stride-1 convolutions take the
+// unit-stride path (conv_unit.cc) for the directions it applies to.
 #include "kernels/conv/conv.h"
 
 #include <algorithm>
@@ -26,6 +27,7 @@
 
 #include "core/memory.h"
 #include "core/thread_pool.h"
+#include "kernels/conv/conv_unit.h"
 #include "kernels/gemm/gemm.h"
 
 namespace gradguard {
@@ -474,6 +476,7 @@ Status conv2d_forward(Isa isa, const ConvGeometry& g, const float* x, const floa
     return Status::kOk;
   }
   if (is_direct(g)) return direct_forward(conv_kernels(isa), g, x, w, bias, y);
+  if (unit_forward_applies(g)) return unit_forward(conv_kernels(isa), g, x, w, bias, y);
   const GemmKernels& k = gemm_kernels(isa);
   const size_t nr = k.nr;
   const size_t wg_size = packed_a_size(og, K, k.mr);
@@ -535,6 +538,9 @@ Status conv2d_backward(Isa isa, const ConvGeometry& g, const float* x, const flo
     } else if (is_direct(g)) {
       const Status s = direct_grad_x(conv_kernels(isa), g, w, gy, gx);
       if (s != Status::kOk) return s;
+    } else if (unit_grad_x_applies(g, conv_kernels(isa).tile_mr)) {
+      const Status s = unit_grad_x(conv_kernels(isa), g, w, gy, gx);
+      if (s != Status::kOk) return s;
     } else {
       const bool direct = is_pointwise(g);
       // op(A) = W_gᵀ [K × O_g]: W_g is stored [O_g × K], so op(A)(r, o) = W_g[o·K + r].
@@ -575,6 +581,7 @@ Status conv2d_backward(Isa isa, const ConvGeometry& g, const float* x, const flo
       return Status::kOk;
     }
     if (is_direct(g)) return direct_grad_w(conv_kernels(isa), g, x, gy, gw, accumulate);
+    if (unit_grad_w_applies(g)) return unit_grad_w(conv_kernels(isa), g, x, gy, gw, accumulate);
     const size_t per = ceil_div(g.batch, kWeightChunks), chunks = ceil_div(g.batch, per);
     float* part = t_part.get(chunks * wsize);
     if (part == nullptr) return Status::kOutOfMemory;

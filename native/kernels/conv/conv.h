@@ -1,6 +1,8 @@
 // 2-D convolution (conv1d is height 1), PyTorch's F.conv2d: NCHW input, weight
 // [out, in/groups, kh, kw], cross-correlation (the kernel is not flipped), zero padding, stride,
-// dilation, groups. The driver (conv.cc) runs on the ISA's SIMD GEMM micro-kernel (gemm.h) as an
+// dilation, groups. Stride-1 convolutions take the unit-stride path (conv_unit.h: the ISA's conv
+// tiles read a zero-padded copy of the input in place, no im2col; gradX only when gX has at least
+// half a tile of channels); the rest runs on the ISA's SIMD GEMM micro-kernel (gemm.h) as an
 // implicit GEMM (the im2col matrix is gathered straight into packed panels in per-thread buffers),
 // with a direct loop path for depthwise-like groups. float32 accumulation.
 #pragma once
@@ -43,16 +45,39 @@ Status conv2d_backward(Isa isa, const ConvGeometry& g, const float* x, const flo
 // a·x[j] to y[j] for j < n; dot returns Σ x[j]·y[j] (float32 lanes, summed in a fixed order).
 using ConvAxpyFn = void (*)(size_t n, float a, const float* x, float* y);
 using ConvDotFn = float (*)(size_t n, const float* x, const float* y);
+
+// Tiles of the unit-stride path (conv_unit.cc), which reads a zero-padded input directly instead
+// of gathering im2col panels. tile: c[i·ldc + j] = Σ_p ap[p·mr + i] · xb[offs[p] + j] for i < rows
+// (<= tile_mr, the rows stored), j < tile_nr (all stored), p < kc in order; ap is a packed
+// [kc × tile_mr] weight panel. gw_tile: c[i·ldc + t] += Σ_{s, h, j < len} gy[s·gy_sample + i·gy_ch
+// + h·gy_row + j] · xb[s·x_sample + offs[t] + h·x_row + j] for i < mo (<= gw_mo), t < nt (<=
+// gw_nt), in a fixed order; nothing past j = len is read into a product.
+using ConvTileFn = void (*)(size_t kc, const float* ap, const float* xb, const size_t* offs,
+                            float* c, size_t ldc, size_t rows);
+using ConvGwTileFn = void (*)(size_t samples, size_t rows, size_t len, const float* gy,
+                              size_t gy_sample, size_t gy_ch, size_t gy_row, size_t mo,
+                              const float* xb, size_t x_sample, size_t x_row, const size_t* offs,
+                              size_t nt, float* c, size_t ldc);
 struct ConvKernels {
   ConvAxpyFn axpy;
   ConvDotFn dot;
+  ConvTileFn tile;
+  size_t tile_mr, tile_nr;
+  ConvGwTileFn gw_tile;
+  size_t gw_mo, gw_nt;
 };
 const ConvKernels& conv_kernels(Isa isa);
 
-#define GG_CONV_DECLARE(Enum, ns, ...)                                   \
-  namespace ns {                                                         \
-  void conv_axpy_f32__##ns(size_t n, float a, const float* x, float* y); \
-  float conv_dot_f32__##ns(size_t n, const float* x, const float* y);    \
+#define GG_CONV_DECLARE(Enum, ns, ...)                                                            \
+  namespace ns {                                                                                  \
+  void conv_axpy_f32__##ns(size_t n, float a, const float* x, float* y);                          \
+  float conv_dot_f32__##ns(size_t n, const float* x, const float* y);                             \
+  void conv_tile_f32__##ns(size_t kc, const float* ap, const float* xb, const size_t* offs,       \
+                           float* c, size_t ldc, size_t rows);                                    \
+  void conv_gw_tile_f32__##ns(size_t samples, size_t rows, size_t len, const float* gy,           \
+                              size_t gy_sample, size_t gy_ch, size_t gy_row, size_t mo,           \
+                              const float* xb, size_t x_sample, size_t x_row, const size_t* offs, \
+                              size_t nt, float* c, size_t ldc);                                   \
   }
 GG_ISA_LIST(GG_CONV_DECLARE)
 #undef GG_CONV_DECLARE

@@ -1,4 +1,5 @@
-// The conv family's kernel table (core/kernel_table.h): the direct path's row kernels. Baseline
+// The conv family's kernel table (core/kernel_table.h): the direct path's row kernels and
+// the unit-stride path's tiles. Baseline
 // flags: only takes the addresses of ISA functions.
 #include "core/kernel_table.h"
 #include "kernels/conv/conv.h"
@@ -7,14 +8,18 @@ namespace gradguard {
 namespace kernels {
 namespace {
 
-#define GG_CONV_ROW(ns) \
-  ConvKernels { ns::conv_axpy_f32__##ns, ns::conv_dot_f32__##ns }
+// The tile sizes are those the ISA's tiles (conv_tile_<isa>.cc) are written for.
+#define GG_CONV_ROW(ns, mr, nr, mo, nt)                                               \
+  ConvKernels {                                                                       \
+    ns::conv_axpy_f32__##ns, ns::conv_dot_f32__##ns, ns::conv_tile_f32__##ns, mr, nr, \
+        ns::conv_gw_tile_f32__##ns, mo, nt                                            \
+  }
 
 constexpr KernelTable<ConvKernels> kConv = [] {
-  KernelTable<ConvKernels> t(GG_CONV_ROW(scalar));
-  if constexpr (isa_built(Isa::kNeon)) t.set(Isa::kNeon, GG_CONV_ROW(neon));
-  if constexpr (isa_built(Isa::kAvx2)) t.set(Isa::kAvx2, GG_CONV_ROW(avx2));
-  if constexpr (isa_built(Isa::kAvx512)) t.set(Isa::kAvx512, GG_CONV_ROW(avx512));
+  KernelTable<ConvKernels> t(GG_CONV_ROW(scalar, 4, 4, 2, 2));
+  if constexpr (isa_built(Isa::kNeon)) t.set(Isa::kNeon, GG_CONV_ROW(neon, 8, 12, 4, 6));
+  if constexpr (isa_built(Isa::kAvx2)) t.set(Isa::kAvx2, GG_CONV_ROW(avx2, 4, 24, 3, 4));
+  if constexpr (isa_built(Isa::kAvx512)) t.set(Isa::kAvx512, GG_CONV_ROW(avx512, 8, 48, 4, 6));
   return t;
 }();
 

@@ -1,0 +1,34 @@
+// The unit-stride convolution path (conv_unit.cc): no im2col. Each (sample, group) input is copied
+// once into a zero-padded frame of width Wp = W + 2·pad_w; an output at (h, w) is then stored at
+// flat position f = h·Wp + w, and the input it reads through tap r = (c, a, b) sits at
+// f + offs[r] with offs[r] = c·plane + a·dil_h·Wp + b·dil_w: every depth row of the implicit GEMM
+// is a contiguous run of the frame, which the ISA's tile (conv.h, ConvKernels::tile) reads in
+// place. The w >= OW columns of f are computed and dropped. gradX of a unit-stride conv is the
+// same convolution of gY (padded by dil·(k−1) − pad) with the flipped, transposed weights;
+// gradWeight is dot products of gY rows with shifted frame rows (ConvKernels::gw_tile), on frames
+// and gY copies whose rows start on 64-byte boundaries (aligned loads; masked row tails).
+#pragma once
+
+#include "kernels/conv/conv.h"
+
+namespace gradguard {
+namespace kernels {
+
+// Whether the path takes the forward / gradX / gradWeight of g (g has passed conv_prepare and is
+// not the depthwise direct path's); tile_mr is the ISA's ConvKernels::tile_mr.
+bool unit_forward_applies(const ConvGeometry& g);
+bool unit_grad_x_applies(const ConvGeometry& g, size_t tile_mr);
+bool unit_grad_w_applies(const ConvGeometry& g);
+
+// As conv2d_forward / the gradX and gradWeight parts of conv2d_backward, for geometries the path
+// takes. gradWeight: per-chunk partials over conv_weight_chunk_plan, reduced in chunk order in
+// float64 (bit-identical for any thread count).
+Status unit_forward(const ConvKernels& ck, const ConvGeometry& g, const float* x, const float* w,
+                    const float* bias, float* y);
+Status unit_grad_x(const ConvKernels& ck, const ConvGeometry& g, const float* w, const float* gy,
+                   float* gx);
+Status unit_grad_w(const ConvKernels& ck, const ConvGeometry& g, const float* x, const float* gy,
+                   float* gw, bool accumulate);
+
+}  // namespace kernels
+}  // namespace gradguard

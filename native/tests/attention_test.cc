@@ -1,5 +1,5 @@
 // Fused attention kernels on every ISA against the float64 row-at-a-time reference: shapes at and
-// around the block sizes (64 query rows, 128 keys) and SIMD widths, causal, additive masks with
+// around the block sizes (32 query rows, 128 keys) and SIMD widths, causal, additive masks with
 // -inf, causal + mask, explicit scales, peaked scores, lk = 1, lk = 0, lq = 0, a fully masked row
 // (the PyTorch NaN rule), NaN inputs, null gradients; 1/2/many threads bit-identical; the strided
 // (packed self-attention) layout bit-identical to the contiguous one.

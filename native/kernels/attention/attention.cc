@@ -24,7 +24,7 @@ namespace gradguard {
 namespace kernels {
 namespace {
 
-constexpr size_t kBq = 64;   // query rows per block
+constexpr size_t kBq = 32;   // query rows per block
 constexpr size_t kBk = 128;  // keys per block: the S tile (32 KiB) stays in L1/L2 with its panels
 
 thread_local ScratchBuffer t_tiles;

@@ -96,6 +96,11 @@ export interface NativeAddon {
   attentionForwardAsync(...a: Parameters<NativeAddon['attentionForward']>): Promise<void>;
   attentionBackward(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, lse: Float32Array, gradOut: Float32Array, gradQ: Float32Array | null, gradK: Float32Array | null, gradV: Float32Array | null, batch: number, heads: number, lq: number, lk: number, d: number, dv: number, causal: boolean, mask: Float32Array | null, scale: number): void;
   attentionBackwardAsync(...a: Parameters<NativeAddon['attentionBackward']>): Promise<void>;
+  /** Self-attention on packed projections [L, batch, 3·heads·headDim] (native/addon/attention_binding.cc). */
+  selfAttentionForward(qkv: Float32Array, out: Float32Array, lse: Float32Array, seqLen: number, batch: number, heads: number, headDim: number, causal: boolean, mask: Float32Array | null, scale: number): void;
+  selfAttentionForwardAsync(...a: Parameters<NativeAddon['selfAttentionForward']>): Promise<void>;
+  selfAttentionBackward(qkv: Float32Array, out: Float32Array, lse: Float32Array, gradOut: Float32Array, gradQkv: Float32Array, seqLen: number, batch: number, heads: number, headDim: number, causal: boolean, mask: Float32Array | null, scale: number): void;
+  selfAttentionBackwardAsync(...a: Parameters<NativeAddon['selfAttentionBackward']>): Promise<void>;
   /**
    * The pooling exports (native/addon/pool_binding.cc); `geometry` is batch, channels, height,
    * width, outHeight, outWidth, kh, kw, sh, sw, ph, pw, dh, dw (Pool2dGeometry of lib/backend/ops-types.ts).

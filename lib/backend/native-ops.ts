@@ -35,11 +35,13 @@ import type {
   SoftmaxBackwardArgs,
   AttentionForwardArgs,
   AttentionBackwardArgs,
+  SelfAttentionForwardArgs,
+  SelfAttentionBackwardArgs,
 } from './ops-types.js';
 
 type NativeOps = OpsBackend &
   AsyncForms<OpsBackend, 'matmul' | 'linearForward' | 'linearBackward' | 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward' | 'convForward' | 'convBackward'> &
-  AsyncForms<OpsBackend, 'embeddingForward' | 'embeddingBackward' | 'softmaxForward' | 'softmaxBackward' | 'attentionForward' | 'attentionBackward'> &
+  AsyncForms<OpsBackend, 'embeddingForward' | 'embeddingBackward' | 'softmaxForward' | 'softmaxBackward' | 'attentionForward' | 'attentionBackward' | 'selfAttentionForward' | 'selfAttentionBackward'> &
   AsyncForms<OpsBackend, 'maxPool2dForward' | 'maxPool2dBackward' | 'avgPool2dForward' | 'avgPool2dBackward' | 'batchNorm2dForward' | 'batchNorm2dBackward'>;
 
 /** The CNN ops of issue 13: pooling, BatchNorm2d and the dropout multiply. */
@@ -136,6 +138,12 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
   const [attentionBackward, attentionBackwardAsync] = nativePair(addon.attentionBackward, addon.attentionBackwardAsync)((_, a: AttentionBackwardArgs) =>
     [a.q, a.k, a.v, a.out, a.lse, a.gradOut, a.gradQ, a.gradK, a.gradV, a.batch, a.heads, a.lq, a.lk, a.d, a.dv, a.causal, a.mask, a.scale],
   );
+  const [selfAttentionForward, selfAttentionForwardAsync] = nativePair(addon.selfAttentionForward, addon.selfAttentionForwardAsync)((_, a: SelfAttentionForwardArgs) =>
+    [a.qkv, a.out, a.lse, a.seqLen, a.batch, a.heads, a.headDim, a.causal, a.mask, a.scale],
+  );
+  const [selfAttentionBackward, selfAttentionBackwardAsync] = nativePair(addon.selfAttentionBackward, addon.selfAttentionBackwardAsync)((_, a: SelfAttentionBackwardArgs) =>
+    [a.qkv, a.out, a.lse, a.gradOut, a.gradQkv, a.seqLen, a.batch, a.heads, a.headDim, a.causal, a.mask, a.scale],
+  );
   return {
     matmul,
     matmulAsync,
@@ -207,6 +215,10 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
     attentionForwardAsync,
     attentionBackward,
     attentionBackwardAsync,
+    selfAttentionForward,
+    selfAttentionForwardAsync,
+    selfAttentionBackward,
+    selfAttentionBackwardAsync,
     ...createCnnOps(addon),
   };
 }

@@ -203,6 +203,31 @@ export interface AttentionDims {
   scale: number;
 }
 
+/** Shape and masking of a self-attention call on packed projections (lib/ops/self-attention.ts). */
+export interface SelfAttentionDims {
+  seqLen: number;
+  batch: number;
+  heads: number;
+  headDim: number;
+  causal: boolean;
+  /** Additive [seqLen, seqLen] mask, or null. */
+  mask: Float32Array | null;
+  scale: number;
+}
+
+/** Self-attention forward: qkv [seqLen, batch, 3·heads·headDim] in; out [seqLen, batch, heads·headDim] and lse [batch, heads, seqLen] written. */
+export interface SelfAttentionForwardArgs extends SelfAttentionDims {
+  qkv: Float32Array;
+  out: Float32Array;
+  lse: Float32Array;
+}
+
+/** Self-attention backward: gradQkv (qkv's shape) overwritten. */
+export interface SelfAttentionBackwardArgs extends SelfAttentionForwardArgs {
+  gradOut: Float32Array;
+  gradQkv: Float32Array;
+}
+
 /** Attention forward: out and the row log-sum-exp lse [batch, heads, lq] are written. */
 export interface AttentionForwardArgs extends AttentionDims {
   q: Float32Array;
@@ -332,6 +357,8 @@ export interface OpsBackend {
   softmaxBackward(a: SoftmaxBackwardArgs): void;
   attentionForward(a: AttentionForwardArgs): void;
   attentionBackward(a: AttentionBackwardArgs): void;
+  selfAttentionForward(a: SelfAttentionForwardArgs): void;
+  selfAttentionBackward(a: SelfAttentionBackwardArgs): void;
   maxPool2dForward(a: MaxPool2dForwardArgs): void;
   maxPool2dBackward(a: MaxPool2dBackwardArgs): void;
   avgPool2dForward(a: AvgPool2dForwardArgs): void;

@@ -96,6 +96,8 @@ export const ASYNC_CALLS = [
   'softmaxBackward',
   'attentionForward',
   'attentionBackward',
+  'selfAttentionForward',
+  'selfAttentionBackward',
   'maxPool2dForward',
   'maxPool2dBackward',
   'avgPool2dForward',

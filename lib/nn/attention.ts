@@ -1,20 +1,21 @@
 /**
  * nn.MultiheadAttention for self-attention over x `[L, batch, E]` (PyTorch `nn.MultiheadAttention`
- * with batch_first=False and query = key = value), over ops.attentionForward / attentionBackward
- * (fused, the L×L scores never stored). In training with dropout > 0 PyTorch drops attention
+ * with batch_first=False and query = key = value): one in-projection GEMM writes q | k | v rows, which
+ * ops.selfAttentionForward / selfAttentionBackward read in place (fused, the L×L scores never stored,
+ * no head copied out or back); its output rows feed the out-projection. In training with dropout > 0 PyTorch drops attention
  * weights, which the fused op does not expose, so that case runs the unfused path: matmul, the
  * softmax op, the dropout op, matmul — the same result distribution, with the weights stored.
  */
 import { invalidArg } from '../errors.js';
 import { xavierUniform } from '../init/init.js';
 import {
-  attentionBackward,
-  attentionForward,
   dropout,
   dropoutBackward,
   linearBackward,
   linearForward,
   matmul,
+  selfAttentionBackward,
+  selfAttentionForward,
   softmax,
   softmaxBackward,
   type AttentionOptions,
@@ -108,10 +109,13 @@ export class MultiheadAttention extends Module {
   /** The output projection (child "out_proj"). */
   readonly outProj: Linear;
   private cache: Cache | null = null;
-  /** Forward workspace: qkv [L·B, 3E] | q | k | v | o (each [B, H, L, hd]) | oFlat [L·B, E]. */
-  private readonly fw = new Workspace(['qkv', 'q', 'k', 'v', 'o', 'oFlat']);
-  /** Backward workspace: gO copy [L·B, E] | go | gq | gk | gv (each [B, H, L, hd]) | gqkv [L·B, 3E]. */
-  private readonly bw = new Workspace(['gO', 'go', 'gq', 'gk', 'gv', 'gqkv']);
+  /**
+   * Forward workspace: qkv [L·B, 3E] | oFlat [L·B, E]; and only for the unfused dropout path, the
+   * heads q | k | v | o (each [B, H, L, hd]).
+   */
+  private readonly fw = new Workspace(['qkv', 'oFlat', 'q', 'k', 'v', 'o']);
+  /** Backward workspace: gqkv [L·B, 3E]; and only for the unfused path gO copy [L·B, E] | go | gq | gk | gv (each [B, H, L, hd]). */
+  private readonly bw = new Workspace(['gqkv', 'gO', 'go', 'gq', 'gk', 'gv']);
   private readonly lse = new Buffer();
   private readonly scores = new Buffer();
   private readonly probs = new Buffer();
@@ -164,18 +168,22 @@ export class MultiheadAttention extends Module {
     const [L, B] = x.shape;
     const { causal, mask } = checkMaskOptions(this.where('forward', 'x, options'), options, L);
     const H = this.numHeads, hd = this.headDim, rows = L * B;
-    const n = B * H * L * hd;
-    const w = this.fw.get([rows * 3 * E, n, n, n, n, rows * E]);
+    const unfused = this.training && this.dropout > 0;
+    const n = unfused ? B * H * L * hd : 0;
+    const w = this.fw.get([rows * 3 * E, rows * E, n, n, n, n]);
     const { qkv, q, k, v, o, oFlat } = w.views;
     linearForward(x.data, this.inProjWeight.data, this.inProjBias?.data ?? null, qkv, { batch: rows, inFeatures: E, outFeatures: 3 * E });
-    toHeads(w, 'qkv', 3 * E, 0, 'q', L, B, H, hd);
-    toHeads(w, 'qkv', 3 * E, E, 'k', L, B, H, hd);
-    toHeads(w, 'qkv', 3 * E, 2 * E, 'v', L, B, H, hd);
     const opts: AttentionOptions = { batch: B, heads: H, lq: L, lk: L, d: hd, dv: hd, causal, mask };
     let dropped: Cache['dropped'] = null;
-    if (this.training && this.dropout > 0) dropped = this.unfusedForward(q, k, v, o, opts);
-    else attentionForward(q, k, v, o, this.lse.get(B * H * L), opts);
-    fromHeads(w, 'o', 'oFlat', E, 0, L, B, H, hd);
+    if (unfused) {
+      toHeads(w, 'qkv', 3 * E, 0, 'q', L, B, H, hd);
+      toHeads(w, 'qkv', 3 * E, E, 'k', L, B, H, hd);
+      toHeads(w, 'qkv', 3 * E, 2 * E, 'v', L, B, H, hd);
+      dropped = this.unfusedForward(q, k, v, o, opts);
+      fromHeads(w, 'o', 'oFlat', E, 0, L, B, H, hd);
+    } else {
+      selfAttentionForward(qkv, oFlat, this.lse.get(B * H * L), { seqLen: L, batch: B, heads: H, headDim: hd, causal, mask });
+    }
     this.cache = { x, L, B, opts, dropped };
     return this.outProj.forward({ data: oFlat, shape: [L, B, E] });
   }
@@ -194,18 +202,22 @@ export class MultiheadAttention extends Module {
     const { L, B, x } = c;
     checkGrad(this.where('backward', 'gradOut'), gradOut, x.shape);
     const gO = this.outProj.backward(gradOut).data;
-    const n = B * H * L * hd;
-    const w = this.bw.get([L * B * E, n, n, n, n, L * B * 3 * E]);
+    const n = c.dropped ? B * H * L * hd : 0;
+    const w = this.bw.get([L * B * 3 * E, c.dropped ? L * B * E : 0, n, n, n, n]);
     const { go, gq, gk, gv, gqkv } = w.views;
-    // One memcpy into the workspace, so the head relayout below runs as copyWithin (no views allocated).
-    w.views.gO.set(gO);
-    toHeads(w, 'gO', E, 0, 'go', L, B, H, hd);
-    const { q, k, v, o } = this.fw.views;
-    if (c.dropped) this.unfusedBackward(q, k, v, go, gq, gk, gv, c.dropped.mask, c.opts);
-    else attentionBackward(q, k, v, o, this.lse.current, go, { gradQ: gq, gradK: gk, gradV: gv }, c.opts);
-    fromHeads(w, 'gq', 'gqkv', 3 * E, 0, L, B, H, hd);
-    fromHeads(w, 'gk', 'gqkv', 3 * E, E, L, B, H, hd);
-    fromHeads(w, 'gv', 'gqkv', 3 * E, 2 * E, L, B, H, hd);
+    const { qkv, oFlat, q, k, v } = this.fw.views;
+    if (c.dropped) {
+      // One memcpy into the workspace, so the head relayout below runs as copyWithin (no views allocated).
+      w.views.gO.set(gO);
+      toHeads(w, 'gO', E, 0, 'go', L, B, H, hd);
+      this.unfusedBackward(q, k, v, go, gq, gk, gv, c.dropped.mask, c.opts);
+      fromHeads(w, 'gq', 'gqkv', 3 * E, 0, L, B, H, hd);
+      fromHeads(w, 'gk', 'gqkv', 3 * E, E, L, B, H, hd);
+      fromHeads(w, 'gv', 'gqkv', 3 * E, 2 * E, L, B, H, hd);
+    } else {
+      const { causal, mask } = c.opts;
+      selfAttentionBackward(qkv, oFlat, this.lse.current, gO, gqkv, { seqLen: L, batch: B, heads: H, headDim: hd, causal, mask });
+    }
     const gx = this.gx.get(x.data.length);
     linearBackward(
       x.data,

@@ -98,6 +98,13 @@ export {
   type AttentionOptions,
 } from './attention.js';
 export {
+  selfAttentionBackward,
+  selfAttentionBackwardAsync,
+  selfAttentionForward,
+  selfAttentionForwardAsync,
+  type SelfAttentionOptions,
+} from './self-attention.js';
+export {
   adaptiveAvgPool2dBackward,
   adaptiveAvgPool2dBackwardAsync,
   adaptiveAvgPool2dForward,

@@ -1,5 +1,6 @@
 // Scaled dot-product attention bindings: forward and backward, sync and *Async (libuv worker
-// thread). The dimensions arrive as integers; every array length is re-checked against them
+// thread), on [batch, heads, L, d] tensors and on self-attention's packed [L, batch, 3·E]
+// projections. The dimensions arrive as integers; every array length is re-checked against them
 // (products checked for overflow), causal needs lq == lk, the mask is null or [lq, lk], the scale a
 // finite number.
 #include <napi.h>
@@ -98,6 +99,82 @@ Napi::Value AttentionBackwardAsync(const Napi::CallbackInfo& info) {
   return run_job_async(info, attention_backward_job(info), "attentionBackwardAsync");
 }
 
+// Self-attention on PyTorch's packed projections: (seqLen, batch, heads, headDim, causal,
+// mask|null, scale) from argument `i` on; lq = lk = seqLen, d = dv = headDim.
+struct Packed {
+  kernels::AttentionShape s;
+  kernels::AttentionLayout lay;
+  size_t qkv, out, lse;  // lengths
+  size_t e;              // heads·headDim: k starts e floats into qkv, v 2e
+};
+
+Packed packed_args(const Napi::CallbackInfo& info, size_t i) {
+  Packed p{};
+  const size_t L = arg_dim(info, i, "seqLen");
+  kernels::AttentionShape& s = p.s;
+  s.batch = arg_dim(info, i + 1, "batch");
+  s.heads = arg_dim(info, i + 2, "heads");
+  s.d = s.dv = arg_dim(info, i + 3, "headDim");
+  s.lq = s.lk = L;
+  s.causal = arg_bool(info, i + 4, "causal");
+  s.mask = float32_exact(info, i + 5, "mask", mul(info, L, L), true);
+  const double scale = arg_number(info, i + 6, "scale");
+  if (!std::isfinite(scale)) throw_range(info.Env(), "scale must be finite");
+  s.scale = static_cast<float>(scale);
+  p.e = mul(info, s.heads, s.d);
+  const size_t rows = mul(info, L, s.batch);
+  p.qkv = mul(info, mul(info, rows, p.e), 3);
+  p.out = mul(info, rows, p.e);
+  p.lse = mul(info, mul(info, s.batch, s.heads), L);
+  const kernels::AttentionStrides in{3 * p.e, s.d, s.batch * 3 * p.e};
+  p.lay = {in, in, in, {p.e, s.d, s.batch * p.e}};
+  return p;
+}
+
+// (qkv, out, lse, seqLen, batch, heads, headDim, causal, mask|null, scale) -> undefined
+Job self_attention_forward_job(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 10);
+  const Packed p = packed_args(info, 3);
+  const float* qkv = float32_exact(info, 0, "qkv", p.qkv);
+  float* out = float32_exact(info, 1, "out", p.out);
+  float* lse = float32_exact(info, 2, "lse", p.lse);
+  const Isa isa = active_isa();
+  return [=] {
+    return kernels::attention_forward_strided_f32(isa, p.s, p.lay, qkv, qkv + p.e, qkv + 2 * p.e,
+                                                  out, lse);
+  };
+}
+
+Napi::Value SelfAttentionForward(const Napi::CallbackInfo& info) {
+  return run_job_now(info, self_attention_forward_job(info), "selfAttentionForward");
+}
+Napi::Value SelfAttentionForwardAsync(const Napi::CallbackInfo& info) {
+  return run_job_async(info, self_attention_forward_job(info), "selfAttentionForwardAsync");
+}
+
+// (qkv, out, lse, gradOut, gradQkv, seqLen, batch, heads, headDim, causal, mask|null, scale)
+Job self_attention_backward_job(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 12);
+  const Packed p = packed_args(info, 5);
+  const float* qkv = float32_exact(info, 0, "qkv", p.qkv);
+  const float* out = float32_exact(info, 1, "out", p.out);
+  const float* lse = float32_exact(info, 2, "lse", p.lse);
+  const float* go = float32_exact(info, 3, "gradOut", p.out);
+  float* g = float32_exact(info, 4, "gradQkv", p.qkv);
+  const Isa isa = active_isa();
+  return [=] {
+    return kernels::attention_backward_strided_f32(isa, p.s, p.lay, qkv, qkv + p.e, qkv + 2 * p.e,
+                                                   out, lse, go, g, g + p.e, g + 2 * p.e);
+  };
+}
+
+Napi::Value SelfAttentionBackward(const Napi::CallbackInfo& info) {
+  return run_job_now(info, self_attention_backward_job(info), "selfAttentionBackward");
+}
+Napi::Value SelfAttentionBackwardAsync(const Napi::CallbackInfo& info) {
+  return run_job_async(info, self_attention_backward_job(info), "selfAttentionBackwardAsync");
+}
+
 }  // namespace
 
 void init_attention(Napi::Env env, Napi::Object exports) {
@@ -108,6 +185,14 @@ void init_attention(Napi::Env env, Napi::Object exports) {
               Napi::Function::New(env, AttentionBackward, "attentionBackward"));
   exports.Set("attentionBackwardAsync",
               Napi::Function::New(env, AttentionBackwardAsync, "attentionBackwardAsync"));
+  exports.Set("selfAttentionForward",
+              Napi::Function::New(env, SelfAttentionForward, "selfAttentionForward"));
+  exports.Set("selfAttentionForwardAsync",
+              Napi::Function::New(env, SelfAttentionForwardAsync, "selfAttentionForwardAsync"));
+  exports.Set("selfAttentionBackward",
+              Napi::Function::New(env, SelfAttentionBackward, "selfAttentionBackward"));
+  exports.Set("selfAttentionBackwardAsync",
+              Napi::Function::New(env, SelfAttentionBackwardAsync, "selfAttentionBackwardAsync"));
 }
 
 }  // namespace addon

@@ -1,7 +1,8 @@
 // Fused attention kernels on every ISA against the float64 row-at-a-time reference: shapes at and
-// around the block sizes (64 query rows, 128 keys) and SIMD widths, causal, additive masks with
+// around the block sizes (32 query rows, 128 keys) and SIMD widths, causal, additive masks with
 // -inf, causal + mask, explicit scales, peaked scores, lk = 1, lk = 0, lq = 0, a fully masked row
-// (the PyTorch NaN rule), NaN inputs, null gradients; 1/2/many threads bit-identical.
+// (the PyTorch NaN rule), NaN inputs, null gradients; 1/2/many threads bit-identical; the strided
+// (packed self-attention) layout bit-identical to the contiguous one.
 #include "kernels/attention/attention.h"
 
 #include <cmath>
@@ -199,6 +200,51 @@ void test_threads(Isa isa) {
   set_num_threads(saved);
 }
 
+// The packed self-attention layout ([L, b, 3·h·d] rows in, [L, b, h·d] rows out) through the
+// strided entries: the same bits as the contiguous kernel on the heads copied out.
+void test_strided(Isa isa) {
+  const size_t L = 131, B = 2, H = 3, D = 16, E = H * D;
+  for (bool causal : {false, true}) {
+    Case c = make(B, H, L, L, D, D, causal, true, 0.25f, 500 + causal);
+    const Result e = run(isa, c);
+    // rows (l, b): q | k | v, head h at h·D; qkv[(l·B + b)·3E + part·E + h·D + j]
+    std::vector<float> qkv(L * B * 3 * E), go(L * B * E);
+    const auto at = [&](size_t b, size_t h, size_t l, size_t j) {
+      return ((b * H + h) * L + l) * D + j;
+    };
+    for (size_t l = 0; l < L; ++l)
+      for (size_t b = 0; b < B; ++b)
+        for (size_t h = 0; h < H; ++h)
+          for (size_t j = 0; j < D; ++j) {
+            const size_t r = (l * B + b) * 3 * E + h * D + j;
+            qkv[r] = c.q[at(b, h, l, j)];
+            qkv[r + E] = c.k[at(b, h, l, j)];
+            qkv[r + 2 * E] = c.v[at(b, h, l, j)];
+            go[(l * B + b) * E + h * D + j] = c.go[at(b, h, l, j)];
+          }
+    const AttentionStrides in{3 * E, D, B * 3 * E}, o{E, D, B * E};
+    const AttentionLayout lay{in, in, in, o};
+    std::vector<float> out(L * B * E, -7.f), lse(B * H * L, -7.f), g(qkv.size(), -7.f);
+    CHECK(attention_forward_strided_f32(isa, c.s, lay, qkv.data(), qkv.data() + E,
+                                        qkv.data() + 2 * E, out.data(), lse.data()) == Status::kOk);
+    CHECK(attention_backward_strided_f32(isa, c.s, lay, qkv.data(), qkv.data() + E,
+                                         qkv.data() + 2 * E, out.data(), lse.data(), go.data(),
+                                         g.data(), g.data() + E, g.data() + 2 * E) == Status::kOk);
+    bool same = true;
+    for (size_t i = 0; i < lse.size(); ++i) same = same && test::bits_equal(lse[i], e.lse[i]);
+    for (size_t l = 0; l < L; ++l)
+      for (size_t b = 0; b < B; ++b)
+        for (size_t h = 0; h < H; ++h)
+          for (size_t j = 0; j < D; ++j) {
+            const size_t r = (l * B + b) * 3 * E + h * D + j, t = at(b, h, l, j);
+            same = same && test::bits_equal(out[(l * B + b) * E + h * D + j], e.out[t]);
+            same = same && test::bits_equal(g[r], e.gq[t]) && test::bits_equal(g[r + E], e.gk[t]) &&
+                   test::bits_equal(g[r + 2 * E], e.gv[t]);
+          }
+    CHECK_MSG(same, "%s strided (causal %d) differs from contiguous", isa_name(isa), causal);
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -206,6 +252,7 @@ int main() {
     test_shapes(isa);
     test_edges(isa);
     test_threads(isa);
+    test_strided(isa);
   }
   return test::finish("attention_test");
 }

@@ -50,6 +50,7 @@ const recurrent = (lstm: boolean) => {
 };
 const x3 = (): nn.Tensor => ({ data: f32(1), shape: [1, 1, 1] });
 const att = { batch: 1, heads: 1, lq: 1, lk: 1, d: 1, dv: 1 };
+const selfAtt = { seqLen: 1, batch: 1, heads: 1, headDim: 1 };
 const pool = { batch: 1, channels: 1, height: 2, width: 2, kernelSize: 2 };
 const adaptive = { batch: 1, channels: 1, height: 2, width: 2, outputSize: 1 };
 const bn2d = () => ops.batchNorm2d(f32(4), [1, 2, 1, 2]);
@@ -131,6 +132,10 @@ const CALLS: Record<string, Call> = {
   'ops.attentionBackward(7)': { run: (e) => ops.attentionBackward(f32(1), f32(1), f32(1), f32(1), f32(1), f32(1), {}, { ...att, ...e }) },
   'ops.attentionBackwardAsync(6)': { run: (e) => ops.attentionBackwardAsync(f32(1), f32(1), f32(1), f32(1), f32(1), f32(1), { gradQ: f32(1), ...e }, att) },
   'ops.attentionBackwardAsync(7)': { run: (e) => ops.attentionBackwardAsync(f32(1), f32(1), f32(1), f32(1), f32(1), f32(1), {}, { ...att, ...e }) },
+  'ops.selfAttentionForward(3)': { run: (e) => ops.selfAttentionForward(f32(3), f32(1), f32(1), { ...selfAtt, ...e }) },
+  'ops.selfAttentionForwardAsync(3)': { run: (e) => ops.selfAttentionForwardAsync(f32(3), f32(1), f32(1), { ...selfAtt, ...e }) },
+  'ops.selfAttentionBackward(5)': { run: (e) => ops.selfAttentionBackward(f32(3), f32(1), f32(1), f32(1), f32(3), { ...selfAtt, ...e }) },
+  'ops.selfAttentionBackwardAsync(5)': { run: (e) => ops.selfAttentionBackwardAsync(f32(3), f32(1), f32(1), f32(1), f32(3), { ...selfAtt, ...e }) },
   'ops.maxPool2dOutputSize(0)': { run: (e) => ops.maxPool2dOutputSize({ ...pool, ...e }) },
   'ops.maxPool2dForward(3)': { run: (e) => ops.maxPool2dForward(f32(4), f32(1), null, { ...pool, ...e }) },
   'ops.maxPool2dForwardAsync(3)': { run: (e) => ops.maxPool2dForwardAsync(f32(4), f32(1), null, { ...pool, ...e }) },

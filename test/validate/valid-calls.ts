@@ -99,6 +99,13 @@ const calls: Record<string, () => unknown[]> = {
     gg.ops.attentionForward(q, k, v, out, lse, o);
     return [q, k, v, out, lse, r(2 * 2 * 4 * 3, 5), { gradQ: new Float32Array(q.length), gradK: new Float32Array(k.length), gradV: new Float32Array(v.length) }, { ...o }];
   },
+  'ops.selfAttentionForward': () => [r(4 * 2 * 3 * 6, 1), new Float32Array(4 * 2 * 6), new Float32Array(2 * 2 * 4), { seqLen: 4, batch: 2, heads: 2, headDim: 3, causal: false, mask: r(16, 4), scale: 0.5 }],
+  'ops.selfAttentionBackward': () => {
+    const qkv = r(4 * 2 * 3 * 6, 1), out = new Float32Array(4 * 2 * 6), lse = new Float32Array(2 * 2 * 4);
+    const o = { seqLen: 4, batch: 2, heads: 2, headDim: 3, causal: true };
+    gg.ops.selfAttentionForward(qkv, out, lse, o);
+    return [qkv, out, lse, r(out.length, 5), new Float32Array(qkv.length), { ...o }];
+  },
   'ops.gruForward': () => [r(24, 10), w(3), { ...rnnShape }, { h0: r(10, 11) }],
   'ops.gruBackward': () => [r(24, 10), w(3), { ...rnnShape }, gg.ops.gruForward(r(24, 10), w(3), rnnShape).workspace, { gradOutput: r(30, 12), gradHN: r(10, 13) }],
   'ops.gruWorkspaceSize': () => [3, 2, 5],

@@ -7,7 +7,7 @@
  * backward then gives NaN in that row of gradQ and in all of gradK and gradV of its (batch, head), as
  * PyTorch's P = NaN row does (the same happens for a NaN score). lk = 0 gives out = 0 and lse = −∞.
  */
-import type { AttentionBackwardArgs, AttentionDims, AttentionForwardArgs } from '../ops-types.js';
+import type { AttentionBackwardArgs, AttentionDims, AttentionForwardArgs, SelfAttentionBackwardArgs, SelfAttentionDims, SelfAttentionForwardArgs } from '../ops-types.js';
 
 /** Scores of query row i against every key (float64): scale·q_i·k_j + mask[i, j], −∞ where masked. */
 function scoresRow(a: AttentionDims, q: Float32Array, qo: number, k: Float32Array, ko: number, i: number, s: Float64Array): void {
@@ -111,4 +111,51 @@ export function attentionBackward(a: AttentionBackwardArgs): void {
     if (gradK) gradK.set(gk, ko);
     if (gradV) gradV.set(gv, vo);
   }
+}
+
+/** The [batch, heads, L, headDim] attention dims of a self-attention call. */
+function headDims(a: SelfAttentionDims): AttentionDims {
+  const { seqLen: L, batch, heads, headDim, causal, mask, scale } = a;
+  return { batch, heads, lq: L, lk: L, d: headDim, dv: headDim, causal, mask, scale };
+}
+
+/**
+ * Copies between PyTorch's packed rows [L, batch, stride] (head h of part `part` at features
+ * part·heads·headDim + h·headDim) and a contiguous [batch, heads, L, headDim] tensor t: toHeads
+ * reads the rows into t, otherwise t is written into the rows.
+ */
+function relayout(a: SelfAttentionDims, rows: Float32Array, stride: number, part: number, t: Float32Array, toHeads: boolean): void {
+  const { seqLen: L, batch: B, heads: H, headDim: hd } = a;
+  for (let l = 0; l < L; l++) {
+    for (let b = 0; b < B; b++) {
+      for (let h = 0; h < H; h++) {
+        const r = (l * B + b) * stride + (part * H + h) * hd;
+        const o = ((b * H + h) * L + l) * hd;
+        for (let c = 0; c < hd; c++) {
+          if (toHeads) t[o + c] = rows[r + c];
+          else rows[r + c] = t[o + c];
+        }
+      }
+    }
+  }
+}
+
+/** Self-attention on packed projections: the heads are copied out, attended as {@link attentionForward}, and merged back. */
+export function selfAttentionForward(a: SelfAttentionForwardArgs): void {
+  const n = a.seqLen * a.batch * a.heads * a.headDim, E3 = 3 * a.heads * a.headDim;
+  const [q, k, v, o] = [0, 1, 2, 3].map(() => new Float32Array(n));
+  [q, k, v].forEach((t, part) => relayout(a, a.qkv, E3, part, t, true));
+  attentionForward({ ...headDims(a), q, k, v, out: o, lse: a.lse });
+  relayout(a, a.out, E3 / 3, 0, o, false);
+}
+
+/** Self-attention backward on packed projections, through {@link attentionBackward}; gradQkv overwritten. */
+export function selfAttentionBackward(a: SelfAttentionBackwardArgs): void {
+  const n = a.seqLen * a.batch * a.heads * a.headDim, E3 = 3 * a.heads * a.headDim;
+  const [q, k, v, o, go, gradQ, gradK, gradV] = [0, 1, 2, 3, 4, 5, 6, 7].map(() => new Float32Array(n));
+  [q, k, v].forEach((t, part) => relayout(a, a.qkv, E3, part, t, true));
+  relayout(a, a.out, E3 / 3, 0, o, true);
+  relayout(a, a.gradOut, E3 / 3, 0, go, true);
+  attentionBackward({ ...headDims(a), q, k, v, out: o, lse: a.lse, gradOut: go, gradQ, gradK, gradV });
+  [gradQ, gradK, gradV].forEach((t, part) => relayout(a, a.gradQkv, E3, part, t, false));
 }

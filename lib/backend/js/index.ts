@@ -12,7 +12,7 @@ import { recurrentBackward, recurrentForward } from './rnn.js';
 import { convBackward, convForward } from './conv.js';
 import { embeddingBackward, embeddingForward } from './embedding.js';
 import { softmaxBackward, softmaxForward } from './softmax.js';
-import { attentionBackward, attentionForward } from './attention.js';
+import { attentionBackward, attentionForward, selfAttentionBackward, selfAttentionForward } from './attention.js';
 import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
 import { batchNorm2dBackward, batchNorm2dForward } from './batch-norm2d.js';
 import { dropoutApply } from './dropout.js';
@@ -63,6 +63,8 @@ export function createJsBackend(): Backend {
     softmaxBackward,
     attentionForward,
     attentionBackward,
+    selfAttentionForward,
+    selfAttentionBackward,
     maxPool2dForward,
     maxPool2dBackward,
     avgPool2dForward,

@@ -103,7 +103,7 @@ function bceWithLogitsLoss(x: Float32Array, t: Float32Array, g: Float32Array | n
 type CnnOpsMethods = 'maxPool2dForward' | 'maxPool2dBackward' | 'avgPool2dForward' | 'avgPool2dBackward' | 'batchNorm2dForward' | 'batchNorm2dBackward' | 'dropoutApply';
 
 export function createJsOps(): Omit<OpsBackend, 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward' | 'recurrentForward' | 'recurrentBackward' | 'convForward' | 'convBackward' | CnnOpsMethods
-  | 'embeddingForward' | 'embeddingBackward' | 'softmaxForward' | 'softmaxBackward' | 'attentionForward' | 'attentionBackward'> {
+  | 'embeddingForward' | 'embeddingBackward' | 'softmaxForward' | 'softmaxBackward' | 'attentionForward' | 'attentionBackward' | 'selfAttentionForward' | 'selfAttentionBackward'> {
   return {
     matmul: (a, b, c, s) => matmulJs(a, b, c, s.m, s.n, s.k, s.transA, s.transB, s.alpha, s.beta),
     linearForward(x, w, bias, y, s) {

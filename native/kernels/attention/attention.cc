@@ -24,7 +24,7 @@ namespace gradguard {
 namespace kernels {
 namespace {
 
-constexpr size_t kBq = 64;   // query rows per block
+constexpr size_t kBq = 32;   // query rows per block
 constexpr size_t kBk = 128;  // keys per block: the S tile (32 KiB) stays in L1/L2 with its panels
 
 thread_local ScratchBuffer t_tiles;
@@ -33,9 +33,14 @@ inline size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
 
 // S[bq × bk] (row stride kBk) for query rows q0.. and keys k0..: scale·q·kᵀ + mask, -inf where
 // masked (a -inf mask value or causal j > i), written without reading q·k there.
-void scores_tile(Isa isa, const AttentionShape& a, const float* qb, const float* kb, size_t q0,
-                 size_t bq, size_t k0, size_t bk, float* S) {
-  sgemm(isa, false, true, bq, bk, a.d, a.scale, qb + q0 * a.d, a.d, kb + k0 * a.d, a.d, 0.0f, S,
+// Row strides (floats) of one head's q, k, v and out (gradients share them).
+struct Ld {
+  size_t q, k, v, o;
+};
+
+void scores_tile(Isa isa, const AttentionShape& a, const Ld& ld, const float* qb, const float* kb,
+                 size_t q0, size_t bq, size_t k0, size_t bk, float* S) {
+  sgemm(isa, false, true, bq, bk, a.d, a.scale, qb + q0 * ld.q, ld.q, kb + k0 * ld.k, ld.k, 0.0f, S,
         kBk);
   if (a.mask) {
     for (size_t i = 0; i < bq; ++i) {
@@ -58,21 +63,21 @@ inline size_t key_end(const AttentionShape& a, size_t q0, size_t bq) {
   return a.causal ? min_sz(a.lk, q0 + bq) : a.lk;
 }
 
-void forward_head(Isa isa, const AttentionShape& a, const float* qb, const float* kb,
+void forward_head(Isa isa, const AttentionShape& a, const Ld& ld, const float* qb, const float* kb,
                   const float* vb, float* ob, float* lb, float* S, double* m, double* l) {
   const SoftmaxRowKernels& rk = softmax_row_kernels(isa);
   for (size_t q0 = 0; q0 < a.lq; q0 += kBq) {
     const size_t bq = min_sz(kBq, a.lq - q0);
-    float* o = ob + q0 * a.dv;
-    std::memset(o, 0, bq * a.dv * sizeof(float));
+    float* o = ob + q0 * ld.o;
     for (size_t i = 0; i < bq; ++i) {
+      std::memset(o + i * ld.o, 0, a.dv * sizeof(float));
       m[i] = -INFINITY;
       l[i] = 0;
     }
     const size_t kend = key_end(a, q0, bq);
     for (size_t k0 = 0; k0 < kend; k0 += kBk) {
       const size_t bk = min_sz(kBk, kend - k0);
-      scores_tile(isa, a, qb, kb, q0, bq, k0, bk, S);
+      scores_tile(isa, a, ld, qb, kb, q0, bq, k0, bk, S);
       for (size_t i = 0; i < bq; ++i) {
         float* sr = S + i * kBk;
         const float mb = rk.row_max(sr, bk);
@@ -85,13 +90,13 @@ void forward_head(Isa isa, const AttentionShape& a, const float* qb, const float
         const double alpha = std::exp(m[i] - mn);  // 0 on the first visible block
         const double ps = rk.exp_sum(sr, bk, static_cast<float>(mn), sr);
         l[i] = l[i] * alpha + ps;
-        if (alpha != 1.0) rk.scale(o + i * a.dv, a.dv, static_cast<float>(alpha));
+        if (alpha != 1.0) rk.scale(o + i * ld.o, a.dv, static_cast<float>(alpha));
         m[i] = mn;
       }
-      sgemm(isa, false, false, bq, a.dv, bk, 1.0f, S, kBk, vb + k0 * a.dv, a.dv, 1.0f, o, a.dv);
+      sgemm(isa, false, false, bq, a.dv, bk, 1.0f, S, kBk, vb + k0 * ld.v, ld.v, 1.0f, o, ld.o);
     }
     for (size_t i = 0; i < bq; ++i) {
-      float* orow = o + i * a.dv;
+      float* orow = o + i * ld.o;
       if (m[i] == -INFINITY) {
         // lk = 0: the empty sum P·v is 0; otherwise every key masked: NaN (PyTorch)
         const float fill = a.lk == 0 ? 0.0f : NAN;
@@ -111,45 +116,57 @@ struct Grads {
   float* gv;
 };
 
-void backward_head(Isa isa, const AttentionShape& a, const float* qb, const float* kb,
+// Sets `cols` floats of each of `rows` rows (stride ld) to x.
+void fill_rows(float* p, size_t rows, size_t cols, size_t ld, float x) {
+  for (size_t r = 0; r < rows; ++r) {
+    float* row = p + r * ld;
+    if (x == 0.0f) {
+      std::memset(row, 0, cols * sizeof(float));
+    } else {
+      for (size_t c = 0; c < cols; ++c) row[c] = x;
+    }
+  }
+}
+
+void backward_head(Isa isa, const AttentionShape& a, const Ld& ld, const float* qb, const float* kb,
                    const float* vb, const float* ob, const float* lb, const float* gob, Grads g,
                    float* S, float* dP, double* D) {
   const SoftmaxRowKernels& rk = softmax_row_kernels(isa);
-  if (g.gq) std::memset(g.gq, 0, a.lq * a.d * sizeof(float));
-  if (g.gk) std::memset(g.gk, 0, a.lk * a.d * sizeof(float));
-  if (g.gv) std::memset(g.gv, 0, a.lk * a.dv * sizeof(float));
+  if (g.gq) fill_rows(g.gq, a.lq, a.d, ld.q, 0.0f);
+  if (g.gk) fill_rows(g.gk, a.lk, a.d, ld.k, 0.0f);
+  if (g.gv) fill_rows(g.gv, a.lk, a.dv, ld.v, 0.0f);
   bool nan_row = false;
   const bool need_ds = g.gq != nullptr || g.gk != nullptr;
   for (size_t q0 = 0; q0 < a.lq; q0 += kBq) {
     const size_t bq = min_sz(kBq, a.lq - q0);
     for (size_t i = 0; i < bq; ++i) {
-      D[i] = rk.dot(gob + (q0 + i) * a.dv, ob + (q0 + i) * a.dv, a.dv);
+      D[i] = rk.dot(gob + (q0 + i) * ld.o, ob + (q0 + i) * ld.o, a.dv);
       if (std::isnan(lb[q0 + i])) nan_row = true;
     }
     const size_t kend = key_end(a, q0, bq);
     for (size_t k0 = 0; k0 < kend; k0 += kBk) {
       const size_t bk = min_sz(kBk, kend - k0);
-      scores_tile(isa, a, qb, kb, q0, bq, k0, bk, S);
+      scores_tile(isa, a, ld, qb, kb, q0, bq, k0, bk, S);
       for (size_t i = 0; i < bq; ++i) {
         float* sr = S + i * kBk;
         rk.exp_sum(sr, bk, lb[q0 + i], sr);  // P; the sum is not needed
       }
-      const float* go = gob + q0 * a.dv;
+      const float* go = gob + q0 * ld.o;
       if (g.gv) {
-        sgemm(isa, true, false, bk, a.dv, bq, 1.0f, S, kBk, go, a.dv, 1.0f, g.gv + k0 * a.dv, a.dv);
+        sgemm(isa, true, false, bk, a.dv, bq, 1.0f, S, kBk, go, ld.o, 1.0f, g.gv + k0 * ld.v, ld.v);
       }
       if (!need_ds) continue;
-      sgemm(isa, false, true, bq, bk, a.dv, 1.0f, go, a.dv, vb + k0 * a.dv, a.dv, 0.0f, dP, kBk);
+      sgemm(isa, false, true, bq, bk, a.dv, 1.0f, go, ld.o, vb + k0 * ld.v, ld.v, 0.0f, dP, kBk);
       for (size_t i = 0; i < bq; ++i) {
         rk.grad(S + i * kBk, dP + i * kBk, bk, static_cast<float>(D[i]), dP + i * kBk);
       }
       if (g.gq) {
-        sgemm(isa, false, false, bq, a.d, bk, a.scale, dP, kBk, kb + k0 * a.d, a.d, 1.0f,
-              g.gq + q0 * a.d, a.d);
+        sgemm(isa, false, false, bq, a.d, bk, a.scale, dP, kBk, kb + k0 * ld.k, ld.k, 1.0f,
+              g.gq + q0 * ld.q, ld.q);
       }
       if (g.gk) {
-        sgemm(isa, true, false, bk, a.d, bq, a.scale, dP, kBk, qb + q0 * a.d, a.d, 1.0f,
-              g.gk + k0 * a.d, a.d);
+        sgemm(isa, true, false, bk, a.d, bq, a.scale, dP, kBk, qb + q0 * ld.q, ld.q, 1.0f,
+              g.gk + k0 * ld.k, ld.k);
       }
     }
   }
@@ -158,16 +175,11 @@ void backward_head(Isa isa, const AttentionShape& a, const float* qb, const floa
   // gradQ row (which the causal block skipping may not have visited).
   if (g.gq) {
     for (size_t i = 0; i < a.lq; ++i) {
-      if (!std::isnan(lb[i])) continue;
-      for (size_t c = 0; c < a.d; ++c) g.gq[i * a.d + c] = NAN;
+      if (std::isnan(lb[i])) fill_rows(g.gq + i * ld.q, 1, a.d, ld.q, NAN);
     }
   }
-  if (g.gk) {
-    for (size_t t = 0; t < a.lk * a.d; ++t) g.gk[t] = NAN;
-  }
-  if (g.gv) {
-    for (size_t t = 0; t < a.lk * a.dv; ++t) g.gv[t] = NAN;
-  }
+  if (g.gk) fill_rows(g.gk, a.lk, a.d, ld.k, NAN);
+  if (g.gv) fill_rows(g.gv, a.lk, a.dv, ld.v, NAN);
 }
 
 // Per-thread scratch: two tiles and three float64 row vectors (the double part as floats x2).
@@ -175,10 +187,36 @@ constexpr size_t kScratchFloats = 2 * kBq * kBk + 3 * 2 * kBq;
 
 }  // namespace
 
+AttentionLayout attention_contiguous_layout(const AttentionShape& a) {
+  return {{a.heads * a.lq * a.d, a.lq * a.d, a.d},
+          {a.heads * a.lk * a.d, a.lk * a.d, a.d},
+          {a.heads * a.lk * a.dv, a.lk * a.dv, a.dv},
+          {a.heads * a.lq * a.dv, a.lq * a.dv, a.dv}};
+}
+
 Status attention_forward_f32(Isa isa, const AttentionShape& a, const float* q, const float* k,
                              const float* v, float* out, float* lse) {
+  return attention_forward_strided_f32(isa, a, attention_contiguous_layout(a), q, k, v, out, lse);
+}
+
+Status attention_backward_f32(Isa isa, const AttentionShape& a, const float* q, const float* k,
+                              const float* v, const float* out, const float* lse, const float* go,
+                              float* gq, float* gk, float* gv) {
+  return attention_backward_strided_f32(isa, a, attention_contiguous_layout(a), q, k, v, out, lse,
+                                        go, gq, gk, gv);
+}
+
+// Offset of head bh = b·heads + h under strides t.
+static inline size_t head_at(const AttentionStrides& t, size_t heads, size_t bh) {
+  return (bh / heads) * t.batch + (bh % heads) * t.head;
+}
+
+Status attention_forward_strided_f32(Isa isa, const AttentionShape& a, const AttentionLayout& y,
+                                     const float* q, const float* k, const float* v, float* out,
+                                     float* lse) {
   const size_t heads = a.batch * a.heads;
   if (heads == 0 || a.lq == 0) return Status::kOk;
+  const Ld ld{y.q.row, y.k.row, y.v.row, y.o.row};
   std::atomic<bool> oom{false};
   parallel_for(0, heads, 1, [&](size_t lo, size_t hi) {
     float* scratch = t_tiles.get(kScratchFloats);
@@ -189,18 +227,21 @@ Status attention_forward_f32(Isa isa, const AttentionShape& a, const float* q, c
     double* m = reinterpret_cast<double*>(scratch + 2 * kBq * kBk);
     double* l = m + kBq;
     for (size_t bh = lo; bh < hi; ++bh) {
-      forward_head(isa, a, q + bh * a.lq * a.d, k + bh * a.lk * a.d, v + bh * a.lk * a.dv,
-                   out + bh * a.lq * a.dv, lse + bh * a.lq, scratch, m, l);
+      forward_head(isa, a, ld, q + head_at(y.q, a.heads, bh), k + head_at(y.k, a.heads, bh),
+                   v + head_at(y.v, a.heads, bh), out + head_at(y.o, a.heads, bh), lse + bh * a.lq,
+                   scratch, m, l);
     }
   });
   return oom ? Status::kOutOfMemory : Status::kOk;
 }
 
-Status attention_backward_f32(Isa isa, const AttentionShape& a, const float* q, const float* k,
-                              const float* v, const float* out, const float* lse, const float* go,
-                              float* gq, float* gk, float* gv) {
+Status attention_backward_strided_f32(Isa isa, const AttentionShape& a, const AttentionLayout& y,
+                                      const float* q, const float* k, const float* v,
+                                      const float* out, const float* lse, const float* go,
+                                      float* gq, float* gk, float* gv) {
   const size_t heads = a.batch * a.heads;
   if (heads == 0) return Status::kOk;
+  const Ld ld{y.q.row, y.k.row, y.v.row, y.o.row};
   std::atomic<bool> oom{false};
   parallel_for(0, heads, 1, [&](size_t lo, size_t hi) {
     float* scratch = t_tiles.get(kScratchFloats);
@@ -210,11 +251,11 @@ Status attention_backward_f32(Isa isa, const AttentionShape& a, const float* q, 
     }
     double* D = reinterpret_cast<double*>(scratch + 2 * kBq * kBk);
     for (size_t bh = lo; bh < hi; ++bh) {
-      const Grads g{gq ? gq + bh * a.lq * a.d : nullptr, gk ? gk + bh * a.lk * a.d : nullptr,
-                    gv ? gv + bh * a.lk * a.dv : nullptr};
-      backward_head(isa, a, q + bh * a.lq * a.d, k + bh * a.lk * a.d, v + bh * a.lk * a.dv,
-                    out + bh * a.lq * a.dv, lse + bh * a.lq, go + bh * a.lq * a.dv, g, scratch,
-                    scratch + kBq * kBk, D);
+      const size_t hq = head_at(y.q, a.heads, bh), hk = head_at(y.k, a.heads, bh);
+      const size_t hv = head_at(y.v, a.heads, bh), ho = head_at(y.o, a.heads, bh);
+      const Grads g{gq ? gq + hq : nullptr, gk ? gk + hk : nullptr, gv ? gv + hv : nullptr};
+      backward_head(isa, a, ld, q + hq, k + hk, v + hv, out + ho, lse + bh * a.lq, go + ho, g,
+                    scratch, scratch + kBq * kBk, D);
     }
   });
   return oom ? Status::kOutOfMemory : Status::kOk;

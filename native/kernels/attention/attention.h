@@ -27,6 +27,22 @@ struct AttentionShape {
   float scale;
 };
 
+// Where a tensor's rows are, in floats: row l of head (b, h) starts at b·batch + h·head + l·row.
+// Contiguous [b, h, L, d] is {h·L·d, L·d, d}; PyTorch's packed self-attention projections
+// [L, b, 3·h·d] (q | k | v per row) are {3·h·d, d, b·3·h·d} from q's, k's or v's first column.
+struct AttentionStrides {
+  size_t batch, head, row;
+};
+
+// The strides of q, k, v and out; gradQ/K/V share q's/k's/v's, gradOut shares out's. lse is always
+// contiguous [b, h, lq].
+struct AttentionLayout {
+  AttentionStrides q, k, v, o;
+};
+
+// The contiguous [b, h, L, d] layout of every tensor of `s`.
+AttentionLayout attention_contiguous_layout(const AttentionShape& s);
+
 // out [b, h, lq, dv] and lse [b, h, lq] written. kOutOfMemory if a scratch tile cannot be had.
 Status attention_forward_f32(Isa isa, const AttentionShape& s, const float* q, const float* k,
                              const float* v, float* out, float* lse);
@@ -35,6 +51,17 @@ Status attention_forward_f32(Isa isa, const AttentionShape& s, const float* q, c
 Status attention_backward_f32(Isa isa, const AttentionShape& s, const float* q, const float* k,
                               const float* v, const float* out, const float* lse, const float* go,
                               float* gq, float* gk, float* gv);
+
+// The same two on any layout (the caller guarantees every row it names is in its buffer; gq, gk and
+// gv may interleave in one buffer as long as no two write the same float). Bit-identical to the
+// contiguous calls on the same values.
+Status attention_forward_strided_f32(Isa isa, const AttentionShape& s, const AttentionLayout& lay,
+                                     const float* q, const float* k, const float* v, float* out,
+                                     float* lse);
+Status attention_backward_strided_f32(Isa isa, const AttentionShape& s, const AttentionLayout& lay,
+                                      const float* q, const float* k, const float* v,
+                                      const float* out, const float* lse, const float* go,
+                                      float* gq, float* gk, float* gv);
 
 namespace scalar {
 // The reference: one query row at a time against every key, scores and sums in float64 (the

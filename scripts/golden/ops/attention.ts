@@ -42,8 +42,8 @@ function sdpa(c: GoldenCase): Out {
 
 /**
  * nn.MultiheadAttention self-attention (kind "mha") composed at the ops level: one linear for the
- * packed in-projection, the head split [L, B, E] → [B, h, L, hd] written here, the attention op, the
- * heads merged back, the out-projection; the backward runs the same chain in reverse.
+ * packed in-projection, ops.selfAttentionForward reading the heads straight from its [L, B, 3E] rows
+ * and writing [L, B, E] rows, the out-projection; the backward runs the same chain in reverse.
  */
 function mha(c: GoldenCase): Out {
   const L = numParam(c, 'seq_len');
@@ -63,50 +63,17 @@ function mha(c: GoldenCase): Out {
   const rows = L * B;
   const qkv = new Float32Array(rows * 3 * E);
   ops.linearForward(x.data, wIn, bIn, qkv, { batch: rows, inFeatures: E, outFeatures: 3 * E });
-  // heads: t[b, j, l, c] = qkv[(l·B + b)·3E + which·E + j·hd + c]
-  const split = (which: number): Float32Array => {
-    const t = new Float32Array(B * h * L * hd);
-    for (let b = 0; b < B; b++) for (let j = 0; j < h; j++) for (let l = 0; l < L; l++) {
-      const src = (l * B + b) * 3 * E + which * E + j * hd;
-      t.set(qkv.subarray(src, src + hd), ((b * h + j) * L + l) * hd);
-    }
-    return t;
-  };
-  // [B, h, L, hd] <-> [L·B, E] (stride E per row, head j at features j·hd), into dst at column offset
-  const merge = (t: Float32Array, dst: Float32Array, stride: number, offset: number): void => {
-    for (let b = 0; b < B; b++) for (let j = 0; j < h; j++) for (let l = 0; l < L; l++) {
-      const src = ((b * h + j) * L + l) * hd;
-      dst.set(t.subarray(src, src + hd), (l * B + b) * stride + offset + j * hd);
-    }
-  };
-  const q = split(0);
-  const k = split(1);
-  const v = split(2);
-  const options = { batch: B, heads: h, lq: L, lk: L, d: hd, dv: hd, causal };
-  const o = new Float32Array(B * h * L * hd);
-  const lse = new Float32Array(B * h * L);
-  ops.attentionForward(q, k, v, o, lse, options);
+  const options = { seqLen: L, batch: B, heads: h, headDim: hd, causal };
   const oRows = new Float32Array(rows * E);
-  merge(o, oRows, E, 0);
+  const lse = new Float32Array(B * h * L);
+  ops.selfAttentionForward(qkv, oRows, lse, options);
   const y = new Float32Array(rows * E);
   ops.linearForward(oRows, wOut, bOut, y, { batch: rows, inFeatures: E, outFeatures: E });
 
   const gOut = { gradX: new Float32Array(rows * E), gradWeight: new Float32Array(E * E), gradBias: new Float32Array(E) };
   ops.linearBackward(oRows, wOut, gy, gOut, { batch: rows, inFeatures: E, outFeatures: E });
-  // gradO rows -> heads: the same permutation as split, on a [L·B, E] matrix
-  const gO = new Float32Array(B * h * L * hd);
-  for (let b = 0; b < B; b++) for (let j = 0; j < h; j++) for (let l = 0; l < L; l++) {
-    const src = (l * B + b) * E + j * hd;
-    gO.set(gOut.gradX.subarray(src, src + hd), ((b * h + j) * L + l) * hd);
-  }
-  const gradQ = new Float32Array(q.length);
-  const gradK = new Float32Array(k.length);
-  const gradV = new Float32Array(v.length);
-  ops.attentionBackward(q, k, v, o, lse, gO, { gradQ, gradK, gradV }, options);
-  const gQkv = new Float32Array(rows * 3 * E);
-  merge(gradQ, gQkv, 3 * E, 0);
-  merge(gradK, gQkv, 3 * E, E);
-  merge(gradV, gQkv, 3 * E, 2 * E);
+  const gQkv = new Float32Array(rows * 3 * E).fill(NaN);
+  ops.selfAttentionBackward(qkv, oRows, lse, gOut.gradX, gQkv, options);
   const gIn = { gradX: new Float32Array(rows * E).fill(NaN), gradWeight: new Float32Array(3 * E * E).fill(NaN), gradBias: new Float32Array(3 * E).fill(NaN) };
   ops.linearBackward(x.data, wIn, gQkv, gIn, { batch: rows, inFeatures: E, outFeatures: 3 * E });
   return {

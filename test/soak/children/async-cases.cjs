@@ -145,6 +145,12 @@ Object.assign(cases, {
     gg.ops.attentionForward(q, k, v, out, lse, attn);
     return [q, k, v, out, lse, rand(out.length, 79), { gradQ: new Float32Array(q.length), gradK: new Float32Array(k.length), gradV: new Float32Array(v.length) }, { ...attn }];
   }),
+  'ops.selfAttentionForwardAsync': opCase('selfAttentionForward', () => [rand(5 * 2 * 3 * 8, 76), new Float32Array(5 * 2 * 8), new Float32Array(2 * 2 * 5), { seqLen: 5, batch: 2, heads: 2, headDim: 4, causal: true }]),
+  'ops.selfAttentionBackwardAsync': opCase('selfAttentionBackward', (gg) => {
+    const qkv = rand(5 * 2 * 3 * 8, 76), out = new Float32Array(5 * 2 * 8), lse = new Float32Array(2 * 2 * 5), o = { seqLen: 5, batch: 2, heads: 2, headDim: 4, causal: true };
+    gg.ops.selfAttentionForward(qkv, out, lse, o);
+    return [qkv, out, lse, rand(out.length, 79), new Float32Array(qkv.length), o];
+  }),
   'ops.gruForwardAsync': opCase('gruForward', () => [rand(6 * 3 * 5, 80), rnnWeights(3, 81), rnnShape, { h0: rand(24, 85) }]),
   'ops.gruBackwardAsync': opCase('gruBackward', (gg) => {
     const x = rand(6 * 3 * 5, 80), w = rnnWeights(3, 81);

@@ -53,6 +53,16 @@ bool mul_ok(size_t a, size_t b, size_t* out) {
   return true;
 }
 
+// The unit-stride gradX correlates a zero-padded gY with the flipped weights, so a ±Inf weight
+// meets the padding as 0 · Inf = NaN where the reference (and PyTorch's col2im, which never
+// multiplies padding) has a number. That path takes only all-finite weights: one pass over the
+// weights, small next to the product.
+bool all_finite(const float* v, size_t count) {
+  float acc = 0.f;  // v · 0 is 0 for a finite v and NaN for ±Inf or NaN
+  for (size_t i = 0; i < count; ++i) acc += v[i] * 0.f;
+  return acc == 0.f;
+}
+
 bool is_pointwise(const ConvGeometry& g) {
   return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 0 &&
          g.pad_w == 0;
@@ -538,7 +548,7 @@ Status conv2d_backward(Isa isa, const ConvGeometry& g, const float* x, const flo
     } else if (is_direct(g)) {
       const Status s = direct_grad_x(conv_kernels(isa), g, w, gy, gx);
       if (s != Status::kOk) return s;
-    } else if (unit_grad_x_applies(g, conv_kernels(isa).tile_mr)) {
+    } else if (unit_grad_x_applies(g, conv_kernels(isa).tile_mr) && all_finite(w, g.w_size())) {
       const Status s = unit_grad_x(conv_kernels(isa), g, w, gy, gx);
       if (s != Status::kOk) return s;
     } else {

@@ -11,8 +11,8 @@
 // each output tile is computed by one task in a fixed depth order, so results are bit-identical for
 // any thread count. gradWeight sums per-chunk partials (the plan depends on the batch alone) in
 // chunk order in float64; gradBias sums in float64. float32 accumulation in the micro-kernel.
-// The micro-kernel is called directly, not sgemm: each task is already one tile's whole product, and
-// sgemm inside a pool task would only run inline (nested regions do) with its own packing.
+// The micro-kernel is called directly, not sgemm: each task is already one tile's whole product,
+// and sgemm inside a pool task would only run inline (nested regions do) with its own packing.
 // Depthwise-like groups take a direct loop path instead (below); stride-1 convolutions take the
 // unit-stride path (conv_unit.cc) for the directions it applies to.
 #include "kernels/conv/conv.h"

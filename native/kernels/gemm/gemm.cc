@@ -242,11 +242,11 @@ size_t first_tile(size_t start, size_t block, size_t t) {
   return start / block * ceil_div(block, t);
 }
 
-// One float64 slot per C strip (a task's rows x one micro-tile's nr columns), indexed by the strip's
-// first row panel and its column tile, written by whichever thread finishes the strip and summed in
-// index order afterwards (slots no strip starts at stay 0): the strips come from task_rows, which
-// does not depend on the thread count, so neither does the total. Kept per calling thread: steady
-// state does not allocate.
+// One float64 slot per C strip (a task's rows x one micro-tile's nr columns), indexed by the
+// strip's first row panel and its column tile, written by whichever thread finishes the strip and
+// summed in index order afterwards (slots no strip starts at stay 0): the strips come from
+// task_rows, which does not depend on the thread count, so neither does the total. Kept per calling
+// thread: steady state does not allocate.
 thread_local std::vector<double> t_tile_sumsq;
 
 // Σ c² over C [m x n], one row at a time in order (the paths that never run the micro-kernel).
@@ -349,8 +349,7 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
             // cost as much as a read pass. Strips, like tiles, do not depend on the thread count.
             if (slots != nullptr && pc + kc == k) {
               const size_t r0 = mb * mc, rows = min_sz(mc, mo - r0);
-              double* row_slots =
-                  slots + (io + r0) / mr * tile_cols + first_tile(jc, blk.nc, nr);
+              double* row_slots = slots + (io + r0) / mr * tile_cols + first_tile(jc, blk.nc, nr);
               for (size_t jp = jp_begin; jp < jp_end; ++jp) {
                 row_slots[jp] = tile_sumsq(c + (io + r0) * ldc + jc + jp * nr, ldc, rows,
                                            min_sz(nr, nc - jp * nr));

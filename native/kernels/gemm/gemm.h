@@ -20,10 +20,11 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
              size_t ldc);
 
 // sgemm, and *sumsq = Σ C² (float64) of the final C (after beta and every depth slice): each C
-// strip's sum (a task's row block x one micro-tile's columns) is taken as soon as the task computing
-// it finishes its last depth slice (the block is still in L2, so no pass over C from memory), into
-// a per-strip slot; the slots are summed in order, so *sumsq is bit-identical for any thread count
-// on one ISA (not across ISAs: the tile grid is the ISA's). *sumsq = 0 when m == 0 or n == 0.
+// strip's sum (a task's row block x one micro-tile's columns) is taken as soon as the task
+// computing it finishes its last depth slice (the block is still in L2, so no pass over C from
+// memory), into a per-strip slot; the slots are summed in order, so *sumsq is bit-identical for any
+// thread count on one ISA (not across ISAs: the tile grid is the ISA's). *sumsq = 0 when m == 0 or
+// n == 0.
 Status sgemm_sumsq(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
                    const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c,
                    size_t ldc, double* sumsq);

@@ -1,6 +1,8 @@
 // RNN/LSTM kernels on every ISA: forward against a double-precision reference, backward against
 // the scalar ISA's result, an empty sequence, gradient accumulation, bit-identical results for 1, 2
-// and 3 threads, and per-step hidden-gradient clipping against BPTT rebuilt from unclipped steps.
+// and 3 threads, per-step hidden-gradient clipping against BPTT rebuilt from unclipped steps, and
+// the weight gradients of a sequence longer than one of the kernel's copy chunks against central
+// differences of the double-precision reference.
 #include "kernels/rnn/rnn.h"
 
 #include <cmath>
@@ -249,6 +251,48 @@ void test_clip_bptt() {
   }
 }
 
+// T * B = 8400 rows: past the 8192 rows the weight-gradient products copy and accumulate at a
+// time (rnn.cc weight_grads), so the second chunk and the boundary between the two are exercised.
+// The scalar run is no independent check here (it goes through the same chunking): the weight
+// gradients are compared with central differences of the double-precision reference forward, the
+// loss sum(out * go) + sum(h_T * ghn) (gcn zero: the reference keeps no cell state).
+void test_long_sequence_weight_grads() {
+  for (RecurrentMode m : {RecurrentMode::kRnnTanh, RecurrentMode::kLstm}) {
+    Case c(m, {4200, 2, 2, 3}, 900 + int(m));
+    const size_t B = c.d.batch, H = c.d.hidden_size, T = c.d.seq_len;
+    c.gcn.assign(B * H, 0.f);
+    auto loss = [&](const Case& cc) {
+      const std::vector<double> out = reference(cc);
+      double l = 0;
+      for (size_t i = 0; i < out.size(); ++i) l += out[i] * cc.go[i];
+      for (size_t i = 0; i < B * H; ++i) l += out[(T - 1) * B * H + i] * cc.ghn[i];
+      return l;
+    };
+    // d loss / d w[i] for the weight array picked by `pick`
+    auto numeric = [&](std::vector<float> Case::*pick, size_t i) {
+      Case plus = c, minus = c;
+      const float w = (c.*pick)[i];
+      (plus.*pick)[i] = w + 1e-3f;
+      (minus.*pick)[i] = w - 1e-3f;
+      const double step = double((plus.*pick)[i]) - double((minus.*pick)[i]);
+      return (loss(plus) - loss(minus)) / step;
+    };
+    std::vector<double> want_ih(c.wih.size()), want_hh(c.whh.size());
+    for (size_t i = 0; i < c.wih.size(); ++i) want_ih[i] = numeric(&Case::wih, i);
+    for (size_t i = 0; i < c.whh.size(); ++i) want_hh[i] = numeric(&Case::whh, i);
+    for (Isa isa : test::isas()) {
+      const Result r = run(isa, c);
+      bool ok = true;
+      for (size_t i = 0; i < want_ih.size(); ++i)
+        ok = ok && std::fabs(r.gwih[i] - want_ih[i]) <= 2e-3 * (1.0 + std::fabs(want_ih[i]));
+      for (size_t i = 0; i < want_hh.size(); ++i)
+        ok = ok && std::fabs(r.gwhh[i] - want_hh[i]) <= 2e-3 * (1.0 + std::fabs(want_hh[i]));
+      CHECK_MSG(ok, "%s mode %d T*B=%zu: weight gradients differ from finite differences",
+                isa_name(isa), int(m), T * B);
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -256,5 +300,6 @@ int main() {
   test_thread_determinism();
   test_clip_bptt();
   test_empty_sequence();
+  test_long_sequence_weight_grads();
   return test::finish("rnn_test");
 }

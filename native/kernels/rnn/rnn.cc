@@ -108,28 +108,40 @@ Status weight_grads(Isa isa, const RecurrentDims& d, size_t G, const float* x, c
     }
     return Status::kOk;
   }
-  // One operand [T*B, I + H] = [x_t | h_{t-1}] per row when both products share dg (RNN, LSTM):
+  // One operand [rows, I + H] = [x_t | h_{t-1}] per row when both products share dg (RNN, LSTM):
   // a single product then packs dg once, with I + H rows of output (a whole number of micro-tile
-  // rows more often than I or H alone). A GRU keeps the two operands apart: [T*B, H] of h_{t-1}.
+  // rows more often than I or H alone). A GRU keeps the two apart (x is read in place) and copies
+  // only h_{t-1}. The copies go through a buffer of at most kChunkRows rows, the products
+  // accumulating chunk after chunk in step order, so long sequences need no T*B-row copy.
+  constexpr size_t kChunkRows = 8192;
   const bool shared = dgh == dgi;
   const size_t ld = shared ? I + H : H;
-  float* wt = t_weight_t.get((I + H) * GH + TB * ld);
+  const size_t chunk = TB < kChunkRows ? TB : kChunkRows;
+  float* wt = t_weight_t.get((I + H) * GH + chunk * ld);
   if (wt == nullptr) return Status::kOutOfMemory;
   float* xh = wt + (I + H) * GH;
-  float* hp = shared ? xh + I : xh;  // h_{t-1} of row r at hp + r * ld
-  for (size_t r = 0; r < TB; ++r) {
-    if (shared) std::memcpy(xh + r * ld, x + r * I, I * sizeof(float));
-    std::memcpy(hp + r * ld, r < B ? h0 + r * H : hidden + (r - B) * H, H * sizeof(float));
-  }
+  float* hp = shared ? xh + I : xh;  // h_{t-1} of chunk row r at hp + r * ld
   Status s = Status::kOk;
-  if (shared) {
-    s = sgemm(isa, true, false, I + H, GH, TB, 1.f, xh, ld, dgi, GH, 0.f, wt, GH);
-  } else {
+  if (!shared) {
     s = sgemm(isa, true, false, I, GH, TB, 1.f, x, I, dgi, GH, 0.f, wt, GH);
     if (s != Status::kOk) return s;
-    s = sgemm(isa, true, false, H, GH, TB, 1.f, hp, ld, dgh, GH, 0.f, wt + I * GH, GH);
   }
-  if (s != Status::kOk) return s;
+  for (size_t r0 = 0; r0 < TB; r0 += chunk) {
+    const size_t rows = TB - r0 < chunk ? TB - r0 : chunk;
+    for (size_t i = 0; i < rows; ++i) {
+      const size_t r = r0 + i;
+      if (shared) std::memcpy(xh + i * ld, x + r * I, I * sizeof(float));
+      std::memcpy(hp + i * ld, r < B ? h0 + r * H : hidden + (r - B) * H, H * sizeof(float));
+    }
+    const float beta = r0 == 0 ? 0.f : 1.f;
+    if (shared) {
+      s = sgemm(isa, true, false, I + H, GH, rows, 1.f, xh, ld, dgi + r0 * GH, GH, beta, wt, GH);
+    } else {
+      s = sgemm(isa, true, false, H, GH, rows, 1.f, hp, ld, dgh + r0 * GH, GH, beta, wt + I * GH,
+                GH);
+    }
+    if (s != Status::kOk) return s;
+  }
   transpose_into(wt, GH, I, accumulate, grad_w_ih);
   transpose_into(wt + I * GH, GH, H, accumulate, grad_w_hh);
   return Status::kOk;

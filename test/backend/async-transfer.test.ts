@@ -10,7 +10,7 @@
 //    copied back; exported and shared memory run zero-copy.
 // The old addon (no staging) fails the first case: the kernel kept writing into the transferred
 // output (writtenAfterTransfer 3 of 4 on the reference VM).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -32,21 +32,27 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const child = join(here, 'children', 'async-transfer-child.cjs');
 
-function runChild(scenario: 'user' | 'exported', rounds: number): Record<string, number> {
+/** Runs the child asynchronously: a spawnSync would block this vitest worker's event loop for the
+ *  whole run (minutes under test:sanitize), and vitest then fails on "Timeout calling onTaskUpdate". */
+async function runChild(scenario: 'user' | 'exported', rounds: number): Promise<Record<string, number>> {
   loadAddon();
   const file = loadedAddonFile();
   expect(file).not.toBeNull();
-  const r = spawnSync(process.execPath, ['--expose-gc', child, join(root, file as string), scenario, String(rounds)], {
-    encoding: 'utf8',
-    timeout: 240_000,
+  const proc = spawn(process.execPath, ['--expose-gc', child, join(root, file as string), scenario, String(rounds)], {
     // Under test:sanitize's ASan run, LeakSanitizer would turn Node's own teardown leaks (the
     // Promise handles of calls in flight in a terminated worker) into exit status 23; the leak
     // records still go to the sanitizer logs, which the script judges.
     env: { ...process.env, LSAN_OPTIONS: [process.env.LSAN_OPTIONS, 'exitcode=0'].filter(Boolean).join(':') },
+    timeout: 240_000,
   });
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<string, number>;
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const status = await new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
+  expect(stderr).toBe('');
+  expect(status).toBe(0);
+  return JSON.parse(stdout.trim().split('\n').pop() as string) as Record<string, number>;
 }
 
 const expectDetached = (err: unknown): void => {
@@ -55,9 +61,9 @@ const expectDetached = (err: unknown): void => {
 };
 
 describe.runIf(nativeAvailable())('*Async calls and buffers taken away by other threads', () => {
-  it('JS-owned memory: worker_threads take the buffers mid-call, GC frees them; results are exact or ERR_GRADGUARD_DETACHED, and nothing writes into a moved buffer', () => {
+  it('JS-owned memory: worker_threads take the buffers mid-call, GC frees them; results are exact or ERR_GRADGUARD_DETACHED, and nothing writes into a moved buffer', async () => {
     const rounds = 12;
-    const c = runChild('user', rounds);
+    const c = await runChild('user', rounds);
     // Per round: one matmul (its output or an input moved in 2 rounds of 3) and one clip over a
     // list (one element moved in every other round). Every call whose buffer moved is DETACHED.
     const movedMatmuls = Math.ceil((rounds * 2) / 3);
@@ -72,9 +78,9 @@ describe.runIf(nativeAvailable())('*Async calls and buffers taken away by other 
     });
   }, 300_000);
 
-  it('exported memory: a transfer leaves it attached (Node copies it) or is kept alive by the pin; workers terminated mid-call on memory they allocated do not crash the process', () => {
+  it('exported memory: a transfer leaves it attached (Node copies it) or is kept alive by the pin; workers terminated mid-call on memory they allocated do not crash the process', async () => {
     const rounds = 12;
-    const c = runChild('exported', rounds);
+    const c = await runChild('exported', rounds);
     expect(c.wrong).toBe(0);
     expect(c.otherError).toBe(0);
     expect(c.ok + c.detached).toBe(rounds);

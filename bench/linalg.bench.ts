@@ -102,8 +102,9 @@ async function main(): Promise<void> {
   for (const t of threadCounts) {
     setNumThreads(t);
     let flops = 0;
-    const timing = measure(`peak ${t}t`, () => void (flops = probes.fmaPeak(2e7, t, info.isa)), { maxTime: 1 });
-    peak.set(t, flops / timing.median / 1e9);
+    // Short calls, median of single calls: on a shared machine a long call is preempted more often.
+    const seconds = perCallMedian(() => void (flops = probes.fmaPeak(2e6, t, info.isa)), 1);
+    peak.set(t, flops / seconds / 1e9);
     console.log(`peak FMA rate, ${t} thread(s): ${peak.get(t)!.toFixed(1)} GFLOP/s (register-only ${info.isa} FMA loop)`);
   }
   const table = (title: string, shapes: [number, number, number][], contenders: Contender[], flopsOf: (s: [number, number, number]) => number) => {
@@ -152,6 +153,23 @@ function openblasMedian(bin: string, [m, n, k]: [number, number, number], thread
   return row;
 }
 
+/** Median seconds of single calls (a warm-up call, then calls until `seconds` have passed, at least
+ *  5): timed exactly as bench/c/sgemm_openblas.c times OpenBLAS, so the two compare like for like.
+ *  (benchmark.js's samples are means over many calls, which a preempted call on a busy machine
+ *  inflates; a median of single calls is robust to that, and the C side cannot use benchmark.js.) */
+function perCallMedian(fn: () => void, seconds: number): number {
+  fn();
+  const times: number[] = [];
+  const end = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
+  while (times.length < 5 || process.hrtime.bigint() < end) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  times.sort((x, y) => x - y);
+  return times[Math.floor(times.length / 2)]!;
+}
+
 /** gradguard vs OpenBLAS on the same shapes, interleaved (gradguard, OpenBLAS, next thread count...)
  *  over several rounds: every row is a same-run comparison. */
 function openblasComparison(threadCounts: number[], peak: Map<number, number>, isa: string, probes: ReturnType<typeof loadDevtools>): void {
@@ -178,7 +196,7 @@ function openblasComparison(threadCounts: number[], peak: Map<number, number>, i
       for (const t of threadCounts) {
         useBackend('native');
         setNumThreads(t);
-        gg.set(t, flops / measure(`sgemm ${shape} ${t}t round ${round}`, () => ops.matmul(a, b, c, { m, n, k }), { maxTime: seconds }).median / 1e9);
+        gg.set(t, flops / perCallMedian(() => ops.matmul(a, b, c, { m, n, k }), seconds) / 1e9);
         const ob = 'bin' in harness ? flops / openblasMedian(harness.bin, shape, t, seconds).median / 1e9 : undefined;
         const pk = peak.get(t)!;
         const g = gg.get(t)!;

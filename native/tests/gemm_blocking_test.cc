@@ -37,7 +37,7 @@ void check_invariants(const GemmBlocking& b, const CacheSizes& c, size_t mr, siz
   CHECK_MSG(b.nc >= kMinNc && b.nc <= kMaxNc && b.nc % nr == 0, "nc %zu (nr %zu)", b.nc, nr);
   CHECK_MSG(b.mo >= b.mc && b.mo <= kMaxMo && b.mo % b.mc == 0, "mo %zu (mc %zu)", b.mo, b.mc);
   const size_t l1 = c.l1d ? c.l1d : kFallbackL1d;
-  if (b.kc > kMinKc) CHECK_MSG(b.kc * nr * 4 <= l1 / 2, "kc %zu nr %zu l1 %zu", b.kc, nr, l1);
+  if (b.kc > kMinKc) CHECK_MSG(b.kc * nr * 4 <= l1 * 2 / 3, "kc %zu nr %zu l1 %zu", b.kc, nr, l1);
 }
 
 void test_rules() {
@@ -45,24 +45,27 @@ void test_rules() {
   {
     const CacheSizes c = sizes(48 * KiB, 1 * MiB, 32 * MiB, 2, 16);  // SMT pairs, 8-core CCX
     const GemmBlocking b = derive_gemm_blocking(c, 12, 32);
-    CHECK_MSG(b.kc == 192, "kc %zu", b.kc);  // 48 KiB / 2 / (32 * 4)
-    // L2 share 512 KiB: half of it / (192 * 4) = 341 rows -> 336 (a multiple of 12).
-    CHECK_MSG(b.mc == 336, "mc %zu", b.mc);
-    // L3 share 2 MiB: half of it / (192 * 4) = 1365 columns -> 1344 (a multiple of 32).
-    CHECK_MSG(b.nc == 1344, "nc %zu", b.nc);
-    CHECK_MSG(b.mo == 1344, "mo %zu", b.mo);  // 1365 rows -> a multiple of mc
+    CHECK_MSG(b.kc == 256, "kc %zu", b.kc);  // 48 KiB * 2/3 / (32 * 4)
+    // L2 share 512 KiB: half of it / (256 * 4) = 256 rows, capped at kMaxMc = 96.
+    CHECK_MSG(b.mc == 96, "mc %zu", b.mc);
+    // L3 share 2 MiB: half of it / (256 * 4) = 1024 columns (a multiple of 32).
+    CHECK_MSG(b.nc == 1024, "nc %zu", b.nc);
+    CHECK_MSG(b.mo == 960, "mo %zu", b.mo);  // 1024 rows -> a multiple of mc
     check_invariants(b, c, 12, 32);
+    const GemmBlocking d = derive_gemm_blocking(c, 14, 32);
+    CHECK_MSG(d.kc == 256 && d.mc == 84, "14x32 kc %zu mc %zu", d.kc, d.mc);  // 96 -> 84 = 6 x 14
+    check_invariants(d, c, 14, 32);
     const GemmBlocking a = derive_gemm_blocking(c, 6, 16);
-    CHECK_MSG(a.kc == 384, "avx2 kc %zu", a.kc);  // 48 KiB / 2 / 64
-    CHECK_MSG(a.mc == 168, "avx2 mc %zu", a.mc);  // 512 KiB / 2 / 1536 = 170 -> 168
+    CHECK_MSG(a.kc == 512, "avx2 kc %zu", a.kc);  // 48 KiB * 2/3 / 64 = 512
+    CHECK_MSG(a.mc == 96, "avx2 mc %zu", a.mc);   // 512 KiB / 2 / 2048 = 128, capped at 96
     check_invariants(a, c, 6, 16);
   }
   {
     const CacheSizes c = sizes(32 * KiB, 256 * KiB, 8 * MiB, 2, 8);  // an older 4-core with SMT
     const GemmBlocking b = derive_gemm_blocking(c, 6, 16);
-    CHECK_MSG(b.kc == 256, "kc %zu", b.kc);  // 32 KiB / 2 / 64
-    CHECK_MSG(b.mc == 60, "mc %zu", b.mc);   // 128 KiB / 2 / 1024 = 64 -> 60
-    CHECK_MSG(b.nc == 512, "nc %zu", b.nc);  // 1 MiB / 2 / 1024 = 512
+    CHECK_MSG(b.kc == 336, "kc %zu", b.kc);  // 32 KiB * 2/3 / 64 = 341 -> 336
+    CHECK_MSG(b.mc == 48, "mc %zu", b.mc);   // 128 KiB / 2 / 1344 = 48 (the L2 rule binds)
+    CHECK_MSG(b.nc == 384, "nc %zu", b.nc);  // 1 MiB / 2 / 1344 = 390 -> 384
     check_invariants(b, c, 6, 16);
   }
   // A bigger cache never gives smaller blocks.
@@ -81,11 +84,11 @@ void test_fallback_and_clamps() {
   const GemmBlocking want =
       derive_gemm_blocking(sizes(kFallbackL1d, kFallbackL2, kFallbackL3PerThread, 1, 1), 8, 8);
   CHECK(f.kc == want.kc && f.mc == want.mc && f.nc == want.nc && f.mo == want.mo);
-  CHECK_MSG(f.kc == 512, "fallback kc %zu", f.kc);  // 32 KiB / 2 / 32 = 512
+  CHECK_MSG(f.kc == 512, "fallback kc %zu", f.kc);  // 32 KiB * 2/3 / 32 = 682, clamped to 512
   check_invariants(f, none, 8, 8);
   // Only L1 known: the others fall back one by one.
   const GemmBlocking g = derive_gemm_blocking(sizes(48 * KiB, 0, 0, 0, 0), 12, 32);
-  CHECK(g.kc == 192);
+  CHECK(g.kc == 256);
   CHECK(g.mc == derive_gemm_blocking(sizes(48 * KiB, kFallbackL2, 0, 1, 0), 12, 32).mc);
   // Absurd reports stay inside the bounds: 1 KiB caches, 1 TiB caches, more sharers than bytes.
   for (const CacheSizes& c : {sizes(1 * KiB, 1 * KiB, 1 * KiB, 1, 1),

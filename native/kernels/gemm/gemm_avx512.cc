@@ -28,9 +28,9 @@ inline void store_row(float* row, __m512 x0, __m512 x1, __m512 va, __m512 vb, bo
   _mm512_mask_storeu_ps(row + 16, k1, x1);
 }
 
-// The tile for panels with only R <= 7 valid rows (the last panel of m = 32, an RNN step's batch,
-// or of m = 64): R rows of FMAs instead of 14. Every element is the same FMA chain in the same k
-// order as in the full tile, so results are bit-identical to it.
+// The tile for panels with only R < 14 valid rows (the last panel of m = 32, an RNN step's batch,
+// or of m = 64: 4 and 8 rows): R rows of FMAs instead of 14. Every element is the same FMA chain
+// in the same k order as in the full tile, so results are bit-identical to it.
 template <int R>
 void gemm_rows(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, size_t nr,
                float alpha, float beta) {
@@ -40,6 +40,7 @@ void gemm_rows(size_t kc, const float* ap, const float* bp, float* c, size_t ldc
   for (size_t p = 0; p < kc; ++p) {
     const __m512 b0 = _mm512_load_ps(bp);
     const __m512 b1 = _mm512_load_ps(bp + 16);
+#pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
       const __m512 a = _mm512_set1_ps(ap[i]);
       acc[i][0] = _mm512_fmadd_ps(a, b0, acc[i][0]);
@@ -66,6 +67,12 @@ void gemm_f32_14x32__avx512(size_t kc, const float* ap, const float* bp, float* 
     case 5: return gemm_rows<5>(kc, ap, bp, c, ldc, nr, alpha, beta);
     case 6: return gemm_rows<6>(kc, ap, bp, c, ldc, nr, alpha, beta);
     case 7: return gemm_rows<7>(kc, ap, bp, c, ldc, nr, alpha, beta);
+    case 8: return gemm_rows<8>(kc, ap, bp, c, ldc, nr, alpha, beta);
+    case 9: return gemm_rows<9>(kc, ap, bp, c, ldc, nr, alpha, beta);
+    case 10: return gemm_rows<10>(kc, ap, bp, c, ldc, nr, alpha, beta);
+    case 11: return gemm_rows<11>(kc, ap, bp, c, ldc, nr, alpha, beta);
+    case 12: return gemm_rows<12>(kc, ap, bp, c, ldc, nr, alpha, beta);
+    case 13: return gemm_rows<13>(kc, ap, bp, c, ldc, nr, alpha, beta);
     default: break;
   }
   for (size_t i = 0; i < mr; ++i) {

@@ -21,7 +21,7 @@ GemmBlocking derive_gemm_blocking(const CacheSizes& caches, size_t mr, size_t nr
   GemmBlocking b{};
   b.mr = mr;
   b.nr = nr;
-  b.kc = clamp_sz(round_down(l1 / 2 / (nr * sizeof(float)), 8), kMinKc, kMaxKc);
+  b.kc = clamp_sz(round_down(l1 * 2 / 3 / (nr * sizeof(float)), 8), kMinKc, kMaxKc);
   const size_t mc_max = round_down(kMaxMc, mr);
   b.mc = clamp_sz(round_down(l2 / 2 / (b.kc * sizeof(float)), mr), mr, mc_max);
   const size_t nc_min = (kMinNc + nr - 1) / nr * nr, nc_max = round_down(kMaxNc, nr);

@@ -49,6 +49,22 @@ function attentionWork(batch: number, heads: number, L: number, d: number, causa
   };
 }
 
+/** Self-attention on packed projections (what nn.MultiheadAttention runs): the same FLOPs as attentionWork, no head relayout. */
+function selfAttentionWork(batch: number, heads: number, L: number, d: number, causal: boolean): Work {
+  const s = { seqLen: L, batch, heads, headDim: d, causal };
+  const n = batch * heads * L * d;
+  const qkv = fill(3 * n, 1), go = fill(n, 4);
+  const out = new Float32Array(n).fill(1), lse = new Float32Array(batch * heads * L).fill(1), g = new Float32Array(3 * n).fill(1);
+  return {
+    name: `self-attention on [L, B, 3E] rows, B ${batch}, ${heads}×${d}, L ${L}${causal ? ', causal' : ''}`,
+    step: () => {
+      ops.selfAttentionForward(qkv, out, lse, s);
+      ops.selfAttentionBackward(qkv, out, lse, go, g, s);
+    },
+    flops: 14 * batch * heads * L * L * d * (causal ? 0.5 : 1),
+  };
+}
+
 function embeddingWork(num: number, dim: number, count: number): Work {
   const w = fill(num * dim, 5);
   const idx = Int32Array.from({ length: count }, (_, i) => (i * 7919 + 13) % num);
@@ -117,7 +133,7 @@ async function main(): Promise<void> {
       console.log(`| | ${L} | ${io.toFixed(1)} | ${growth.toFixed(2)} | ${((4 * L * L) / 2 ** 20).toFixed(1)} |`);
     }
   }
-  const works: Work[] = [attentionWork(8, 4, 128, 64, true), attentionWork(1, 4, 1024, 64, true), embeddingWork(10000, 256, 128 * 32), softmaxWork(8 * 4 * 128, 128), softmaxWork(1024, 1000)];
+  const works: Work[] = [attentionWork(8, 4, 128, 64, true), selfAttentionWork(8, 4, 128, 64, true), attentionWork(1, 4, 1024, 64, true), embeddingWork(10000, 256, 128 * 32), softmaxWork(8 * 4 * 128, 128), softmaxWork(1024, 1000)];
   console.log('\n| workload | contender | median ms | GFLOP/s | % peak | × pure-TS | × PyTorch 1.13 (1 thread) |\n|---|---|---|---|---|---|---|');
   for (const w of works) {
     const times = new Map<string, number>();

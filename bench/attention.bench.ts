@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     }
   }
   if (nativeAvailable()) {
-    // Memory first, while the process's peak RSS is low: the fused kernel keeps two 32×128 tiles per
+    // Memory first, while the process's peak RSS is low: the fused kernel keeps two 64×128 tiles per
     // thread; an L×L score matrix per (batch, head) would be 4·L² bytes. The arrays themselves (q, k,
     // v, out, grads) are allocated before measuring.
     useBackend('native');

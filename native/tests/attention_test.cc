@@ -1,8 +1,8 @@
 // Fused attention kernels on every ISA against the float64 row-at-a-time reference: shapes at and
-// around the block sizes (32 query rows, 128 keys) and SIMD widths, causal, additive masks with
-// -inf, causal + mask, explicit scales, peaked scores, lk = 1, lk = 0, lq = 0, a fully masked row
-// (the PyTorch NaN rule), NaN inputs, null gradients; 1/2/many threads bit-identical; the strided
-// (packed self-attention) layout bit-identical to the contiguous one.
+// around the block sizes (32 or 64 query rows, 128 keys) and SIMD widths, causal, additive masks
+// with -inf, causal + mask, explicit scales, peaked scores, lk = 1, lk = 0, lq = 0, a fully masked
+// row (the PyTorch NaN rule), NaN inputs, null gradients; 1/2/many threads bit-identical; the
+// strided (packed self-attention) layout bit-identical to the contiguous one.
 #include "kernels/attention/attention.h"
 
 #include <cmath>
@@ -104,6 +104,7 @@ void test_shapes(Isa isa) {
       {1, 1, 64, 128, 17, 33, false, true, 0.25f},  {1, 1, 65, 129, 64, 64, false, false, 0.125f},
       {2, 2, 130, 130, 32, 32, true, false, 0.18f}, {1, 1, 200, 200, 8, 8, true, true, 0.35f},
       {1, 3, 17, 300, 5, 3, false, true, -0.7f},    {1, 1, 129, 129, 1, 1, true, false, 1.f},
+      {1, 2, 257, 257, 8, 8, true, true, 0.3f},  // causal past 256 keys: 64-row blocks
   };
   size_t tag = 0;
   for (const S& s : shapes) {

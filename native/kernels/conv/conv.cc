@@ -35,7 +35,7 @@ namespace kernels {
 namespace {
 
 constexpr size_t kWeightChunks = 8;  // at most this many gradWeight partials (not the thread count)
-constexpr size_t kKc = 256;          // depth of a packed slice (as the GEMM driver)
+constexpr size_t kKc = 256;          // depth of a packed slice (fixed; the GEMM derives its own)
 constexpr size_t kBlockCols = 256;   // columns of B packed at once (a task's block, forward)
 
 thread_local ScratchBuffer t_bp;    // packed B panels, per thread

@@ -30,24 +30,29 @@ interface Packed {
 
 let staging = new Float32Array(0);
 
-/** `own`: a private buffer (for async calls, while the shared staging buffer may be reused). */
+/** `own`: a private copy (async calls), else the caller's memory or the shared staging buffer. */
 function pack(tensors: TensorsLike, name: string, own = false): Packed {
-  return packSet(checkTensors(name, tensors, { inPlace: true }), name, own);
+  return packSet(checkTensors(name, tensors, { inPlace: true }), name, own, !Array.isArray(tensors));
 }
 
-function packSet(t: TensorSet, name: string, own: boolean): Packed {
-  if (t.flat !== null) return { buffer: t.flat.base, unpack: () => undefined };
-  if (t.views.length === 1) return { buffer: t.views[0], unpack: () => undefined };
+/** `single`: the argument was one array or a FlatTensors (errors name it, not an element). */
+function packSet(t: TensorSet, name: string, own: boolean, single: boolean): Packed {
+  // A sync call may run MPI on the caller's memory. An async one may not: the caller could transfer
+  // the buffer to another thread that frees it while MPI writes (Node-API cannot pin memory), so it
+  // always works on a private copy only this closure can reach and copies back when it settles.
+  if (!own && t.flat !== null) return { buffer: t.flat.base, unpack: () => undefined };
+  if (!own && t.views.length === 1) return { buffer: t.views[0], unpack: () => undefined };
+  const views = t.flat !== null ? [t.flat.base] : t.views;
   // The lengths as packed: an async call's copy-back must not trust views that may have been
   // detached (length 0) meanwhile, or every later tensor would get a neighbour's values.
-  const lengths = t.views.map((v) => v.length);
+  const lengths = views.map((v) => v.length);
   let total = 0;
   for (const n of lengths) total += n;
   // The staging buffer grows once to the largest list and is then reused (no allocation per step).
   if (!own && staging.length < total) staging = new Float32Array(total);
   const buffer = own ? new Float32Array(total) : staging.subarray(0, total);
   let at = 0;
-  for (const v of t.views) {
+  for (const v of views) {
     buffer.set(v, at);
     at += v.length;
   }
@@ -56,13 +61,13 @@ function packSet(t: TensorSet, name: string, own: boolean): Packed {
     unpack: () => {
       let off = 0;
       let lost = -1;
-      t.views.forEach((v, i) => {
+      views.forEach((v, i) => {
         const n = lengths[i];
         if (v.length === n) v.set(buffer.subarray(off, off + n));
         else if (lost < 0) lost = i;
         off += n;
       });
-      if (lost >= 0) throw lostResult(`${name}[${lost}]`);
+      if (lost >= 0) throw lostResult(single ? name : `${name}[${lost}]`);
     },
   };
 }
@@ -111,9 +116,11 @@ export function allReduce(tensors: TensorsLike, op: ReduceOp = 'sum'): void {
  * calling thread keeps computing meanwhile (e.g. the backward pass of earlier layers, while the last
  * layers' gradients are reduced). The tensors belong to the call until it settles: do not read or
  * write them, and do not transfer (postMessage, structuredClone, `ArrayBuffer.prototype.transfer`)
- * or resize their buffers. N-API can keep an array alive but cannot pin its memory, so MPI may then
- * write into memory the array no longer owns; the call notices when it ends and rejects (the
- * result is lost). Resizable and growable buffers are refused up front for that reason.
+ * or resize their buffers. MPI works on a private copy of the tensors (Node-API cannot pin memory,
+ * so MPI never touches memory a transfer could free), copied back when the call settles; a tensor
+ * detached or resized meanwhile makes the call reject with nothing written (the result is lost).
+ * The copy costs two memory passes over the tensors, small next to the reduction's own traffic;
+ * the sync `allReduce` works in place. Resizable and growable buffers are refused up front.
  * Async collectives run one after another in call order; sync collectives are refused while one is
  * in flight. Needs MPI_THREAD_SERIALIZED (the default of `init`). Reference:
  * `torch.distributed.all_reduce(async_op=True)`.
@@ -131,7 +138,7 @@ export function allReduceAsync(tensors: TensorsLike, op: ReduceOp = 'sum'): Prom
     o = checkOp(op);
     const t = checkTensors('tensors', tensors, { inPlace: true });
     checkFixedBuffers(tensors, t, 'tensors');
-    p = packSet(t, 'tensors', true);
+    p = packSet(t, 'tensors', true, !Array.isArray(tensors));
   } catch (err) {
     return Promise.reject(err);
   }

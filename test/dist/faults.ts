@@ -95,7 +95,7 @@ switch (which) {
       if (rank === 1) while (!existsSync(join(dir, String(k)))) await new Promise((r) => setTimeout(r, 10));
     };
     const started = (): Promise<void> => new Promise((r) => setTimeout(r, 20)); // the call has taken the buffer
-    const kept: ArrayBuffer[] = []; // the transferred memory, kept alive: MPI still writes into it
+    const kept: ArrayBuffer[] = []; // the transferred memory, kept alive: MPI must not write into it
     const reason = async (p: Promise<void>): Promise<string> => {
       try {
         await p;
@@ -105,7 +105,7 @@ switch (which) {
         return `${(err as GradGuardError).code}: ${(err as Error).message}`;
       }
     };
-    // One Float32Array: MPI works on the caller's memory, the glue notices at the end.
+    // One Float32Array: MPI works on a private copy, the glue notices at the end and writes nothing.
     const a = new Float32Array(1024).fill(rank + 1);
     await joinAfter(1);
     const p1 = dist.allReduceAsync(a, 'sum');
@@ -118,6 +118,8 @@ switch (which) {
     if (rank === 0) {
       console.log(`DETACHED rank 0: ${r1}`);
       check(a.length === 0, 'a was detached');
+      // The memory moved to the clone before rank 1 joined: MPI's result (3) must not land in it.
+      check(new Float32Array(kept[0]).every((v) => v === 1), `the transferred memory was written: ${new Float32Array(kept[0])[0]}`);
     } else {
       check(r1 === 'resolved' && a.every((v) => v === 3), `rank 1: ${r1}`);
     }
@@ -131,7 +133,10 @@ switch (which) {
       writeFileSync(join(dir, '2'), '');
     }
     const r2 = await reason(p2);
-    if (rank === 0) console.log(`DETACHED LIST rank 0: ${r2}`);
+    if (rank === 0) {
+      console.log(`DETACHED LIST rank 0: ${r2}`);
+      check(new Float32Array(kept[1]).every((v) => v === 1), `the transferred list memory was written: ${new Float32Array(kept[1])[0]}`);
+    }
     else check(r2 === 'resolved' && list[0].every((v) => v === 3), `rank 1 list: ${r2}`);
     check(list[1].every((v) => v === 30), `the tensor that stayed attached got its result: ${list[1][0]}`);
     // The job goes on.

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 
 /** What node-gyp-build exports besides its loader: the helpers that match prebuild folder and file names. */
 interface PrebuildTags {
@@ -98,6 +98,11 @@ export function checksumMismatch(file: string): string | null {
   return actual === expected ? null : 'corrupt (its SHA-256 does not match the one shipped beside it)';
 }
 
+/** Whether a binaryMismatch reason names a real other architecture (not a damaged header's "ELF machine 0"). */
+function builtForOtherArch(reason: string | null): boolean {
+  return reason !== null && Object.values(ELF_MACHINE).some((m) => reason.startsWith(`built for ${m.name},`));
+}
+
 /** Every binary that may be this package's addon here, best first. */
 export function addonCandidates(root: string): string[] {
   const out: string[] = [];
@@ -132,6 +137,13 @@ export interface LoadedAddon<T> {
   addon: T;
   /** The binary's path relative to the package root, e.g. `prebuilds/linux-x64/gradguard.glibc.node`. */
   file: string;
+  /**
+   * Set when a build from source for this architecture exists but was passed over (it did not load,
+   * or it is corrupt) and a prebuild runs in its place: the caller says so, or a rebuild that
+   * failed (a new source file before `node-gyp configure`) would silently run older code. Null
+   * otherwise, including a build for another architecture (a copied tree, an emulated run).
+   */
+  notice: string | null;
 }
 
 /**
@@ -141,17 +153,24 @@ export interface LoadedAddon<T> {
  */
 export function loadNativeAddon<T>(root: string): LoadedAddon<T> {
   const skipped: string[] = [];
+  const skippedBuilds: string[] = []; // builds from source for this architecture that were passed over
   for (const file of addonCandidates(root)) {
     const name = relative(root, file);
-    const mismatch = binaryMismatch(file) ?? checksumMismatch(file);
+    const fromSource = name.startsWith(`build${sep}`);
+    const arch = binaryMismatch(file);
+    const mismatch = arch ?? checksumMismatch(file);
     if (mismatch) {
       skipped.push(`${name} is ${mismatch}`);
+      if (fromSource && !builtForOtherArch(arch)) skippedBuilds.push(skipped[skipped.length - 1]);
       continue;
     }
     try {
-      return { addon: require(file) as T, file: name };
+      const addon = require(file) as T;
+      const notice = skippedBuilds.length > 0 && !fromSource ? `gradguard: ${skippedBuilds.join('; ')}; running ${name} instead (rebuild: npm run build)` : null;
+      return { addon, file: name, notice };
     } catch (err) {
       skipped.push(`${name} did not load (${String((err as Error)?.message ?? err).split('\n')[0]})`);
+      if (fromSource) skippedBuilds.push(skipped[skipped.length - 1]);
     }
   }
   if (skipped.length === 0) {

@@ -149,7 +149,11 @@ let loaded: LoadedAddon<NativeAddon> | undefined;
 
 /** Loads the addon (lib/addon-loader.ts says from where) or throws why no binary loads. */
 export function loadAddon(): NativeAddon {
-  loaded ??= loadNativeAddon<NativeAddon>(packageRoot());
+  if (loaded === undefined) {
+    loaded = loadNativeAddon<NativeAddon>(packageRoot());
+    // A build from source that failed to load, with a prebuild running instead, must not go unseen.
+    if (loaded.notice !== null) process.emitWarning(loaded.notice, { code: 'GRADGUARD_BUILD_NOT_LOADED' });
+  }
   return loaded.addon;
 }
 

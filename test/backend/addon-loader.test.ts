@@ -78,9 +78,31 @@ describe.runIf(nativeAvailable() && process.platform === 'linux')('loadNativeAdd
     mkdirSync(join(root, 'build', 'Debug'));
     fakeElf(join(root, 'build', 'Debug', 'gradguard.node'), otherMachine);
     copyFileSync(real, join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'gradguard.napi.node'));
-    const { addon, file } = loadNativeAddon<{ gradNorm: (t: Float32Array[], s: null, p: number) => number }>(root);
+    const { addon, file, notice } = loadNativeAddon<{ gradNorm: (t: Float32Array[], s: null, p: number) => number }>(root);
     expect(file).toBe(join('prebuilds', `${process.platform}-${process.arch}`, 'gradguard.napi.node'));
     expect(addon.gradNorm([new Float32Array([3, 4])], null, 2)).toBe(5);
+    // The corrupt build from source is named (a failed rebuild must not silently run older code);
+    // the other architecture's build is not a fault of this machine and is not mentioned.
+    expect(notice).toMatch(/^gradguard: build\/Release\/gradguard\.node is built for ELF machine 0, not [\w-]+; running prebuilds\/.+ instead/);
+    expect(notice).not.toContain('Debug');
+  });
+
+  it('says nothing when the only build from source is for another architecture', () => {
+    loadAddon();
+    const real = join(packageRoot(), loadedAddonFile()!);
+    const root = fakePackage('other-arch');
+    fakeElf(join(root, 'build', 'Release', 'gradguard.node'), otherMachine);
+    copyFileSync(real, join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'gradguard.napi.node'));
+    expect(loadNativeAddon(root).notice).toBeNull();
+  });
+
+  it('names a build from source that has an ELF header but does not load, when a prebuild runs instead', () => {
+    loadAddon();
+    const real = join(packageRoot(), loadedAddonFile()!);
+    const root = fakePackage('stale');
+    fakeElf(join(root, 'build', 'Release', 'gradguard.node'), process.arch === 'arm64' ? 183 : 62);
+    copyFileSync(real, join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'gradguard.napi.node'));
+    expect(loadNativeAddon(root).notice).toMatch(/^gradguard: build\/Release\/gradguard\.node did not load \(.+\); running prebuilds\/.+ instead \(rebuild: npm run build\)$/);
   });
 
   it('with no loadable binary, throws one line naming each candidate and its fault', () => {

@@ -12,6 +12,7 @@ import { cpus } from 'node:os';
 import { loadDevtools } from '../scripts/devtools.js';
 import { backendInfo, getNumThreads, nativeAvailable, nn, ops, setIsa, setNumThreads, supportedIsas, useBackend } from '../lib/index.js';
 import { measure } from './harness.js';
+import { fill, lstmStep } from './rnn-steps.js';
 
 const quick = process.argv.includes('--quick');
 const [I, H, T, B] = [128, 256, 100, 32];
@@ -20,12 +21,6 @@ const TORCH_MS = { lstm: 76.9, gru: 108, bilstm: 440 };
 const isaArg = process.argv.indexOf('--isa');
 const onlyIsa = isaArg >= 0 ? process.argv[isaArg + 1] : null;
 
-const fill = (n: number, seed: number, scale = 0.1) => {
-  const a = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) a[i] = (((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5) * scale;
-  return a;
-};
 
 /** One training step's GRU work on preallocated buffers. */
 function gruStep(): () => void {
@@ -43,25 +38,6 @@ function gruStep(): () => void {
   return () => {
     ops.gruForward(input, weights, shape, { output, hN, workspace });
     ops.gruBackward(input, weights, shape, workspace, { gradOutput, grads });
-  };
-}
-
-/** One training step's LSTM work on preallocated buffers. */
-function lstmStep(): () => void {
-  const shape = { seqLen: T, batch: B, inputSize: I, hiddenSize: H };
-  const input = fill(T * B * I, 1, 1);
-  const weights = { weightIh: fill(4 * H * I, 2), weightHh: fill(4 * H * H, 3), biasIh: fill(4 * H, 4), biasHh: fill(4 * H, 5) };
-  const output = new Float32Array(T * B * H), hN = new Float32Array(B * H), cN = new Float32Array(B * H);
-  const workspace = new Float32Array(ops.lstmWorkspaceSize(T, B, H));
-  const gradOutput = fill(T * B * H, 6);
-  const grads = {
-    gradInput: new Float32Array(T * B * I), gradH0: new Float32Array(B * H), gradC0: new Float32Array(B * H),
-    gradWeightIh: new Float32Array(4 * H * I), gradWeightHh: new Float32Array(4 * H * H),
-    gradBiasIh: new Float32Array(4 * H), gradBiasHh: new Float32Array(4 * H),
-  };
-  return () => {
-    ops.lstmForward(input, weights, shape, { output, hN, cN, workspace });
-    ops.lstmBackward(input, weights, shape, workspace, { gradOutput, grads });
   };
 }
 
@@ -91,7 +67,7 @@ function main(): void {
   // forward 2·T·B·G·H·(in + H) per direction and layer, backward twice that
   const cell = (G: number, inSize: number) => 3 * 2 * T * B * G * H * (inSize + H);
   const cases: [string, () => void, number, number][] = [
-    [`LSTM ${I}→${H}, seq ${T}, batch ${B}`, lstmStep(), cell(4, I), TORCH_MS.lstm],
+    [`LSTM ${I}→${H}, seq ${T}, batch ${B}`, lstmStep(I, H, T, B), cell(4, I), TORCH_MS.lstm],
     [`GRU ${I}→${H}, seq ${T}, batch ${B}`, gruStep(), cell(3, I), TORCH_MS.gru],
     [`LSTM ${I}→${H} ×2 layers, bidirectional, seq ${T}, batch ${B}`, biLstmStep(), 2 * cell(4, I) + 2 * cell(4, 2 * H), TORCH_MS.bilstm],
   ];

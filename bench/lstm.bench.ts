@@ -9,8 +9,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { loadDevtools } from '../scripts/devtools.js';
-import { backendInfo, getNumThreads, nativeAvailable, ops, setNumThreads, useBackend } from '../lib/index.js';
+import { backendInfo, getNumThreads, nativeAvailable, setNumThreads, useBackend } from '../lib/index.js';
 import { measure } from './harness.js';
+import { fill, lstmStep } from './rnn-steps.js';
 import { tfjsLstmSeconds } from './lstm-tfjs.js';
 
 const quick = process.argv.includes('--quick');
@@ -18,31 +19,7 @@ const withTfjs = !quick && !process.argv.includes('--no-tfjs');
 /** (inputSize, hiddenSize, seqLen, batch) */
 const SHAPES: [number, number, number, number][] = [[128, 256, 100, 32], [32, 64, 200, 8]];
 
-const fill = (n: number, seed: number, scale = 0.1) => {
-  const a = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) a[i] = (((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5) * scale;
-  return a;
-};
 
-/** One training step's LSTM work on preallocated buffers. */
-function lstmStep(I: number, H: number, T: number, B: number): () => void {
-  const shape = { seqLen: T, batch: B, inputSize: I, hiddenSize: H };
-  const input = fill(T * B * I, 1, 1);
-  const weights = { weightIh: fill(4 * H * I, 2), weightHh: fill(4 * H * H, 3), biasIh: fill(4 * H, 4), biasHh: fill(4 * H, 5) };
-  const output = new Float32Array(T * B * H), hN = new Float32Array(B * H), cN = new Float32Array(B * H);
-  const workspace = new Float32Array(ops.lstmWorkspaceSize(T, B, H));
-  const gradOutput = fill(T * B * H, 6);
-  const grads = {
-    gradInput: new Float32Array(T * B * I), gradH0: new Float32Array(B * H), gradC0: new Float32Array(B * H),
-    gradWeightIh: new Float32Array(4 * H * I), gradWeightHh: new Float32Array(4 * H * H),
-    gradBiasIh: new Float32Array(4 * H), gradBiasHh: new Float32Array(4 * H),
-  };
-  return () => {
-    ops.lstmForward(input, weights, shape, { output, hN, cN, workspace });
-    ops.lstmBackward(input, weights, shape, workspace, { gradOutput, grads });
-  };
-}
 
 async function main(): Promise<void> {
   const all = nativeAvailable() ? getNumThreads() : 1;

@@ -54,6 +54,13 @@ using ConvDotFn = float (*)(size_t n, const float* x, const float* y);
 // gw_nt), in a fixed order; nothing past j = len is read into a product.
 using ConvTileFn = void (*)(size_t kc, const float* ap, const float* xb, const size_t* offs,
                             float* c, size_t ldc, size_t rows);
+// gw_cl (optional, null where an ISA has none): the same sums as a GEMM over positions from a
+// channels-last gY: c[t·ldc + i] += Σ_{h < rows, w < ow} gyt[(h·ow + w)·gy_ld + i] · xb[offs[t] +
+// h·x_row + w] for every i < 32 (all stored: gyt rows hold 32 readable floats) and t < nt (<= 12),
+// float32 in position order.
+using ConvGwClFn = void (*)(size_t rows, size_t ow, const float* gyt, size_t gy_ld, const float* xb,
+                            size_t x_row, const size_t* offs, size_t nt, float* c, size_t ldc);
+constexpr size_t kConvGwClMo = 32, kConvGwClNt = 12;
 using ConvGwTileFn = void (*)(size_t samples, size_t rows, size_t len, const float* gy,
                               size_t gy_sample, size_t gy_ch, size_t gy_row, size_t mo,
                               const float* xb, size_t x_sample, size_t x_row, const size_t* offs,
@@ -65,6 +72,7 @@ struct ConvKernels {
   size_t tile_mr, tile_nr;
   ConvGwTileFn gw_tile;
   size_t gw_mo, gw_nt;
+  ConvGwClFn gw_cl;
 };
 const ConvKernels& conv_kernels(Isa isa);
 
@@ -81,6 +89,10 @@ const ConvKernels& conv_kernels(Isa isa);
   }
 GG_ISA_LIST(GG_CONV_DECLARE)
 #undef GG_CONV_DECLARE
+namespace avx512 {
+void conv_gw_cl_f32__avx512(size_t rows, size_t ow, const float* gyt, size_t gy_ld, const float* xb,
+                            size_t x_row, const size_t* offs, size_t nt, float* c, size_t ldc);
+}
 
 namespace scalar {
 // The reference: direct loops, float64 accumulation per output element, rounded once.

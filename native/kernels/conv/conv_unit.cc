@@ -249,8 +249,13 @@ Status grad_w_cl(const ConvKernels& ck, const ConvGeometry& g, const float* x, c
         pad_planes(f, x + (n * g.groups + q) * f.C * f.H * f.W, frame + q * fsize, 1);
         const float* src = gy + (n * g.groups + q) * og * P;
         float* dst = gyt + q * P * ld;
-        for (size_t o = 0; o < og; ++o) {
-          for (size_t p = 0; p < P; ++p) dst[p * ld + o] = src[o * P + p];
+        // In blocks of 16 positions: the 16 rows of dst being filled stay in L1 across the
+        // channels (row by row, each write would reach a line evicted since the last channel).
+        for (size_t p0 = 0; p0 < P; p0 += 16) {
+          const size_t pn = std::min<size_t>(16, P - p0);
+          for (size_t o = 0; o < og; ++o) {
+            for (size_t p = p0; p < p0 + pn; ++p) dst[p * ld + o] = src[o * P + p];
+          }
         }
       }
       for (size_t q = 0; q < g.groups; ++q) {

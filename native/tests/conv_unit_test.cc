@@ -158,6 +158,31 @@ void check_gw_cl() {
   }
 }
 
+// ConvKernels::gw_pack where an ISA has one: the exact transpose, whole 16 x 16 blocks and edges,
+// nothing written outside it.
+void check_gw_pack() {
+  for (Isa isa : test::isas()) {
+    const ConvKernels& ck = conv_kernels(isa);
+    CHECK_MSG((ck.gw_pack == nullptr) == (ck.gw_cl == nullptr), "%s gw_pack without gw_cl",
+              isa_name(isa));
+    if (ck.gw_pack == nullptr) continue;
+    for (size_t og : {size_t{1}, size_t{5}, size_t{16}, size_t{17}, size_t{33}}) {
+      for (size_t P : {size_t{1}, size_t{15}, size_t{16}, size_t{17}, size_t{40}}) {
+        const size_t ld = og + 3;
+        const std::vector<float> src = test::random_floats(og * P, 41 + og + P);
+        std::vector<float> dst(P * ld + 5, 9.f);
+        ck.gw_pack(og, P, src.data(), dst.data(), ld);
+        for (size_t e = 0; e < dst.size(); ++e) {
+          const size_t p = e / ld, o = e % ld;
+          const float want = p < P && o < og ? src[o * P + p] : 9.f;
+          CHECK_MSG(test::bits_equal(dst[e], want), "%s gw_pack og=%zu P=%zu [%zu]: %g vs %g",
+                    isa_name(isa), og, P, e, dst[e], want);
+        }
+      }
+    }
+  }
+}
+
 ConvGeometry geo(size_t n, size_t ci, size_t co, size_t h, size_t w, size_t kh, size_t kw,
                  size_t ph, size_t pw, size_t dh = 1, size_t dw = 1, size_t groups = 1) {
   ConvGeometry g;
@@ -269,6 +294,7 @@ int main() {
   check_tile();
   check_gw_tile();
   check_gw_cl();
+  check_gw_pack();
   check_convolutions();
   return test::finish("conv_unit_test");
 }

@@ -61,6 +61,9 @@ using ConvTileFn = void (*)(size_t kc, const float* ap, const float* xb, const s
 using ConvGwClFn = void (*)(size_t rows, size_t ow, const float* gyt, size_t gy_ld, const float* xb,
                             size_t x_row, const size_t* offs, size_t nt, float* c, size_t ldc);
 constexpr size_t kConvGwClMo = 32, kConvGwClNt = 12;
+// gw_pack (set exactly where gw_cl is): dst[p·ld + o] = src[o·P + p] for o < og, p < P, the
+// channels-last copy gw_cl reads; nothing else in dst is written.
+using ConvGwPackFn = void (*)(size_t og, size_t P, const float* src, float* dst, size_t ld);
 using ConvGwTileFn = void (*)(size_t samples, size_t rows, size_t len, const float* gy,
                               size_t gy_sample, size_t gy_ch, size_t gy_row, size_t mo,
                               const float* xb, size_t x_sample, size_t x_row, const size_t* offs,
@@ -73,6 +76,7 @@ struct ConvKernels {
   ConvGwTileFn gw_tile;
   size_t gw_mo, gw_nt;
   ConvGwClFn gw_cl;
+  ConvGwPackFn gw_pack;
 };
 const ConvKernels& conv_kernels(Isa isa);
 
@@ -92,7 +96,8 @@ GG_ISA_LIST(GG_CONV_DECLARE)
 namespace avx512 {
 void conv_gw_cl_f32__avx512(size_t rows, size_t ow, const float* gyt, size_t gy_ld, const float* xb,
                             size_t x_row, const size_t* offs, size_t nt, float* c, size_t ldc);
-}
+void conv_gw_pack_f32__avx512(size_t og, size_t P, const float* src, float* dst, size_t ld);
+}  // namespace avx512
 
 namespace scalar {
 // The reference: direct loops, float64 accumulation per output element, rounded once.

@@ -130,6 +130,48 @@ void conv_gw_cl_f32__avx512(size_t rows, size_t ow, const float* gyt, size_t gy_
   }
 }
 
+// dst[p·ld + o] = src[o·P + p] (conv.h, ConvGwPackFn) in 16 x 16 blocks transposed in registers
+// (unpacks within 128-bit lanes, then lane shuffles); the edges past whole blocks element by
+// element.
+void conv_gw_pack_f32__avx512(size_t og, size_t P, const float* src, float* dst, size_t ld) {
+  const size_t ob = og / 16 * 16, pb = P / 16 * 16;
+  for (size_t o0 = 0; o0 < ob; o0 += 16) {
+    for (size_t p0 = 0; p0 < pb; p0 += 16) {
+      __m512 r[16], t[16];
+      for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + (o0 + i) * P + p0);
+      for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+      }
+      // r[4k + m]: lane L holds column 4L + m of rows 4k..4k+3.
+      for (int k = 0; k < 16; k += 4) {
+        const __m512d a = _mm512_castps_pd(t[k]), b = _mm512_castps_pd(t[k + 1]),
+                      c = _mm512_castps_pd(t[k + 2]), d = _mm512_castps_pd(t[k + 3]);
+        r[k] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        r[k + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        r[k + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        r[k + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+      }
+      for (int m = 0; m < 4; ++m) {
+        const __m512 a0 = _mm512_shuffle_f32x4(r[m], r[4 + m], 0x88),
+                     a1 = _mm512_shuffle_f32x4(r[m], r[4 + m], 0xDD),
+                     b0 = _mm512_shuffle_f32x4(r[8 + m], r[12 + m], 0x88),
+                     b1 = _mm512_shuffle_f32x4(r[8 + m], r[12 + m], 0xDD);
+        _mm512_storeu_ps(dst + (p0 + m) * ld + o0, _mm512_shuffle_f32x4(a0, b0, 0x88));
+        _mm512_storeu_ps(dst + (p0 + 4 + m) * ld + o0, _mm512_shuffle_f32x4(a1, b1, 0x88));
+        _mm512_storeu_ps(dst + (p0 + 8 + m) * ld + o0, _mm512_shuffle_f32x4(a0, b0, 0xDD));
+        _mm512_storeu_ps(dst + (p0 + 12 + m) * ld + o0, _mm512_shuffle_f32x4(a1, b1, 0xDD));
+      }
+    }
+    for (size_t p = pb; p < P; ++p) {
+      for (size_t o = o0; o < o0 + 16; ++o) dst[p * ld + o] = src[o * P + p];
+    }
+  }
+  for (size_t o = ob; o < og; ++o) {
+    for (size_t p = 0; p < P; ++p) dst[p * ld + o] = src[o * P + p];
+  }
+}
+
 }  // namespace avx512
 }  // namespace kernels
 }  // namespace gradguard

@@ -247,16 +247,7 @@ Status grad_w_cl(const ConvKernels& ck, const ConvGeometry& g, const float* x, c
     for (size_t n = n0; n < n0 + samples; ++n) {
       for (size_t q = 0; q < g.groups; ++q) {
         pad_planes(f, x + (n * g.groups + q) * f.C * f.H * f.W, frame + q * fsize, 1);
-        const float* src = gy + (n * g.groups + q) * og * P;
-        float* dst = gyt + q * P * ld;
-        // In blocks of 16 positions: the 16 rows of dst being filled stay in L1 across the
-        // channels (row by row, each write would reach a line evicted since the last channel).
-        for (size_t p0 = 0; p0 < P; p0 += 16) {
-          const size_t pn = std::min<size_t>(16, P - p0);
-          for (size_t o = 0; o < og; ++o) {
-            for (size_t p = p0; p < p0 + pn; ++p) dst[p * ld + o] = src[o * P + p];
-          }
-        }
+        ck.gw_pack(og, P, gy + (n * g.groups + q) * og * P, gyt + q * P * ld, ld);
       }
       for (size_t q = 0; q < g.groups; ++q) {
         for (size_t h0 = 0; h0 < OH; h0 += rb) {

@@ -2,7 +2,8 @@
 // [out, in/groups, kh, kw], cross-correlation (the kernel is not flipped), zero padding, stride,
 // dilation, groups. Stride-1 convolutions take the unit-stride path (conv_unit.h: the ISA's conv
 // tiles read a zero-padded copy of the input in place, no im2col; gradX only when gX has at least
-// half a tile of channels); the rest runs on the ISA's SIMD GEMM micro-kernel (gemm.h) as an
+// half a tile of channels; gradWeight as a GEMM over positions from a channels-last gY copy where
+// the ISA has ConvKernels::gw_cl); the rest runs on the ISA's SIMD GEMM micro-kernel (gemm.h) as an
 // implicit GEMM (the im2col matrix is gathered straight into packed panels in per-thread buffers),
 // with a direct loop path for depthwise-like groups. float32 accumulation.
 #pragma once

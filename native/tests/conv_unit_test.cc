@@ -1,7 +1,8 @@
 // The unit-stride convolution path (conv_unit.cc) and its tiles on every ISA this machine has:
-// each ISA's tile and gradWeight tile against plain loops (partial row / tap counts, odd depths and
-// row lengths around the vector width, offsets at every alignment), whole convolutions that take
-// the path (channels past a tile, dilation, asymmetric padding, groups, 1x1, wide kernels) against
+// each ISA's tile, gradWeight tile and gradWeight GEMM over positions (gw_cl, where it has one)
+// against plain loops (partial row / tap counts, odd depths and row lengths around the vector
+// width, offsets at every alignment), whole convolutions that take the path (channels past a tile,
+// dilation, asymmetric padding, groups, 1x1, wide kernels, 24+ output channels per group) against
 // the scalar reference, a NaN at the end of an input row that must reach only the taps reading it
 // (the masked row tails), and bit-identical results at 1, 2 and 3 threads.
 #include "kernels/conv/conv_unit.h"
@@ -115,6 +116,73 @@ void check_gw_tile() {
   }
 }
 
+// ConvKernels::gw_cl where an ISA has one: every (tap, channel) against plain loops, row counts and
+// widths around the vector width, taps short of a full tile (nothing stored past nt or lane 32).
+void check_gw_cl() {
+  for (Isa isa : test::isas()) {
+    const ConvKernels& ck = conv_kernels(isa);
+    if (ck.gw_cl == nullptr) continue;
+    for (size_t rows : {size_t{1}, size_t{3}}) {
+      for (size_t ow : {size_t{1}, size_t{5}, size_t{17}, size_t{28}}) {
+        for (size_t nt : {size_t{1}, size_t{5}, kConvGwClNt}) {
+          const size_t ld = kConvGwClMo + 3, x_row = ow + 7, ldc = kConvGwClMo + 5;
+          const std::vector<float> gyt = test::random_floats(rows * ow * ld, 31 + ow);
+          const std::vector<float> xb =
+              test::random_floats(rows * x_row + 3 * kConvGwClNt, 32 + ow);
+          std::vector<size_t> offs(nt);
+          for (size_t t = 0; t < nt; ++t) offs[t] = t * 3 + (t % 2);
+          std::vector<float> c((kConvGwClNt + 1) * ldc, 0.5f);
+          ck.gw_cl(rows, ow, gyt.data(), ld, xb.data(), x_row, offs.data(), nt, c.data(), ldc);
+          for (size_t t = 0; t <= kConvGwClNt; ++t) {
+            for (size_t i = 0; i < ldc; ++i) {
+              const float got = c[t * ldc + i];
+              if (t >= nt || i >= kConvGwClMo) {
+                CHECK_MSG(got == 0.5f, "%s gw_cl wrote (%zu, %zu)", isa_name(isa), t, i);
+                continue;
+              }
+              double ref = 0.5, mag = 0.5;
+              for (size_t h = 0; h < rows; ++h) {
+                for (size_t w = 0; w < ow; ++w) {
+                  const double v = double(gyt[(h * ow + w) * ld + i]) * xb[offs[t] + h * x_row + w];
+                  ref += v, mag += std::fabs(v);
+                }
+              }
+              CHECK_MSG(std::fabs(got - ref) <= 2 * (rows * ow + 4) * kEps * mag,
+                        "%s gw_cl rows=%zu ow=%zu nt=%zu (%zu, %zu): %g vs %g", isa_name(isa), rows,
+                        ow, nt, t, i, got, ref);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ConvKernels::gw_pack where an ISA has one: the exact transpose, whole 16 x 16 blocks and edges,
+// nothing written outside it.
+void check_gw_pack() {
+  for (Isa isa : test::isas()) {
+    const ConvKernels& ck = conv_kernels(isa);
+    CHECK_MSG((ck.gw_pack == nullptr) == (ck.gw_cl == nullptr), "%s gw_pack without gw_cl",
+              isa_name(isa));
+    if (ck.gw_pack == nullptr) continue;
+    for (size_t og : {size_t{1}, size_t{5}, size_t{16}, size_t{17}, size_t{33}}) {
+      for (size_t P : {size_t{1}, size_t{15}, size_t{16}, size_t{17}, size_t{40}}) {
+        const size_t ld = og + 3;
+        const std::vector<float> src = test::random_floats(og * P, 41 + og + P);
+        std::vector<float> dst(P * ld + 5, 9.f);
+        ck.gw_pack(og, P, src.data(), dst.data(), ld);
+        for (size_t e = 0; e < dst.size(); ++e) {
+          const size_t p = e / ld, o = e % ld;
+          const float want = p < P && o < og ? src[o * P + p] : 9.f;
+          CHECK_MSG(test::bits_equal(dst[e], want), "%s gw_pack og=%zu P=%zu [%zu]: %g vs %g",
+                    isa_name(isa), og, P, e, dst[e], want);
+        }
+      }
+    }
+  }
+}
+
 ConvGeometry geo(size_t n, size_t ci, size_t co, size_t h, size_t w, size_t kh, size_t kw,
                  size_t ph, size_t pw, size_t dh = 1, size_t dw = 1, size_t groups = 1) {
   ConvGeometry g;
@@ -169,6 +237,8 @@ void check_convolutions() {
       geo(1, 5, 3, 6, 6, 5, 5, 4, 4),             // padding k - 1 (full convolution)
       geo(9, 8, 9, 4, 5, 2, 3, 0, 0),             // no padding, 9 samples (2 chunks)
       geo(2, 8, 4, 1, 37, 1, 5, 0, 2),            // conv1d-like
+      geo(3, 5, 33, 7, 9, 3, 3, 1, 1),            // gw_cl: 33 channels (a 1-channel tile)
+      geo(9, 6, 56, 5, 40, 3, 3, 1, 1, 1, 1, 2),  // gw_cl: groups of 28, 40 columns, 2 chunks
   };
   uint32_t seed = 700;
   for (const ConvGeometry& g : shapes) {
@@ -223,6 +293,8 @@ void check_convolutions() {
 int main() {
   check_tile();
   check_gw_tile();
+  check_gw_cl();
+  check_gw_pack();
   check_convolutions();
   return test::finish("conv_unit_test");
 }

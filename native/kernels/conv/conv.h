@@ -2,7 +2,8 @@
 // [out, in/groups, kh, kw], cross-correlation (the kernel is not flipped), zero padding, stride,
 // dilation, groups. Stride-1 convolutions take the unit-stride path (conv_unit.h: the ISA's conv
 // tiles read a zero-padded copy of the input in place, no im2col; gradX only when gX has at least
-// half a tile of channels); the rest runs on the ISA's SIMD GEMM micro-kernel (gemm.h) as an
+// half a tile of channels; gradWeight as a GEMM over positions from a channels-last gY copy where
+// the ISA has ConvKernels::gw_cl); the rest runs on the ISA's SIMD GEMM micro-kernel (gemm.h) as an
 // implicit GEMM (the im2col matrix is gathered straight into packed panels in per-thread buffers),
 // with a direct loop path for depthwise-like groups. float32 accumulation.
 #pragma once
@@ -54,6 +55,16 @@ using ConvDotFn = float (*)(size_t n, const float* x, const float* y);
 // gw_nt), in a fixed order; nothing past j = len is read into a product.
 using ConvTileFn = void (*)(size_t kc, const float* ap, const float* xb, const size_t* offs,
                             float* c, size_t ldc, size_t rows);
+// gw_cl (optional, null where an ISA has none): the same sums as a GEMM over positions from a
+// channels-last gY: c[t·ldc + i] += Σ_{h < rows, w < ow} gyt[(h·ow + w)·gy_ld + i] · xb[offs[t] +
+// h·x_row + w] for every i < 32 (all stored: gyt rows hold 32 readable floats) and t < nt (<= 12),
+// float32 in position order.
+using ConvGwClFn = void (*)(size_t rows, size_t ow, const float* gyt, size_t gy_ld, const float* xb,
+                            size_t x_row, const size_t* offs, size_t nt, float* c, size_t ldc);
+constexpr size_t kConvGwClMo = 32, kConvGwClNt = 12;
+// gw_pack (set exactly where gw_cl is): dst[p·ld + o] = src[o·P + p] for o < og, p < P, the
+// channels-last copy gw_cl reads; nothing else in dst is written.
+using ConvGwPackFn = void (*)(size_t og, size_t P, const float* src, float* dst, size_t ld);
 using ConvGwTileFn = void (*)(size_t samples, size_t rows, size_t len, const float* gy,
                               size_t gy_sample, size_t gy_ch, size_t gy_row, size_t mo,
                               const float* xb, size_t x_sample, size_t x_row, const size_t* offs,
@@ -65,6 +76,8 @@ struct ConvKernels {
   size_t tile_mr, tile_nr;
   ConvGwTileFn gw_tile;
   size_t gw_mo, gw_nt;
+  ConvGwClFn gw_cl;
+  ConvGwPackFn gw_pack;
 };
 const ConvKernels& conv_kernels(Isa isa);
 
@@ -81,6 +94,11 @@ const ConvKernels& conv_kernels(Isa isa);
   }
 GG_ISA_LIST(GG_CONV_DECLARE)
 #undef GG_CONV_DECLARE
+namespace avx512 {
+void conv_gw_cl_f32__avx512(size_t rows, size_t ow, const float* gyt, size_t gy_ld, const float* xb,
+                            size_t x_row, const size_t* offs, size_t nt, float* c, size_t ldc);
+void conv_gw_pack_f32__avx512(size_t og, size_t P, const float* src, float* dst, size_t ld);
+}  // namespace avx512
 
 namespace scalar {
 // The reference: direct loops, float64 accumulation per output element, rounded once.

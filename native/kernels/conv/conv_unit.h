@@ -5,8 +5,10 @@
 // is a contiguous run of the frame, which the ISA's tile (conv.h, ConvKernels::tile) reads in
 // place. The w >= OW columns of f are computed and dropped. gradX of a unit-stride conv is the
 // same convolution of gY (padded by dil·(k−1) − pad) with the flipped, transposed weights;
-// gradWeight is dot products of gY rows with shifted frame rows (ConvKernels::gw_tile), on frames
-// and gY copies whose rows start on 64-byte boundaries (aligned loads; masked row tails).
+// gradWeight is a GEMM over positions where the ISA has ConvKernels::gw_cl and a group has at least
+// 24 output channels (vectors over channels of a channels-last gY copy times frame broadcasts);
+// otherwise dot products of gY rows with shifted frame rows (ConvKernels::gw_tile), on frames and
+// gY copies whose rows start on 64-byte boundaries (aligned loads; masked row tails).
 #pragma once
 
 #include "kernels/conv/conv.h"

@@ -333,6 +333,25 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
             const size_t ip_end = min_sz(ceil_div(mb * mc + mc, mr), a_panels);
             const size_t jp_begin = ct * task_panels;
             const size_t jp_end = min_sz(jp_begin + task_panels, b_panels);
+            // On the last slice each strip of C (this row block x one B panel's nr columns) is
+            // final once its panel's micro-kernel calls are done: its sum of squares goes into the
+            // strip's slot one panel later, while the next panel's tiles stream to memory. The
+            // strip (mc x nr floats: 12 KiB at 96 x 32) is then still in L1 and its stores have
+            // left the store buffer, and the float64 widening and FMAs can overlap the next tiles'
+            // memory traffic; summed after the whole task instead, its block (mc x 256 columns)
+            // came back from L2 with nothing to overlap. Summing a tile right after its own store
+            // waits for the stores' line fills (C is usually not cached), which serialised them
+            // and cost as much as a read pass. Strips and their slots do not depend on the thread
+            // count, so neither does the total.
+            const bool sum_strips = slots != nullptr && pc + kc == k;
+            const size_t r0 = mb * mc, strip_rows = min_sz(mc, mo - r0);
+            double* row_slots =
+                sum_strips ? slots + (io + r0) / mr * tile_cols + first_tile(jc, blk.nc, nr)
+                           : nullptr;
+            const auto sum_strip = [&](size_t jp) {
+              row_slots[jp] = tile_sumsq(c + (io + r0) * ldc + jc + jp * nr, ldc, strip_rows,
+                                         min_sz(nr, nc - jp * nr));
+            };
             for (size_t jp = jp_begin; jp < jp_end; ++jp) {
               const float* bpanel = bp + jp * nr * kc;
               const size_t cols = min_sz(nr, nc - jp * nr);
@@ -341,20 +360,9 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
                 float* ctile = c + (io + ip * mr) * ldc + jc + jp * nr;
                 kern.micro(kc, ap + ip * mr * kc, bpanel, ctile, ldc, rows, cols, alpha, beta_eff);
               }
+              if (sum_strips && jp > jp_begin) sum_strip(jp - 1);
             }
-            // The task's tiles are final on the last slice: sum each mc x nr strip (one B panel
-            // of this row block) into its slot now, while the block is still in L2. Not right
-            // after each micro-kernel call: a load of a just-stored tile waits for the stores'
-            // cache-line fills from memory (C is usually not cached), which serialised them and
-            // cost as much as a read pass. Strips, like tiles, do not depend on the thread count.
-            if (slots != nullptr && pc + kc == k) {
-              const size_t r0 = mb * mc, rows = min_sz(mc, mo - r0);
-              double* row_slots = slots + (io + r0) / mr * tile_cols + first_tile(jc, blk.nc, nr);
-              for (size_t jp = jp_begin; jp < jp_end; ++jp) {
-                row_slots[jp] = tile_sumsq(c + (io + r0) * ldc + jc + jp * nr, ldc, rows,
-                                           min_sz(nr, nc - jp * nr));
-              }
-            }
+            if (sum_strips && jp_end > jp_begin) sum_strip(jp_end - 1);
           }
         });
       }

@@ -11,6 +11,7 @@
 #include "addon/args.h"
 #include "addon/bindings.h"
 #include "addon/job.h"
+#include "core/dispatch.h"
 #include "kernels/embedding/embedding.h"
 
 namespace gradguard {
@@ -47,7 +48,8 @@ Job embedding_forward_job(const Napi::CallbackInfo& info) {
   const int32_t* idx = indices_arg(info, 0, num, &n);
   const float* w = float32_exact(info, 1, "weight", mul(info, num, dim));
   float* y = float32_exact(info, 2, "y", mul(info, n, dim));
-  return [=] { return kernels::embedding_forward_f32(idx, n, w, num, dim, y); };
+  const Isa isa = active_isa();
+  return [=] { return kernels::embedding_forward_f32(isa, idx, n, w, num, dim, y); };
 }
 
 Napi::Value EmbeddingForward(const Napi::CallbackInfo& info) {
@@ -72,8 +74,9 @@ Job embedding_backward_job(const Napi::CallbackInfo& info) {
   }
   const long padding = static_cast<long>(pad);
   const bool accumulate = arg_bool(info, 6, "accumulate");
+  const Isa isa = active_isa();
   return [=] {
-    return kernels::embedding_backward_f32(idx, n, gy, num, dim, padding, accumulate, gw);
+    return kernels::embedding_backward_f32(isa, idx, n, gy, num, dim, padding, accumulate, gw);
   };
 }
 

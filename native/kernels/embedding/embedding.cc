@@ -3,7 +3,8 @@
 // position order, adding the positions that land in its rows (the first one copied when
 // overwriting), then zeroing the rows no position reached. No
 // two threads write one row, and each row's sum has one fixed order: bit-identical to the
-// single-threaded reference for any thread count. A row's add loop vectorises at baseline flags.
+// single-threaded reference for any thread count. A row's add loop vectorises at baseline flags;
+// outputs too large for the caches go out through the ISA's streaming row store (dispatch table).
 #include "kernels/embedding/embedding.h"
 
 #include <cstring>
@@ -29,26 +30,6 @@ thread_local ScratchBuffer t_seen;
 // and a streaming store skips reading each line before writing it (a third of the traffic here).
 constexpr size_t kStreamBytes = size_t{4} << 20;
 
-// dst[0, n) = src[0, n) + 0.0f (src null: 0), streaming when `stream` (values identical either
-// way).
-inline void put_row(float* dst, const float* src, size_t n, bool stream) {
-  size_t j = 0;
-#if defined(__SSE2__)
-  if (stream) {
-    for (; j < n && (reinterpret_cast<uintptr_t>(dst + j) & 15) != 0; ++j) {
-      dst[j] = src ? src[j] + 0.0f : 0.0f;
-    }
-    const __m128 zero = _mm_setzero_ps();
-    for (; j + 4 <= n; j += 4) {
-      _mm_stream_ps(dst + j, src ? _mm_add_ps(_mm_loadu_ps(src + j), zero) : zero);
-    }
-  }
-#else
-  (void)stream;
-#endif
-  for (; j < n; ++j) dst[j] = src ? src[j] + 0.0f : 0.0f;
-}
-
 // Orders this thread's streaming stores before the pool's join publishes the results.
 inline void stream_fence(bool stream) {
 #if defined(__SSE2__)
@@ -65,23 +46,17 @@ size_t grain_for(size_t per_item) {
 
 }  // namespace
 
-Status embedding_forward_f32(const int32_t* idx, size_t n, const float* w, size_t num, size_t dim,
-                             float* y) {
+Status embedding_forward_f32(Isa isa, const int32_t* idx, size_t n, const float* w, size_t num,
+                             size_t dim, float* y) {
   if (embedding_first_bad_index(idx, n, num) != n) return Status::kInvalidArgument;
   if (n == 0 || dim == 0) return Status::kOk;
   const bool stream = n * dim * sizeof(float) >= kStreamBytes;
+  const EmbeddingStreamRowFn put_row = embedding_stream_row_kernel(isa);
   parallel_for(0, n, grain_for(dim), [&](size_t lo, size_t hi) {
     for (size_t p = lo; p < hi; ++p) {
       if (stream) {
-        // w's rows are copied bit for bit: the + 0.0f of put_row would turn -0 into +0
-        const float* src = w + static_cast<size_t>(idx[p]) * dim;
-        float* dst = y + p * dim;
-        size_t j = 0;
-#if defined(__SSE2__)
-        for (; j < dim && (reinterpret_cast<uintptr_t>(dst + j) & 15) != 0; ++j) dst[j] = src[j];
-        for (; j + 4 <= dim; j += 4) _mm_stream_ps(dst + j, _mm_loadu_ps(src + j));
-#endif
-        for (; j < dim; ++j) dst[j] = src[j];
+        // w's rows are copied bit for bit (no + 0.0f, which would turn -0 into +0)
+        put_row(y + p * dim, w + static_cast<size_t>(idx[p]) * dim, dim, false);
       } else {
         std::memcpy(y + p * dim, w + static_cast<size_t>(idx[p]) * dim, dim * sizeof(float));
       }
@@ -91,8 +66,8 @@ Status embedding_forward_f32(const int32_t* idx, size_t n, const float* w, size_
   return Status::kOk;
 }
 
-Status embedding_backward_f32(const int32_t* idx, size_t n, const float* gy, size_t num, size_t dim,
-                              long padding_idx, bool accumulate, float* gw) {
+Status embedding_backward_f32(Isa isa, const int32_t* idx, size_t n, const float* gy, size_t num,
+                              size_t dim, long padding_idx, bool accumulate, float* gw) {
   if (embedding_first_bad_index(idx, n, num) != n) return Status::kInvalidArgument;
   if (num == 0 || dim == 0) return Status::kOk;
   // A few blocks per thread: every block scans all n indices, so many small blocks would cost more
@@ -101,6 +76,7 @@ Status embedding_backward_f32(const int32_t* idx, size_t n, const float* gy, siz
   size_t grain = (num + 4 * threads - 1) / (4 * threads);
   if (grain < grain_for(dim)) grain = grain_for(dim);
   const bool stream = !accumulate && num * dim * sizeof(float) >= kStreamBytes;
+  const EmbeddingStreamRowFn put_row = embedding_stream_row_kernel(isa);
   parallel_for(0, num, grain, [&](size_t lo, size_t hi) {
     // Overwriting: a row's first position is copied (+ 0.0f, so -0 becomes +0 exactly as 0 + -0
     // does in the reference) and only the rows no position reaches are zeroed afterwards, which
@@ -117,7 +93,11 @@ Status embedding_backward_f32(const int32_t* idx, size_t n, const float* gy, siz
       const float* __restrict src = gy + p * dim;
       if (seen != nullptr && !seen[r - lo]) {
         seen[r - lo] = 1;
-        put_row(row, src, dim, stream);
+        if (stream) {
+          put_row(row, src, dim, true);
+        } else {
+          for (size_t j = 0; j < dim; ++j) row[j] = src[j] + 0.0f;
+        }
       } else {
         for (size_t j = 0; j < dim; ++j) row[j] += src[j];
       }
@@ -131,7 +111,7 @@ Status embedding_backward_f32(const int32_t* idx, size_t n, const float* gy, siz
       size_t end = r + 1;  // a run of rows nothing reached
       while (end < hi && !seen[end - lo]) ++end;
       if (stream) {
-        put_row(gw + r * dim, nullptr, (end - r) * dim, true);
+        put_row(gw + r * dim, nullptr, (end - r) * dim, false);
       } else {
         std::memset(gw + r * dim, 0, (end - r) * dim * sizeof(float));
       }

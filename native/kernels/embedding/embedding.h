@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/dispatch.h"
 #include "core/status.h"
 
 namespace gradguard {
@@ -22,14 +23,31 @@ inline size_t embedding_first_bad_index(const int32_t* idx, size_t n, size_t num
   return n;
 }
 
-// y[p] = w[idx[p]] (an exact copy), y [n, dim].
-Status embedding_forward_f32(const int32_t* idx, size_t n, const float* w, size_t num, size_t dim,
-                             float* y);
+// y[p] = w[idx[p]] (an exact copy), y [n, dim]. `isa` picks the streaming row store (the values
+// are the same on every ISA; only the store width differs).
+Status embedding_forward_f32(Isa isa, const int32_t* idx, size_t n, const float* w, size_t num,
+                             size_t dim, float* y);
 
 // gw (+)= sum over p of gy[p] into row idx[p], float32 adds in position order; the padding_idx row
 // (-1: none) gets nothing: zero, or left as it was when accumulate.
-Status embedding_backward_f32(const int32_t* idx, size_t n, const float* gy, size_t num, size_t dim,
-                              long padding_idx, bool accumulate, float* gw);
+Status embedding_backward_f32(Isa isa, const int32_t* idx, size_t n, const float* gy, size_t num,
+                              size_t dim, long padding_idx, bool accumulate, float* gw);
+
+// The per-ISA streaming row store, for outputs too large for the caches: dst[0, n) = src[j] exact
+// (add_zero false), src[j] + 0.0f (add_zero true: -0 becomes +0, as 0 + -0 does), or +0 (src
+// null), written with non-temporal stores where the ISA has them. The caller fences (_mm_sfence)
+// before publishing. Full 64-byte stores matter: a line filled by four 16-byte streaming stores
+// costs far more than one filled by a single 64-byte store (see embedding_avx512.cc).
+using EmbeddingStreamRowFn = void (*)(float* dst, const float* src, size_t n, bool add_zero);
+EmbeddingStreamRowFn embedding_stream_row_kernel(Isa isa);
+
+#define GG_EMBEDDING_DECLARE(Enum, ns, ...)                                               \
+  namespace ns {                                                                          \
+  void embedding_stream_row__##ns(float* dst, const float* src, size_t n, bool add_zero); \
+  }
+
+GG_ISA_LIST(GG_EMBEDDING_DECLARE)
+#undef GG_EMBEDDING_DECLARE
 
 namespace scalar {
 // Single-threaded references of the two above (the same arithmetic, one loop each).

@@ -256,7 +256,8 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
   // The alternative, one T*B-row product after the loop, packs all of dgates (13 MB on the LSTM
   // bench case) as its A operand from memory: about 4% of an LSTM fwd+bwd (perf); here each step's
   // dgates is packed once, from cache, for both outputs.
-  const bool fused_gx = !gru;
+  // (Not with H == 0: no gates, nothing to pack; grad_x is then the zero product after the loop.)
+  const bool fused_gx = !gru && GH > 0;
   const size_t n_step = fused_gx ? H + I : H;  // columns of the step product
   const size_t packed_floats = T > 0 && B > 0 ? sgemm_packed_b_size(isa, GH, n_step) : 0;
   const size_t dg_floats = (gru ? 2 : 1) * T * B * GH;
@@ -326,9 +327,11 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
     Status s = sgemm_packed(isa, false, B, n_step, GH, 1.f, dg, GH, packed, 0.f, step_out, n_step);
     if (s != Status::kOk) return s;
     float* gxt = grad_x + t * B * I;
+    // An empty input (I == 0) or hidden state (H == 0) may come with a null array: memcpy must
+    // not see it even for 0 bytes (undefined behaviour; fuzz_rnn's seed corpus has such a shape).
     for (size_t b = 0; b < B; ++b) {
-      std::memcpy(dh + b * H, step_out + b * n_step, H * sizeof(float));
-      std::memcpy(gxt + b * I, step_out + b * n_step + H, I * sizeof(float));
+      if (H > 0) std::memcpy(dh + b * H, step_out + b * n_step, H * sizeof(float));
+      if (fused_gx && I > 0) std::memcpy(gxt + b * I, step_out + b * n_step + H, I * sizeof(float));
     }
   }
   if (B * H > 0) {

@@ -34,9 +34,8 @@ namespace gradguard {
 namespace kernels {
 namespace {
 
-constexpr size_t kWeightChunks = 8;  // at most this many gradWeight partials (not the thread count)
-constexpr size_t kKc = 256;          // depth of a packed slice (fixed; the GEMM derives its own)
-constexpr size_t kBlockCols = 256;   // columns of B packed at once (a task's block, forward)
+constexpr size_t kKc = 256;         // depth of a packed slice (fixed; the GEMM derives its own)
+constexpr size_t kBlockCols = 256;  // columns of B packed at once (a task's block, forward)
 
 thread_local ScratchBuffer t_bp;    // packed B panels, per thread
 thread_local ScratchBuffer t_ap;    // packed A of a task (gradWeight: gY), per thread
@@ -399,11 +398,7 @@ Status direct_grad_w(const ConvKernels& ck, const ConvGeometry& g, const float* 
     return Status::kOk;
   });
   if (s != Status::kOk) return s;
-  for (size_t e = 0; e < wsize; ++e) {
-    double acc = accumulate ? gw[e] : 0.0;
-    for (size_t ch = 0; ch < chunks; ++ch) acc += part[ch * wsize + e];
-    gw[e] = static_cast<float>(acc);
-  }
+  reduce_weight_chunks(part, chunks, wsize, accumulate, gw);
   return Status::kOk;
 }
 
@@ -626,11 +621,7 @@ Status conv2d_backward(Isa isa, const ConvGeometry& g, const float* x, const flo
       return Status::kOk;
     });
     if (s != Status::kOk) return s;
-    for (size_t e = 0; e < wsize; ++e) {
-      double acc = accumulate ? gw[e] : 0.0;
-      for (size_t ch = 0; ch < chunks; ++ch) acc += part[ch * wsize + e];
-      gw[e] = static_cast<float>(acc);
-    }
+    reduce_weight_chunks(part, chunks, wsize, accumulate, gw);
   }
   return Status::kOk;
 }

@@ -16,9 +16,8 @@ namespace gradguard {
 namespace kernels {
 namespace {
 
-constexpr size_t kWeightChunks = 8;  // gradWeight partials (as conv.cc's GEMM path)
-constexpr size_t kSampleBlock = 2;   // samples per gradWeight tile call
-constexpr size_t kAlign = 16;        // floats: gradWeight's frame and gY rows start on 64 bytes
+constexpr size_t kSampleBlock = 2;  // samples per gradWeight tile call
+constexpr size_t kAlign = 16;       // floats: gradWeight's frame and gY rows start on 64 bytes
 
 thread_local ScratchBuffer t_frame;  // padded input frames of a task
 thread_local ScratchBuffer t_out;    // a task's outputs at flat positions; gradWeight: gY rows
@@ -151,6 +150,15 @@ Frame forward_frame(const ConvGeometry& g) {
 }
 
 }  // namespace
+
+void reduce_weight_chunks(const float* part, size_t chunks, size_t wsize, bool accumulate,
+                          float* gw) {
+  for (size_t e = 0; e < wsize; ++e) {
+    double acc = accumulate ? gw[e] : 0.0;
+    for (size_t c = 0; c < chunks; ++c) acc += part[c * wsize + e];
+    gw[e] = static_cast<float>(acc);
+  }
+}
 
 bool unit_forward_applies(const ConvGeometry& g) {
   return g.stride_h == 1 && g.stride_w == 1 && g.in_channels > 0 && g.out_channels > 0;
@@ -339,11 +347,7 @@ Status unit_grad_w(const ConvKernels& ck, const ConvGeometry& g, const float* x,
     return Status::kOk;
   });
   if (s != Status::kOk) return s;
-  for (size_t e = 0; e < wsize; ++e) {
-    double acc = accumulate ? gw[e] : 0.0;
-    for (size_t c = 0; c < chunks; ++c) acc += part[c * wsize + e];
-    gw[e] = static_cast<float>(acc);
-  }
+  reduce_weight_chunks(part, chunks, wsize, accumulate, gw);
   return Status::kOk;
 }
 

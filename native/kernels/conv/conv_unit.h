@@ -16,6 +16,15 @@
 namespace gradguard {
 namespace kernels {
 
+// gradWeight splits the samples into at most this many chunks (a plan fixed by the batch, not the
+// thread count), one float32 partial per chunk; every path (GEMM, direct, unit-stride) uses it.
+constexpr size_t kWeightChunks = 8;
+
+// gw[e] = (accumulate ? gw[e] : 0) + Σ_c part[c·wsize + e], in chunk order in float64, so the
+// result is bit-identical for any thread count.
+void reduce_weight_chunks(const float* part, size_t chunks, size_t wsize, bool accumulate,
+                          float* gw);
+
 // Whether the path takes the forward / gradX / gradWeight of g (g has passed conv_prepare and is
 // not the depthwise direct path's); tile_mr is the ISA's ConvKernels::tile_mr.
 bool unit_forward_applies(const ConvGeometry& g);

@@ -135,7 +135,7 @@ bool libmpi_symbols_global() {
 void abort_job(int code, const std::string& message) {
   std::fprintf(stderr, "%s\n", message.c_str());
   std::fflush(stderr);
-  MPI_Abort(MPI_COMM_WORLD, code);
+  abort_world(code);
 }
 
 }  // namespace mpi

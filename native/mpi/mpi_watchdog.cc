@@ -1,7 +1,7 @@
 // Watchdog for hung collectives (see mpi_watchdog.h). MPI_Abort is called from the watchdog's own
 // thread while another thread is blocked inside MPI: Open MPI handles that at every thread level
-// (it kills the job through its runtime); should it ever return, _exit ends this rank anyway, and
-// mpirun then ends the others.
+// (it kills the job through its runtime); should it return or block, abort_world's timer ends this
+// rank anyway, and mpirun then ends the others.
 #include "mpi/mpi_watchdog.h"
 
 #include <mpi.h>
@@ -55,13 +55,22 @@ void watch(double timeout_ms, int rank, int size) {
         "is init({ timeoutMs }) or GRADGUARD_DIST_TIMEOUT_MS.\n",
         rank, size, g_what.load(), (now_ns() - started) / 1e9);
     std::fflush(stderr);
-    MPI_Abort(MPI_COMM_WORLD, 124);
-    std::this_thread::sleep_for(std::chrono::seconds(5));
-    _exit(124);
+    abort_world(124);
   }
 }
 
 }  // namespace
+
+void abort_world(int code) {
+  static constexpr int kGraceSeconds = 5;
+  std::thread([code] {
+    std::this_thread::sleep_for(std::chrono::seconds(kGraceSeconds));
+    _exit(code);
+  }).detach();
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::this_thread::sleep_for(std::chrono::seconds(kGraceSeconds + 1));  // the timer's _exit
+  _exit(code);
+}
 
 void watchdog_start(double timeout_ms, int rank, int size) {
   if (!(timeout_ms > 0) || g_thread.joinable()) return;

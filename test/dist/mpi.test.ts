@@ -2,10 +2,11 @@
 // ranks (--oversubscribe: this machine has 2 cores) and checks their output and exit status. The MPI
 // addon must be built (npm run build:mpi; .ci/run installs Open MPI and builds it): without it these
 // tests fail, they do not skip.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { dist } from '../../lib/index.js';
 import { mpirun, node } from './mpirun.js';
 
@@ -19,6 +20,12 @@ function watchdogSeconds(out: string, who: RegExp): number {
   expect(m, out).not.toBeNull();
   return Number(m![m!.length - 1]);
 }
+
+// Every test here blocks this worker in spawnSync for seconds. A chain of synchronous tests only
+// ever yields to microtasks, so vitest's own RPC replies (macrotasks) wait until the file ends, and
+// past 60 s of such blocking its onTaskUpdate call times out: an unhandled error that fails the run.
+// Yielding one macrotask turn after each test lets the replies through.
+afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
 
 const passLines = (out: string, section: string, np: number): number[] =>
   [...out.matchAll(new RegExp(`^PASS ${section} rank (\\d+)$`, 'gm'))].map((m) => Number(m[1])).sort();
@@ -170,5 +177,24 @@ describe('dist faults end with errors, not hangs', () => {
     expect(r.status).not.toBe(0);
     expect(watchdogSeconds(r.out, /rank [02] of 3: allReduce/)).toBeGreaterThanOrEqual(1.5);
     expect(r.out).not.toContain('UNEXPECTED');
+  });
+
+  it('an MPI_Abort that never returns (interposed with LD_PRELOAD) still ends the job: the rank exits after a grace period', () => {
+    // Once under CI load mpirun did not exit within 60 s of the watchdog's MPI_Abort: the call can
+    // block inside Open MPI's runtime. A shim whose MPI_Abort blocks forever stands in for that.
+    const dir = mkdtempSync(join(tmpdir(), 'gradguard-abort-'));
+    try {
+      const shim = join(dir, 'block_abort.so');
+      writeFileSync(join(dir, 'block_abort.c'), '#include <unistd.h>\nint MPI_Abort(void* comm, int code) { (void)comm; (void)code; for (;;) pause(); }\n');
+      const cc = spawnSync('cc', ['-shared', '-fPIC', '-o', shim, join(dir, 'block_abort.c')], { encoding: 'utf8' });
+      expect(cc.status, `${cc.stderr}${cc.error ?? ''}`).toBe(0);
+      const r = mpirun(3, 'faults.ts', ['stuck'], 60_000, {}, ['-x', `LD_PRELOAD=${shim}`]);
+      expect(r.timedOut, r.out).toBe(false);
+      expect(r.status).not.toBe(0);
+      expect(watchdogSeconds(r.out, /rank [02] of 3: allReduce/)).toBeGreaterThanOrEqual(1.5);
+      expect(r.out).not.toContain('UNEXPECTED');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

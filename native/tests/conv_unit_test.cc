@@ -124,7 +124,8 @@ void check_gw_cl() {
     const ConvKernels& ck = conv_kernels(isa);
     if (ck.gw_cl == nullptr) continue;
     const size_t MO = ck.gw_cl_mo, NT = ck.gw_cl_nt;
-    CHECK_MSG(MO % 16 == 0 && MO > 0 && NT > 0, "%s gw_cl tile %zu x %zu", isa_name(isa), MO, NT);
+    CHECK_MSG(MO % 16 == 0 && MO > 0 && NT > 0 && ck.gw_cl_min > 0 && ck.gw_cl_min <= MO,
+              "%s gw_cl tile %zu x %zu from %zu channels", isa_name(isa), MO, NT, ck.gw_cl_min);
     for (size_t rows : {size_t{1}, size_t{3}}) {
       for (size_t ow : {size_t{1}, size_t{5}, size_t{17}, size_t{28}}) {
         for (size_t nt : {size_t{1}, size_t{5}, NT - 1, NT}) {

@@ -79,6 +79,9 @@ struct ConvKernels {
   ConvGwClFn gw_cl;
   ConvGwPackFn gw_pack;
   size_t gw_cl_mo, gw_cl_nt;  // gw_cl's tile: channels (lanes) x taps; 0 where gw_cl is null
+  // The fewest output channels per group for which gw_cl beats gw_tile (measured: avx512 3/4 of
+  // its 32 lanes, avx2 half of its 16: 8->8 channels 2.6 -> 1.8 ms, but 4->4 1.0 -> 1.1 ms).
+  size_t gw_cl_min;
 };
 const ConvKernels& conv_kernels(Isa isa);
 

@@ -323,12 +323,12 @@ Status grad_w_cl(const ConvKernels& ck, const ConvGeometry& g, const float* x, c
 }  // namespace
 
 bool unit_grad_w_sums_bias(const ConvKernels& ck, const ConvGeometry& g) {
-  return ck.gw_cl != nullptr && 4 * (g.out_channels / g.groups) >= 3 * ck.gw_cl_mo;
+  return ck.gw_cl != nullptr && g.out_channels / g.groups >= ck.gw_cl_min;
 }
 
 Status unit_grad_w(const ConvKernels& ck, const ConvGeometry& g, const float* x, const float* gy,
                    float* gw, float* gb, bool accumulate) {
-  // The GEMM over positions when the ISA has one and a group fills most of its gw_cl_mo channels.
+  // The GEMM over positions when the ISA has one and a group has enough channels for its tile.
   if (unit_grad_w_sums_bias(ck, g)) return grad_w_cl(ck, g, x, gy, gw, gb, accumulate);
   if (gb != nullptr) return Status::kInternal;  // the caller sums gb unless the path above does
   // Frame rows and gY rows start on 16-float boundaries (zero-padded): most of the tile's loads

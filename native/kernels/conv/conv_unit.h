@@ -7,7 +7,7 @@
 // place. The w >= OW columns of f are computed and dropped. gradX of a unit-stride conv is the
 // same convolution of gY (padded by dil·(k−1) − pad) with the flipped, transposed weights;
 // gradWeight is a GEMM over positions where the ISA has ConvKernels::gw_cl and a group has at least
-// 3/4 of its gw_cl_mo output channels (avx512 24, avx2 and neon 12) (vectors over channels of a
+// gw_cl_min output channels (avx512 24, avx2 8, neon 12) (vectors over channels of a
 // channels-last gY copy times frame broadcasts); otherwise dot products of gY rows with shifted
 // frame rows (ConvKernels::gw_tile), on frames and gY copies whose rows start on 64-byte boundaries
 // (aligned loads; masked row tails).

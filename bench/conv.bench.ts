@@ -1,7 +1,8 @@
 // Conv2d forward + backward (y, gradX, gradWeight, gradBias): GFLOP/s, fraction of the peak FMA rate
 // measured in the same run (register-only FMA loop of the devtools addon), the ratio to the pure-TS
 // backend, and to PyTorch 1.13 on one thread (issue 13's figures: 18.9 ms, 35.2 ms and 22 ms on
-// this class of machine). Shapes: two ResNet-like layers and the LeNet-like first layer.
+// this class of machine). Shapes: two ResNet-like layers, the LeNet-like first layer, and ResNet's
+// stride-2 downsampling layer (no PyTorch figure; the strided path's row).
 // Run: npx tsx bench/conv.bench.ts [--quick]   (part of npm run bench)
 import { cpus } from 'node:os';
 import { loadDevtools } from '../scripts/devtools.js';
@@ -13,14 +14,16 @@ const quick = process.argv.includes('--quick');
 interface Layer {
   name: string;
   options: ops.Conv2dOptions;
-  /** PyTorch 1.13, one thread, forward + backward (issue 13), ms. */
-  torchMs: number;
+  /** PyTorch 1.13, one thread, forward + backward (issue 13), ms; absent where not measured. */
+  torchMs?: number;
 }
 
 const LAYERS: Layer[] = [
   { name: 'ResNet 32→32, 28×28, 3×3 pad 1, batch 32', options: { batch: 32, inChannels: 32, outChannels: 32, height: 28, width: 28, kernelSize: 3, padding: 1 }, torchMs: 18.9 },
   { name: 'ResNet 64→64, 28×28, 3×3 pad 1, batch 16', options: { batch: 16, inChannels: 64, outChannels: 64, height: 28, width: 28, kernelSize: 3, padding: 1 }, torchMs: 35.2 },
   { name: 'LeNet 1→8, 28×28, 5×5, batch 64', options: { batch: 64, inChannels: 1, outChannels: 8, height: 28, width: 28, kernelSize: 5 }, torchMs: 22 },
+  // ResNet's downsampling conv: stride 2 is not the unit-stride path (implicit GEMM + col2im).
+  { name: 'ResNet 32→64 stride 2, 28×28, 3×3 pad 1, batch 32', options: { batch: 32, inChannels: 32, outChannels: 64, height: 28, width: 28, kernelSize: 3, padding: 1, stride: 2 } },
 ];
 
 const fill = (n: number, seed: number) => {
@@ -120,7 +123,7 @@ function main(): void {
       const pk = threads ? peak.get(Number(threads[1])) : undefined;
       const gf = flops(layer.options) / sec / 1e9;
       const vsJs = times.has('pure-TS') && threads ? (times.get('pure-TS')! / sec).toFixed(1) : '—';
-      const vsTorch = threads ? (layer.torchMs / 1e3 / sec).toFixed(2) : '—';
+      const vsTorch = threads && layer.torchMs !== undefined ? (layer.torchMs / 1e3 / sec).toFixed(2) : '—';
       const c = cpu.get(name);
       const cpuCols = c ? `${(c * 1e3).toFixed(2)} | ${(flops(layer.options) / c / 1e9).toFixed(1)}` : '— | —';
       console.log(`| ${layer.name} | ${name} | ${(sec * 1e3).toFixed(2)} | ${gf.toFixed(1)} | ${pk ? ((100 * gf) / pk).toFixed(0) + '%' : '—'} | ${vsJs} | ${vsTorch} | ${cpuCols} |`);

@@ -117,26 +117,29 @@ void check_gw_tile() {
 }
 
 // ConvKernels::gw_cl where an ISA has one: every (tap, channel) against plain loops, row counts and
-// widths around the vector width, taps short of a full tile (nothing stored past nt or lane 32).
+// widths around the vector width, taps short of a full tile (nothing stored past nt or the tile's
+// gw_cl_mo lanes).
 void check_gw_cl() {
   for (Isa isa : test::isas()) {
     const ConvKernels& ck = conv_kernels(isa);
     if (ck.gw_cl == nullptr) continue;
+    const size_t MO = ck.gw_cl_mo, NT = ck.gw_cl_nt;
+    CHECK_MSG(MO % 16 == 0 && MO > 0 && NT > 0 && ck.gw_cl_min > 0 && ck.gw_cl_min <= MO,
+              "%s gw_cl tile %zu x %zu from %zu channels", isa_name(isa), MO, NT, ck.gw_cl_min);
     for (size_t rows : {size_t{1}, size_t{3}}) {
       for (size_t ow : {size_t{1}, size_t{5}, size_t{17}, size_t{28}}) {
-        for (size_t nt : {size_t{1}, size_t{5}, kConvGwClNt}) {
-          const size_t ld = kConvGwClMo + 3, x_row = ow + 7, ldc = kConvGwClMo + 5;
+        for (size_t nt : {size_t{1}, size_t{5}, NT - 1, NT}) {
+          const size_t ld = MO + 3, x_row = ow + 7, ldc = MO + 5;
           const std::vector<float> gyt = test::random_floats(rows * ow * ld, 31 + ow);
-          const std::vector<float> xb =
-              test::random_floats(rows * x_row + 3 * kConvGwClNt, 32 + ow);
+          const std::vector<float> xb = test::random_floats(rows * x_row + 3 * NT, 32 + ow);
           std::vector<size_t> offs(nt);
           for (size_t t = 0; t < nt; ++t) offs[t] = t * 3 + (t % 2);
-          std::vector<float> c((kConvGwClNt + 1) * ldc, 0.5f);
+          std::vector<float> c((NT + 1) * ldc, 0.5f);
           ck.gw_cl(rows, ow, gyt.data(), ld, xb.data(), x_row, offs.data(), nt, c.data(), ldc);
-          for (size_t t = 0; t <= kConvGwClNt; ++t) {
+          for (size_t t = 0; t <= NT; ++t) {
             for (size_t i = 0; i < ldc; ++i) {
               const float got = c[t * ldc + i];
-              if (t >= nt || i >= kConvGwClMo) {
+              if (t >= nt || i >= MO) {
                 CHECK_MSG(got == 0.5f, "%s gw_cl wrote (%zu, %zu)", isa_name(isa), t, i);
                 continue;
               }
@@ -239,6 +242,9 @@ void check_convolutions() {
       geo(2, 8, 4, 1, 37, 1, 5, 0, 2),            // conv1d-like
       geo(3, 5, 33, 7, 9, 3, 3, 1, 1),            // gw_cl: 33 channels (a 1-channel tile)
       geo(9, 6, 56, 5, 40, 3, 3, 1, 1, 1, 1, 2),  // gw_cl: groups of 28, 40 columns, 2 chunks
+      geo(2, 3, 18, 5, 7, 3, 3, 0, 1),            // no row padding: a plane's last row overhangs
+                                                  // into the next plane's left padding
+      geo(2, 4, 5, 5, 6, 3, 3, 3, 3),             // padding past the kernel: row stride OW
   };
   uint32_t seed = 700;
   for (const ConvGeometry& g : shapes) {
@@ -271,6 +277,19 @@ void check_convolutions() {
       compare("y", isa, g, one.y, ref.y, mag.y);
       compare("gradX", isa, g, one.gx, ref.gx, mag.gx);
       compare("gradWeight", isa, g, one.gw, ref.gw, mag.gw);
+      compare("gradBias", isa, g, one.gb, ref.gb, mag.gb);
+      {
+        // accumulate, gX skipped: gW and gB (summed with gW on the gw_cl path) add to 0.5.
+        std::vector<float> gw(g.w_size(), 0.5f), gb(g.out_channels, 0.5f);
+        CHECK(conv2d_backward(isa, g, x.data(), w.data(), gy.data(), nullptr, gw.data(), gb.data(),
+                              true) == Status::kOk);
+        auto shifted = [](std::vector<float> v) {
+          for (float& e : v) e += 0.5f;
+          return v;
+        };
+        compare("gradWeight accumulate", isa, g, gw, shifted(ref.gw), shifted(mag.gw));
+        compare("gradBias accumulate", isa, g, gb, shifted(ref.gb), shifted(mag.gb));
+      }
       for (int threads : {2, 3}) {
         set_num_threads(threads);
         const Out r = run(isa, g, x, w, b, gy);
@@ -280,6 +299,8 @@ void check_convolutions() {
           same = same && test::bits_equal(r.gx[i], one.gx[i]);
         for (size_t i = 0; i < r.gw.size(); ++i)
           same = same && test::bits_equal(r.gw[i], one.gw[i]);
+        for (size_t i = 0; i < r.gb.size(); ++i)
+          same = same && test::bits_equal(r.gb[i], one.gb[i]);
         CHECK_MSG(same, "%s: %d threads differ from 1 (ci=%zu co=%zu)", isa_name(isa), threads,
                   g.in_channels, g.out_channels);
       }

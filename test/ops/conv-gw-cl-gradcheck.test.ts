@@ -1,7 +1,8 @@
 // Finite-difference checks of the unit-stride gradWeight as a GEMM over positions (ConvKernels::gw_cl
-// in native/kernels/conv/conv.h, taken where an ISA has one and a group has at least 24 output
-// channels) on every backend: 33 output channels (a second 32-channel tile holding one channel),
-// groups of 28 with 40-column rows (rows split into blocks of 128 positions), and 2 samples.
+// in native/kernels/conv/conv.h, taken where an ISA has one and a group has at least gw_cl_min
+// output channels: avx512 24 of its 32 lanes, avx2 8 of 16, neon 12 of 16) on every backend: 33
+// output channels (a last tile holding one channel), groups of 28 with 40-column rows (rows split
+// into blocks of 128 positions), and 2 samples.
 // Central differences of the float64 forward of conv-ref.ts, L = Σ y·gradY, against the library's
 // float32 gradients.
 import { describe, it } from 'vitest';

@@ -57,11 +57,11 @@ using ConvTileFn = void (*)(size_t kc, const float* ap, const float* xb, const s
                             float* c, size_t ldc, size_t rows);
 // gw_cl (optional, null where an ISA has none): the same sums as a GEMM over positions from a
 // channels-last gY: c[t·ldc + i] += Σ_{h < rows, w < ow} gyt[(h·ow + w)·gy_ld + i] · xb[offs[t] +
-// h·x_row + w] for every i < 32 (all stored: gyt rows hold 32 readable floats) and t < nt (<= 12),
-// float32 in position order.
+// h·x_row + w] for every i < gw_cl_mo (all stored: gyt rows hold gw_cl_mo readable floats) and
+// t < nt (<= gw_cl_nt), float32 in position order. The ISA's register tile sets gw_cl_mo (a
+// multiple of 16) and gw_cl_nt: avx512 32 x 12, avx2 16 x 6, neon 16 x 6.
 using ConvGwClFn = void (*)(size_t rows, size_t ow, const float* gyt, size_t gy_ld, const float* xb,
                             size_t x_row, const size_t* offs, size_t nt, float* c, size_t ldc);
-constexpr size_t kConvGwClMo = 32, kConvGwClNt = 12;
 // gw_pack (set exactly where gw_cl is): dst[p·ld + o] = src[o·P + p] for o < og, p < P, the
 // channels-last copy gw_cl reads; nothing else in dst is written.
 using ConvGwPackFn = void (*)(size_t og, size_t P, const float* src, float* dst, size_t ld);
@@ -78,6 +78,10 @@ struct ConvKernels {
   size_t gw_mo, gw_nt;
   ConvGwClFn gw_cl;
   ConvGwPackFn gw_pack;
+  size_t gw_cl_mo, gw_cl_nt;  // gw_cl's tile: channels (lanes) x taps; 0 where gw_cl is null
+  // The fewest output channels per group for which gw_cl beats gw_tile (measured: avx512 3/4 of
+  // its 32 lanes, avx2 half of its 16: 8->8 channels 2.6 -> 1.8 ms, but 4->4 1.0 -> 1.1 ms).
+  size_t gw_cl_min;
 };
 const ConvKernels& conv_kernels(Isa isa);
 
@@ -94,11 +98,18 @@ const ConvKernels& conv_kernels(Isa isa);
   }
 GG_ISA_LIST(GG_CONV_DECLARE)
 #undef GG_CONV_DECLARE
-namespace avx512 {
-void conv_gw_cl_f32__avx512(size_t rows, size_t ow, const float* gyt, size_t gy_ld, const float* xb,
-                            size_t x_row, const size_t* offs, size_t nt, float* c, size_t ldc);
-void conv_gw_pack_f32__avx512(size_t og, size_t P, const float* src, float* dst, size_t ld);
-}  // namespace avx512
+// The gradWeight GEMM over positions (ConvGwClFn, ConvGwPackFn) of the ISAs that have one.
+#define GG_CONV_GW_CL_DECLARE(ns)                                                            \
+  namespace ns {                                                                             \
+  void conv_gw_cl_f32__##ns(size_t rows, size_t ow, const float* gyt, size_t gy_ld,          \
+                            const float* xb, size_t x_row, const size_t* offs, size_t nt,    \
+                            float* c, size_t ldc);                                           \
+  void conv_gw_pack_f32__##ns(size_t og, size_t P, const float* src, float* dst, size_t ld); \
+  }
+GG_CONV_GW_CL_DECLARE(avx512)
+GG_CONV_GW_CL_DECLARE(avx2)
+GG_CONV_GW_CL_DECLARE(neon)
+#undef GG_CONV_GW_CL_DECLARE
 
 namespace scalar {
 // The reference: direct loops, float64 accumulation per output element, rounded once.

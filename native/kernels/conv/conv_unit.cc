@@ -24,24 +24,34 @@ thread_local ScratchBuffer t_out;    // a task's outputs at flat positions; grad
 thread_local ScratchBuffer t_wpk;    // packed weight panels, on the calling thread
 thread_local ScratchBuffer t_offs;   // tap offsets, on the calling thread
 thread_local ScratchBuffer t_part;   // gradWeight partials, on the calling thread
+thread_local ScratchBuffer t_bpart;  // gradBias float64 partials (gw_cl path), calling thread
 
 inline size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
 // One group's convolution as the path sees it: C input planes H × W, O outputs OH × OW.
+// Rows of the padded frame share their padding: a row holds its left padding, the W inputs and
+// zeros up to the row stride S = max(W + pw, OW) (W + pw for the usual pw <= dw·(kw − 1)), so a
+// tap reading past column S lands in the next row's left padding, which is zero; the last row's
+// overhang is covered by the next plane's first row (padding) or the zeros after the planes. The
+// tiles compute S − OW dropped columns per output row instead of Wp − OW (3×3, pad 1, 28 wide:
+// 1 instead of 2, the forward's and gradX's flat span 811 instead of 838 positions).
 struct Frame {
   size_t C, H, W, O, kh, kw, dh, dw, ph, pw;
-  size_t row = 0;  // row stride of the padded frame, >= Wp (0: Wp); zeros past Wp
+  size_t row = 0;  // row stride, >= Wp (0: the shared-padding stride S); zeros past W + pw
   size_t Hp() const { return H + 2 * ph; }
   size_t Wp() const { return W + 2 * pw; }
-  size_t stride() const { return row != 0 ? row : Wp(); }
+  size_t stride() const { return row != 0 ? row : std::max(W + pw, OW()); }
   size_t plane() const { return Hp() * stride(); }
   size_t OH() const { return Hp() - dh * (kh - 1); }
   size_t OW() const { return Wp() - dw * (kw - 1); }
   size_t K() const { return C * kh * kw; }
   // Flat positions the tiles cover: up to the last output, rounded up to whole tiles.
   size_t span(size_t nr) const { return ceil_div((OH() - 1) * stride() + OW(), nr) * nr; }
-  // Floats of one frame copy: the planes, then zeros the last tile may read past them.
-  size_t frame_floats(size_t nr) const { return C * plane() + nr; }
+  // Zeros after the planes: the last row's overhang (Wp − S) and whatever the last tile of nr
+  // positions reads past the last output.
+  size_t tail(size_t nr) const { return nr + Wp() - std::min(Wp(), stride()); }
+  // Floats of one frame copy: the planes, then the tail.
+  size_t frame_floats(size_t nr) const { return C * plane() + tail(nr); }
 };
 
 // Copies C planes H × W at src into the zero-padded frame dst (frame_floats(nr) floats).
@@ -51,14 +61,15 @@ void pad_planes(const Frame& f, const float* src, float* dst, size_t nr) {
     float* d = dst + c * f.plane();
     std::memset(d, 0, f.ph * ws * sizeof(float));
     d += f.ph * ws;
+    // The row paddings are a float or two: loops, not a library call each (3 per row).
     for (size_t h = 0; h < f.H; ++h, d += ws) {
-      std::memset(d, 0, f.pw * sizeof(float));
+      for (size_t j = 0; j < f.pw; ++j) d[j] = 0.f;
       std::memcpy(d + f.pw, src + (c * f.H + h) * f.W, f.W * sizeof(float));
-      std::memset(d + f.pw + f.W, 0, (ws - f.pw - f.W) * sizeof(float));
+      for (size_t j = f.pw + f.W; j < ws; ++j) d[j] = 0.f;
     }
     std::memset(d, 0, f.ph * ws * sizeof(float));
   }
-  std::memset(dst + f.C * f.plane(), 0, nr * sizeof(float));
+  std::memset(dst + f.C * f.plane(), 0, f.tail(nr) * sizeof(float));
 }
 
 // offs[r] for tap r = (c·kh + a)·kw + b.
@@ -227,22 +238,28 @@ namespace {
 constexpr size_t kClPositions = 128;  // positions per gw_cl call: float32 sums stay short
 
 // gradWeight through ConvKernels::gw_cl, a GEMM with M = output channels, N = taps, K = positions:
-// per sample, gY is copied channels-last (gyt[q][p][o], o padded to 32 with zeros) and every
-// (row block, 32 channels, 12 taps) is one call whose accumulators live across the block's
-// positions. Partials are kept tap-major (part[q][r][o]) so a call adds whole vectors; the
-// reduction transposes them. Lanes o >= og (zero gY times possibly Inf frame values) are never
-// read.
+// per sample, gY is copied channels-last (gyt[q][p][o], o padded to a multiple of the tile's
+// gw_cl_mo channels with zeros) and every (row block, gw_cl_mo channels, gw_cl_nt taps) is one call
+// whose accumulators live across the block's positions. Partials are kept tap-major (part[q][r][o])
+// so a call adds whole vectors; the reduction transposes them. Lanes o >= og (zero gY times
+// possibly Inf frame values) are never read. gb (may be null) is summed from the same
+// channels-last copy while it is in cache (conv2d_backward skips its own pass over gY): per chunk
+// float64 partials, positions in order within a sample and samples in order, then chunks in
+// order, so bit-identical for any thread count.
 Status grad_w_cl(const ConvKernels& ck, const ConvGeometry& g, const float* x, const float* gy,
-                 float* gw, bool accumulate) {
+                 float* gw, float* gb, bool accumulate) {
   Frame f = forward_frame(g);
   const size_t K = f.K(), og = f.O, OH = g.out_height, OW = g.out_width, P = OH * OW;
-  const size_t ld = ceil_div(og, kConvGwClMo) * kConvGwClMo, gsize = K * ld;
+  const size_t mo = ck.gw_cl_mo, nt = ck.gw_cl_nt;
+  const size_t ld = ceil_div(og, mo) * mo, gsize = K * ld;
   const size_t wsize = g.groups * gsize;
   const size_t per = ceil_div(g.batch, kWeightChunks), chunks = ceil_div(g.batch, per);
   const size_t fsize = f.frame_floats(1), rb = std::max<size_t>(1, kClPositions / OW);
   float* part = t_part.get(chunks * wsize);
   size_t* offs = reinterpret_cast<size_t*>(t_offs.get(K * sizeof(size_t) / sizeof(float)));
-  if (part == nullptr || offs == nullptr) return Status::kOutOfMemory;
+  const size_t bsize = gb != nullptr ? g.out_channels : 0;
+  double* bpart = reinterpret_cast<double*>(t_bpart.get(2 * (chunks * bsize + 1)));
+  if (part == nullptr || offs == nullptr || bpart == nullptr) return Status::kOutOfMemory;
   tap_offsets(f, offs);
   const Status s = run_tasks(chunks, [&](size_t ch) -> Status {
     const size_t n0 = ch * per, samples = std::min(g.batch, n0 + per) - n0;
@@ -251,20 +268,31 @@ Status grad_w_cl(const ConvKernels& ck, const ConvGeometry& g, const float* x, c
     if (frame == nullptr || gyt == nullptr) return Status::kOutOfMemory;
     float* pw = part + ch * wsize;
     std::fill(pw, pw + wsize, 0.f);
-    std::fill(gyt, gyt + g.groups * P * ld, 0.f);  // the padding lanes stay zero
+    double* bp = bpart + ch * bsize;
+    std::fill(bp, bp + bsize, 0.0);
+    // The padding lanes o >= og stay zero (gw_pack writes the others); none when og fills the
+    // tiles.
+    for (size_t r = 0; r < g.groups * P && og < ld; ++r)
+      std::fill(gyt + r * ld + og, gyt + (r + 1) * ld, 0.f);
     for (size_t n = n0; n < n0 + samples; ++n) {
       for (size_t q = 0; q < g.groups; ++q) {
         pad_planes(f, x + (n * g.groups + q) * f.C * f.H * f.W, frame + q * fsize, 1);
         ck.gw_pack(og, P, gy + (n * g.groups + q) * og * P, gyt + q * P * ld, ld);
+        // Contiguous over channels: the compiler keeps bp's og sums in float64 vectors.
+        for (size_t p = 0; p < P && gb != nullptr; ++p) {
+          const float* row = gyt + (q * P + p) * ld;
+          double* b = bp + q * og;
+          for (size_t o = 0; o < og; ++o) b[o] += static_cast<double>(row[o]);
+        }
       }
       for (size_t q = 0; q < g.groups; ++q) {
         for (size_t h0 = 0; h0 < OH; h0 += rb) {
           const size_t rows = std::min(rb, OH - h0);
           const float* fq = frame + q * fsize + h0 * f.stride();
-          for (size_t o0 = 0; o0 < og; o0 += kConvGwClMo) {
+          for (size_t o0 = 0; o0 < og; o0 += mo) {
             const float* gq = gyt + (q * P + h0 * OW) * ld + o0;
-            for (size_t t0 = 0; t0 < K; t0 += kConvGwClNt) {
-              ck.gw_cl(rows, OW, gq, ld, fq, f.stride(), offs + t0, std::min(kConvGwClNt, K - t0),
+            for (size_t t0 = 0; t0 < K; t0 += nt) {
+              ck.gw_cl(rows, OW, gq, ld, fq, f.stride(), offs + t0, std::min(nt, K - t0),
                        pw + q * gsize + t0 * ld + o0, ld);
             }
           }
@@ -284,17 +312,25 @@ Status grad_w_cl(const ConvKernels& ck, const ConvGeometry& g, const float* x, c
       }
     }
   }
+  for (size_t o = 0; o < bsize; ++o) {
+    double acc = 0.0;
+    for (size_t c = 0; c < chunks; ++c) acc += bpart[c * bsize + o];
+    gb[o] = static_cast<float>(accumulate ? gb[o] + acc : acc);
+  }
   return Status::kOk;
 }
 
 }  // namespace
 
+bool unit_grad_w_sums_bias(const ConvKernels& ck, const ConvGeometry& g) {
+  return ck.gw_cl != nullptr && g.out_channels / g.groups >= ck.gw_cl_min;
+}
+
 Status unit_grad_w(const ConvKernels& ck, const ConvGeometry& g, const float* x, const float* gy,
-                   float* gw, bool accumulate) {
-  // The GEMM over positions when the ISA has one and a group fills most of its 32 channels.
-  if (ck.gw_cl != nullptr && 4 * (g.out_channels / g.groups) >= 3 * kConvGwClMo) {
-    return grad_w_cl(ck, g, x, gy, gw, accumulate);
-  }
+                   float* gw, float* gb, bool accumulate) {
+  // The GEMM over positions when the ISA has one and a group has enough channels for its tile.
+  if (unit_grad_w_sums_bias(ck, g)) return grad_w_cl(ck, g, x, gy, gw, gb, accumulate);
+  if (gb != nullptr) return Status::kInternal;  // the caller sums gb unless the path above does
   // Frame rows and gY rows start on 16-float boundaries (zero-padded): most of the tile's loads
   // then stay within one cache line (measured, 1 thread, avx512, ResNet 32->32 batch 32: 6.9 ->
   // 5.5 ms; 64->64 batch 16: 13.2 -> 10.7 ms).

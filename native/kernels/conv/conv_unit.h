@@ -1,14 +1,16 @@
 // The unit-stride convolution path (conv_unit.cc): no im2col. Each (sample, group) input is copied
-// once into a zero-padded frame of width Wp = W + 2·pad_w; an output at (h, w) is then stored at
-// flat position f = h·Wp + w, and the input it reads through tap r = (c, a, b) sits at
-// f + offs[r] with offs[r] = c·plane + a·dil_h·Wp + b·dil_w: every depth row of the implicit GEMM
-// is a contiguous run of the frame, which the ISA's tile (conv.h, ConvKernels::tile) reads in
+// once into a zero-padded frame whose rows share their padding: row stride S = max(W + pad_w, OW)
+// (a tap reading past a row's end lands in the next row's left padding); an output at (h, w) is
+// then stored at flat position f = h·S + w, and the input it reads through tap r = (c, a, b) sits
+// at f + offs[r] with offs[r] = c·plane + a·dil_h·S + b·dil_w: every depth row of the implicit
+// GEMM is a contiguous run of the frame, which the ISA's tile (conv.h, ConvKernels::tile) reads in
 // place. The w >= OW columns of f are computed and dropped. gradX of a unit-stride conv is the
 // same convolution of gY (padded by dil·(k−1) − pad) with the flipped, transposed weights;
 // gradWeight is a GEMM over positions where the ISA has ConvKernels::gw_cl and a group has at least
-// 24 output channels (vectors over channels of a channels-last gY copy times frame broadcasts);
-// otherwise dot products of gY rows with shifted frame rows (ConvKernels::gw_tile), on frames and
-// gY copies whose rows start on 64-byte boundaries (aligned loads; masked row tails).
+// gw_cl_min output channels (avx512 24, avx2 8, neon 12) (vectors over channels of a
+// channels-last gY copy times frame broadcasts); otherwise dot products of gY rows with shifted
+// frame rows (ConvKernels::gw_tile), on frames and gY copies whose rows start on 64-byte boundaries
+// (aligned loads; masked row tails).
 #pragma once
 
 #include "kernels/conv/conv.h"
@@ -38,8 +40,11 @@ Status unit_forward(const ConvKernels& ck, const ConvGeometry& g, const float* x
                     const float* bias, float* y);
 Status unit_grad_x(const ConvKernels& ck, const ConvGeometry& g, const float* w, const float* gy,
                    float* gx);
+// gb: gradBias (the same (+)= Σ gY as conv2d_backward's), only where unit_grad_w_sums_bias (the
+// gw_cl path sums it from its channels-last gY copy, saving a pass over gY); null otherwise.
 Status unit_grad_w(const ConvKernels& ck, const ConvGeometry& g, const float* x, const float* gy,
-                   float* gw, bool accumulate);
+                   float* gw, float* gb, bool accumulate);
+bool unit_grad_w_sums_bias(const ConvKernels& ck, const ConvGeometry& g);
 
 }  // namespace kernels
 }  // namespace gradguard

@@ -129,6 +129,7 @@ async function main(): Promise<void> {
   table('Linear forward + backward, (batch, in, out)', LINEAR_SHAPES, linearContenders(threadCounts), ([b, i, o]) => 6 * b * i * o);
   openblasComparison(threadCounts, peak, info.isa, probes);
   if (threadCounts.length > 1) alternatingScaling(threadCounts);
+  gemmBreakdown(peak.get(1)!, info.isa, probes);
   setNumThreads(all);
 }
 
@@ -258,6 +259,34 @@ SGEMM ${m}×${n}×${k}, ${pairs} alternating ${block * 1e3} ms blocks of 1 and $
       `per-call medians ${gf(median(all1))} / ${gf(median(allN))} GFLOP/s, ${many}t ÷ 1t ${(median(all1) / median(allN)).toFixed(2)}×; ` +
       `block pairs: worst ${ratios[0]!.toFixed(2)}×, median ${ratios[Math.floor(ratios.length / 2)]!.toFixed(2)}×, best ${ratios.at(-1)!.toFixed(2)}× (target ≥ 1.6×)`,
   );
+}
+
+/** Where 1024³ loses to the 1-thread peak (issue 15 §3), in three steps measured interleaved over
+ *  rounds on one thread: the micro-kernel alone on L1-resident panels (its own ceiling), the
+ *  driver's compute loop nest without packing (adds A from L2 and C tiles from memory: cache and
+ *  TLB), then the whole sgemm (adds packing and the driver). Each row's share of the time between
+ *  it and the row above is what that step costs. */
+function gemmBreakdown(peak1: number, isa: string, probes: ReturnType<typeof loadDevtools>): void {
+  const [m, n, k] = [1024, 1024, 1024];
+  const a = fill(m * k, 1), b = fill(k * n, 2), c = new Float32Array(m * n);
+  const rounds = quick ? 3 : 7;
+  const seconds = quick ? 0.1 : 0.3;
+  const rows: [string, () => number][] = [
+    ['micro-kernel alone, L1-resident panels', () => { let f = 0; const s = perCallMedian(() => void (f = probes.gemmKernelProbe(isa, 'l1', 500)), seconds); return f / s; }],
+    ['kernel sweep, 1024×1024 C, A from L2, no packing', () => { let f = 0; const s = perCallMedian(() => void (f = probes.gemmKernelProbe(isa, 'sweep', 2000)), seconds); return f / s; }],
+    ['full sgemm 1024³', () => { useBackend('native'); setNumThreads(1); return (2 * m * n * k) / perCallMedian(() => ops.matmul(a, b, c, { m, n, k }), seconds); }],
+  ];
+  const got = rows.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) rows.forEach(([, fn], i) => got[i]!.push(fn() / 1e9));
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  console.log(`\nSGEMM 1024³ breakdown, 1 thread, ${isa}, medians of ${rounds} interleaved rounds (peak ${peak1.toFixed(1)} GFLOP/s)\n| step | GFLOP/s | % peak | share of the time lost to this step |\n|---|---|---|---|`);
+  let prev = peak1;
+  rows.forEach(([name], i) => {
+    const g = median(got[i]!);
+    // Time per flop grows from 1/prev to 1/g: the fraction of this row's time that step added.
+    console.log(`| ${name} | ${g.toFixed(1)} | ${((100 * g) / peak1).toFixed(0)}% | ${(100 * (1 - g / prev)).toFixed(0)}% |`);
+    prev = g;
+  });
 }
 
 main().catch((err) => {

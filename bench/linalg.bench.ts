@@ -129,6 +129,7 @@ async function main(): Promise<void> {
   table('Linear forward + backward, (batch, in, out)', LINEAR_SHAPES, linearContenders(threadCounts), ([b, i, o]) => 6 * b * i * o);
   openblasComparison(threadCounts, peak, info.isa, probes);
   if (threadCounts.length > 1) alternatingScaling(threadCounts);
+  gemmBreakdown(info.isa, probes);
   setNumThreads(all);
 }
 
@@ -258,6 +259,58 @@ SGEMM ${m}×${n}×${k}, ${pairs} alternating ${block * 1e3} ms blocks of 1 and $
       `per-call medians ${gf(median(all1))} / ${gf(median(allN))} GFLOP/s, ${many}t ÷ 1t ${(median(all1) / median(allN)).toFixed(2)}×; ` +
       `block pairs: worst ${ratios[0]!.toFixed(2)}×, median ${ratios[Math.floor(ratios.length / 2)]!.toFixed(2)}×, best ${ratios.at(-1)!.toFixed(2)}× (target ≥ 1.6×)`,
   );
+}
+
+/** Where 1024³ loses to the 1-thread peak (issue 15 §3), in steps measured interleaved over rounds
+ *  on one thread: the peak FMA loop, the micro-kernel alone on L1-resident panels (its own ceiling),
+ *  the driver's compute loop nest without packing (adds A from L2 and C tiles from memory: cache and
+ *  TLB), then the whole sgemm (adds packing and the driver). Each row's last column is the share of
+ *  its time that its step added over the row above. Timed in process CPU time, medians of single
+ *  calls: at one thread the pool is idle, so that is this thread's time, and a machine shared with
+ *  other jobs (which preempt and stretch wall-clock time) barely moves it. */
+function gemmBreakdown(isa: string, probes: ReturnType<typeof loadDevtools>): void {
+  const [m, n, k] = [1024, 1024, 1024];
+  const a = fill(m * k, 1), b = fill(k * n, 2), c = new Float32Array(m * n);
+  const rounds = quick ? 3 : 7;
+  const seconds = quick ? 0.1 : 0.3;
+  const cpuSeconds = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  /** Flops per CPU second: median over single calls of fn (which returns the flops it did). */
+  const rate = (fn: () => number): number => {
+    fn();
+    const rates: number[] = [];
+    const end = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
+    while (rates.length < 5 || process.hrtime.bigint() < end) {
+      const t0 = cpuSeconds();
+      const flops = fn();
+      const dt = cpuSeconds() - t0;
+      if (dt > 0) rates.push(flops / dt);
+    }
+    rates.sort((x, y) => x - y);
+    return rates[Math.floor(rates.length / 2)]!;
+  };
+  useBackend('native');
+  setNumThreads(1);
+  const rows: [string, () => number][] = [
+    ['peak FMA loop', () => probes.fmaPeak(2e6, 1, isa)],
+    ['micro-kernel alone, L1-resident panels', () => probes.gemmKernelProbe(isa, 'l1', 2000)],
+    ['kernel sweep, 1024×1024 C, A from L2, no packing', () => probes.gemmKernelProbe(isa, 'sweep', 2000)],
+    ['full sgemm 1024³', () => (ops.matmul(a, b, c, { m, n, k }), 2 * m * n * k)],
+  ];
+  const got = rows.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) rows.forEach(([, fn], i) => got[i]!.push(rate(fn) / 1e9));
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const peak = median(got[0]!);
+  console.log(`\nSGEMM 1024³ breakdown, 1 thread, ${isa}, CPU-time medians of ${rounds} interleaved rounds\n| step | GFLOP/s | % peak | share of the time this step added |\n|---|---|---|---|`);
+  let prev = peak;
+  rows.forEach(([name], i) => {
+    const g = median(got[i]!);
+    // Time per flop grows from 1/prev to 1/g: the fraction of this row's time the step added.
+    console.log(`| ${name} | ${g.toFixed(1)} | ${((100 * g) / peak).toFixed(0)}% | ${i === 0 ? '—' : (100 * (1 - g / prev)).toFixed(0) + '%'} |`);
+    prev = g;
+  });
 }
 
 main().catch((err) => {

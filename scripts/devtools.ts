@@ -37,6 +37,12 @@ export interface Devtools {
   fmaPeak(iterations: number, threads: number, isa: string): number;
   /** The SGEMM blocking the library derived for `isa` from the CPU's reported caches (bytes; 0: not reported, fallback used). */
   gemmBlocking(isa: string): GemmBlockingInfo;
+  /**
+   * Float32 FLOPs done by `calls` full-tile calls of `isa`'s SGEMM micro-kernel on one thread, no
+   * packing: `'l1'` on one L1-resident A and B panel (the kernel's ceiling), `'sweep'` over the
+   * driver's loop nest for one depth slice of a 1024×1024 C (A from L2, C tiles from memory).
+   */
+  gemmKernelProbe(isa: string, where: 'l1' | 'sweep', calls: number): number;
   /** Throws std::bad_alloc on the calling thread or in a pool task of `threads` threads. */
   testThrowBadAlloc(where: 'caller' | 'pool', threads: number): never;
 }

@@ -7,6 +7,7 @@
 #include <napi.h>
 
 #include <atomic>
+#include <cstdint>
 #include <new>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "core/cache_info.h"
 #include "core/dispatch.h"
 #include "core/thread_pool.h"
+#include "kernels/gemm/gemm.h"
 #include "kernels/gemm/gemm_blocking.h"
 #include "kernels/stream/peak.h"
 #include "kernels/stream/stream.h"
@@ -134,6 +136,65 @@ Napi::Value GemmBlockingInfo(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// (isa, where: 'l1' | 'sweep', calls) -> float32 flops done by `calls` full-tile calls of `isa`'s
+// SGEMM micro-kernel on one thread, without packing or threads (time it from JS: flops / seconds).
+// 'l1': the same packed A panel (mr x kc) and B panel (kc x nr) every call, C one tile (ldc = nr),
+// all L1-resident: the kernel's own ceiling. 'sweep': the driver's compute loop nest for one depth
+// slice of a 1024 x 1024 C (ldc 1024, beta 1): row blocks of the blocking's mc rows, each swept
+// over every B panel, A panels from a packed 1024-row block (L2), B panels of a packed 1024-column
+// block. Against the peak and the full sgemm these split the gap into kernel, cache/TLB (C tiles,
+// A from L2) and packing plus threading. The panels hold arbitrary finite values (timing only).
+Napi::Value GemmKernelProbe(const Napi::CallbackInfo& info) {
+  GG_REQUIRE_ARGS(info, 3);
+  const std::string isa_name = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  Isa isa;
+  if (!parse_isa(isa_name.c_str(), &isa) || !isa_supported(isa)) {
+    throw_range(info.Env(), "isa must name an ISA this CPU runs, got '" + isa_name + "'");
+  }
+  const std::string where = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+  if (where != "l1" && where != "sweep") throw_range(info.Env(), "where must be 'l1' or 'sweep'");
+  const double calls_d = arg_number(info, 2, "calls");
+  if (!(calls_d >= 1 && calls_d <= 1e9)) throw_range(info.Env(), "calls must be in [1, 1e9]");
+  const size_t calls = static_cast<size_t>(calls_d);
+  const kernels::GemmKernels& k = kernels::gemm_kernels(isa);
+  const kernels::GemmBlocking& blk = kernels::gemm_blocking(isa);
+  const size_t mr = k.mr, nr = k.nr, kc = blk.kc, dim = 1024;
+  const size_t a_panels = where == "l1" ? 1 : (dim + mr - 1) / mr;
+  const size_t b_panels = where == "l1" ? 1 : dim / nr;
+  const size_t ldc = where == "l1" ? nr : dim;
+  // Over-allocated by a cache line and aligned below: the kernels read packed panels with aligned
+  // loads. 0.25 * 0.25 * kc per call keeps C finite for any call count allowed.
+  std::vector<float> a(a_panels * mr * kc + 16, 0.25f), b(b_panels * nr * kc + 16, 0.25f);
+  std::vector<float> c(a_panels * mr * ldc + 16, 0.f);
+  const auto aligned = [](std::vector<float>& v) {
+    const uintptr_t p = reinterpret_cast<uintptr_t>(v.data());
+    return reinterpret_cast<float*>((p + 63) & ~uintptr_t{63});
+  };
+  float* ap = aligned(a);
+  float* bp = aligned(b);
+  float* cp = aligned(c);
+  size_t done = 0;
+  if (where == "l1") {
+    for (; done < calls; ++done) k.micro(kc, ap, bp, cp, ldc, mr, nr, 1.f, 1.f);
+  } else {
+    // Row block by row block, as the driver walks one depth slice; stops after exactly `calls`.
+    const size_t block_panels = blk.mc / mr;
+    while (done < calls) {
+      for (size_t ib = 0; ib < a_panels; ib += block_panels) {
+        const size_t ie = ib + block_panels < a_panels ? ib + block_panels : a_panels;
+        for (size_t jp = 0; jp < b_panels; ++jp) {
+          for (size_t ip = ib; ip < ie && done < calls; ++ip, ++done) {
+            k.micro(kc, ap + ip * mr * kc, bp + jp * nr * kc, cp + ip * mr * ldc + jp * nr, ldc, mr,
+                    nr, 1.f, 1.f);
+          }
+        }
+      }
+    }
+  }
+  return Napi::Number::New(info.Env(),
+                           2.0 * static_cast<double>(mr * nr * kc) * static_cast<double>(done));
+}
+
 // ('caller' | 'pool', threads) -> never returns: throws std::bad_alloc on the calling thread or
 // inside a thread-pool task, for the test that a native exception becomes a JS Error, not an abort
 // (this addon is built with the production addon's exception flags and links the same pool).
@@ -159,6 +220,7 @@ namespace {
 
 using gradguard::addon::FmaPeak;
 using gradguard::addon::GemmBlockingInfo;
+using gradguard::addon::GemmKernelProbe;
 using gradguard::addon::StreamCopy;
 using gradguard::addon::StreamRead;
 using gradguard::addon::StreamSumSquares;
@@ -172,6 +234,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("streamTriad", Napi::Function::New(env, StreamTriad, "streamTriad"));
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak, "fmaPeak"));
   exports.Set("gemmBlocking", Napi::Function::New(env, GemmBlockingInfo, "gemmBlocking"));
+  exports.Set("gemmKernelProbe", Napi::Function::New(env, GemmKernelProbe, "gemmKernelProbe"));
   exports.Set("testThrowBadAlloc",
               Napi::Function::New(env, TestThrowBadAlloc, "testThrowBadAlloc"));
   return exports;

@@ -342,7 +342,10 @@ bool same_result(const Result& a, const Result& b) {
 
 void test_thread_determinism() {
   const int saved = num_threads();
-  const Case cases[] = {Case({5, 64, 20, 90}, 800), Case({3, 61, 9, 129}, 810)};
+  // Batch slices (rnn_test's test_thread_determinism): 2 and 3 slices, and 13 rows as 3 slices
+  // of 4, 4 and 5 at 3 threads.
+  const Case cases[] = {Case({5, 64, 20, 90}, 800), Case({3, 61, 9, 129}, 810),
+                        Case({4, 13, 7, 66}, 820)};
   for (Isa isa : test::isas()) {
     for (const Case& c : cases) {
       for (float clip : {0.f, 0.1f}) {

@@ -2,7 +2,8 @@
 // projection of all steps is one sgemm; each step is one sgemm with weight_hh (packed once per
 // call, not once per step) followed by the fused per-ISA gate kernel (rnn_gates.h: bias, gate
 // nonlinearities, cell update, h to workspace and output in one pass) split across threads by
-// batch rows. Backward mirrors it and forms the weight gradients as large sgemms after the loop.
+// batch rows; with several threads, each runs all steps of its own batch rows (for_batch_slices).
+// Backward mirrors it and forms the weight gradients as large sgemms after the loop.
 // Every result is bit-identical for any thread count: GEMMs never split k across threads and the
 // gate kernels work on whole rows.
 #include "kernels/rnn/rnn.h"
@@ -29,7 +30,8 @@ thread_local ScratchBuffer t_step_cat;    // [w_hh | w_ih] and a backward step's
 thread_local ScratchBuffer t_weight_t;    // transposed weight gradients and every step's h_{t-1}
 
 // Runs fn(row_begin, row_end) over the batch rows of one step, split across the pool once the step
-// is big enough to pay for a parallel region (each row's result is the same either way).
+// is big enough to pay for a parallel region (each row's result is the same either way). Inside a
+// batch slice's task (for_batch_slices) it runs inline.
 template <typename F>
 void for_rows(size_t rows, size_t floats_per_row, const F& fn) {
   constexpr size_t kMinParallelFloats = 16384;
@@ -39,6 +41,40 @@ void for_rows(size_t rows, size_t floats_per_row, const F& fn) {
     return;
   }
   parallel_for(0, rows, (rows + threads - 1) / threads, fn);
+}
+
+// Runs a whole time loop as fn(row_begin, row_end) -> Status over contiguous slices of the batch,
+// one per thread, and returns the first slice's error. Every sample's recurrence reads only its own
+// rows (its step product with W_hh, its gates, its clipping), so a thread can run all T steps of
+// its rows alone: one fork/join per call instead of two per step (the step GEMM's and the gate
+// kernel's: 400 hand-offs per forward + backward on the LSTM bench case, each waiting for the
+// slower thread). The step products of a slice then run inline in its task. Each slice keeps at
+// least kMinSliceRows rows: every thread streams all of the packed weights once per step, so a
+// slice needs a few rows to reuse them; a smaller batch runs as one slice on the calling thread,
+// where the step GEMM and for_rows still use the pool. Rows give the same bits whatever slice
+// computes them (sgemm's results do not depend on the row partition), so the split does not change
+// any result.
+template <typename F>
+Status for_batch_slices(size_t batch, const F& fn) {
+  constexpr size_t kMinSliceRows = 4;
+  const size_t threads = static_cast<size_t>(num_threads());
+  size_t slices = batch / kMinSliceRows;
+  if (slices > threads) slices = threads;
+  if (slices <= 1) return fn(size_t{0}, batch);
+  constexpr size_t kMaxSlices = 1024;  // set_num_threads' clamp
+  Status status[kMaxSlices];
+  for (size_t q = 0; q < slices; ++q) status[q] = Status::kOk;
+  parallel_parts([&](size_t part, size_t parts) {
+    // parts is the pool's size when the job started (it may have been resized since num_threads()
+    // answered): cut into at most that many slices, the same cut in every part.
+    const size_t n = slices < parts ? slices : parts;
+    if (part >= n) return;
+    status[part] = fn(batch * part / n, batch * (part + 1) / n);
+  });
+  for (size_t q = 0; q < slices; ++q) {
+    if (status[q] != Status::kOk) return status[q];
+  }
+  return Status::kOk;
 }
 
 // sum[j] (float64) of the columns of m [rows, cols] (row stride ld), each column summed in row
@@ -195,36 +231,49 @@ Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d
     gh = t_gru_step.get(B * GH);
     if (gh == nullptr) return Status::kOutOfMemory;
   }
-  const float* h_prev = h0;
-  const float* c_prev = c0;
-  for (size_t t = 0; t < T && B > 0; ++t) {
-    float* gt = gates + t * B * GH;
-    s = sgemm_packed(isa, false, B, GH, H, 1.f, h_prev, H, packed, gru ? 0.f : 1.f, gru ? gh : gt,
-                     GH);
-    if (s != Status::kOk) return s;
-    float* ht = hidden + t * B * H;
-    float* ot = output + t * B * H;
-    if (gru) {
-      float* hnt = hns + t * B * H;
-      for_rows(B, GH, [&](size_t lo, size_t hi) {
-        gk.gru_forward(hi - lo, H, gt + lo * GH, gh + lo * GH, bias_p, h_prev + lo * H,
-                       hnt + lo * H, ht + lo * H, ot + lo * H);
-      });
-    } else if (lstm) {
-      float* ct = cells + t * B * H;
-      for_rows(B, GH, [&](size_t lo, size_t hi) {
-        gk.lstm_forward(hi - lo, H, gt + lo * GH, bias_p, c_prev + lo * H, ct + lo * H, ht + lo * H,
-                        ot + lo * H);
-      });
-      c_prev = ct;
-    } else {
-      const bool relu = mode == RecurrentMode::kRnnRelu;
-      for_rows(B, GH, [&](size_t lo, size_t hi) {
-        gk.rnn_forward(relu, hi - lo, H, ht + lo * H, bias_p, ot + lo * H);
-      });
+  // The time loop over batch rows [lo, hi) (for_batch_slices); row r of every [B, ...] array at
+  // r * its row width.
+  const auto forward_rows = [&](size_t lo, size_t hi) {
+    const size_t rows = hi - lo;
+    const float* h_prev = h0 + lo * H;
+    const float* c_prev = lstm ? c0 + lo * H : nullptr;
+    for (size_t t = 0; t < T; ++t) {
+      float* gt = gates + (t * B + lo) * GH;
+      float* ght = gru ? gh + lo * GH : nullptr;
+      const Status st = sgemm_packed(isa, false, rows, GH, H, 1.f, h_prev, H, packed,
+                                     gru ? 0.f : 1.f, gru ? ght : gt, GH);
+      if (st != Status::kOk) return st;
+      float* ht = hidden + (t * B + lo) * H;
+      float* ot = output + (t * B + lo) * H;
+      if (gru) {
+        float* hnt = hns + (t * B + lo) * H;
+        for_rows(rows, GH, [&](size_t a, size_t b) {
+          gk.gru_forward(b - a, H, gt + a * GH, ght + a * GH, bias_p, h_prev + a * H, hnt + a * H,
+                         ht + a * H, ot + a * H);
+        });
+      } else if (lstm) {
+        float* ct = cells + (t * B + lo) * H;
+        for_rows(rows, GH, [&](size_t a, size_t b) {
+          gk.lstm_forward(b - a, H, gt + a * GH, bias_p, c_prev + a * H, ct + a * H, ht + a * H,
+                          ot + a * H);
+        });
+        c_prev = ct;
+      } else {
+        const bool relu = mode == RecurrentMode::kRnnRelu;
+        for_rows(rows, GH, [&](size_t a, size_t b) {
+          gk.rnn_forward(relu, b - a, H, ht + a * H, bias_p, ot + a * H);
+        });
+      }
+      h_prev = ht;
     }
-    h_prev = ht;
+    return Status::kOk;
+  };
+  if (T > 0 && B > 0) {
+    s = for_batch_slices(B, forward_rows);
+    if (s != Status::kOk) return s;
   }
+  const float* h_prev = T > 0 ? hidden + (T - 1) * B * H : h0;
+  const float* c_prev = T > 0 && lstm ? cells + (T - 1) * B * H : c0;
   if (B * H > 0) {
     std::memcpy(h_n, h_prev, B * H * sizeof(float));
     if (lstm) std::memcpy(c_n, c_prev, B * H * sizeof(float));
@@ -292,47 +341,61 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
                         : sgemm_pack_b(isa, false, GH, H, w_hh, H, packed);
     if (s != Status::kOk) return s;
   }
-  for (size_t t = T; t-- > 0 && B > 0;) {
-    const float* gt = gates + t * B * GH;
-    float* dg = dgs + t * B * GH;
-    const float* go = grad_output ? grad_output + t * B * H : nullptr;
-    if (gru) {
-      float* dght = dgh + t * B * GH;
-      const float* hnt = hns + t * B * H;
-      const float* hp = t > 0 ? hidden + (t - 1) * B * H : h0;
-      for_rows(B, GH, [&](size_t lo, size_t hi) {
-        gk.gru_backward(hi - lo, H, gt + lo * GH, hnt + lo * H, hp + lo * H, dh + lo * H,
-                        go ? go + lo * H : nullptr, clip, dg + lo * GH, dght + lo * GH);
-      });
-      // dh_{t-1} = dh_t * z (left in dh by the gate kernel) + dgh_t * w_hh
-      Status s = sgemm_packed(isa, false, B, H, GH, 1.f, dght, GH, packed, 1.f, dh, H);
-      if (s != Status::kOk) return s;
-      continue;
+  // The time loop over batch rows [lo, hi) (for_batch_slices), as the forward's.
+  const auto backward_rows = [&](size_t lo, size_t hi) {
+    const size_t rows = hi - lo;
+    float* dhs = dh + lo * H;
+    float* dcs = dc + lo * H;
+    for (size_t t = T; t-- > 0;) {
+      const size_t o = t * B + lo;  // this slice's first row in the [T, B, ...] arrays
+      const float* gt = gates + o * GH;
+      float* dg = dgs + o * GH;
+      const float* go = grad_output ? grad_output + o * H : nullptr;
+      if (gru) {
+        float* dght = dgh + o * GH;
+        const float* hnt = hns + o * H;
+        const float* hp = t > 0 ? hidden + (o - B) * H : h0 + lo * H;
+        for_rows(rows, GH, [&](size_t a, size_t b) {
+          gk.gru_backward(b - a, H, gt + a * GH, hnt + a * H, hp + a * H, dhs + a * H,
+                          go ? go + a * H : nullptr, clip, dg + a * GH, dght + a * GH);
+        });
+        // dh_{t-1} = dh_t * z (left in dh by the gate kernel) + dgh_t * w_hh
+        const Status st = sgemm_packed(isa, false, rows, H, GH, 1.f, dght, GH, packed, 1.f, dhs, H);
+        if (st != Status::kOk) return st;
+        continue;
+      }
+      if (!lstm) {
+        const bool relu = mode == RecurrentMode::kRnnRelu;
+        for_rows(rows, GH, [&](size_t a, size_t b) {
+          gk.rnn_backward(relu, b - a, H, gt + a * H, dhs + a * H, go ? go + a * H : nullptr, clip,
+                          dg + a * H);
+        });
+      } else {
+        const float* ct = cells + o * H;
+        const float* cp = t > 0 ? cells + (o - B) * H : c0 + lo * H;
+        for_rows(rows, GH, [&](size_t a, size_t b) {
+          gk.lstm_backward(b - a, H, gt + a * GH, ct + a * H, cp + a * H, dhs + a * H,
+                           go ? go + a * H : nullptr, clip, dcs + a * H, dg + a * GH);
+        });
+      }
+      // [dh_{t-1} | grad_x_t] = dgates_t * [w_hh | w_ih]
+      float* so = step_out + lo * n_step;
+      const Status st =
+          sgemm_packed(isa, false, rows, n_step, GH, 1.f, dg, GH, packed, 0.f, so, n_step);
+      if (st != Status::kOk) return st;
+      float* gxt = grad_x + o * I;
+      // An empty input (I == 0) or hidden state (H == 0) may come with a null array: memcpy must
+      // not see it even for 0 bytes (undefined behaviour; fuzz_rnn's seed corpus has such a shape).
+      for (size_t b = 0; b < rows; ++b) {
+        if (H > 0) std::memcpy(dhs + b * H, so + b * n_step, H * sizeof(float));
+        if (fused_gx && I > 0) std::memcpy(gxt + b * I, so + b * n_step + H, I * sizeof(float));
+      }
     }
-    if (!lstm) {
-      const bool relu = mode == RecurrentMode::kRnnRelu;
-      for_rows(B, GH, [&](size_t lo, size_t hi) {
-        gk.rnn_backward(relu, hi - lo, H, gt + lo * H, dh + lo * H, go ? go + lo * H : nullptr,
-                        clip, dg + lo * H);
-      });
-    } else {
-      const float* ct = cells + t * B * H;
-      const float* cp = t > 0 ? cells + (t - 1) * B * H : c0;
-      for_rows(B, GH, [&](size_t lo, size_t hi) {
-        gk.lstm_backward(hi - lo, H, gt + lo * GH, ct + lo * H, cp + lo * H, dh + lo * H,
-                         go ? go + lo * H : nullptr, clip, dc + lo * H, dg + lo * GH);
-      });
-    }
-    // [dh_{t-1} | grad_x_t] = dgates_t * [w_hh | w_ih]
-    Status s = sgemm_packed(isa, false, B, n_step, GH, 1.f, dg, GH, packed, 0.f, step_out, n_step);
-    if (s != Status::kOk) return s;
-    float* gxt = grad_x + t * B * I;
-    // An empty input (I == 0) or hidden state (H == 0) may come with a null array: memcpy must
-    // not see it even for 0 bytes (undefined behaviour; fuzz_rnn's seed corpus has such a shape).
-    for (size_t b = 0; b < B; ++b) {
-      if (H > 0) std::memcpy(dh + b * H, step_out + b * n_step, H * sizeof(float));
-      if (fused_gx && I > 0) std::memcpy(gxt + b * I, step_out + b * n_step + H, I * sizeof(float));
-    }
+    return Status::kOk;
+  };
+  if (T > 0 && B > 0) {
+    const Status st = for_batch_slices(B, backward_rows);
+    if (st != Status::kOk) return st;
   }
   if (B * H > 0) {
     std::memcpy(grad_h0, dh, B * H * sizeof(float));

@@ -2,7 +2,8 @@
 // projection of all steps is one sgemm; each step is one sgemm with weight_hh (packed once per
 // call, not once per step) followed by the fused per-ISA gate kernel (rnn_gates.h: bias, gate
 // nonlinearities, cell update, h to workspace and output in one pass) split across threads by
-// batch rows; with several threads, each runs all steps of its own batch rows (for_batch_slices).
+// batch rows; with several threads, each step's product and gate kernel run together on a slice of
+// the batch per thread (for_batch_slices).
 // Backward mirrors it and forms the weight gradients as large sgemms after the loop.
 // Every result is bit-identical for any thread count: GEMMs never split k across threads and the
 // gate kernels work on whole rows.
@@ -29,6 +30,15 @@ thread_local ScratchBuffer t_gru_step;    // a GRU forward step's h_{t-1} W_hh^T
 thread_local ScratchBuffer t_step_cat;    // [w_hh | w_ih] and a backward step's [dh | grad_x]
 thread_local ScratchBuffer t_weight_t;    // transposed weight gradients and every step's h_{t-1}
 
+// Steps per parallel region of the time loops (for_batch_slices). Whole sequences per region (one
+// fork/join per call) won in quiet moments on the 2-core development VM but lost badly under load:
+// a slice is then tens of milliseconds of work that waits for a descheduled thread. With one step
+// per region a late thread costs at most a step, and the pool's caller runs a part whose worker has
+// not started. Interleaved medians, LSTM 128->256 T100 B32, AVX-512, 2 threads, loaded VM: forward
+// 27.7 ms (1 step) / 36.2 (4) / 54.0 (all) against 42.2 with the two regions per step before;
+// backward 49.7 / 63.6 / 109.3 against 49.7.
+constexpr size_t kStepsPerRegion = 1;
+
 // Runs fn(row_begin, row_end) over the batch rows of one step, split across the pool once the step
 // is big enough to pay for a parallel region (each row's result is the same either way). Inside a
 // batch slice's task (for_batch_slices) it runs inline.
@@ -43,17 +53,15 @@ void for_rows(size_t rows, size_t floats_per_row, const F& fn) {
   parallel_for(0, rows, (rows + threads - 1) / threads, fn);
 }
 
-// Runs a whole time loop as fn(row_begin, row_end) -> Status over contiguous slices of the batch,
-// one per thread, and returns the first slice's error. Every sample's recurrence reads only its own
-// rows (its step product with W_hh, its gates, its clipping), so a thread can run all T steps of
-// its rows alone: one fork/join per call instead of two per step (the step GEMM's and the gate
-// kernel's: 400 hand-offs per forward + backward on the LSTM bench case, each waiting for the
-// slower thread). The step products of a slice then run inline in its task. Each slice keeps at
-// least kMinSliceRows rows: every thread streams all of the packed weights once per step, so a
-// slice needs a few rows to reuse them; a smaller batch runs as one slice on the calling thread,
-// where the step GEMM and for_rows still use the pool. Rows give the same bits whatever slice
-// computes them (sgemm's results do not depend on the row partition), so the split does not change
-// any result.
+// Runs fn(row_begin, row_end) -> Status over contiguous slices of the batch, one per thread, and
+// returns the first slice's error. A sample's recurrence reads only its own rows (its step product
+// with W_hh, its gates, its clipping), so one task can run a step's product and gate kernel for its
+// rows back to back: one fork/join per step instead of two (the step GEMM's, then the gate
+// kernel's). Each slice keeps at least kMinSliceRows rows: every thread streams all of the packed
+// weights, so a slice needs a few rows to reuse them; a smaller batch runs as one slice on the
+// calling thread, where the step GEMM and for_rows still use the pool. Rows give the same bits
+// whatever slice computes them (sgemm's results do not depend on the row partition), so the split
+// does not change any result.
 template <typename F>
 Status for_batch_slices(size_t batch, const F& fn) {
   constexpr size_t kMinSliceRows = 4;
@@ -149,7 +157,7 @@ Status weight_grads(Isa isa, const RecurrentDims& d, size_t G, const float* x, c
   // rows more often than I or H alone). A GRU keeps the two apart (x is read in place) and copies
   // only h_{t-1}. The copies go through a buffer of at most kChunkRows rows, the products
   // accumulating chunk after chunk in step order, so long sequences need no T*B-row copy.
-  constexpr size_t kChunkRows = 8192;
+  constexpr size_t kChunkRows = 8192, kCopyGrain = 256;
   const bool shared = dgh == dgi;
   const size_t ld = shared ? I + H : H;
   const size_t chunk = TB < kChunkRows ? TB : kChunkRows;
@@ -164,11 +172,15 @@ Status weight_grads(Isa isa, const RecurrentDims& d, size_t G, const float* x, c
   }
   for (size_t r0 = 0; r0 < TB; r0 += chunk) {
     const size_t rows = TB - r0 < chunk ? TB - r0 : chunk;
-    for (size_t i = 0; i < rows; ++i) {
-      const size_t r = r0 + i;
-      if (shared) std::memcpy(xh + i * ld, x + r * I, I * sizeof(float));
-      std::memcpy(hp + i * ld, r < B ? h0 + r * H : hidden + (r - B) * H, H * sizeof(float));
-    }
+    // Split across threads (a plain copy: same bits): 5 MB on the LSTM bench case, which on one
+    // thread was a serial stretch of the 2-thread backward.
+    parallel_for(0, rows, kCopyGrain, [&](size_t lo, size_t hi) {
+      for (size_t i = lo; i < hi; ++i) {
+        const size_t r = r0 + i;
+        if (shared) std::memcpy(xh + i * ld, x + r * I, I * sizeof(float));
+        std::memcpy(hp + i * ld, r < B ? h0 + r * H : hidden + (r - B) * H, H * sizeof(float));
+      }
+    });
     const float beta = r0 == 0 ? 0.f : 1.f;
     if (shared) {
       s = sgemm(isa, true, false, I + H, GH, rows, 1.f, xh, ld, dgi + r0 * GH, GH, beta, wt, GH);
@@ -231,13 +243,13 @@ Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d
     gh = t_gru_step.get(B * GH);
     if (gh == nullptr) return Status::kOutOfMemory;
   }
-  // The time loop over batch rows [lo, hi) (for_batch_slices); row r of every [B, ...] array at
+  // Steps [t0, t1) of batch rows [lo, hi) (for_batch_slices); row r of every [B, ...] array at
   // r * its row width.
-  const auto forward_rows = [&](size_t lo, size_t hi) {
+  const auto forward_rows = [&](size_t lo, size_t hi, size_t t0, size_t t1) {
     const size_t rows = hi - lo;
-    const float* h_prev = h0 + lo * H;
-    const float* c_prev = lstm ? c0 + lo * H : nullptr;
-    for (size_t t = 0; t < T; ++t) {
+    const float* h_prev = t0 == 0 ? h0 + lo * H : hidden + ((t0 - 1) * B + lo) * H;
+    const float* c_prev = !lstm ? nullptr : t0 == 0 ? c0 + lo * H : cells + ((t0 - 1) * B + lo) * H;
+    for (size_t t = t0; t < t1; ++t) {
       float* gt = gates + (t * B + lo) * GH;
       float* ght = gru ? gh + lo * GH : nullptr;
       const Status st = sgemm_packed(isa, false, rows, GH, H, 1.f, h_prev, H, packed,
@@ -269,7 +281,10 @@ Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d
     return Status::kOk;
   };
   if (T > 0 && B > 0) {
-    s = for_batch_slices(B, forward_rows);
+    for (size_t t0 = 0; t0 < T && s == Status::kOk; t0 += kStepsPerRegion) {
+      const size_t t1 = T - t0 < kStepsPerRegion ? T : t0 + kStepsPerRegion;
+      s = for_batch_slices(B, [&](size_t lo, size_t hi) { return forward_rows(lo, hi, t0, t1); });
+    }
     if (s != Status::kOk) return s;
   }
   const float* h_prev = T > 0 ? hidden + (T - 1) * B * H : h0;
@@ -317,10 +332,12 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
   if (fused_gx && packed_floats > 0) {
     wcat = t_step_cat.get(GH * n_step + B * n_step);
     if (wcat == nullptr) return Status::kOutOfMemory;
-    for (size_t g = 0; g < GH; ++g) {
-      std::memcpy(wcat + g * n_step, w_hh + g * H, H * sizeof(float));
-      std::memcpy(wcat + g * n_step + H, w_ih + g * I, I * sizeof(float));
-    }
+    parallel_for(0, GH, 256, [&](size_t lo, size_t hi) {  // a plain copy: same bits
+      for (size_t g = lo; g < hi; ++g) {
+        std::memcpy(wcat + g * n_step, w_hh + g * H, H * sizeof(float));
+        std::memcpy(wcat + g * n_step + H, w_ih + g * I, I * sizeof(float));
+      }
+    });
   }
   float* step_out = wcat != nullptr ? wcat + GH * n_step : nullptr;
   float* dgh = gru ? dgs + T * B * GH : dgs;  // the recurrent side's gate gradients
@@ -341,12 +358,12 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
                         : sgemm_pack_b(isa, false, GH, H, w_hh, H, packed);
     if (s != Status::kOk) return s;
   }
-  // The time loop over batch rows [lo, hi) (for_batch_slices), as the forward's.
-  const auto backward_rows = [&](size_t lo, size_t hi) {
+  // Steps t1 - 1 down to t0 of batch rows [lo, hi) (for_batch_slices), as the forward's.
+  const auto backward_rows = [&](size_t lo, size_t hi, size_t t0, size_t t1) {
     const size_t rows = hi - lo;
     float* dhs = dh + lo * H;
     float* dcs = dc + lo * H;
-    for (size_t t = T; t-- > 0;) {
+    for (size_t t = t1; t-- > t0;) {
       const size_t o = t * B + lo;  // this slice's first row in the [T, B, ...] arrays
       const float* gt = gates + o * GH;
       float* dg = dgs + o * GH;
@@ -394,8 +411,13 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
     return Status::kOk;
   };
   if (T > 0 && B > 0) {
-    const Status st = for_batch_slices(B, backward_rows);
-    if (st != Status::kOk) return st;
+    for (size_t t1 = T; t1 > 0;) {
+      const size_t t0 = t1 > kStepsPerRegion ? t1 - kStepsPerRegion : 0;
+      const Status st =
+          for_batch_slices(B, [&](size_t lo, size_t hi) { return backward_rows(lo, hi, t0, t1); });
+      if (st != Status::kOk) return st;
+      t1 = t0;
+    }
   }
   if (B * H > 0) {
     std::memcpy(grad_h0, dh, B * H * sizeof(float));

@@ -159,11 +159,8 @@ bool same_result(const Result& a, const Result& b) {
          bits_equal(a.gbih, b.gbih) && bits_equal(a.gbhh, b.gbhh);
 }
 
-// Shapes big enough for the step kernels and GEMMs to split across threads. The time loops run
-// over batch slices of at least 4 rows, one per thread: a batch of 64 or 61 gives 2 and 3 slices
-// (61 = 20 + 20 + 21 rows, micro-tile tails other than one thread's), 9 gives 2 slices at both
-// thread counts (fewer slices than threads), 5 a single slice whose step GEMMs and gate kernels use
-// the pool themselves.
+// Shapes big enough for the step kernels and GEMMs to split across threads, and small batches (9
+// and 5 rows: fewer rows than a micro-tile, split unevenly between 2 and 3 threads).
 void test_thread_determinism() {
   const int saved = num_threads();
   const Case cases[] = {Case(RecurrentMode::kLstm, {5, 64, 20, 70}, 400),

@@ -2,9 +2,7 @@
 // projection of all steps is one sgemm; each step is one sgemm with weight_hh (packed once per
 // call, not once per step) followed by the fused per-ISA gate kernel (rnn_gates.h: bias, gate
 // nonlinearities, cell update, h to workspace and output in one pass) split across threads by
-// batch rows; with several threads, each step's product and gate kernel run together on a slice of
-// the batch per thread (for_batch_slices).
-// Backward mirrors it and forms the weight gradients as large sgemms after the loop.
+// batch rows. Backward mirrors it and forms the weight gradients as large sgemms after the loop.
 // Every result is bit-identical for any thread count: GEMMs never split k across threads and the
 // gate kernels work on whole rows.
 #include "kernels/rnn/rnn.h"
@@ -30,18 +28,13 @@ thread_local ScratchBuffer t_gru_step;    // a GRU forward step's h_{t-1} W_hh^T
 thread_local ScratchBuffer t_step_cat;    // [w_hh | w_ih] and a backward step's [dh | grad_x]
 thread_local ScratchBuffer t_weight_t;    // transposed weight gradients and every step's h_{t-1}
 
-// Steps per parallel region of the time loops (for_batch_slices). Whole sequences per region (one
-// fork/join per call) won in quiet moments on the 2-core development VM but lost badly under load:
-// a slice is then tens of milliseconds of work that waits for a descheduled thread. With one step
-// per region a late thread costs at most a step, and the pool's caller runs a part whose worker has
-// not started. Interleaved medians, LSTM 128->256 T100 B32, AVX-512, 2 threads, loaded VM: forward
-// 27.7 ms (1 step) / 36.2 (4) / 54.0 (all) against 42.2 with the two regions per step before;
-// backward 49.7 / 63.6 / 109.3 against 49.7.
-constexpr size_t kStepsPerRegion = 1;
-
 // Runs fn(row_begin, row_end) over the batch rows of one step, split across the pool once the step
-// is big enough to pay for a parallel region (each row's result is the same either way). Inside a
-// batch slice's task (for_batch_slices) it runs inline.
+// is big enough to pay for a parallel region (each row's result is the same either way).
+// (Tried and dropped: running a step's product and gate kernel together on a batch slice per
+// thread, one parallel region per step, or per sequence. With batch 32 each thread's 16-row product
+// leaves a 2-row tail next to the 14-row AVX-512 tile (the column split here keeps 14 + 14 + 4),
+// and whole-sequence slices wait tens of ms for a descheduled thread: paired interleaved rounds,
+// LSTM 128->256 T100 B32, 2 threads, loaded 2-core VM: 1.04-1.13x the time of this code.)
 template <typename F>
 void for_rows(size_t rows, size_t floats_per_row, const F& fn) {
   constexpr size_t kMinParallelFloats = 16384;
@@ -51,38 +44,6 @@ void for_rows(size_t rows, size_t floats_per_row, const F& fn) {
     return;
   }
   parallel_for(0, rows, (rows + threads - 1) / threads, fn);
-}
-
-// Runs fn(row_begin, row_end) -> Status over contiguous slices of the batch, one per thread, and
-// returns the first slice's error. A sample's recurrence reads only its own rows (its step product
-// with W_hh, its gates, its clipping), so one task can run a step's product and gate kernel for its
-// rows back to back: one fork/join per step instead of two (the step GEMM's, then the gate
-// kernel's). Each slice keeps at least kMinSliceRows rows: every thread streams all of the packed
-// weights, so a slice needs a few rows to reuse them; a smaller batch runs as one slice on the
-// calling thread, where the step GEMM and for_rows still use the pool. Rows give the same bits
-// whatever slice computes them (sgemm's results do not depend on the row partition), so the split
-// does not change any result.
-template <typename F>
-Status for_batch_slices(size_t batch, const F& fn) {
-  constexpr size_t kMinSliceRows = 4;
-  const size_t threads = static_cast<size_t>(num_threads());
-  size_t slices = batch / kMinSliceRows;
-  if (slices > threads) slices = threads;
-  if (slices <= 1) return fn(size_t{0}, batch);
-  constexpr size_t kMaxSlices = 1024;  // set_num_threads' clamp
-  Status status[kMaxSlices];
-  for (size_t q = 0; q < slices; ++q) status[q] = Status::kOk;
-  parallel_parts([&](size_t part, size_t parts) {
-    // parts is the pool's size when the job started (it may have been resized since num_threads()
-    // answered): cut into at most that many slices, the same cut in every part.
-    const size_t n = slices < parts ? slices : parts;
-    if (part >= n) return;
-    status[part] = fn(batch * part / n, batch * (part + 1) / n);
-  });
-  for (size_t q = 0; q < slices; ++q) {
-    if (status[q] != Status::kOk) return status[q];
-  }
-  return Status::kOk;
 }
 
 // sum[j] (float64) of the columns of m [rows, cols] (row stride ld), each column summed in row
@@ -172,8 +133,8 @@ Status weight_grads(Isa isa, const RecurrentDims& d, size_t G, const float* x, c
   }
   for (size_t r0 = 0; r0 < TB; r0 += chunk) {
     const size_t rows = TB - r0 < chunk ? TB - r0 : chunk;
-    // Split across threads (a plain copy: same bits): 5 MB on the LSTM bench case, which on one
-    // thread was a serial stretch of the 2-thread backward.
+    // Split across threads (a plain copy: same bits): 5 MB on the LSTM bench case, a serial
+    // stretch of the 2-thread backward on one thread.
     parallel_for(0, rows, kCopyGrain, [&](size_t lo, size_t hi) {
       for (size_t i = lo; i < hi; ++i) {
         const size_t r = r0 + i;
@@ -243,52 +204,36 @@ Status recurrent_forward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& d
     gh = t_gru_step.get(B * GH);
     if (gh == nullptr) return Status::kOutOfMemory;
   }
-  // Steps [t0, t1) of batch rows [lo, hi) (for_batch_slices); row r of every [B, ...] array at
-  // r * its row width.
-  const auto forward_rows = [&](size_t lo, size_t hi, size_t t0, size_t t1) {
-    const size_t rows = hi - lo;
-    const float* h_prev = t0 == 0 ? h0 + lo * H : hidden + ((t0 - 1) * B + lo) * H;
-    const float* c_prev = !lstm ? nullptr : t0 == 0 ? c0 + lo * H : cells + ((t0 - 1) * B + lo) * H;
-    for (size_t t = t0; t < t1; ++t) {
-      float* gt = gates + (t * B + lo) * GH;
-      float* ght = gru ? gh + lo * GH : nullptr;
-      const Status st = sgemm_packed(isa, false, rows, GH, H, 1.f, h_prev, H, packed,
-                                     gru ? 0.f : 1.f, gru ? ght : gt, GH);
-      if (st != Status::kOk) return st;
-      float* ht = hidden + (t * B + lo) * H;
-      float* ot = output + (t * B + lo) * H;
-      if (gru) {
-        float* hnt = hns + (t * B + lo) * H;
-        for_rows(rows, GH, [&](size_t a, size_t b) {
-          gk.gru_forward(b - a, H, gt + a * GH, ght + a * GH, bias_p, h_prev + a * H, hnt + a * H,
-                         ht + a * H, ot + a * H);
-        });
-      } else if (lstm) {
-        float* ct = cells + (t * B + lo) * H;
-        for_rows(rows, GH, [&](size_t a, size_t b) {
-          gk.lstm_forward(b - a, H, gt + a * GH, bias_p, c_prev + a * H, ct + a * H, ht + a * H,
-                          ot + a * H);
-        });
-        c_prev = ct;
-      } else {
-        const bool relu = mode == RecurrentMode::kRnnRelu;
-        for_rows(rows, GH, [&](size_t a, size_t b) {
-          gk.rnn_forward(relu, b - a, H, ht + a * H, bias_p, ot + a * H);
-        });
-      }
-      h_prev = ht;
-    }
-    return Status::kOk;
-  };
-  if (T > 0 && B > 0) {
-    for (size_t t0 = 0; t0 < T && s == Status::kOk; t0 += kStepsPerRegion) {
-      const size_t t1 = T - t0 < kStepsPerRegion ? T : t0 + kStepsPerRegion;
-      s = for_batch_slices(B, [&](size_t lo, size_t hi) { return forward_rows(lo, hi, t0, t1); });
-    }
+  const float* h_prev = h0;
+  const float* c_prev = c0;
+  for (size_t t = 0; t < T && B > 0; ++t) {
+    float* gt = gates + t * B * GH;
+    s = sgemm_packed(isa, false, B, GH, H, 1.f, h_prev, H, packed, gru ? 0.f : 1.f, gru ? gh : gt,
+                     GH);
     if (s != Status::kOk) return s;
+    float* ht = hidden + t * B * H;
+    float* ot = output + t * B * H;
+    if (gru) {
+      float* hnt = hns + t * B * H;
+      for_rows(B, GH, [&](size_t lo, size_t hi) {
+        gk.gru_forward(hi - lo, H, gt + lo * GH, gh + lo * GH, bias_p, h_prev + lo * H,
+                       hnt + lo * H, ht + lo * H, ot + lo * H);
+      });
+    } else if (lstm) {
+      float* ct = cells + t * B * H;
+      for_rows(B, GH, [&](size_t lo, size_t hi) {
+        gk.lstm_forward(hi - lo, H, gt + lo * GH, bias_p, c_prev + lo * H, ct + lo * H, ht + lo * H,
+                        ot + lo * H);
+      });
+      c_prev = ct;
+    } else {
+      const bool relu = mode == RecurrentMode::kRnnRelu;
+      for_rows(B, GH, [&](size_t lo, size_t hi) {
+        gk.rnn_forward(relu, hi - lo, H, ht + lo * H, bias_p, ot + lo * H);
+      });
+    }
+    h_prev = ht;
   }
-  const float* h_prev = T > 0 ? hidden + (T - 1) * B * H : h0;
-  const float* c_prev = T > 0 && lstm ? cells + (T - 1) * B * H : c0;
   if (B * H > 0) {
     std::memcpy(h_n, h_prev, B * H * sizeof(float));
     if (lstm) std::memcpy(c_n, c_prev, B * H * sizeof(float));
@@ -358,65 +303,46 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
                         : sgemm_pack_b(isa, false, GH, H, w_hh, H, packed);
     if (s != Status::kOk) return s;
   }
-  // Steps t1 - 1 down to t0 of batch rows [lo, hi) (for_batch_slices), as the forward's.
-  const auto backward_rows = [&](size_t lo, size_t hi, size_t t0, size_t t1) {
-    const size_t rows = hi - lo;
-    float* dhs = dh + lo * H;
-    float* dcs = dc + lo * H;
-    for (size_t t = t1; t-- > t0;) {
-      const size_t o = t * B + lo;  // this slice's first row in the [T, B, ...] arrays
-      const float* gt = gates + o * GH;
-      float* dg = dgs + o * GH;
-      const float* go = grad_output ? grad_output + o * H : nullptr;
-      if (gru) {
-        float* dght = dgh + o * GH;
-        const float* hnt = hns + o * H;
-        const float* hp = t > 0 ? hidden + (o - B) * H : h0 + lo * H;
-        for_rows(rows, GH, [&](size_t a, size_t b) {
-          gk.gru_backward(b - a, H, gt + a * GH, hnt + a * H, hp + a * H, dhs + a * H,
-                          go ? go + a * H : nullptr, clip, dg + a * GH, dght + a * GH);
-        });
-        // dh_{t-1} = dh_t * z (left in dh by the gate kernel) + dgh_t * w_hh
-        const Status st = sgemm_packed(isa, false, rows, H, GH, 1.f, dght, GH, packed, 1.f, dhs, H);
-        if (st != Status::kOk) return st;
-        continue;
-      }
-      if (!lstm) {
-        const bool relu = mode == RecurrentMode::kRnnRelu;
-        for_rows(rows, GH, [&](size_t a, size_t b) {
-          gk.rnn_backward(relu, b - a, H, gt + a * H, dhs + a * H, go ? go + a * H : nullptr, clip,
-                          dg + a * H);
-        });
-      } else {
-        const float* ct = cells + o * H;
-        const float* cp = t > 0 ? cells + (o - B) * H : c0 + lo * H;
-        for_rows(rows, GH, [&](size_t a, size_t b) {
-          gk.lstm_backward(b - a, H, gt + a * GH, ct + a * H, cp + a * H, dhs + a * H,
-                           go ? go + a * H : nullptr, clip, dcs + a * H, dg + a * GH);
-        });
-      }
-      // [dh_{t-1} | grad_x_t] = dgates_t * [w_hh | w_ih]
-      float* so = step_out + lo * n_step;
-      const Status st =
-          sgemm_packed(isa, false, rows, n_step, GH, 1.f, dg, GH, packed, 0.f, so, n_step);
-      if (st != Status::kOk) return st;
-      float* gxt = grad_x + o * I;
-      // An empty input (I == 0) or hidden state (H == 0) may come with a null array: memcpy must
-      // not see it even for 0 bytes (undefined behaviour; fuzz_rnn's seed corpus has such a shape).
-      for (size_t b = 0; b < rows; ++b) {
-        if (H > 0) std::memcpy(dhs + b * H, so + b * n_step, H * sizeof(float));
-        if (fused_gx && I > 0) std::memcpy(gxt + b * I, so + b * n_step + H, I * sizeof(float));
-      }
+  for (size_t t = T; t-- > 0 && B > 0;) {
+    const float* gt = gates + t * B * GH;
+    float* dg = dgs + t * B * GH;
+    const float* go = grad_output ? grad_output + t * B * H : nullptr;
+    if (gru) {
+      float* dght = dgh + t * B * GH;
+      const float* hnt = hns + t * B * H;
+      const float* hp = t > 0 ? hidden + (t - 1) * B * H : h0;
+      for_rows(B, GH, [&](size_t lo, size_t hi) {
+        gk.gru_backward(hi - lo, H, gt + lo * GH, hnt + lo * H, hp + lo * H, dh + lo * H,
+                        go ? go + lo * H : nullptr, clip, dg + lo * GH, dght + lo * GH);
+      });
+      // dh_{t-1} = dh_t * z (left in dh by the gate kernel) + dgh_t * w_hh
+      Status s = sgemm_packed(isa, false, B, H, GH, 1.f, dght, GH, packed, 1.f, dh, H);
+      if (s != Status::kOk) return s;
+      continue;
     }
-    return Status::kOk;
-  };
-  if (T > 0 && B > 0) {
-    for (size_t t1 = T; t1 > 0;) {
-      const size_t t0 = t1 > kStepsPerRegion ? t1 - kStepsPerRegion : 0;
-      const Status st =
-          for_batch_slices(B, [&](size_t lo, size_t hi) { return backward_rows(lo, hi, t0, t1); });
-      if (st != Status::kOk) return st;
-      t1 = t0;
+    if (!lstm) {
+      const bool relu = mode == RecurrentMode::kRnnRelu;
+      for_rows(B, GH, [&](size_t lo, size_t hi) {
+        gk.rnn_backward(relu, hi - lo, H, gt + lo * H, dh + lo * H, go ? go + lo * H : nullptr,
+                        clip, dg + lo * H);
+      });
+    } else {
+      const float* ct = cells + t * B * H;
+      const float* cp = t > 0 ? cells + (t - 1) * B * H : c0;
+      for_rows(B, GH, [&](size_t lo, size_t hi) {
+        gk.lstm_backward(hi - lo, H, gt + lo * GH, ct + lo * H, cp + lo * H, dh + lo * H,
+                         go ? go + lo * H : nullptr, clip, dc + lo * H, dg + lo * GH);
+      });
+    }
+    // [dh_{t-1} | grad_x_t] = dgates_t * [w_hh | w_ih]
+    Status s = sgemm_packed(isa, false, B, n_step, GH, 1.f, dg, GH, packed, 0.f, step_out, n_step);
+    if (s != Status::kOk) return s;
+    float* gxt = grad_x + t * B * I;
+    // An empty input (I == 0) or hidden state (H == 0) may come with a null array: memcpy must
+    // not see it even for 0 bytes (undefined behaviour; fuzz_rnn's seed corpus has such a shape).
+    for (size_t b = 0; b < B; ++b) {
+      if (H > 0) std::memcpy(dh + b * H, step_out + b * n_step, H * sizeof(float));
+      if (fused_gx && I > 0) std::memcpy(gxt + b * I, step_out + b * n_step + H, I * sizeof(float));
     }
   }
   if (B * H > 0) {

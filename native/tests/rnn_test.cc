@@ -159,12 +159,15 @@ bool same_result(const Result& a, const Result& b) {
          bits_equal(a.gbih, b.gbih) && bits_equal(a.gbhh, b.gbhh);
 }
 
-// Shapes big enough for the step kernels and GEMMs to split across threads.
+// Shapes big enough for the step kernels and GEMMs to split across threads, and small batches (9
+// and 5 rows: fewer rows than a micro-tile, split unevenly between 2 and 3 threads).
 void test_thread_determinism() {
   const int saved = num_threads();
   const Case cases[] = {Case(RecurrentMode::kLstm, {5, 64, 20, 70}, 400),
                         Case(RecurrentMode::kRnnTanh, {4, 64, 10, 300}, 410),
-                        Case(RecurrentMode::kRnnRelu, {3, 61, 9, 290}, 420)};
+                        Case(RecurrentMode::kRnnRelu, {3, 61, 9, 290}, 420),
+                        Case(RecurrentMode::kLstm, {6, 9, 13, 75}, 430),
+                        Case(RecurrentMode::kLstm, {4, 5, 12, 300}, 440)};
   for (Isa isa : test::isas()) {
     for (const Case& c : cases) {
       for (float clip : {0.f, 0.1f}) {

@@ -30,6 +30,11 @@ thread_local ScratchBuffer t_weight_t;    // transposed weight gradients and eve
 
 // Runs fn(row_begin, row_end) over the batch rows of one step, split across the pool once the step
 // is big enough to pay for a parallel region (each row's result is the same either way).
+// (Tried and dropped: running a step's product and gate kernel together on a batch slice per
+// thread, one parallel region per step, or per sequence. With batch 32 each thread's 16-row product
+// leaves a 2-row tail next to the 14-row AVX-512 tile (the column split here keeps 14 + 14 + 4),
+// and whole-sequence slices wait tens of ms for a descheduled thread: paired interleaved rounds,
+// LSTM 128->256 T100 B32, 2 threads, loaded 2-core VM: 1.04-1.13x the time of this code.)
 template <typename F>
 void for_rows(size_t rows, size_t floats_per_row, const F& fn) {
   constexpr size_t kMinParallelFloats = 16384;
@@ -113,7 +118,7 @@ Status weight_grads(Isa isa, const RecurrentDims& d, size_t G, const float* x, c
   // rows more often than I or H alone). A GRU keeps the two apart (x is read in place) and copies
   // only h_{t-1}. The copies go through a buffer of at most kChunkRows rows, the products
   // accumulating chunk after chunk in step order, so long sequences need no T*B-row copy.
-  constexpr size_t kChunkRows = 8192;
+  constexpr size_t kChunkRows = 8192, kCopyGrain = 256;
   const bool shared = dgh == dgi;
   const size_t ld = shared ? I + H : H;
   const size_t chunk = TB < kChunkRows ? TB : kChunkRows;
@@ -128,11 +133,15 @@ Status weight_grads(Isa isa, const RecurrentDims& d, size_t G, const float* x, c
   }
   for (size_t r0 = 0; r0 < TB; r0 += chunk) {
     const size_t rows = TB - r0 < chunk ? TB - r0 : chunk;
-    for (size_t i = 0; i < rows; ++i) {
-      const size_t r = r0 + i;
-      if (shared) std::memcpy(xh + i * ld, x + r * I, I * sizeof(float));
-      std::memcpy(hp + i * ld, r < B ? h0 + r * H : hidden + (r - B) * H, H * sizeof(float));
-    }
+    // Split across threads (a plain copy: same bits): 5 MB on the LSTM bench case, a serial
+    // stretch of the 2-thread backward on one thread.
+    parallel_for(0, rows, kCopyGrain, [&](size_t lo, size_t hi) {
+      for (size_t i = lo; i < hi; ++i) {
+        const size_t r = r0 + i;
+        if (shared) std::memcpy(xh + i * ld, x + r * I, I * sizeof(float));
+        std::memcpy(hp + i * ld, r < B ? h0 + r * H : hidden + (r - B) * H, H * sizeof(float));
+      }
+    });
     const float beta = r0 == 0 ? 0.f : 1.f;
     if (shared) {
       s = sgemm(isa, true, false, I + H, GH, rows, 1.f, xh, ld, dgi + r0 * GH, GH, beta, wt, GH);
@@ -268,10 +277,12 @@ Status recurrent_backward_f32(Isa isa, RecurrentMode mode, const RecurrentDims& 
   if (fused_gx && packed_floats > 0) {
     wcat = t_step_cat.get(GH * n_step + B * n_step);
     if (wcat == nullptr) return Status::kOutOfMemory;
-    for (size_t g = 0; g < GH; ++g) {
-      std::memcpy(wcat + g * n_step, w_hh + g * H, H * sizeof(float));
-      std::memcpy(wcat + g * n_step + H, w_ih + g * I, I * sizeof(float));
-    }
+    parallel_for(0, GH, 256, [&](size_t lo, size_t hi) {  // a plain copy: same bits
+      for (size_t g = lo; g < hi; ++g) {
+        std::memcpy(wcat + g * n_step, w_hh + g * H, H * sizeof(float));
+        std::memcpy(wcat + g * n_step + H, w_ih + g * I, I * sizeof(float));
+      }
+    });
   }
   float* step_out = wcat != nullptr ? wcat + GH * n_step : nullptr;
   float* dgh = gru ? dgs + T * B * GH : dgs;  // the recurrent side's gate gradients

@@ -160,7 +160,47 @@ function clipStepComparison(): void {
   sumsOn(true);
 }
 
+// The sums' own cost at the kernel: the weight-gradient product of each MLP layer (gradWeight +=
+// gradYᵀ·x, depth 8, accumulate, into a packed store's gradient) through ops.linearBackward without
+// and with sumSquares (no gradX, no gradBias), alternating call by call; medians, at all threads
+// and 1.
+function weightGradSums(): void {
+  const rounds = quick ? 15 : 61;
+  const all = getNumThreads();
+  console.log(`\nWeight-gradient product alone, without / with sumSquares (batch 8, accumulate; alternating, medians of ${rounds}) — ISA ${backendInfo().isa}`);
+  console.log('| layer | threads | plain ms | with sums ms | × plain |\n|---|---|---|---|---|');
+  for (const [inF, outF] of [[2048, 4096], [4096, 2048]] as const) {
+    const x = fill(8 * inF, 9), gy = fill(8 * outF, 10, 1e-3), ss = new Float64Array(2);
+    // A packed layer's weight and gradient: 64-byte aligned in the store, as in training (the
+    // sums come from the micro-kernel's registers only where C's rows start on cache lines).
+    const layer = new nn.Linear(inF, outF, { seed: 3 });
+    layer.paramStore();
+    const w = layer.weight.data, gw = layer.weight.grad;
+    const grads = { gradX: null, gradWeight: gw, gradBias: null };
+    const call = (sums: boolean) => () => ops.linearBackward(x, w, gy, grads, { batch: 8, inFeatures: inF, outFeatures: outF, accumulate: true, ...(sums ? { sumSquares: ss } : {}) });
+    const fns = [call(false), call(true)];
+    for (const threads of [...new Set([all, 1])]) {
+      setNumThreads(threads);
+      const samples: number[][] = [[], []];
+      for (const f of fns) f();
+      for (let r = 0; r < rounds; r++) {
+        for (let j = 0; j < 2; j++) {
+          const i = (j + r) % 2;
+          gw.fill(0); // as after zeroGrad
+          const t0 = process.hrtime.bigint();
+          fns[i]();
+          samples[i].push(Number(process.hrtime.bigint() - t0) / 1e6);
+        }
+      }
+      const [a, b] = samples.map((v) => v.sort((p, q) => p - q)[Math.floor(v.length / 2)]);
+      console.log(`| ${inF}→${outF} | ${threads} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(b / a).toFixed(3)} |`);
+    }
+  }
+  setNumThreads(all);
+}
+
 if (nativeAvailable()) {
   useBackend('native');
+  weightGradSums();
   clipStepComparison();
 }

@@ -4,12 +4,14 @@
 // same buffers), so the loop's own cost shows. Steady state allocates nothing.
 // Then issue 15 §1's comparison: a clipped Trainer step against the bare hand-written step on a
 // memory-heavy MLP (see clipStepComparison below).
-// Run: npx tsx bench/train.bench.ts [--quick]   (part of npm run bench; --quick skips pure-TS)
+// Run: npx tsx bench/train.bench.ts [--quick] [--clip-only]   (part of npm run bench; --quick skips
+// pure-TS and runs fewer clip rounds; --clip-only runs only the clip comparison)
 import { cpus } from 'node:os';
 import { Adam, backendInfo, getNumThreads, nativeAvailable, nn, ops, SGD, setNumThreads, Trainer, useBackend } from '../lib/index.js';
 import type { Timing } from './harness.js';
 
 const quick = process.argv.includes('--quick');
+const clipOnly = process.argv.includes('--clip-only');
 const [I, H, T, B] = [128, 256, 100, 32];
 
 const fill = (n: number, seed: number, scale = 1): Float32Array => {
@@ -69,100 +71,77 @@ function timePair(step: () => void, kernels: () => void, rounds: number): Pair {
   return { step: { first: firstStep, median: median(a), samples: rounds }, kernels: { first: firstKernels, median: median(b), samples: rounds } };
 }
 
-const all = nativeAvailable() ? getNumThreads() : 1;
-console.log(`\nTraining step (Trainer.step: LSTM ${I}→${H}, seq ${T}, batch ${B} → Linear ${H}→1, MSE, clip 1.0, Adam) — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ISA ${backendInfo().isa}`);
-console.log('| contender | first ms | median ms | steps/s | LSTM kernels alone ms | loop overhead | × pure-TS |\n|---|---|---|---|---|---|---|');
-const runs: [string, Pair][] = [];
-if (!quick) {
-  useBackend('js');
-  const { trainer, batch, lstm } = setup();
-  runs.push(['pure-TS', timePair(() => void trainer.step(batch), kernelsOnly(lstm, batch.input.data), 2)]);
-}
-if (nativeAvailable()) {
-  for (const t of [...new Set([1, all])]) {
-    useBackend('native');
-    setNumThreads(t);
+/** The LSTM training-step table. */
+function lstmStep(): void {
+  const all = nativeAvailable() ? getNumThreads() : 1;
+  console.log(`\nTraining step (Trainer.step: LSTM ${I}→${H}, seq ${T}, batch ${B} → Linear ${H}→1, MSE, clip 1.0, Adam) — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ISA ${backendInfo().isa}`);
+  console.log('| contender | first ms | median ms | steps/s | LSTM kernels alone ms | loop overhead | × pure-TS |\n|---|---|---|---|---|---|---|');
+  const runs: [string, Pair][] = [];
+  if (!quick) {
+    useBackend('js');
     const { trainer, batch, lstm } = setup();
-    runs.push([`native ${t}t`, timePair(() => void trainer.step(batch), kernelsOnly(lstm, batch.input.data), 21)]);
+    runs.push(['pure-TS', timePair(() => void trainer.step(batch), kernelsOnly(lstm, batch.input.data), 2)]);
   }
-  setNumThreads(all);
+  if (nativeAvailable()) {
+    for (const t of [...new Set([1, all])]) {
+      useBackend('native');
+      setNumThreads(t);
+      const { trainer, batch, lstm } = setup();
+      runs.push([`native ${t}t`, timePair(() => void trainer.step(batch), kernelsOnly(lstm, batch.input.data), 21)]);
+    }
+    setNumThreads(all);
+  }
+  const js = runs.find(([n]) => n === 'pure-TS')?.[1].step.median;
+  for (const [name, { step: s, kernels: k }] of runs) {
+    const overhead = `${((s.median - k.median) * 1e3).toFixed(1)} ms (${((s.median / k.median - 1) * 100).toFixed(1)}%)`;
+    console.log(`| ${name} | ${(s.first * 1e3).toFixed(1)} | ${(s.median * 1e3).toFixed(1)} | ${(1 / s.median).toFixed(2)} | ${(k.median * 1e3).toFixed(1)} | ${overhead} | ${js ? (js / s.median).toFixed(1) : '—'} |`);
+  }
 }
-const js = runs.find(([n]) => n === 'pure-TS')?.[1].step.median;
-for (const [name, { step: s, kernels: k }] of runs) {
-  const overhead = `${((s.median - k.median) * 1e3).toFixed(1)} ms (${((s.median / k.median - 1) * 100).toFixed(1)}%)`;
-  console.log(`| ${name} | ${(s.first * 1e3).toFixed(1)} | ${(s.median * 1e3).toFixed(1)} | ${(1 / s.median).toFixed(2)} | ${(k.median * 1e3).toFixed(1)} | ${overhead} | ${js ? (js / s.median).toFixed(1) : '—'} |`);
-}
+if (!clipOnly) lstmStep();
 
 // ---- Clipping that costs no pass of its own (issue 15 §1) ----------------------------------------
-// MLP Linear 2048→4096→ReLU→2048, batch 8, MSE, plain SGD. Contenders, timed round-robin (the order
-// rotating each round) so load on a shared machine falls on all alike; medians:
-//   bare     — the hand-written step (zeroGrad, forward, loss, backward, opt.step()) on a packed
-//              model whose linear layers (BareLinear below: nn.Linear without the sumSquares
-//              option) compute no norm and no sums of squares at all: what clipping must not slow;
-//   sums     — the same step with nn.Linear, whose GEMM epilogue reports Σ g² (the epilogue's cost);
+// MLP Linear 2048→4096→ReLU→2048, batch 8, MSE, plain SGD. Every contender runs on the SAME model
+// (the same nn.Linear modules, the same packed store, so the same memory and pages), switching only
+// the sums (nn.Linear.fusedNorm) and who drives the step; timed round-robin (the order rotating each
+// round) so load on a shared machine falls on all alike; medians:
+//   bare     — the hand-written step (zeroGrad, forward, loss, backward, opt.step()) with the sums
+//              off: the plain GEMM, no norm at all: what clipping must not slow;
+//   sums     — the same step with the sums on (the GEMM epilogue's cost);
 //   fused    — Trainer.step with clip { maxNorm: 1 }: the norm from those sums, no read pass;
-//   readpass — Trainer.step with clip { maxNorm: 1, fusedNorm: false }: the read pass (the before).
+//   readpass — Trainer.step with clip { maxNorm: 1, fusedNorm: false }, sums off: the before.
 // Target: fused / bare <= 1.02 (the last column, fused / sums, is the Trainer against the same
-// hand-written step on nn.Linear, both computing the sums).
-/** nn.Linear as it was before the fused norm: the same ops calls without `sumSquares`. */
-class BareLinear extends nn.Module {
-  readonly weight: nn.Parameter;
-  readonly bias: nn.Parameter;
-  private x: nn.Tensor | null = null;
-  private y = new Float32Array(0);
-  private gx = new Float32Array(0);
-  constructor(private readonly inF: number, private readonly outF: number, seed: number) {
-    super();
-    const ref = new nn.Linear(inF, outF, { seed }); // the same initial values
-    this.weight = this.addParameter('weight', [outF, inF]);
-    this.bias = this.addParameter('bias', [outF]);
-    this.weight.data.set(ref.weight.data);
-    this.bias.data.set(ref.bias!.data);
-  }
-  forward(x: nn.Tensor): nn.Tensor {
-    const batch = x.data.length / this.inF;
-    if (this.y.length !== batch * this.outF) this.y = new Float32Array(batch * this.outF);
-    ops.linearForward(x.data, this.weight.data, this.bias.data, this.y, { batch, inFeatures: this.inF, outFeatures: this.outF });
-    this.x = x;
-    return { data: this.y, shape: [batch, this.outF] };
-  }
-  backward(g: nn.Tensor): nn.Tensor {
-    const x = this.x!;
-    const batch = x.data.length / this.inF;
-    if (this.gx.length !== x.data.length) this.gx = new Float32Array(x.data.length);
-    ops.linearBackward(x.data, this.weight.data, g.data, { gradX: this.gx, gradWeight: this.weight.grad, gradBias: this.bias.grad }, { batch, inFeatures: this.inF, outFeatures: this.outF, accumulate: true });
-    return { data: this.gx, shape: x.shape };
-  }
-}
-
+// hand-written step, both computing the sums).
 function clipStepComparison(): void {
   const [IN, HID, OUT, BATCH] = [2048, 4096, 2048, 8];
-  const mlp = () => new nn.Sequential(new nn.Linear(IN, HID, { seed: 1 }), new nn.ReLU(), new nn.Linear(HID, OUT, { seed: 2 }));
+  const linears = [new nn.Linear(IN, HID, { seed: 1 }), new nn.Linear(HID, OUT, { seed: 2 })];
+  const model = new nn.Sequential(linears[0], new nn.ReLU(), linears[1]);
   const batch = { input: nn.tensor(fill(BATCH * IN, 7), [BATCH, IN]), target: nn.tensor(fill(BATCH * OUT, 8), [BATCH, OUT]) };
-  const bareMlp = () => new nn.Sequential(new BareLinear(IN, HID, 1), new nn.ReLU(), new BareLinear(HID, OUT, 2));
-  const handWritten = (bare: boolean): (() => void) => {
-    const model = bare ? bareMlp() : mlp();
-    const opt = new SGD(model.paramStore(), { lr: 1e-3 });
-    const loss = new nn.MSELoss();
-    return () => {
-      model.zeroGrad();
-      loss.forward(model.forward(batch.input), batch.target);
-      model.backward(loss.backward());
-      opt.step();
-    };
+  const sumsOn = (on: boolean): void => {
+    for (const l of linears) l.fusedNorm = on;
+  };
+  const opt = new SGD(model.paramStore(), { lr: 1e-3 });
+  const loss = new nn.MSELoss();
+  const handWritten = (sums: boolean): (() => void) => () => {
+    sumsOn(sums);
+    model.zeroGrad();
+    loss.forward(model.forward(batch.input), batch.target);
+    model.backward(loss.backward());
+    opt.step();
   };
   const trainer = (fusedNorm: boolean): (() => void) => {
-    const t = new Trainer({ model: mlp(), loss: new nn.MSELoss(), optimizer: (p) => new SGD(p, { lr: 1e-3 }), clip: { maxNorm: 1, fusedNorm }, silent: true, handleSigint: false });
-    return () => void t.step(batch);
+    const t = new Trainer({ model, loss: new nn.MSELoss(), optimizer: (p) => new SGD(p, { lr: 1e-3 }), clip: { maxNorm: 1, fusedNorm }, silent: true, handleSigint: false });
+    return () => {
+      sumsOn(fusedNorm);
+      void t.step(batch);
+    };
   };
   const rounds = quick ? 15 : 61;
   const all = getNumThreads();
-  console.log(`\nClipped training step vs the bare step (MLP Linear ${IN}→${HID}→ReLU→${OUT}, batch ${BATCH}, MSE, SGD; round-robin medians of ${rounds}) — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ISA ${backendInfo().isa}`);
+  console.log(`\nClipped training step vs the bare step (MLP Linear ${IN}→${HID}→ReLU→${OUT}, batch ${BATCH}, MSE, SGD; one model and store for all; round-robin medians of ${rounds}) — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ISA ${backendInfo().isa}`);
   console.log('| threads | bare ms | sums ms (× bare) | Trainer clip fused ms (× bare) | Trainer clip read pass ms (× bare) | fused × sums |\n|---|---|---|---|---|---|');
+  const fns = [handWritten(false), handWritten(true), trainer(true), trainer(false)];
   for (const threads of [...new Set([all, 1])]) {
     setNumThreads(threads);
-    const names = ['bare', 'sums', 'fused', 'readpass'] as const;
-    const fns = [handWritten(true), handWritten(false), trainer(true), trainer(false)];
     const samples: number[][] = fns.map(() => []);
     for (const f of fns) f(); // first calls: page faults, packing buffers
     for (let r = 0; r < rounds; r++) {
@@ -175,12 +154,53 @@ function clipStepComparison(): void {
     }
     const med = samples.map((v) => v.sort((a, b) => a - b)[Math.floor(v.length / 2)]);
     const ms = (i: number) => `${med[i].toFixed(2)}${i === 0 ? '' : ` (${(med[i] / med[0]).toFixed(3)}×)`}`;
-    console.log(`| ${threads} | ${ms(names.indexOf('bare'))} | ${ms(1)} | ${ms(2)} | ${ms(3)} | ${(med[2] / med[1]).toFixed(3)} |`);
+    console.log(`| ${threads} | ${ms(0)} | ${ms(1)} | ${ms(2)} | ${ms(3)} | ${(med[2] / med[1]).toFixed(3)} |`);
+  }
+  setNumThreads(all);
+  sumsOn(true);
+}
+
+// The sums' own cost at the kernel: the weight-gradient product of each MLP layer (gradWeight +=
+// gradYᵀ·x, depth 8, accumulate, into a packed store's gradient) through ops.linearBackward without
+// and with sumSquares (no gradX, no gradBias), alternating call by call; medians, at all threads
+// and 1.
+function weightGradSums(): void {
+  const rounds = quick ? 15 : 61;
+  const all = getNumThreads();
+  console.log(`\nWeight-gradient product alone, without / with sumSquares (batch 8, accumulate; alternating, medians of ${rounds}) — ISA ${backendInfo().isa}`);
+  console.log('| layer | threads | plain ms | with sums ms | × plain |\n|---|---|---|---|---|');
+  for (const [inF, outF] of [[2048, 4096], [4096, 2048]] as const) {
+    const x = fill(8 * inF, 9), gy = fill(8 * outF, 10, 1e-3), ss = new Float64Array(2);
+    // A packed layer's weight and gradient: 64-byte aligned in the store, as in training (the
+    // sums come from the micro-kernel's registers only where C's rows start on cache lines).
+    const layer = new nn.Linear(inF, outF, { seed: 3 });
+    layer.paramStore();
+    const w = layer.weight.data, gw = layer.weight.grad;
+    const grads = { gradX: null, gradWeight: gw, gradBias: null };
+    const call = (sums: boolean) => () => ops.linearBackward(x, w, gy, grads, { batch: 8, inFeatures: inF, outFeatures: outF, accumulate: true, ...(sums ? { sumSquares: ss } : {}) });
+    const fns = [call(false), call(true)];
+    for (const threads of [...new Set([all, 1])]) {
+      setNumThreads(threads);
+      const samples: number[][] = [[], []];
+      for (const f of fns) f();
+      for (let r = 0; r < rounds; r++) {
+        for (let j = 0; j < 2; j++) {
+          const i = (j + r) % 2;
+          gw.fill(0); // as after zeroGrad
+          const t0 = process.hrtime.bigint();
+          fns[i]();
+          samples[i].push(Number(process.hrtime.bigint() - t0) / 1e6);
+        }
+      }
+      const [a, b] = samples.map((v) => v.sort((p, q) => p - q)[Math.floor(v.length / 2)]);
+      console.log(`| ${inF}→${outF} | ${threads} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(b / a).toFixed(3)} |`);
+    }
   }
   setNumThreads(all);
 }
 
 if (nativeAvailable()) {
   useBackend('native');
+  weightGradSums();
   clipStepComparison();
 }

@@ -33,6 +33,14 @@ export class Linear extends Module {
   private readonly gx = new Buffer();
   // Receives Σ gradWeight², Σ gradBias² from linearBackward (the fused gradient norm's inputs).
   private readonly sumSq = new Float64Array(2);
+  /**
+   * Whether backward computes its gradients' sums of squares for the store's fused gradient norm
+   * (`ParamStore.gradNorms`; only when packed). Default true. Set it to false for a model whose
+   * norm nobody reads (no clipping): backward then runs the plain GEMM, and marks the store's sums
+   * stale, so a clipped step afterwards takes the read pass. The training-step bench compares the
+   * two on the same modules and store.
+   */
+  fusedNorm = true;
 
   /**
    * Weight and bias ~ U(−1/√in, 1/√in), PyTorch's default (kaiming_uniform with a = √5).
@@ -73,9 +81,9 @@ export class Linear extends Module {
   }
 
   /**
-   * Accumulates weight.grad += gradOutᵀ·x, bias.grad += Σ gradOut; returns gradOut·W. When packed,
-   * reports both gradients' sums of squares (from the GEMM epilogue and the bias reduction, no
-   * extra pass) to the store's fused gradient norms.
+   * Accumulates weight.grad += gradOutᵀ·x, bias.grad += Σ gradOut; returns gradOut·W. When packed
+   * and {@link Linear.fusedNorm} is on, reports both gradients' sums of squares (from the GEMM
+   * epilogue and the bias reduction, no extra pass) to the store's fused gradient norms.
    * @param gradOut ∂loss/∂y [..., out].
    * @returns ∂loss/∂x [..., in].
    * @throws {GradGuardError} `ERR_GRADGUARD_NO_FORWARD` before any forward.
@@ -86,16 +94,22 @@ export class Linear extends Module {
     const batch = numel(x.shape.slice(0, -1));
     checkGrad(this.where('backward', 'gradOut'), gradOut, [...x.shape.slice(0, -1), this.outFeatures]);
     const gradX = this.gx.get(x.data.length);
+    const store = this.weight.store;
+    const sums = store !== null && this.fusedNorm;
     linearBackward(
       x.data,
       this.weight.data,
       gradOut.data,
       { gradX, gradWeight: this.weight.grad, gradBias: this.bias?.grad ?? null },
-      { batch, inFeatures: this.inFeatures, outFeatures: this.outFeatures, accumulate: true, ...(this.weight.store ? { sumSquares: this.sumSq } : {}) },
+      { batch, inFeatures: this.inFeatures, outFeatures: this.outFeatures, accumulate: true, ...(sums ? { sumSquares: this.sumSq } : {}) },
     );
-    if (this.weight.store) {
+    if (sums) {
       this.weight.reportGradSumSquares(this.sumSq[0]);
       this.bias?.reportGradSumSquares(this.sumSq[1]);
+    } else {
+      // Gradients changed without a report: a sum reported earlier in this generation (a previous
+      // backward with fusedNorm on) would otherwise pass for current.
+      store?.gradNorms.invalidate();
     }
     return { data: gradX, shape: x.shape };
   }

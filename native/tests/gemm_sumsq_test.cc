@@ -1,8 +1,10 @@
-// sgemm_sumsq (the GEMM's sum-of-squares epilogue) on every ISA this machine has: C equals sgemm's
-// bit for bit, the returned Σ C² equals a float64 sum over the final C within 1e-12 relative (tile
-// order differs from row order), and it is bit-identical at 1, 2, 3 and 8 threads. Edge tiles,
-// several depth slices, beta accumulation, empty and k == 0 products, NaN/Inf and huge values.
+// sgemm_sumsq (the GEMM's sum-of-squares epilogue) on every ISA this machine has, and the ISAs'
+// sum-of-squares micro-kernels against their plain micro-kernels: C equals sgemm's bit for bit,
+// the returned Σ C² equals a float64 sum over the final C within 1e-12 relative (tile order
+// differs from row order), and it is bit-identical at 1, 2, 3 and 8 threads. Edge tiles, several
+// depth slices, beta accumulation, empty and k == 0 products, NaN/Inf and huge values.
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -33,22 +35,40 @@ double ref_sumsq(const std::vector<float>& c, size_t m, size_t n, size_t ldc) {
 
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
+// `v` copied to a 64-byte aligned address inside `store` (packed panels are aligned: the
+// micro-kernels load them with aligned loads).
+float* aligned_copy(const std::vector<float>& v, std::vector<float>& store) {
+  store.assign(v.size() + 16, 0.f);
+  float* p = store.data();
+  while (reinterpret_cast<uintptr_t>(p) % 64 != 0) ++p;
+  std::memcpy(p, v.data(), v.size() * sizeof(float));
+  return p;
+}
+
 // Runs one case on `isa`; returns the sum, checks C against sgemm and the sum against float64.
-double run_case(Isa isa, const Case& t, uint32_t seed, const std::vector<float>* a_in = nullptr) {
-  const size_t lda = (t.ta ? t.m : t.k) + 1, ldb = (t.tb ? t.k : t.n) + 2, ldc = t.n + 3;
+// on_lines: C and every row of it start on a 64-byte line (ldc a multiple of 16), where AVX2 and
+// AVX-512 take the sums in the micro-kernel's epilogue; otherwise ldc = n + 3 (strip sums).
+double run_case(Isa isa, const Case& t, uint32_t seed, const std::vector<float>* a_in = nullptr,
+                bool on_lines = false) {
+  const size_t lda = (t.ta ? t.m : t.k) + 1, ldb = (t.tb ? t.k : t.n) + 2;
+  const size_t ldc = on_lines ? (t.n + 15) / 16 * 16 : t.n + 3;
   const std::vector<float> a =
       a_in ? *a_in : test::random_floats((t.ta ? t.k : t.m) * lda + 1, seed);
   const std::vector<float> b = test::random_floats((t.tb ? t.n : t.k) * ldb + 1, seed + 1);
   const std::vector<float> c0 = test::random_floats(t.m * ldc + 1, seed + 2);
-  std::vector<float> c1 = c0, c2 = c0;
+  std::vector<float> c1 = c0, store;
+  float* c2 = on_lines ? aligned_copy(c0, store) : nullptr;
+  if (!on_lines) store = c0, c2 = store.data();
   CHECK(sgemm(isa, t.ta, t.tb, t.m, t.n, t.k, t.alpha, a.data(), lda, b.data(), ldb, t.beta,
               c1.data(), ldc) == Status::kOk);
   double s = -1.0;
   CHECK(sgemm_sumsq(isa, t.ta, t.tb, t.m, t.n, t.k, t.alpha, a.data(), lda, b.data(), ldb, t.beta,
-                    c2.data(), ldc, &s) == Status::kOk);
-  CHECK_MSG(std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float)) == 0,
-            "%s %zux%zux%zu: C differs from sgemm", isa_name(isa), t.m, t.n, t.k);
-  const double e = ref_sumsq(c2, t.m, t.n, ldc);
+                    c2, ldc, &s) == Status::kOk);
+  CHECK_MSG(std::memcmp(c1.data(), c2, c1.size() * sizeof(float)) == 0,
+            "%s %zux%zux%zu on_lines=%d: C differs from sgemm", isa_name(isa), t.m, t.n, t.k,
+            on_lines);
+  const std::vector<float> c2v(c2, c2 + c1.size());
+  const double e = ref_sumsq(c2v, t.m, t.n, ldc);
   CHECK_MSG(test::close(s, e, 1e-12, 0.0), "%s %zux%zux%zu ta=%d tb=%d: sumsq %.17g expected %.17g",
             isa_name(isa), t.m, t.n, t.k, t.ta, t.tb, s, e);
   return s;
@@ -71,13 +91,16 @@ void test_shapes_and_threads() {
   uint32_t seed = 100;
   for (Isa isa : test::isas()) {
     for (const Case& t : cases) {
-      set_num_threads(1);
-      const double one = run_case(isa, t, seed);
-      for (int threads : {2, 3, 8}) {
-        set_num_threads(threads);
-        const double many = run_case(isa, t, seed);
-        CHECK_MSG(same_bits(one, many), "%s %zux%zux%zu: threads=%d sum %.17g vs %.17g",
-                  isa_name(isa), t.m, t.n, t.k, threads, many, one);
+      for (bool on_lines : {false, true}) {
+        set_num_threads(1);
+        const double one = run_case(isa, t, seed, nullptr, on_lines);
+        for (int threads : {2, 3, 8}) {
+          set_num_threads(threads);
+          const double many = run_case(isa, t, seed, nullptr, on_lines);
+          CHECK_MSG(same_bits(one, many),
+                    "%s %zux%zux%zu on_lines=%d: threads=%d sum %.17g vs %.17g", isa_name(isa), t.m,
+                    t.n, t.k, on_lines, threads, many, one);
+        }
       }
       ++seed;
     }
@@ -110,13 +133,16 @@ void test_huge_and_nonfinite() {
     const Case t{true, false, 13, 19, 3, 1.f, 0.f};
     std::vector<float> a = test::random_floats(3 * 14 + 1, 31);
     for (float& v : a) v *= 1e20f;  // C ~ 1e20: its float32 squares overflow
-    const double s = run_case(isa, t, 31, &a);
-    CHECK(std::isfinite(s) && s > 1e36);
-    a[5] = std::numeric_limits<float>::quiet_NaN();
-    CHECK(std::isnan(run_case(isa, t, 32, &a)));
-    a[5] = std::numeric_limits<float>::infinity();
-    const double inf = run_case(isa, t, 33, &a);
-    CHECK(std::isinf(inf) || std::isnan(inf));  // Inf * 0 products may be NaN, as in C itself
+    for (bool on_lines : {false, true}) {
+      std::vector<float> h = a;
+      const double s = run_case(isa, t, 31, &h, on_lines);
+      CHECK(std::isfinite(s) && s > 1e36);
+      h[5] = std::numeric_limits<float>::quiet_NaN();
+      CHECK(std::isnan(run_case(isa, t, 32, &h, on_lines)));
+      h[5] = std::numeric_limits<float>::infinity();
+      const double inf = run_case(isa, t, 33, &h, on_lines);
+      CHECK(std::isinf(inf) || std::isnan(inf));  // Inf * 0 products may be NaN, as in C itself
+    }
   }
 }
 
@@ -147,9 +173,70 @@ void test_tile_kernels() {
   }
 }
 
+// Each ISA's sum-of-squares micro-kernel (where it has one) against its plain micro-kernel on the
+// same packed panels: every tile shape up to MR x NR, alpha, beta 0 / 1 / 0.5, depth 1 and 9. C
+// must be the same bits, nothing outside the tile written, and the sum within 1e-13 of a float64
+// sum over the stored tile. Padding columns (alpha * 0: NaN after an infinite A value) not summed.
+void test_sumsq_micro_kernels() {
+  for (Isa isa : test::isas()) {
+    const GemmSumsqKernel& sk = gemm_sumsq_kernel(isa);
+    const GemmKernels& kern = gemm_kernels(isa);
+    if (sk.micro == nullptr || sk.mr != kern.mr || sk.nr != kern.nr) continue;
+    const size_t MR = sk.mr, NR = sk.nr, ldc = NR + 5, rows_c = MR + 2;
+    uint32_t seed = 500;
+    for (size_t kc : {1, 9}) {
+      for (float beta : {0.f, 1.f, 0.5f}) {
+        for (size_t mr = 1; mr <= MR; ++mr) {
+          for (size_t nr = 1; nr <= NR; ++nr, ++seed) {
+            std::vector<float> ap = test::random_floats(kc * MR, seed);
+            std::vector<float> bp = test::random_floats(kc * NR, seed + 1);
+            for (size_t p = 0; p < kc; ++p) {  // zero padding, as packing leaves it
+              for (size_t i = mr; i < MR; ++i) ap[p * MR + i] = 0.f;
+              for (size_t j = nr; j < NR; ++j) bp[p * NR + j] = 0.f;
+            }
+            std::vector<float> as, bs;
+            const float* a = aligned_copy(ap, as);
+            const float* b = aligned_copy(bp, bs);
+            const std::vector<float> c0 = test::random_floats(rows_c * ldc, seed + 2);
+            std::vector<float> c1 = c0, c2 = c0;
+            kern.micro(kc, a, b, c1.data(), ldc, mr, nr, -1.5f, beta);
+            const double got = sk.micro(kc, a, b, c2.data(), ldc, mr, nr, -1.5f, beta);
+            CHECK_MSG(std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float)) == 0,
+                      "%s sumsq micro %zux%zu kc=%zu beta=%g: C differs from the micro-kernel",
+                      isa_name(isa), mr, nr, kc, beta);
+            const double e = ref_sumsq(c2, mr, nr, ldc);
+            CHECK_MSG(test::close(got, e, 1e-13, 0.0),
+                      "%s sumsq micro %zux%zu kc=%zu beta=%g: %.17g expected %.17g", isa_name(isa),
+                      mr, nr, kc, beta, got, e);
+          }
+        }
+      }
+    }
+    // An infinite A value: the valid lanes of its row are +-Inf (B > 0, depth 1), the padding
+    // columns alpha * (Inf * 0) = NaN; the sum is +Inf, not NaN. Then a huge tile (float32
+    // squares overflow) and a NaN in a valid lane.
+    for (size_t nr : {size_t{1}, NR / 2 + 1, NR - 1}) {
+      std::vector<float> ap(MR, 0.5f), bp(NR, 0.f), c(MR * ldc, 0.f), as, bs;
+      for (size_t j = 0; j < nr; ++j) bp[j] = 1.f + float(j);
+      const float* b = aligned_copy(bp, bs);
+      float* a = aligned_copy(ap, as);
+      a[1] = std::numeric_limits<float>::infinity();
+      const double inf = sk.micro(1, a, b, c.data(), ldc, MR, nr, 1.f, 0.f);
+      CHECK_MSG(std::isinf(inf) && inf > 0, "%s sumsq micro: Inf row, nr=%zu: %g", isa_name(isa),
+                nr, inf);
+      a[1] = 3e20f;
+      const double huge = sk.micro(1, a, b, c.data(), ldc, MR, nr, 1.f, 0.f);
+      CHECK(test::close(huge, ref_sumsq(c, MR, nr, ldc), 1e-13, 0.0) && huge > 8e40);
+      a[1] = std::numeric_limits<float>::quiet_NaN();
+      CHECK(std::isnan(sk.micro(1, a, b, c.data(), ldc, MR, nr, 1.f, 0.f)));
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
+  test_sumsq_micro_kernels();
   test_tile_kernels();
   test_shapes_and_threads();
   test_empty_and_no_depth();

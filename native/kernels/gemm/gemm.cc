@@ -2,6 +2,7 @@
 // transposes), then runs the ISA's micro-kernel over C tiles. float32 accumulation in a fixed k
 // order, unlike PyTorch's BLAS: bit-identical for any thread count, rounding differs slightly.
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -286,6 +287,16 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
   const size_t tile_cols = tiles_along(n, blk.nc, nr);
   double* slots = nullptr;
   const TileSumsqFn tile_sumsq = tile_sumsq_kernel(isa);
+  // The ISA's micro-kernel with the sum in its epilogue, when it has one for this very tile and
+  // every row of C starts on a cache line (a flat store's gradients do). With C off the lines the
+  // tile's stores split across two lines each, and the epilogue cost +45 % on the 4096 x 2048 x 8
+  // weight-gradient product at 1 thread (AVX-512, against +5-10 % for the strip sums); aligned,
+  // +0-4 % (strip sums +5-18 %).
+  const GemmSumsqKernel& sk = gemm_sumsq_kernel(isa);
+  const bool c_on_lines = reinterpret_cast<uintptr_t>(c) % 64 == 0 && ldc * sizeof(float) % 64 == 0;
+  const GemmSumsqMicroKernel micro_sumsq =
+      sumsq != nullptr && c_on_lines && sk.micro != nullptr && sk.mr == mr && sk.nr == nr ? sk.micro
+                                                                                          : nullptr;
   if (sumsq != nullptr) {
     t_tile_sumsq.assign(ceil_div(m, mr) * tile_cols, 0.0);
     slots = t_tile_sumsq.data();
@@ -334,19 +345,24 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
             const size_t jp_begin = ct * task_panels;
             const size_t jp_end = min_sz(jp_begin + task_panels, b_panels);
             // On the last slice each strip of C (this row block x one B panel's nr columns) is
-            // final once its panel's micro-kernel calls are done: its sum of squares goes into the
-            // strip's slot one panel later, while the next panel's tiles stream to memory. The
-            // strip (mc x nr floats: 12 KiB at 96 x 32) is then still in L1 and its stores have
-            // left the store buffer, and the float64 widening and FMAs can overlap the next tiles'
+            // final once its panel's micro-kernel calls are done. Where the ISA has a
+            // sum-of-squares micro-kernel (tile_sumsq.h), the strip's slot is the sum of its
+            // tiles' sums in row order, squared from the registers as they are stored: no loads,
+            // and no wait on the stores. Otherwise its sum of squares goes into the strip's slot
+            // one panel later, while the next panel's tiles stream to memory. The strip (mc x nr
+            // floats: 12 KiB at 96 x 32) is then still in L1 and its stores have left the store
+            // buffer, and the float64 widening and FMAs can overlap the next tiles'
             // memory traffic; summed after the whole task instead, its block (mc x 256 columns)
             // came back from L2 with nothing to overlap. Summing a tile right after its own store
             // waits for the stores' line fills (C is usually not cached), which serialised them
             // and cost as much as a read pass. Strips and their slots do not depend on the thread
             // count, so neither does the total.
-            const bool sum_strips = slots != nullptr && pc + kc == k;
+            const bool last_slice = slots != nullptr && pc + kc == k;
+            const bool in_epilogue = last_slice && micro_sumsq != nullptr;
+            const bool sum_strips = last_slice && !in_epilogue;
             const size_t r0 = mb * mc, strip_rows = min_sz(mc, mo - r0);
             double* row_slots =
-                sum_strips ? slots + (io + r0) / mr * tile_cols + first_tile(jc, blk.nc, nr)
+                last_slice ? slots + (io + r0) / mr * tile_cols + first_tile(jc, blk.nc, nr)
                            : nullptr;
             const auto sum_strip = [&](size_t jp) {
               row_slots[jp] = tile_sumsq(c + (io + r0) * ldc + jc + jp * nr, ldc, strip_rows,
@@ -355,6 +371,17 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
             for (size_t jp = jp_begin; jp < jp_end; ++jp) {
               const float* bpanel = bp + jp * nr * kc;
               const size_t cols = min_sz(nr, nc - jp * nr);
+              if (in_epilogue) {
+                double strip = 0.0;
+                for (size_t ip = ip_begin; ip < ip_end; ++ip) {
+                  const size_t rows = min_sz(mr, mo - ip * mr);
+                  float* ctile = c + (io + ip * mr) * ldc + jc + jp * nr;
+                  strip += micro_sumsq(kc, ap + ip * mr * kc, bpanel, ctile, ldc, rows, cols, alpha,
+                                       beta_eff);
+                }
+                row_slots[jp] = strip;
+                continue;
+              }
               for (size_t ip = ip_begin; ip < ip_end; ++ip) {
                 const size_t rows = min_sz(mr, mo - ip * mr);
                 float* ctile = c + (io + ip * mr) * ldc + jc + jp * nr;

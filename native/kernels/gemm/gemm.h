@@ -20,8 +20,9 @@ Status sgemm(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, 
              size_t ldc);
 
 // sgemm, and *sumsq = Σ C² (float64) of the final C (after beta and every depth slice): each C
-// strip's sum (a task's row block x one micro-tile's columns) is taken as soon as the task
-// computing it finishes its last depth slice (the block is still in L2, so no pass over C from
+// strip's sum (a task's row block x one micro-tile's columns) is taken on its last depth slice,
+// from the micro-kernel's registers where the ISA has a sum-of-squares micro-kernel (AVX2,
+// AVX-512; tile_sumsq.h), else from L1 one panel after the strip was written (no pass over C from
 // memory), into a per-strip slot; the slots are summed in order, so *sumsq is bit-identical for any
 // thread count on one ISA (not across ISAs: the tile grid is the ISA's). *sumsq = 0 when m == 0 or
 // n == 0.

@@ -31,10 +31,22 @@ using Clock = std::chrono::steady_clock;
 constexpr Clock::duration kWorkerSpin = std::chrono::microseconds(500);
 // How long the caller polls for the last claimed blocks before sleeping until they are done.
 constexpr Clock::duration kCallerSpin = std::chrono::microseconds(50);
-// Polling yields the core this often: a thread sharing the core with the poller (the caller and a
-// woken worker put on one core, above) then runs now instead of when the time slice ends. Alone on
-// its core, sched_yield returns at once (a syscall, well under a microsecond).
+// A poller yields the core this often: a thread sharing the core with it (the caller and a woken
+// worker put on one core, above) then runs now instead of when the time slice ends. Alone on its
+// core, sched_yield returns at once (a syscall, well under a microsecond). A polling worker always
+// yields (it has nothing to do; another thread may); the waiting caller only when a worker that
+// ran a block of this job last ran on the caller's core, because a yield can hand the core to any
+// runnable thread (a V8 helper, another process) for a whole time slice.
 constexpr Clock::duration kYieldEvery = std::chrono::microseconds(2);
+
+// The CPU this thread runs on now (glibc reads it from rseq: a load), or -1 where unknown.
+inline int current_cpu() {
+#if defined(__linux__)
+  return sched_getcpu();
+#else
+  return -1;
+#endif
+}
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -45,9 +57,10 @@ inline void cpu_relax() {
 }
 
 // Polls ready() until it is true (returns true) or `budget` has passed (returns ready()), with
-// PAUSE between polls and a yield every kYieldEvery. The clock is read once per 16 polls.
-template <typename Ready>
-bool spin_until(const Ready& ready, Clock::duration budget) {
+// PAUSE between polls and, every kYieldEvery, a yield when should_yield() says so. The clock is
+// read once per 16 polls.
+template <typename Ready, typename ShouldYield>
+bool spin_until(const Ready& ready, Clock::duration budget, const ShouldYield& should_yield) {
   const Clock::time_point start = Clock::now();
   Clock::time_point next_yield = start + kYieldEvery;
   for (;;) {
@@ -58,7 +71,7 @@ bool spin_until(const Ready& ready, Clock::duration budget) {
     const Clock::time_point now = Clock::now();
     if (now - start >= budget) return ready();
     if (now >= next_yield) {
-      std::this_thread::yield();
+      if (should_yield()) std::this_thread::yield();
       next_yield = now + kYieldEvery;
     }
   }
@@ -151,6 +164,8 @@ class ThreadPool {
     stop_.store(false, std::memory_order_relaxed);
     // No worker runs here (stop_workers joined them), so the slot array can be replaced.
     slots_.reset(new std::atomic<uint64_t>[static_cast<size_t>(n)]);
+    worker_cpu_.reset(new std::atomic<int>[static_cast<size_t>(n)]);
+    for (int i = 0; i < n; ++i) worker_cpu_[i].store(-1, std::memory_order_relaxed);
     for (int i = 0; i < n; ++i) slots_[i].store(kSlotStale, std::memory_order_relaxed);
     // A worker starts from the generation current now: one read later could miss the first job.
     const uint32_t start_generation = gen_of(state_.load(std::memory_order_relaxed));
@@ -200,7 +215,15 @@ class ThreadPool {
 
   void wait_done(size_t blocks) {
     const auto finished = [&] { return done_.load(std::memory_order_acquire) == blocks; };
-    if (spin_until(finished, kCallerSpin)) return;
+    const auto worker_on_my_core = [&] {
+      const int me = current_cpu();
+      if (me < 0) return true;  // unknown: yield, as a worker may share this core
+      for (size_t i = 1; i < workers_.size() + 1; ++i) {
+        if (worker_cpu_[i].load(std::memory_order_relaxed) == me) return true;
+      }
+      return false;
+    };
+    if (spin_until(finished, kCallerSpin, worker_on_my_core)) return;
     std::unique_lock<std::mutex> lock(mu_);
     cv_done_.wait(lock, finished);
   }
@@ -243,6 +266,7 @@ class ThreadPool {
         if (job_static_.load(std::memory_order_acquire)) {
           // A stale flag (a later job's) is harmless: that job reset no slot to slot_free(gen).
           if (claim_part(gen, self)) {
+            worker_cpu_[self].store(current_cpu(), std::memory_order_relaxed);
             run_part(job_fn_.load(std::memory_order_acquire),
                      job_ctx_.load(std::memory_order_acquire), self,
                      job_blocks_.load(std::memory_order_acquire));
@@ -270,6 +294,7 @@ class ThreadPool {
           std::this_thread::yield();
         continue;
       }
+      if (self != 0) worker_cpu_[self].store(current_cpu(), std::memory_order_relaxed);
       fn(ctx, lo, hi);
       block_done(blocks);
     }
@@ -284,7 +309,7 @@ class ThreadPool {
         return stop_.load(std::memory_order_relaxed) ||
                gen_of(state_.load(std::memory_order_acquire)) != seen;
       };
-      if (!spin_until(job_or_stop, kWorkerSpin)) {
+      if (!spin_until(job_or_stop, kWorkerSpin, [] { return true; })) {
         std::unique_lock<std::mutex> lock(mu_);
         cv_work_.wait(lock, job_or_stop);
       }
@@ -313,6 +338,9 @@ class ThreadPool {
   std::atomic<RangeFn> job_fn_{nullptr};
   std::atomic<void*> job_ctx_{nullptr};
   std::unique_ptr<std::atomic<uint64_t>[]> slots_;  // one per participant, parallel_parts claims
+  // Per participant: the CPU it last started a block on (-1: none yet); a hint for the caller's
+  // yield (wait_done), so relaxed.
+  std::unique_ptr<std::atomic<int>[]> worker_cpu_;
 };
 ThreadPool& pool() {
   // Destroyed at process exit, after every environment is gone: workers are joined, not leaked.

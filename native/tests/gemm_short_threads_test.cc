@@ -1,7 +1,7 @@
-// SGEMM's short-A path on several threads (m <= mc, B packed by the threads that use it: one static
-// part of contiguous B panels per thread, each packing all of A): results within the reference's
-// rounding bound, bit-identical at 1, 2, 3 and 8 threads (8 > B panels for some shapes: idle
-// parts), C's row padding and the memory after C untouched. Odd n (a short last panel), several
+// SGEMM's short-A path on several threads (m <= mc; column tasks, each packing its own B panels;
+// A packed once, unit by unit, by the tasks that first need it): results within the reference's
+// rounding bound, bit-identical at 1, 2, 3 and 8 threads (8 > tasks for some shapes: idle
+// threads), C's row padding and the memory after C untouched. Odd n (a short last panel), several
 // depth slices, every transpose, beta != 0.
 #include <algorithm>
 #include <cmath>

@@ -437,6 +437,8 @@ class SharedPackA {
   static void pause() {
 #if defined(__SSE2__)
     _mm_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
 #endif
   }
   std::atomic<unsigned char>* state_;

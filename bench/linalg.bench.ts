@@ -130,6 +130,7 @@ async function main(): Promise<void> {
   openblasComparison(threadCounts, peak, info.isa, probes);
   if (threadCounts.length > 1) alternatingScaling(threadCounts);
   gemmBreakdown(info.isa, probes);
+  if (threadCounts.length > 1) pausedScaling(threadCounts);
   setNumThreads(all);
 }
 
@@ -311,6 +312,62 @@ function gemmBreakdown(isa: string, probes: ReturnType<typeof loadDevtools>): vo
     console.log(`| ${name} | ${g.toFixed(1)} | ${((100 * g) / peak).toFixed(0)}% | ${i === 0 ? '—' : (100 * (1 - g / prev)).toFixed(0) + '%'} |`);
     prev = g;
   });
+/** The small product's scaling when every call follows a pause, as between the steps of an RNN
+ *  (issue 15 §3's diagnosis: after 100–300 µs of serial work the pool's worker had gone to sleep,
+ *  and the woken worker could take the caller's core: a 2-thread call then took ~2× a 1-thread
+ *  one). Alternating blocks as above, each call preceded by 200 µs of busy work on the calling
+ *  thread (not timed); worst/median/best block pairs and the slow tail (90th percentile). Then the
+ *  CPU time the process uses while the pool idles (its workers poll for a bounded time after a
+ *  job, then sleep): should be ~0. */
+function pausedScaling(threadCounts: number[]): void {
+  const [m, n, k] = [64, 256, 256];
+  const a = fill(m * k, 1), b = fill(k * n, 2), c = new Float32Array(m * n);
+  const many = threadCounts.at(-1)!;
+  const pairs = quick ? 5 : 20;
+  const block = 0.05, pauseNs = 200_000n;
+  const busy = (ns: bigint) => {
+    const end = process.hrtime.bigint() + ns;
+    while (process.hrtime.bigint() < end);
+  };
+  const all1: number[] = [], allN: number[] = [], ratios: number[] = [];
+  const blockTimes = (t: number): number[] => {
+    setNumThreads(t);
+    ops.matmul(a, b, c, { m, n, k });
+    const times: number[] = [];
+    const end = process.hrtime.bigint() + BigInt(Math.round(block * 1e9));
+    while (times.length < 5 || process.hrtime.bigint() < end) {
+      busy(pauseNs);
+      const t0 = process.hrtime.bigint();
+      ops.matmul(a, b, c, { m, n, k });
+      times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+    return times;
+  };
+  const sorted = (xs: number[]) => [...xs].sort((x, y) => x - y);
+  const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
+  const p90 = (xs: number[]) => sorted(xs)[Math.floor(xs.length * 0.9)]!;
+  useBackend('native');
+  for (let p = 0; p < pairs; p++) {
+    const one = blockTimes(1), nt = blockTimes(many);
+    all1.push(...one);
+    allN.push(...nt);
+    ratios.push(median(one) / median(nt));
+  }
+  ratios.sort((x, y) => x - y);
+  const us = (s: number) => (s * 1e6).toFixed(1);
+  console.log(
+    `SGEMM ${m}×${n}×${k} after ${Number(pauseNs) / 1e3} µs pauses, ${pairs} alternating ${block * 1e3} ms blocks of 1 and ${many} threads: ` +
+      `per-call median ${us(median(all1))} / ${us(median(allN))} µs (90th percentile ${us(p90(all1))} / ${us(p90(allN))} µs), ${many}t ÷ 1t ${(median(all1) / median(allN)).toFixed(2)}×; ` +
+      `block pairs: worst ${ratios[0]!.toFixed(2)}×, median ${ratios[Math.floor(ratios.length / 2)]!.toFixed(2)}×, best ${ratios.at(-1)!.toFixed(2)}×`,
+  );
+  // Idle: 50 ms for the workers' polling budget to run out, then the process's CPU time over 500 ms
+  // of this thread blocked (Atomics.wait: no event-loop work either).
+  const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  sleep(50);
+  const before = process.cpuUsage();
+  sleep(500);
+  const used = process.cpuUsage(before);
+  console.log(`idle pool (${many} threads): ${((used.user + used.system) / 1e3).toFixed(1)} ms of CPU in 500 ms`);
 }
 
 main().catch((err) => {

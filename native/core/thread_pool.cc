@@ -1,6 +1,7 @@
 #include "core/thread_pool.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <memory>
@@ -17,8 +18,35 @@ namespace {
 
 thread_local bool t_inside_task = false;
 
-// About 20-50 us of polling before a worker sleeps (PAUSE is ~10-40 cycles depending on the CPU).
-constexpr int kSpinRounds = 4000;
+// Spin budgets are times, not PAUSE counts: PAUSE takes ~10 cycles on some CPUs and ~140 on others
+// (29 TSC cycles on the Xeon this was measured on, so the former 4,000 rounds were ~45 us).
+using Clock = std::chrono::steady_clock;
+// How long a worker keeps polling for the next job after finishing one, before it sleeps on the
+// condition variable. A sleeping worker costs the next job a wake-up, and on a busy or small
+// machine the scheduler may put the woken worker on the caller's own core and let it preempt the
+// caller: measured (2 cores, SGEMM 64x256x256 after a 100-200 us pause, as between RNN steps)
+// the worker then ran all 8 blocks while the caller waited, 108-117 us against 57-60 us on one
+// thread. 500 us covers the serial stretches between the parallel regions of a training step; an
+// idle pool stops polling after it (thread_pool_idle_test measures the CPU time it then uses).
+constexpr Clock::duration kWorkerSpin = std::chrono::microseconds(500);
+// How long the caller polls for the last claimed blocks before sleeping until they are done.
+constexpr Clock::duration kCallerSpin = std::chrono::microseconds(50);
+// A poller yields the core this often: a thread sharing the core with it (the caller and a woken
+// worker put on one core, above) then runs now instead of when the time slice ends. Alone on its
+// core, sched_yield returns at once (a syscall, well under a microsecond). A polling worker always
+// yields (it has nothing to do; another thread may); the waiting caller only when a worker that
+// ran a block of this job last ran on the caller's core, because a yield can hand the core to any
+// runnable thread (a V8 helper, another process) for a whole time slice.
+constexpr Clock::duration kYieldEvery = std::chrono::microseconds(2);
+
+// The CPU this thread runs on now (glibc reads it from rseq: a load), or -1 where unknown.
+inline int current_cpu() {
+#if defined(__linux__)
+  return sched_getcpu();
+#else
+  return -1;
+#endif
+}
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -26,6 +54,27 @@ inline void cpu_relax() {
 #elif defined(__aarch64__)
   __asm__ __volatile__("yield");
 #endif
+}
+
+// Polls ready() until it is true (returns true) or `budget` has passed (returns ready()), with
+// PAUSE between polls and, every kYieldEvery, a yield when should_yield() says so. The clock is
+// read once per 16 polls.
+template <typename Ready, typename ShouldYield>
+bool spin_until(const Ready& ready, Clock::duration budget, const ShouldYield& should_yield) {
+  const Clock::time_point start = Clock::now();
+  Clock::time_point next_yield = start + kYieldEvery;
+  for (;;) {
+    for (int i = 0; i < 16; ++i) {
+      if (ready()) return true;
+      cpu_relax();
+    }
+    const Clock::time_point now = Clock::now();
+    if (now - start >= budget) return ready();
+    if (now >= next_yield) {
+      if (should_yield()) std::this_thread::yield();
+      next_yield = now + kYieldEvery;
+    }
+  }
 }
 
 int env_threads() {
@@ -112,9 +161,11 @@ class ThreadPool {
   void start(int n) {
     if (n < 1) n = 1;
     if (n > 1024) n = 1024;
-    stop_ = false;
+    stop_.store(false, std::memory_order_relaxed);
     // No worker runs here (stop_workers joined them), so the slot array can be replaced.
     slots_.reset(new std::atomic<uint64_t>[static_cast<size_t>(n)]);
+    worker_cpu_.reset(new std::atomic<int>[static_cast<size_t>(n)]);
+    for (int i = 0; i < n; ++i) worker_cpu_[i].store(-1, std::memory_order_relaxed);
     for (int i = 0; i < n; ++i) slots_[i].store(kSlotStale, std::memory_order_relaxed);
     // A worker starts from the generation current now: one read later could miss the first job.
     const uint32_t start_generation = gen_of(state_.load(std::memory_order_relaxed));
@@ -128,7 +179,7 @@ class ThreadPool {
   void stop_workers() {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
+      stop_.store(true, std::memory_order_relaxed);
     }
     cv_work_.notify_all();
     for (std::thread& t : workers_) t.join();
@@ -163,12 +214,18 @@ class ThreadPool {
   }
 
   void wait_done(size_t blocks) {
-    for (int spin = 0; spin < kSpinRounds && done_.load(std::memory_order_acquire) != blocks;
-         ++spin) {
-      cpu_relax();
-    }
+    const auto finished = [&] { return done_.load(std::memory_order_acquire) == blocks; };
+    const auto worker_on_my_core = [&] {
+      const int me = current_cpu();
+      if (me < 0) return true;  // unknown: yield, as a worker may share this core
+      for (size_t i = 1; i < workers_.size() + 1; ++i) {
+        if (worker_cpu_[i].load(std::memory_order_relaxed) == me) return true;
+      }
+      return false;
+    };
+    if (spin_until(finished, kCallerSpin, worker_on_my_core)) return;
     std::unique_lock<std::mutex> lock(mu_);
-    cv_done_.wait(lock, [&] { return done_.load(std::memory_order_acquire) == blocks; });
+    cv_done_.wait(lock, finished);
   }
 
   void block_done(size_t blocks) {
@@ -209,6 +266,7 @@ class ThreadPool {
         if (job_static_.load(std::memory_order_acquire)) {
           // A stale flag (a later job's) is harmless: that job reset no slot to slot_free(gen).
           if (claim_part(gen, self)) {
+            worker_cpu_[self].store(current_cpu(), std::memory_order_relaxed);
             run_part(job_fn_.load(std::memory_order_acquire),
                      job_ctx_.load(std::memory_order_acquire), self,
                      job_blocks_.load(std::memory_order_acquire));
@@ -236,6 +294,7 @@ class ThreadPool {
           std::this_thread::yield();
         continue;
       }
+      if (self != 0) worker_cpu_[self].store(current_cpu(), std::memory_order_relaxed);
       fn(ctx, lo, hi);
       block_done(blocks);
     }
@@ -244,19 +303,18 @@ class ThreadPool {
   void worker_loop(uint32_t seen, size_t self) {
     t_inside_task = true;
     for (;;) {
-      // Spin briefly before sleeping: kernels often run several parallel regions back to back
-      // (GEMM packs, then computes), and a condition-variable wake-up costs tens of microseconds.
-      for (int spin = 0; spin < kSpinRounds; ++spin) {
-        if (gen_of(state_.load(std::memory_order_acquire)) != seen) break;
-        cpu_relax();
-      }
-      {
+      // Poll before sleeping (kWorkerSpin): kernels run several parallel regions back to back
+      // (GEMM packs, then computes; an RNN step after step), and a wake-up costs tens of us.
+      const auto job_or_stop = [&] {
+        return stop_.load(std::memory_order_relaxed) ||
+               gen_of(state_.load(std::memory_order_acquire)) != seen;
+      };
+      if (!spin_until(job_or_stop, kWorkerSpin, [] { return true; })) {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_work_.wait(
-            lock, [&] { return stop_ || gen_of(state_.load(std::memory_order_relaxed)) != seen; });
-        if (stop_) return;
-        seen = gen_of(state_.load(std::memory_order_relaxed));
+        cv_work_.wait(lock, job_or_stop);
       }
+      if (stop_.load(std::memory_order_relaxed)) return;
+      seen = gen_of(state_.load(std::memory_order_acquire));
       work(seen, self);
     }
   }
@@ -266,7 +324,8 @@ class ThreadPool {
   std::condition_variable cv_work_;
   std::condition_variable cv_done_;
   std::vector<std::thread> workers_;
-  bool stop_ = false;
+  // Written under mu_ (the sleeping workers' predicate); atomic so a polling worker sees it too.
+  std::atomic<bool> stop_{false};
   std::atomic<int> size_{1};  // workers_.size() + 1, readable without call_mu_
 
   // (generation << 32) | next block to claim (kClosed while the job is being set up).
@@ -279,6 +338,9 @@ class ThreadPool {
   std::atomic<RangeFn> job_fn_{nullptr};
   std::atomic<void*> job_ctx_{nullptr};
   std::unique_ptr<std::atomic<uint64_t>[]> slots_;  // one per participant, parallel_parts claims
+  // Per participant: the CPU it last started a block on (-1: none yet); a hint for the caller's
+  // yield (wait_done), so relaxed.
+  std::unique_ptr<std::atomic<int>[]> worker_cpu_;
 };
 ThreadPool& pool() {
   // Destroyed at process exit, after every environment is gone: workers are joined, not leaked.

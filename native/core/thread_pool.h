@@ -5,6 +5,9 @@
 // thread, num_threads() never blocks (inside a task it answers 1, the threads a nested region gets)
 // and set_num_threads() from inside a task does nothing (it returns false). Calls from different
 // threads (several worker_threads, async workers) take turns on the pool.
+// Between jobs a worker polls for the next one for up to half a millisecond (yielding its core
+// every few microseconds, so a thread sharing that core is not held up), then sleeps: an idle pool
+// uses no CPU, and the parallel regions of a training step find their workers awake.
 // Determinism is the caller's job: fn(lo, hi) may see any partition of [begin, end), so the result
 // for each index must not depend on which thread ran it or with which neighbours (reductions write
 // one partial per fixed-size chunk and combine the partials in order afterwards).

@@ -1,8 +1,9 @@
-// SGEMM's short-A path on several threads (m <= mc, B packed by the threads that use it: one static
-// part of contiguous B panels per thread, each packing all of A): results within the reference's
-// rounding bound, bit-identical at 1, 2, 3 and 8 threads (8 > B panels for some shapes: idle
-// parts), C's row padding and the memory after C untouched. Odd n (a short last panel), several
+// SGEMM's short-A path on several threads (m <= mc; column tasks, each packing its own B panels;
+// A packed once, unit by unit, by the tasks that first need it): results within the reference's
+// rounding bound, bit-identical at 1, 2, 3 and 8 threads (8 > tasks for some shapes: idle
+// threads), C's row padding and the memory after C untouched. Odd n (a short last panel), several
 // depth slices, every transpose, beta != 0.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -93,9 +94,51 @@ void test_short_a_threads() {
   set_num_threads(saved);
 }
 
+// A is packed by the tasks that need it (SharedPackA in gemm.cc): each unit (depth slice x row
+// panel) by whichever thread claims it first; a thread that finds a unit still being packed by
+// another waits briefly, then packs its own copy. Repeated calls on more threads than cores
+// (workers are descheduled mid-unit now and then, so all three cases occur) must give the 1-thread
+// bits every time; k over one depth slice gives several units per panel, m = 13 one panel only.
+void test_shared_a_packing_repeated() {
+  const Shape shapes[] = {{64, 256, 256}, {64, 320, 1100}, {13, 512, 600}};
+  const int saved = num_threads();
+  uint32_t seed = 9700;
+  for (Isa isa : test::isas()) {
+    for (const Shape& s : shapes) {
+      const std::vector<float> a = test::random_floats(s.m * s.k, seed++);
+      const std::vector<float> b = test::random_floats(s.k * s.n, seed++);
+      std::vector<float> one(s.m * s.n), many(s.m * s.n);
+      auto run = [&](std::vector<float>* out) {
+        return sgemm(isa, false, false, s.m, s.n, s.k, 1.f, a.data(), s.k, b.data(), s.n, 0.f,
+                     out->data(), s.n);
+      };
+      set_num_threads(1);
+      CHECK(run(&one) == Status::kOk);
+      const int reps = isa == Isa::kScalar ? 10 : 100;
+      for (int threads : {2, 8}) {
+        set_num_threads(threads);
+        int differing = 0;
+        for (int rep = 0; rep < reps; ++rep) {
+          std::fill(many.begin(), many.end(), 0.f);
+          CHECK(run(&many) == Status::kOk);
+          bool same = true;
+          for (size_t i = 0; same && i < one.size(); ++i) {
+            same = test::bits_equal(one[i], many[i]);
+          }
+          differing += same ? 0 : 1;
+        }
+        CHECK_MSG(differing == 0, "%s %zux%zux%zu: threads=%d differs from threads=1 in %d of %d",
+                  isa_name(isa), s.m, s.n, s.k, threads, differing, reps);
+      }
+    }
+  }
+  set_num_threads(saved);
+}
+
 }  // namespace
 
 int main() {
   test_short_a_threads();
+  test_shared_a_packing_repeated();
   return test::finish("gemm_short_threads_test");
 }

@@ -1,9 +1,12 @@
 // The persistent pool: every index runs exactly once for any size, grain and thread count
 // (including more threads than cores), nested calls run inline, several threads may call at once,
-// and resizing between jobs loses nothing.
+// and resizing between jobs loses nothing; an idle pool's workers stop polling and sleep.
 #include "core/thread_pool.h"
 
+#include <time.h>
+
 #include <atomic>
+#include <chrono>
 #include <new>
 #include <thread>
 #include <vector>
@@ -110,6 +113,30 @@ void test_exception_reaches_the_caller() {
   }
 }
 
+double process_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
+}
+
+// Workers poll for the next job for a bounded time after each one (under a millisecond), then
+// sleep: over 200 ms of idleness after the budget has run out, the process (every worker
+// included; this thread sleeps) uses almost no CPU. A worker still polling would add ~200 ms per
+// worker (up to the cores it gets). The bound is loose for sanitizer builds and busy machines.
+void test_idle_pool_sleeps() {
+  for (int threads : {2, 8}) {
+    set_num_threads(threads);
+    std::atomic<size_t> total{0};
+    parallel_for(0, 64, 1, [&](size_t lo, size_t hi) { total.fetch_add(hi - lo); });
+    CHECK(total.load() == 64);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // well past the spin budget
+    const double before = process_cpu_ms();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const double used = process_cpu_ms() - before;
+    CHECK_MSG(used < 20.0, "threads=%d: %.1f ms of CPU in 200 ms of an idle pool", threads, used);
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -118,6 +145,7 @@ int main() {
   test_concurrent_callers_oversubscribed();
   test_resize_between_jobs();
   test_exception_reaches_the_caller();
+  test_idle_pool_sleeps();
   set_num_threads(usable_cores());
   return test::finish("thread_pool_test");
 }

@@ -403,14 +403,92 @@ Status sgemm_driver(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, siz
   return Status::kOk;
 }
 
-// sgemm and sgemm_packed for a short A (an RNN step: m = batch; the 64 x 256 x 256 product): A is
-// packed for every depth slice at once (inline when small), then ONE parallel region computes C,
-// each task running all depth slices of its tiles in order. Without a pre-packed B (packed_b null)
-// each task packs its own columns of B, slice by slice, into its thread's buffer: A fits one row
-// block (m <= mc), so every B panel is still packed once, and packing runs in the same region as
-// the compute (no fork/join between them). Same tiles, same slice order per tile, same micro-kernel
-// calls as sgemm_driver, so the same bits; but 1 parallel region per call instead of 2 per depth
-// slice. Returns false (nothing done) when A is too large to pack whole.
+// The packed A of a threaded sgemm_short_a call, one unit per (depth slice, row panel), packed by
+// the tasks that use it rather than by the caller before the parallel region: packed up front it
+// was serial, 5 us of the 60 us of 64 x 256 x 256 (measured, AVX-512), a cap on the 2-thread
+// scaling. A task claims a free unit and packs it into the shared buffer (each thread packs its
+// own B panels first, so both threads reach A together and share it out). A unit another thread
+// is packing is waited for briefly (one packs in about a microsecond), then packed again into
+// this thread's spare buffer: a packer descheduled mid-unit never stalls the others. Packing is
+// deterministic, so either copy holds the same bits.
+class SharedPackA {
+ public:
+  // state: one per unit, all kFree; shared: the buffer every thread reads, unit u at
+  // shared + u * unit_floats.
+  SharedPackA(std::atomic<unsigned char>* state, float* shared, size_t unit_floats)
+      : state_(state), shared_(shared), unit_floats_(unit_floats) {}
+
+  // out[i] = the packed unit first + i, i < count: the shared copy, or this thread's own in the
+  // buffer spare() returns. False if that buffer was needed and could not be allocated. Packs
+  // every free unit first and only then waits for the ones other threads hold: waiting in unit
+  // order would trail a thread that is one unit ahead and leave it all the packing.
+  template <typename PackUnit, typename Spare>
+  bool get(size_t first, size_t count, const float** out, const PackUnit& pack_unit,
+           const Spare& spare) {
+    for (size_t i = 0; i < count; ++i) {
+      const size_t u = first + i;
+      unsigned char s = state_[u].load(std::memory_order_acquire);
+      out[i] = nullptr;
+      if (s == kFree && state_[u].compare_exchange_strong(s, kClaimed, std::memory_order_acquire)) {
+        pack_unit(u, shared_);
+        state_[u].store(kReady, std::memory_order_release);
+        s = kReady;
+      }
+      if (s == kReady) out[i] = shared_ + u * unit_floats_;
+    }
+    for (size_t i = 0; i < count; ++i) {
+      if (out[i] != nullptr) continue;
+      const size_t u = first + i;
+      unsigned char s = state_[u].load(std::memory_order_acquire);
+      for (int spin = 0; s != kReady && spin < kWaitPolls; ++spin) {
+        pause();
+        s = state_[u].load(std::memory_order_acquire);
+      }
+      if (s == kReady) {
+        out[i] = shared_ + u * unit_floats_;
+        continue;
+      }
+      float* own = spare();
+      if (own == nullptr) return false;
+      pack_unit(u, own);
+      out[i] = own + u * unit_floats_;
+    }
+    return true;
+  }
+
+  static constexpr unsigned char kFree = 0, kClaimed = 1, kReady = 2;
+
+ private:
+  // ~3-15 us of polling (PAUSE: 10-140 cycles by CPU), a few units' packing time.
+  static constexpr int kWaitPolls = 1024;
+  static void pause() {
+#if defined(__SSE2__)
+    _mm_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+  }
+  std::atomic<unsigned char>* state_;
+  float* shared_;
+  size_t unit_floats_;
+};
+
+// Per thread, kept across calls (steady state does not allocate): the unit states (the calling
+// thread's), a spare packed A (a worker's, or the caller's when another thread holds a unit), and
+// a task's pointers to the units of one slice.
+thread_local std::vector<std::atomic<unsigned char>> t_pack_a_state;
+thread_local ScratchBuffer t_pack_a_spare;
+thread_local std::vector<const float*> t_pack_a_units;
+
+// sgemm and sgemm_packed for a short A (an RNN step: m = batch; the 64 x 256 x 256 product): ONE
+// parallel region computes C, each task running all depth slices of its tiles in order; A is
+// packed whole (every depth slice) by the tasks as they first need it (SharedPackA; inline before
+// the loop on one thread). Without a pre-packed B (packed_b null) each task packs its own columns
+// of B, slice by slice, into its thread's buffer: A fits one row block (m <= mc), so every B panel
+// is still packed once, and packing runs in the same region as the compute (no fork/join between
+// them). Same tiles, same slice order per tile, same micro-kernel calls as sgemm_driver, so the
+// same bits; but 1 parallel region per call instead of 2 per depth slice. Returns false (nothing
+// done) when A is too large to pack whole.
 bool sgemm_short_a(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
                    const float* a, size_t lda, const float* b, size_t ldb, const float* packed_b,
                    float beta, float* c, size_t ldc, Status* status) {
@@ -433,26 +511,35 @@ bool sgemm_short_a(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size
   // Every slice is laid out kc_step deep (the last, shorter one too), so the buffer holds
   // slices * kc_step >= k depth steps per panel: sized by k alone, a short last slice of a panel
   // past the first was written past the end (k > kc, k % kc_step != 0, m > mr).
-  const size_t a_floats = slices * a_panels * mr * kc_step;
+  const size_t unit_floats = mr * kc_step;
+  const size_t units = slices * a_panels;
+  const size_t a_floats = units * unit_floats;
   if (a_floats > kMaxPackedA) return false;
   float* ap = t_pack_a.get(a_floats);
   if (ap == nullptr) {
     *status = Status::kOutOfMemory;
     return true;
   }
+  // Unit u = (slice u / a_panels, panel u % a_panels) at base + u * unit_floats (a short last
+  // slice packs short).
+  const auto pack_unit = [&](size_t u, float* base) {
+    const size_t sl = u / a_panels, ip = u % a_panels;
+    const size_t pc = sl * kc_step, kc = min_sz(kc_step, k - pc);
+    pack_a(trans_a, a, lda, ip * mr, min_sz(mr, m - ip * mr), pc, kc, base + u * unit_floats);
+  };
   const size_t threads = threads_for(m, n, k);
   const bool threaded = threads > 1;
-  // Slice s of panel ip at ap + (s * a_panels + ip) * mr * kc_step (a short last slice packs
-  // short).
-  const bool pack_threaded = threaded && a_panels * mr * k >= (size_t{1} << 16);
-  run_range(pack_threaded, slices * a_panels, 2, [&](size_t lo, size_t hi) {
-    for (size_t t = lo; t < hi; ++t) {
-      const size_t sl = t / a_panels, ip = t % a_panels;
-      const size_t pc = sl * kc_step, kc = min_sz(kc_step, k - pc);
-      pack_a(trans_a, a, lda, ip * mr, min_sz(mr, m - ip * mr), pc, kc,
-             ap + (sl * a_panels + ip) * mr * kc_step);
+  if (threaded) {
+    if (t_pack_a_state.size() < units)
+      t_pack_a_state = std::vector<std::atomic<unsigned char>>(units);
+    for (size_t u = 0; u < units; ++u) {
+      t_pack_a_state[u].store(SharedPackA::kFree, std::memory_order_relaxed);
     }
-  });
+  } else {
+    for (size_t u = 0; u < units; ++u) pack_unit(u, ap);
+  }
+  // The region's start (the pool's job hand-off) orders the resets above before any task's claim.
+  SharedPackA shared_a(t_pack_a_state.data(), ap, unit_floats);
   const size_t b_panels = ceil_div(n, nr);
   const size_t mc = pack_own_b ? a_panels * mr : task_rows(m, blk.mc, mr, b_panels);
   const size_t m_blocks = ceil_div(m, mc);
@@ -466,6 +553,8 @@ bool sgemm_short_a(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size
       out_of_memory.store(true, std::memory_order_relaxed);
       return;
     }
+    std::vector<const float*>& a_unit = t_pack_a_units;
+    float* spare = nullptr;  // this thread's own copy of A, allocated the first time it is needed
     for (size_t t = lo; t < hi; ++t) {
       const size_t mb = t / col_tasks, ct = t % col_tasks;
       const size_t ip_begin = mb * mc / mr;
@@ -485,13 +574,24 @@ bool sgemm_short_a(Isa isa, bool trans_a, bool trans_b, size_t m, size_t n, size
           pack_b(trans_b, b, ldb, pc, kc, 0, kc, j0, min_sz((jp_end - jp_begin) * nr, n - j0),
                  own_b);
         }
+        a_unit.resize(ip_end - ip_begin);
+        const size_t u0 = sl * a_panels + ip_begin;  // this slice's first unit for these rows
+        if (!threaded) {
+          for (size_t i = 0; i < a_unit.size(); ++i) a_unit[i] = ap + (u0 + i) * unit_floats;
+        } else if (!shared_a.get(u0, a_unit.size(), a_unit.data(), pack_unit, [&] {
+                     if (spare == nullptr) spare = t_pack_a_spare.get(a_floats);
+                     return spare;
+                   })) {
+          out_of_memory.store(true, std::memory_order_relaxed);
+          return;
+        }
         for (size_t jp = jp_begin; jp < jp_end; ++jp) {
           const float* bpanel = bp + (jp - jp_base) * nr * kc;
           const size_t cols = min_sz(nr, n - jp * nr);
           for (size_t ip = ip_begin; ip < ip_end; ++ip) {
             const size_t rows = min_sz(mr, m - ip * mr);
-            kern.micro(kc, ap + (sl * a_panels + ip) * mr * kc_step, bpanel,
-                       c + ip * mr * ldc + jp * nr, ldc, rows, cols, alpha, beta_eff);
+            kern.micro(kc, a_unit[ip - ip_begin], bpanel, c + ip * mr * ldc + jp * nr, ldc, rows,
+                       cols, alpha, beta_eff);
           }
         }
       }

@@ -312,6 +312,8 @@ function gemmBreakdown(isa: string, probes: ReturnType<typeof loadDevtools>): vo
     console.log(`| ${name} | ${g.toFixed(1)} | ${((100 * g) / peak).toFixed(0)}% | ${i === 0 ? '—' : (100 * (1 - g / prev)).toFixed(0) + '%'} |`);
     prev = g;
   });
+}
+
 /** The small product's scaling when every call follows a pause, as between the steps of an RNN
  *  (issue 15 §3's diagnosis: after 100–300 µs of serial work the pool's worker had gone to sleep,
  *  and the woken worker could take the caller's core: a 2-thread call then took ~2× a 1-thread

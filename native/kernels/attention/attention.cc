@@ -113,6 +113,35 @@ inline size_t key_end(const AttentionShape& a, size_t q0, size_t bq) {
   return a.causal ? min_sz(a.lk, q0 + bq) : a.lk;
 }
 
+// X [bq × bk] (row stride kBk: P or dS) as A panels of depth bk for rows_times, each panel packed
+// only as deep as rows_times reads it (causal: up to the panel's last visible key).
+void pack_tile_rows(const Micro& u, const AttentionShape& a, const float* X, size_t bq, size_t bk,
+                    size_t q0, size_t k0, float* dst) {
+  for (size_t i0 = 0; i0 < bq; i0 += u.mr) {
+    const size_t mr = min_sz(u.mr, bq - i0);
+    size_t kc = bk;
+    if (a.causal) {
+      const size_t end = q0 + i0 + mr;
+      if (end <= k0) continue;
+      kc = min_sz(bk, end - k0);
+    }
+    u.pack_rows(X + i0 * kBk, kBk, mr, kc, u.mr, dst + i0 * bk);
+  }
+}
+
+// X [bq × bk] as Aᵀ panels (rows = keys, depth bq) for keys_times, each from the depth keys_times
+// starts it at (causal: the panel's first key's own query).
+void pack_tile_keys(const Micro& u, const AttentionShape& a, const float* X, size_t bq, size_t bk,
+                    size_t q0, size_t k0, float* dst) {
+  for (size_t i0 = 0; i0 < bk; i0 += u.mr) {
+    const size_t key = k0 + i0;
+    const size_t p0 = a.causal && key > q0 ? key - q0 : 0;
+    if (p0 >= bq) continue;
+    pack_cols(X + p0 * kBk + i0, kBk, bq - p0, min_sz(u.mr, bk - i0), u.mr,
+              dst + i0 * bq + p0 * u.mr);
+  }
+}
+
 // C[rows × n] (ldc) = alpha·A·B + beta·C where A is `rows` (query) rows of A panels of depth
 // `depth` and B the B panels of depth `bdepth` starting at depth row `b0`; a causal product with P
 // or dS stops each A panel's depth at the last key its rows see (P and dS are 0 past it).
@@ -210,7 +239,7 @@ void forward_head(Isa isa, const Micro& u, const AttentionShape& a, const Ld& ld
         if (alpha != 1.0) rk.scale(o + i * ld.o, a.dv, static_cast<float>(alpha));
         m[i] = mn;
       }
-      u.pack_rows(S, kBk, bq, bk, u.mr, w.pa);
+      pack_tile_rows(u, a, S, bq, bk, q0, k0, w.pa);
       rows_times(u, a, w.pa, bq, bk, q0, k0, w.vb, a.lk, k0, a.dv, o, ld.o, 1.0f);
     }
     for (size_t i = 0; i < bq; ++i) {
@@ -310,7 +339,7 @@ void backward_head(Isa isa, const Micro& u, const AttentionShape& a, const Ld& l
         std::memset(sr + n, 0, (bk - n) * sizeof(float));  // causal: P = 0 past the row
       }
       if (g.gv) {
-        pack_cols(S, kBk, bq, bk, u.mr, w.at);
+        pack_tile_keys(u, a, S, bq, bk, q0, k0, w.at);
         keys_times(u, a, w.at, bk, bq, q0, k0, w.gob, a.dv, g.gv + k0 * ld.v, ld.v, 1.0f);
       }
       if (!need_ds) continue;
@@ -333,12 +362,12 @@ void backward_head(Isa isa, const Micro& u, const AttentionShape& a, const Ld& l
         rk.grad(S + i * kBk, dP + i * kBk, bk, static_cast<float>(D[i]), dP + i * kBk);
       }
       if (g.gq) {
-        u.pack_rows(dP, kBk, bq, bk, u.mr, w.at);
+        pack_tile_rows(u, a, dP, bq, bk, q0, k0, w.at);
         rows_times(u, a, w.at, bq, bk, q0, k0, w.kb, a.lk, k0, a.d, g.gq + q0 * ld.q, ld.q,
                    a.scale);
       }
       if (g.gk) {
-        pack_cols(dP, kBk, bq, bk, u.mr, w.at);
+        pack_tile_keys(u, a, dP, bq, bk, q0, k0, w.at);
         keys_times(u, a, w.at, bk, bq, q0, k0, w.qb, a.d, g.gk + k0 * ld.k, ld.k, a.scale);
       }
     }

@@ -37,7 +37,9 @@ using attention_pack::round_up;
 
 // Query rows per block. With K and V packed once per head and the diagonal skipped per micro-tile,
 // the 32-row blocks short causal sequences used to take (to halve the masked triangle computed per
-// block) no longer pay: a bigger block amortises the Q/gradOut packing and the row statistics.
+// block) no longer pay. Callgrind, self-attention B 8, 4×64, L 128 causal, fwd+bwd, AVX2: 32 rows
+// 297.5M instructions, 64 rows 288.7M, 128 rows 286.2M; 64 keeps the S and dP tiles (32 KiB each)
+// within L1/L2 where 128 rows would double them for under 1 %.
 constexpr size_t kBq = 64;
 // Keys per block: the S tile (32 KiB) stays in L1/L2 with its panels. A multiple of every ISA's
 // micro-tile width NR (8, 16, 32), so a key block starts on a packed K panel.

@@ -13,6 +13,7 @@
 #include <immintrin.h>
 
 #include "kernels/avx512_lanes.h"
+#include "kernels/gemm/gemm_tiles_x86.h"
 #include "kernels/gemm/tile_sumsq.h"
 
 namespace gradguard {
@@ -68,25 +69,7 @@ double sumsq_tile(size_t kc, const float* ap, const float* bp, float* c, size_t 
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + nr - 1), _MM_HINT_T0);
   }
   // clang-format off
-#define GG_ZERO(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
-  GG_ZERO(0) GG_ZERO(1) GG_ZERO(2) GG_ZERO(3) GG_ZERO(4) GG_ZERO(5)
-  GG_ZERO(6) GG_ZERO(7) GG_ZERO(8) GG_ZERO(9) GG_ZERO(10) GG_ZERO(11) GG_ZERO(12) GG_ZERO(13)
-#undef GG_ZERO
-#define GG_STEP(i)                           \
-  a = _mm512_set1_ps(ap[i]);                 \
-  c##i##0 = _mm512_fmadd_ps(a, b0, c##i##0); \
-  c##i##1 = _mm512_fmadd_ps(a, b1, c##i##1);
-#pragma GCC unroll 2
-  for (size_t p = 0; p < kc; ++p) {
-    const __m512 b0 = _mm512_load_ps(bp);
-    const __m512 b1 = _mm512_load_ps(bp + 16);
-    __m512 a;
-    GG_STEP(0) GG_STEP(1) GG_STEP(2) GG_STEP(3) GG_STEP(4) GG_STEP(5)
-    GG_STEP(6) GG_STEP(7) GG_STEP(8) GG_STEP(9) GG_STEP(10) GG_STEP(11) GG_STEP(12) GG_STEP(13)
-    ap += 14;
-    bp += 32;
-  }
-#undef GG_STEP
+  GG_AVX512_14X32_ACCUMULATE()
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
   const bool read_c = beta != 0.f;
   const __mmask16 k0 = tail_mask16(nr), k1 = tail_mask16(nr > 16 ? nr - 16 : 0);
@@ -96,12 +79,14 @@ double sumsq_tile(size_t kc, const float* ap, const float* bp, float* c, size_t 
     store_row_sumsq<kFull>(c + (i) * ldc, c##i##0, c##i##1, va, vb, read_c, k0, k1, s0, s1, \
                            s2, s3);                                                         \
   }
-  GG_STORE(0) GG_STORE(1) GG_STORE(2) GG_STORE(3) GG_STORE(4) GG_STORE(5)
-  GG_STORE(6) GG_STORE(7) GG_STORE(8) GG_STORE(9) GG_STORE(10) GG_STORE(11) GG_STORE(12)
-  GG_STORE(13)
+  {
+    GG_STORE(0) GG_STORE(1) GG_STORE(2) GG_STORE(3) GG_STORE(4) GG_STORE(5)
+    GG_STORE(6) GG_STORE(7) GG_STORE(8) GG_STORE(9) GG_STORE(10) GG_STORE(11) GG_STORE(12)
+    GG_STORE(13)
+  }
 #undef GG_STORE
-      // clang-format on
-      alignas(64) double l[8];
+  // clang-format on
+  alignas(64) double l[8];
   _mm512_store_pd(l, _mm512_add_pd(_mm512_add_pd(s0, s1), _mm512_add_pd(s2, s3)));
   return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
 }

@@ -8,7 +8,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { npm, npmCli, packInto, prebuildPath, prebuildsProblem, root } from './pack.js';
+import { npmAsync, npmCli, packInto, prebuildPath, prebuildsProblem, root } from './pack.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gg-consumer-'));
 const app = join(tmp, 'app');
@@ -42,14 +42,14 @@ function run(file: string, env: NodeJS.ProcessEnv) {
 }
 
 /** `npm rebuild gradguard` (re-runs its install script) with its output. */
-function rebuild(env: NodeJS.ProcessEnv): string {
-  return npm(['rebuild', 'gradguard', '--foreground-scripts'], { cwd: app, env, timeout: 600_000, all: true });
+function rebuild(env: NodeJS.ProcessEnv): Promise<string> {
+  return npmAsync(['rebuild', 'gradguard', '--foreground-scripts'], { cwd: app, env, timeout: 600_000, all: true });
 }
 
 let installLog = '';
 const packed = join(tmp, 'packed-prebuilds');
 
-beforeAll(() => {
+beforeAll(async () => {
   const problem = prebuildsProblem();
   if (problem) throw new Error(problem);
   mkdirSync(bareBin);
@@ -60,7 +60,7 @@ beforeAll(() => {
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }, null, 2));
   for (const f of ['use.mjs', 'use.cjs', 'use.ts', 'use.mts']) copyFileSync(join(root, 'test', 'fixtures', 'consumer', f), join(app, f));
-  installLog = npm(['install', tgz, '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts'], { cwd: app, env: bareEnv(), timeout: 600_000, all: true });
+  installLog = await npmAsync(['install', tgz, '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts'], { cwd: app, env: bareEnv(), timeout: 600_000, all: true });
   cpSync(join(installed, 'prebuilds'), packed, { recursive: true });
 }, 900_000);
 
@@ -146,30 +146,31 @@ describe('when the prebuild cannot be used', () => {
     expect(r.notices).toEqual([expect.stringMatching(new RegExp(`is built for ${other.elf}, not`))]);
   });
 
-  it('no prebuild and no compiler: the install says why and succeeds; the pure-TS backend runs', () => {
+  it('no prebuild and no compiler: the install says why and succeeds; the pure-TS backend runs', async () => {
     rmSync(join(installed, 'prebuilds', `linux-${arch}`), { recursive: true });
-    const log = rebuild(bareEnv());
+    const log = await rebuild(bareEnv());
     expect(log).toMatch(/no C\+\+ compiler on PATH.*pure-TypeScript backend will be used/);
     const r = run('use.mjs', bareEnv());
     expect(r.out?.info.backend).toBe('js');
     expect(r.notices).toEqual([expect.stringMatching(new RegExp(`no native binary for linux-${arch}`))]);
   });
 
-  it('GRADGUARD_SKIP_BUILD=1 builds nothing even with a compiler; the pure-TS backend runs', () => {
-    const log = rebuild({ ...fullEnv(), GRADGUARD_SKIP_BUILD: '1' });
+  it('GRADGUARD_SKIP_BUILD=1 builds nothing even with a compiler; the pure-TS backend runs', async () => {
+    const log = await rebuild({ ...fullEnv(), GRADGUARD_SKIP_BUILD: '1' });
     expect(log).toContain('GRADGUARD_SKIP_BUILD=1: the pure-TypeScript backend will be used');
     expect(existsSync(join(installed, 'build'))).toBe(false);
     expect(run('use.mjs', { ...fullEnv(), GRADGUARD_QUIET: '1' }).out?.info.backend).toBe('js');
   });
 
-  it('with a compiler and no matching prebuild, it builds from source with the local Node headers', () => {
-    const log = rebuild(fullEnv());
+  it('with a compiler and no matching prebuild, it builds from source with the local Node headers', async () => {
+    const log = await rebuild(fullEnv());
     expect(log).toContain('building the native addon from source');
     expect(log).toMatch(/built from source: build\/Release\/gradguard\.node \(isa \w+\)/);
     expect(log).not.toMatch(/nodejs\.org|Downloading/i);
     const r = run('use.mjs', bareEnv());
     expect(r.out?.info).toMatchObject({ backend: 'native', binary: 'build/Release/gradguard.node' });
-    // A whole source build of the addon: about 50 s on 2 idle cores, more under load; the npm rebuild's
-    // own limit (600 s) is the one that matters, not vitest's 60 s default.
+    // A whole source build of the addon: about 60 s on 2 idle cores, more under load; the npm rebuild's
+    // own limit (600 s) is the one that matters, not vitest's 60 s default (and npmAsync keeps this
+    // worker answering vitest meanwhile).
   }, 600_000);
 });

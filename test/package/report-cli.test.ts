@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { npm, npmCli, packedFiles, packInto, root } from './pack.js';
+import { npmAsync, npmCli, packedFiles, packInto, root } from './pack.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gg-report-bin-'));
 const app = join(tmp, 'app');
@@ -22,12 +22,12 @@ const env = (): NodeJS.ProcessEnv => {
 /** `npx gradguard …` in the app (npm exec with this Node's npm). */
 const gradguard = (args: string[]) => spawnSync(process.execPath, [npmCli, 'exec', '--offline', '--', 'gradguard', ...args], { cwd: app, env: env(), encoding: 'utf8', timeout: 120_000 });
 
-beforeAll(() => {
+beforeAll(async () => {
   if (!readFileSync(join(root, 'dist', 'index.js'), 'utf8').includes('reportCli')) throw new Error('dist/ predates the report CLI: run `npm run build:ts`');
   const tgz = packInto(tmp);
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }));
-  npm(['install', tgz, '--no-audit', '--no-fund', '--prefer-offline'], { cwd: app, env: env(), timeout: 600_000 });
+  await npmAsync(['install', tgz, '--no-audit', '--no-fund', '--prefer-offline'], { cwd: app, env: env(), timeout: 600_000 });
   // A job that logs to JSONL and then crashes mid-line.
   writeFileSync(join(app, 'job.mjs'), `
 import { GradientMonitor } from 'gradguard';

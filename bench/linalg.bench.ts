@@ -134,6 +134,10 @@ async function main(): Promise<void> {
   setNumThreads(all);
 }
 
+/** The q-quantile (lower) of xs, not modifying xs: median = quantile(xs, 0.5). */
+const quantile = (xs: number[], q: number): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length * q)]!;
+const median = (xs: number[]): number => quantile(xs, 0.5);
+
 const OPENBLAS_SHAPES: [number, number, number][] = [[1024, 1024, 1024], [64, 256, 256]];
 
 /** Compiles bench/c/sgemm_openblas.c against -lopenblas; the binary, or why it could not. */
@@ -244,7 +248,6 @@ function alternatingScaling(threadCounts: number[]): void {
     }
     return times;
   };
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   useBackend('native');
   for (let p = 0; p < pairs; p++) {
     const one = blockTimes(1), nt = blockTimes(many);
@@ -302,7 +305,6 @@ function gemmBreakdown(isa: string, probes: ReturnType<typeof loadDevtools>): vo
   ];
   const got = rows.map(() => [] as number[]);
   for (let r = 0; r < rounds; r++) rows.forEach(([, fn], i) => got[i]!.push(rate(fn) / 1e9));
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   const peak = median(got[0]!);
   console.log(`\nSGEMM 1024³ breakdown, 1 thread, ${isa}, CPU-time medians of ${rounds} interleaved rounds\n| step | GFLOP/s | % peak | share of the time this step added |\n|---|---|---|---|`);
   let prev = peak;
@@ -345,9 +347,6 @@ function pausedScaling(threadCounts: number[]): void {
     }
     return times;
   };
-  const sorted = (xs: number[]) => [...xs].sort((x, y) => x - y);
-  const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
-  const p90 = (xs: number[]) => sorted(xs)[Math.floor(xs.length * 0.9)]!;
   useBackend('native');
   for (let p = 0; p < pairs; p++) {
     const one = blockTimes(1), nt = blockTimes(many);
@@ -359,7 +358,7 @@ function pausedScaling(threadCounts: number[]): void {
   const us = (s: number) => (s * 1e6).toFixed(1);
   console.log(
     `SGEMM ${m}×${n}×${k} after ${Number(pauseNs) / 1e3} µs pauses, ${pairs} alternating ${block * 1e3} ms blocks of 1 and ${many} threads: ` +
-      `per-call median ${us(median(all1))} / ${us(median(allN))} µs (90th percentile ${us(p90(all1))} / ${us(p90(allN))} µs), ${many}t ÷ 1t ${(median(all1) / median(allN)).toFixed(2)}×; ` +
+      `per-call median ${us(median(all1))} / ${us(median(allN))} µs (90th percentile ${us(quantile(all1, 0.9))} / ${us(quantile(allN, 0.9))} µs), ${many}t ÷ 1t ${(median(all1) / median(allN)).toFixed(2)}×; ` +
       `block pairs: worst ${ratios[0]!.toFixed(2)}×, median ${ratios[Math.floor(ratios.length / 2)]!.toFixed(2)}×, best ${ratios.at(-1)!.toFixed(2)}×`,
   );
   // Idle: 50 ms for the workers' polling budget to run out, then the process's CPU time over 500 ms

@@ -224,24 +224,27 @@ function openblasComparison(threadCounts: number[], peak: Map<number, number>, i
   for (const [key, r] of worstScaling) console.log(`worst ${threadCounts.at(-1)}-thread scaling over the rounds, ${key}: ${r.toFixed(2)}×`);
 }
 
-/** The small product's scaling (issue 15 §3: 64×256×256 at the pool's size ≥ 1.6× one thread, in
- *  every run) from alternating short blocks of 1-thread and n-thread calls, so both counts see the
- *  same machine state (the table above measures them a second or more apart, with OpenBLAS children
- *  between). One call takes ~60 µs, so a block is hundreds of calls; each block pair gives a ratio of
- *  per-call medians, and the worst pair says whether the target held throughout. */
-function alternatingScaling(threadCounts: number[]): void {
-  const [m, n, k] = [64, 256, 256];
+const SMALL = [64, 256, 256] as const;
+
+/** Alternating 50 ms blocks of 1-thread and `many`-thread calls of the small product, each call
+ *  after `pauseNs` of busy work on this thread (0n: back to back; the pause is not timed): every
+ *  call's seconds per thread count, and the ratio of per-call medians of each block pair, sorted. */
+function smallProductPairs(many: number, pauseNs: bigint): { pairs: number; block: number; all1: number[]; allN: number[]; ratios: number[] } {
+  const [m, n, k] = SMALL;
   const a = fill(m * k, 1), b = fill(k * n, 2), c = new Float32Array(m * n);
-  const many = threadCounts.at(-1)!;
   const pairs = quick ? 5 : 20;
   const block = 0.05;
-  const all1: number[] = [], allN: number[] = [], ratios: number[] = [];
+  const busy = (ns: bigint) => {
+    const end = process.hrtime.bigint() + ns;
+    while (process.hrtime.bigint() < end);
+  };
   const blockTimes = (t: number): number[] => {
     setNumThreads(t);
     ops.matmul(a, b, c, { m, n, k });
     const times: number[] = [];
     const end = process.hrtime.bigint() + BigInt(Math.round(block * 1e9));
     while (times.length < 5 || process.hrtime.bigint() < end) {
+      if (pauseNs > 0n) busy(pauseNs);
       const t0 = process.hrtime.bigint();
       ops.matmul(a, b, c, { m, n, k });
       times.push(Number(process.hrtime.bigint() - t0) / 1e9);
@@ -249,6 +252,7 @@ function alternatingScaling(threadCounts: number[]): void {
     return times;
   };
   useBackend('native');
+  const all1: number[] = [], allN: number[] = [], ratios: number[] = [];
   for (let p = 0; p < pairs; p++) {
     const one = blockTimes(1), nt = blockTimes(many);
     all1.push(...one);
@@ -256,6 +260,18 @@ function alternatingScaling(threadCounts: number[]): void {
     ratios.push(median(one) / median(nt));
   }
   ratios.sort((x, y) => x - y);
+  return { pairs, block, all1, allN, ratios };
+}
+
+/** The small product's scaling (issue 15 §3: 64×256×256 at the pool's size ≥ 1.6× one thread, in
+ *  every run) from alternating short blocks of 1-thread and n-thread calls, so both counts see the
+ *  same machine state (the table above measures them a second or more apart, with OpenBLAS children
+ *  between). One call takes ~60 µs, so a block is hundreds of calls; each block pair gives a ratio of
+ *  per-call medians, and the worst pair says whether the target held throughout. */
+function alternatingScaling(threadCounts: number[]): void {
+  const [m, n, k] = SMALL;
+  const many = threadCounts.at(-1)!;
+  const { pairs, block, all1, allN, ratios } = smallProductPairs(many, 0n);
   const gf = (s: number) => ((2 * m * n * k) / s / 1e9).toFixed(1);
   console.log(
     `
@@ -324,37 +340,10 @@ function gemmBreakdown(isa: string, probes: ReturnType<typeof loadDevtools>): vo
  *  CPU time the process uses while the pool idles (its workers poll for a bounded time after a
  *  job, then sleep): should be ~0. */
 function pausedScaling(threadCounts: number[]): void {
-  const [m, n, k] = [64, 256, 256];
-  const a = fill(m * k, 1), b = fill(k * n, 2), c = new Float32Array(m * n);
+  const [m, n, k] = SMALL;
   const many = threadCounts.at(-1)!;
-  const pairs = quick ? 5 : 20;
-  const block = 0.05, pauseNs = 200_000n;
-  const busy = (ns: bigint) => {
-    const end = process.hrtime.bigint() + ns;
-    while (process.hrtime.bigint() < end);
-  };
-  const all1: number[] = [], allN: number[] = [], ratios: number[] = [];
-  const blockTimes = (t: number): number[] => {
-    setNumThreads(t);
-    ops.matmul(a, b, c, { m, n, k });
-    const times: number[] = [];
-    const end = process.hrtime.bigint() + BigInt(Math.round(block * 1e9));
-    while (times.length < 5 || process.hrtime.bigint() < end) {
-      busy(pauseNs);
-      const t0 = process.hrtime.bigint();
-      ops.matmul(a, b, c, { m, n, k });
-      times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-    }
-    return times;
-  };
-  useBackend('native');
-  for (let p = 0; p < pairs; p++) {
-    const one = blockTimes(1), nt = blockTimes(many);
-    all1.push(...one);
-    allN.push(...nt);
-    ratios.push(median(one) / median(nt));
-  }
-  ratios.sort((x, y) => x - y);
+  const pauseNs = 200_000n;
+  const { pairs, block, all1, allN, ratios } = smallProductPairs(many, pauseNs);
   const us = (s: number) => (s * 1e6).toFixed(1);
   console.log(
     `SGEMM ${m}×${n}×${k} after ${Number(pauseNs) / 1e3} µs pauses, ${pairs} alternating ${block * 1e3} ms blocks of 1 and ${many} threads: ` +
